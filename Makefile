@@ -1,0 +1,45 @@
+# Quick start: `make report` (full report on the bundled data) and `make test`.
+# Each target creates .venv and installs the kit on first use (and again when pyproject.toml changes).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PARAMS ?= params/baseline.yaml
+OUT    ?= reports
+
+.PHONY: setup report predict test lint bench lab sample clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "forecast needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name forecast --display-name "forecast (kit)" >/dev/null
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/forecast validate --params $(PARAMS)
+
+predict: $(STAMP)
+	$(BIN)/forecast predict --params $(PARAMS)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP)
+	$(BIN)/forecast sample --out data/sample/synthetic-2025
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

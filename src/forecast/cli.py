@@ -1,0 +1,108 @@
+"""The ``forecast`` command. Each subcommand only assembles arguments and calls a library function.
+
+User errors (:class:`forecast.errors.ForecastError`) print one message and exit with status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from . import __version__, paths
+from .errors import ForecastError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except ForecastError as exc:
+        print(f"forecast {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("forecast: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forecast", description=(
+        "Forecast how many Resolution 57 programme tasks will slip past their deadline."))
+    parser.add_argument("--version", action="version", version=f"forecast {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="load snapshot exports, show counts by status and every problem found",
+                       description="Load every export in a folder and report what is in it. Exit status 0 only "
+                                   "when the data is usable.")
+    p.add_argument("--snapshots", metavar="DIR",
+                   help="folder of snapshot exports (default: the params file's, else the bundled synthetic sample)")
+    p.add_argument("--params", metavar="FILE", help="params file (snapshot folder, extra status_labels)")
+    p.set_defaults(run=_validate)
+
+    p = sub.add_parser("sample", help="write the calibrated SYNTHETIC sample portfolio",
+                       description="Write weekly snapshot exports of a synthetic portfolio calibrated to the "
+                                   "published figures of 4 Dec 2025. Deterministic for a seed.")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the exports into")
+    p.add_argument("--tasks", type=_positive_int, default=1287, metavar="N", help="number of tasks (default 1287)")
+    p.add_argument("--seed", type=int, default=37, metavar="S", help="random seed (default 37: see forecast.sample)")
+    p.add_argument("--start", type=_date, default="2025-03-06", metavar="DATE", help="first snapshot")
+    p.add_argument("--until", type=_date, default="2025-12-04", metavar="DATE", help="last snapshot")
+    p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv", help="file format")
+    p.set_defaults(run=_sample)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
+    return value
+
+
+def _date(text: str) -> str:
+    try:
+        return str(pd.Timestamp(text).date())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .history import build_history, trajectory_warnings
+    from .params import Params, load_params
+    from .snapshots import load_snapshots
+
+    params = load_params(args.params) if args.params else Params()
+    folder = args.snapshots or params.snapshots
+    snaps = load_snapshots(folder, params.status_labels)
+    counts = snaps.status_counts()
+    counts.index = counts.index.date
+    label = "SYNTHETIC sample - not real data. " if snaps.synthetic else ""
+    print(f"{label}{len(snaps.files)} snapshot(s) in {folder}, fingerprint {snaps.fingerprint}\n")
+    print(counts.to_string())
+    hist = build_history(snaps)
+    print(f"\n{len(hist)} tasks in all; at {snaps.dates[-1].date()}: "
+          + ", ".join(f"{k} {v}" for k, v in counts.iloc[-1].items()))
+    problems = [*snaps.warnings, *trajectory_warnings(snaps)]
+    print(f"\n{len(problems)} warning(s)" + (":" if problems else ""))
+    for p in problems:
+        print(f"  - {p}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    written = write_sample(args.out, tasks=args.tasks, seed=args.seed, start=args.start, until=args.until,
+                           fmt=args.format)
+    print(f"wrote {len(written)} SYNTHETIC snapshot exports to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Errors a user can act on.
+
+Every error the kit raises on purpose derives from :class:`ForecastError`; the CLI prints its message and exits
+with status 2, without a traceback. Anything else is a bug in the kit and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+class ForecastError(Exception):
+    """Root of the errors a user can fix (bad data, bad parameters, a report folder in use)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the input data.
+
+    ``rows`` count the header as row 1, as a spreadsheet shows them, so the first data row is row 2.
+    """
+
+    message: str
+    file: str | None = None
+    rows: tuple[int, ...] = ()
+    column: str | None = None
+    severity: str = "error"  # "error" makes the data unusable; "warning" is reported and the data still used
+    task_ids: tuple[str, ...] = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.rows:
+            where.append(_rows_text(self.rows))
+        if self.column:
+            where.append(f"column '{self.column}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+def _rows_text(rows: Sequence[int], limit: int = 8) -> str:
+    head = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return f"row{'s' if len(rows) > 1 else ''} {head}{more}"
+
+
+class DataError(ForecastError):
+    """The snapshots or published figures cannot be used. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: Problem | Iterable[Problem]):
+        self.problems: tuple[Problem, ...] = (problems,) if isinstance(problems, Problem) else tuple(problems)
+        lines = [str(p) for p in self.problems]
+        header = "" if len(lines) == 1 else f"{len(lines)} problems in the input data:\n  "
+        super().__init__(header + "\n  ".join(lines))
+
+
+class ParamsError(ForecastError):
+    """A parameter or scenario file holds a key or value that cannot be used; the message names the key."""
+
+    def __init__(self, key: str, message: str, file: str | None = None):
+        self.key = key
+        self.file = file
+        where = f"{file}: " if file else ""
+        super().__init__(f"{where}'{key}': {message}")
+
+
+class ReportError(ForecastError):
+    """A report run could not be started or did not finish; the last good report is left as it was."""
+
+
+class ReportLockedError(ReportError):
+    """Another report run holds the output folder."""

@@ -1,0 +1,148 @@
+"""Task histories built from the long snapshot frame.
+
+Everything here takes an ``as_of`` date and uses only snapshots taken on or before it, so a history "as of" a
+past date is exactly what an analyst could have built that day (no leakage from later exports).
+
+* :func:`build_history` — one row per task: where it stands at ``as_of`` and, if completed, the interval in which
+  completion happened: ``(completed_lo, completed_hi]`` = (last snapshot seen open, first snapshot seen
+  completed), or the exact ``completed_date`` when the export gives one.
+* :func:`intervals` — the person-period table the hazard models fit: one row per task per inter-snapshot
+  interval while open, starting at the first snapshot the task is seen (left truncation).
+* :func:`open_set` — the tasks a forecast is about.
+* :func:`trajectory_warnings` — tasks that vanish, reopen, change agency or deadline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .errors import Problem
+from .snapshots import Snapshots, as_of_frame
+
+_LATEST = ("agency", "agency_type", "source", "title", "deadline", "assigned_date", "completed_date")
+
+
+def _frame(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    frame = data.frame if isinstance(data, Snapshots) else data
+    return frame if as_of is None else as_of_frame(frame, as_of)
+
+
+def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    """One row per task seen on or before ``as_of``, indexed by ``task_id``.
+
+    Columns: the latest ``agency, agency_type, source, title, deadline, assigned_date, completed_date``;
+    ``first_seen, last_seen`` (snapshot dates); ``status`` at its last snapshot; ``trajectory`` (statuses in order,
+    repeats collapsed, joined by ``>``); ``n_snapshots``; ``regular``; ``completed``; ``completed_lo`` and
+    ``completed_hi`` bounding the completion date; ``present`` (seen in the last snapshot up to ``as_of``).
+    """
+    frame = _frame(data, as_of).sort_values(["task_id", "snapshot_date"], kind="stable")
+    if frame.empty:
+        return _empty_history()
+    last_snapshot = frame["snapshot_date"].max()
+    g = frame.groupby("task_id", sort=True, observed=True)
+    hist = g[list(_LATEST)].last()  # last non-missing value of each column
+    hist["first_seen"] = g["snapshot_date"].min()
+    hist["last_seen"] = g["snapshot_date"].max()
+    hist["n_snapshots"] = g.size()
+    hist["status"] = g["status"].last().astype(pd.CategoricalDtype(schema.STATUSES))
+    status = frame["status"].astype(str)
+    change = (status != status.shift()) | (frame["task_id"] != frame["task_id"].shift())
+    hist["trajectory"] = status[change].groupby(frame.loc[change, "task_id"], sort=True).agg(">".join)
+
+    is_open = frame["status"].isin(schema.OPEN)
+    last_open = frame["snapshot_date"].where(is_open).groupby(frame["task_id"], sort=True).max()
+    seen_open_at = frame["task_id"].map(last_open)
+    after = seen_open_at.isna() | (frame["snapshot_date"] > seen_open_at)
+    done_rows = frame["status"].isin(schema.COMPLETED) & after
+    first_done = frame["snapshot_date"].where(done_rows).groupby(frame["task_id"], sort=True).min()
+
+    hist["regular"] = hist["status"] == schema.REGULAR
+    hist["completed"] = hist["status"].isin(schema.COMPLETED)
+    exact = hist["completed_date"].notna() & hist["completed"]
+    hist["completed_lo"] = last_open.reindex(hist.index).where(hist["completed"])
+    hist["completed_hi"] = first_done.reindex(hist.index).where(hist["completed"])
+    hist.loc[exact, "completed_lo"] = hist.loc[exact, "completed_date"]
+    hist.loc[exact, "completed_hi"] = hist.loc[exact, "completed_date"]
+    hist["present"] = hist["last_seen"] == last_snapshot
+    return hist
+
+
+def _empty_history() -> pd.DataFrame:
+    cols = [*_LATEST, "first_seen", "last_seen", "n_snapshots", "status", "trajectory", "regular", "completed",
+            "completed_lo", "completed_hi", "present"]
+    return pd.DataFrame(columns=cols, index=pd.Index([], name="task_id"))
+
+
+def open_set(history: pd.DataFrame, deadline: object) -> pd.DataFrame:
+    """Tasks still to finish by ``deadline``: present in the latest snapshot, open, not regular, due by then.
+
+    "Due by" counts a task whose own deadline is on or before ``deadline`` (so every overdue task is in).
+    """
+    due = history["deadline"] <= pd.Timestamp(deadline)
+    keep = history["present"] & history["status"].isin(schema.OPEN) & due
+    return history.loc[keep]
+
+
+def intervals(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    """Person-period rows: a task open at snapshot ``start`` and seen again at the next snapshot ``end``.
+
+    ``event`` is 1 when it is completed at ``end``. A task missing from the next snapshot gives no row for that
+    interval (censored); a task turned "regular" likewise. Covariates are the values reported at ``start``.
+    Columns: ``task_id, agency, source, agency_type, deadline, assigned_date, first_seen, start, end, days, status,
+    event``.
+    """
+    frame = _frame(data, as_of)
+    cols = ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "start", "end", "days",
+            "status", "first_seen", "event"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    dates = np.sort(frame["snapshot_date"].unique())
+    next_of = pd.Series(np.append(dates[1:], np.datetime64("NaT")), index=dates)
+    frame = frame.sort_values(["task_id", "snapshot_date"], kind="stable")
+    first_seen = frame.groupby("task_id", sort=False, observed=True)["snapshot_date"].transform("min")
+    same_task = frame["task_id"].eq(frame["task_id"].shift(-1))
+    nxt_date = frame["snapshot_date"].shift(-1)
+    nxt_status = frame["status"].shift(-1)
+    expected_next = frame["snapshot_date"].map(next_of)
+    keep = (frame["status"].isin(schema.OPEN) & same_task & nxt_date.eq(expected_next)
+            & nxt_status.ne(schema.REGULAR))
+    out = frame.loc[keep, ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date",
+                            "snapshot_date", "status"]].rename(columns={"snapshot_date": "start"})
+    out["end"] = nxt_date[keep]
+    out["days"] = (out["end"] - out["start"]).dt.days.astype(np.int32)
+    out["first_seen"] = first_seen[keep]
+    out["event"] = nxt_status[keep].isin(schema.COMPLETED).astype(np.int8)
+    out["status"] = out["status"].astype(str)
+    return out[cols].reset_index(drop=True)
+
+
+def trajectory_warnings(data: Snapshots | pd.DataFrame, as_of: object = None) -> list[Problem]:
+    """Findings that do not stop the data being used but an analyst should see."""
+    frame = _frame(data, as_of)
+    if frame.empty:
+        return []
+    hist = build_history(frame)
+    problems = []
+    gone = hist.loc[~hist["present"] & hist["status"].isin(schema.OPEN)]
+    if len(gone):
+        problems.append(Problem(
+            f"{len(gone)} open task(s) missing from later snapshots (not in the forecast): "
+            + _ids(gone.index), severity="warning", column="task_id", task_ids=tuple(gone.index)))
+    reopened = hist.index[hist["trajectory"].str.contains(r"completed_\w+>(?:in_progress|overdue)", regex=True)]
+    if len(reopened):
+        problems.append(Problem(f"{len(reopened)} task(s) went from completed back to open: " + _ids(reopened),
+                                severity="warning", column="status", task_ids=tuple(reopened)))
+    for col, what in (("agency", "changed agency"), ("deadline", "had their deadline moved")):
+        moved = frame.groupby("task_id", observed=True)[col].nunique()
+        moved = moved.index[moved > 1]
+        if len(moved):
+            problems.append(Problem(f"{len(moved)} task(s) {what} between snapshots: " + _ids(moved),
+                                    severity="warning", column=col, task_ids=tuple(moved)))
+    return problems
+
+
+def _ids(ids: pd.Index, limit: int = 10) -> str:
+    shown = ", ".join(map(str, ids[:limit]))
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")

@@ -1,0 +1,58 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from forecast import paths
+from forecast.errors import ParamsError
+from forecast.params import Params, load_params, parse_params
+
+
+def test_baseline_file_resolves_paths_against_itself():
+    p = load_params(paths.PARAMS_DIR / "baseline.yaml")
+    assert p.snapshots == paths.SAMPLE_DIR
+    assert p.published == paths.PUBLISHED_FIGURES
+    assert (p.as_of, p.deadline) == (date(2025, 12, 4), date(2025, 12, 31))
+
+
+@pytest.mark.parametrize(("data", "key", "words"), [
+    ({"simz": 5}, "simz", "unknown key"),
+    ({"sims": 0}, "sims", "greater than 0"),
+    ({"sims": "many"}, "sims", "whole number"),
+    ({"sims": True}, "sims", "whole number"),
+    ({"model": "prophet"}, "model", "hazard"),
+    ({"as_of": "04/12/2025"}, "as_of", "not a date"),
+    ({"as_of": "2025-12-04", "deadline": "2025-12-01"}, "deadline", "before as_of"),
+    ({"status_labels": {"Xong": "done"}}, "status_labels.Xong", "not a status"),
+    ({"scenario": "a/b"}, "scenario", "short name"),
+    ({"timeout_minutes": -1}, "timeout_minutes", "positive"),
+])
+def test_bad_values_name_the_key(data, key, words):
+    with pytest.raises(ParamsError) as exc:
+        parse_params(data)
+    assert exc.value.key == key
+    assert f"'{key}'" in str(exc.value) and words in str(exc.value)
+
+
+def test_dates_as_strings_or_dates_are_the_same():
+    a = parse_params({"as_of": "2025-12-04", "deadline": date(2025, 12, 31)})
+    b = parse_params({"as_of": date(2025, 12, 4), "deadline": "2025-12-31T00:00:00"})
+    assert a == b
+
+
+def test_file_errors_name_the_file(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("sims: -3\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"p\.yaml: 'sims'"):
+        load_params(path)
+    path.write_text("sims: [1\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(path)
+
+
+def test_to_dict_round_trips(tmp_path):
+    p = parse_params({"snapshots": "data", "scenarios": ["a.yaml"], "as_of": "2025-12-04"}, base=tmp_path)
+    again = parse_params({k: v for k, v in p.to_dict().items() if k != "source"})
+    assert again == p
+    assert isinstance(p.snapshots, Path) and p.snapshots == tmp_path / "data"
+    assert Params().sims == 10000
