@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from . import __version__, paths
+from . import __version__
 from .errors import ForecastError
 
 
