@@ -55,7 +55,41 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_date, default="2025-12-04", metavar="DATE", help="last snapshot")
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv", help="file format")
     p.set_defaults(run=_sample)
+
+    p = sub.add_parser("predict", help="forecast how many open tasks slip past the deadline",
+                       description="Fit a completion model on the snapshots up to the as-of date and simulate the "
+                                   "open tasks (open, not regular, due by the deadline) to the end of the deadline.")
+    _forecast_args(p)
+    p.add_argument("--published", metavar="FILE", help="forecast from the published figures file alone instead")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--tasks-out", metavar="FILE", help="write the early-warning list (every open task, P(slip))")
+    p.set_defaults(run=_predict)
     return parser
+
+
+def _forecast_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
+                                                      "else the bundled synthetic sample)")
+    p.add_argument("--params", metavar="FILE", help="params file; the options below override it")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="forecast date (default: the last snapshot)")
+    p.add_argument("--deadline", type=_date, metavar="DATE", help="deadline (default: 31 Dec of the as-of year)")
+    p.add_argument("--model", metavar="NAME", help="hazard (default), reference or throughput")
+    p.add_argument("--sims", type=int, metavar="N", help="Monte Carlo runs (default 10000)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed (default 2025)")
+
+
+def _params(args: argparse.Namespace):
+    """The params file (or defaults) with the command-line options on top, validated once."""
+    from pathlib import Path
+
+    from .params import Params, load_params, parse_params
+
+    base = load_params(args.params) if args.params else Params()
+    values = {k: v for k, v in base.to_dict().items() if k != "source"}
+    cli = {"snapshots": args.snapshots, "as_of": args.as_of, "deadline": args.deadline, "model": args.model,
+           "sims": args.sims, "seed": args.seed, "published": getattr(args, "published", None)}
+    values.update({k: v for k, v in cli.items() if v is not None})
+    return parse_params(values, base=Path.cwd(), origin=base.source)
 
 
 def _positive_int(text: str) -> int:
@@ -101,6 +135,20 @@ def _sample(args: argparse.Namespace) -> int:
     written = write_sample(args.out, tasks=args.tasks, seed=args.seed, start=args.start, until=args.until,
                            fmt=args.format)
     print(f"wrote {len(written)} SYNTHETIC snapshot exports to {args.out}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    import json
+
+    from .predict import forecast, forecast_published
+    from .tables import forecast_table, write_table
+
+    params = _params(args)
+    result = forecast_published(params) if args.published else forecast(params)
+    if args.tasks_out:
+        write_table(result.early_warning(), args.tasks_out)
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else forecast_table(result))
     return 0
 
 

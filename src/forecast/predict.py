@@ -1,0 +1,70 @@
+"""The forecast as a user asks for it: from a snapshot folder (or the published figures) to a :class:`SlipForecast`.
+
+The open set at the as-of date T is every non-regular task open in the latest snapshot on or before T whose own
+deadline is on or before the deadline D (on-schedule tasks due by D plus every overdue one). A task slips if it is
+not completed by the end of D.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from .errors import ForecastError
+from .history import build_history, open_set
+from .models import make_model
+from .models.public import published_forecast
+from .params import Params
+from .published import load_published
+from .simulate import SlipForecast, simulate
+from .snapshots import Snapshots, fingerprint, load_snapshots
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is being forecast: the open set at ``as_of`` and the deadline it must be finished by."""
+
+    snapshots: Snapshots
+    as_of: pd.Timestamp
+    deadline: pd.Timestamp
+    tasks: pd.DataFrame
+
+
+def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
+    """Default as-of = last snapshot (else the last one on or before ``as_of``); deadline = 31 Dec of that year."""
+    dates = snaps.dates
+    asked = pd.Timestamp(as_of) if as_of is not None else dates[-1]
+    if asked < dates[0]:
+        raise ForecastError(f"as_of {asked.date()} is before the first snapshot ({dates[0].date()})")
+    when = dates[dates <= asked][-1]
+    due = pd.Timestamp(deadline) if deadline is not None else pd.Timestamp(year=when.year, month=12, day=31)
+    if due < when:
+        raise ForecastError(f"deadline {due.date()} is before the as-of snapshot {when.date()}")
+    tasks = open_set(build_history(snaps, when), due)
+    return Problem(snaps, when, due, tasks)
+
+
+def forecast(params: Params, snaps: Snapshots | None = None) -> SlipForecast:
+    """Fit ``params.model`` on the snapshots up to the as-of date and simulate the open set to the deadline."""
+    snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
+    problem = resolve(snaps, params.as_of, params.deadline)
+    model = make_model(params.model).fit(snaps, problem.as_of)
+    sampler = model.sampler(problem.tasks, problem.as_of, problem.deadline)
+    result = simulate(sampler, problem.tasks, params.sims, params.seed, model=params.model, as_of=problem.as_of,
+                      deadline=problem.deadline, data_fingerprint=snaps.fingerprint)
+    return _with_meta(result, synthetic=snaps.synthetic)
+
+
+def forecast_published(params: Params) -> SlipForecast:
+    """The forecast from the published aggregate figures alone."""
+    figures = load_published(params.published)
+    result = published_forecast(figures, params.sims, params.seed,
+                                deadline=params.deadline or pd.Timestamp("2025-12-31"))
+    return _with_meta(result, data_fingerprint=fingerprint([params.published]))
+
+
+def _with_meta(result: SlipForecast, **extra) -> SlipForecast:
+    meta = {**result.meta, **{k: v for k, v in extra.items() if k != "data_fingerprint"}}
+    return replace(result, meta=meta, data_fingerprint=extra.get("data_fingerprint", result.data_fingerprint))
+

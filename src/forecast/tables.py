@@ -1,0 +1,64 @@
+"""Forecasts as text and as files: the readable table ``forecast predict`` prints, and tables written atomically.
+
+A table file is written to a temporary sibling and renamed into place, so a failed run never leaves a half-written
+file or replaces a good one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ForecastError
+from .simulate import SlipForecast
+
+WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8"),
+           ".xlsx": lambda f, p: f.to_excel(p, index=False),
+           ".parquet": lambda f, p: f.to_parquet(p, index=False)}
+
+
+def headline(result: SlipForecast, level: float = 0.8) -> str:
+    """One sentence: "X of the N open tasks are expected to slip past D; 80 % interval [a, b]"."""
+    lo, hi = result.interval(level)
+    return (f"{result.summary()['mean']:.0f} of the {len(result.tasks)} open tasks are expected to slip past "
+            f"{result.deadline.date()}; {level:.0%} interval [{lo}, {hi}]")
+
+
+def forecast_table(result: SlipForecast, top: int = 15) -> str:
+    """The readable report of one forecast."""
+    s = result.summary()
+    lines = []
+    if result.meta.get("synthetic"):
+        lines.append("SYNTHETIC sample data - not real monitoring figures.")
+    lines += [f"Model {result.model}, as of {result.as_of.date()}, {result.sims} runs, seed {result.seed}.",
+              headline(result) + ".",
+              f"Slips: mean {s['mean']:.1f}, P10 {s['p10']}, P50 {s['p50']}, P90 {s['p90']}."]
+    agencies = result.by_agency()
+    if len(agencies):
+        shown = agencies.head(top).rename(columns={"slip_mean": "mean", "slip_p10": "p10", "slip_p50": "p50",
+                                                   "slip_p90": "p90"})
+        lines += ["", f"Agencies with the most expected slips (top {min(top, len(agencies))} of {len(agencies)}):",
+                  shown.to_string(index=False, float_format=lambda v: f"{v:.1f}")]
+    return "\n".join(lines)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as CSV, XLSX or Parquet (by suffix) atomically."""
+    path = Path(path)
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise ForecastError(f"{path}: unknown table format; use one of {', '.join(WRITERS)}")
+    if not path.parent.is_dir():
+        raise ForecastError(f"{path}: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        writer(frame, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
