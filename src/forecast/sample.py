@@ -92,18 +92,18 @@ RES71, CONCLUSIONS, PLAN02 = "Resolution 71/NQ-CP", "Steering Committee conclusi
 COHORTS = (
     # Res 71 (16 Apr 2025): a first wave of 86 tasks due mid-year (59 done by June), the rest loaded in Jul-Aug.
     Cohort(RES71, 86 / 1109, ("2025-04-17", "2025-04-17"),
-           (("2025-05-15", 0.35), ("2025-05-31", 0.3), ("2025-06-30", 0.2), ("2025-12-31", 0.15)), 0.014, 1),
+           (("2025-05-15", 0.35), ("2025-05-31", 0.3), ("2025-06-30", 0.2), ("2025-12-31", 0.15)), 0.013, 1),
     Cohort(RES71, 244 / 1109, ("2025-07-03", "2025-08-21"),
-           (("2025-09-30", 0.06), ("2025-10-31", 0.08), ("2025-11-30", 0.1), ("2025-12-31", 0.72),
-            ("2026-06-30", 0.04)), 0.005, 60),
+           (("2025-09-30", 0.08), ("2025-10-31", 0.12), ("2025-11-30", 0.14), ("2025-12-31", 0.63),
+            ("2026-06-30", 0.03)), 0.0055, 60),
     Cohort(CONCLUSIONS, 120 / 1109, ("2025-01-10", "2025-03-06"),
-           (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)), 0.009, 5),
+           (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)), 0.0085, 5),
     Cohort(CONCLUSIONS, 125 / 1109, ("2025-03-07", "2025-08-28"),
-           (("+45", 0.2), ("+90", 0.3), ("+150", 0.1), ("2025-12-31", 0.38), ("2026-03-31", 0.02)), 0.009, 5),
+           (("+45", 0.2), ("+90", 0.3), ("+150", 0.15), ("2025-12-31", 0.33), ("2026-03-31", 0.02)), 0.009, 5),
     Cohort(CONCLUSIONS, 305 / 1109, ("2025-08-29", "2025-11-27"),
-           (("+60", 0.1), ("+90", 0.12), ("2025-12-31", 0.74), ("2026-03-31", 0.04)), 0.009, 5),
+           (("+60", 0.12), ("+90", 0.14), ("2025-12-31", 0.71), ("2026-03-31", 0.03)), 0.0105, 5),
     Cohort(PLAN02, 229 / 1109, ("2025-06-12", "2025-10-30"),
-           (("2025-09-30", 0.15), ("2025-12-31", 0.80), ("2026-06-30", 0.05)), 0.0085, 10),
+           (("2025-09-30", 0.18), ("2025-11-30", 0.07), ("2025-12-31", 0.72), ("2026-06-30", 0.03)), 0.009, 10),
 )
 REGULAR_SHARES = {CONCLUSIONS: 110 / 178, PLAN02: 68 / 178}
 AGENCY_SD = 0.6
@@ -252,7 +252,7 @@ def _select(rng: np.random.Generator, pool: pd.DataFrame, targets: dict[str, int
 def _fit_margins(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Integer table close to ``table`` (iterative proportional fitting) with exactly these margins."""
     rows = rows + (cols.sum() - rows.sum()) * (np.arange(len(rows)) == np.argmax(rows))
-    fit = table + 0.5
+    fit = np.where(table > 0, table + 0.5, 0.0)  # a cell the pool never fills stays empty
     for _ in range(200):
         fit *= (rows / fit.sum(axis=1))[:, None]
         fit *= cols / fit.sum(axis=0)
@@ -261,7 +261,7 @@ def _fit_margins(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nd
     while (out.sum(axis=1) < rows).any():
         i = np.argmax(rows - out.sum(axis=1))
         free = cols - out.sum(axis=0)
-        j = np.argmax(np.where(free > 0, fit[i] - out[i], -np.inf))
+        j = np.argmax(np.where((free > 0) & (fit[i] > 0), fit[i] - out[i], -np.inf))
         out[i, j] += 1
     return out
 

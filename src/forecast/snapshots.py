@@ -101,6 +101,26 @@ def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | Non
     return Snapshots(frame, tuple(data_paths), tuple(warnings), fingerprint(data_paths), synthetic)
 
 
+def from_frame(frame: pd.DataFrame, synthetic: bool = False) -> Snapshots:
+    """Snapshots from a long frame already in canonical form and types (e.g. :func:`forecast.sample.generate`,
+    or a query result): missing optional columns are added empty. No file-level checks are run."""
+    out = frame.copy()
+    for col in ("title", "source", "agency_type"):
+        if col not in out:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="str")
+    for col in _DATE_COLUMNS:
+        out[col] = pd.to_datetime(out[col]) if col in out else pd.Series(pd.NaT, index=out.index,
+                                                                          dtype="datetime64[ns]")
+    out["file"] = out.get("file", "(frame)")
+    out["row"] = np.arange(len(out)) + 2
+    out = out.sort_values(["snapshot_date", "task_id"], kind="stable").reset_index(drop=True)
+    for col in ("agency", "source", "agency_type", "file"):
+        out[col] = out[col].astype("category")
+    out["status"] = pd.Categorical(out["status"], categories=schema.STATUSES)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(out[["snapshot_date", "task_id", "status"]]).values)
+    return Snapshots(out, (), (), digest.hexdigest()[:16], synthetic)
+
+
 def fingerprint(paths: list[Path]) -> str:
     """SHA-256 over the names and bytes of the data files: two runs on the same exports share it."""
     digest = hashlib.sha256()

@@ -9,12 +9,14 @@ i.e. a complementary log-log GLM with offset log(days): ``exp(x'beta + b_a)`` is
 piecewise constant between snapshots, and the model is an interval-censored proportional-hazards model. ``x`` holds
 the days-to-deadline band (its sign is the overdue flag), task-age band and source (:mod:`.design`); ``b_a`` is
 the agency's log hazard multiplier, ``b_a ~ N(0, sigma_agency^2)``, and ``w_t ~ N(0, sigma_period^2)`` a shock
-shared by all tasks in a period.
+shared by all tasks in a block of ``block_days`` (28) days: the portfolio running faster or slower than the model
+for weeks at a time (holidays, reporting pushes, anything the covariates miss). Blocks, not single weeks, because a
+week's shock averages out over a month's horizon while a month's does not.
 
 Fitting alternates (three rounds): a statsmodels Binomial GLM with cloglog link on rows collapsed to covariate
 patterns (weights = intervals), with offset ``log(days) + E[b_a]``; then the agency effects by grid empirical Bayes
 (:mod:`.pooling`). A weak data-augmentation prior (one pseudo-interval per level at the overall rate) keeps rare
-levels finite. The period variance is fitted last, by the same empirical Bayes grouped by snapshot date.
+levels finite. The period variance is fitted last, by the same empirical Bayes grouped by block of snapshot dates.
 
 Simulation draws, per Monte Carlo run: ``beta ~ N(beta_hat, Cov)``, ``b_a`` from its grid posterior (an agency
 never seen draws from the prior) and one ``w`` per future step, so the intervals carry parameter uncertainty and
@@ -45,15 +47,18 @@ class HazardModel:
 
     Settings: ``pooling`` (False fits no agency effects: every agency at the portfolio rate), ``period_effect``
     (False drops the period shock), ``rounds`` of GLM / empirical-Bayes alternation, ``min_source_intervals``
-    (rarer sources are pooled as "other").
+    (rarer sources are pooled as "other"), ``block_days`` (length of a period-shock block).
     """
 
     name = "hazard"
 
     def __init__(self, pooling: bool = True, period_effect: bool = True, rounds: int = 3,
-                 min_source_intervals: int = 200):
+                 min_source_intervals: int = 200, block_days: int = 28):
         if rounds < 1:
             raise ValueError("rounds must be at least 1")
+        if block_days < 1:
+            raise ValueError("block_days must be at least 1")
+        self.block_days = block_days
         self.pooling = pooling
         self.period_effect = period_effect
         self.rounds = rounds
@@ -88,7 +93,8 @@ class HazardModel:
         real = agency < len(self.agencies_)
         hazard = np.exp(X[real] @ self.coef_ + base_offset[real] + b_agency[agency[real]])
         if self.period_effect:
-            periods, period = np.unique(panel["period"], return_inverse=True)
+            block = (panel["period"] - panel["period"].max()) // self.block_days  # aligned to the latest snapshot
+            periods, period = np.unique(block, return_inverse=True)
             self.period_effects_ = fit_group_effects(period, y[real] * w[real], w[real], hazard, len(periods))
         else:
             self.period_effects_ = _no_effects(1)
@@ -130,8 +136,9 @@ class HazardModel:
         flat = design.design_matrix(patterns[:, :m].reshape(-1), patterns[:, m:2 * m].reshape(-1),
                                     np.repeat(patterns[:, -1], m), len(self.sources_))
         agency = agency_codes(tasks["agency"], self.agencies_)
+        offsets = (starts - starts[0]).astype(np.int64) if m else np.zeros(0, dtype=np.int64)
         return HazardSampler(self, flat.reshape(k, m, -1), inverse.reshape(-1), agency, np.asarray(days, float),
-                             None if rate is None else np.asarray(rate, float))
+                             offsets // self.block_days, None if rate is None else np.asarray(rate, float))
 
 
 def _collapse(iv: pd.DataFrame, sources: tuple[str, ...], agencies: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -190,6 +197,7 @@ class HazardSampler:
     pattern: np.ndarray  # (tasks,) pattern of each task
     agency: np.ndarray  # (tasks,) index into model.agencies_; agencies the model has not seen come after them
     days: np.ndarray  # (steps,) length of each step in days
+    block: np.ndarray  # (steps,) period-shock block of each step
     rate: np.ndarray | None  # (tasks x steps) scenario multipliers
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -197,16 +205,18 @@ class HazardSampler:
         n, (k, m, p) = len(self.pattern), self.X.shape
         if m == 0:
             return np.zeros((n, size))
-        beta = rng.multivariate_normal(self.model.coef_, self.model.cov_, size=size, method="cholesky")
-        step_h = np.exp(self.X.reshape(k * m, p) @ beta.T).reshape(k, m, size) * self.days[None, :, None]
-        shock = np.exp(self.model.period_effects_.draw_prior(rng, (m, size)))
-        step_h *= shock[None]
+        # agencies, then coefficients, then one shock per block last: a later deadline only appends steps, so its
+        # runs share every earlier draw and hazards can only grow
         eff = self.model.agency_effects_
         b = eff.draw(rng, size)
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (e.g. new tasks, transfers) share one draw each from the prior
             b = np.vstack([b, eff.draw_prior(rng, (unseen, size))])
         b_task = b[self.agency]
+        beta = rng.multivariate_normal(self.model.coef_, self.model.cov_, size=size, method="cholesky")
+        step_h = np.exp(self.X.reshape(k * m, p) @ beta.T).reshape(k, m, size) * self.days[None, :, None]
+        shocks = self.model.period_effects_.draw_prior(rng, (int(self.block[-1]) + 1, size))
+        step_h *= np.exp(shocks[self.block])[None]
         if self.rate is None:
             H = step_h.sum(axis=1)[self.pattern]
         else:
