@@ -137,8 +137,9 @@ class HazardModel:
                                     np.repeat(patterns[:, -1], m), len(self.sources_))
         agency = agency_codes(tasks["agency"], self.agencies_)
         offsets = (starts - starts[0]).astype(np.int64) if m else np.zeros(0, dtype=np.int64)
-        return HazardSampler(self, flat.reshape(k, m, -1), inverse.reshape(-1), agency, np.asarray(days, float),
-                             offsets // self.block_days, None if rate is None else np.asarray(rate, float))
+        return HazardSampler(self, flat.reshape(k, m, len(self.coef_)), inverse.reshape(-1), agency,
+                             np.asarray(days, float), offsets // self.block_days,
+                             None if rate is None else np.asarray(rate, float))
 
 
 def _collapse(iv: pd.DataFrame, sources: tuple[str, ...], agencies: tuple[str, ...]) -> dict[str, np.ndarray]:

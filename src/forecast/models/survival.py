@@ -17,15 +17,16 @@ from . import design
 
 
 def completion_times(data, as_of=None) -> pd.DataFrame:
-    """Per non-regular task: ``agency, entry, time, completed`` in days since assignment."""
+    """Per non-regular task observed at risk: ``agency, entry, time, completed`` in days since assignment."""
     hist = build_history(data, as_of)
     hist = hist.loc[~hist["regular"] & hist["deadline"].notna()]
     origin = design.task_origin(hist)
     end = hist["completed_hi"].where(hist["completed"], hist["last_seen"])
     time = (end - origin).dt.days.clip(lower=0)
     entry = (hist["first_seen"] - origin).dt.days.clip(lower=0)
-    return pd.DataFrame({"agency": hist["agency"].astype(str), "entry": np.minimum(entry, time),
-                         "time": time, "completed": hist["completed"].astype(int)})
+    out = pd.DataFrame({"agency": hist["agency"].astype(str), "entry": entry, "time": time,
+                        "completed": hist["completed"].astype(int)})
+    return out.loc[out["time"] > out["entry"]]  # seen only once, or first seen completed: no time at risk
 
 
 def kaplan_meier(data, as_of=None, min_tasks: int = 15) -> pd.DataFrame:

@@ -1,0 +1,76 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.models.hazard import HazardModel
+from forecast.simulate import simulate
+from tests.conftest import DEC4, YEAR_END
+
+
+@pytest.fixture(scope="module")
+def fitted(bundled):
+    snaps, problem = bundled
+    return HazardModel().fit(snaps, problem.as_of), problem
+
+
+def test_deadline_pull_is_recovered(fitted):
+    model, _ = fitted
+    hr = model.coefficients().set_index("term")["hazard_ratio"]
+    # the synthetic process multiplies the hazard by 2.6 in the last two weeks and 0.45 beyond 90 days (x5.8)
+    assert 3.5 < hr["due 8-14d"] < 9
+    assert hr["due 8-14d"] > hr["due 31-60d"] > hr["due 61-90d"] > 1
+    assert hr["overdue 1-30d"] > hr["overdue >90d"]
+
+
+def test_small_agencies_are_pooled_not_extreme(fitted):
+    model, _ = fitted
+    table = model.agency_table()
+    small = table.loc[table["expected"] < 3]
+    assert len(small) > 0
+    assert small["pooled_multiplier"].between(0.25, 4).all()
+    assert (small["raw_multiplier"] == 0).any()  # the raw rate of some is zero; pooled they are not
+    big = table.loc[table["expected"] > 40]
+    # well-measured agencies stay near their own rate
+    assert np.allclose(np.log(big["pooled_multiplier"]), np.log(big["raw_multiplier"]), atol=0.35)
+
+
+def test_no_pooling_gives_every_agency_the_portfolio_rate(bundled):
+    snaps, problem = bundled
+    flat = HazardModel(pooling=False).fit(snaps, problem.as_of)
+    assert np.allclose(flat.agency_table()["pooled_multiplier"], 1.0)
+
+
+def test_a_later_deadline_never_raises_slips(fitted):
+    model, problem = fitted
+    previous = None
+    for deadline in pd.date_range(DEC4, "2026-03-31", freq="9D"):
+        fc = simulate(model.sampler(problem.tasks, DEC4, deadline), problem.tasks, 400, 11, model="hazard",
+                      as_of=DEC4, deadline=deadline)
+        if previous is not None:
+            assert (fc.totals <= previous).all()  # run by run, not only on average
+        previous = fc.totals
+
+
+def test_the_deadline_itself_leaves_no_time(fitted):
+    model, problem = fitted
+    fc = simulate(model.sampler(problem.tasks, DEC4, DEC4), problem.tasks, 50, 1, model="hazard", as_of=DEC4,
+                  deadline=DEC4)
+    assert (fc.totals == len(problem.tasks)).all()
+
+
+def test_an_agency_the_model_never_saw_draws_from_the_prior(fitted):
+    model, problem = fitted
+    tasks = problem.tasks.head(30).assign(agency="Brand-new Agency")
+    H = model.sampler(tasks, DEC4, YEAR_END).draw(np.random.default_rng(0), 2000)
+    assert np.isfinite(H).all() and (H > 0).all()
+    # one shared draw per agency per run: its 30 tasks move together
+    assert np.corrcoef(np.log(H[0]), np.log(H[1]))[0, 1] > 0.5
+
+
+def test_fit_rejects_data_without_completions(small_frame):
+    from forecast.errors import ForecastError
+    from forecast.snapshots import from_frame
+
+    first = small_frame.loc[small_frame["snapshot_date"] == small_frame["snapshot_date"].min()]
+    with pytest.raises(ForecastError, match="at least two snapshots"):
+        HazardModel().fit(from_frame(first))

@@ -1,0 +1,80 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from forecast import paths
+from forecast.cli import main
+from forecast.errors import ForecastError
+from forecast.params import Params
+from forecast.predict import forecast, resolve
+
+
+def _json(capsys, *args):
+    assert main(["predict", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_predict_json_contract(capsys):
+    out = _json(capsys, "--snapshots", str(paths.SAMPLE_DIR), "--sims", "2000")
+    assert {"as_of", "deadline", "model", "sims", "open_tasks", "slip", "by_agency", "data_fingerprint"} <= set(out)
+    assert (out["as_of"], out["deadline"], out["model"], out["sims"]) == ("2025-12-04", "2025-12-31", "hazard", 2000)
+    assert out["open_tasks"] == 472
+    assert sum(a["open"] for a in out["by_agency"]) == 472
+    assert set(out["by_agency"][0]) == {"agency", "open", "slip_mean", "slip_p10", "slip_p90"}
+    s = out["slip"]
+    # percentiles of slips: most of the 472 slip, so P10 is far above the number that get done
+    assert 0 <= s["p10"] <= s["p50"] <= s["p90"] <= 472 and s["p10"] < s["mean"] < s["p90"]
+    assert abs(sum(a["slip_mean"] for a in out["by_agency"]) - s["mean"]) < 0.5
+
+
+def test_same_seed_same_numbers(capsys):
+    args = ("--snapshots", str(paths.SAMPLE_DIR), "--sims", "500", "--seed", "4", "--model", "reference")
+    assert _json(capsys, *args) == _json(capsys, *args)
+    assert _json(capsys, *args[:-2], "--seed", "5")["slip"] != _json(capsys, *args)["slip"]
+
+
+def test_published_forecast_json(capsys):
+    out = _json(capsys, "--published", str(paths.PUBLISHED_FIGURES), "--sims", "1000")
+    assert out["open_tasks"] == 472 and out["by_agency"] == [] and out["model"] == "published"
+
+
+def test_tasks_out_is_the_early_warning_list(tmp_path, capsys):
+    path = tmp_path / "risk.csv"
+    assert main(["predict", "--sims", "500", "--tasks-out", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "of the 472 open tasks are expected to slip past 2025-12-31" in text and "SYNTHETIC" in text
+    ew = pd.read_csv(path)
+    assert len(ew) == 472 and ew["task_id"].is_unique
+    assert {"agency", "deadline", "status", "p_slip"} <= set(ew.columns)
+    assert ew["p_slip"].is_monotonic_decreasing
+
+
+def test_params_file_and_overrides(tmp_path, capsys):
+    out = _json(capsys, "--params", str(paths.PARAMS_DIR / "baseline.yaml"), "--sims", "300", "--as-of", "2025-11-27")
+    assert out["as_of"] == "2025-11-27" and out["sims"] == 300
+
+
+def test_user_errors_exit_2_without_traceback(tmp_path):
+    for args in (["--as-of", "2024-01-01"], ["--deadline", "2025-01-01"], ["--model", "magic"], ["--sims", "0"]):
+        run = subprocess.run([sys.executable, "-m", "forecast.cli", "predict", *args], capture_output=True,
+                             text=True, check=False)
+        assert run.returncode == 2, args
+        assert "Traceback" not in run.stderr and "error" in run.stderr
+
+
+def test_as_of_between_snapshots_uses_the_one_before(bundled):
+    snaps, _ = bundled
+    problem = resolve(snaps, "2025-12-01", "2025-12-31")
+    assert problem.as_of == pd.Timestamp("2025-11-27")
+    with pytest.raises(ForecastError, match="before the as-of"):
+        resolve(snaps, "2025-12-04", "2025-12-01")
+
+
+def test_every_model_forecasts_the_sample(bundled):
+    snaps, _ = bundled
+    for model in ("hazard", "reference", "throughput"):
+        fc = forecast(Params(model=model, sims=300), snaps)
+        assert len(fc.tasks) == 472 and fc.model == model and fc.meta["synthetic"]

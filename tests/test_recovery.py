@@ -1,0 +1,59 @@
+"""Each model fitted to portfolios simulated from a known hazard: does the expected number of slips come back, and
+do the P10-P90 intervals cover the simulated outcome about 80 % of the time?
+
+Tolerances were set from 40 portfolios measured when the models were written (README, "Models"); they allow for
+the noise of 24 portfolios, not for a model getting worse.
+"""
+
+import numpy as np
+import pytest
+
+from forecast.models import make_model
+from forecast.simulate import simulate
+from tests.conftest import DEC4, YEAR_END, known_portfolio
+
+SEEDS = range(200, 224)
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    rows = {name: [] for name in ("hazard", "reference", "throughput")}
+    for seed in SEEDS:
+        snaps, problem, truth = known_portfolio(seed)
+        for name, found in rows.items():
+            model = make_model(name).fit(snaps, DEC4)
+            fc = simulate(model.sampler(problem.tasks, DEC4, YEAR_END), problem.tasks, 1500, seed, model=name,
+                          as_of=DEC4, deadline=YEAR_END)
+            s = fc.summary()
+            found.append((truth, s["mean"], s["p10"], s["p90"], len(problem.tasks)))
+    return {k: np.array(v, dtype=float) for k, v in rows.items()}
+
+
+def _stats(a):
+    err = a[:, 1] - a[:, 0]
+    return err.mean(), np.abs(err).mean(), np.mean((a[:, 0] >= a[:, 2]) & (a[:, 0] <= a[:, 3]))
+
+
+def test_hazard_model_recovers_the_slips_and_is_calibrated(outcomes):
+    bias, mae, cover = _stats(outcomes["hazard"])
+    assert abs(bias) < 10, f"bias {bias:.1f} slips"
+    assert mae < 25, f"mean absolute error {mae:.1f} slips"
+    assert 0.65 <= cover <= 0.95, f"P10-P90 covered the outcome in {cover:.0%} of portfolios"
+
+
+def test_reference_class_is_close_but_overconfident(outcomes):
+    bias, mae, cover = _stats(outcomes["reference"])
+    assert abs(bias) < 20 and mae < 30
+    assert cover < _stats(outcomes["hazard"])[2]  # its posteriors count one task many times
+
+
+def test_throughput_ignores_the_mix_and_overstates_slips(outcomes):
+    """Past completions included tasks due next year; the deadline wall of December is invisible to it."""
+    bias, _, cover = _stats(outcomes["throughput"])
+    assert bias > 20
+    assert cover < 0.5
+
+
+def test_slips_stay_within_the_open_set(outcomes):
+    for a in outcomes.values():
+        assert (a[:, 2] >= 0).all() and (a[:, 3] <= a[:, 4]).all()

@@ -1,0 +1,87 @@
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecast.simulate import simulate
+
+
+@dataclass
+class ScaledSampler:
+    """Hazards rate_i * g, g ~ Gamma(2, 1/2) per run: a toy model with a shared shock."""
+
+    rate: np.ndarray
+
+    def draw(self, rng, size):
+        return self.rate[:, None] * rng.gamma(2.0, 0.5, size)[None, :]
+
+
+def _tasks(agencies):
+    return pd.DataFrame({"agency": agencies, "deadline": pd.Timestamp("2025-12-31"), "status": "in_progress"},
+                        index=pd.Index([f"T{i}" for i in range(len(agencies))], name="task_id"))
+
+
+portfolios = st.lists(st.tuples(st.sampled_from(["Finance", "Health", "Justice", "Ha Noi"]),
+                                st.floats(0, 5)), max_size=40)
+
+
+@settings(max_examples=40, deadline=None)
+@given(portfolios, st.integers(1, 300), st.integers(0, 2**32 - 1))
+def test_invariants(portfolio, sims, seed):
+    tasks = _tasks([a for a, _ in portfolio])
+    rate = np.array([r for _, r in portfolio])
+    fc = simulate(ScaledSampler(rate), tasks, sims, seed, model="toy", as_of="2025-12-04", deadline="2025-12-31",
+                  chunk=64)
+    assert ((fc.totals >= 0) & (fc.totals <= len(tasks))).all()
+    assert (fc.agency_draws.sum(axis=0) == fc.totals).all()
+    agencies = fc.by_agency()
+    assert agencies["open"].sum() == len(tasks)
+    assert (agencies["slip_p10"] <= agencies["slip_p90"]).all() and (agencies["slip_p90"] <= agencies["open"]).all()
+    assert np.isclose(fc.tasks["p_slip"].sum(), fc.totals.mean())
+    s = fc.summary()
+    assert s["p10"] <= s["p50"] <= s["p90"] <= len(tasks)
+
+
+def test_empty_open_set_gives_zero_not_an_error():
+    fc = simulate(ScaledSampler(np.array([])), _tasks([]), 100, 1, model="toy", as_of="2025-12-04",
+                  deadline="2025-12-31")
+    assert fc.summary() == {"mean": 0.0, "p10": 0, "p50": 0, "p90": 0}
+    assert fc.to_json()["open_tasks"] == 0 and fc.to_json()["by_agency"] == []
+
+
+def test_slips_have_the_right_probability():
+    rate = np.array([0.0, np.log(2), 20.0])  # P(slip) = E[exp(-rate * g)]
+    fc = simulate(ScaledSampler(rate), _tasks(["A", "A", "B"]), 20000, 3, model="toy", as_of="2025-12-04",
+                  deadline="2025-12-31")
+    p = fc.tasks["p_slip"].to_numpy()
+    g = np.random.default_rng(0).gamma(2.0, 0.5, 400000)
+    assert p[0] == 1.0
+    assert abs(p[1] - np.mean(np.exp(-np.log(2) * g))) < 0.01
+    assert abs(p[2] - np.mean(np.exp(-20 * g))) < 0.003
+
+
+def test_same_seed_same_numbers_and_common_random_numbers():
+    tasks = _tasks(["A"] * 20 + ["B"] * 10)
+    rate = np.linspace(0.1, 2, 30)
+    a = simulate(ScaledSampler(rate), tasks, 500, 7, model="toy", as_of="2025-12-04", deadline="2025-12-31")
+    b = simulate(ScaledSampler(rate), tasks, 500, 7, model="toy", as_of="2025-12-04", deadline="2025-12-31")
+    assert (a.totals == b.totals).all()
+    c = simulate(ScaledSampler(rate), tasks, 500, 8, model="toy", as_of="2025-12-04", deadline="2025-12-31")
+    assert not (a.totals == c.totals).all()
+    # switching tasks off never adds a slip in any run: the others keep their random numbers
+    active = np.arange(30) % 3 != 0
+    d = simulate(ScaledSampler(rate), tasks, 500, 7, model="toy", as_of="2025-12-04", deadline="2025-12-31",
+                 active=active)
+    assert (d.totals <= a.totals).all()
+    assert len(d.tasks) == 20
+
+
+def test_early_warning_list_is_highest_risk_first():
+    tasks = _tasks(["A", "B", "C"]).assign(deadline=pd.to_datetime(["2025-12-31", "2025-11-01", "2025-12-15"]))
+    fc = simulate(ScaledSampler(np.array([5.0, 0.0, 1.0])), tasks, 2000, 1, model="toy", as_of="2025-12-04",
+                  deadline="2025-12-31")
+    ew = fc.early_warning()
+    assert ew["task_id"].tolist() == ["T1", "T2", "T0"]
+    assert ew["p_slip"].is_monotonic_decreasing

@@ -1,0 +1,35 @@
+import pandas as pd
+import pytest
+
+from forecast.errors import ForecastError
+from forecast.tables import write_table
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_write_table_formats(tmp_path, suffix):
+    frame = pd.DataFrame({"task_id": ["T1", "T2"], "p_slip": [0.9, 0.1]})
+    path = write_table(frame, tmp_path / f"out{suffix}")
+    back = {".csv": pd.read_csv, ".xlsx": pd.read_excel, ".parquet": pd.read_parquet}[suffix](path)
+    assert back["task_id"].tolist() == ["T1", "T2"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_failed_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("old\n", encoding="utf-8")
+
+    class Boom(pd.DataFrame):
+        def to_csv(self, *a, **k):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        write_table(Boom({"a": [1]}), path)
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_unknown_format_or_folder(tmp_path):
+    with pytest.raises(ForecastError, match="unknown table format"):
+        write_table(pd.DataFrame(), tmp_path / "out.txt")
+    with pytest.raises(ForecastError, match="does not exist"):
+        write_table(pd.DataFrame(), tmp_path / "nope" / "out.csv")
