@@ -14,6 +14,10 @@ class ScaledSampler:
 
     rate: np.ndarray
 
+    @property
+    def profile(self):
+        return np.arange(len(self.rate))
+
     def draw(self, rng, size):
         return self.rate[:, None] * rng.gamma(2.0, 0.5, size)[None, :]
 

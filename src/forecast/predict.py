@@ -42,7 +42,9 @@ def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
     if due < when:
         raise ForecastError(f"deadline {due.date()} is before the as-of snapshot {when.date()}")
     tasks = open_set(build_history(snaps, when), due)
-    return Problem(snaps, when, due, tasks)
+    # grouped by agency, the order the simulation aggregates in
+    tasks = tasks.assign(_a=tasks["agency"].astype(str)).sort_values(["_a", "deadline"], kind="stable")
+    return Problem(snaps, when, due, tasks.drop(columns="_a"))
 
 
 def forecast(params: Params, snaps: Snapshots | None = None) -> SlipForecast:

@@ -1,9 +1,10 @@
 """What every slip model shares: the forecast horizon's steps and agency coding.
 
 A model is fitted with ``fit(snapshots, as_of) -> self`` and asked for ``sampler(tasks, as_of, deadline)``: an
-object whose ``draw(rng, size)`` returns cumulative completion hazards ``H`` (tasks x size), one column per
-Monte Carlo run, so that ``exp(-H)`` is each task's chance of still being open at the end of the deadline in that
-run. :func:`forecast.simulate.simulate` turns them into slips.
+object whose ``draw(rng, size)`` returns cumulative completion hazards ``H`` (profiles x size), one column per
+Monte Carlo run, and whose ``profile`` maps each task to its row: tasks with the same covariates and agency share a
+profile, so the work per run scales with distinct profiles, not tasks. ``exp(-H)`` is the chance a task of that
+profile is still open at the end of the deadline in that run; :func:`forecast.simulate.simulate` turns it into slips.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pandas as pd
 
 
 class Sampler(Protocol):
+    profile: np.ndarray  # (tasks,) row of draw()'s result for each task
+
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray: ...
 
 

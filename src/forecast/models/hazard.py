@@ -137,8 +137,12 @@ class HazardModel:
                                     np.repeat(patterns[:, -1], m), len(self.sources_))
         agency = agency_codes(tasks["agency"], self.agencies_)
         offsets = (starts - starts[0]).astype(np.int64) if m else np.zeros(0, dtype=np.int64)
-        return HazardSampler(self, flat.reshape(k, m, len(self.coef_)), inverse.reshape(-1), agency,
-                             np.asarray(days, float), offsets // self.block_days,
+        if rate is None:  # a profile = (covariate path, agency)
+            combos, profile = np.unique(np.column_stack([inverse.reshape(-1), agency]), axis=0, return_inverse=True)
+        else:  # scenario multipliers differ task by task
+            combos, profile = np.column_stack([inverse.reshape(-1), agency]), np.arange(n)
+        return HazardSampler(self, flat.reshape(k, m, len(self.coef_)), combos[:, 0], combos[:, 1],
+                             profile.reshape(-1), np.asarray(days, float), offsets // self.block_days,
                              None if rate is None else np.asarray(rate, float))
 
 
@@ -195,14 +199,15 @@ class HazardSampler:
 
     model: HazardModel
     X: np.ndarray  # (patterns x steps x p) design of each distinct covariate path
-    pattern: np.ndarray  # (tasks,) pattern of each task
-    agency: np.ndarray  # (tasks,) index into model.agencies_; agencies the model has not seen come after them
+    pattern: np.ndarray  # (profiles,) covariate path of each profile
+    agency: np.ndarray  # (profiles,) index into model.agencies_; agencies the model has not seen come after them
+    profile: np.ndarray  # (tasks,) profile of each task
     days: np.ndarray  # (steps,) length of each step in days
     block: np.ndarray  # (steps,) period-shock block of each step
-    rate: np.ndarray | None  # (tasks x steps) scenario multipliers
+    rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Cumulative hazards (tasks x size), float64; ``exp(-H)`` is the chance a task is still open."""
+        """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
         n, (k, m, p) = len(self.pattern), self.X.shape
         if m == 0:
             return np.zeros((n, size))
@@ -213,13 +218,14 @@ class HazardSampler:
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (e.g. new tasks, transfers) share one draw each from the prior
             b = np.vstack([b, eff.draw_prior(rng, (unseen, size))])
-        b_task = b[self.agency]
         beta = rng.multivariate_normal(self.model.coef_, self.model.cov_, size=size, method="cholesky")
         step_h = np.exp(self.X.reshape(k * m, p) @ beta.T).reshape(k, m, size) * self.days[None, :, None]
         shocks = self.model.period_effects_.draw_prior(rng, (int(self.block[-1]) + 1, size))
         step_h *= np.exp(shocks[self.block])[None]
+        scale = np.exp(b).astype(np.float32)  # per agency, before spreading over its tasks
         if self.rate is None:
-            H = step_h.sum(axis=1)[self.pattern]
+            H = step_h.sum(axis=1).astype(np.float32)[self.pattern]
         else:
-            H = np.einsum("nm,nms->ns", self.rate, step_h[self.pattern], optimize=True)
-        return H * np.exp(b_task)
+            H = np.einsum("nm,nms->ns", self.rate, step_h[self.pattern], optimize=True).astype(np.float32)
+        H *= scale[self.agency]
+        return H

@@ -94,6 +94,9 @@ class ReferenceClassModel:
         beta = found["beta"].fillna(pd.Series(kappa * (1 - p_class[cls]), index=key)).to_numpy()
         groups, inverse = np.unique(np.column_stack([alpha, beta]), axis=0, return_inverse=True)
         power = None if rate is None else np.asarray(rate, float).mean(axis=1)
+        if power is not None:  # multipliers differ task by task: one profile each
+            groups, inverse = np.column_stack([alpha, beta]), np.arange(len(tasks))
+            power = power[inverse]
         return ShareSampler(groups[:, 0], groups[:, 1], inverse.reshape(-1), horizon == 0, power)
 
 
@@ -108,17 +111,17 @@ def _fit_kappa(n: np.ndarray, k: np.ndarray, prior: np.ndarray) -> float:
 
 @dataclass
 class ShareSampler:
-    """Draws P(still open) per task from Beta posteriors; returns ``H = -log P``."""
+    """Draws P(still open) per (agency, class) profile from Beta posteriors; returns ``H = -log P``."""
 
-    alpha: np.ndarray
+    alpha: np.ndarray  # (profiles,)
     beta: np.ndarray
-    group: np.ndarray
+    profile: np.ndarray  # (tasks,)
     no_time: bool
-    power: np.ndarray | None  # scenario rate multiplier per task (time-averaged): P -> P ** m
+    power: np.ndarray | None  # (profiles,) scenario rate multiplier (time-averaged): P -> P ** m
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.no_time:
-            return np.zeros((len(self.group), size))
+            return np.zeros((len(self.alpha), size))
         p = rng.beta(self.alpha[:, None], self.beta[:, None], size=(len(self.alpha), size))
-        H = -np.log(np.clip(p, 1e-12, 1.0))[self.group]
+        H = -np.log(np.clip(p, 1e-12, 1.0))
         return H if self.power is None else H * self.power[:, None]

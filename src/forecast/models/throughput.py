@@ -47,17 +47,21 @@ class ThroughputModel:
         counts = np.zeros((len(self.periods_), max(n_agencies, len(self.agencies_))))
         counts[:, : len(self.agencies_)] = self.periods_.to_numpy(float)
         open_per = np.bincount(agency, minlength=counts.shape[1]).astype(float)
-        boost = np.ones(len(agency)) if rate is None else np.asarray(rate, float).mean(axis=1)
-        return ThroughputSampler(counts, days / self.step_days_, agency, open_per, boost)
+        if rate is None:  # every task of an agency is alike to this model: one profile per agency
+            profile, task_agency, boost = agency, np.arange(counts.shape[1]), np.ones(counts.shape[1])
+        else:
+            profile, task_agency, boost = np.arange(len(agency)), agency, np.asarray(rate, float).mean(axis=1)
+        return ThroughputSampler(counts, days / self.step_days_, task_agency, open_per, boost, profile)
 
 
 @dataclass
 class ThroughputSampler:
     counts: np.ndarray  # (past periods x agencies) completions
     fractions: np.ndarray  # (steps,) share of a period each future step covers
-    agency: np.ndarray  # (tasks,)
+    agency: np.ndarray  # (profiles,) agency of each profile
     open_per: np.ndarray  # (agencies,) open tasks
-    boost: np.ndarray  # (tasks,) scenario rate multiplier
+    boost: np.ndarray  # (profiles,) scenario rate multiplier
+    profile: np.ndarray  # (tasks,)
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         n = len(self.agency)

@@ -1,0 +1,38 @@
+"""Helpers shared by the benchmarks: timing, peak memory of a child process, the large synthetic portfolios."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / "results"
+
+
+@contextmanager
+def timer(label: str, into: dict):
+    start = time.perf_counter()
+    yield
+    into[label] = time.perf_counter() - start
+
+
+def large_sample(tasks: int) -> Path:
+    """52 weekly Parquet snapshots (9 Jan 2025 - 1 Jan 2026) of a synthetic portfolio, generated once and cached."""
+    folder = CACHE / f"sample-{tasks}"
+    if not (folder / "README.md").exists():
+        subprocess.run([sys.executable, "-m", "forecast.cli", "sample", "--out", str(folder), "--tasks", str(tasks),
+                        "--start", "2025-01-09", "--until", "2026-01-01", "--format", "parquet"], check=True)
+    return folder
+
+
+def run_child(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints a JSON dict. Adds the child's peak RSS in MB."""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return result

@@ -1,0 +1,117 @@
+"""Benchmarks of the forecast (``make bench``). Prints the figures the README quotes.
+
+1. Fit + 10,000 simulations on the bundled sample, in-process (goal < 2 s).
+2. ``forecast predict --json`` end to end, a fresh process (goal < 5 s).
+3. The Monte Carlo against a raw numpy Bernoulli draw of the same size, same run (goal: within 3x).
+4. Load + fit + forecast of 10k, 30k and 100k tasks x 52 weekly snapshots (goal for 100k: < 60 s, < 4 GB peak).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+from common import ROOT, large_sample, run_child, timer  # noqa: E402
+
+from forecast import load_snapshots, paths  # noqa: E402
+from forecast.models import make_model  # noqa: E402
+from forecast.predict import resolve  # noqa: E402
+from forecast.simulate import simulate  # noqa: E402
+
+SCALE_CODE = """
+import json, time
+from forecast import load_snapshots
+from forecast.models import make_model
+from forecast.predict import resolve
+from forecast.simulate import simulate
+t = {{}}
+s = time.perf_counter(); snaps = load_snapshots({folder!r}); t["load"] = time.perf_counter() - s
+s = time.perf_counter(); problem = resolve(snaps, "2025-12-04", "2025-12-31"); t["history"] = time.perf_counter() - s
+s = time.perf_counter(); model = make_model("hazard").fit(snaps, problem.as_of); t["fit"] = time.perf_counter() - s
+s = time.perf_counter()
+fc = simulate(model.sampler(problem.tasks, problem.as_of, problem.deadline), problem.tasks, {sims}, 1,
+              model="hazard", as_of=problem.as_of, deadline=problem.deadline)
+t["simulate"] = time.perf_counter() - s
+t.update(rows=len(snaps.frame), open=len(problem.tasks), snapshots=len(snaps.dates), total=sum(t.values()))
+print(json.dumps(t))
+"""
+
+
+def in_process(sims: int = 10_000) -> dict:
+    snaps = load_snapshots(paths.SAMPLE_DIR)
+    problem = resolve(snaps)
+    t: dict = {}
+    best = {}
+    for _ in range(3):  # best of three: the machine has two cores and other work on them
+        with timer("fit", t):
+            model = make_model("hazard").fit(snaps, problem.as_of)
+        with timer("simulate", t):
+            sampler = model.sampler(problem.tasks, problem.as_of, problem.deadline)
+            simulate(sampler, problem.tasks, sims, 1, model="hazard", as_of=problem.as_of, deadline=problem.deadline)
+        best = {k: min(v, best.get(k, np.inf)) for k, v in t.items()}
+    best["total"] = best["fit"] + best["simulate"]
+    return best
+
+
+def monte_carlo_ratio(sims: int = 10_000) -> dict:
+    """The simulation loop vs ``rng.random((n, sims)) < p`` for the same n x sims, best of five each."""
+    snaps = load_snapshots(paths.SAMPLE_DIR)
+    problem = resolve(snaps)
+    model = make_model("hazard").fit(snaps, problem.as_of)
+    sampler = model.sampler(problem.tasks, problem.as_of, problem.deadline)
+    n = len(problem.tasks)
+    ours, raw = [], []
+    rng = np.random.default_rng(0)
+    p = rng.random(n)[:, None]
+    for _ in range(5):
+        s = time.perf_counter()
+        simulate(sampler, problem.tasks, sims, 1, model="hazard", as_of=problem.as_of, deadline=problem.deadline)
+        ours.append(time.perf_counter() - s)
+        s = time.perf_counter()
+        (rng.random((n, sims)) < p).sum(axis=0)
+        raw.append(time.perf_counter() - s)
+    return {"tasks": n, "sims": sims, "ours": min(ours), "raw_bernoulli": min(raw), "ratio": min(ours) / min(raw)}
+
+
+def end_to_end() -> float:
+    best = np.inf
+    for _ in range(3):
+        s = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "forecast.cli", "predict", "--json"], check=True, capture_output=True,
+                       cwd=ROOT)
+        best = min(best, time.perf_counter() - s)
+    return best
+
+
+def scale(sizes=(10_000, 30_000, 100_000), sims: int = 10_000) -> list[dict]:
+    rows = []
+    for n in sizes:
+        folder = large_sample(n)
+        rows.append({"tasks": n, **run_child(SCALE_CODE.format(folder=str(folder), sims=sims))})
+    return rows
+
+
+def main() -> None:
+    print("1. bundled sample, fit + 10,000 simulations in-process (goal < 2 s):")
+    r = in_process()
+    print(f"   fit {r['fit']:.2f} s + simulate {r['simulate']:.2f} s = {r['total']:.2f} s")
+    print("2. forecast predict --json end to end (goal < 5 s):")
+    print(f"   {end_to_end():.2f} s")
+    print("3. Monte Carlo vs raw numpy Bernoulli of the same size (goal: within 3x):")
+    m = monte_carlo_ratio()
+    print(f"   {m['tasks']} tasks x {m['sims']} runs: ours {m['ours']:.3f} s, raw {m['raw_bernoulli']:.3f} s, "
+          f"ratio {m['ratio']:.2f}x")
+    print("4. load + fit + forecast (10,000 runs), 52 weekly snapshots (goal for 100k: < 60 s, < 4 GB):")
+    print("   tasks   rows       open    load  history  fit   simulate  total   s/1k tasks  peak MB")
+    for r in scale():
+        print(f"   {r['tasks']:<7d} {r['rows']:<10d} {r['open']:<7d} {r['load']:5.1f}  {r['history']:6.1f}  "
+              f"{r['fit']:5.1f}  {r['simulate']:7.1f}  {r['total']:6.1f}  {1000 * r['total'] / r['tasks']:9.3f}  "
+              f"{r['peak_mb']:7.0f}")
+
+
+if __name__ == "__main__":
+    main()
