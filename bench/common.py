@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -31,8 +30,6 @@ def large_sample(tasks: int) -> Path:
 
 
 def run_child(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints a JSON dict. Adds the child's peak RSS in MB."""
+    """Run ``code`` in a fresh interpreter (so its peak memory is its own); it prints a JSON dict last."""
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return result
+    return json.loads(out.strip().splitlines()[-1])

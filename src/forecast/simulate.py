@@ -2,8 +2,9 @@
 
 Run s draws each task's cumulative completion hazard ``H[i, s]`` from the model (parameters drawn per run) and an
 independent ``U[i, s] ~ Uniform(0, 1)``; task i **slips** in run s when ``U < exp(-H)``, the chance it is still open
-at the end of the deadline. (Float32 throughout: the comparison needs no more, and it halves memory traffic.) Draws go in chunks of runs, so memory stays bounded for
-large portfolios; per-run totals, per-agency counts and per-task slip frequencies are accumulated.
+at the end of the deadline. Float32 throughout: the comparison needs no more, and it halves memory traffic. Runs go
+in chunks, so memory stays bounded for large portfolios; per-run totals, per-agency counts and per-task slip
+frequencies are accumulated.
 
 Common random numbers: the model's parameter draws and ``U`` come from two streams of the seed, and ``U`` is
 indexed by the task's row, so a scenario that keeps the task list (with some tasks switched off by ``active``, or
