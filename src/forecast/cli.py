@@ -142,7 +142,7 @@ def _predict(args: argparse.Namespace) -> int:
     import json
 
     from .predict import forecast, forecast_published
-    from .tables import forecast_table, write_table
+    from .output import forecast_table, write_table
 
     params = _params(args)
     result = forecast_published(params) if args.published else forecast(params)

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from forecast.errors import ForecastError
-from forecast.tables import write_table
+from forecast.output import write_table
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
