@@ -64,6 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--tasks-out", metavar="FILE", help="write the early-warning list (every open task, P(slip))")
     p.set_defaults(run=_predict)
+
+    p = sub.add_parser("backtest", help="score every model on past snapshots (rolling origin)",
+                       description="At every past snapshot, fit each model on the data up to it, forecast the "
+                                   "then-open tasks HORIZON days ahead and score the forecast against what the "
+                                   "later snapshot shows.")
+    p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
+                                                      "else the bundled synthetic sample)")
+    p.add_argument("--params", metavar="FILE", help="params file (snapshots, horizon_days, seed, status_labels)")
+    p.add_argument("--horizon", type=_positive_int, metavar="DAYS", help="forecast horizon (default 27: 4 -> 31 Dec)")
+    p.add_argument("--models", metavar="A,B", help="models to score (default: all)")
+    p.add_argument("--sims", type=_positive_int, default=2000, metavar="N", help="runs per forecast (default 2000)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--out", metavar="FILE", help="write the per-cutoff scores (.csv, .xlsx or .parquet)")
+    p.set_defaults(run=_backtest)
     return parser
 
 
@@ -86,8 +101,10 @@ def _params(args: argparse.Namespace):
 
     base = load_params(args.params) if args.params else Params()
     values = {k: v for k, v in base.to_dict().items() if k != "source"}
-    cli = {"snapshots": args.snapshots, "as_of": args.as_of, "deadline": args.deadline, "model": args.model,
-           "sims": args.sims, "seed": args.seed, "published": getattr(args, "published", None)}
+    cli = {"snapshots": args.snapshots, "as_of": getattr(args, "as_of", None),
+           "deadline": getattr(args, "deadline", None), "model": getattr(args, "model", None),
+           "sims": args.sims, "seed": args.seed, "published": getattr(args, "published", None),
+           "horizon_days": getattr(args, "horizon", None)}
     values.update({k: v for k, v in cli.items() if v is not None})
     return parse_params(values, base=Path.cwd(), origin=base.source)
 
@@ -141,14 +158,35 @@ def _sample(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     import json
 
-    from .predict import forecast, forecast_published
     from .output import forecast_table, write_table
+    from .predict import forecast, forecast_published
 
     params = _params(args)
     result = forecast_published(params) if args.published else forecast(params)
     if args.tasks_out:
         write_table(result.early_warning(), args.tasks_out)
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else forecast_table(result))
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from .backtest import run_backtest, terminal_progress
+    from .output import backtest_table, write_table
+    from .snapshots import load_snapshots
+
+    params = _params(args)
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
+    snaps = load_snapshots(params.snapshots, params.status_labels)
+    kwargs = {"models": models} if models else {}
+    result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed,
+                          progress=terminal_progress, **kwargs)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.out:
+        write_table(result.frame, args.out)
+    print(json.dumps(result.to_json(), indent=2) if args.json else backtest_table(result))
     return 0
 
 

@@ -45,6 +45,16 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
     return "\n".join(lines)
 
 
+def backtest_table(result) -> str:
+    """The readable report of a backtest: scores per model, best CRPS first."""
+    table = result.scores()
+    return "\n".join([
+        f"Backtest, horizon {result.horizon_days} days, {len(result.origins)} cutoffs "
+        f"({result.origins[0]} to {result.origins[-1]}).",
+        table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+        f"Best (lowest CRPS): {result.best}."])
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as CSV, XLSX or Parquet (by suffix) atomically."""
     path = Path(path)

@@ -15,8 +15,10 @@ week's shock averages out over a month's horizon while a month's does not.
 
 Fitting alternates (three rounds): a statsmodels Binomial GLM with cloglog link on rows collapsed to covariate
 patterns (weights = intervals), with offset ``log(days) + E[b_a]``; then the agency effects by grid empirical Bayes
-(:mod:`.pooling`). A weak data-augmentation prior (one pseudo-interval per level at the overall rate) keeps rare
-levels finite. The period variance is fitted last, by the same empirical Bayes grouped by block of snapshot dates.
+(:mod:`.pooling`). A data-augmentation prior (``PRIOR_WEIGHT`` = 10 pseudo-intervals per level at the overall
+rate) keeps rare levels finite and, while history is short, pulls thinly observed bands towards the portfolio rate;
+against thousands of intervals it is negligible. 10 had the best backtest CRPS among 0.2, 1, 3, 10 and 30. The
+period variance is fitted last, by the same empirical Bayes grouped by block of snapshot dates.
 
 Simulation draws, per Monte Carlo run: ``beta ~ N(beta_hat, Cov)``, ``b_a`` from its grid posterior (an agency
 never seen draws from the prior) and one ``w`` per future step, so the intervals carry parameter uncertainty and
@@ -39,7 +41,7 @@ from . import design
 from .base import agency_codes, horizon_steps
 from .pooling import GRID, GroupEffects, fit_group_effects
 
-PRIOR_WEIGHT = 1.0  # pseudo-intervals per level in the data-augmentation prior
+PRIOR_WEIGHT = 10.0  # pseudo-intervals per level in the data-augmentation prior (chosen by backtest, README)
 
 
 class HazardModel:

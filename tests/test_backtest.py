@@ -1,0 +1,76 @@
+import json
+
+import pandas as pd
+import pytest
+
+from forecast import load_snapshots
+from forecast.backtest import cutoffs, run_backtest
+from forecast.cli import main
+from forecast.errors import ForecastError
+from tests.conftest import write_exports
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, small_frame):
+    return write_exports(small_frame, tmp_path_factory.mktemp("bt") / "s")
+
+
+def test_cutoffs_leave_room_for_the_outcome(bundled):
+    snaps, _ = bundled
+    pairs = cutoffs(snaps, 27)
+    assert len(pairs) >= 8
+    for cutoff, outcome in pairs:
+        assert outcome >= cutoff + pd.Timedelta(days=27) and outcome <= snaps.dates[-1]
+    assert pairs[0][0] == snaps.dates[7]
+
+
+def test_a_later_snapshot_edited_does_not_change_earlier_cutoffs(small):
+    before = run_backtest(load_snapshots(small), 14, models=["hazard", "reference"], sims=300, min_history=4)
+    last = sorted(small.glob("*.parquet"))[-1]
+    edited = pd.read_parquet(last)
+    edited.loc[edited["status"].isin(["in_progress", "overdue"]), "status"] = "completed_late"
+    edited["agency"] = "Renamed"
+    edited.to_parquet(last, index=False)
+    after = run_backtest(load_snapshots(small), 14, models=["hazard", "reference"], sims=300, min_history=4)
+    edited_day = pd.Timestamp(last.stem.split("_")[1])
+    untouched = before.frame["outcome_date"] < edited_day
+    assert untouched.sum() >= 4
+    pd.testing.assert_frame_equal(before.frame.loc[untouched].reset_index(drop=True),
+                                  after.frame.loc[after.frame["outcome_date"] < edited_day].reset_index(drop=True))
+    # and the edit does reach the cutoff scored against that snapshot
+    assert not before.frame.loc[~untouched, "observed"].equals(after.frame.loc[~untouched, "observed"])
+
+
+def test_scores_and_best(bundled):
+    snaps, _ = bundled
+    bt = run_backtest(snaps, 27, sims=500)
+    table = bt.scores()
+    assert set(table["model"]) == {"hazard", "reference", "throughput"}
+    assert table["crps"].is_monotonic_increasing and bt.best == table["model"].iloc[0]
+    assert table[["coverage50", "coverage80", "coverage90"]].apply(lambda r: r.is_monotonic_increasing, axis=1).all()
+    assert bt.best != "throughput"  # it ignores the mix of open work; it must lose
+    assert len(bt.pit("hazard")) == 10
+    assert bt.reliability("hazard")["tasks"].sum() == (bt.tasks["model"] == "hazard").sum()
+
+
+def test_cli_json_and_out_file(tmp_path, capsys):
+    out = tmp_path / "bt.csv"
+    assert main(["backtest", "--json", "--models", "hazard,reference", "--sims", "300", "--horizon", "14",
+                 "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["horizon_days"] == 14 and len(result["origins"]) >= 8
+    assert {m["model"] for m in result["models"]} == {"hazard", "reference"}
+    assert set(result["models"][0]) == {"model", "mae", "crps", "coverage50", "coverage80", "coverage90", "brier"}
+    assert result["best"] in {"hazard", "reference"}
+    frame = pd.read_csv(out)
+    assert {"cutoff", "model", "outcome_date", "observed", "crps"} <= set(frame.columns)
+    assert frame["cutoff"].nunique() == len(result["origins"])
+
+
+def test_bad_arguments(bundled):
+    snaps, _ = bundled
+    with pytest.raises(ForecastError, match="unknown model"):
+        run_backtest(snaps, 27, models=["prophet"])
+    with pytest.raises(ForecastError, match="no cutoff"):
+        run_backtest(snaps, 400)
+    assert main(["backtest", "--models", "nope"]) == 2
