@@ -9,12 +9,16 @@ It writes what it has done to the ``status`` file (atomically, after every step)
 knows how far it got even if it has to kill it. ``deadline`` is the wall-clock limit (Unix time, seconds): at that
 moment the parent kills the kernel, papermill saves the partial notebook, and this process stops.
 A separate process keeps the parent safe from a notebook that crashes or leaks, and gives it a process to kill.
+If the parent dies (``kill -9``), this process kills its kernel and exits within a second: no orphans.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -32,6 +36,7 @@ KERNEL = "forecast"  # the Jupyter kernel `make setup` registers in the kit's en
 def main() -> int:
     """Run the job read from stdin; exit status 0 when every step succeeded."""
     job = json.load(sys.stdin)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     status_file = Path(job["status"])
     deadline = float(job["deadline"])
     status: dict[str, Any] = {
@@ -71,6 +76,20 @@ def main() -> int:
     write_json(status_file, status)
     ok = status["error"] is None and all(s["status"] == "ok" for s in status["notebooks"])
     return 0 if ok else 1
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Poll the parent process id; once the parent is gone, kill this process's kernel and exit."""
+    import psutil
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(children, timeout=5)
+    os._exit(3)
 
 
 def _execute(source: str, target: str, parameters: dict[str, Any], deadline: float) -> tuple[str, str | None]:
