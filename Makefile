@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/forecast validate --params $(PARAMS)
+	$(BIN)/forecast report --params $(PARAMS) --out $(OUT)
 
 predict: $(STAMP)
 	$(BIN)/forecast predict --params $(PARAMS)
@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --MappingKernelManager.default_kernel_name=forecast notebooks/
 
 sample: $(STAMP)
 	$(BIN)/forecast sample --out data/sample/synthetic-2025

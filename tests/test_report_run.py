@@ -15,7 +15,7 @@ import pytest
 from forecast import paths
 from forecast.cli import main
 from forecast.errors import ReportLockedError
-from forecast.report.html import remote_resources
+from forecast.report.html import offline_problems
 from forecast.report.run import run_report
 from tests.report_helpers import (
     record,
@@ -66,7 +66,7 @@ def test_reports_are_offline_and_code_is_hidden(kit_run):
     pages = [*result.folder.glob("*.html"), result.folder.parent / "index.html"]
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        assert remote_resources(html) == [], page.name
+        assert offline_problems(html) == [], page.name
         assert 'src="http' not in html and "src='http" not in html and 'href="http' not in html, page.name
         assert "<script" not in html.lower(), page.name
     data = (result.folder / "01_data.html").read_text(encoding="utf-8")
@@ -215,3 +215,39 @@ def test_a_folder_without_notebooks_is_an_error(tmp_path, portfolio, capsys):
     empty.mkdir()
     assert main(["report", "--params", str(params), "--out", str(tmp_path / "r"), "--notebooks", str(empty)]) == 2
     assert f"no notebooks (*.ipynb) in {empty}" in capsys.readouterr().err
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless Chromium with the network off (every host unresolvable, a dead proxy)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser test needs it (apt-get install -y chromium; .ci/run does)")
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
+         "--host-resolver-rules=MAP * ~NOTFOUND", *args],
+        capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_path):
+    result, _ = kit_run
+    page = (result.folder / "01_data.html").as_uri()
+    dom = _chromium(tmp_path / "profile", "--dump-dom", page)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    assert html.count('<div class="jp-RenderedSVG') >= 2
+    assert html.count("<svg") >= 2 and 'role-mark' in html and "<path" in html  # parsed into drawn SVG marks
+    assert "SYNTHETIC DATA" in html
+    assert "&lt;script&gt;document.documentElement.setAttribute" in html  # the title, as text
+    assert "data-pwned" not in html.split("&lt;script&gt;")[0] and 'data-pwned="yes"' not in html  # never executed
+
+    shot = tmp_path / "01_data.png"
+    run = _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2000", page)
+    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000  # not a blank page
+    print(f"screenshot: {shot}")
+
+    index = _chromium(tmp_path / "profile", "--dump-dom", (result.folder.parent / "index.html").as_uri())
+    assert "<svg" in index.stdout and result.folder.name in index.stdout

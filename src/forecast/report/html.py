@@ -2,8 +2,10 @@
 
 nbconvert's ``lab`` template loads require.js, MathJax and mermaid from CDNs; the template below drops those
 blocks (the reports use none of them: charts are inline SVG from :func:`forecast.charts.use_offline_renderer`) and
-puts SVG outputs inline rather than as base64 images. :func:`remote_resources` then checks the result, so a
-notebook that bypasses the offline renderer fails its run instead of shipping a report that needs the network.
+puts SVG outputs inline rather than as base64 images. :func:`offline_problems` then checks the result: a report
+holds no script at all and loads nothing from the network, so a notebook that bypasses the offline renderer (whose
+Altair default injects a script that fetches Vega from a CDN) fails its run instead of shipping a report that needs
+the network.
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ _TEMPLATE = """
 </div>
 {%- endblock data_svg %}
 """
-# A script or stylesheet fetched over the network: <script src=http…>, <link href=http…>, CSS @import/url(http…).
+# Something fetched over the network: <script src=http…>, <link href=http…>, <img src=//…>, CSS @import/url(http…).
 _REMOTE = re.compile(
     r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//[^"'\s>]+"""
     r"""|@import\s+(?:url\()?\s*["']?(?:https?:)?//[^"')\s]+|url\(\s*["']?(?:https?:)?//[^"')\s]+""",
     re.IGNORECASE,
 )
+_SCRIPT = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
 _XML_PROLOG = re.compile(r"^\s*<\?xml[^>]*\?>\s*(?:<!DOCTYPE[^>]*>\s*)?")
 
 
@@ -60,20 +63,21 @@ def exporter() -> HTMLExporter:
     return exp
 
 
-def remote_resources(html: str) -> list[str]:
-    """Every script, stylesheet, image or frame in ``html`` that would be fetched from the network."""
-    return [m.group(0)[:120] for m in _REMOTE.finditer(html)]
+def offline_problems(html: str) -> list[str]:
+    """Every script element in ``html``, and every stylesheet, image or frame it would fetch from the network."""
+    return [m.group(0)[:120] for m in (*_SCRIPT.finditer(html), *_REMOTE.finditer(html))]
 
 
 def to_html(notebook: Path, target: Path, title: str | None = None) -> Path:
-    """Render the executed ``notebook`` to ``target``; raise :class:`ReportError` if the page needs the network."""
+    """Render the executed ``notebook`` to ``target``; :class:`ReportError` if the page has a script or needs the
+    network (then nothing is written)."""
     nb = nbformat.read(notebook, as_version=4)
     if title:
         nb.metadata["title"] = title
     body, _ = exporter().from_notebook_node(nb)
-    remote = remote_resources(body)
-    if remote:
-        raise ReportError(f"{notebook.name} would load from the network ({remote[0]} ...); notebooks must call "
-                          "forecast.charts.use_offline_renderer() and show no remote content")
+    problems = offline_problems(body)
+    if problems:
+        raise ReportError(f"{notebook.name} has a script or loads from the network ({problems[0]} ...); notebooks "
+                          "must call forecast.charts.use_offline_renderer() and show no scripts or remote content")
     write_text(target, body)
     return target

@@ -45,7 +45,8 @@ def write_index(folder: Path) -> Path:
 
 def render_index(runs: list[dict[str, Any]]) -> str:
     """The index page for ``runs`` (newest first), as HTML text."""
-    keys = list(dict.fromkeys(k for r in runs for k in (r.get("headline") or {})))
+    # every headline figure gets a column, in the order headline() gives them; "synthetic" is a tag instead
+    keys = list(dict.fromkeys(k for r in runs for k in (r.get("headline") or {}) if k != "synthetic"))
     good = next((r for r in runs if r.get("status") == "ok"), None)
     latest = (f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>' if good
               else "<p>No successful run yet.</p>")
@@ -65,6 +66,7 @@ def render_index(runs: list[dict[str, Any]]) -> str:
   .ok {{ color: #2e7d32; font-weight: bold; }} .failed {{ color: #c62828; font-weight: bold; }}
   .synthetic {{ background: #b71c1c; color: #fff; padding: 0 4px; border-radius: 3px; font-size: 12px; }}
   .message {{ color: #c62828; font-size: 12px; max-width: 30em; }}
+  td:first-child {{ white-space: nowrap; }} small {{ color: #777; }}
 </style>
 </head>
 <body>
@@ -94,21 +96,28 @@ def _row(run: dict[str, Any], keys: list[str]) -> str:
              + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
              for nb in run.get("notebooks", []) if nb.get("html")]
     links.append(f'<a href="{_href(folder)}/{RUN_FILE}">run.json</a>')
-    return (f"<tr><td>{escape(run.get('started', folder))}</td><td>{escape(run.get('scenario', ''))}{synthetic}</td>"
+    started = run.get("started", "").replace("T", " ").removesuffix("Z")
+    return (f"<tr><td>{escape(started)}<br><small>{escape(folder)}</small></td>"
+            f"<td>{escape(run.get('scenario', ''))}{synthetic}</td>"
             f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}</td>'
             f"{cells}<td>{' · '.join(links)}</td></tr>")
 
 
-def _trend(runs: list[dict[str, Any]]) -> str:
-    """The inline SVG chart of every numeric headline figure of the good runs; empty before the first one."""
+def headline_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
+    """Every numeric headline figure of the good runs, long: ``started`` (UTC), ``scenario``, ``figure``, ``value``."""
     points = [{"started": pd.Timestamp(r["started"]), "scenario": r.get("scenario", ""), "figure": k, "value": v}
               for r in runs if r.get("status") == "ok"
               for k, v in (r.get("headline") or {}).items()
               if isinstance(v, int | float) and not isinstance(v, bool)]
-    if not points:
+    return pd.DataFrame(points, columns=["started", "scenario", "figure", "value"])
+
+
+def _trend(runs: list[dict[str, Any]]) -> str:
+    """The inline SVG chart of :func:`headline_points`; empty before the first good run."""
+    points = headline_points(runs)
+    if points.empty:
         return ""
-    svg = to_svg(headline_trend(pd.DataFrame(points)))
-    return f'<figure class="trend">{svg}</figure>'
+    return f'<figure class="trend">{to_svg(headline_trend(points))}</figure>'
 
 
 def _fmt(value: Any) -> str:
