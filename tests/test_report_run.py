@@ -209,6 +209,25 @@ def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_unusable_data_fails_the_run_with_the_data_problems(tmp_path, capsys):
+    data = tmp_path / "exports"
+    data.mkdir()
+    (data / "s_2025-11-06.csv").write_text("task_id,agency,deadline,status\nT1,Finance,2025-12-31,Maybe\n",
+                                           encoding="utf-8")
+    params = write_params(tmp_path / "p.yaml", data)
+    nbs = tmp_path / "nbs"
+    write_notebook(nbs / "01_x.ipynb", 'print("x")')
+    out = tmp_path / "reports"
+    assert main(["report", "--params", str(params), "--out", str(out), "--notebooks", str(nbs)]) == 2
+    err = capsys.readouterr().err
+    assert "the data cannot be used" in err and "s_2025-11-06.csv, row 2, column 'status'" in err
+    [folder] = run_folders(out)
+    rec = record(folder)
+    assert rec["status"] == "failed" and rec["notebooks"][0]["status"] == "not run"
+    assert rec["params_file"] == str(params.resolve())
+    assert "the data cannot be used" in (out / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_folder_without_notebooks_is_an_error(tmp_path, portfolio, capsys):
     params = write_params(tmp_path / "p.yaml", portfolio)
     empty = tmp_path / "empty"

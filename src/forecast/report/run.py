@@ -129,7 +129,7 @@ def _build(params: Params, notebooks: list[Path], folder: Path, name: str, start
         "headline": status["headline"],
         "notebooks": status["notebooks"],
         "parameters": parameters,
-        "params_file": str(params.source) if params.source else None,
+        "params_file": str(params.source.resolve()) if params.source else None,
         "data_fingerprint": status["data_fingerprint"],
         "package_version": __version__,
         "git_commit": _git_commit(),
