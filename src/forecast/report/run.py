@@ -31,11 +31,10 @@ from ..params import Params, load_params
 from .atomic import TEMP_PREFIX, remove_temporaries, write_json
 from .execute import KERNEL
 from .html import to_html
-from .index import write_index
+from .index import RUN_FILE, write_index
 from .lock import output_lock
 
 GRACE_SECONDS = 20.0  # after the limit, time for papermill to save the partial notebook before all is killed
-RUN_FILE = "run.json"
 
 
 @dataclass(frozen=True)
