@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/forecast validate --params $(PARAMS)
+	$(BIN)/forecast report --params $(PARAMS) --out $(OUT)
 
 predict: $(STAMP)
 	$(BIN)/forecast predict --params $(PARAMS)
@@ -35,8 +35,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# JupyterLab on notebooks/ with the kit's kernel (Jupyter refuses root unless told; containers often run as root)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --MappingKernelManager.default_kernel_name=forecast $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 sample: $(STAMP)
 	$(BIN)/forecast sample --out data/sample/synthetic-2025

@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from .errors import ForecastError
+from .errors import ForecastError, ReportError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +80,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--out", metavar="FILE", help="write the per-cutoff scores (.csv, .xlsx or .parquet)")
     p.set_defaults(run=_backtest)
+
+    p = sub.add_parser("params", help="print the resolved, validated parameters of a params file",
+                       description="Validate a params file and print every parameter, defaults filled in and paths "
+                                   "resolved, as YAML.")
+    p.add_argument("--show", required=True, metavar="FILE", help="params file")
+    p.set_defaults(run=_show_params)
+
+    p = sub.add_parser("report", help="run every notebook into a new run folder of offline HTML reports",
+                       description="Execute the notebooks with papermill into OUT/<UTC time>_<scenario>/ (HTML "
+                                   "reports, executed notebooks, run.json) and rebuild OUT/index.html. Exit status "
+                                   "2 when the run failed; earlier runs are never changed.")
+    _report_arguments(p)
+    p.set_defaults(run=_report)
+
+    p = sub.add_parser("schedule", help="run reports on a cron schedule until stopped",
+                       description="Run `forecast report` at every time a cron expression names (local time), "
+                                   "logging each run to stdout and OUT/schedule.log. A failed run does not stop it.")
+    _report_arguments(p)
+    p.add_argument("--cron", required=True, metavar="EXPR", help='five-field cron expression, e.g. "0 6 * * MON"')
+    p.add_argument("--max-runs", type=_positive_int, metavar="N", help="stop after N runs (default: never)")
+    p.set_defaults(run=_schedule)
     return parser
 
 
@@ -107,6 +129,16 @@ def _params(args: argparse.Namespace):
            "horizon_days": getattr(args, "horizon", None)}
     values.update({k: v for k, v in cli.items() if v is not None})
     return parse_params(values, base=Path.cwd(), origin=base.source)
+
+
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    from . import paths
+
+    p.add_argument("--params", required=True, metavar="FILE", help="params file, e.g. params/baseline.yaml")
+    p.add_argument("--out", default=str(paths.REPORTS_DIR), metavar="DIR",
+                   help="folder of run folders and index.html (default: the kit's reports/)")
+    p.add_argument("--notebooks", default=str(paths.NOTEBOOKS_DIR), metavar="DIR",
+                   help="folder of notebooks to run, in name order (default: the kit's notebooks/)")
 
 
 def _positive_int(text: str) -> int:
@@ -188,6 +220,45 @@ def _backtest(args: argparse.Namespace) -> int:
         write_table(result.frame, args.out)
     print(json.dumps(result.to_json(), indent=2) if args.json else backtest_table(result))
     return 0
+
+
+
+
+def _show_params(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .params import load_params
+
+    params = load_params(args.show)
+    values = {k: v for k, v in params.to_dict().items() if k != "source"}
+    print(f"# {args.show}, validated; null = the default (as_of: the last snapshot; deadline: 31 Dec of that year)")
+    print(yaml.safe_dump(values, sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report.run import run_report
+
+    result = run_report(args.params, args.out, args.notebooks)
+    print(f"index: {Path(args.out) / 'index.html'}")
+    if result.status != "ok":
+        raise ReportError(f"run failed: {result.message}\n  partial report kept in {result.folder}; earlier runs "
+                          "are unchanged")
+    return 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from .params import load_params
+    from .report.run import run_report
+    from .report.schedule import parse_cron, run_schedule
+
+    load_params(args.params)  # a broken file fails now, not at the first run
+    parse_cron(args.cron)
+    failed = run_schedule(args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out),
+                          max_runs=args.max_runs)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+"""The headline numbers of a report run: the ONE place they are computed.
+
+``run.json``, the report index and the notebooks all take them from :func:`headline`. To add a figure (e.g. the
+slip forecast's mean and 80 % interval), add a key here: the index shows every key as a column and charts every
+numeric one across runs, with no other change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..history import build_history, open_set
+from ..params import Params
+from ..snapshots import Snapshots, load_snapshots
+
+
+def headline(params: Params, snaps: Snapshots | None = None) -> dict[str, Any]:
+    """The run's headline figures, JSON-able, in display order.
+
+    * ``as_of`` — the forecast date (ISO), the last snapshot when the params leave it open;
+    * ``deadline`` — the date open tasks must be finished by (ISO; 31 Dec of the as-of year by default);
+    * ``open_tasks`` — tasks in the as-of snapshot, open and due by the deadline (:func:`forecast.open_set`);
+    * ``synthetic`` — whether the data is the SYNTHETIC sample.
+
+    ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``.
+    """
+    snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
+    as_of, deadline = run_dates(params, snaps)
+    history = build_history(snaps, as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "deadline": deadline.isoformat(),
+        "open_tasks": len(open_set(history, deadline)),
+        "synthetic": snaps.synthetic,
+    }
+
+
+def run_dates(params: Params, snaps: Snapshots) -> tuple[date, date]:
+    """``(as_of, deadline)`` with the params' defaults filled in: the last snapshot, and 31 Dec of that year."""
+    as_of = params.as_of or snaps.dates[-1].date()
+    return as_of, params.deadline or as_of.replace(month=12, day=31)

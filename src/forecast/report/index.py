@@ -1,0 +1,135 @@
+"""``DIR/index.html``: every run in ``DIR``, newest first, and the headline figures across runs.
+
+Built from the runs' ``run.json`` files alone, so it can be rebuilt at any time (:func:`write_index`), and written
+atomically. Self-contained and offline: one inline SVG chart, no script, no remote stylesheet.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+
+from ..charts import headline_trend, to_svg
+from .atomic import TEMP_PREFIX, write_text
+
+INDEX_NAME = "index.html"
+RUN_FILE = "run.json"
+
+
+def load_runs(folder: Path) -> list[dict[str, Any]]:
+    """The ``run.json`` of every run folder in ``folder``, newest first (unreadable ones are skipped)."""
+    runs = []
+    for path in folder.glob(f"*/{RUN_FILE}"):
+        if path.parent.name.startswith((TEMP_PREFIX, ".")):
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        record["folder"] = path.parent.name
+        runs.append(record)
+    return sorted(runs, key=lambda r: (r.get("started", ""), r["folder"]), reverse=True)
+
+
+def write_index(folder: Path) -> Path:
+    """Rebuild ``folder/index.html`` from the run folders in it."""
+    target = folder / INDEX_NAME
+    write_text(target, render_index(load_runs(folder)))
+    return target
+
+
+def render_index(runs: list[dict[str, Any]]) -> str:
+    """The index page for ``runs`` (newest first), as HTML text."""
+    # every headline figure gets a column, in the order headline() gives them; "synthetic" is a tag instead
+    keys = list(dict.fromkeys(k for r in runs for k in (r.get("headline") or {}) if k != "synthetic"))
+    good = next((r for r in runs if r.get("status") == "ok"), None)
+    latest = (f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>' if good
+              else "<p>No successful run yet.</p>")
+    head = "".join(f"<th>{escape(k.replace('_', ' '))}</th>" for k in keys)
+    rows = "\n".join(_row(r, keys) for r in runs)
+    chart = _trend(runs)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Resolution 57 forecast reports</title>
+<style>
+  body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }}
+  table {{ border-collapse: collapse; font-size: 14px; }}
+  th, td {{ border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }}
+  .ok {{ color: #2e7d32; font-weight: bold; }} .failed {{ color: #c62828; font-weight: bold; }}
+  .synthetic {{ background: #b71c1c; color: #fff; padding: 0 4px; border-radius: 3px; font-size: 12px; }}
+  .message {{ color: #c62828; font-size: 12px; max-width: 30em; }}
+  td:first-child {{ white-space: nowrap; }} small {{ color: #777; }}
+</style>
+</head>
+<body>
+<h1>Resolution 57 forecast reports</h1>
+<p>{len(runs)} run(s), newest first. Times are UTC.</p>
+{latest}
+{chart}
+<table>
+<thead><tr><th>run (UTC)</th><th>scenario</th><th>status</th>{head}<th>reports</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+
+def _row(run: dict[str, Any], keys: list[str]) -> str:
+    folder = run["folder"]
+    status = run.get("status", "unknown")
+    message = f'<div class="message">{escape(run["message"])}</div>' if run.get("message") else ""
+    headline = run.get("headline") or {}
+    synthetic = ' <span class="synthetic">SYNTHETIC</span>' if headline.get("synthetic") else ""
+    cells = "".join(f"<td>{escape(_fmt(headline.get(k)))}</td>" for k in keys)
+    links = [f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(nb["name"])}</a>'
+             + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
+             for nb in run.get("notebooks", []) if nb.get("html")]
+    links.append(f'<a href="{_href(folder)}/{RUN_FILE}">run.json</a>')
+    started = run.get("started", "").replace("T", " ").removesuffix("Z")
+    return (f"<tr><td>{escape(started)}<br><small>{escape(folder)}</small></td>"
+            f"<td>{escape(run.get('scenario', ''))}{synthetic}</td>"
+            f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}</td>'
+            f"{cells}<td>{' · '.join(links)}</td></tr>")
+
+
+def headline_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
+    """Every numeric headline figure of the good runs, long: ``started`` (UTC), ``scenario``, ``figure``, ``value``."""
+    points = [{"started": pd.Timestamp(r["started"]), "scenario": r.get("scenario", ""), "figure": k, "value": v}
+              for r in runs if r.get("status") == "ok"
+              for k, v in (r.get("headline") or {}).items()
+              if isinstance(v, int | float) and not isinstance(v, bool)]
+    return pd.DataFrame(points, columns=["started", "scenario", "figure", "value"])
+
+
+def _trend(runs: list[dict[str, Any]]) -> str:
+    """The inline SVG chart of :func:`headline_points`; empty before the first good run."""
+    points = headline_points(runs)
+    if points.empty:
+        return ""
+    return f'<figure class="trend">{to_svg(headline_trend(points))}</figure>'
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _href(name: str) -> str:
+    """A file or folder name as a relative URL inside an HTML attribute."""
+    return escape(quote(name))

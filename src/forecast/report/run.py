@@ -1,0 +1,199 @@
+"""One report run: every notebook executed into a new run folder, rendered to offline HTML, recorded in
+``run.json``, then the index rebuilt.
+
+The run is built in a hidden temporary sibling (``DIR/.tmp-<run>``) and renamed into place when complete, so a
+killed run leaves nothing a reader can open, and earlier run folders are never written to. A failed run is
+published too (marked failed, with its partial notebooks) so the index shows what went wrong; the last good run
+stays as it was. One run per ``DIR`` at a time (:mod:`.lock`). The wall-clock limit (``timeout_minutes``) is
+enforced here: papermill has none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from .. import __version__, paths
+from ..errors import ReportError
+from ..params import Params, load_params
+from .atomic import TEMP_PREFIX, remove_temporaries, write_json
+from .execute import KERNEL
+from .html import to_html
+from .index import RUN_FILE, write_index
+from .lock import output_lock
+
+GRACE_SECONDS = 20.0  # after the limit, time for papermill to save the partial notebook before all is killed
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: its folder, ``status`` ("ok" or "failed"), a one-line ``message`` and ``run.json``."""
+
+    folder: Path
+    status: str
+    message: str
+    record: dict[str, Any]
+
+
+def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
+               notebooks_dir: str | Path = paths.NOTEBOOKS_DIR, echo: Callable[[str], None] = print) -> RunResult:
+    """Run every notebook of ``notebooks_dir`` (sorted by name) with the validated params into ``out/<run>/``.
+
+    Returns the result whether the run succeeded or failed; raises :class:`forecast.errors.ReportError` (or
+    :class:`~forecast.errors.ReportLockedError`, :class:`~forecast.errors.ParamsError`) when no run could start.
+    """
+    params = load_params(params_file)
+    notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
+    if not notebooks:
+        raise ReportError(f"no notebooks (*.ipynb) in {notebooks_dir}")
+    _check_kernel()
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot create the output folder {out}: {exc.strerror}") from None
+    with output_lock(out):
+        remove_temporaries(out)
+        started = datetime.now(UTC)
+        name = _run_name(out, started, params.scenario)
+        echo(f"run {name}: {len(notebooks)} notebook(s) from {notebooks_dir}, limit {params.timeout_minutes:g} min")
+        tmp = out / f"{TEMP_PREFIX}{name}"
+        tmp.mkdir()
+        try:
+            record = _build(params, notebooks, tmp, name, started)
+            write_json(tmp / RUN_FILE, record)
+            tmp.rename(out / name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
+        write_index(out)
+    echo(f"run {record['status']} in {record['seconds']:.1f} s: {out / name}" +
+         (f" ({record['message']})" if record["message"] else ""))
+    return RunResult(out / name, record["status"], record["message"], record)
+
+
+def _build(params: Params, notebooks: list[Path], folder: Path, name: str, started: datetime) -> dict[str, Any]:
+    """Execute, render and describe the run inside ``folder``; the ``run.json`` record."""
+    parameters = {k: v for k, v in params.to_dict().items() if k != "source"}
+    status_file = folder / f"{TEMP_PREFIX}status.json"
+    job = {"parameters": parameters, "status": str(status_file),
+           "notebooks": [{"input": str(nb.resolve()), "output": str(folder / nb.name)} for nb in notebooks],
+           "deadline": time.time() + params.timeout_minutes * 60}
+    timed_out = _execute(job)
+    status = json.loads(status_file.read_text(encoding="utf-8")) if status_file.exists() else {
+        "error": "the run stopped before it started", "notebooks": [], "headline": None, "data_fingerprint": None}
+    status_file.unlink(missing_ok=True)
+
+    messages = [status["error"]] if status["error"] else []
+    for state in status["notebooks"]:
+        if timed_out and state["status"] in ("running", "timed out"):
+            state["status"] = "timed out"
+            messages.append(f"{state['name']} stopped: the run exceeded its limit of {params.timeout_minutes:g} min "
+                            f"(timeout_minutes)")
+        elif state["status"] == "failed":
+            messages.append(f"{state['name']}: {state['error']}")
+        executed = folder / f"{state['name']}.ipynb"
+        state["notebook"] = executed.name if executed.exists() else None
+        state["html"] = None
+        if executed.exists():
+            try:
+                state["html"] = to_html(executed, folder / f"{state['name']}.html",
+                                        title=f"{state['name']} · {params.scenario} · {name}").name
+            except ReportError as exc:
+                state["status"] = "failed"
+                messages.append(str(exc))
+    if timed_out and not any(s["status"] == "timed out" for s in status["notebooks"]):
+        messages.append(f"the run exceeded its limit of {params.timeout_minutes:g} min (timeout_minutes)")
+    ok = not messages and all(s["status"] == "ok" for s in status["notebooks"])
+    finished = datetime.now(UTC)
+    return {
+        "run": name,
+        "status": "ok" if ok else "failed",
+        "message": "; ".join(messages),
+        "scenario": params.scenario,
+        "started": _iso(started),
+        "finished": _iso(finished),
+        "seconds": round((finished - started).total_seconds(), 2),
+        "headline": status["headline"],
+        "notebooks": status["notebooks"],
+        "parameters": parameters,
+        "params_file": str(params.source.resolve()) if params.source else None,
+        "data_fingerprint": status["data_fingerprint"],
+        "package_version": __version__,
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+    }
+
+
+def _execute(job: dict[str, Any]) -> bool:
+    """Run the job in a child process until it ends or the deadline passes; True if the time limit stopped it."""
+    proc = subprocess.Popen([sys.executable, "-m", "forecast.report.execute"], stdin=subprocess.PIPE, text=True,
+                            start_new_session=True)  # Ctrl-C reaches the parent, which stops the child below
+    try:
+        proc.communicate(json.dumps(job), timeout=max(0.0, job["deadline"] - time.time()))
+        return False
+    except subprocess.TimeoutExpired:
+        _kill(psutil.Process(proc.pid).children(recursive=True))  # the kernel: papermill saves what ran, and stops
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=GRACE_SECONDS)
+        return True
+    finally:
+        if proc.poll() is None:
+            _kill([*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)])
+            proc.wait()
+
+
+def _kill(processes: list[psutil.Process]) -> None:
+    for p in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+    psutil.wait_procs(processes, timeout=10)
+
+
+def _check_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        raise ReportError(f"the Jupyter kernel '{KERNEL}' is not installed in this environment; run `make setup` "
+                          f"(or: {sys.executable} -m ipykernel install --sys-prefix --name {KERNEL})") from None
+
+
+def _run_name(out: Path, started: datetime, scenario: str) -> str:
+    """``<UTC time>_<scenario>``, e.g. ``20251205T060000Z_baseline``; a suffix if that second is taken."""
+    base = f"{started:%Y%m%dT%H%M%SZ}_{scenario}"
+    name, n = base, 1
+    while (out / name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _git_commit() -> str | None:
+    """The kit's git commit, with ``-dirty`` when tracked files have changed; None outside a git checkout."""
+    if not (paths.PROJECT_DIR / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(paths.PROJECT_DIR), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(paths.PROJECT_DIR), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("-dirty" if dirty else "")

@@ -1,0 +1,68 @@
+"""``forecast schedule``: report runs on a cron schedule, in-process, until stopped.
+
+Each run re-reads the params file, so edits take effect at the next run. A failed run (or a kit bug in one) is
+logged and the loop waits for the next slot; slots missed while a run was going are skipped, not queued. Cron
+times are the machine's local time, as crontab's are. Every run is logged to stdout and to ``DIR/schedule.log``.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from croniter import croniter
+
+from ..errors import ForecastError, ReportError
+from .run import RunResult
+
+LOG_NAME = "schedule.log"
+MAX_SLEEP_SECONDS = 60.0  # wake at least this often, so a changed clock (suspend, NTP) is noticed
+
+
+def parse_cron(expression: str) -> str:
+    """``expression`` if it is a valid five-field cron expression; :class:`ReportError` naming it if not."""
+    if len(expression.split()) != 5 or not croniter.is_valid(expression):
+        raise ReportError(f"not a cron expression (minute hour day-of-month month day-of-week): {expression!r}")
+    return expression
+
+
+def run_schedule(cron: str, run: Callable[[], RunResult], out: Path, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+                 sleep: Callable[[float], None] = time.sleep, echo: Callable[[str], None] = print,
+                 max_runs: int | None = None) -> int:
+    """Call ``run`` at every time ``cron`` names, ``max_runs`` times (None: forever); the number of failed runs.
+
+    ``clock`` returns the current time (timezone-aware) and ``sleep`` waits seconds; tests pass fakes of both.
+    """
+    parse_cron(cron)
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = out / LOG_NAME
+
+    def log(line: str) -> None:
+        stamped = f"{clock().isoformat(timespec='seconds')} {line}"
+        echo(stamped)
+        with log_file.open("a", encoding="utf-8") as fh:
+            fh.write(stamped + "\n")
+
+    done = failed = 0
+    log(f"schedule {cron!r} started; reports in {out}")
+    while max_runs is None or done < max_runs:
+        due = croniter(cron, clock()).get_next(datetime)
+        log(f"next run at {due.isoformat(timespec='seconds')}")
+        while (now := clock()) < due:
+            sleep(min((due - now).total_seconds(), MAX_SLEEP_SECONDS))
+        try:
+            result = run()
+            line = f"run {result.status} {result.folder}" + (f": {result.message}" if result.message else "")
+            failed += result.status != "ok"
+        except ForecastError as exc:  # no run could start (folder locked, params file broken): try again next time
+            line, failed = f"run not started: {exc}", failed + 1
+        except Exception as exc:  # a kit bug must not end the schedule; the traceback goes to the log
+            line, failed = f"run crashed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}", failed + 1
+        log(line)
+        done += 1
+    log(f"schedule stopped after {done} run(s), {failed} failed")
+    return failed

@@ -1,0 +1,76 @@
+"""Shared by the report tests: a small portfolio with a hostile task title, params files, tiny notebooks."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbformat.v4 import new_code_cell, new_notebook
+
+from forecast import sample, schema
+
+# A task title that would run if a report pasted data into the page as HTML.
+HOSTILE_TITLE = '<script>document.documentElement.setAttribute("data-pwned", "yes")</script> Fix & "quote"'
+HOSTILE_TASK = "HOSTILE-1"
+
+
+def write_portfolio(folder: Path) -> Path:
+    """A 200-task synthetic portfolio (weekly, Sep - 4 Dec 2025) as CSV exports; the longest overdue task has a
+    title holding a ``<script>`` element."""
+    frame = sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04")
+    last = frame["snapshot_date"].max()
+    overdue = frame.loc[(frame["snapshot_date"] == last) & (frame["status"] == schema.OVERDUE)]
+    victim = overdue.sort_values("deadline")["task_id"].iloc[0]  # the longest overdue: listed in every report
+    frame["task_id"] = frame["task_id"].astype(str).where(frame["task_id"] != victim, HOSTILE_TASK)
+    frame["title"] = frame["title"].astype(str).where(frame["task_id"] != HOSTILE_TASK, HOSTILE_TITLE)
+    folder.mkdir(parents=True, exist_ok=True)
+    for when, snap in frame.groupby("snapshot_date"):
+        snap.drop(columns=["snapshot_date"]).to_csv(folder / f"snapshot_{when:%Y-%m-%d}.csv", index=False,
+                                                    date_format="%Y-%m-%d")
+    return folder
+
+
+def write_params(path: Path, snapshots: Path, **overrides: object) -> Path:
+    """A params file for ``snapshots`` as of 4 Dec 2025, small enough for tests."""
+    values = {"scenario": "test", "snapshots": str(snapshots), "as_of": "2025-12-04", "deadline": "2025-12-31",
+              "sims": 200, "seed": 1, **overrides}
+    path.write_text(yaml.safe_dump(values), encoding="utf-8")
+    return path
+
+
+def write_notebook(path: Path, *cells: str) -> Path:
+    """A notebook of code ``cells`` for the kit's kernel, with an (empty-valued) ``parameters`` cell first."""
+    params = new_code_cell('scenario = "default"  # run name')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[params, *(new_code_cell(c) for c in cells)],
+                      metadata={"kernelspec": {"name": "forecast", "display_name": "forecast", "language": "python"}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def run_folders(out: Path) -> list[Path]:
+    """The run folders a reader can see (hidden temporaries excluded), oldest first."""
+    return sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def record(folder: Path) -> dict:
+    return json.loads((folder / "run.json").read_text(encoding="utf-8"))
+
+
+def snapshot_tree(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``folder`` with its modification time (ns) and bytes: to prove nothing changed."""
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+

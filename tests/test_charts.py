@@ -1,0 +1,68 @@
+import altair as alt
+import pandas as pd
+import pytest
+
+from forecast import charts, load_published, load_snapshots, paths, schema, tables
+
+
+@pytest.fixture(scope="module")
+def snaps():
+    return load_snapshots(paths.SAMPLE_DIR)
+
+
+def test_burnup_stacks_every_status_at_every_snapshot(snaps):
+    counts = snaps.status_counts()
+    chart = charts.burnup(counts)
+    spec = chart.to_dict()
+    area, total = spec["layer"]
+    assert area["mark"]["type"] == "area" and area["encoding"]["y"]["stack"] == "zero"
+    assert area["encoding"]["color"]["scale"]["domain"] == list(charts.STATUS_COLOURS)
+    areas = chart.layer[0].data
+    assert len(areas) == len(counts) * len(schema.STATUSES)
+    last = areas.loc[areas["snapshot_date"] == counts.index[-1]].set_index("status")["tasks"]
+    assert last.sum() == counts["total"].iloc[-1] == 1287
+    assert total["mark"]["type"] == "line"
+
+
+def test_charts_render_to_inline_svg_without_network(snaps):
+    comparison = tables.published_comparison(load_published(), snaps.frame)
+    for chart in (charts.burnup(snaps.status_counts()), charts.published_vs_tasks(comparison)):
+        svg = charts.to_svg(chart)
+        assert svg.lstrip().startswith("<svg") and "role-mark" in svg
+        assert "<script" not in svg and "href=\"http" not in svg
+
+
+def test_published_vs_tasks_shows_only_figures_the_data_can_count(snaps):
+    comparison = tables.published_comparison(load_published(), snaps.frame)
+    chart = charts.published_vs_tasks(comparison)
+    rows = chart.data
+    assert len(rows) == comparison["task_level"].notna().sum()
+    dec4 = rows.loc[rows["figure"] == "2025-12-04 all to_finish_by_year_end"].iloc[0]
+    assert (dec4["published"], dec4["task_level"]) == (472, 472)
+
+
+def test_text_from_the_data_is_escaped_in_the_svg():
+    figure = pd.DataFrame({"published": [3], "task_level": [4.0], "difference": [1.0], "scope": ["all"],
+                           "date": [pd.Timestamp("2025-12-04")], "metric": ["overdue"],
+                           "agency": ["<script>alert(1)</script>"]})
+    svg = charts.to_svg(charts.published_vs_tasks(figure))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def test_headline_trend_lines_per_figure():
+    runs = pd.DataFrame({"started": pd.to_datetime(["2025-12-01T06:00Z", "2025-12-08T06:00Z"]),
+                         "scenario": ["baseline"] * 2, "figure": ["open_tasks"] * 2, "value": [472, 401]})
+    spec = charts.headline_trend(runs).to_dict()
+    assert spec["mark"]["type"] == "line" and spec["encoding"]["color"]["field"] == "figure"
+    assert "<svg" in charts.to_svg(charts.headline_trend(runs))
+
+
+def test_offline_renderer_emits_svg_and_no_script():
+    previous = alt.renderers.active
+    try:
+        charts.use_offline_renderer()
+        bundle = alt.renderers.get()(alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_bar().encode(x="x").to_dict())
+    finally:
+        alt.renderers.enable(previous)
+    assert "text/html" not in bundle
+    assert bundle["image/svg+xml"].lstrip().startswith("<svg")

@@ -1,0 +1,26 @@
+import json
+from datetime import date
+
+from forecast import load_snapshots, paths
+from forecast.params import load_params, parse_params
+from forecast.report import headline, run_dates
+
+
+def test_headline_of_the_baseline_is_the_published_472():
+    params = load_params(paths.PARAMS_DIR / "baseline.yaml")
+    head = headline(params)
+    assert head == {"as_of": "2025-12-04", "deadline": "2025-12-31", "open_tasks": 472, "synthetic": True}
+    assert json.loads(json.dumps(head)) == head  # JSON-able as run.json needs
+
+
+def test_headline_uses_only_snapshots_up_to_as_of():
+    snaps = load_snapshots(paths.SAMPLE_DIR)
+    early = headline(parse_params({"as_of": "2025-08-28", "deadline": "2025-09-30"}), snaps)
+    later = headline(parse_params({"as_of": "2025-12-04", "deadline": "2025-12-31"}), snaps)
+    assert early["as_of"] == "2025-08-28" and early["open_tasks"] != later["open_tasks"]
+
+
+def test_dates_default_to_the_last_snapshot_and_its_year_end():
+    snaps = load_snapshots(paths.SAMPLE_DIR)
+    assert run_dates(parse_params({}), snaps) == (date(2025, 12, 4), date(2025, 12, 31))
+    assert run_dates(parse_params({"as_of": "2025-10-02"}), snaps) == (date(2025, 10, 2), date(2025, 12, 31))

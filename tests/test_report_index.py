@@ -1,0 +1,70 @@
+import json
+import re
+
+from forecast.report.atomic import write_json
+from forecast.report.html import offline_problems
+from forecast.report.index import headline_points, load_runs, render_index, write_index
+
+
+def _run(out, name, started, status="ok", headline=None, message="", scenario="baseline"):
+    folder = out / name
+    folder.mkdir(parents=True)
+    record = {"run": name, "status": status, "message": message, "scenario": scenario, "started": started,
+              "headline": headline, "notebooks": [
+                  {"name": "01_data", "status": status, "html": "01_data.html", "notebook": "01_data.ipynb"}]}
+    write_json(folder / "run.json", record)
+    return folder
+
+
+def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
+    _run(tmp_path, "20251201T060000Z_baseline", "2025-12-01T06:00:00Z",
+         headline={"as_of": "2025-11-27", "open_tasks": 510, "synthetic": True})
+    _run(tmp_path, "20251208T060000Z_baseline", "2025-12-08T06:00:00Z",
+         headline={"as_of": "2025-12-04", "open_tasks": 472, "synthetic": True, "slip_mean": 118.4})
+    _run(tmp_path, "20251215T060000Z_baseline", "2025-12-15T06:00:00Z", status="failed", headline=None,
+         message="02_fail: ValueError: <boom>")
+    (tmp_path / ".tmp-20251222T060000Z_baseline").mkdir()  # a run being written: not listed
+    write_json(tmp_path / ".tmp-20251222T060000Z_baseline" / "run.json", {"started": "2025-12-22T06:00:00Z"})
+
+    html = write_index(tmp_path).read_text(encoding="utf-8")
+    table = html[html.index("<tbody>"):]
+    rows = re.findall(r"<tr>.*?</tr>", table, flags=re.S)
+    assert [re.search(r"\d{8}T\d{6}Z_baseline", r).group(0) for r in rows] == [
+        "20251215T060000Z_baseline", "20251208T060000Z_baseline", "20251201T060000Z_baseline"]
+    assert "failed" in rows[0] and "02_fail: ValueError: &lt;boom&gt;" in rows[0]
+    assert "<td>472</td>" in rows[1] and "<td>118.4</td>" in rows[1] and "<td>510</td>" in rows[2]
+    assert 'href="20251208T060000Z_baseline/01_data.html"' in rows[1]
+    assert 'href="20251208T060000Z_baseline/run.json"' in rows[1]
+    assert "SYNTHETIC" in rows[1]
+    assert 'Latest good run: <a href="20251208T060000Z_baseline/">' in html
+    assert "<th>slip mean</th>" in html and "<th>open tasks</th>" in html
+    assert html.count("<svg") == 1 and offline_problems(html) == []
+    assert not list(tmp_path.glob(".tmp-index*"))  # the atomic write left no temporary behind
+
+
+def test_trend_chart_uses_only_good_runs_numeric_figures(tmp_path):
+    _run(tmp_path, "a", "2025-12-01T06:00:00Z", headline={"open_tasks": 510, "as_of": "2025-11-27"})
+    _run(tmp_path, "b", "2025-12-08T06:00:00Z", headline={"open_tasks": 472})
+    _run(tmp_path, "c", "2025-12-09T06:00:00Z", status="failed", headline={"open_tasks": 999})
+    runs = load_runs(tmp_path)
+    points = headline_points(runs)
+    assert points[["figure", "value"]].to_dict("records") == [{"figure": "open_tasks", "value": 472},
+                                                              {"figure": "open_tasks", "value": 510}]
+    html = render_index(runs)
+    assert "open_tasks" in html[html.index("<figure"):html.index("</figure>")]
+
+
+def test_index_without_runs_and_unreadable_records(tmp_path):
+    bad = tmp_path / "broken"
+    bad.mkdir()
+    (bad / "run.json").write_text("{not json", encoding="utf-8")
+    assert load_runs(tmp_path) == []
+    html = render_index([])
+    assert "No successful run yet" in html and "<svg" not in html
+
+
+def test_scenario_names_and_messages_are_escaped(tmp_path):
+    _run(tmp_path, "x", "2025-12-01T06:00:00Z", status="failed", message='<img src=x onerror="alert(1)">')
+    html = render_index(load_runs(tmp_path))
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    assert json.loads((tmp_path / "x" / "run.json").read_text())["status"] == "failed"

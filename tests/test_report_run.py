@@ -1,0 +1,272 @@
+"""Report runs end to end: real papermill executions of the kit's notebooks and of deliberately bad ones."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from forecast import paths
+from forecast.cli import main
+from forecast.errors import ReportLockedError
+from forecast.report.html import offline_problems
+from forecast.report.run import run_report
+from tests.report_helpers import (
+    record,
+    run_folders,
+    snapshot_tree,
+    wait_for,
+    write_notebook,
+    write_params,
+    write_portfolio,
+)
+
+
+@pytest.fixture(scope="module")
+def portfolio(tmp_path_factory) -> Path:
+    return write_portfolio(tmp_path_factory.mktemp("portfolio"))
+
+
+@pytest.fixture(scope="module")
+def kit_run(tmp_path_factory, portfolio):
+    """One run of the kit's own notebooks on the small portfolio."""
+    tmp = tmp_path_factory.mktemp("kit_run")
+    params = write_params(tmp / "test.yaml", portfolio)
+    lines: list[str] = []
+    result = run_report(params, tmp / "reports", echo=lines.append)
+    return result, lines
+
+
+def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
+    result, lines = kit_run
+    assert result.status == "ok", result.message
+    rec = record(result.folder)
+    kit_notebooks = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    assert [nb["name"] for nb in rec["notebooks"]] == kit_notebooks
+    for nb in rec["notebooks"]:
+        assert nb["status"] == "ok"
+        assert (result.folder / nb["html"]).is_file() and (result.folder / nb["notebook"]).is_file()
+    assert result.folder.name.endswith("_test") and result.folder.parent.name == "reports"
+    assert rec["parameters"]["as_of"] == "2025-12-04" and rec["parameters"]["sims"] == 200
+    assert "source" not in rec["parameters"]
+    assert len(rec["data_fingerprint"]) == 16 and rec["package_version"] and rec["started"] < rec["finished"]
+    assert rec["headline"]["as_of"] == "2025-12-04" and rec["headline"]["synthetic"] is True
+    assert rec["headline"]["open_tasks"] > 0
+    assert any("run ok" in line for line in lines)
+
+
+def test_reports_are_offline_and_code_is_hidden(kit_run):
+    result, _ = kit_run
+    pages = [*result.folder.glob("*.html"), result.folder.parent / "index.html"]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert offline_problems(html) == [], page.name
+        assert 'src="http' not in html and "src='http" not in html and 'href="http' not in html, page.name
+        assert "<script" not in html.lower(), page.name
+    data = (result.folder / "01_data.html").read_text(encoding="utf-8")
+    assert data.count("<svg") >= 2  # burn-up and published-vs-task-level charts, inline
+    assert "SYNTHETIC DATA" in data
+    assert "use_offline_renderer()" not in data and "notebook_params(globals())" not in data  # inputs hidden
+
+
+def test_a_script_in_a_task_title_is_shown_as_text(kit_run):
+    result, _ = kit_run
+    data = (result.folder / "01_data.html").read_text(encoding="utf-8")
+    assert "HOSTILE-1" in data
+    assert "&lt;script&gt;document.documentElement.setAttribute" in data
+    assert 'data-pwned", "yes")</script>' not in data
+
+
+def test_the_index_lists_the_run_with_its_headline(kit_run):
+    result, _ = kit_run
+    index = (result.folder.parent / "index.html").read_text(encoding="utf-8")
+    rec = record(result.folder)
+    assert f'href="{result.folder.name}/01_data.html"' in index
+    assert f"<td>{rec['headline']['open_tasks']}</td>" in index
+    assert "<svg" in index
+
+
+def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portfolio, capsys):
+    params = write_params(tmp_path / "p.yaml", portfolio)
+    out = tmp_path / "reports"
+    good_nbs = tmp_path / "good"
+    write_notebook(good_nbs / "01_ok.ipynb", 'print("all good")')
+    good = run_report(params, out, good_nbs)
+    assert good.status == "ok"
+    before = snapshot_tree(good.folder)
+
+    bad_nbs = tmp_path / "bad"
+    write_notebook(bad_nbs / "01_ok.ipynb", 'print("all good")')
+    write_notebook(bad_nbs / "02_fail.ipynb", 'print("before the failure")', 'raise ValueError("deliberate failure")',
+                   'print("never reached")')
+    code = main(["report", "--params", str(params), "--out", str(out), "--notebooks", str(bad_nbs)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "run failed" in err and "02_fail: ValueError: deliberate failure" in err and "Traceback" not in err
+
+    failed = next(f for f in run_folders(out) if f != good.folder)
+    rec = record(failed)
+    assert rec["status"] == "failed" and "deliberate failure" in rec["message"]
+    assert [(nb["name"], nb["status"]) for nb in rec["notebooks"]] == [("01_ok", "ok"), ("02_fail", "failed")]
+    partial = (failed / "02_fail.html").read_text(encoding="utf-8")
+    assert "before the failure" in partial and "deliberate failure" in partial and "never reached" not in partial
+    assert (failed / "02_fail.ipynb").is_file()
+
+    assert snapshot_tree(good.folder) == before  # the previous good run is untouched
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f'Latest good run: <a href="{good.folder.name}/">' in index
+    table = index[index.index("<tbody>"):]
+    assert table.index(failed.name) < table.index(good.folder.name)  # newest first
+    assert "deliberate failure" in index
+
+
+def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
+    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.1)
+    nbs = tmp_path / "nbs"
+    write_notebook(nbs / "01_slow.ipynb", 'print("first cell done")', "import time\ntime.sleep(300)")
+    write_notebook(nbs / "02_next.ipynb", 'print("second notebook")')
+    started = time.monotonic()
+    result = run_report(params, tmp_path / "reports", nbs, echo=lambda _: None)
+    elapsed = time.monotonic() - started
+    assert elapsed < 6 + 20, elapsed  # the limit (6 s) plus kernel shutdown, far from the notebook's 300 s
+    assert result.status == "failed"
+    assert "limit of 0.1 min" in result.message and "01_slow" in result.message
+    states = {nb["name"]: nb["status"] for nb in result.record["notebooks"]}
+    assert states == {"01_slow": "timed out", "02_next": "not run"}
+    assert "first cell done" in (result.folder / "01_slow.html").read_text(encoding="utf-8")
+    assert not (result.folder / "02_next.html").exists()
+
+
+def _cli(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "forecast.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _started(out: Path) -> bool:
+    """A run's worker has begun executing its first notebook in a hidden temporary folder."""
+    return any(out.glob(".tmp-*/01_*.ipynb"))
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path, portfolio):
+    params = write_params(tmp_path / "p.yaml", portfolio)
+    out = tmp_path / "reports"
+    slow = tmp_path / "slow"
+    write_notebook(slow / "01_slow.ipynb", "import time\ntime.sleep(300)")
+    first = _cli("report", "--params", str(params), "--out", str(out), "--notebooks", str(slow))
+    try:
+        wait_for(lambda: _started(out), what="the first run to start")
+        with pytest.raises(ReportLockedError, match=str(out)) as refused:
+            run_report(params, out, slow)
+        assert f"pid {first.pid}" in str(refused.value)
+        second = subprocess.run([sys.executable, "-m", "forecast.cli", "report", "--params", str(params), "--out",
+                                 str(out), "--notebooks", str(slow)], capture_output=True, text=True, check=False)
+        assert second.returncode == 2
+        assert "another report run is writing to" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)  # Ctrl-C: the run stops, cleans up and publishes nothing
+        first.communicate(timeout=60)
+    assert first.returncode == 130
+    assert run_folders(out) == [] and not list(out.glob(".tmp-*"))
+
+
+def test_a_killed_run_leaves_no_half_written_report(tmp_path, portfolio):
+    params = write_params(tmp_path / "p.yaml", portfolio)
+    out = tmp_path / "reports"
+    nbs = tmp_path / "nbs"
+    write_notebook(nbs / "01_first.ipynb", 'print("done")')
+    write_notebook(nbs / "02_slow.ipynb", "import time\ntime.sleep(300)")
+    run = _cli("report", "--params", str(params), "--out", str(out), "--notebooks", str(nbs))
+    wait_for(lambda: any(out.glob(".tmp-*/02_slow.ipynb")), what="the second notebook to start")
+    assert run_folders(out) == [] and not (out / "index.html").exists()  # nothing visible while it runs
+    descendants = psutil.Process(run.pid).children(recursive=True)  # the worker and its kernel
+    assert len(descendants) >= 2
+    os.kill(run.pid, signal.SIGKILL)
+    run.communicate(timeout=30)
+    _gone, alive = psutil.wait_procs(descendants, timeout=15)
+    assert alive == [], "the worker and kernel outlive a killed run"
+    assert run_folders(out) == [] and not (out / "index.html").exists()
+
+    fast = tmp_path / "fast"
+    write_notebook(fast / "01_first.ipynb", 'print("done")')
+    result = run_report(params, out, fast, echo=lambda _: None)  # the lock died with the run; its leftovers go
+    assert result.status == "ok"
+    assert run_folders(out) == [result.folder] and not list(out.glob(".tmp-*"))
+
+
+def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
+    params = tmp_path / "p.yaml"
+    params.write_text("sims: 0\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["report", "--params", str(params), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "'sims': must be greater than 0" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_unusable_data_fails_the_run_with_the_data_problems(tmp_path, capsys):
+    data = tmp_path / "exports"
+    data.mkdir()
+    (data / "s_2025-11-06.csv").write_text("task_id,agency,deadline,status\nT1,Finance,2025-12-31,Maybe\n",
+                                           encoding="utf-8")
+    params = write_params(tmp_path / "p.yaml", data)
+    nbs = tmp_path / "nbs"
+    write_notebook(nbs / "01_x.ipynb", 'print("x")')
+    out = tmp_path / "reports"
+    assert main(["report", "--params", str(params), "--out", str(out), "--notebooks", str(nbs)]) == 2
+    err = capsys.readouterr().err
+    assert "the data cannot be used" in err and "s_2025-11-06.csv, row 2, column 'status'" in err
+    [folder] = run_folders(out)
+    rec = record(folder)
+    assert rec["status"] == "failed" and rec["notebooks"][0]["status"] == "not run"
+    assert rec["params_file"] == str(params.resolve())
+    assert "the data cannot be used" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_without_notebooks_is_an_error(tmp_path, portfolio, capsys):
+    params = write_params(tmp_path / "p.yaml", portfolio)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["report", "--params", str(params), "--out", str(tmp_path / "r"), "--notebooks", str(empty)]) == 2
+    assert f"no notebooks (*.ipynb) in {empty}" in capsys.readouterr().err
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless Chromium with the network off (every host unresolvable, a dead proxy)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser test needs it (apt-get install -y chromium; .ci/run does)")
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
+         "--host-resolver-rules=MAP * ~NOTFOUND", *args],
+        capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_path):
+    result, _ = kit_run
+    page = (result.folder / "01_data.html").as_uri()
+    dom = _chromium(tmp_path / "profile", "--dump-dom", page)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    assert html.count('<div class="jp-RenderedSVG') >= 2
+    assert html.count("<svg") >= 2 and 'role-mark' in html and "<path" in html  # parsed into drawn SVG marks
+    assert "SYNTHETIC DATA" in html
+    assert "&lt;script&gt;document.documentElement.setAttribute" in html  # the title, as text
+    assert "data-pwned" not in html.split("&lt;script&gt;")[0] and 'data-pwned="yes"' not in html  # never executed
+
+    shot = tmp_path / "01_data.png"
+    run = _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2000", page)
+    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000  # not a blank page
+    print(f"screenshot: {shot}")
+
+    index = _chromium(tmp_path / "profile", "--dump-dom", (result.folder.parent / "index.html").as_uri())
+    assert "<svg" in index.stdout and result.folder.name in index.stdout
