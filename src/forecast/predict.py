@@ -31,8 +31,9 @@ class Problem:
     tasks: pd.DataFrame
 
 
-def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
-    """Default as-of = last snapshot (else the last one on or before ``as_of``); deadline = 31 Dec of that year."""
+def resolve_dates(snaps: Snapshots, as_of=None, deadline=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(as-of snapshot, deadline): the last snapshot on or before ``as_of`` (default: the last one) and
+    ``deadline`` (default: 31 Dec of that snapshot's year). The one place these defaults live."""
     dates = snaps.dates
     asked = pd.Timestamp(as_of) if as_of is not None else dates[-1]
     if asked < dates[0]:
@@ -41,6 +42,12 @@ def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
     due = pd.Timestamp(deadline) if deadline is not None else pd.Timestamp(year=when.year, month=12, day=31)
     if due < when:
         raise ForecastError(f"deadline {due.date()} is before the as-of snapshot {when.date()}")
+    return when, due
+
+
+def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
+    """The open set at the as-of snapshot, due by the deadline (see :func:`resolve_dates`)."""
+    when, due = resolve_dates(snaps, as_of, deadline)
     tasks = open_set(build_history(snaps, when), due)
     # grouped by agency, the order the simulation aggregates in
     tasks = tasks.assign(_a=tasks["agency"].astype(str)).sort_values(["_a", "deadline"], kind="stable")

@@ -213,17 +213,17 @@ class HazardSampler:
         n, (k, m, p) = len(self.pattern), self.X.shape
         if m == 0:
             return np.zeros((n, size))
-        # agencies, then coefficients, then one shock per block last: a later deadline only appends steps, so its
-        # runs share every earlier draw and hazards can only grow
+        # agencies, coefficients, one shock per block, then agencies with no history: a later deadline only appends
+        # shocks and a scenario only appends new agencies, so their runs share every other draw with the baseline
         eff = self.model.agency_effects_
         b = eff.draw(rng, size)
-        unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
-        if unseen > 0:  # agencies with no history (e.g. new tasks, transfers) share one draw each from the prior
-            b = np.vstack([b, eff.draw_prior(rng, (unseen, size))])
         beta = rng.multivariate_normal(self.model.coef_, self.model.cov_, size=size, method="cholesky")
         step_h = np.exp(self.X.reshape(k * m, p) @ beta.T).reshape(k, m, size) * self.days[None, :, None]
         shocks = self.model.period_effects_.draw_prior(rng, (int(self.block[-1]) + 1, size))
         step_h *= np.exp(shocks[self.block])[None]
+        unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
+        if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
+            b = np.vstack([b, eff.draw_prior(rng, (unseen, size))])
         scale = np.exp(b).astype(np.float32)  # per agency, before spreading over its tasks
         if self.rate is None:
             H = step_h.sum(axis=1).astype(np.float32)[self.pattern]

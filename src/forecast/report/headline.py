@@ -12,6 +12,7 @@ from typing import Any
 
 from ..history import build_history, open_set
 from ..params import Params
+from ..predict import resolve_dates
 from ..snapshots import Snapshots, load_snapshots
 
 
@@ -37,6 +38,6 @@ def headline(params: Params, snaps: Snapshots | None = None) -> dict[str, Any]:
 
 
 def run_dates(params: Params, snaps: Snapshots) -> tuple[date, date]:
-    """``(as_of, deadline)`` with the params' defaults filled in: the last snapshot, and 31 Dec of that year."""
-    as_of = params.as_of or snaps.dates[-1].date()
-    return as_of, params.deadline or as_of.replace(month=12, day=31)
+    """``(as_of, deadline)`` as dates, resolved by :func:`forecast.predict.resolve_dates`."""
+    as_of, deadline = resolve_dates(snaps, params.as_of, params.deadline)
+    return as_of.date(), deadline.date()
