@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -23,6 +24,7 @@ STATUS_COLOURS = {
     schema.OVERDUE: "#e53935",
 }
 WIDTH = 640  # pixels; the HTML reports are read on laptops
+CATEGORY_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6")
 
 
 def use_offline_renderer() -> None:
@@ -96,3 +98,126 @@ def headline_trend(runs: pd.DataFrame) -> alt.Chart:
         strokeDash=alt.StrokeDash("scenario:N", title="scenario"),
         tooltip=["started:T", "scenario:N", "figure:N", "value:Q"],
     ).properties(width=WIDTH, height=220, title="Headline figures across runs")
+
+
+def agency_rates(table: pd.DataFrame, top: int = 30) -> alt.Chart:
+    """Each agency's completion-rate multiplier: raw (observed / expected completions, hollow) and partially pooled
+    (filled, with a +-2 sd bar). ``table`` is :meth:`forecast.models.HazardModel.agency_table`; the ``top`` agencies
+    by expected completions are shown, so the noisiest small ones are still visible next to the big ones."""
+    rows = table.nlargest(top, "expected").copy()
+    # pooled_sd is the posterior sd of the log multiplier: the +-2 sd band is multiplicative
+    rows["low"] = (rows["pooled_multiplier"] * np.exp(-2 * rows["pooled_sd"])).clip(lower=0.05)
+    rows["high"] = (rows["pooled_multiplier"] * np.exp(2 * rows["pooled_sd"])).clip(upper=20)
+    rows["raw"] = rows["raw_multiplier"].clip(0.05, 20)  # a raw zero still shows, at the left edge
+    order = rows.sort_values("pooled_multiplier")["agency"].tolist()
+    x_scale = alt.Scale(type="log", domain=[0.05, 20], nice=False, clamp=True)
+    base = alt.Chart(rows).encode(y=alt.Y("agency:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
+    tooltip = ["agency:N", "completions:Q", alt.Tooltip("expected:Q", format=".1f"),
+               alt.Tooltip("raw_multiplier:Q", format=".2f"), alt.Tooltip("pooled_multiplier:Q", format=".2f")]
+    bars = base.mark_rule(color="#1e88e5").encode(x=alt.X("low:Q", scale=x_scale, title="rate multiplier (log)"),
+                                                  x2="high:Q")
+    pooled = base.mark_circle(size=70, color="#1e88e5", opacity=1).encode(x="pooled_multiplier:Q", tooltip=tooltip)
+    raw = base.mark_point(size=60, color="black", shape="diamond").encode(x="raw:Q", tooltip=tooltip)
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="grey").encode(x="x:Q")
+    return (bars + pooled + raw + one).properties(
+        width=WIDTH - 200, title="Completion rate vs the portfolio: raw (black diamonds) and pooled (blue, ±2 sd)")
+
+
+def survival_curves(km: pd.DataFrame, top: int = 8) -> alt.Chart:
+    """Kaplan-Meier curves (share of tasks still open by days since assignment), "All tasks" in black plus the
+    ``top`` agencies with the most tasks. ``km`` is :func:`forecast.models.survival.kaplan_meier`."""
+    groups = ["All tasks", *[g for g in km["group"].value_counts().index if g != "All tasks"][:top]]
+    rows = km.loc[km["group"].isin(groups)]
+    return alt.Chart(rows).mark_line(interpolate="step-after").encode(
+        x=alt.X("days:Q", title="days since assigned"),
+        y=alt.Y("survival:Q", title="share still open", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("group:N", sort=groups, title=None,
+                        scale=alt.Scale(domain=groups, range=["black", *CATEGORY_COLOURS][: len(groups)])),
+        strokeWidth=alt.condition(alt.datum.group == "All tasks", alt.value(3), alt.value(1.5)),
+        tooltip=["group:N", "days:Q", alt.Tooltip("survival:Q", format=".2f")],
+    ).properties(width=WIDTH, height=300, title="Kaplan-Meier: share of tasks still open")
+
+
+def deadline_effect(coefficients: pd.DataFrame) -> alt.Chart:
+    """Hazard ratios of the days-to-deadline bands (reference: due in more than 90 days) with 95 % intervals.
+    ``coefficients`` is :meth:`forecast.models.HazardModel.coefficients`."""
+    rows = coefficients.loc[coefficients["term"].str.startswith(("overdue", "due"))]
+    base = alt.Chart(rows).encode(y=alt.Y("term:N", sort=None, title="days to the task's own deadline"))
+    scale = alt.Scale(type="log")
+    return (base.mark_rule().encode(x=alt.X("hr_low:Q", scale=scale, title="hazard ratio vs due in >90 days (log)"),
+                                    x2="hr_high:Q")
+            + base.mark_circle(size=80, opacity=1).encode(
+                x="hazard_ratio:Q", tooltip=["term:N", alt.Tooltip("hazard_ratio:Q", format=".2f"),
+                                             alt.Tooltip("hr_low:Q", format=".2f"),
+                                             alt.Tooltip("hr_high:Q", format=".2f")])
+            ).properties(width=WIDTH - 160, title="The deadline pull: completion hazard by days to deadline")
+
+
+def fan(over_time: pd.DataFrame) -> alt.Chart:
+    """Open tasks still open from the as-of date to the deadline: mean line and P10-P90 band.
+    ``over_time`` is :func:`forecast.predict.open_over_time`."""
+    base = alt.Chart(over_time).encode(x=alt.X("date:T", title=None))
+    band = base.mark_area(opacity=0.25, color="#e53935").encode(
+        y=alt.Y("p10:Q", title="open tasks still open", scale=alt.Scale(zero=True)), y2="p90:Q")
+    line = base.mark_line(point=True, color="#b71c1c").encode(
+        y="mean:Q", tooltip=["date:T", alt.Tooltip("mean:Q", format=".0f"), "p10:Q", "p90:Q"])
+    return (band + line).properties(width=WIDTH, height=260, title="Open tasks to the deadline (band: P10-P90)")
+
+
+def agency_slips(by_agency: pd.DataFrame, top: int = 20) -> alt.Chart:
+    """Expected slips per agency (bar) with the P10-P90 interval, beside its open tasks (light bar).
+    ``by_agency`` is :meth:`forecast.simulate.SlipForecast.by_agency`."""
+    rows = by_agency.head(top)
+    order = rows["agency"].tolist()
+    base = alt.Chart(rows).encode(y=alt.Y("agency:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
+    tooltip = ["agency:N", "open:Q", alt.Tooltip("slip_mean:Q", format=".1f"), "slip_p10:Q", "slip_p90:Q"]
+    return (base.mark_bar(color="#cfd8dc").encode(x=alt.X("open:Q", title="tasks"), tooltip=tooltip)
+            + base.mark_bar(color="#e53935", height=8).encode(x="slip_mean:Q", tooltip=tooltip)
+            + base.mark_rule(color="black").encode(x="slip_p10:Q", x2="slip_p90:Q")
+            ).properties(width=WIDTH - 200,
+                         title=f"Expected slips by agency (red, black: P10-P90) of its open tasks (grey), top {top}")
+
+
+def model_comparison(models: pd.DataFrame) -> alt.Chart:
+    """Each model's mean slips and P10-P90 interval. ``models`` is :func:`forecast.predict.compare_models`."""
+    base = alt.Chart(models).encode(y=alt.Y("model:N", sort=None, title=None))
+    tooltip = ["model:N", alt.Tooltip("mean:Q", format=".0f"), "p10:Q", "p90:Q", "open_tasks:Q"]
+    return (base.mark_rule(strokeWidth=3).encode(x=alt.X("p10:Q", title="tasks that slip", scale=alt.Scale(zero=True)),
+                                                 x2="p90:Q")
+            + base.mark_circle(size=120, opacity=1, color="#b71c1c").encode(x="mean:Q", tooltip=tooltip)
+            ).properties(width=WIDTH - 120, title="Slips by model: mean and P10-P90")
+
+
+def reliability_chart(table: pd.DataFrame) -> alt.Chart:
+    """Predicted P(slip) against the observed share per bin, sized by tasks; the diagonal is perfect calibration.
+    ``table`` is :func:`forecast.scores.reliability`."""
+    rows = table.loc[table["tasks"] > 0]
+    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(strokeDash=[4, 3], color="grey").encode(
+        x="x:Q", y="y:Q")
+    points = alt.Chart(rows).mark_circle(opacity=1, color="#1e88e5").encode(
+        x=alt.X("predicted:Q", title="predicted P(slip)", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("observed:Q", title="share that slipped", scale=alt.Scale(domain=[0, 1])),
+        size=alt.Size("tasks:Q", title="tasks"),
+        tooltip=[alt.Tooltip("predicted:Q", format=".2f"), alt.Tooltip("observed:Q", format=".2f"), "tasks:Q"])
+    return (diagonal + points).properties(width=320, height=320, title="Reliability of the per-task P(slip)")
+
+
+def pit_chart(histogram: pd.DataFrame) -> alt.Chart:
+    """The non-randomised PIT histogram; the dashed line is the flat height of a calibrated forecast.
+    ``histogram`` is :func:`forecast.scores.pit_histogram`."""
+    flat = 1 / len(histogram)
+    bars = alt.Chart(histogram).mark_bar(color="#78909c").encode(
+        x=alt.X("bin_low:Q", bin="binned", title="PIT"), x2="bin_high:Q",
+        y=alt.Y("share:Q", title="share of cutoffs"), tooltip=[alt.Tooltip("share:Q", format=".3f")])
+    line = alt.Chart(pd.DataFrame({"y": [flat]})).mark_rule(strokeDash=[4, 3]).encode(y="y:Q")
+    return (bars + line).properties(width=320, height=220, title="PIT histogram (flat = calibrated)")
+
+
+def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
+    """CRPS of each model at each cutoff. ``frame`` is :attr:`forecast.backtest.Backtest.frame`."""
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("cutoff:T", title="cutoff"), y=alt.Y("crps:Q", title="CRPS (slips)"),
+        color=alt.Color("model:N", title="model"),
+        tooltip=["cutoff:T", "model:N", alt.Tooltip("crps:Q", format=".2f"), "observed:Q",
+                 alt.Tooltip("slip_mean:Q", format=".1f")],
+    ).properties(width=WIDTH, height=240, title="Backtest CRPS by cutoff (lower is better)")

@@ -20,7 +20,7 @@ WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8"),
            ".parquet": lambda f, p: f.to_parquet(p, index=False)}
 
 
-def headline(result: SlipForecast, level: float = 0.8) -> str:
+def headline_sentence(result: SlipForecast, level: float = 0.8) -> str:
     """One sentence: "X of the N open tasks are expected to slip past D; 80 % interval [a, b]"."""
     lo, hi = result.interval(level)
     return (f"{result.summary()['mean']:.0f} of the {len(result.tasks)} open tasks are expected to slip past "
@@ -34,7 +34,7 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
     if result.meta.get("synthetic"):
         lines.append("SYNTHETIC sample data - not real monitoring figures.")
     lines += [f"Model {result.model}, as of {result.as_of.date()}, {result.sims} runs, seed {result.seed}.",
-              headline(result) + ".",
+              headline_sentence(result) + ".",
               f"Slips: mean {s['mean']:.1f}, P10 {s['p10']}, P50 {s['p50']}, P90 {s['p90']}."]
     agencies = result.by_agency()
     if len(agencies):

@@ -13,7 +13,8 @@ import pandas as pd
 
 from .errors import ForecastError
 from .history import build_history, open_set
-from .models import make_model
+from .models import MODELS, make_model
+from .models.base import SlipModel
 from .models.public import published_forecast
 from .params import Params
 from .published import load_published
@@ -54,15 +55,49 @@ def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
     return Problem(snaps, when, due, tasks.drop(columns="_a"))
 
 
-def forecast(params: Params, snaps: Snapshots | None = None) -> SlipForecast:
-    """Fit ``params.model`` on the snapshots up to the as-of date and simulate the open set to the deadline."""
-    snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
+def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Problem, SlipModel]:
+    """The forecast problem and ``model`` (default ``params.model``) fitted on the snapshots up to its as-of date."""
     problem = resolve(snaps, params.as_of, params.deadline)
-    model = make_model(params.model).fit(snaps, problem.as_of)
+    return problem, make_model(model or params.model).fit(snaps, problem.as_of)
+
+
+def forecast(params: Params, snaps: Snapshots | None = None, model: str | None = None) -> SlipForecast:
+    """Fit ``model`` (default ``params.model``) on the snapshots up to the as-of date and simulate the open set to
+    the deadline."""
+    snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
+    problem, fitted = fit(params, snaps, model)
+    return forecast_fitted(problem, fitted, params, snaps)
+
+
+def forecast_fitted(problem: Problem, model: SlipModel, params: Params, snaps: Snapshots) -> SlipForecast:
+    """Simulate ``problem``'s open set with an already fitted ``model`` (``params.sims`` runs, ``params.seed``)."""
     sampler = model.sampler(problem.tasks, problem.as_of, problem.deadline)
-    result = simulate(sampler, problem.tasks, params.sims, params.seed, model=params.model, as_of=problem.as_of,
+    result = simulate(sampler, problem.tasks, params.sims, params.seed, model=model.name, as_of=problem.as_of,
                       deadline=problem.deadline, data_fingerprint=snaps.fingerprint)
     return _with_meta(result, synthetic=snaps.synthetic)
+
+
+def open_over_time(problem: Problem, model: SlipModel, sims: int, seed: int, every_days: int = 7) -> pd.DataFrame:
+    """The fan: how many of the open tasks are still open at dates from the as-of date to the deadline.
+
+    One simulation per date with the same seed: with the hazard model a later date shares every earlier draw, so
+    the fan narrows consistently. Columns ``date, mean, p10, p50, p90``.
+    """
+    dates = [*pd.date_range(problem.as_of, problem.deadline, freq=f"{every_days}D"), problem.deadline]
+    rows = []
+    for when in sorted(set(dates)):
+        fc = simulate(model.sampler(problem.tasks, problem.as_of, when), problem.tasks, sims, seed,
+                      model=model.name, as_of=problem.as_of, deadline=when)
+        rows.append({"date": when, **fc.summary()})
+    return pd.DataFrame(rows)
+
+
+def compare_models(params: Params, snaps: Snapshots, models: tuple[str, ...] = tuple(MODELS)) -> pd.DataFrame:
+    """Every task-level model and the published-figures forecast on the same question: one row each, with
+    ``model, open_tasks, mean, p10, p50, p90``."""
+    results = [forecast(params, snaps, name) for name in models]
+    results.append(forecast_published(params))
+    return pd.DataFrame([{"model": r.model, "open_tasks": len(r.tasks), **r.summary()} for r in results])
 
 
 def forecast_published(params: Params) -> SlipForecast:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..history import build_history, open_set
 from ..params import Params
-from ..predict import resolve_dates
+from ..predict import forecast, resolve_dates
 from ..snapshots import Snapshots, load_snapshots
 
 
@@ -22,17 +21,23 @@ def headline(params: Params, snaps: Snapshots | None = None) -> dict[str, Any]:
     * ``as_of`` — the forecast date (ISO), the last snapshot when the params leave it open;
     * ``deadline`` — the date open tasks must be finished by (ISO; 31 Dec of the as-of year by default);
     * ``open_tasks`` — tasks in the as-of snapshot, open and due by the deadline (:func:`forecast.open_set`);
+    * ``model``, ``slip_mean``, ``slip_p10``, ``slip_p90`` — the slip forecast of ``params.model``
+      (:func:`forecast.predict.forecast`, same seed and runs as the notebooks, so the numbers match);
     * ``synthetic`` — whether the data is the SYNTHETIC sample.
 
     ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``.
     """
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    as_of, deadline = run_dates(params, snaps)
-    history = build_history(snaps, as_of)
+    result = forecast(params, snaps)
+    summary = result.summary()
     return {
-        "as_of": as_of.isoformat(),
-        "deadline": deadline.isoformat(),
-        "open_tasks": len(open_set(history, deadline)),
+        "as_of": str(result.as_of.date()),
+        "deadline": str(result.deadline.date()),
+        "open_tasks": len(result.tasks),
+        "model": result.model,
+        "slip_mean": round(summary["mean"], 1),
+        "slip_p10": summary["p10"],
+        "slip_p90": summary["p90"],
         "synthetic": snaps.synthetic,
     }
 
