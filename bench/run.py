@@ -4,6 +4,8 @@
 2. ``forecast predict --json`` end to end, a fresh process (goal < 5 s).
 3. The Monte Carlo against a raw numpy Bernoulli draw of the same size, same run (goal: within 3x).
 4. Load + fit + forecast of 10k, 30k and 100k tasks x 52 weekly snapshots (goal for 100k: < 60 s, < 4 GB peak).
+5. The full backtest on the bundled sample, every model (goal < 60 s).
+6. The full report, every notebook (goal < 60 s): ``bench/report.py``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+import report
 from common import ROOT, large_sample, run_child, timer
 
 from forecast import load_snapshots, paths
+from forecast.backtest import run_backtest
 from forecast.models import make_model
 from forecast.predict import resolve
 from forecast.simulate import simulate
@@ -113,6 +117,15 @@ def main() -> None:
         print(f"   {r['tasks']:<7d} {r['rows']:<10d} {r['open']:<7d} {r['load']:5.1f}  {r['history']:6.1f}  "
               f"{r['fit']:5.1f}  {r['simulate']:7.1f}  {r['total']:6.1f}  {1000 * r['total'] / r['tasks']:9.3f}  "
               f"{r['peak_mb']:7.0f}")
+
+
+    print("5. full backtest on the bundled sample, 3 models, 2,000 runs per forecast (goal < 60 s):")
+    snaps = load_snapshots(paths.SAMPLE_DIR)
+    start = time.perf_counter()
+    bt = run_backtest(snaps)
+    print(f"   {time.perf_counter() - start:.1f} s for {len(bt.origins)} cutoffs")
+    print("6. full report on the bundled data (goal < 60 s):")
+    report.main()
 
 
 if __name__ == "__main__":
