@@ -41,9 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="load snapshot exports, show counts by status and every problem found",
                        description="Load every export in a folder and report what is in it. Exit status 0 only "
                                    "when the data is usable.")
-    p.add_argument("--snapshots", metavar="DIR",
-                   help="folder of snapshot exports (default: the params file's, else the bundled synthetic sample)")
-    p.add_argument("--params", metavar="FILE", help="params file (snapshot folder, extra status_labels)")
+    _data_args(p, "params file (snapshot folder, extra status_labels)")
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("sample", help="write the calibrated SYNTHETIC sample portfolio",
@@ -70,9 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="At every past snapshot, fit each model on the data up to it, forecast the "
                                    "then-open tasks HORIZON days ahead and score the forecast against what the "
                                    "later snapshot shows.")
-    p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
-                                                      "else the bundled synthetic sample)")
-    p.add_argument("--params", metavar="FILE", help="params file (snapshots, horizon_days, seed, status_labels)")
+    _data_args(p, "params file (snapshots, horizon_days, seed, status_labels)")
     p.add_argument("--horizon", type=_positive_int, metavar="DAYS", help="forecast horizon (default 27: 4 -> 31 Dec)")
     p.add_argument("--models", metavar="A,B", help="models to score (default: all)")
     p.add_argument("--sims", type=_positive_int, default=2000, metavar="N", help="runs per forecast (default 2000)")
@@ -104,10 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _forecast_args(p: argparse.ArgumentParser) -> None:
+def _data_args(p: argparse.ArgumentParser, params_help: str) -> None:
     p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
                                                       "else the bundled synthetic sample)")
-    p.add_argument("--params", metavar="FILE", help="params file; the options below override it")
+    p.add_argument("--params", metavar="FILE", help=params_help)
+
+
+def _forecast_args(p: argparse.ArgumentParser) -> None:
+    _data_args(p, "params file; the options below override it")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="forecast date (default: the last snapshot)")
     p.add_argument("--deadline", type=_date, metavar="DATE", help="deadline (default: 31 Dec of the as-of year)")
     p.add_argument("--model", metavar="NAME", help="hazard (default), reference or throughput")
