@@ -101,3 +101,28 @@ def test_scales_to_many_tasks():
     assert len(last) == pytest.approx(20000, rel=0.001)
     share_done = last["status"].isin(["completed_on_time", "completed_late"]).mean()
     assert share_done == pytest.approx(601 / 1287, abs=0.01)
+
+
+def test_never_overwrites_a_folder_of_real_exports(tmp_path):
+    from forecast.errors import ForecastError
+
+    real = tmp_path / "exports"
+    real.mkdir()
+    (real / "bao-cao_2025-12-04.csv").write_text("task_id,agency,deadline,status\n", encoding="utf-8")
+    with pytest.raises(ForecastError, match="not a synthetic sample"):
+        sample.write_sample(real, tasks=100, start="2025-11-27")
+    assert [p.name for p in real.iterdir()] == ["bao-cao_2025-12-04.csv"]
+
+
+def test_replaces_an_earlier_sample_whole_and_keeps_it_on_failure(tmp_path):
+    from forecast.errors import ForecastError
+
+    folder = tmp_path / "s"
+    sample.write_sample(folder, tasks=100, start="2025-11-20")
+    assert len(list(folder.glob("*.csv"))) == 3
+    sample.write_sample(folder, tasks=100, start="2025-11-27", fmt="parquet")
+    assert sorted(p.suffix for p in folder.iterdir()) == [".md", ".parquet", ".parquet"]
+    with pytest.raises(ForecastError, match="start on or after"):
+        sample.write_sample(folder, tasks=100, start="2024-12-05")
+    assert len(list(folder.glob("*.parquet"))) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["s"]  # no temporary folder left behind
