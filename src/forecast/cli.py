@@ -6,6 +6,7 @@ User errors (:class:`forecast.errors.ForecastError`) print one message and exit 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,9 @@ from .errors import ForecastError, ReportError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A shell starts background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt: restore
+    # it, so Ctrl-C or `kill -INT` always stops a run cleanly (exit 130), however the command was started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = _parser()
     args = parser.parse_args(argv)
     try:
