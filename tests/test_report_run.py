@@ -145,9 +145,9 @@ def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, p
 
 def _cli(*args: str) -> subprocess.Popen:
     """The command as a shell's background job starts it: with SIGINT ignored, the worst case for Ctrl-C."""
-    return subprocess.Popen([sys.executable, "-m", "forecast.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    ignoring_sigint = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"]  # exec keeps the pid and the ignored signal
+    return subprocess.Popen([*ignoring_sigint, sys.executable, "-m", "forecast.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def _started(out: Path) -> bool:
