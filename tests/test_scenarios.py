@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -15,7 +16,8 @@ from forecast import paths
 from forecast.cli import main
 from forecast.errors import ParamsError
 from forecast.params import load_params
-from forecast.scenarios import apply_scenario, compare, load_scenario, parse_scenario
+from forecast.predict import forecast
+from forecast.scenarios import apply_scenario, compare, compare_scenarios, load_scenario, parse_scenario
 from forecast.scenarios.apply import Names
 from forecast.scenarios.levers import DeadlineExtension, HolidaySlowdown, NewTasks, RateMultiplier
 from tests.scenario_helpers import FINANCE, PARAMS, fitted, run, scenario
@@ -176,7 +178,6 @@ def test_a_scenario_that_changes_nothing_matches_the_baseline_in_every_run():
     result = comparison.results[0]
     assert (result.difference == 0).all()
     assert (result.baseline.totals == comparison.baseline.totals).all()
-    from forecast.predict import forecast
     assert (forecast(PARAMS).totals == comparison.baseline.totals).all()  # the baseline is predict's forecast
 
 
@@ -328,3 +329,17 @@ def test_scenario_command_prints_warnings_to_stderr(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "forecast scenario: warning: w: levers[1]: An Giang hold(s) no open task" in captured.err
     assert "! levers[1]: An Giang" in captured.out
+
+
+@pytest.mark.parametrize("name", ["reference", "throughput"])
+def test_every_model_takes_multipliers_with_common_random_numbers(name, tmp_path):
+    params = replace(PARAMS, model=name)
+    files = []
+    for m in (1.0, 2.0, 4.0):
+        files.append(tmp_path / f"x{m}.yaml")
+        files[-1].write_text(yaml.safe_dump({"name": f"x{m}", "levers": [rate(m, FINANCE)]}), encoding="utf-8")
+    comparison = compare_scenarios(params, files)
+    assert (comparison.baseline.totals == forecast(params).totals).all()  # the baseline is predict's, this model
+    same, double, quadruple = (r.forecast.totals for r in comparison.results)
+    assert (same == comparison.baseline.totals).all()
+    assert (double <= same).all() and (quadruple <= double).all() and quadruple.mean() < same.mean()
