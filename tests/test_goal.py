@@ -106,6 +106,8 @@ def test_bad_goals_are_errors():
         seek(problem, model, PARAMS, 250, agencies=["An Giang"])
     with pytest.raises(ForecastError, match="probability must be between 0 and 1"):
         seek(problem, model, PARAMS, 250, probability=1.0)
+    with pytest.raises(ForecastError, match="names no agency"):
+        seek(problem, model, PARAMS, 250, agencies=[])
     with pytest.raises(ForecastError, match="cap must be greater than 1"):
         seek(problem, model, PARAMS, 250, cap=1)
 

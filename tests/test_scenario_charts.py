@@ -69,9 +69,11 @@ def test_agency_delta_chart_shows_only_agencies_that_change(comparison):
 
 def test_levers_table_lists_every_lever_in_words(comparison):
     table = comparison.levers()
-    assert len(table) == sum(len(r.scenario.levers) for r in comparison.results)
-    assert "Ministry of Finance works ×2 as fast from 2025-12-10" in table["change"].tolist()
-    assert "deadlines of the 40 earliest-due overdue tasks moved to 2026-03-31" in table["change"].tolist()
+    assert len(table) == sum(len(r.scenario.levers) + 1 for r in comparison.results)  # + the question
+    finance = table.loc[table["scenario"] == "Finance doubles its pace"]
+    assert finance["item"].tolist() == ["question", "lever 1"]
+    assert finance["text"].tolist()[1] == "Ministry of Finance works ×2 as fast from 2025-12-10"
+    assert "deadlines of the 40 earliest-due overdue tasks moved to 2026-03-31" in table["text"].tolist()
 
 
 def test_charts_of_no_scenarios_render(comparison):

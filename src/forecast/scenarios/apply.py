@@ -215,7 +215,7 @@ class _Application:
         rows = np.flatnonzero(mask)
         if len(rows) == 0:
             self.warnings.append(f"{key}: selects no open task ({sel.describe()}); it changes nothing")
-        if sel.count is not None:
+        elif sel.count is not None:
             if len(rows) < sel.count:
                 self.warnings.append(f"{key}: count {sel.count} but only {len(rows)} open task(s) match; all taken")
             order = np.lexsort((t.index.astype(str).to_numpy()[rows], t["deadline"].to_numpy()[rows]))

@@ -75,8 +75,8 @@ class ScenarioResult:
         return {"mean": round(float(self.difference.mean()), 2), "p10": p10, "p90": p90}
 
     def agency_differences(self) -> pd.DataFrame:
-        """Per agency: open tasks and mean slips in baseline and scenario, and the mean, P10 and P90 of the per-run
-        difference; largest change first."""
+        """Per agency the scenario changes (its open tasks, or its slips in some run): open tasks and mean slips in
+        baseline and scenario, and the mean, P10 and P90 of the per-run difference; largest change first."""
         names = sorted(set(self.baseline.agencies) | set(self.forecast.agencies))
         base, scen = _aligned(self.baseline, names), _aligned(self.forecast, names)
         open_base = self.baseline.tasks.groupby("agency").size()
@@ -90,9 +90,10 @@ class ScenarioResult:
             "open_scenario": [int(open_scen.get(a, 0)) for a in names],
             "slip_baseline": base.mean(axis=1), "slip_scenario": scen.mean(axis=1),
             "difference": diff.mean(axis=1), "difference_p10": lo.astype(int), "difference_p90": hi.astype(int)})
-        frame = frame.assign(_size=frame["difference"].abs()).sort_values(["_size", "agency"],
-                                                                            ascending=[False, True])
-        return frame.drop(columns="_size").reset_index(drop=True)
+        changed = (diff != 0).any(axis=1) | frame["open_baseline"].ne(frame["open_scenario"]).to_numpy()
+        frame = frame.loc[changed].assign(_size=frame["difference"].abs())
+        return frame.sort_values(["_size", "agency"], ascending=[False, True]).drop(columns="_size").reset_index(
+            drop=True)
 
     def to_json(self) -> dict[str, Any]:
         """The scenario's entry in ``forecast scenario --json``: the ``predict`` object plus the scenario and its
@@ -107,7 +108,7 @@ class ScenarioResult:
             "by_agency_difference": [
                 {"agency": r.agency, "open": r.open_scenario - r.open_baseline, "slip_mean": round(r.difference, 2),
                  "slip_p10": r.difference_p10, "slip_p90": r.difference_p90}
-                for r in agencies.itertuples() if r.difference or r.open_scenario != r.open_baseline],
+                for r in agencies.itertuples()],
             "warnings": list(self.warnings),
         }
 
@@ -144,13 +145,16 @@ class Comparison:
         return pd.DataFrame(rows)
 
     def levers(self) -> pd.DataFrame:
-        """Each scenario's levers in plain words, with its description and warnings."""
+        """Each scenario in words: its question (the description), its levers and any warnings; columns
+        ``scenario, item`` ("question", "lever 1", ..., "warning") and ``text``."""
         rows = []
         for r in self.results:
-            for i, text in enumerate(r.scenario.describe(), start=1):
-                rows.append({"scenario": r.scenario.name, "lever": i, "change": text})
-            rows += [{"scenario": r.scenario.name, "lever": None, "change": f"warning: {w}"} for w in r.warnings]
-        return pd.DataFrame(rows, columns=["scenario", "lever", "change"]).astype({"lever": "Int64"})
+            s = r.scenario
+            items = [("question", s.description)] if s.description else []
+            items += [(f"lever {i}", text) for i, text in enumerate(s.describe(), start=1)]
+            items += [("warning", w) for w in r.warnings]
+            rows += [{"scenario": s.name, "item": item, "text": text} for item, text in items]
+        return pd.DataFrame(rows, columns=["scenario", "item", "text"])
 
     def distributions(self) -> pd.DataFrame:
         """For the overlay chart: per scenario, the share of runs with each number of slips, for the scenario and
@@ -166,12 +170,8 @@ class Comparison:
 
     def agency_differences(self, top: int = 10) -> pd.DataFrame:
         """Per scenario, the ``top`` agencies whose slips or open tasks change most
-        (:meth:`ScenarioResult.agency_differences`); agencies with no change are left out."""
-        frames = []
-        for r in self.results:
-            rows = r.agency_differences()
-            changed = rows["difference"].ne(0) | rows["open_scenario"].ne(rows["open_baseline"])
-            frames.append(rows.loc[changed].head(top).assign(scenario=r.scenario.name))
+        (:meth:`ScenarioResult.agency_differences`)."""
+        frames = [r.agency_differences().head(top).assign(scenario=r.scenario.name) for r in self.results]
         columns = ["scenario", "agency", "open_baseline", "open_scenario", "slip_baseline", "slip_scenario",
                    "difference", "difference_p10", "difference_p90"]
         return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)

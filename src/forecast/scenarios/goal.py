@@ -141,6 +141,8 @@ def seek(problem: Problem, model, params: Params, target_slips: int, probability
         raise ForecastError(f"the multiplier cap must be greater than 1, not {cap!r}")
     open_agencies = problem.tasks["agency"].astype(str)
     if agencies is not None:
+        if not agencies:
+            raise ForecastError("--agencies names no agency; leave it out to accelerate every agency")
         names, _ = data_names(problem)
         agencies = tuple(dict.fromkeys(names.resolve(a, "--agencies") for a in agencies))
         idle = [a for a in agencies if not (open_agencies == a).any()]
@@ -150,11 +152,12 @@ def seek(problem: Problem, model, params: Params, target_slips: int, probability
     rows = open_agencies.isin(agencies).to_numpy() if agencies is not None else np.ones(len(open_agencies), bool)
     search = _Search(problem, model, params, rows, int(target_slips), synthetic)
     top = int(np.floor(cap * GRID))
-    lo, hi = (0, GRID) if search.p(GRID) >= probability else (GRID, top)
-    if lo == 0 and search.p(0) >= probability:
-        hi = 0
-    elif hi == top and search.p(top) < probability:
-        hi = None
+    lo: int
+    hi: int | None
+    if search.p(GRID) >= probability:  # met at the current pace: how far could the pace fall?
+        lo, hi = (0, 0) if search.p(0) >= probability else (0, GRID)
+    else:
+        lo, hi = (GRID, None) if search.p(top) < probability else (GRID, top)
     while hi is not None and hi - lo > 1:  # invariant: P(lo) < p <= P(hi)
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if search.p(mid) >= probability else (mid, hi)

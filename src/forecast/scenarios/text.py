@@ -28,9 +28,7 @@ def comparison_text(comparison: Comparison, top: int = 8) -> str:
         lines.append(f"   {len(r.forecast.tasks)} open tasks; slips {r.forecast.summary()['mean']:.1f} vs "
                      f"{r.baseline.summary()['mean']:.1f}; difference {_fmt(d['mean'])} (80 % of runs between "
                      f"{d['p10']:+d} and {d['p90']:+d})")
-        agencies = r.agency_differences()
-        agencies = agencies.loc[agencies["difference"].ne(0)
-                                | agencies["open_scenario"].ne(agencies["open_baseline"])].head(top)
+        agencies = r.agency_differences().head(top)
         if len(agencies):
             lines.append(agencies.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     return "\n".join(lines)
