@@ -221,3 +221,66 @@ def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
         tooltip=["cutoff:T", "model:N", alt.Tooltip("crps:Q", format=".2f"), "observed:Q",
                  alt.Tooltip("slip_mean:Q", format=".1f")],
     ).properties(width=WIDTH, height=240, title="Backtest CRPS by cutoff (lower is better)")
+
+
+SCENARIO_COLOURS = {"baseline": "#9e9e9e", "scenario": "#1e88e5"}
+
+
+def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
+    """Each scenario's distribution of slips (blue) over its baseline's (grey), one panel per scenario.
+
+    ``distributions`` is :meth:`forecast.scenarios.Comparison.distributions`: columns ``scenario, series`` (
+    "baseline" or "scenario"), ``slips`` and ``share`` (of runs).
+    """
+    series = list(SCENARIO_COLOURS)
+    return alt.Chart(distributions).mark_bar(opacity=0.55, binSpacing=0).encode(
+        x=alt.X("slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2)),
+        y=alt.Y("sum(share):Q", stack=None, title="share of runs"),
+        color=alt.Color("series:N", sort=series, title=None,
+                        scale=alt.Scale(domain=series, range=list(SCENARIO_COLOURS.values()))),
+        tooltip=["series:N", alt.Tooltip("slips:Q", bin=alt.Bin(step=2)), alt.Tooltip("sum(share):Q", format=".3f")],
+    ).properties(width=WIDTH, height=110).facet(row=_scenario_row(distributions)).properties(
+        title="Slips in each scenario (blue) over the baseline (grey), same runs")
+
+
+def scenario_differences(summary: pd.DataFrame) -> alt.LayerChart:
+    """Each scenario's difference from the baseline: the mean (dot) and the 80 % interval of the per-run difference
+    (bar), with zero marked.
+
+    ``summary`` is :meth:`forecast.scenarios.Comparison.summary`; the baseline row is left out.
+    """
+    rows = summary.loc[summary["scenario"] != "baseline"]
+    base = alt.Chart(rows).encode(y=alt.Y("scenario:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)))
+    tooltip = ["scenario:N", alt.Tooltip("difference:Q", format="+.1f"), "difference_p10:Q", "difference_p90:Q"]
+    interval = base.mark_rule(strokeWidth=6, opacity=0.45, color="#1e88e5").encode(
+        x=alt.X("difference_p10:Q", title="slips vs the baseline (dot: mean; bar: P10–P90 of the per-run difference)"),
+        x2="difference_p90:Q", tooltip=tooltip)
+    mean = base.mark_circle(size=90, color="#0d47a1", opacity=1).encode(x="difference:Q", tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black", strokeDash=[3, 3]).encode(x="x:Q")
+    return (interval + mean + zero).properties(width=WIDTH - 200, title="Difference from the baseline")
+
+
+def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
+    """Per scenario, the agencies whose slips change most: mean change (bar) and the 80 % interval of the per-run
+    change (line), one panel per scenario.
+
+    ``deltas`` is :meth:`forecast.scenarios.Comparison.agency_differences`.
+    """
+    tooltip = ["agency:N", "open_baseline:Q", "open_scenario:Q", alt.Tooltip("difference:Q", format="+.2f"),
+               "difference_p10:Q", "difference_p90:Q"]
+    y = alt.Y("agency:N", sort=alt.EncodingSortField("size", op="max", order="descending"), title=None,
+              axis=alt.Axis(labelLimit=260))
+    bars = alt.Chart().transform_calculate(size="abs(datum.difference)").mark_bar(opacity=0.8).encode(
+        y=y, x=alt.X("difference:Q", title="change in expected slips"),
+        color=alt.condition("datum.difference < 0", alt.value("#2e7d32"), alt.value("#e53935")), tooltip=tooltip)
+    rules = alt.Chart().mark_rule(color="black").encode(y=y, x="difference_p10:Q", x2="difference_p90:Q")
+    rules = rules.transform_calculate(size="abs(datum.difference)")
+    return alt.layer(bars, rules, data=deltas).properties(width=WIDTH - 260).facet(
+        row=_scenario_row(deltas)).resolve_scale(y="independent").properties(
+        title="Agencies whose slips change most (green: fewer; line: P10–P90 of the per-run change)")
+
+
+def _scenario_row(frame: pd.DataFrame) -> alt.Row:
+    """One facet row per scenario, in the order the frame lists them."""
+    return alt.Row("scenario:N", title=None, sort=list(pd.unique(frame["scenario"])),
+                   header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=260))

@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cron", required=True, metavar="EXPR", help='five-field cron expression, e.g. "0 6 * * MON"')
     p.add_argument("--max-runs", type=_positive_int, metavar="N", help="stop after N runs (default: never)")
     p.set_defaults(run=_schedule)
+    _scenario_parsers(sub)
     return parser
 
 
@@ -263,6 +264,76 @@ def _schedule(args: argparse.Namespace) -> int:
     failed = run_schedule(args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out),
                           max_runs=args.max_runs)
     return 1 if failed else 0
+
+
+def _scenario_parsers(sub) -> None:
+    p = sub.add_parser("scenario", help="simulate planner scenarios beside the baseline",
+                       description="Apply each scenario file's levers (params/scenarios/*.yaml) to the open set and "
+                                   "simulate it beside the baseline with common random numbers; prints each "
+                                   "scenario's slips and its difference from the baseline.")
+    p.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the params file's scenarios)")
+    _forecast_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(run=_scenario)
+
+    p = sub.add_parser("goal", help="find the rate multiplier that meets a slip target",
+                       description="Find the smallest uniform completion-rate multiplier (for every agency, or only "
+                                   "the listed ones) that makes P(slips <= N) reach the probability, by bisection on "
+                                   "common-random-number simulations, and rank the agencies whose acceleration "
+                                   "saves the most slips.")
+    p.add_argument("--target-slips", required=True, type=_non_negative_int, metavar="N",
+                   help="at most this many tasks slipping")
+    p.add_argument("--probability", type=_probability, default=0.8, metavar="P",
+                   help="with at least this probability (default 0.8)")
+    p.add_argument("--agencies", metavar="A,B", help="accelerate only these agencies (comma-separated)")
+    p.add_argument("--cap", type=float, default=20.0, metavar="X", help="largest multiplier tried (default 20)")
+    _forecast_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(run=_goal)
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, not {text}")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def _scenario(args: argparse.Namespace) -> int:
+    import json
+
+    from .scenarios import compare_scenarios
+    from .scenarios.text import comparison_text
+
+    params = _params(args)
+    files = args.files or params.scenarios
+    if not files:
+        raise ForecastError("no scenario files: name them (forecast scenario FILE ...) or list them under "
+                            "`scenarios:` in the params file")
+    result = compare_scenarios(params, files)
+    for r in result.results:
+        for warning in r.warnings:
+            print(f"forecast scenario: warning: {r.scenario.name}: {warning}", file=sys.stderr)
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else comparison_text(result))
+    return 0
+
+
+def _goal(args: argparse.Namespace) -> int:
+    import json
+
+    from .scenarios.goal import goal_seek
+    from .scenarios.text import goal_text
+
+    result = goal_seek(_params(args), args.target_slips, args.probability, args.agencies, args.cap)
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else goal_text(result))
+    return 0
 
 
 if __name__ == "__main__":

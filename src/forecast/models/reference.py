@@ -93,11 +93,12 @@ class ReferenceClassModel:
         alpha = found["alpha"].fillna(pd.Series(kappa * p_class[cls], index=key)).to_numpy()
         beta = found["beta"].fillna(pd.Series(kappa * (1 - p_class[cls]), index=key)).to_numpy()
         groups, inverse = np.unique(np.column_stack([alpha, beta]), axis=0, return_inverse=True)
-        power = None if rate is None else np.asarray(rate, float).mean(axis=1)
-        if power is not None:  # multipliers differ task by task: one profile each
-            groups, inverse = np.column_stack([alpha, beta]), np.arange(len(tasks))
-            power = power[inverse]
-        return ShareSampler(groups[:, 0], groups[:, 1], inverse.reshape(-1), horizon == 0, power)
+        if rate is None:
+            return ShareSampler(groups[:, 0], groups[:, 1], inverse.reshape(-1), horizon == 0, None, None)
+        # multipliers differ task by task: one profile each, still one draw per (agency, class) cell and run
+        power = np.asarray(rate, float).mean(axis=1)
+        return ShareSampler(groups[:, 0], groups[:, 1], np.arange(len(tasks)), horizon == 0, power,
+                            inverse.reshape(-1))
 
 
 def _fit_kappa(n: np.ndarray, k: np.ndarray, prior: np.ndarray) -> float:
@@ -111,17 +112,22 @@ def _fit_kappa(n: np.ndarray, k: np.ndarray, prior: np.ndarray) -> float:
 
 @dataclass
 class ShareSampler:
-    """Draws P(still open) per (agency, class) profile from Beta posteriors; returns ``H = -log P``."""
+    """Draws P(still open) per (agency, class) cell from Beta posteriors; returns ``H = -log P``.
 
-    alpha: np.ndarray  # (profiles,)
+    Without scenario multipliers a profile is a cell. With them each task is its own profile: ``H`` of its cell's
+    draw (shared by the cell's tasks, as without multipliers) times its multiplier.
+    """
+
+    alpha: np.ndarray  # (cells,)
     beta: np.ndarray
     profile: np.ndarray  # (tasks,)
     no_time: bool
-    power: np.ndarray | None  # (profiles,) scenario rate multiplier (time-averaged): P -> P ** m
+    power: np.ndarray | None  # (tasks,) scenario rate multiplier (time-averaged): P -> P ** m
+    cell: np.ndarray | None  # (tasks,) cell of each task, with ``power``
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.no_time:
-            return np.zeros((len(self.alpha), size))
+            return np.zeros((len(self.alpha) if self.power is None else len(self.power), size))
         p = rng.beta(self.alpha[:, None], self.beta[:, None], size=(len(self.alpha), size))
         H = -np.log(np.clip(p, 1e-12, 1.0))
-        return H if self.power is None else H * self.power[:, None]
+        return H if self.power is None else H[self.cell] * self.power[:, None]

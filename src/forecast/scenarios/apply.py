@@ -1,0 +1,319 @@
+"""A scenario applied to a forecast problem: the task rows, which are on, and the per-step rate multipliers.
+
+**Order.** The levers that change the open set (``drop``, ``deadline_extension``, ``transfer``, ``new_tasks``) act
+in file order, each on the open set the earlier ones left; the rate levers (``rate_multiplier``,
+``holiday_slowdown``) then act on the final set, by each task's final agency, whatever their place in the file. So
+a task transferred to Justice takes Justice's multiplier, and a new task of Finance takes Finance's.
+
+**Rows, for common random numbers.** The open set keeps its rows and order; a dropped task, or one whose deadline
+moves past the forecast deadline (it leaves the window), is switched off rather than removed, and new tasks are
+appended at the end. The baseline is simulated on the same rows (new tasks switched off, every rate 1), so each
+run draws the same luck for every task in both and their difference is the levers' effect, not noise.
+
+**Rates.** Day k of the horizon is the calendar day ``as_of + k + 1`` (the forecast covers the days after the
+as-of snapshot up to and including the deadline). Each lever multiplies a task's daily hazard on the days it
+covers; multipliers of several levers multiply. A step of the model (``step_days`` long) gets the mean of its
+days' multipliers, which is exact for a hazard constant within the step: its cumulative hazard is
+``h * sum(days' multipliers)``. A new task arriving on day d has multiplier 0 before d (it is open from d on).
+
+**Dates.** A ``from`` (or ``arrive``) after the forecast deadline is an error: such a lever could change nothing,
+so it is most likely a typo. Dates before the forecast date are fine (the lever covers the whole horizon); a holiday
+that ended before the forecast date changes nothing and gives a warning, so old scenario files keep working.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParamsError
+from ..models.base import horizon_steps
+from ..predict import Problem
+from ..schema import IN_PROGRESS
+from .levers import (
+    DeadlineExtension,
+    Drop,
+    HolidaySlowdown,
+    NewTasks,
+    RateMultiplier,
+    Scenario,
+    Selection,
+    Transfer,
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """One simulation's input: ``tasks`` rows, ``active`` (bool per row), ``rate`` (rows x model steps)."""
+
+    tasks: pd.DataFrame
+    active: np.ndarray
+    rate: np.ndarray
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A scenario on a problem: its inputs, the baseline's on the same rows, and warnings for the planner."""
+
+    scenario: Scenario
+    changed: Inputs
+    baseline: Inputs
+    warnings: tuple[str, ...]
+
+
+class Names:
+    """Agency (or source) names of the data, matched ignoring case, accents' encoding and extra spaces."""
+
+    def __init__(self, known: Iterable[str], what: str):
+        self.what = what
+        self._by_key: dict[str, str] = {}
+        for name in known:
+            self.add(name)
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", str(name)).casefold().split())
+
+    def add(self, name: str) -> None:
+        self._by_key.setdefault(self._key(name), name)
+
+    def find(self, name: str) -> str | None:
+        return self._by_key.get(self._key(name))
+
+    def resolve(self, name: str, key: str, file: str | None = None) -> str:
+        """The data's spelling of ``name``; an error naming ``key`` and the closest names otherwise."""
+        found = self.find(name)
+        if found is None:
+            raise ParamsError(key, f"{name!r} is not {self.what} in the snapshots{self.suggest(name)}", file=file)
+        return found
+
+    def suggest(self, name: str) -> str:
+        k = self._key(name)
+        close = difflib.get_close_matches(k, self._by_key, n=3, cutoff=0.6)
+        close += [c for c in self._by_key if k and k in c and c not in close]
+        return f"; did you mean {', '.join(repr(self._by_key[c]) for c in close[:5])}?" if close else ""
+
+    def split(self, text: str, key: str) -> tuple[str, ...]:
+        """Names from a comma-separated list; a name holding commas ("Ministry of Culture, Sports and
+        Tourism") is matched whole, longest first."""
+        pieces = [p.strip() for p in text.split(",")]
+        out, i = [], 0
+        while i < len(pieces):
+            for j in range(len(pieces), i, -1):
+                found = self.find(", ".join(pieces[i:j]))
+                if found:
+                    out.append(found)
+                    i = j
+                    break
+            else:
+                if pieces[i]:
+                    self.resolve(pieces[i], key)  # raises, with suggestions
+                i += 1
+        return tuple(dict.fromkeys(out))
+
+
+def data_names(problem: Problem) -> tuple[Names, Names]:
+    """Agencies and sources seen in the snapshots up to the as-of date."""
+    frame = problem.snapshots.until(problem.as_of).frame
+    agencies = Names(sorted(frame["agency"].dropna().astype(str).unique()), "an agency")
+    sources = Names(sorted(frame["source"].dropna().astype(str).unique()) if "source" in frame else (), "a source")
+    return agencies, sources
+
+
+def apply_scenario(scenario: Scenario, problem: Problem, step_days: int) -> Applied:
+    """The scenario's levers on ``problem``'s open set; the model's steps are ``step_days`` long."""
+    return _Application(scenario, problem, step_days).run()
+
+
+def uniform_rate(n: int, steps: int, rows: np.ndarray, multiplier: float) -> np.ndarray:
+    """Rate matrix (n x steps): ``multiplier`` on ``rows`` (bool), 1 elsewhere, over the whole horizon."""
+    return np.repeat(np.where(rows, multiplier, 1.0)[:, None], steps, axis=1)
+
+
+def base_frame(tasks: pd.DataFrame) -> pd.DataFrame:
+    """The open set with plain-text agency, source and status, so levers can write any value into them."""
+    out = tasks.copy()
+    for col in ("agency", "source", "status"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+class _Application:
+    def __init__(self, scenario: Scenario, problem: Problem, step_days: int):
+        self.scenario, self.problem, self.step_days = scenario, problem, step_days
+        self.file = str(scenario.file) if scenario.file else None
+        self.agencies, self.sources = data_names(problem)
+        self.as_of, self.deadline = problem.as_of.date(), problem.deadline.date()
+        self.tasks = base_frame(problem.tasks)
+        self.n_open = len(self.tasks)
+        self.active = np.ones(self.n_open, dtype=bool)
+        self.arrive = np.full(self.n_open, np.datetime64("NaT"), dtype="datetime64[D]")
+        self.warnings: list[str] = []
+
+    def error(self, key: str, message: str) -> ParamsError:
+        return ParamsError(key, message, file=self.file)
+
+    def run(self) -> Applied:
+        rate_levers = []
+        for lever in self.scenario.levers:
+            if isinstance(lever, RateMultiplier | HolidaySlowdown):
+                rate_levers.append(lever)
+                self._check_rate_lever(lever)
+            elif isinstance(lever, Drop):
+                self.active[self._select(lever.select, lever.key)] = False
+            elif isinstance(lever, DeadlineExtension):
+                self._extend(lever)
+            elif isinstance(lever, Transfer):
+                self._transfer(lever)
+            else:
+                self._new_tasks(lever)
+        rate = self._rates(rate_levers)
+        base_active = np.zeros(len(self.tasks), dtype=bool)
+        base_active[: self.n_open] = True
+        baseline = pd.concat([base_frame(self.problem.tasks), self.tasks.iloc[self.n_open:]])
+        return Applied(self.scenario, Inputs(self.tasks, self.active, rate),
+                       Inputs(baseline, base_active, np.ones_like(rate)), tuple(self.warnings))
+
+    def _day(self, when: date) -> int:
+        """Index of the first horizon day on or after ``when`` (0 .. horizon length)."""
+        total = (self.deadline - self.as_of).days
+        return int(np.clip((when - self.as_of).days - 1, 0, max(total, 0)))
+
+    def _not_after_deadline(self, key: str, when: date) -> None:
+        if when > self.deadline:
+            raise self.error(key, f"{when} is after the forecast deadline {self.deadline}, so this lever changes "
+                                  "nothing (a typo in the year?)")
+
+    def _select(self, sel: Selection, key: str) -> np.ndarray:
+        """Row positions of the open tasks ``sel`` picks (earliest deadline first when it has a count)."""
+        t = self.tasks
+        mask = self.active.copy()
+        if sel.tasks is not None:
+            where = pd.Index(t.index.astype(str))
+            missing = [i for i in sel.tasks if i not in where]
+            if missing:
+                raise self.error(f"{key}.tasks", f"{_list(missing)} not in the open set at {self.as_of} (tasks "
+                                                 f"open and due by {self.deadline}: completed, or due later?)")
+            gone = [i for i in sel.tasks if not mask[where.get_loc(i)]]
+            if gone:
+                raise self.error(f"{key}.tasks", f"{_list(gone)} already left the open set by an earlier lever")
+            mask &= where.isin(sel.tasks)
+        if sel.agencies is not None:
+            names = [self.agencies.resolve(a, f"{key}.agency", self.file) for a in sel.agencies]
+            mask &= t["agency"].isin(names).to_numpy()
+        if sel.sources is not None:
+            names = [self.sources.resolve(s, f"{key}.source", self.file) for s in sel.sources]
+            mask &= t["source"].isin(names).to_numpy()
+        if sel.statuses is not None:
+            mask &= t["status"].isin(sel.statuses).to_numpy()
+        rows = np.flatnonzero(mask)
+        if len(rows) == 0:
+            self.warnings.append(f"{key}: selects no open task ({sel.describe()}); it changes nothing")
+        elif sel.count is not None:
+            if len(rows) < sel.count:
+                self.warnings.append(f"{key}: count {sel.count} but only {len(rows)} open task(s) match; all taken")
+            order = np.lexsort((t.index.astype(str).to_numpy()[rows], t["deadline"].to_numpy()[rows]))
+            rows = rows[order[: sel.count]]
+        return rows
+
+    def _extend(self, lever: DeadlineExtension) -> None:
+        rows = self._select(lever.select, lever.key)
+        old = self.tasks["deadline"].iloc[rows]
+        if lever.to is not None:
+            earlier = int((old > pd.Timestamp(lever.to)).sum())
+            if earlier:
+                raise self.error(f"{lever.key}.to", f"{lever.to} is before the deadline of {earlier} selected "
+                                                    "task(s); an extension cannot bring a deadline forward")
+            new = pd.Series(pd.Timestamp(lever.to), index=old.index)
+        else:
+            new = old + pd.Timedelta(days=lever.by_days)
+        col = self.tasks.columns.get_loc("deadline")
+        self.tasks.iloc[rows, col] = new.to_numpy()
+        self.active[rows[(new > self.problem.deadline).to_numpy()]] = False  # out of the window
+        reopened = rows[(new >= self.problem.as_of).to_numpy()]
+        self.tasks.iloc[reopened, self.tasks.columns.get_loc("status")] = IN_PROGRESS
+
+    def _target_agency(self, name: str, new_agency: bool, key: str) -> str:
+        if new_agency:
+            if self.agencies.find(name):
+                raise self.error(key, f"{name!r} is an agency in the snapshots; drop `new_agency: true`")
+            self.agencies.add(name)
+            return name
+        return self.agencies.resolve(name, key, self.file)
+
+    def _transfer(self, lever: Transfer) -> None:
+        target = self._target_agency(lever.to_agency, lever.new_agency, f"{lever.key}.to_agency")
+        rows = self._select(lever.select, lever.key)
+        self.tasks.iloc[rows, self.tasks.columns.get_loc("agency")] = target
+
+    def _new_tasks(self, lever: NewTasks) -> None:
+        agency = self._target_agency(lever.agency, lever.new_agency, f"{lever.key}.agency")
+        if not self.as_of <= lever.deadline <= self.deadline:
+            raise self.error(f"{lever.key}.deadline", f"{lever.deadline} must be between the forecast date "
+                                                      f"{self.as_of} and the forecast deadline {self.deadline}")
+        source = self.sources.resolve(lever.source, f"{lever.key}.source", self.file) if lever.source else None
+        arrive = lever.arrive or self.as_of
+        self._not_after_deadline(f"{lever.key}.arrive", arrive)
+        if arrive > lever.deadline:
+            raise self.error(f"{lever.key}.arrive", f"{arrive} is after the tasks' deadline {lever.deadline}")
+        number = lever.key.removeprefix("levers[").removesuffix("]")
+        ids = pd.Index([f"NEW{number}-{j:03d}" for j in range(1, lever.count + 1)], name=self.tasks.index.name)
+        new = pd.DataFrame({"agency": agency, "deadline": pd.Timestamp(lever.deadline), "status": IN_PROGRESS,
+                            "source": source, "title": f"new task ({self.scenario.name})",
+                            "assigned_date": pd.Timestamp(arrive), "first_seen": pd.Timestamp(arrive)}, index=ids)
+        self.tasks = pd.concat([self.tasks, new.reindex(columns=self.tasks.columns)])
+        self.active = np.append(self.active, np.ones(lever.count, dtype=bool))
+        when = np.datetime64(arrive, "D") if lever.arrive else np.datetime64("NaT")
+        self.arrive = np.append(self.arrive, np.full(lever.count, when, dtype="datetime64[D]"))
+
+    def _check_rate_lever(self, lever: RateMultiplier | HolidaySlowdown) -> None:
+        if lever.start is not None:
+            self._not_after_deadline(f"{lever.key}.from", lever.start)
+        if isinstance(lever, HolidaySlowdown) and lever.end <= self.as_of:
+            self.warnings.append(f"{lever.key}: {lever.start} to {lever.end} is before the forecast horizon "
+                                 f"(after {self.as_of}); it changes nothing")
+
+    def _rates(self, levers: list[RateMultiplier | HolidaySlowdown]) -> np.ndarray:
+        """(rows x steps) multipliers: per-day products of the levers, averaged over each model step."""
+        _, days = horizon_steps(self.problem.as_of, self.problem.deadline, self.step_days)
+        n, total = len(self.tasks), int(days.sum())
+        step_starts = np.concatenate([[0], np.cumsum(days)[:-1]]).astype(int) if len(days) else np.zeros(0, int)
+        spans, cuts = [], {*step_starts.tolist(), total}
+        for lever in levers:
+            first = self._day(lever.start) if lever.start else 0
+            last = self._day(lever.end + timedelta(days=1)) if isinstance(lever, HolidaySlowdown) else total
+            spans.append((lever, first, last))
+            cuts |= {first, last}
+        arrival = {i: self._day(pd.Timestamp(a).date()) for i, a in enumerate(self.arrive) if not np.isnat(a)}
+        cuts |= set(arrival.values())
+        bounds = np.array(sorted(c for c in cuts if 0 <= c <= total))
+        lo, hi = bounds[:-1], bounds[1:]
+        factor = np.ones((n, len(lo)))
+        for lever, first, last in spans:
+            cols = (lo >= first) & (hi <= last)
+            if isinstance(lever, HolidaySlowdown) or lever.agencies is None:
+                factor[:, cols] *= lever.multiplier
+                continue
+            names = [self.agencies.resolve(a, f"{lever.key}.agency", self.file) for a in lever.agencies]
+            rows = self.tasks["agency"].isin(names).to_numpy()
+            if not (rows & self.active).any():
+                self.warnings.append(f"{lever.key}: {' and '.join(names)} hold(s) no open task; it changes nothing")
+            factor[np.ix_(rows, cols)] *= lever.multiplier
+        for row, day in arrival.items():
+            factor[row, hi <= day] = 0.0
+        if total == 0:
+            return np.ones((n, 0))
+        weighted = factor * (hi - lo)[None, :]
+        return np.add.reduceat(weighted, np.searchsorted(bounds, step_starts), axis=1) / days[None, :]
+
+
+def _list(ids: list[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(i) for i in ids[:limit])
+    return ("task " if len(ids) == 1 else "tasks ") + shown + (f" and {len(ids) - limit} more" if len(ids) > limit
+                                                               else "")

@@ -1,0 +1,222 @@
+"""Scenarios simulated beside the baseline with common random numbers, and their differences.
+
+Each scenario and its baseline are simulated on the same rows (:mod:`.apply`) with the same seed and the same
+number of runs per chunk, through the same sampler path (the baseline with every rate 1), so run s of both draws
+the same model parameters and the same uniform for every task. The per-run difference ``scenario - baseline`` then
+measures the levers alone: its mean, P10 and P90 are reported, overall and per agency. (With independent runs the
+difference of two ~±20-task forecasts would be noise of the same size as most levers' effects.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParamsError
+from ..models import make_model
+from ..models.base import horizon_steps
+from ..params import Params
+from ..predict import Problem, resolve
+from ..simulate import CHUNK_CELLS, SlipForecast, simulate
+from ..snapshots import Snapshots, load_snapshots
+from .apply import Inputs, apply_scenario, base_frame
+from .levers import Scenario, load_scenario
+
+BASELINE = "baseline"
+
+
+def crn_chunk(rows: int) -> int:
+    """Runs per chunk for ``rows`` task rows: the simulator's own default, fixed explicitly so that a scenario and
+    its baseline (same rows) chunk their runs, and so draw their random numbers, identically."""
+    return int(np.clip(CHUNK_CELLS // max(rows, 1), 1, 4000))
+
+
+def step_days(model) -> int:
+    """Length of the fitted model's steps in days; 1 (daily rates) for a model without steps."""
+    return int(getattr(model, "step_days_", 1))
+
+
+def run_inputs(model, problem: Problem, inputs: Inputs, params: Params, synthetic: bool) -> SlipForecast:
+    """Simulate ``inputs`` with ``params.sims`` runs of ``params.seed``, chunked by :func:`crn_chunk`."""
+    sampler = model.sampler(inputs.tasks, problem.as_of, problem.deadline, rate=inputs.rate)
+    result = simulate(sampler, inputs.tasks, params.sims, params.seed, model=params.model, as_of=problem.as_of,
+                      deadline=problem.deadline, active=inputs.active, chunk=crn_chunk(len(inputs.tasks)),
+                      data_fingerprint=problem.snapshots.fingerprint)
+    return replace(result, meta={**result.meta, "synthetic": synthetic})
+
+
+def _quantiles(values: np.ndarray) -> tuple[int, int]:
+    lo, hi = np.quantile(values, [0.1, 0.9], method="inverted_cdf")
+    return int(lo), int(hi)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """A scenario's forecast and its baseline on the same rows and random numbers."""
+
+    scenario: Scenario
+    forecast: SlipForecast
+    baseline: SlipForecast
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def difference(self) -> np.ndarray:
+        """Per run: tasks slipping in the scenario minus in the baseline."""
+        return self.forecast.totals - self.baseline.totals
+
+    def difference_summary(self) -> dict[str, float]:
+        """Mean, P10 and P90 of the per-run difference (negative = fewer slips)."""
+        p10, p90 = _quantiles(self.difference)
+        return {"mean": round(float(self.difference.mean()), 2), "p10": p10, "p90": p90}
+
+    def agency_differences(self) -> pd.DataFrame:
+        """Per agency the scenario changes (its open tasks, or its slips in some run): open tasks and mean slips in
+        baseline and scenario, and the mean, P10 and P90 of the per-run difference; largest change first."""
+        names = sorted(set(self.baseline.agencies) | set(self.forecast.agencies))
+        base, scen = _aligned(self.baseline, names), _aligned(self.forecast, names)
+        open_base = self.baseline.tasks.groupby("agency").size()
+        open_scen = self.forecast.tasks.groupby("agency").size()
+        diff = scen - base
+        lo, hi = (np.quantile(diff, [0.1, 0.9], axis=1, method="inverted_cdf") if names
+                  else (np.zeros(0), np.zeros(0)))
+        frame = pd.DataFrame({
+            "agency": names,
+            "open_baseline": [int(open_base.get(a, 0)) for a in names],
+            "open_scenario": [int(open_scen.get(a, 0)) for a in names],
+            "slip_baseline": base.mean(axis=1), "slip_scenario": scen.mean(axis=1),
+            "difference": diff.mean(axis=1), "difference_p10": lo.astype(int), "difference_p90": hi.astype(int)})
+        changed = (diff != 0).any(axis=1) | frame["open_baseline"].ne(frame["open_scenario"]).to_numpy()
+        frame = frame.loc[changed].assign(_size=frame["difference"].abs())
+        return frame.sort_values(["_size", "agency"], ascending=[False, True]).drop(columns="_size").reset_index(
+            drop=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """The scenario's entry in ``forecast scenario --json``: the ``predict`` object plus the scenario and its
+        difference from the baseline."""
+        body = self.forecast.to_json()
+        agencies = self.agency_differences()
+        return {
+            "scenario": self.scenario.name, "description": self.scenario.description,
+            "file": str(self.scenario.file) if self.scenario.file else None, "levers": self.scenario.describe(),
+            **body,
+            "difference": self.difference_summary(),
+            "by_agency_difference": [
+                {"agency": r.agency, "open": r.open_scenario - r.open_baseline, "slip_mean": round(r.difference, 2),
+                 "slip_p10": r.difference_p10, "slip_p90": r.difference_p90}
+                for r in agencies.itertuples()],
+            "warnings": list(self.warnings),
+        }
+
+
+def _aligned(result: SlipForecast, names: list[str]) -> np.ndarray:
+    """``result.agency_draws`` rows for ``names`` (zeros for an agency with no open task in it)."""
+    out = np.zeros((len(names), result.sims), dtype=np.int64)
+    index = {a: i for i, a in enumerate(names)}
+    for a, draws in zip(result.agencies, result.agency_draws, strict=True):
+        out[index[a]] = draws
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The baseline and every scenario, from one fitted model."""
+
+    baseline: SlipForecast
+    results: tuple[ScenarioResult, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """``forecast scenario --json``: ``{"baseline": <predict JSON>, "scenarios": [...]}``."""
+        return {BASELINE: self.baseline.to_json(), "scenarios": [r.to_json() for r in self.results]}
+
+    def summary(self) -> pd.DataFrame:
+        """One row for the baseline and one per scenario: open tasks, slips (mean, P10/P50/P90) and the difference
+        from the baseline (mean, P10, P90 of the per-run difference)."""
+        rows = [{"scenario": BASELINE, "open_tasks": len(self.baseline.tasks), **_slips(self.baseline),
+                 "difference": 0.0, "difference_p10": 0, "difference_p90": 0}]
+        for r in self.results:
+            d = r.difference_summary()
+            rows.append({"scenario": r.scenario.name, "open_tasks": len(r.forecast.tasks), **_slips(r.forecast),
+                         "difference": d["mean"], "difference_p10": d["p10"], "difference_p90": d["p90"]})
+        return pd.DataFrame(rows)
+
+    def levers(self) -> pd.DataFrame:
+        """Each scenario in words: its question (the description), its levers and any warnings; columns
+        ``scenario, item`` ("question", "lever 1", ..., "warning") and ``text``."""
+        rows = []
+        for r in self.results:
+            s = r.scenario
+            items = [("question", s.description)] if s.description else []
+            items += [(f"lever {i}", text) for i, text in enumerate(s.describe(), start=1)]
+            items += [("warning", w) for w in r.warnings]
+            rows += [{"scenario": s.name, "item": item, "text": text} for item, text in items]
+        return pd.DataFrame(rows, columns=["scenario", "item", "text"])
+
+    def distributions(self) -> pd.DataFrame:
+        """For the overlay chart: per scenario, the share of runs with each number of slips, for the scenario and
+        its baseline (``series``)."""
+        frames = []
+        for r in self.results:
+            for series, result in (("baseline", r.baseline), ("scenario", r.forecast)):
+                counts = pd.Series(result.totals).value_counts(normalize=True).sort_index()
+                frames.append(pd.DataFrame({"scenario": r.scenario.name, "series": series,
+                                            "slips": counts.index.astype(int), "share": counts.to_numpy()}))
+        columns = ["scenario", "series", "slips", "share"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    def agency_differences(self, top: int = 10) -> pd.DataFrame:
+        """Per scenario, the ``top`` agencies whose slips or open tasks change most
+        (:meth:`ScenarioResult.agency_differences`)."""
+        frames = [r.agency_differences().head(top).assign(scenario=r.scenario.name) for r in self.results]
+        columns = ["scenario", "agency", "open_baseline", "open_scenario", "slip_baseline", "slip_scenario",
+                   "difference", "difference_p10", "difference_p90"]
+        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def _slips(result: SlipForecast) -> dict[str, float]:
+    s = result.summary()
+    return {"slip_mean": s["mean"], "slip_p10": s["p10"], "slip_p50": s["p50"], "slip_p90": s["p90"]}
+
+
+def compare(problem: Problem, model, scenarios: Sequence[Scenario], params: Params,
+            synthetic: bool = False) -> Comparison:
+    """Each scenario against the baseline on a fitted ``model``; scenario names must be unique."""
+    seen: dict[str, Scenario] = {}
+    for s in scenarios:
+        if s.name in seen:
+            raise ParamsError("name", f"{s.name!r} names two scenarios ({seen[s.name].file} and {s.file}); "
+                                      "give each its own name", file=str(s.file) if s.file else None)
+        if s.name == BASELINE:
+            raise ParamsError("name", f"{BASELINE!r} is the forecast without levers; choose another name",
+                              file=str(s.file) if s.file else None)
+        seen[s.name] = s
+    days = step_days(model)
+    results = []
+    for s in scenarios:
+        applied = apply_scenario(s, problem, days)
+        results.append(ScenarioResult(s, run_inputs(model, problem, applied.changed, params, synthetic),
+                                      run_inputs(model, problem, applied.baseline, params, synthetic),
+                                      applied.warnings))
+    return Comparison(run_baseline(problem, model, params, synthetic), tuple(results))
+
+
+def run_baseline(problem: Problem, model, params: Params, synthetic: bool = False) -> SlipForecast:
+    """The forecast without levers, through the scenarios' sampler path (every rate 1)."""
+    tasks = base_frame(problem.tasks)
+    steps = len(horizon_steps(problem.as_of, problem.deadline, step_days(model))[1])
+    rate = np.ones((len(tasks), steps))
+    return run_inputs(model, problem, Inputs(tasks, np.ones(len(tasks), dtype=bool), rate), params, synthetic)
+
+
+def compare_scenarios(params: Params, files: Sequence[str | Path] | None = None,
+                      snaps: Snapshots | None = None) -> Comparison:
+    """Load the scenario ``files`` (default: ``params.scenarios``), fit ``params.model`` once and compare."""
+    snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
+    scenarios = [load_scenario(f) for f in (params.scenarios if files is None else files)]
+    problem = resolve(snaps, params.as_of, params.deadline)
+    model = make_model(params.model).fit(snaps, problem.as_of)
+    return compare(problem, model, scenarios, params, synthetic=snaps.synthetic)

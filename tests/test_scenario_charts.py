@@ -1,0 +1,99 @@
+"""The scenario charts, their tables, and notebook 04 run as a report."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from forecast import charts, paths
+from forecast.report.html import offline_problems
+from forecast.report.run import run_report
+from forecast.scenarios import Comparison, compare, load_scenario
+from tests.report_helpers import record, write_params
+from tests.scenario_helpers import PARAMS, fitted
+
+EXAMPLES = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def comparison() -> Comparison:
+    problem, model = fitted()
+    return compare(problem, model, [load_scenario(p) for p in EXAMPLES], PARAMS)
+
+
+def _svg_ok(chart) -> str:
+    svg = charts.to_svg(chart)
+    assert svg.lstrip().startswith("<svg") and "<script" not in svg and 'href="http' not in svg
+    return svg
+
+
+def test_distribution_overlay_has_both_series_for_every_scenario_in_file_order(comparison):
+    frame = comparison.distributions()
+    names = [r.scenario.name for r in comparison.results]
+    assert list(frame["scenario"].unique()) == names
+    shares = frame.groupby(["scenario", "series"])["share"].sum()
+    assert len(shares) == 2 * len(names) and np.allclose(shares, 1.0)
+    spec = charts.scenario_distributions(frame).to_dict()
+    assert spec["facet"]["row"]["sort"] == names
+    assert spec["spec"]["encoding"]["y"]["stack"] is None  # overlaid, not stacked
+    assert spec["spec"]["encoding"]["color"]["scale"]["domain"] == ["baseline", "scenario"]
+    svg = _svg_ok(charts.scenario_distributions(frame))
+    assert all(n in svg for n in names)
+
+
+def test_difference_chart_shows_each_scenarios_mean_and_interval(comparison):
+    summary = comparison.summary()
+    assert summary["scenario"].tolist() == ["baseline", *[r.scenario.name for r in comparison.results]]
+    assert (summary["difference_p10"] <= summary["difference"]).all()
+    assert (summary["difference"] <= summary["difference_p90"]).all()
+    chart = charts.scenario_differences(summary)
+    interval, _, zero = chart.layer
+    assert chart.data["scenario"].tolist() == [r.scenario.name for r in comparison.results]  # no baseline row
+    assert interval.to_dict()["encoding"]["x2"]["field"] == "difference_p90"
+    assert zero.data["x"].tolist() == [0]
+    _svg_ok(chart)
+
+
+def test_agency_delta_chart_shows_only_agencies_that_change(comparison):
+    deltas = comparison.agency_differences(top=5)
+    assert (deltas.groupby("scenario").size() <= 5).all()
+    assert (deltas["difference"].ne(0) | deltas["open_scenario"].ne(deltas["open_baseline"])).all()
+    finance = deltas.loc[deltas["scenario"] == "Finance doubles its pace"]
+    assert finance["agency"].tolist() == ["Ministry of Finance"]
+    spec = charts.scenario_agency_deltas(deltas).to_dict()
+    assert spec["resolve"]["scale"]["y"] == "independent" and len(spec["spec"]["layer"]) == 2
+    _svg_ok(charts.scenario_agency_deltas(deltas))
+
+
+def test_levers_table_lists_every_lever_in_words(comparison):
+    table = comparison.levers()
+    assert len(table) == sum(len(r.scenario.levers) + 1 for r in comparison.results)  # + the question
+    finance = table.loc[table["scenario"] == "Finance doubles its pace"]
+    assert finance["item"].tolist() == ["question", "lever 1"]
+    assert finance["text"].tolist()[1] == "Ministry of Finance works ×2 as fast from 2025-12-10"
+    assert "deadlines of the 40 earliest-due overdue tasks moved to 2026-03-31" in table["text"].tolist()
+
+
+def test_charts_of_no_scenarios_render(comparison):
+    empty = Comparison(comparison.baseline, ())
+    assert len(empty.summary()) == 1 and empty.levers().empty
+    for chart in (charts.scenario_distributions(empty.distributions()), charts.scenario_differences(empty.summary()),
+                  charts.scenario_agency_deltas(empty.agency_differences())):
+        _svg_ok(chart)
+
+
+def test_the_scenarios_notebook_reports_the_example_scenarios(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(paths.NOTEBOOKS_DIR / "04_scenarios.ipynb", notebooks)
+    params = write_params(tmp_path / "p.yaml", paths.SAMPLE_DIR, scenarios=[str(p) for p in EXAMPLES], sims=300)
+    result = run_report(params, tmp_path / "reports", notebooks, echo=lambda _: None)
+    assert result.status == "ok", result.message
+    assert record(result.folder)["parameters"]["scenarios"] == [str(p) for p in EXAMPLES]
+    html = (result.folder / "04_scenarios.html").read_text(encoding="utf-8")
+    assert offline_problems(html) == [] and "<script" not in html.lower()
+    assert html.count("<svg") >= 3
+    for path in EXAMPLES:
+        assert load_scenario(path).name in html
