@@ -272,3 +272,16 @@ def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_pat
 
     index = _chromium(tmp_path / "profile", "--dump-dom", (result.folder.parent / "index.html").as_uri())
     assert "<svg" in index.stdout and result.folder.name in index.stdout
+
+
+def test_a_broken_scenario_file_stops_the_run_before_it_starts(tmp_path, portfolio):
+    from forecast.errors import ParamsError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nlevers:\n  - lever: rate_multiplier\n    agency: all\n    multiplier: -2\n",
+                   encoding="utf-8")
+    params = write_params(tmp_path / "p.yaml", portfolio)
+    params.write_text(params.read_text(encoding="utf-8") + f"scenarios: [{bad}]\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="multiplier"):
+        run_report(params, tmp_path / "reports")
+    assert not (tmp_path / "reports").exists()

@@ -255,11 +255,10 @@ def _report(args: argparse.Namespace) -> int:
 def _schedule(args: argparse.Namespace) -> int:
     from functools import partial
 
-    from .params import load_params
-    from .report.run import run_report
+    from .report.run import load_run_params, run_report
     from .report.schedule import parse_cron, run_schedule
 
-    load_params(args.params)  # a broken file fails now, not at the first run
+    load_run_params(args.params)  # a broken file fails now, not at the first run
     parse_cron(args.cron)
     failed = run_schedule(args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out),
                           max_runs=args.max_runs)

@@ -28,6 +28,7 @@ import psutil
 from .. import __version__, paths
 from ..errors import ReportError
 from ..params import Params, load_params
+from ..scenarios import load_scenario
 from .atomic import TEMP_PREFIX, remove_temporaries, write_json
 from .execute import KERNEL
 from .html import to_html
@@ -54,7 +55,7 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
     Returns the result whether the run succeeded or failed; raises :class:`forecast.errors.ReportError` (or
     :class:`~forecast.errors.ReportLockedError`, :class:`~forecast.errors.ParamsError`) when no run could start.
     """
-    params = load_params(params_file)
+    params = load_run_params(params_file)
     notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
     if not notebooks:
         raise ReportError(f"no notebooks (*.ipynb) in {notebooks_dir}")
@@ -81,6 +82,15 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
     echo(f"run {record['status']} in {record['seconds']:.1f} s: {out / name}" +
          (f" ({record['message']})" if record["message"] else ""))
     return RunResult(out / name, record["status"], record["message"], record)
+
+
+def load_run_params(params_file: str | Path) -> Params:
+    """The params file and every scenario file it lists, validated before any run starts: a broken scenario file
+    fails ``forecast report`` and ``forecast schedule`` at once, not in a notebook at the first run."""
+    params = load_params(params_file)
+    for scenario in params.scenarios:
+        load_scenario(scenario)
+    return params
 
 
 def _build(params: Params, notebooks: list[Path], folder: Path, name: str, started: datetime) -> dict[str, Any]:
