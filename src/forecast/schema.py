@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 REQUIRED = ("task_id", "agency", "deadline", "status")
-OPTIONAL = ("title", "assigned_date", "completed_date", "source", "agency_type", "snapshot_date")
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "task_id": ("task id", "id", "Mã nhiệm vụ"),

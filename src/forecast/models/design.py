@@ -31,10 +31,6 @@ def age_band(age_days: np.ndarray) -> np.ndarray:
     return np.searchsorted(AGE_EDGES, age_days, side="right")
 
 
-def is_overdue_band(band: np.ndarray) -> np.ndarray:
-    return band < 3
-
-
 def task_origin(tasks: pd.DataFrame) -> pd.Series:
     """The date a task's age counts from: its assigned date, else the first snapshot it was seen in."""
     return tasks["assigned_date"].fillna(tasks["first_seen"])
