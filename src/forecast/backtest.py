@@ -100,7 +100,6 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
     rows, task_rows = [], []
     for i, (cutoff, outcome_date) in enumerate(pairs, 1):
         tasks = open_set(build_history(snaps, cutoff), outcome_date)
-        tasks = tasks.assign(_a=tasks["agency"].astype(str)).sort_values(["_a", "deadline"]).drop(columns="_a")
         later = status_at.reindex(pd.MultiIndex.from_product([[outcome_date], tasks.index])).to_numpy()
         seen = pd.notna(later)
         slipped = pd.Series(later).isin(schema.OPEN).to_numpy()

@@ -49,10 +49,7 @@ def resolve_dates(snaps: Snapshots, as_of=None, deadline=None) -> tuple[pd.Times
 def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
     """The open set at the as-of snapshot, due by the deadline (see :func:`resolve_dates`)."""
     when, due = resolve_dates(snaps, as_of, deadline)
-    tasks = open_set(build_history(snaps, when), due)
-    # grouped by agency, the order the simulation aggregates in
-    tasks = tasks.assign(_a=tasks["agency"].astype(str)).sort_values(["_a", "deadline"], kind="stable")
-    return Problem(snaps, when, due, tasks.drop(columns="_a"))
+    return Problem(snaps, when, due, open_set(build_history(snaps, when), due))
 
 
 def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Problem, SlipModel]:

@@ -12,10 +12,11 @@ from typing import Any
 
 from ..params import Params
 from ..predict import forecast, resolve_dates
+from ..simulate import SlipForecast
 from ..snapshots import Snapshots, load_snapshots
 
 
-def headline(params: Params, snaps: Snapshots | None = None) -> dict[str, Any]:
+def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecast | None = None) -> dict[str, Any]:
     """The run's headline figures, JSON-able, in display order.
 
     * ``as_of`` — the forecast date (ISO), the last snapshot when the params leave it open;
@@ -25,10 +26,11 @@ def headline(params: Params, snaps: Snapshots | None = None) -> dict[str, Any]:
       (:func:`forecast.predict.forecast`, same seed and runs as the notebooks, so the numbers match);
     * ``synthetic`` — whether the data is the SYNTHETIC sample.
 
-    ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``.
+    ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``; ``result`` saves re-running
+    a forecast the caller has already made with these params.
     """
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    result = forecast(params, snaps)
+    result = result if result is not None else forecast(params, snaps)
     summary = result.summary()
     return {
         "as_of": str(result.as_of.date()),

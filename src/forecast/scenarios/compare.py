@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParamsError
-from ..models import make_model
 from ..models.base import horizon_steps
 from ..params import Params
-from ..predict import Problem, resolve
+from ..predict import Problem, fit
 from ..simulate import CHUNK_CELLS, SlipForecast, simulate
 from ..snapshots import Snapshots, load_snapshots
 from .apply import Inputs, apply_scenario, base_frame
@@ -217,6 +216,5 @@ def compare_scenarios(params: Params, files: Sequence[str | Path] | None = None,
     """Load the scenario ``files`` (default: ``params.scenarios``), fit ``params.model`` once and compare."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     scenarios = [load_scenario(f) for f in (params.scenarios if files is None else files)]
-    problem = resolve(snaps, params.as_of, params.deadline)
-    model = make_model(params.model).fit(snaps, problem.as_of)
+    problem, model = fit(params, snaps)
     return compare(problem, model, scenarios, params, synthetic=snaps.synthetic)

@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ForecastError
-from ..models import make_model
 from ..models.base import horizon_steps
 from ..params import Params
-from ..predict import Problem, resolve
+from ..predict import Problem, fit
 from ..simulate import SlipForecast
 from ..snapshots import Snapshots, load_snapshots
 from .apply import Inputs, Names, base_frame, data_names, uniform_rate
@@ -207,9 +206,8 @@ def goal_seek(params: Params, target_slips: int, probability: float = 0.8, agenc
     """Load, fit ``params.model`` once and :func:`seek`. ``agencies`` may be one comma-separated text (names holding
     commas are matched whole)."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    problem = resolve(snaps, params.as_of, params.deadline)
+    problem, model = fit(params, snaps)
     if isinstance(agencies, str):
         names: Names = data_names(problem)[0]
         agencies = names.split(agencies, "--agencies")
-    model = make_model(params.model).fit(snaps, problem.as_of)
     return seek(problem, model, params, target_slips, probability, agencies, cap, synthetic=snaps.synthetic)
