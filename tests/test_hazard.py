@@ -74,3 +74,16 @@ def test_fit_rejects_data_without_completions(small_frame):
     first = small_frame.loc[small_frame["snapshot_date"] == small_frame["snapshot_date"].min()]
     with pytest.raises(ForecastError, match="at least two snapshots"):
         HazardModel().fit(from_frame(first))
+
+
+def test_exports_without_a_source_column_fit_and_simulate(small_frame):
+    """A real export often lacks the optional columns: an all-missing source is one level, not a crash."""
+    from forecast.history import build_history, open_set
+    from forecast.snapshots import from_frame
+
+    snaps = from_frame(small_frame.drop(columns=["source", "title", "agency_type", "assigned_date"]))
+    model = HazardModel().fit(snaps, DEC4)
+    assert model.sources_ == ("other / unspecified",)
+    tasks = open_set(build_history(snaps, DEC4), YEAR_END)
+    fc = simulate(model.sampler(tasks, DEC4, YEAR_END), tasks, 200, 1, model="hazard", as_of=DEC4, deadline=YEAR_END)
+    assert 0 < fc.summary()["mean"] <= len(tasks)

@@ -36,9 +36,17 @@ def task_origin(tasks: pd.DataFrame) -> pd.Series:
     return tasks["assigned_date"].fillna(tasks["first_seen"])
 
 
+def source_text(sources: pd.Series) -> pd.Series:
+    """Sources as plain text, a missing source (or a missing ``source`` column, all empty) as :data:`OTHER_SOURCE`.
+
+    Works on any dtype: an all-missing categorical cannot take a new value with ``fillna``, so it is cast first.
+    """
+    return sources.astype(object).where(sources.notna(), OTHER_SOURCE).astype(str)
+
+
 def source_levels(sources: pd.Series, min_count: int) -> tuple[str, ...]:
     """Sources with at least ``min_count`` rows, most frequent first; the rest become :data:`OTHER_SOURCE`."""
-    counts = sources.fillna(OTHER_SOURCE).astype(str).value_counts()
+    counts = source_text(sources).value_counts()
     keep = tuple(counts.index[counts >= min_count])
     return keep if OTHER_SOURCE in keep or len(keep) == len(counts) else (*keep, OTHER_SOURCE)
 
@@ -47,7 +55,7 @@ def source_code(sources: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
     """Index of each source in ``levels``; unknown or rare sources map to :data:`OTHER_SOURCE` (or level 0)."""
     lookup = {s: i for i, s in enumerate(levels)}
     fallback = lookup.get(OTHER_SOURCE, 0)
-    return np.array([lookup.get(s, fallback) for s in sources.fillna(OTHER_SOURCE).astype(str)], dtype=np.int64)
+    return np.array([lookup.get(s, fallback) for s in source_text(sources)], dtype=np.int64)
 
 
 def design_matrix(ttd: np.ndarray, age: np.ndarray, source: np.ndarray, n_sources: int) -> np.ndarray:
