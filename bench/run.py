@@ -23,24 +23,23 @@ from common import ROOT, large_sample, run_child, timer
 from forecast import load_snapshots, paths
 from forecast.backtest import run_backtest
 from forecast.models import make_model
-from forecast.predict import resolve
+from forecast.question import ask
 from forecast.simulate import simulate
 
 SCALE_CODE = """
 import json, resource, time
 from forecast import load_snapshots
 from forecast.models import make_model
-from forecast.predict import resolve
+from forecast.question import ask
 from forecast.simulate import simulate
 t = {{}}
 s = time.perf_counter(); snaps = load_snapshots({folder!r}); t["load"] = time.perf_counter() - s
-s = time.perf_counter(); problem = resolve(snaps, "2025-12-04", "2025-12-31"); t["history"] = time.perf_counter() - s
-s = time.perf_counter(); model = make_model("hazard").fit(snaps, problem.as_of); t["fit"] = time.perf_counter() - s
+s = time.perf_counter(); question = ask(snaps, "2025-12-04", "2025-12-31"); t["history"] = time.perf_counter() - s
+s = time.perf_counter(); model = make_model("hazard").fit(snaps, question.as_of); t["fit"] = time.perf_counter() - s
 s = time.perf_counter()
-fc = simulate(model.sampler(problem.tasks, problem.as_of, problem.deadline), problem.tasks, {sims}, 1,
-              model="hazard", as_of=problem.as_of, deadline=problem.deadline)
+fc = simulate(model, question, {sims}, 1)
 t["simulate"] = time.perf_counter() - s
-t.update(rows=len(snaps.frame), open=len(problem.tasks), snapshots=len(snaps.dates), total=sum(t.values()))
+t.update(rows=len(snaps.frame), open=len(question.tasks), snapshots=len(snaps.dates), total=sum(t.values()))
 t["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(t))
 """
@@ -48,15 +47,14 @@ print(json.dumps(t))
 
 def in_process(sims: int = 10_000) -> dict:
     snaps = load_snapshots(paths.SAMPLE_DIR)
-    problem = resolve(snaps)
+    question = ask(snaps)
     t: dict = {}
     best = {}
     for _ in range(3):  # best of three: the machine has two cores and other work on them
         with timer("fit", t):
-            model = make_model("hazard").fit(snaps, problem.as_of)
+            model = make_model("hazard").fit(snaps, question.as_of)
         with timer("simulate", t):
-            sampler = model.sampler(problem.tasks, problem.as_of, problem.deadline)
-            simulate(sampler, problem.tasks, sims, 1, model="hazard", as_of=problem.as_of, deadline=problem.deadline)
+            simulate(model, question, sims, 1)
         best = {k: min(v, best.get(k, np.inf)) for k, v in t.items()}
     best["total"] = best["fit"] + best["simulate"]
     return best
@@ -66,16 +64,15 @@ def monte_carlo_ratio(sims: int = 10_000) -> dict:
     """The simulation loop vs ``rng.random((n, sims)) < p`` for the same n x sims, interleaved, best of nine each
     (the best run is the one least disturbed by other work on the machine)."""
     snaps = load_snapshots(paths.SAMPLE_DIR)
-    problem = resolve(snaps)
-    model = make_model("hazard").fit(snaps, problem.as_of)
-    sampler = model.sampler(problem.tasks, problem.as_of, problem.deadline)
-    n = len(problem.tasks)
+    question = ask(snaps)
+    model = make_model("hazard").fit(snaps, question.as_of)
+    n = len(question.tasks)
     ours, raw = [], []
     rng = np.random.default_rng(0)
     p = rng.random(n)[:, None]
     for _ in range(9):
         s = time.perf_counter()
-        simulate(sampler, problem.tasks, sims, 1, model="hazard", as_of=problem.as_of, deadline=problem.deadline)
+        simulate(model, question, sims, 1)
         ours.append(time.perf_counter() - s)
         s = time.perf_counter()
         (rng.random((n, sims)) < p).sum(axis=0)

@@ -81,22 +81,22 @@ DEC4, YEAR_END = pd.Timestamp("2025-12-04"), pd.Timestamp("2025-12-31")
 def known_portfolio(seed: int, tasks: int = 1287):
     """A portfolio simulated from the documented hazard of :mod:`forecast.sample` (deadline pull, agency frailty,
     3 to 150+ tasks per agency), seen up to 4 Dec, and the number of its open tasks still open on 1 Jan 2026."""
-    from forecast.predict import resolve
+    from forecast.question import ask
     from forecast.snapshots import from_frame
 
     full = sample.generate(tasks=tasks, seed=seed, until="2026-01-01")
     snaps = from_frame(full.loc[full["snapshot_date"] <= DEC4])
-    problem = resolve(snaps, DEC4, YEAR_END)
+    question = ask(snaps, DEC4, YEAR_END)
     after = full.loc[full["snapshot_date"] == pd.Timestamp("2026-01-01")].set_index("task_id")["status"]
-    truth = int(after.reindex(problem.tasks.index).isin(["in_progress", "overdue"]).sum())
-    return snaps, problem, truth
+    truth = int(after.reindex(question.tasks.index).isin(["in_progress", "overdue"]).sum())
+    return snaps, question, truth
 
 
 @pytest.fixture(scope="session")
 def bundled():
-    """The bundled sample, loaded, with its forecast problem at 4 Dec."""
+    """The bundled sample, loaded, with its forecast question at 4 Dec."""
     from forecast import load_snapshots, paths
-    from forecast.predict import resolve
+    from forecast.question import ask
 
     snaps = load_snapshots(paths.SAMPLE_DIR)
-    return snaps, resolve(snaps)
+    return snaps, ask(snaps)

@@ -1,4 +1,4 @@
-"""Shared by the scenario and goal tests: the bundled sample's problem at 4 Dec with a fitted hazard model."""
+"""Shared by the scenario and goal tests: the bundled sample's question at 4 Dec with a fitted hazard model."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import numpy as np
 from forecast import load_snapshots, paths
 from forecast.models import make_model
 from forecast.params import Params
-from forecast.predict import resolve
-from forecast.scenarios import compare, parse_scenario
+from forecast.question import ask
+from forecast.scenarios.compare import compare
+from forecast.scenarios.levers import parse_scenario
 
 PARAMS = Params(sims=400, seed=11)
 FINANCE = "Ministry of Finance"
@@ -18,10 +19,10 @@ FINANCE = "Ministry of Finance"
 
 @functools.cache
 def fitted():
-    """(problem, model) on the bundled sample at 4 Dec 2025, fitted once per test session."""
+    """(question, model) on the bundled sample at 4 Dec 2025, fitted once per test session."""
     snaps = load_snapshots(paths.SAMPLE_DIR)
-    problem = resolve(snaps)
-    return problem, make_model("hazard").fit(snaps, problem.as_of)
+    question = ask(snaps)
+    return question, make_model("hazard").fit(snaps, question.as_of)
 
 
 def scenario(*levers: dict, name: str = "test"):
@@ -29,9 +30,9 @@ def scenario(*levers: dict, name: str = "test"):
 
 
 def run(*levers: dict, params: Params = PARAMS):
-    """One scenario of ``levers`` against the baseline: its :class:`~forecast.scenarios.ScenarioResult`."""
-    problem, model = fitted()
-    return compare(problem, model, [scenario(*levers)], params).results[0]
+    """One scenario of ``levers`` against the baseline: its :class:`~forecast.scenarios.compare.ScenarioResult`."""
+    question, model = fitted()
+    return compare(question, model, [scenario(*levers)], params).results[0]
 
 
 def p_at_most(totals: np.ndarray, target: int) -> float:

@@ -6,18 +6,20 @@ import pytest
 
 from forecast import charts
 from forecast.backtest import run_backtest
-from forecast.models import HazardModel
-from forecast.models.survival import kaplan_meier
+from forecast.combine import compare_models
+from forecast.models.hazard import HazardModel
 from forecast.params import Params
-from forecast.predict import compare_models, fit, forecast_fitted, open_over_time
+from forecast.predict import fit
+from forecast.simulate import simulate, still_open_path
+from forecast.tables import kaplan_meier
 
 
 @pytest.fixture(scope="module")
 def fitted(bundled):
-    snaps, problem = bundled
+    snaps, _ = bundled
     params = Params(sims=500)
-    problem, model = fit(params, snaps)
-    return snaps, params, problem, model, forecast_fitted(problem, model, params, snaps)
+    question, model = fit(params, snaps)
+    return snaps, params, question, model, simulate(model, question, params.sims, params.seed)
 
 
 def _data(chart, layer=0):
@@ -45,21 +47,21 @@ def test_agency_rates_band_is_multiplicative(fitted):
 
 
 def test_deadline_effect_and_survival_curves(fitted):
-    snaps, _, problem, model, _ = fitted
+    snaps, _, question, model, _ = fitted
     effect = charts.deadline_effect(model.coefficients())
     assert set(_data(effect)["term"]) == {t for t in model.names_ if t.startswith(("overdue", "due"))}
     _svg(effect)
-    km = kaplan_meier(snaps, problem.as_of)
+    km = kaplan_meier(snaps, question.as_of)
     curves = charts.survival_curves(km, top=3)
     assert curves.data["group"].nunique() == 4 and "All tasks" in set(curves.data["group"])
     _svg(curves)
 
 
 def test_fan_starts_with_every_open_task_and_narrows_to_the_forecast(fitted):
-    _, params, problem, model, result = fitted
-    over_time = open_over_time(problem, model, params.sims, params.seed)
-    assert over_time["date"].iloc[0] == problem.as_of and over_time["date"].iloc[-1] == problem.deadline
-    assert over_time["mean"].iloc[0] == len(problem.tasks)
+    _, params, question, model, result = fitted
+    over_time = still_open_path(model, question, params.sims, params.seed)
+    assert over_time["date"].iloc[0] == question.as_of and over_time["date"].iloc[-1] == question.deadline
+    assert over_time["mean"].iloc[0] == len(question.tasks)
     assert over_time["mean"].is_monotonic_decreasing
     assert over_time["mean"].iloc[-1] == pytest.approx(result.summary()["mean"])
     _svg(charts.fan(over_time))

@@ -24,8 +24,8 @@ def resimulated(multiplier: float, agencies="all") -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def overall():
-    problem, model = fitted()
-    return seek(problem, model, PARAMS, target_slips=280, probability=PROBABILITY)
+    question, model = fitted()
+    return seek(question, model, PARAMS, target_slips=280, probability=PROBABILITY)
 
 
 def test_the_multiplier_found_meets_the_target_and_one_hundredth_less_does_not(overall):
@@ -48,8 +48,8 @@ def test_probability_never_falls_as_the_multiplier_rises():
 
 
 def test_listed_agencies_only():
-    problem, model = fitted()
-    goal = seek(problem, model, PARAMS, target_slips=310, probability=PROBABILITY,
+    question, model = fitted()
+    goal = seek(question, model, PARAMS, target_slips=310, probability=PROBABILITY,
                 agencies=[FINANCE, "Ministry of Public Security"])
     assert goal.reachable and goal.agencies == (FINANCE, "Ministry of Public Security")
     listed = [FINANCE, "Ministry of Public Security"]
@@ -59,8 +59,8 @@ def test_listed_agencies_only():
 
 
 def test_not_reachable_when_the_listed_agencies_hold_too_few_tasks():
-    problem, model = fitted()
-    goal = seek(problem, model, PARAMS, target_slips=250, agencies=["Son La"])
+    question, model = fitted()
+    goal = seek(question, model, PARAMS, target_slips=250, agencies=["Son La"])
     assert not goal.reachable and goal.multiplier is None and goal.accelerated_open == 3
     assert goal.ceiling_probability < PROBABILITY
     assert goal.message().startswith("Not reachable") and "even if Son La finished all 3" in goal.message()
@@ -68,29 +68,29 @@ def test_not_reachable_when_the_listed_agencies_hold_too_few_tasks():
 
 
 def test_not_reachable_within_the_cap():
-    problem, model = fitted()
-    goal = seek(problem, model, PARAMS, target_slips=150, cap=1.5)
+    question, model = fitted()
+    goal = seek(question, model, PARAMS, target_slips=150, cap=1.5)
     assert not goal.reachable and goal.ceiling_probability == 1.0
     assert p_at_most(resimulated(1.5), 150) < PROBABILITY
     assert "needs more than ×1.5" in goal.message() and goal.ranking_multiplier == 1.5
 
 
 def test_a_target_met_at_the_current_pace_reports_the_slack():
-    problem, model = fitted()
-    goal = seek(problem, model, PARAMS, target_slips=360)
+    question, model = fitted()
+    goal = seek(question, model, PARAMS, target_slips=360)
     assert goal.reachable and goal.multiplier < 1 and goal.baseline_probability >= PROBABILITY
     assert p_at_most(resimulated(goal.multiplier), 360) >= PROBABILITY > p_at_most(resimulated(goal.multiplier_below),
                                                                                      360)
     assert goal.message().startswith("Already met") and goal.ranking_multiplier == 2.0
-    everything = seek(problem, model, PARAMS, target_slips=len(problem.tasks))
+    everything = seek(question, model, PARAMS, target_slips=len(question.tasks))
     assert everything.multiplier == 0 and everything.multiplier_below is None
 
 
 def test_the_ranking_is_exactly_each_agency_accelerated_alone(overall):
     ranking = overall.ranking
     assert ranking["slips_saved"].is_monotonic_decreasing and (ranking["slips_saved"] >= 0).all()
-    problem, _ = fitted()
-    assert len(ranking) == problem.tasks["agency"].nunique()
+    question, _ = fitted()
+    assert len(ranking) == question.tasks["agency"].nunique()
     for agency in ranking["agency"].head(2):
         alone = run({"lever": "rate_multiplier", "multiplier": overall.multiplier, "agency": agency})
         row = ranking.set_index("agency").loc[agency]
@@ -99,17 +99,17 @@ def test_the_ranking_is_exactly_each_agency_accelerated_alone(overall):
 
 
 def test_bad_goals_are_errors():
-    problem, model = fitted()
+    question, model = fitted()
     with pytest.raises(ParamsError, match=r"'Ministry of Finanse' is not an agency.*did you mean 'Ministry of Fin"):
-        seek(problem, model, PARAMS, 250, agencies=["Ministry of Finanse"])
+        seek(question, model, PARAMS, 250, agencies=["Ministry of Finanse"])
     with pytest.raises(ForecastError, match=r"An Giang hold\(s\) no open task"):
-        seek(problem, model, PARAMS, 250, agencies=["An Giang"])
+        seek(question, model, PARAMS, 250, agencies=["An Giang"])
     with pytest.raises(ForecastError, match="probability must be between 0 and 1"):
-        seek(problem, model, PARAMS, 250, probability=1.0)
+        seek(question, model, PARAMS, 250, probability=1.0)
     with pytest.raises(ForecastError, match="names no agency"):
-        seek(problem, model, PARAMS, 250, agencies=[])
+        seek(question, model, PARAMS, 250, agencies=[])
     with pytest.raises(ForecastError, match="cap must be greater than 1"):
-        seek(problem, model, PARAMS, 250, cap=1)
+        seek(question, model, PARAMS, 250, cap=1)
 
 
 def test_goal_command_json(capsys):

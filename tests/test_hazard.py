@@ -9,8 +9,8 @@ from tests.conftest import DEC4, YEAR_END
 
 @pytest.fixture(scope="module")
 def fitted(bundled):
-    snaps, problem = bundled
-    return HazardModel().fit(snaps, problem.as_of), problem
+    snaps, question = bundled
+    return HazardModel().fit(snaps, question.as_of), question
 
 
 def test_deadline_pull_is_recovered(fitted):
@@ -35,32 +35,30 @@ def test_small_agencies_are_pooled_not_extreme(fitted):
 
 
 def test_no_pooling_gives_every_agency_the_portfolio_rate(bundled):
-    snaps, problem = bundled
-    flat = HazardModel(pooling=False).fit(snaps, problem.as_of)
+    snaps, question = bundled
+    flat = HazardModel(pooling=False).fit(snaps, question.as_of)
     assert np.allclose(flat.agency_table()["pooled_multiplier"], 1.0)
 
 
 def test_a_later_deadline_never_raises_slips(fitted):
-    model, problem = fitted
+    model, question = fitted
     previous = None
     for deadline in pd.date_range(DEC4, "2026-03-31", freq="9D"):
-        fc = simulate(model.sampler(problem.tasks, DEC4, deadline), problem.tasks, 400, 11, model="hazard",
-                      as_of=DEC4, deadline=deadline)
+        fc = simulate(model, question.until(deadline), 400, 11)
         if previous is not None:
             assert (fc.totals <= previous).all()  # run by run, not only on average
         previous = fc.totals
 
 
 def test_the_deadline_itself_leaves_no_time(fitted):
-    model, problem = fitted
-    fc = simulate(model.sampler(problem.tasks, DEC4, DEC4), problem.tasks, 50, 1, model="hazard", as_of=DEC4,
-                  deadline=DEC4)
-    assert (fc.totals == len(problem.tasks)).all()
+    model, question = fitted
+    fc = simulate(model, question.until(DEC4), 50, 1)
+    assert (fc.totals == len(question.tasks)).all()
 
 
 def test_an_agency_the_model_never_saw_draws_from_the_prior(fitted):
-    model, problem = fitted
-    tasks = problem.tasks.head(30).assign(agency="Brand-new Agency")
+    model, question = fitted
+    tasks = question.tasks.head(30).assign(agency="Brand-new Agency")
     H = model.sampler(tasks, DEC4, YEAR_END).draw(np.random.default_rng(0), 2000)
     assert np.isfinite(H).all() and (H > 0).all()
     # one shared draw per agency per run: its 30 tasks move together
@@ -78,12 +76,12 @@ def test_fit_rejects_data_without_completions(small_frame):
 
 def test_exports_without_a_source_column_fit_and_simulate(small_frame):
     """A real export often lacks the optional columns: an all-missing source is one level, not a crash."""
-    from forecast.history import build_history, open_set
+    from forecast.question import ask
     from forecast.snapshots import from_frame
 
     snaps = from_frame(small_frame.drop(columns=["source", "title", "agency_type", "assigned_date"]))
     model = HazardModel().fit(snaps, DEC4)
     assert model.sources_ == ("other / unspecified",)
-    tasks = open_set(build_history(snaps, DEC4), YEAR_END)
-    fc = simulate(model.sampler(tasks, DEC4, YEAR_END), tasks, 200, 1, model="hazard", as_of=DEC4, deadline=YEAR_END)
-    assert 0 < fc.summary()["mean"] <= len(tasks)
+    question = ask(snaps, DEC4, YEAR_END)
+    fc = simulate(model, question, 200, 1)
+    assert 0 < fc.summary()["mean"] <= len(question.tasks)

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, intervals, load_snapshots, open_set
-from forecast.history import trajectory_warnings
+from forecast import build_history, load_snapshots
+from forecast.history import intervals, open_set, trajectory_warnings
 from tests.conftest import csv_export, write_exports
 
 HEADER = "task_id,agency,deadline,status\n"

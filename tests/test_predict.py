@@ -9,7 +9,8 @@ from forecast import paths
 from forecast.cli import main
 from forecast.errors import ForecastError
 from forecast.params import Params
-from forecast.predict import forecast, resolve
+from forecast.predict import forecast
+from forecast.question import ask
 
 
 def _json(capsys, *args):
@@ -67,14 +68,14 @@ def test_user_errors_exit_2_without_traceback(tmp_path):
 
 def test_as_of_between_snapshots_uses_the_one_before(bundled):
     snaps, _ = bundled
-    problem = resolve(snaps, "2025-12-01", "2025-12-31")
-    assert problem.as_of == pd.Timestamp("2025-11-27")
+    question = ask(snaps, "2025-12-01", "2025-12-31")
+    assert question.as_of == pd.Timestamp("2025-11-27")
     with pytest.raises(ForecastError, match="before the as-of"):
-        resolve(snaps, "2025-12-04", "2025-12-01")
+        ask(snaps, "2025-12-04", "2025-12-01")
 
 
 def test_every_model_forecasts_the_sample(bundled):
     snaps, _ = bundled
     for model in ("hazard", "reference", "throughput"):
         fc = forecast(Params(model=model, sims=300), snaps)
-        assert len(fc.tasks) == 472 and fc.model == model and fc.meta["synthetic"]
+        assert len(fc.tasks) == 472 and fc.model == model and fc.provenance.synthetic

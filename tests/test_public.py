@@ -3,6 +3,7 @@ import pytest
 
 from forecast import load_published
 from forecast.models.public import beta_moments, published_forecast, published_shares
+from forecast.question import Provenance
 
 
 def test_shares_come_from_the_published_figures():
@@ -20,9 +21,9 @@ def test_beta_matches_the_moments():
 
 
 def test_forecast_shape_and_bounds():
-    fc = published_forecast(load_published(), 5000, 1)
+    fc = published_forecast(load_published(), 5000, 1, Provenance("test", False))
     out = fc.to_json()
     assert out["open_tasks"] == 472 and out["by_agency"] == [] and out["model"] == "published"
     assert 0 <= out["slip"]["p10"] <= out["slip"]["p50"] <= out["slip"]["p90"] <= 472
-    again = published_forecast(load_published(), 5000, 1)
+    again = published_forecast(load_published(), 5000, 1, Provenance("test", False))
     assert (again.totals == fc.totals).all()

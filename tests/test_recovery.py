@@ -10,7 +10,7 @@ import pytest
 
 from forecast.models import make_model
 from forecast.simulate import simulate
-from tests.conftest import DEC4, YEAR_END, known_portfolio
+from tests.conftest import DEC4, known_portfolio
 
 SEEDS = range(200, 224)
 
@@ -19,13 +19,12 @@ SEEDS = range(200, 224)
 def outcomes():
     rows = {name: [] for name in ("hazard", "reference", "throughput")}
     for seed in SEEDS:
-        snaps, problem, truth = known_portfolio(seed)
+        snaps, question, truth = known_portfolio(seed)
         for name, found in rows.items():
             model = make_model(name).fit(snaps, DEC4)
-            fc = simulate(model.sampler(problem.tasks, DEC4, YEAR_END), problem.tasks, 1500, seed, model=name,
-                          as_of=DEC4, deadline=YEAR_END)
+            fc = simulate(model, question, 1500, seed)
             s = fc.summary()
-            found.append((truth, s["mean"], s["p10"], s["p90"], len(problem.tasks)))
+            found.append((truth, s["mean"], s["p10"], s["p90"], len(question.tasks)))
     return {k: np.array(v, dtype=float) for k, v in rows.items()}
 
 

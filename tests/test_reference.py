@@ -2,7 +2,6 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.reference import CLASSES, ReferenceClassModel, situation_class
-from tests.conftest import DEC4, YEAR_END
 
 
 def test_classes():
@@ -35,8 +34,7 @@ def test_shares_are_pooled_towards_the_class_share(bundled):
 def test_forecast_for_the_sample(bundled):
     from forecast.simulate import simulate
 
-    snaps, problem = bundled
+    snaps, question = bundled
     model = ReferenceClassModel().fit(snaps)
-    fc = simulate(model.sampler(problem.tasks, DEC4, YEAR_END), problem.tasks, 2000, 1, model="reference",
-                  as_of=DEC4, deadline=YEAR_END)
-    assert 0.5 * len(problem.tasks) < fc.summary()["mean"] < len(problem.tasks)
+    fc = simulate(model, question, 2000, 1)
+    assert 0.5 * len(question.tasks) < fc.summary()["mean"] < len(question.tasks)

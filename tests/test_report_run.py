@@ -15,6 +15,7 @@ import pytest
 from forecast import paths
 from forecast.cli import main
 from forecast.errors import ReportLockedError
+from forecast.question import SYNTHETIC_WARNING
 from forecast.report.html import offline_problems
 from forecast.report.run import run_report
 from tests.report_helpers import (
@@ -71,7 +72,7 @@ def test_reports_are_offline_and_code_is_hidden(kit_run):
         assert "<script" not in html.lower(), page.name
     data = (result.folder / "01_data.html").read_text(encoding="utf-8")
     assert data.count("<svg") >= 2  # burn-up and published-vs-task-level charts, inline
-    assert "SYNTHETIC DATA" in data
+    assert SYNTHETIC_WARNING in data
     assert "use_offline_renderer()" not in data and "notebook_params(globals())" not in data  # inputs hidden
 
 
@@ -127,16 +128,17 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
 
 
 def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
-    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.1)
+    # 30 s: room for a kernel start and the first cell on a loaded machine, far from the notebook's 300 s sleep
+    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.5)
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_slow.ipynb", 'print("first cell done")', "import time\ntime.sleep(300)")
     write_notebook(nbs / "02_next.ipynb", 'print("second notebook")')
     started = time.monotonic()
     result = run_report(params, tmp_path / "reports", nbs, echo=lambda _: None)
     elapsed = time.monotonic() - started
-    assert elapsed < 6 + 20, elapsed  # the limit (6 s) plus kernel shutdown, far from the notebook's 300 s
+    assert elapsed < 30 + 90, elapsed  # the limit plus kernel shutdown and rendering, far from the 300 s sleep
     assert result.status == "failed"
-    assert "limit of 0.1 min" in result.message and "01_slow" in result.message
+    assert "limit of 0.5 min" in result.message and "01_slow" in result.message
     states = {nb["name"]: nb["status"] for nb in result.record["notebooks"]}
     assert states == {"01_slow": "timed out", "02_next": "not run"}
     assert "first cell done" in (result.folder / "01_slow.html").read_text(encoding="utf-8")
@@ -260,7 +262,7 @@ def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_pat
     html = dom.stdout
     assert html.count('<div class="jp-RenderedSVG') >= 2
     assert html.count("<svg") >= 2 and 'role-mark' in html and "<path" in html  # parsed into drawn SVG marks
-    assert "SYNTHETIC DATA" in html
+    assert SYNTHETIC_WARNING in html
     assert "&lt;script&gt;document.documentElement.setAttribute" in html  # the title, as text
     assert "data-pwned" not in html.split("&lt;script&gt;")[0] and 'data-pwned="yes"' not in html  # never executed
 

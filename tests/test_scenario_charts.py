@@ -10,7 +10,8 @@ import pytest
 from forecast import charts, paths
 from forecast.report.html import offline_problems
 from forecast.report.run import run_report
-from forecast.scenarios import Comparison, compare, load_scenario
+from forecast.scenarios.compare import Comparison, compare
+from forecast.scenarios.levers import load_scenario
 from tests.report_helpers import record, write_params
 from tests.scenario_helpers import PARAMS, fitted
 
@@ -19,8 +20,8 @@ EXAMPLES = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def comparison() -> Comparison:
-    problem, model = fitted()
-    return compare(problem, model, [load_scenario(p) for p in EXAMPLES], PARAMS)
+    question, model = fitted()
+    return compare(question, model, [load_scenario(p) for p in EXAMPLES], PARAMS)
 
 
 def _svg_ok(chart) -> str:

@@ -17,9 +17,16 @@ from forecast.cli import main
 from forecast.errors import ParamsError
 from forecast.params import load_params
 from forecast.predict import forecast
-from forecast.scenarios import apply_scenario, compare, compare_scenarios, load_scenario, parse_scenario
-from forecast.scenarios.apply import Names
-from forecast.scenarios.levers import DeadlineExtension, HolidaySlowdown, NewTasks, RateMultiplier
+from forecast.scenarios.apply import Names, apply_scenario
+from forecast.scenarios.compare import compare, compare_scenarios
+from forecast.scenarios.levers import (
+    DeadlineExtension,
+    HolidaySlowdown,
+    NewTasks,
+    RateMultiplier,
+    load_scenario,
+    parse_scenario,
+)
 from tests.scenario_helpers import FINANCE, PARAMS, fitted, run, scenario
 
 EXAMPLES = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))
@@ -41,11 +48,11 @@ def test_three_example_scenarios_ship_and_are_in_the_baseline_params():
 def test_example_scenarios_validate_and_apply_without_warnings(path):
     s = load_scenario(path)
     assert s.name and len(s.description) > 40 and s.file == path
-    problem, model = fitted()
-    applied = apply_scenario(s, problem, model.step_days_)
+    question, model = fitted()
+    applied = apply_scenario(s, question, model.step_days_)
     assert applied.warnings == ()
     assert not (applied.changed.rate == 1).all() or not applied.changed.active.all() or \
-        len(applied.changed.tasks) != len(problem.tasks)
+        len(applied.changed.tasks) != len(question.tasks)
 
 
 def test_the_file_format_parses_into_typed_levers():
@@ -114,19 +121,19 @@ BAD_AGAINST_DATA = [
 
 @pytest.mark.parametrize(("lever", "key", "text"), BAD_AGAINST_DATA)
 def test_names_ids_and_dates_are_checked_against_the_data(lever, key, text):
-    problem, model = fitted()
+    question, model = fitted()
     s = parse_scenario({"name": "x", "levers": [lever]}, file="s.yaml")
     with pytest.raises(ParamsError) as err:
-        apply_scenario(s, problem, model.step_days_)
+        apply_scenario(s, question, model.step_days_)
     assert key in str(err.value) and text in str(err.value)
 
 
 def test_a_task_dropped_earlier_cannot_be_picked_again():
-    problem, model = fitted()
-    task = problem.tasks.index[0]
+    question, model = fitted()
+    task = question.tasks.index[0]
     s = scenario({"lever": "drop", "tasks": [task]}, {"lever": "transfer", "tasks": [task], "to_agency": JUSTICE})
     with pytest.raises(ParamsError, match=r"'levers\[2\].tasks'.*already left the open set"):
-        apply_scenario(s, problem, model.step_days_)
+        apply_scenario(s, question, model.step_days_)
 
 
 def test_agency_names_ignore_case_and_spacing_and_lists_may_hold_commas():
@@ -151,14 +158,14 @@ def test_levers_that_change_nothing_warn():
 
 def test_partial_steps_weight_each_lever_by_its_days():
     """Steps from 4 Dec are the days 5-11, 12-18, 19-25 and 26-31 Dec; each gets the mean of its days' products."""
-    problem, model = fitted()
+    question, model = fitted()
     assert model.step_days_ == 7
     s = scenario(rate(3, FINANCE, **{"from": "2025-12-24"}),
                  {"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-12-20", "to": "2025-12-22"},
                  rate(2, FINANCE, **{"from": "2025-12-10"}),
                  {"lever": "new_tasks", "count": 2, "agency": JUSTICE, "deadline": "2025-12-31",
                   "arrive": "2025-12-15"})
-    applied = apply_scenario(s, problem, 7)
+    applied = apply_scenario(s, question, 7)
     r, tasks = applied.changed.rate, applied.changed.tasks
     finance = (tasks["agency"] == FINANCE).to_numpy()
     other = ~finance & ~tasks.index.str.startswith("NEW")
@@ -173,8 +180,8 @@ def test_partial_steps_weight_each_lever_by_its_days():
 # --- common random numbers and monotonicity --------------------------------------------------------------------------
 
 def test_a_scenario_that_changes_nothing_matches_the_baseline_in_every_run():
-    problem, model = fitted()
-    comparison = compare(problem, model, [scenario(rate(1.0))], PARAMS)
+    question, model = fitted()
+    comparison = compare(question, model, [scenario(rate(1.0))], PARAMS)
     result = comparison.results[0]
     assert (result.difference == 0).all()
     assert (result.baseline.totals == comparison.baseline.totals).all()
@@ -197,26 +204,26 @@ def test_an_extension_out_of_the_window_switches_tasks_off_and_never_adds_a_slip
     result = run({"lever": "deadline_extension", "status": "overdue", "count": 40, "to": "2026-03-31"})
     assert len(result.forecast.tasks) == len(result.baseline.tasks) - 40
     assert (result.difference <= 0).all() and result.difference.mean() < -20
-    problem, _ = fitted()
-    moved = set(problem.tasks.index) - set(result.forecast.tasks.index)
-    longest_overdue = problem.tasks.loc[problem.tasks["status"] == "overdue"].sort_values(
+    question, _ = fitted()
+    moved = set(question.tasks.index) - set(result.forecast.tasks.index)
+    longest_overdue = question.tasks.loc[question.tasks["status"] == "overdue"].sort_values(
         ["deadline"]).index[:40]
-    assert moved <= set(problem.tasks.index[problem.tasks["status"] == "overdue"])
-    assert problem.tasks.loc[list(moved), "deadline"].max() <= problem.tasks.loc[longest_overdue, "deadline"].max()
+    assert moved <= set(question.tasks.index[question.tasks["status"] == "overdue"])
+    assert question.tasks.loc[list(moved), "deadline"].max() <= question.tasks.loc[longest_overdue, "deadline"].max()
 
 
 def test_an_extension_inside_the_window_moves_deadlines_and_reopens_overdue_tasks():
-    problem, model = fitted()
-    overdue = problem.tasks.index[problem.tasks["status"] == "overdue"][:5]
+    question, model = fitted()
+    overdue = question.tasks.index[question.tasks["status"] == "overdue"][:5]
     applied = apply_scenario(scenario({"lever": "deadline_extension", "tasks": list(overdue), "to": "2025-12-20"}),
-                             problem, model.step_days_)
+                             question, model.step_days_)
     tasks = applied.changed.tasks
     assert (tasks.loc[overdue, "deadline"] == "2025-12-20").all()
     assert (tasks.loc[overdue, "status"] == "in_progress").all()
     assert applied.changed.active.all()
     by_days = apply_scenario(scenario({"lever": "deadline_extension", "tasks": list(overdue), "by_days": 10}),
-                             problem, model.step_days_).changed.tasks
-    assert (by_days.loc[overdue, "deadline"] - problem.tasks.loc[overdue, "deadline"]).dt.days.eq(10).all()
+                             question, model.step_days_).changed.tasks
+    assert (by_days.loc[overdue, "deadline"] - question.tasks.loc[overdue, "deadline"]).dt.days.eq(10).all()
 
 
 def test_a_transfer_conserves_the_tasks_and_they_take_the_receiving_agencys_rate():
@@ -241,21 +248,21 @@ def test_a_transfer_to_a_new_agency_draws_its_rate_from_the_prior():
 
 
 def test_drop_and_new_tasks_change_the_open_count():
-    problem, _ = fitted()
-    health = int((problem.tasks["agency"] == "Ministry of Health").sum())
+    question, _ = fitted()
+    health = int((question.tasks["agency"] == "Ministry of Health").sum())
     dropped = run({"lever": "drop", "agency": "Ministry of Health"})
-    assert len(dropped.forecast.tasks) == len(problem.tasks) - health
+    assert len(dropped.forecast.tasks) == len(question.tasks) - health
     assert (dropped.difference <= 0).all()
     added = run({"lever": "new_tasks", "count": 30, "agency": JUSTICE, "deadline": "2025-12-31",
                  "arrive": "2025-12-15"})
-    assert len(added.forecast.tasks) == len(problem.tasks) + 30
-    new = added.forecast.tasks.index[len(problem.tasks):]
+    assert len(added.forecast.tasks) == len(question.tasks) + 30
+    new = added.forecast.tasks.index[len(question.tasks):]
     assert (added.difference >= 0).all() and 0 < added.difference.mean() < 30
     assert added.forecast.tasks.loc[new, "p_slip"].sum() == pytest.approx(added.difference.mean())  # only they changed
     early = run({"lever": "new_tasks", "count": 30, "agency": JUSTICE, "deadline": "2025-12-31"})
     assert (early.difference <= added.difference).all()  # open from 4 Dec instead of 15 Dec: never more slips
     assert early.difference.mean() < added.difference.mean()
-    assert list(added.forecast.tasks.index[:len(problem.tasks)]) == list(problem.tasks.index)  # appended at the end
+    assert list(added.forecast.tasks.index[:len(question.tasks)]) == list(question.tasks.index)  # appended at the end
     assert added.forecast.tasks.index[-1] == "NEW1-030"
 
 
@@ -271,11 +278,11 @@ def test_levers_combine_and_per_agency_differences_add_up():
 
 
 def test_duplicate_scenario_names_are_an_error():
-    problem, model = fitted()
+    question, model = fitted()
     with pytest.raises(ParamsError, match="names two scenarios"):
-        compare(problem, model, [scenario(rate(2)), scenario(rate(3))], PARAMS)
+        compare(question, model, [scenario(rate(2)), scenario(rate(3))], PARAMS)
     with pytest.raises(ParamsError, match="'baseline' is the forecast without levers"):
-        compare(problem, model, [scenario(rate(2), name="baseline")], PARAMS)
+        compare(question, model, [scenario(rate(2), name="baseline")], PARAMS)
 
 
 # --- the command -----------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from forecast.question import Provenance, Question
 from forecast.simulate import simulate
 
 
@@ -22,6 +23,21 @@ class ScaledSampler:
         return self.rate[:, None] * rng.gamma(2.0, 0.5, size)[None, :]
 
 
+@dataclass
+class Toy:
+    """A model whose sampler is :class:`ScaledSampler` of fixed rates."""
+
+    rate: np.ndarray
+    name: str = "toy"
+
+    def sampler(self, tasks, as_of, deadline, rate=None):
+        return ScaledSampler(self.rate)
+
+
+def _question(tasks):
+    return Question(pd.Timestamp("2025-12-04"), pd.Timestamp("2025-12-31"), tasks, Provenance("toy", False))
+
+
 def _tasks(agencies):
     return pd.DataFrame({"agency": agencies, "deadline": pd.Timestamp("2025-12-31"), "status": "in_progress"},
                         index=pd.Index([f"T{i}" for i in range(len(agencies))], name="task_id"))
@@ -36,8 +52,7 @@ portfolios = st.lists(st.tuples(st.sampled_from(["Finance", "Health", "Justice",
 def test_invariants(portfolio, sims, seed):
     tasks = _tasks([a for a, _ in portfolio])
     rate = np.array([r for _, r in portfolio])
-    fc = simulate(ScaledSampler(rate), tasks, sims, seed, model="toy", as_of="2025-12-04", deadline="2025-12-31",
-                  chunk=64)
+    fc = simulate(Toy(rate), _question(tasks), sims, seed, chunk=64)
     assert ((fc.totals >= 0) & (fc.totals <= len(tasks))).all()
     assert (fc.agency_draws.sum(axis=0) == fc.totals).all()
     agencies = fc.by_agency()
@@ -49,16 +64,14 @@ def test_invariants(portfolio, sims, seed):
 
 
 def test_empty_open_set_gives_zero_not_an_error():
-    fc = simulate(ScaledSampler(np.array([])), _tasks([]), 100, 1, model="toy", as_of="2025-12-04",
-                  deadline="2025-12-31")
+    fc = simulate(Toy(np.array([])), _question(_tasks([])), 100, 1)
     assert fc.summary() == {"mean": 0.0, "p10": 0, "p50": 0, "p90": 0}
     assert fc.to_json()["open_tasks"] == 0 and fc.to_json()["by_agency"] == []
 
 
 def test_slips_have_the_right_probability():
     rate = np.array([0.0, np.log(2), 20.0])  # P(slip) = E[exp(-rate * g)]
-    fc = simulate(ScaledSampler(rate), _tasks(["A", "A", "B"]), 20000, 3, model="toy", as_of="2025-12-04",
-                  deadline="2025-12-31")
+    fc = simulate(Toy(rate), _question(_tasks(["A", "A", "B"])), 20000, 3)
     p = fc.tasks["p_slip"].to_numpy()
     g = np.random.default_rng(0).gamma(2.0, 0.5, 400000)
     assert p[0] == 1.0
@@ -69,23 +82,21 @@ def test_slips_have_the_right_probability():
 def test_same_seed_same_numbers_and_common_random_numbers():
     tasks = _tasks(["A"] * 20 + ["B"] * 10)
     rate = np.linspace(0.1, 2, 30)
-    a = simulate(ScaledSampler(rate), tasks, 500, 7, model="toy", as_of="2025-12-04", deadline="2025-12-31")
-    b = simulate(ScaledSampler(rate), tasks, 500, 7, model="toy", as_of="2025-12-04", deadline="2025-12-31")
+    a = simulate(Toy(rate), _question(tasks), 500, 7)
+    b = simulate(Toy(rate), _question(tasks), 500, 7)
     assert (a.totals == b.totals).all()
-    c = simulate(ScaledSampler(rate), tasks, 500, 8, model="toy", as_of="2025-12-04", deadline="2025-12-31")
+    c = simulate(Toy(rate), _question(tasks), 500, 8)
     assert not (a.totals == c.totals).all()
     # switching tasks off never adds a slip in any run: the others keep their random numbers
     active = np.arange(30) % 3 != 0
-    d = simulate(ScaledSampler(rate), tasks, 500, 7, model="toy", as_of="2025-12-04", deadline="2025-12-31",
-                 active=active)
+    d = simulate(Toy(rate), _question(tasks), 500, 7, active=active)
     assert (d.totals <= a.totals).all()
     assert len(d.tasks) == 20
 
 
 def test_early_warning_list_is_highest_risk_first():
     tasks = _tasks(["A", "B", "C"]).assign(deadline=pd.to_datetime(["2025-12-31", "2025-11-01", "2025-12-15"]))
-    fc = simulate(ScaledSampler(np.array([5.0, 0.0, 1.0])), tasks, 2000, 1, model="toy", as_of="2025-12-04",
-                  deadline="2025-12-31")
+    fc = simulate(Toy(np.array([5.0, 0.0, 1.0])), _question(tasks), 2000, 1)
     ew = fc.early_warning()
     assert ew["task_id"].tolist() == ["T1", "T2", "T0"]
     assert ew["p_slip"].is_monotonic_decreasing

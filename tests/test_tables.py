@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, load_published, load_snapshots, open_set, paths, schema, tables
+from forecast import build_history, load_published, load_snapshots, paths, schema, tables
 from forecast.errors import Problem
+from forecast.history import open_set
 
 AS_OF, DEADLINE = "2025-12-04", "2025-12-31"
 

@@ -1,30 +1,58 @@
 """forecast: how many Resolution 57 programme tasks will slip past their deadline, and who holds them.
 
-Importing the package has no side effects. The public API:
+Importing the package has no side effects and loads nothing heavy; each name below is imported on first use.
+The public API, in the order an analysis uses it::
+
+    snaps = load_snapshots("exports/")            # every export, checked (DataError names file, row, column)
+    params = load_params("params/baseline.yaml")  # or Params(as_of=..., sims=...), validated once
+    question = ask(snaps, params.as_of, params.deadline)   # the open set and where the data came from
+    result = forecast(params, snaps)              # fit + simulate: a SlipForecast (summary, by_agency, ...)
+    question, model = fit(params, snaps)          # or the two steps: forecast.simulate.simulate(model, question, ...)
+    backtest = run_backtest(snaps)                # which model to trust
+    comparison = compare_scenarios(params, snaps=snaps)    # planner scenarios, common random numbers
+    goal = goal_seek(params, target_slips=250)    # the pace a target needs
 """
 
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from .errors import DataError, ForecastError, ParamsError, ReportError
-from .history import build_history, intervals, open_set
-from .published import load_published
-from .snapshots import Snapshots, load_snapshots
 
 try:
     __version__ = version("forecast")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-__all__ = [
-    "DataError",
-    "ForecastError",
-    "ParamsError",
-    "ReportError",
-    "Snapshots",
-    "__version__",
-    "build_history",
-    "intervals",
-    "load_published",
-    "load_snapshots",
-    "open_set",
-]
+# name -> module. A name must not be a submodule's name too: once the submodule is imported, Python sets the package
+# attribute to the module (so `simulate` itself is imported from forecast.simulate).
+_LAZY = {
+    "Params": "params", "load_params": "params",
+    "Snapshots": "snapshots", "load_snapshots": "snapshots",
+    "load_published": "published",
+    "build_history": "history",
+    "Question": "question", "ask": "question",
+    "SlipForecast": "simulate",
+    "fit": "predict", "forecast": "predict",
+    "compare_models": "combine",
+    "run_backtest": "backtest",
+    "compare_scenarios": "scenarios.compare",
+    "goal_seek": "scenarios.goal",
+}
+
+__all__ = ["DataError", "ForecastError", "ParamsError", "ReportError", "__version__",  # noqa: PLE0604 (names)
+           *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'forecast' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -13,7 +13,6 @@ best model is the one with the lowest mean CRPS.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,8 +20,8 @@ import pandas as pd
 
 from . import schema, scores
 from .errors import ForecastError
-from .history import build_history, open_set
 from .models import MODELS, make_model
+from .question import ask
 from .simulate import simulate
 from .snapshots import Snapshots
 
@@ -99,15 +98,14 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
     status_at = snaps.frame.set_index(["snapshot_date", "task_id"])["status"]
     rows, task_rows = [], []
     for i, (cutoff, outcome_date) in enumerate(pairs, 1):
-        tasks = open_set(build_history(snaps, cutoff), outcome_date)
-        later = status_at.reindex(pd.MultiIndex.from_product([[outcome_date], tasks.index])).to_numpy()
+        question = ask(snaps, cutoff, outcome_date)
+        later = status_at.reindex(pd.MultiIndex.from_product([[outcome_date], question.tasks.index])).to_numpy()
         seen = pd.notna(later)
         slipped = pd.Series(later).isin(schema.OPEN).to_numpy()
         observed = int(slipped[seen].sum())
         for name in models:
             model = make_model(name).fit(snaps, cutoff)
-            fc = simulate(model.sampler(tasks, cutoff, outcome_date), tasks, sims, seed, model=name, as_of=cutoff,
-                          deadline=outcome_date, active=seen)
+            fc = simulate(model, question, sims, seed, active=seen)
             lo, hi = scores.pit_bounds(fc.totals, observed)
             rows.append({"cutoff": cutoff, "model": name, "outcome_date": outcome_date, "open": int(seen.sum()),
                          "observed": observed, **fc.summary(),
@@ -123,8 +121,3 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
     frame = pd.DataFrame(rows).rename(columns={"mean": "slip_mean"})
     return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True))
 
-
-def terminal_progress(message: str) -> None:
-    """Progress on stderr, only when it is a terminal (logs and pipes stay clean)."""
-    if sys.stderr.isatty():
-        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)

@@ -155,7 +155,7 @@ def deadline_effect(coefficients: pd.DataFrame) -> alt.Chart:
 
 def fan(over_time: pd.DataFrame) -> alt.Chart:
     """Open tasks still open from the as-of date to the deadline: mean line and P10-P90 band.
-    ``over_time`` is :func:`forecast.predict.open_over_time`."""
+    ``over_time`` is :func:`forecast.simulate.still_open_path`."""
     base = alt.Chart(over_time).encode(x=alt.X("date:T", title=None))
     band = base.mark_area(opacity=0.25, color="#e53935").encode(
         y=alt.Y("p10:Q", title="open tasks still open", scale=alt.Scale(zero=True)), y2="p90:Q")
@@ -179,7 +179,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20) -> alt.Chart:
 
 
 def model_comparison(models: pd.DataFrame) -> alt.Chart:
-    """Each model's mean slips and P10-P90 interval. ``models`` is :func:`forecast.predict.compare_models`."""
+    """Each model's mean slips and P10-P90 interval. ``models`` is :func:`forecast.combine.compare_models`."""
     base = alt.Chart(models).encode(y=alt.Y("model:N", sort=None, title=None))
     tooltip = ["model:N", alt.Tooltip("mean:Q", format=".0f"), "p10:Q", "p90:Q", "open_tasks:Q"]
     return (base.mark_rule(strokeWidth=3).encode(x=alt.X("p10:Q", title="tasks that slip", scale=alt.Scale(zero=True)),

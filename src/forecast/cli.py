@@ -15,6 +15,8 @@ import pandas as pd
 
 from . import __version__
 from .errors import ForecastError, ReportError
+from .models import MODELS
+from .params import Params
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,7 +117,7 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
     _data_args(p, "params file; the options below override it")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="forecast date (default: the last snapshot)")
     p.add_argument("--deadline", type=_date, metavar="DATE", help="deadline (default: 31 Dec of the as-of year)")
-    p.add_argument("--model", metavar="NAME", help="hazard (default), reference or throughput")
+    p.add_argument("--model", metavar="NAME", help=f"one of {', '.join(MODELS)} (default: {Params.model})")
     p.add_argument("--sims", type=int, metavar="N", help="Monte Carlo runs (default 10000)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default 2025)")
 
@@ -162,7 +164,8 @@ def _date(text: str) -> str:
 
 def _validate(args: argparse.Namespace) -> int:
     from .history import build_history, trajectory_warnings
-    from .params import Params, load_params
+    from .params import load_params
+    from .question import SYNTHETIC_WARNING
     from .snapshots import load_snapshots
 
     params = load_params(args.params) if args.params else Params()
@@ -170,7 +173,7 @@ def _validate(args: argparse.Namespace) -> int:
     snaps = load_snapshots(folder, params.status_labels)
     counts = snaps.status_counts()
     counts.index = counts.index.date
-    label = "SYNTHETIC sample - not real data. " if snaps.synthetic else ""
+    label = f"{SYNTHETIC_WARNING} " if snaps.synthetic else ""
     print(f"{label}{len(snaps.files)} snapshot(s) in {folder}, fingerprint {snaps.fingerprint}\n")
     print(counts.to_string())
     hist = build_history(snaps)
@@ -209,7 +212,7 @@ def _predict(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace) -> int:
     import json
 
-    from .backtest import run_backtest, terminal_progress
+    from .backtest import run_backtest
     from .output import backtest_table, write_table
     from .snapshots import load_snapshots
 
@@ -218,7 +221,7 @@ def _backtest(args: argparse.Namespace) -> int:
     snaps = load_snapshots(params.snapshots, params.status_labels)
     kwargs = {"models": models} if models else {}
     result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed,
-                          progress=terminal_progress, **kwargs)
+                          progress=_terminal_progress, **kwargs)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.out:
@@ -227,6 +230,12 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+
+
+def _terminal_progress(message: str) -> None:
+    """Progress on stderr, redrawn in place, only when stderr is a terminal (logs and pipes stay clean)."""
+    if sys.stderr.isatty():
+        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
 
 
 def _show_params(args: argparse.Namespace) -> int:
@@ -308,7 +317,7 @@ def _probability(text: str) -> float:
 def _scenario(args: argparse.Namespace) -> int:
     import json
 
-    from .scenarios import compare_scenarios
+    from .scenarios.compare import compare_scenarios
     from .scenarios.text import comparison_text
 
     params = _params(args)

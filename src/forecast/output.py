@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ForecastError
+from .question import SYNTHETIC_WARNING
 from .simulate import SlipForecast
 
 WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8"),
@@ -31,8 +32,8 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
     """The readable report of one forecast."""
     s = result.summary()
     lines = []
-    if result.meta.get("synthetic"):
-        lines.append("SYNTHETIC sample data - not real monitoring figures.")
+    if result.provenance.synthetic:
+        lines.append(SYNTHETIC_WARNING)
     lines += [f"Model {result.model}, as of {result.as_of.date()}, {result.sims} runs, seed {result.seed}.",
               headline_sentence(result) + ".",
               f"Slips: mean {s['mean']:.1f}, P10 {s['p10']}, P50 {s['p50']}, P90 {s['p90']}."]

@@ -33,8 +33,8 @@ import yaml
 
 from . import paths, schema
 from .errors import ParamsError
+from .models import MODELS
 
-MODELS = ("hazard", "reference", "throughput")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 

@@ -6,6 +6,12 @@ at the end of the deadline. Float32 throughout: the comparison needs no more, an
 in chunks, so memory stays bounded for large portfolios; per-run totals, per-agency counts and per-task slip
 frequencies are accumulated.
 
+A model is anything with a ``name``, ``fit(snapshots, as_of) -> self`` and ``sampler(tasks, as_of, deadline,
+rate=None)``: an object whose ``draw(rng, size)`` returns cumulative completion hazards ``H`` (profiles x size), one
+column per run, and whose ``profile`` maps each task to its row (tasks with the same covariates and agency share a
+profile, so the work per run scales with distinct profiles, not tasks). This module owns those two protocols; the
+models implement them and import nothing from here but the protocols, and nothing here imports a model.
+
 Common random numbers: the model's parameter draws and ``U`` come from two streams of the seed, and ``U`` is
 indexed by the task's row, so a scenario that keeps the task list (with some tasks switched off by ``active``, or
 extra tasks appended at the end) sees the same luck as the baseline, and their difference is not noise.
@@ -14,20 +20,37 @@ extra tasks appended at the end) sees the same luck as the baseline, and their d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from .models.base import Sampler
+from .question import Provenance, Question
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 CHUNK_CELLS = 4_000_000  # task-runs per chunk: about 60 MB of working arrays
 
 
+class Sampler(Protocol):
+    profile: np.ndarray  # (tasks,) row of draw()'s result for each task
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray: ...
+
+
+class SlipModel(Protocol):
+    name: str
+
+    def fit(self, data, as_of=None) -> SlipModel: ...
+
+    def sampler(self, tasks: pd.DataFrame, as_of, deadline, rate: np.ndarray | None = None) -> Sampler: ...
+
+
 @dataclass(frozen=True)
 class SlipForecast:
-    """The simulated slips. ``totals[s]`` = tasks slipping in run s; ``agency_draws`` (agencies x runs)."""
+    """The simulated slips. ``totals[s]`` = tasks slipping in run s; ``agency_draws`` (agencies x runs).
+
+    ``provenance`` says where the data came from (carried from the :class:`~forecast.question.Question`); ``meta``
+    holds what a particular model adds to the JSON contract (e.g. the published shares)."""
 
     model: str
     as_of: pd.Timestamp
@@ -37,9 +60,8 @@ class SlipForecast:
     totals: np.ndarray
     agencies: tuple[str, ...]
     agency_draws: np.ndarray
-    data_fingerprint: str = ""
+    provenance: Provenance
     meta: dict[str, Any] = field(default_factory=dict)
-
     @property
     def sims(self) -> int:
         return len(self.totals)
@@ -79,7 +101,7 @@ class SlipForecast:
             "slip": {k: round(v, 2) if k == "mean" else v for k, v in self.summary().items()},
             "by_agency": [{"agency": r.agency, "open": r.open, "slip_mean": round(r.slip_mean, 2),
                            "slip_p10": r.slip_p10, "slip_p90": r.slip_p90} for r in agencies.itertuples()],
-            "data_fingerprint": self.data_fingerprint,
+            **self.provenance.to_json(),
             **self.meta,
         }
 
@@ -91,15 +113,19 @@ def _quantiles(draws: np.ndarray) -> dict[str, int]:
     return {k: int(v) for k, v in zip(QUANTILES, values, strict=True)}
 
 
-def simulate(sampler: Sampler, tasks: pd.DataFrame, sims: int, seed: int, *, model: str, as_of, deadline,
-             active: np.ndarray | None = None, chunk: int | None = None, data_fingerprint: str = "") -> SlipForecast:
-    """Simulate ``sims`` runs of ``tasks`` (the open set, one row per task, with an ``agency`` column).
+def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate: np.ndarray | None = None,
+             active: np.ndarray | None = None, chunk: int | None = None) -> SlipForecast:
+    """Simulate ``sims`` runs of the question's open set with a fitted ``model``: the one main step.
 
-    ``active`` (bool per task) switches tasks off without moving the others' random numbers (scenario drops).
-    ``chunk`` runs are drawn at a time (default: as many as keep a chunk near :data:`CHUNK_CELLS` task-runs).
+    ``rate`` (tasks x model steps) multiplies each task's hazard (scenario levers); ``active`` (bool per task)
+    switches tasks off without moving the others' random numbers (scenario drops, unscorable backtest tasks).
+    ``chunk`` runs are drawn at a time (default: as many as keep a chunk near :data:`CHUNK_CELLS` task-runs; it
+    depends only on the number of tasks, so two questions with the same rows draw the same random numbers).
     """
     if sims <= 0:
         raise ValueError("sims must be positive")
+    tasks = question.tasks
+    sampler = model.sampler(tasks, question.as_of, question.deadline, rate=rate)
     n = len(tasks)
     chunk = chunk or int(np.clip(CHUNK_CELLS // max(n, 1), 1, 4000))
     agency = tasks["agency"].astype(str).to_numpy()
@@ -128,6 +154,18 @@ def simulate(sampler: Sampler, tasks: pd.DataFrame, sims: int, seed: int, *, mod
         totals[lo:lo + size] = counts.sum(axis=0)
     out = tasks.loc[on].assign(p_slip=per_task[on] / sims)
     keep = np.isin(np.arange(len(names)), np.unique(agency_idx[on]))
-    return SlipForecast(model=model, as_of=pd.Timestamp(as_of), deadline=pd.Timestamp(deadline), seed=seed,
-                        tasks=out, totals=totals, agencies=tuple(names[keep]), agency_draws=by_agency[keep],
-                        data_fingerprint=data_fingerprint)
+    return SlipForecast(model=model.name, as_of=question.as_of, deadline=question.deadline, seed=seed, tasks=out,
+                        totals=totals, agencies=tuple(names[keep]), agency_draws=by_agency[keep],
+                        provenance=question.provenance)
+
+
+def still_open_path(model: SlipModel, question: Question, sims: int, seed: int, every_days: int = 7) -> pd.DataFrame:
+    """The fan: how many of the open tasks are still open at dates from the as-of date to the deadline.
+
+    One simulation per date with the same seed: with the hazard model a later date shares every earlier draw, so
+    the fan narrows consistently. Columns ``date, mean, p10, p50, p90``.
+    """
+    dates = [*pd.date_range(question.as_of, question.deadline, freq=f"{every_days}D"), question.deadline]
+    rows = [{"date": when, **simulate(model, question.until(when), sims, seed).summary()}
+            for when in sorted(set(dates))]
+    return pd.DataFrame(rows)

@@ -1,4 +1,5 @@
-"""Tables the notebooks show, shaped here so cells stay one line and the shaping is tested.
+"""Tables the notebooks show, shaped here so cells stay one line and the shaping is tested, and the exploration
+tables behind them (Kaplan-Meier curves of time to completion, statsmodels ``SurvfuncRight``).
 
 Every function takes the kit's own frames (a task history from :func:`forecast.build_history`, the long snapshot
 frame, the published figures) and returns a plain DataFrame. Plain frames render through pandas' escaped HTML,
@@ -9,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import sample, schema
 from .errors import Problem
+from .history import build_history
+from .models import design
 
 # Which export `source` values each published scope covers. The labels are the bundled sample's; a figure whose
 # scope has no tasks in the data gets no task-level count (it shows as missing, never as zero).
@@ -129,3 +133,38 @@ def problems_table(problems: Iterable[Problem]) -> pd.DataFrame:
     rows = [{"severity": p.severity, "file": p.file or "", "rows": ", ".join(map(str, p.rows)),
              "column": p.column or "", "message": p.message} for p in problems]
     return pd.DataFrame(rows, columns=["severity", "file", "rows", "column", "message"])
+
+
+def completion_times(data, as_of=None) -> pd.DataFrame:
+    """Per non-regular task observed at risk: ``agency, entry, time, completed`` in days since assignment."""
+    hist = build_history(data, as_of)
+    hist = hist.loc[~hist["regular"] & hist["deadline"].notna()]
+    origin = design.task_origin(hist)
+    end = hist["completed_hi"].where(hist["completed"], hist["last_seen"])
+    time = (end - origin).dt.days.clip(lower=0)
+    entry = (hist["first_seen"] - origin).dt.days.clip(lower=0)
+    out = pd.DataFrame({"agency": hist["agency"].astype(str), "entry": entry, "time": time,
+                        "completed": hist["completed"].astype(int)})
+    return out.loc[out["time"] > out["entry"]]  # seen only once, or first seen completed: no time at risk
+
+
+def kaplan_meier(data, as_of=None, min_tasks: int = 15) -> pd.DataFrame:
+    """Tidy KM curves: ``group, days, survival, lower, upper`` (pointwise 95 %). One group per agency with at least
+    ``min_tasks`` tasks, plus "All tasks"."""
+    from statsmodels.duration.survfunc import SurvfuncRight  # statsmodels is slow to import: only when asked
+
+    times = completion_times(data, as_of)
+    groups = [("All tasks", times)]
+    sizes = times["agency"].value_counts()
+    groups += [(a, times.loc[times["agency"] == a]) for a in sizes.index[sizes >= min_tasks]]
+    frames = []
+    for name, g in groups:
+        if g["completed"].sum() == 0:
+            continue
+        sf = SurvfuncRight(g["time"].to_numpy(float), g["completed"].to_numpy(), entry=g["entry"].to_numpy(float))
+        half = 1.96 * np.nan_to_num(sf.surv_prob_se)
+        frames.append(pd.DataFrame({"group": name, "days": sf.surv_times, "survival": sf.surv_prob,
+                                    "lower": np.clip(sf.surv_prob - half, 0, 1),
+                                    "upper": np.clip(sf.surv_prob + half, 0, 1)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["group", "days", "survival", "lower", "upper"])

@@ -1,19 +1,28 @@
 """Completion-rate models. Each has settings in its constructor, ``fit(snapshots, as_of) -> self`` and
-``sampler(tasks, as_of, deadline)`` (see :mod:`.base`)."""
+``sampler(tasks, as_of, deadline, rate=None)`` (the protocols of :mod:`forecast.simulate`).
 
-from .hazard import HazardModel
-from .reference import ReferenceClassModel
-from .throughput import ThroughputModel
+:data:`MODELS` is the one registry of model names. Importing this package loads no model (statsmodels takes
+seconds to import); :func:`make_model` imports the one asked for.
+"""
 
-MODELS = {"hazard": HazardModel, "reference": ReferenceClassModel, "throughput": ThroughputModel}
+from __future__ import annotations
+
+from importlib import import_module
+
+# name -> "module:class", in the order the CLI and reports list them
+MODELS: dict[str, str] = {
+    "hazard": "hazard:HazardModel",
+    "reference": "reference:ReferenceClassModel",
+    "throughput": "throughput:ThroughputModel",
+}
 
 
 def make_model(name: str):
     """A fresh model with default settings; ``KeyError`` naming the choices for an unknown name."""
-    try:
-        return MODELS[name]()
-    except KeyError:
-        raise KeyError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}") from None
+    if name not in MODELS:
+        raise KeyError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    module, cls = MODELS[name].split(":")
+    return getattr(import_module(f".{module}", __name__), cls)()
 
 
-__all__ = ["MODELS", "HazardModel", "ReferenceClassModel", "ThroughputModel", "make_model"]
+__all__ = ["MODELS", "make_model"]

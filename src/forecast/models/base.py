@@ -1,33 +1,15 @@
-"""What every slip model shares: the forecast horizon's steps and agency coding.
+"""Helpers every slip model shares: the forecast horizon's steps and agency coding.
 
-A model is fitted with ``fit(snapshots, as_of) -> self`` and asked for ``sampler(tasks, as_of, deadline)``: an
-object whose ``draw(rng, size)`` returns cumulative completion hazards ``H`` (profiles x size), one column per
-Monte Carlo run, and whose ``profile`` maps each task to its row: tasks with the same covariates and agency share a
-profile, so the work per run scales with distinct profiles, not tasks. ``exp(-H)`` is the chance a task of that
-profile is still open at the end of the deadline in that run; :func:`forecast.simulate.simulate` turns it into slips.
+The protocols the models implement (``SlipModel``, ``Sampler``) belong to their consumer,
+:mod:`forecast.simulate`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
-
-
-class Sampler(Protocol):
-    profile: np.ndarray  # (tasks,) row of draw()'s result for each task
-
-    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray: ...
-
-
-class SlipModel(Protocol):
-    name: str
-
-    def fit(self, data, as_of=None) -> SlipModel: ...
-
-    def sampler(self, tasks: pd.DataFrame, as_of, deadline, rate: np.ndarray | None = None) -> Sampler: ...
 
 
 def horizon_steps(as_of, deadline, step_days: int) -> tuple[np.ndarray, np.ndarray]:

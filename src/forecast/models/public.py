@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ForecastError
+from ..question import Provenance
 from ..simulate import SlipForecast
 
 
@@ -55,7 +56,8 @@ def beta_moments(values: np.ndarray) -> tuple[float, float]:
     return m * strength, (1 - m) * strength
 
 
-def published_forecast(figures: pd.DataFrame, sims: int, seed: int, deadline="2025-12-31") -> SlipForecast:
+def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: Provenance,
+                       deadline="2025-12-31") -> SlipForecast:
     """Simulated slips among the published open tasks, in the same shape as the task-level forecast."""
     dated = figures.loc[(figures["metric"] == "to_finish_by_year_end") & figures["date"].notna()]
     if dated.empty:
@@ -74,5 +76,6 @@ def published_forecast(figures: pd.DataFrame, sims: int, seed: int, deadline="20
     tasks = tasks.assign(p_slip=np.where(tasks["status"] == "overdue", q.mean(), p.mean()))
     return SlipForecast(model="published", as_of=pd.Timestamp(date), deadline=pd.Timestamp(deadline), seed=seed,
                         tasks=tasks, totals=totals, agencies=(), agency_draws=np.zeros((0, sims), dtype=np.int64),
+                        provenance=provenance,
                         meta={"shares": {k: round(float(g.mean()), 3)
                                          for k, g in shares.groupby("share")["value"]}})

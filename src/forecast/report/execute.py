@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ForecastError
+from ..headline import headline
 from ..params import parse_params
 from ..snapshots import load_snapshots
 from .atomic import write_json
-from .headline import headline
 
 KERNEL = "forecast"  # the Jupyter kernel `make setup` registers in the kit's environment
 

@@ -28,7 +28,7 @@ import psutil
 from .. import __version__, paths
 from ..errors import ReportError
 from ..params import Params, load_params
-from ..scenarios import load_scenario
+from ..scenarios.levers import load_scenario
 from .atomic import TEMP_PREFIX, remove_temporaries, write_json
 from .execute import KERNEL
 from .html import to_html

@@ -1,4 +1,4 @@
-"""A scenario applied to a forecast problem: the task rows, which are on, and the per-step rate multipliers.
+"""A scenario applied to a forecast question: the task rows, which are on, and the per-step rate multipliers.
 
 **Order.** The levers that change the open set (``drop``, ``deadline_extension``, ``transfer``, ``new_tasks``) act
 in file order, each on the open set the earlier ones left; the rate levers (``rate_multiplier``,
@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import ParamsError
 from ..models.base import horizon_steps
-from ..predict import Problem
+from ..question import Question
 from ..schema import IN_PROGRESS
 from .levers import (
     DeadlineExtension,
@@ -59,7 +59,7 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Applied:
-    """A scenario on a problem: its inputs, the baseline's on the same rows, and warnings for the planner."""
+    """A scenario on a question: its inputs, the baseline's on the same rows, and warnings for the planner."""
 
     scenario: Scenario
     changed: Inputs
@@ -118,17 +118,17 @@ class Names:
         return tuple(dict.fromkeys(out))
 
 
-def data_names(problem: Problem) -> tuple[Names, Names]:
+def data_names(question: Question) -> tuple[Names, Names]:
     """Agencies and sources seen in the snapshots up to the as-of date."""
-    frame = problem.snapshots.until(problem.as_of).frame
+    frame = question.snapshots.until(question.as_of).frame
     agencies = Names(sorted(frame["agency"].dropna().astype(str).unique()), "an agency")
     sources = Names(sorted(frame["source"].dropna().astype(str).unique()) if "source" in frame else (), "a source")
     return agencies, sources
 
 
-def apply_scenario(scenario: Scenario, problem: Problem, step_days: int) -> Applied:
-    """The scenario's levers on ``problem``'s open set; the model's steps are ``step_days`` long."""
-    return _Application(scenario, problem, step_days).run()
+def apply_scenario(scenario: Scenario, question: Question, step_days: int) -> Applied:
+    """The scenario's levers on ``question``'s open set; the model's steps are ``step_days`` long."""
+    return _Application(scenario, question, step_days).run()
 
 
 def uniform_rate(n: int, steps: int, rows: np.ndarray, multiplier: float) -> np.ndarray:
@@ -145,12 +145,12 @@ def base_frame(tasks: pd.DataFrame) -> pd.DataFrame:
 
 
 class _Application:
-    def __init__(self, scenario: Scenario, problem: Problem, step_days: int):
-        self.scenario, self.problem, self.step_days = scenario, problem, step_days
+    def __init__(self, scenario: Scenario, question: Question, step_days: int):
+        self.scenario, self.question, self.step_days = scenario, question, step_days
         self.file = str(scenario.file) if scenario.file else None
-        self.agencies, self.sources = data_names(problem)
-        self.as_of, self.deadline = problem.as_of.date(), problem.deadline.date()
-        self.tasks = base_frame(problem.tasks)
+        self.agencies, self.sources = data_names(question)
+        self.as_of, self.deadline = question.as_of.date(), question.deadline.date()
+        self.tasks = base_frame(question.tasks)
         self.n_open = len(self.tasks)
         self.active = np.ones(self.n_open, dtype=bool)
         self.arrive = np.full(self.n_open, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -176,7 +176,7 @@ class _Application:
         rate = self._rates(rate_levers)
         base_active = np.zeros(len(self.tasks), dtype=bool)
         base_active[: self.n_open] = True
-        baseline = pd.concat([base_frame(self.problem.tasks), self.tasks.iloc[self.n_open:]])
+        baseline = pd.concat([base_frame(self.question.tasks), self.tasks.iloc[self.n_open:]])
         return Applied(self.scenario, Inputs(self.tasks, self.active, rate),
                        Inputs(baseline, base_active, np.ones_like(rate)), tuple(self.warnings))
 
@@ -235,8 +235,8 @@ class _Application:
             new = old + pd.Timedelta(days=lever.by_days)
         col = self.tasks.columns.get_loc("deadline")
         self.tasks.iloc[rows, col] = new.to_numpy()
-        self.active[rows[(new > self.problem.deadline).to_numpy()]] = False  # out of the window
-        reopened = rows[(new >= self.problem.as_of).to_numpy()]
+        self.active[rows[(new > self.question.deadline).to_numpy()]] = False  # out of the window
+        reopened = rows[(new >= self.question.as_of).to_numpy()]
         self.tasks.iloc[reopened, self.tasks.columns.get_loc("status")] = IN_PROGRESS
 
     def _target_agency(self, name: str, new_agency: bool, key: str) -> str:
@@ -281,7 +281,7 @@ class _Application:
 
     def _rates(self, levers: list[RateMultiplier | HolidaySlowdown]) -> np.ndarray:
         """(rows x steps) multipliers: per-day products of the levers, averaged over each model step."""
-        _, days = horizon_steps(self.problem.as_of, self.problem.deadline, self.step_days)
+        _, days = horizon_steps(self.question.as_of, self.question.deadline, self.step_days)
         n, total = len(self.tasks), int(days.sum())
         step_starts = np.concatenate([[0], np.cumsum(days)[:-1]]).astype(int) if len(days) else np.zeros(0, int)
         spans, cuts = [], {*step_starts.tolist(), total}

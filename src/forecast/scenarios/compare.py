@@ -10,7 +10,7 @@ difference of two ~±20-task forecasts would be noise of the same size as most l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,9 @@ import pandas as pd
 from ..errors import ParamsError
 from ..models.base import horizon_steps
 from ..params import Params
-from ..predict import Problem, fit
-from ..simulate import CHUNK_CELLS, SlipForecast, simulate
+from ..predict import fit
+from ..question import Question
+from ..simulate import SlipForecast, SlipModel, simulate
 from ..snapshots import Snapshots, load_snapshots
 from .apply import Inputs, apply_scenario, base_frame
 from .levers import Scenario, load_scenario
@@ -29,24 +30,16 @@ from .levers import Scenario, load_scenario
 BASELINE = "baseline"
 
 
-def crn_chunk(rows: int) -> int:
-    """Runs per chunk for ``rows`` task rows: the simulator's own default, fixed explicitly so that a scenario and
-    its baseline (same rows) chunk their runs, and so draw their random numbers, identically."""
-    return int(np.clip(CHUNK_CELLS // max(rows, 1), 1, 4000))
-
-
 def step_days(model) -> int:
     """Length of the fitted model's steps in days; 1 (daily rates) for a model without steps."""
     return int(getattr(model, "step_days_", 1))
 
 
-def run_inputs(model, problem: Problem, inputs: Inputs, params: Params, synthetic: bool) -> SlipForecast:
-    """Simulate ``inputs`` with ``params.sims`` runs of ``params.seed``, chunked by :func:`crn_chunk`."""
-    sampler = model.sampler(inputs.tasks, problem.as_of, problem.deadline, rate=inputs.rate)
-    result = simulate(sampler, inputs.tasks, params.sims, params.seed, model=params.model, as_of=problem.as_of,
-                      deadline=problem.deadline, active=inputs.active, chunk=crn_chunk(len(inputs.tasks)),
-                      data_fingerprint=problem.snapshots.fingerprint)
-    return replace(result, meta={**result.meta, "synthetic": synthetic})
+def run_inputs(model: SlipModel, question: Question, inputs: Inputs, params: Params) -> SlipForecast:
+    """Simulate one scenario input (its rows, switches and rates) on ``question`` with ``params.sims`` runs of
+    ``params.seed``: the same rows always draw the same random numbers."""
+    return simulate(model, question.with_tasks(inputs.tasks), params.sims, params.seed, rate=inputs.rate,
+                    active=inputs.active)
 
 
 def _quantiles(values: np.ndarray) -> tuple[int, int]:
@@ -181,8 +174,7 @@ def _slips(result: SlipForecast) -> dict[str, float]:
     return {"slip_mean": s["mean"], "slip_p10": s["p10"], "slip_p50": s["p50"], "slip_p90": s["p90"]}
 
 
-def compare(problem: Problem, model, scenarios: Sequence[Scenario], params: Params,
-            synthetic: bool = False) -> Comparison:
+def compare(question: Question, model: SlipModel, scenarios: Sequence[Scenario], params: Params) -> Comparison:
     """Each scenario against the baseline on a fitted ``model``; scenario names must be unique."""
     seen: dict[str, Scenario] = {}
     for s in scenarios:
@@ -196,19 +188,18 @@ def compare(problem: Problem, model, scenarios: Sequence[Scenario], params: Para
     days = step_days(model)
     results = []
     for s in scenarios:
-        applied = apply_scenario(s, problem, days)
-        results.append(ScenarioResult(s, run_inputs(model, problem, applied.changed, params, synthetic),
-                                      run_inputs(model, problem, applied.baseline, params, synthetic),
-                                      applied.warnings))
-    return Comparison(run_baseline(problem, model, params, synthetic), tuple(results))
+        applied = apply_scenario(s, question, days)
+        results.append(ScenarioResult(s, run_inputs(model, question, applied.changed, params),
+                                      run_inputs(model, question, applied.baseline, params), applied.warnings))
+    return Comparison(run_baseline(question, model, params), tuple(results))
 
 
-def run_baseline(problem: Problem, model, params: Params, synthetic: bool = False) -> SlipForecast:
+def run_baseline(question: Question, model: SlipModel, params: Params) -> SlipForecast:
     """The forecast without levers, through the scenarios' sampler path (every rate 1)."""
-    tasks = base_frame(problem.tasks)
-    steps = len(horizon_steps(problem.as_of, problem.deadline, step_days(model))[1])
+    tasks = base_frame(question.tasks)
+    steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
     rate = np.ones((len(tasks), steps))
-    return run_inputs(model, problem, Inputs(tasks, np.ones(len(tasks), dtype=bool), rate), params, synthetic)
+    return run_inputs(model, question, Inputs(tasks, np.ones(len(tasks), dtype=bool), rate), params)
 
 
 def compare_scenarios(params: Params, files: Sequence[str | Path] | None = None,
@@ -216,5 +207,5 @@ def compare_scenarios(params: Params, files: Sequence[str | Path] | None = None,
     """Load the scenario ``files`` (default: ``params.scenarios``), fit ``params.model`` once and compare."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     scenarios = [load_scenario(f) for f in (params.scenarios if files is None else files)]
-    problem, model = fit(params, snaps)
-    return compare(problem, model, scenarios, params, synthetic=snaps.synthetic)
+    question, model = fit(params, snaps)
+    return compare(question, model, scenarios, params)

@@ -29,8 +29,9 @@ import pandas as pd
 from ..errors import ForecastError
 from ..models.base import horizon_steps
 from ..params import Params
-from ..predict import Problem, fit
-from ..simulate import SlipForecast
+from ..predict import fit
+from ..question import Question
+from ..simulate import SlipForecast, SlipModel
 from ..snapshots import Snapshots, load_snapshots
 from .apply import Inputs, Names, base_frame, data_names, uniform_rate
 from .compare import run_inputs, step_days
@@ -103,33 +104,32 @@ class GoalResult:
                          "slips_saved": round(r.slips_saved, 2), "p_target_alone": round(r.p_target_alone, 4)}
                         for r in self.ranking.itertuples()],
             "message": self.message(),
-            "data_fingerprint": self.forecast.data_fingerprint, **self.forecast.meta,
+            **self.forecast.provenance.to_json(),
         }
 
 
 class _Search:
     """P(slips <= N) at multiplier k / GRID on the accelerated rows, every evaluation with the same luck."""
 
-    def __init__(self, problem: Problem, model, params: Params, rows: np.ndarray, target: int, synthetic: bool):
-        self.problem, self.model, self.params, self.rows, self.target = problem, model, params, rows, target
-        self.synthetic = synthetic
-        self.tasks = base_frame(problem.tasks)
-        self.steps = len(horizon_steps(problem.as_of, problem.deadline, step_days(model))[1])
+    def __init__(self, question: Question, model: SlipModel, params: Params, rows: np.ndarray, target: int):
+        self.question, self.model, self.params, self.rows, self.target = question, model, params, rows, target
+        self.tasks = base_frame(question.tasks)
+        self.steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
         self.runs: dict[int, SlipForecast] = {}
 
     def forecast(self, k: int) -> SlipForecast:
         if k not in self.runs:
             inputs = Inputs(self.tasks, np.ones(len(self.tasks), dtype=bool),
                             uniform_rate(len(self.tasks), self.steps, self.rows, k / GRID))
-            self.runs[k] = run_inputs(self.model, self.problem, inputs, self.params, self.synthetic)
+            self.runs[k] = run_inputs(self.model, self.question, inputs, self.params)
         return self.runs[k]
 
     def p(self, k: int) -> float:
         return float(np.mean(self.forecast(k).totals <= self.target))
 
 
-def seek(problem: Problem, model, params: Params, target_slips: int, probability: float = 0.8,
-         agencies: Sequence[str] | None = None, cap: float = 20.0, synthetic: bool = False) -> GoalResult:
+def seek(question: Question, model: SlipModel, params: Params, target_slips: int, probability: float = 0.8,
+         agencies: Sequence[str] | None = None, cap: float = 20.0) -> GoalResult:
     """The smallest multiplier (in hundredths, 0 to ``cap``) on ``agencies``' tasks (``None``: all) making
     P(slips <= ``target_slips``) >= ``probability``, by bisection on common-random-number simulations."""
     if isinstance(target_slips, bool) or not isinstance(target_slips, int | np.integer) or target_slips < 0:
@@ -138,18 +138,18 @@ def seek(problem: Problem, model, params: Params, target_slips: int, probability
         raise ForecastError(f"probability must be between 0 and 1 (exclusive), not {probability!r}")
     if not cap > 1:
         raise ForecastError(f"the multiplier cap must be greater than 1, not {cap!r}")
-    open_agencies = problem.tasks["agency"].astype(str)
+    open_agencies = question.tasks["agency"].astype(str)
     if agencies is not None:
         if not agencies:
             raise ForecastError("--agencies names no agency; leave it out to accelerate every agency")
-        names, _ = data_names(problem)
+        names, _ = data_names(question)
         agencies = tuple(dict.fromkeys(names.resolve(a, "--agencies") for a in agencies))
         idle = [a for a in agencies if not (open_agencies == a).any()]
         if idle:
-            raise ForecastError(f"{', '.join(idle)} hold(s) no open task due by {problem.deadline.date()}; "
+            raise ForecastError(f"{', '.join(idle)} hold(s) no open task due by {question.deadline.date()}; "
                                 "accelerating them changes nothing")
     rows = open_agencies.isin(agencies).to_numpy() if agencies is not None else np.ones(len(open_agencies), bool)
-    search = _Search(problem, model, params, rows, int(target_slips), synthetic)
+    search = _Search(question, model, params, rows, int(target_slips))
     top = int(np.floor(cap * GRID))
     lo: int
     hi: int | None
@@ -206,8 +206,8 @@ def goal_seek(params: Params, target_slips: int, probability: float = 0.8, agenc
     """Load, fit ``params.model`` once and :func:`seek`. ``agencies`` may be one comma-separated text (names holding
     commas are matched whole)."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    problem, model = fit(params, snaps)
+    question, model = fit(params, snaps)
     if isinstance(agencies, str):
-        names: Names = data_names(problem)[0]
+        names: Names = data_names(question)[0]
         agencies = names.split(agencies, "--agencies")
-    return seek(problem, model, params, target_slips, probability, agencies, cap, synthetic=snaps.synthetic)
+    return seek(question, model, params, target_slips, probability, agencies, cap)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from ..question import SYNTHETIC_WARNING
 from .compare import Comparison
 from .goal import GoalResult
-
-SYNTHETIC = "SYNTHETIC sample data - not real monitoring figures."
 
 
 def _fmt(v: float) -> str:
@@ -16,7 +15,7 @@ def comparison_text(comparison: Comparison, top: int = 8) -> str:
     """Per scenario: its levers, slips beside the baseline, the difference with its 80 % interval, and the agencies
     that change most."""
     base = comparison.baseline
-    lines = [SYNTHETIC] if base.meta.get("synthetic") else []
+    lines = [SYNTHETIC_WARNING] if base.provenance.synthetic else []
     lines += [f"Model {base.model}, as of {base.as_of.date()}, deadline {base.deadline.date()}, {base.sims} runs, "
               f"seed {base.seed}; differences from common random numbers (same luck in every run).", "",
               comparison.summary().to_string(index=False, float_format=lambda v: f"{v:.1f}")]
@@ -37,7 +36,7 @@ def comparison_text(comparison: Comparison, top: int = 8) -> str:
 def goal_text(goal: GoalResult, top: int = 10) -> str:
     """The answer, the check one hundredth below it, and the agencies whose acceleration saves most."""
     base = goal.baseline
-    lines = [SYNTHETIC] if base.meta.get("synthetic") else []
+    lines = [SYNTHETIC_WARNING] if base.provenance.synthetic else []
     lines += [f"Model {base.model}, as of {base.as_of.date()}, deadline {base.deadline.date()}, {base.sims} runs, "
               f"seed {base.seed}; bisection in steps of 0.01 on common random numbers ({goal.evaluations} "
               "simulations).", goal.message()]

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..params import Params
-from ..predict import forecast, resolve_dates
-from ..simulate import SlipForecast
-from ..snapshots import Snapshots, load_snapshots
+from .params import Params
+from .predict import forecast
+from .question import resolve_dates
+from .simulate import SlipForecast
+from .snapshots import Snapshots, load_snapshots
 
 
 def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecast | None = None) -> dict[str, Any]:
@@ -40,11 +41,11 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
         "slip_mean": round(summary["mean"], 1),
         "slip_p10": summary["p10"],
         "slip_p90": summary["p90"],
-        "synthetic": snaps.synthetic,
+        "synthetic": result.provenance.synthetic,
     }
 
 
 def run_dates(params: Params, snaps: Snapshots) -> tuple[date, date]:
-    """``(as_of, deadline)`` as dates, resolved by :func:`forecast.predict.resolve_dates`."""
+    """``(as_of, deadline)`` as dates, resolved by :func:`forecast.question.resolve_dates`."""
     as_of, deadline = resolve_dates(snaps, params.as_of, params.deadline)
     return as_of.date(), deadline.date()

@@ -9,9 +9,9 @@ from papermill.inspection import inspect_notebook
 
 from forecast import load_snapshots, paths
 from forecast.errors import ParamsError
+from forecast.notebook import PARAMETER_NAMES, banner, notebook_params
 from forecast.params import parse_params
-from forecast.report import banner, notebook_params
-from forecast.report.notebook import PARAMETER_NAMES
+from forecast.question import SYNTHETIC_WARNING
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
@@ -69,6 +69,6 @@ def test_notebook_params_rejects_bad_values_naming_the_key():
 def test_banner_warns_of_synthetic_data_and_escapes_text():
     snaps = load_snapshots(paths.SAMPLE_DIR)
     html = banner(parse_params({"snapshots": str(paths.SAMPLE_DIR)}), snaps).data
-    assert "SYNTHETIC DATA" in html and snaps.fingerprint in html and "as of 2025-12-04" in html
+    assert SYNTHETIC_WARNING in html and snaps.fingerprint in html and "as of 2025-12-04" in html
     odd = parse_params({"snapshots": "/data/<b>x</b>"})
     assert "&lt;b&gt;x&lt;/b&gt;" in banner(odd, snaps).data

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from forecast.models.survival import completion_times, kaplan_meier
 from forecast.snapshots import from_frame
+from forecast.tables import completion_times, kaplan_meier
 
 
 def _frame(rows):

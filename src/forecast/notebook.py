@@ -1,4 +1,5 @@
 """What a report notebook calls before its first chart: validate its ``parameters`` cell, show the run banner.
+(The notebook helpers; the report runner is :mod:`forecast.report`.)
 
 Notebooks stay thin: no logic in cells beyond calling the kit. Every notebook starts with::
 
@@ -17,9 +18,10 @@ from typing import Any
 
 from IPython.display import HTML
 
-from ..params import Params, parse_params
-from ..snapshots import Snapshots
-from .headline import run_dates
+from .headline import headline, run_dates
+from .params import Params, parse_params
+from .question import SYNTHETIC_WARNING
+from .snapshots import Snapshots
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
 
@@ -44,7 +46,8 @@ def banner(params: Params, snaps: Snapshots) -> HTML:
              f" ({dates[0]:%d %b %Y} – {dates[-1]:%d %b %Y}) from <code>{escape(str(params.snapshots))}</code>"
              f" · data fingerprint <code>{escape(snaps.fingerprint)}</code>")
     warning = ('<div style="background:#b71c1c;color:#fff;padding:10px 14px;font-size:1.2em;font-weight:bold;'
-               'border-radius:4px;margin-bottom:6px">SYNTHETIC DATA — a generated sample calibrated to the published'
-               ' figures, not real monitoring data. No figure here describes a real task or ministry.</div>'
-               if snaps.synthetic else "")
+               f'border-radius:4px;margin-bottom:6px">{SYNTHETIC_WARNING}</div>' if snaps.synthetic else "")
     return HTML(f'{warning}<div style="padding:6px 0">{facts}</div>')
+
+
+__all__ = ["PARAMETER_NAMES", "banner", "headline", "notebook_params", "run_dates"]

@@ -2,9 +2,9 @@ import json
 from datetime import date
 
 from forecast import load_snapshots, paths
+from forecast.headline import headline, run_dates
 from forecast.params import load_params, parse_params
 from forecast.predict import forecast
-from forecast.report import headline, run_dates
 
 
 def test_headline_of_the_baseline_is_the_published_472():
