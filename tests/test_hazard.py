@@ -19,7 +19,7 @@ def test_deadline_pull_is_recovered(fitted):
     # the synthetic process multiplies the hazard by 2.6 in the last two weeks and 0.45 beyond 90 days (x5.8)
     assert 3.5 < hr["due 8-14d"] < 9
     assert hr["due 8-14d"] > hr["due 31-60d"] > hr["due 61-90d"] > 1
-    assert hr["overdue 1-30d"] > hr["overdue >90d"]
+    assert hr["overdue 8-30d"] > hr["overdue >90d"]
 
 
 def test_small_agencies_are_pooled_not_extreme(fitted):

@@ -1,71 +1,75 @@
-"""The main model: a discrete-time completion hazard with partially pooled agency effects.
+"""The main model: a completion hazard by day-state, with pooled agency effects, a random-walk pace and a year-end
+regime (the maths is in :mod:`.laplace`; the day-states in :mod:`.exposure`).
 
 Data: the person-period table (:func:`forecast.history.intervals`), one row per task per inter-snapshot interval
-while open, from the first snapshot the task is seen (left truncation). For interval i of task j in agency a::
+while open, from the first snapshot the task is seen (left truncation). A task's hazard **per day** is::
 
-    P(completed in interval i) = 1 - exp(-exp(x_i'beta + b_a + w_t) * days_i)
+    h(day) = exp(x'beta + b_agency + w_period + theta[days to deadline] + theta[days to next milestone]
+                 + theta_year_end * [day in the year-end window])
 
-i.e. a complementary log-log GLM with offset log(days): ``exp(x'beta + b_a)`` is a completion hazard **per day**,
-piecewise constant between snapshots, and the model is an interval-censored proportional-hazards model. ``x`` holds
-the days-to-deadline band (its sign is the overdue flag), task-age band and source (:mod:`.design`); ``b_a`` is
-the agency's log hazard multiplier, ``b_a ~ N(0, sigma_agency^2)``, and ``w_t ~ N(0, sigma_period^2)`` a shock
-shared by all tasks in a block of ``block_days`` (28) days: the portfolio running faster or slower than the model
-for weeks at a time (holidays, reporting pushes, anything the covariates miss). Blocks, not single weeks, because a
-week's shock averages out over a month's horizon while a month's does not.
+``x`` holds the task's age band and source; ``b`` is the agency's log multiplier (pooled, N(0, sigma^2));
+``w`` is the portfolio's pace in each snapshot period, a random walk, so the newest snapshots set the pace the
+forecast starts from; the theta terms change day by day inside an interval and enter through each interval's
+exposure days (exact interval censoring, :mod:`.laplace`). The deadline bands are finer in the last week (the
+deadline day, 1-2 days, 3-7 days, first week overdue) and smoothed towards their neighbours (a random-walk prior of
+sd ``band_smoothing`` across adjacent bands) so a band the snapshots cannot identify is pooled, not wild.
 
-Fitting alternates (three rounds): a statsmodels Binomial GLM with cloglog link on rows collapsed to covariate
-patterns (weights = intervals), with offset ``log(days) + E[b_a]``; then the agency effects by grid empirical Bayes
-(:mod:`.pooling`). A data-augmentation prior (``PRIOR_WEIGHT`` = 10 pseudo-intervals per level at the overall
-rate) keeps rare levels finite and, while history is short, pulls thinly observed bands towards the portfolio rate;
-against thousands of intervals it is negligible. 10 had the best backtest CRPS among 0.2, 1, 3, 10 and 30. The
-period variance is fitted last, by the same empirical Bayes grouped by block of snapshot dates.
+**Milestones** (``milestones``: dates of review meetings, directives, conferences) give two bands, 0-6 and 7-13 days
+before the next one; their effects are learned from the milestones inside the history and applied to those in the
+horizon. **The year-end regime** (the last ``year_end_days`` days of a year) has a documented prior (log-normal,
+median ``year_end_median``, 90th percentile ``year_end_p90``: README, "The year-end"), updated by whatever year-end
+days the history holds: none before December, more each December week, a whole window with a history that holds an
+earlier year-end. ``year_end=False`` fits without it, for the forecast "from the history alone".
 
-Simulation draws, per Monte Carlo run: ``beta ~ N(beta_hat, Cov)``, ``b_a`` from its grid posterior (an agency
-never seen draws from the prior) and one ``w`` per future step, so the intervals carry parameter uncertainty and
-agency- and period-level overdispersion.
+Simulation draws, per run, all parameters jointly from the Laplace posterior, the pace of each future week as the
+random walk continued from the last period (``w_T`` plus N(0, tau^2) per week), agency effects for agencies never
+seen from N(0, sigma^2), and integrates the day-state hazards over each future step.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.genmod.families.links import CLogLog
 
 from ..errors import ForecastError
 from ..history import intervals
-from . import design
+from . import design, exposure, laplace
 from .base import agency_codes, horizon_steps
-from .pooling import GRID, GroupEffects, fit_group_effects
 
-PRIOR_WEIGHT = 10.0  # pseudo-intervals per level in the data-augmentation prior (chosen by backtest, README)
+Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 
 class HazardModel:
-    """Discrete-time cloglog hazard with pooled agency effects.
+    """Day-state completion hazard with pooled agencies, a random-walk pace, milestones and a year-end regime.
 
-    Settings: ``pooling`` (False fits no agency effects: every agency at the portfolio rate), ``period_effect``
-    (False drops the period shock), ``rounds`` of GLM / empirical-Bayes alternation, ``min_source_intervals``
-    (rarer sources are pooled as "other"), ``block_days`` (length of a period-shock block).
+    Settings: ``milestones`` (dates), ``year_end`` (False: no year-end regime), ``year_end_days``,
+    ``year_end_median``, ``year_end_p90`` (the regime's window and prior multiplier), ``pooling`` (False: every
+    agency at the portfolio rate), ``period_effect`` (False: no pace random walk), ``band_smoothing`` (prior sd of
+    the step between adjacent deadline bands, log scale), ``min_source_intervals`` (rarer sources are pooled).
     """
 
     name = "hazard"
 
-    def __init__(self, pooling: bool = True, period_effect: bool = True, rounds: int = 3,
-                 min_source_intervals: int = 200, block_days: int = 28):
-        if rounds < 1:
-            raise ValueError("rounds must be at least 1")
-        if block_days < 1:
-            raise ValueError("block_days must be at least 1")
-        self.block_days = block_days
+    def __init__(self, milestones=(), year_end: bool = True, year_end_days: int = 31, year_end_median: float = 1.5,
+                 year_end_p90: float = 4.5, pooling: bool = True, period_effect: bool = True,
+                 band_smoothing: float = 1.0, min_source_intervals: int = 200):
+        if not 0 < year_end_median < year_end_p90:
+            raise ValueError("the year-end prior needs 0 < median < p90")
+        if band_smoothing <= 0:
+            raise ValueError("band_smoothing must be positive")
+        self.milestones = tuple(pd.Timestamp(m) for m in milestones)
+        self.year_end = year_end
+        self.year_end_days = year_end_days
+        self.year_end_median = year_end_median
+        self.year_end_p90 = year_end_p90
         self.pooling = pooling
         self.period_effect = period_effect
-        self.rounds = rounds
+        self.band_smoothing = band_smoothing
         self.min_source_intervals = min_source_intervals
 
+    # -- fitting -------------------------------------------------------------------------------------------------
     def fit(self, data, as_of=None) -> HazardModel:
         iv = intervals(data, as_of)
         if iv.empty or iv["event"].sum() == 0:
@@ -74,49 +78,84 @@ class HazardModel:
         self.step_days_ = int(np.median(iv["days"]))
         self.sources_ = design.source_levels(iv["source"], self.min_source_intervals)
         self.agencies_ = tuple(sorted(iv["agency"].astype(str).unique()))
-        panel = _collapse(iv, self.sources_, self.agencies_)
-        X = design.design_matrix(panel["ttd"], panel["age"], panel["source"], len(self.sources_))
-        X, y, w, base_offset, agency = _with_prior(X, panel, len(self.agencies_))
-        b_agency = np.zeros(len(self.agencies_) + 1)  # the last slot: prior rows, no agency
-        for _ in range(self.rounds):
-            result = _glm(X, y, w, base_offset + b_agency[agency])
-            if not self.pooling:
-                break
-            real = agency < len(self.agencies_)
-            hazard = np.exp(X[real] @ result.params + base_offset[real])
-            self.agency_effects_ = fit_group_effects(agency[real], y[real] * w[real], w[real], hazard,
-                                                     len(self.agencies_))
-            b_agency[:-1] = self.agency_effects_.mean
-        if not self.pooling:
-            self.agency_effects_ = _no_effects(len(self.agencies_))
-        self.coef_ = np.asarray(result.params)
-        self.cov_ = np.asarray(result.cov_params())
+        self.periods_ = pd.DatetimeIndex(sorted(iv["start"].unique()))
+        rows, self.collapsed_ = _rows(iv, self.sources_, self.agencies_, self.periods_, self._milestone_days(),
+                                      self._window())
+        self.posterior_ = laplace.fit(rows, exposure.state_design(), self._priors(rows))
+        self.collapsed_["H"] = laplace.interval_hazard(rows, exposure.state_design(), self.posterior_)
         self.names_ = design.design_names(self.sources_)
-        real = agency < len(self.agencies_)
-        hazard = np.exp(X[real] @ self.coef_ + base_offset[real] + b_agency[agency[real]])
-        if self.period_effect:
-            block = (panel["period"] - panel["period"].max()) // self.block_days  # aligned to the latest snapshot
-            periods, period = np.unique(block, return_inverse=True)
-            self.period_effects_ = fit_group_effects(period, y[real] * w[real], w[real], hazard, len(periods))
-        else:
-            self.period_effects_ = _no_effects(1)
         return self
 
+    def _window(self) -> int:
+        return self.year_end_days if self.year_end else 0
+
+    def _milestone_days(self) -> np.ndarray:
+        return np.array([m.value // 86_400_000_000_000 for m in self.milestones], dtype=np.int64)
+
+    def _priors(self, rows: laplace.Rows) -> laplace.Priors:
+        p = rows.X.shape[1]
+        exposure_days = float((rows.E.sum(axis=1) * rows.trials).sum())
+        base = np.log(max(rows.events.sum(), 0.5) / max(exposure_days, 1.0))
+        beta_mean = np.zeros(p)
+        beta_mean[0] = base
+        beta_sd = np.full(p, 1.5)
+        beta_sd[0] = 5.0
+        q = len(exposure.THETA_NAMES)
+        theta_mean = np.zeros(q)
+        theta_mean[exposure.YEAR_END_INDEX] = np.log(self.year_end_median)
+        precision = np.zeros((q, q))
+        n_ttd = len(exposure.TTD_LABELS) - 1  # the chain band 0 .. band 10, then the reference (0)
+        D = np.diff(np.eye(n_ttd + 1), axis=0)[:, :n_ttd]
+        precision[:n_ttd, :n_ttd] = D.T @ D / self.band_smoothing**2 + np.eye(n_ttd) * 1e-4
+        for k in range(n_ttd, exposure.YEAR_END_INDEX):
+            precision[k, k] = 1.0  # milestone bands: N(0, 1)
+        sd_log = np.log(self.year_end_p90 / self.year_end_median) / Z90
+        precision[exposure.YEAR_END_INDEX, exposure.YEAR_END_INDEX] = 1 / sd_log**2 if self.year_end else 1e8
+        return laplace.Priors(beta_mean, beta_sd, theta_mean, precision, self.pooling, self.period_effect)
+
+    # -- what the notebooks show ---------------------------------------------------------------------------------
     def coefficients(self) -> pd.DataFrame:
-        """Fixed effects as hazard ratios with 95 % intervals."""
-        se = np.sqrt(np.diag(self.cov_))
-        return pd.DataFrame({"term": self.names_, "coef": self.coef_, "se": se,
-                             "hazard_ratio": np.exp(self.coef_), "hr_low": np.exp(self.coef_ - 1.96 * se),
-                             "hr_high": np.exp(self.coef_ + 1.96 * se)})
+        """Every effect as a hazard ratio with its 95 % interval: ``group`` (deadline, milestone, year-end, age,
+        source), ``term``, ``coef``, ``se``, ``hazard_ratio``, ``hr_low``, ``hr_high``. Year-end's is the
+        posterior: the prior updated by the history's year-end days."""
+        post = self.posterior_
+        sd = post.sd()
+        n_ttd = len(exposure.TTD_LABELS) - 1
+        groups = ["deadline"] * n_ttd + ["milestone"] * (len(exposure.MILESTONE_LABELS) - 1) + ["year-end"]
+        theta, beta = post.block("theta"), post.block("beta")
+        frame = pd.DataFrame({
+            "group": groups + ["intercept"] + ["age"] * (len(design.AGE_LABELS) - 1)
+            + ["source"] * (len(self.sources_) - 1),
+            "term": list(exposure.THETA_NAMES) + self.names_,
+            "coef": np.concatenate([post.mode[theta], post.mode[beta]]),
+            "se": np.concatenate([sd[theta], sd[beta]])})
+        frame["hazard_ratio"] = np.exp(frame["coef"])
+        frame["hr_low"] = np.exp(frame["coef"] - 1.96 * frame["se"])
+        frame["hr_high"] = np.exp(frame["coef"] + 1.96 * frame["se"])
+        return frame
 
     def agency_table(self) -> pd.DataFrame:
-        """Per agency: completions observed vs expected at the portfolio rate, raw and pooled multipliers."""
-        eff = self.agency_effects_
-        raw = (eff.events + 0.0) / np.maximum(eff.expected, 1e-9)
-        return pd.DataFrame({"agency": self.agencies_, "completions": eff.events.astype(int),
-                             "expected": eff.expected, "raw_multiplier": raw,
-                             "pooled_multiplier": np.exp(eff.mean), "pooled_sd": eff.sd})
+        """Per agency: completions observed vs expected at the portfolio rate (b = 0), raw and pooled multipliers."""
+        post, c = self.posterior_, self.collapsed_
+        b = post.mode[post.block("b")]
+        H = np.exp(-b[c["agency"]]) * c["H"]  # each row's interval hazard without its agency's effect
+        expected = np.bincount(c["agency"], weights=c["trials"] * -np.expm1(-H), minlength=post.n_agencies)
+        observed = np.bincount(c["agency"], weights=c["events"], minlength=post.n_agencies)
+        return pd.DataFrame({"agency": self.agencies_, "completions": observed.astype(int), "expected": expected,
+                             "raw_multiplier": observed / np.maximum(expected, 1e-9), "pooled_multiplier": np.exp(b),
+                             "pooled_sd": post.sd()[post.block("b")]})
 
+    def pace(self) -> pd.DataFrame:
+        """The portfolio's pace in each snapshot period relative to the first: ``start``, ``multiplier`` (exp of
+        the random walk w, the part the forecast carries on) with its 80 % interval, and ``with_noise`` (exp(w +
+        e), that period's own pace)."""
+        post = self.posterior_
+        w, sd = post.mode[post.block("w")], post.sd()[post.block("w")]
+        e = post.mode[post.block("e")]
+        return pd.DataFrame({"start": self.periods_, "multiplier": np.exp(w), "low": np.exp(w - Z90 * sd),
+                             "high": np.exp(w + Z90 * sd), "with_noise": np.exp(w + e)})
+
+    # -- simulation ----------------------------------------------------------------------------------------------
     def sampler(self, tasks: pd.DataFrame, as_of, deadline, rate: np.ndarray | None = None) -> HazardSampler:
         """Cumulative hazards of ``tasks`` from ``as_of`` to the end of ``deadline``, ready to draw.
 
@@ -124,110 +163,110 @@ class HazardModel:
         :func:`forecast.models.base.horizon_steps` of this model's snapshot spacing.
         """
         starts, days = horizon_steps(as_of, deadline, self.step_days_)
-        n = len(tasks)
-        origin = design.task_origin(tasks)
-        due = tasks["deadline"].to_numpy("datetime64[D]")
-        ttd = np.stack([design.ttd_band((due - s).astype(np.int64)) for s in starts], axis=1) if len(starts) \
-            else np.zeros((n, 0), dtype=np.int64)
-        age = np.stack([design.age_band((s - origin.to_numpy("datetime64[D]")).astype(np.int64)) for s in starts],
-                       axis=1) if len(starts) else np.zeros((n, 0), dtype=np.int64)
+        n, m = len(tasks), len(starts)
+        due = tasks["deadline"].to_numpy("datetime64[D]").astype(np.int64)
+        origin = design.task_origin(tasks).to_numpy("datetime64[D]").astype(np.int64)
+        E = np.zeros((n, m, exposure.N_STATES))
+        age = np.zeros((n, m), dtype=np.int64)
+        for j, (s, d) in enumerate(zip(starts.astype(np.int64), days.astype(int), strict=True)):
+            E[:, j] = exposure.exposure(np.full(n, s), np.full(n, d), due, self._milestone_days(), self._window())
+            age[:, j] = design.age_band(s - origin)
         src = design.source_code(tasks["source"], self.sources_)
-        keys = np.column_stack([ttd, age, src])
-        patterns, inverse = np.unique(keys, axis=0, return_inverse=True)
-        k, m = len(patterns), len(starts)
-        flat = design.design_matrix(patterns[:, :m].reshape(-1), patterns[:, m:2 * m].reshape(-1),
-                                    np.repeat(patterns[:, -1], m), len(self.sources_))
+        patterns, inverse = np.unique(np.column_stack([E.reshape(n, -1), age, src]), axis=0, return_inverse=True)
+        k = len(patterns)
+        ages = patterns[:, m * exposure.N_STATES:-1].astype(np.int64)
+        X = design.design_matrix(ages.reshape(-1), np.repeat(patterns[:, -1].astype(np.int64), m),
+                                 len(self.sources_)).reshape(k, m, len(self.names_))
         agency = agency_codes(tasks["agency"], self.agencies_)
-        offsets = (starts - starts[0]).astype(np.int64) if m else np.zeros(0, dtype=np.int64)
         if rate is None:  # a profile = (covariate path, agency)
             combos, profile = np.unique(np.column_stack([inverse.reshape(-1), agency]), axis=0, return_inverse=True)
         else:  # scenario multipliers differ task by task
             combos, profile = np.column_stack([inverse.reshape(-1), agency]), np.arange(n)
-        return HazardSampler(self, flat.reshape(k, m, len(self.coef_)), combos[:, 0], combos[:, 1],
-                             profile.reshape(-1), np.asarray(days, float), offsets // self.block_days,
+        return HazardSampler(self.posterior_, X, patterns[:, :m * exposure.N_STATES].reshape(k, m, exposure.N_STATES),
+                             combos[:, 0], combos[:, 1], profile.reshape(-1), self.step_days_,
                              None if rate is None else np.asarray(rate, float))
 
 
-def _collapse(iv: pd.DataFrame, sources: tuple[str, ...], agencies: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Person-period rows collapsed to (agency, period, ttd band, age band, source, days) with counts."""
-    start = iv["start"].to_numpy("datetime64[D]")
-    origin = design.task_origin(iv).to_numpy("datetime64[D]")
+def _rows(iv: pd.DataFrame, sources, agencies, periods: pd.DatetimeIndex, milestones: np.ndarray,
+          window: int) -> tuple[laplace.Rows, dict[str, np.ndarray]]:
+    """Person-period rows collapsed to (agency, period, age, source, days, days to deadline at the start)."""
+    start = iv["start"].to_numpy("datetime64[D]").astype(np.int64)
+    origin = design.task_origin(iv).to_numpy("datetime64[D]").astype(np.int64)
     codes = pd.DataFrame({
         "agency": pd.Categorical(iv["agency"].astype(str), categories=agencies).codes,
-        "period": start.astype(np.int64),
-        "ttd": design.ttd_band((iv["deadline"].to_numpy("datetime64[D]") - start).astype(np.int64)),
-        "age": design.age_band((start - origin).astype(np.int64)),
+        "period": periods.get_indexer(iv["start"]),
+        "age": design.age_band(start - origin),
         "source": design.source_code(iv["source"], sources),
         "days": iv["days"].to_numpy(np.int64),
-        "event": iv["event"].to_numpy(np.int64),
-    })
-    grouped = codes.groupby(["agency", "period", "ttd", "age", "source", "days"], sort=False)["event"].agg(
-        ["sum", "size"]).reset_index()
-    out = {c: grouped[c].to_numpy() for c in ("agency", "period", "ttd", "age", "source", "days")}
-    out["events"] = grouped["sum"].to_numpy(float)
-    out["trials"] = grouped["size"].to_numpy(float)
-    return out
-
-
-def _with_prior(X: np.ndarray, panel: dict[str, np.ndarray], n_agencies: int):
-    """Append one pseudo-interval per design column at the overall completion rate (a weak prior)."""
-    rate = panel["events"].sum() / panel["trials"].sum()
-    days = float(np.median(panel["days"]))
-    pseudo = np.eye(X.shape[1])
-    pseudo[:, 0] = 1.0  # each level on top of the intercept
-    y = np.concatenate([panel["events"] / panel["trials"], np.full(len(pseudo), rate)])
-    w = np.concatenate([panel["trials"], np.full(len(pseudo), PRIOR_WEIGHT)])
-    offset = np.log(np.concatenate([panel["days"].astype(float), np.full(len(pseudo), days)]))
-    agency = np.concatenate([panel["agency"], np.full(len(pseudo), n_agencies)])
-    return np.vstack([X, pseudo]), y, w, offset, agency
-
-
-def _glm(X: np.ndarray, y: np.ndarray, w: np.ndarray, offset: np.ndarray):
-    family = sm.families.Binomial(link=CLogLog())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)  # exp overflow in far-off IRLS trial steps
-        return sm.GLM(y, X, family=family, offset=offset, var_weights=w).fit(maxiter=100)
-
-
-def _no_effects(n: int) -> GroupEffects:
-    post = np.zeros((n, len(GRID)))
-    post[:, len(GRID) // 2] = 1.0
-    return GroupEffects(0.0, post, np.zeros(n), np.zeros(n))
+        "ttd": iv["deadline"].to_numpy("datetime64[D]").astype(np.int64) - start,
+        "start": start,
+        "event": iv["event"].to_numpy(np.int64)})
+    keys = ["agency", "period", "age", "source", "days", "ttd", "start"]
+    g = codes.groupby(keys, sort=False)["event"].agg(["sum", "size"]).reset_index()
+    col = {c: g[c].to_numpy() for c in keys}
+    E = exposure.exposure(col["start"], col["days"], col["start"] + col["ttd"], milestones, window)
+    gaps = np.diff(periods.to_numpy("datetime64[D]").astype(np.int64)).astype(float)
+    rows = laplace.Rows(design.design_matrix(col["age"], col["source"], len(sources)), E,
+                        col["agency"].astype(np.int64), col["period"].astype(np.int64), g["sum"].to_numpy(float),
+                        g["size"].to_numpy(float), len(agencies), np.maximum(gaps, 1.0))
+    return rows, {"agency": rows.agency, "events": rows.events, "trials": rows.trials}
 
 
 @dataclass
 class HazardSampler:
     """Draws of each task's cumulative hazard from the forecast date to the deadline."""
 
-    model: HazardModel
-    X: np.ndarray  # (patterns x steps x p) design of each distinct covariate path
+    posterior: laplace.Posterior
+    X: np.ndarray  # (patterns x steps x p) row design along each distinct covariate path
+    E: np.ndarray  # (patterns x steps x states) exposure days of each step
     pattern: np.ndarray  # (profiles,) covariate path of each profile
-    agency: np.ndarray  # (profiles,) index into model.agencies_; agencies the model has not seen come after them
+    agency: np.ndarray  # (profiles,) index into the model's agencies; agencies it has not seen come after them
     profile: np.ndarray  # (tasks,) profile of each task
-    days: np.ndarray  # (steps,) length of each step in days
-    block: np.ndarray  # (steps,) period-shock block of each step
+    step_days: int
     rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
-        n, (k, m, p) = len(self.pattern), self.X.shape
+        post = self.posterior
+        n, m = len(self.pattern), self.E.shape[1]
         if m == 0:
             return np.zeros((n, size))
-        # agencies, coefficients, one shock per block, then agencies with no history: a later deadline only appends
-        # shocks and a scenario only appends new agencies, so their runs share every other draw with the baseline
-        eff = self.model.agency_effects_
-        b = eff.draw(rng, size)
-        beta = rng.multivariate_normal(self.model.coef_, self.model.cov_, size=size, method="cholesky")
-        step_h = np.exp(self.X.reshape(k * m, p) @ beta.T).reshape(k, m, size) * self.days[None, :, None]
-        shocks = self.model.period_effects_.draw_prior(rng, (int(self.block[-1]) + 1, size))
-        step_h *= np.exp(shocks[self.block])[None]
+        # one joint parameter draw, then one pace step per future step, then agencies with no history: a later
+        # deadline only appends pace steps and a scenario only appends new agencies, so their runs share every
+        # other draw with the baseline
+        chol = _cholesky(post.cov)
+        phi = post.mode[None, :] + rng.standard_normal((size, len(post.mode))) @ chol.T
+        step = np.empty((m, size))
+        noise = np.empty((m, size))
+        for j in range(m):  # per future step: the walk's t step, the period's noise (same draws for a later deadline)
+            z = rng.standard_normal((2, size))
+            step[j] = z[0] / np.sqrt(rng.gamma(laplace.NU / 2, 2 / laplace.NU, size))
+            noise[j] = z[1]
+        walk = phi[:, post.block("w")][:, -1][None, :] + np.cumsum(step, axis=0) * post.tau * np.sqrt(
+            self.step_days / 7.0)
+        pace = walk + noise * post.sigma_noise  # (steps x size)
+        beta, theta, b = phi[:, post.block("beta")], phi[:, post.block("theta")], phi[:, post.block("b")].T
+        state_rate = np.exp(theta @ exposure.state_design().T)  # (size x states) per-day multiplier of each state
+        step_h = np.einsum("kms,ns->kmn", self.E, state_rate, optimize=True)
+        step_h *= np.exp(np.einsum("kmp,np->kmn", self.X, beta, optimize=True) + pace[None, :, :])
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
-            b = np.vstack([b, eff.draw_prior(rng, (unseen, size))])
-        scale = np.exp(b).astype(np.float32)  # per agency, before spreading over its tasks
+            b = np.vstack([b, rng.normal(0.0, post.sigma_agency, (unseen, size))])
+        scale = np.exp(b).astype(np.float32)
         if self.rate is None:
             H = step_h.sum(axis=1).astype(np.float32)[self.pattern]
         else:
             H = np.einsum("nm,nms->ns", self.rate, step_h[self.pattern], optimize=True).astype(np.float32)
         H *= scale[self.agency]
         return H
+
+
+def _cholesky(cov: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor of a covariance, with jitter if rounding made it indefinite."""
+    jitter = 0.0
+    for _ in range(8):
+        try:
+            return np.linalg.cholesky(cov + jitter * np.eye(len(cov)))
+        except np.linalg.LinAlgError:
+            jitter = max(jitter * 10, 1e-10 * float(np.mean(np.diag(cov))))
+    raise ForecastError("the hazard model's posterior covariance is not positive definite")
