@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import schema, scores
@@ -83,6 +84,16 @@ def cutoffs(snaps: Snapshots, horizon_days: int, min_history: int = 8) -> list[t
     return pairs
 
 
+def outcome(at: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """(seen, slipped) per task at the snapshot of ``when``: seen = in that snapshot (else it cannot be scored);
+    slipped = still open and due by ``when``. A task reclassified as regular, or extended past ``when``, has left
+    the window: seen, not slipped (the forecast's competing exits)."""
+    later = at.reindex(pd.MultiIndex.from_product([[when], task_ids]))
+    seen = later["status"].notna().to_numpy()
+    slipped = (later["status"].isin(schema.OPEN) & (later["deadline"] <= when)).to_numpy()
+    return seen, slipped
+
+
 def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str] = tuple(MODELS),
                  sims: int = 2000, seed: int = 2025, min_history: int = 8,
                  progress: Callable[[str], None] | None = None) -> Backtest:
@@ -95,13 +106,11 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
     pairs = cutoffs(snaps, horizon_days, min_history)
     if not pairs:
         raise ForecastError(f"no cutoff has {min_history} snapshots before it and one {horizon_days} days after it")
-    status_at = snaps.frame.set_index(["snapshot_date", "task_id"])["status"]
+    at = snaps.frame.set_index(["snapshot_date", "task_id"])[["status", "deadline"]]
     rows, task_rows = [], []
     for i, (cutoff, outcome_date) in enumerate(pairs, 1):
         question = ask(snaps, cutoff, outcome_date)
-        later = status_at.reindex(pd.MultiIndex.from_product([[outcome_date], question.tasks.index])).to_numpy()
-        seen = pd.notna(later)
-        slipped = pd.Series(later).isin(schema.OPEN).to_numpy()
+        seen, slipped = outcome(at, question.tasks.index, outcome_date)
         observed = int(slipped[seen].sum())
         for name in models:
             model = make_model(name).fit(snaps, cutoff)

@@ -74,3 +74,17 @@ def reliability(p: np.ndarray, happened: np.ndarray, bins: int = 10) -> pd.DataF
     frame.insert(0, "bin_low", edges[:-1])
     frame["tasks"] = frame["tasks"].fillna(0).astype(int)
     return frame.reset_index(drop=True)
+
+
+def mixture_crps_terms(draws: list[np.ndarray], outcome: float) -> tuple[np.ndarray, np.ndarray]:
+    """The CRPS of a linear pool of count forecasts, as a quadratic in its weights w: ``CRPS(w) = w @ a - w @ B @ w
+    / 2`` with ``a[i] = E|X_i - y|`` and ``B[i, j] = E|X_i - X_j|`` (X_i, X_j independent draws of components i and
+    j). For integer counts ``E|X - Y| = sum_z F(z) (1 - G(z)) + G(z) (1 - F(z))`` over the integers z, from the
+    components' empirical CDFs. Returns ``(a, B)``."""
+    hi = int(max(max(int(np.max(d)) for d in draws), outcome)) + 1
+    grid = np.arange(hi + 1)
+    cdfs = np.stack([np.searchsorted(np.sort(np.asarray(d)), grid, side="right") / len(d) for d in draws])
+    step = (grid >= outcome).astype(float)  # the outcome's CDF
+    a = (cdfs * (1 - step) + step * (1 - cdfs)).sum(axis=1)
+    B = cdfs @ (1 - cdfs).T
+    return a, B + B.T

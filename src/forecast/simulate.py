@@ -28,11 +28,19 @@ import pandas as pd
 from .question import Provenance, Question
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+SPLIT_DEFINITION = ("Of the tasks open at the as-of date and due by the deadline: completed by the end of the "
+                    "deadline; moved out of the window (deadline extended past it, or reclassified as regular); "
+                    "slipped (still open after the deadline).")
 CHUNK_CELLS = 4_000_000  # task-runs per chunk: about 60 MB of working arrays
 
 
 class Sampler(Protocol):
+    """``draw`` gives completion hazards per profile; ``exits``, when not None, is a sampler of competing exits whose
+    ``draw(rng, size)`` gives each task's exit hazard over the horizon (tasks x size; see
+    :mod:`forecast.models.exits`)."""
+
     profile: np.ndarray  # (tasks,) row of draw()'s result for each task
+    exits: Any
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray: ...
 
@@ -61,6 +69,7 @@ class SlipForecast:
     agencies: tuple[str, ...]
     agency_draws: np.ndarray
     provenance: Provenance
+    moved: np.ndarray | None = None  # per run: tasks that left the window (extended past the deadline, reclassified)
     meta: dict[str, Any] = field(default_factory=dict)
     @property
     def sims(self) -> int:
@@ -69,6 +78,15 @@ class SlipForecast:
     def summary(self) -> dict[str, float]:
         """Mean and P10/P50/P90 of the number of tasks that slip (not of completions)."""
         return {"mean": float(self.totals.mean()) if self.sims else 0.0, **_quantiles(self.totals)}
+
+    def split(self) -> dict[str, dict[str, float]]:
+        """The open set's expected split at the end of the deadline, each with mean and P10/P50/P90 over the runs:
+        ``completed`` by the deadline, ``moved`` out of the window (deadline extended past it, or reclassified as
+        regular), ``slipped`` (still open: the forecast's subject). The three add up to the open tasks in every
+        run."""
+        moved = self.moved if self.moved is not None else np.zeros_like(self.totals)
+        parts = {"completed": len(self.tasks) - self.totals - moved, "moved": moved, "slipped": self.totals}
+        return {k: {"mean": float(v.mean()) if self.sims else 0.0, **_quantiles(v)} for k, v in parts.items()}
 
     def interval(self, level: float = 0.8) -> tuple[int, int]:
         """Central ``level`` interval of the slip count."""
@@ -99,6 +117,9 @@ class SlipForecast:
             "as_of": str(self.as_of.date()), "deadline": str(self.deadline.date()), "model": self.model,
             "sims": self.sims, "open_tasks": len(self.tasks),
             "slip": {k: round(v, 2) if k == "mean" else v for k, v in self.summary().items()},
+            "split": {part: {k: round(v, 2) if k == "mean" else v for k, v in values.items()}
+                      for part, values in self.split().items()},
+            "split_definition": SPLIT_DEFINITION,
             "by_agency": [{"agency": r.agency, "open": r.open, "slip_mean": round(r.slip_mean, 2),
                            "slip_p10": r.slip_p10, "slip_p90": r.slip_p90} for r in agencies.itertuples()],
             **self.provenance.to_json(),
@@ -117,7 +138,11 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
              active: np.ndarray | None = None, chunk: int | None = None) -> SlipForecast:
     """Simulate ``sims`` runs of the question's open set with a fitted ``model``: the one main step.
 
-    ``rate`` (tasks x model steps) multiplies each task's hazard (scenario levers); ``active`` (bool per task)
+    When the model's sampler has competing ``exits``, a task can leave the window instead of completing or
+    slipping: run s draws its exit hazard ``X[i, s]`` too; the task is still open when ``U < exp(-(H + X))``, and
+    otherwise left by an exit when ``V < X / (H + X)`` (``V`` a third uniform, by row like ``U``; the exit
+    parameters from a stream of their own, so a model without exits draws the same ``H`` and ``U``). ``rate``
+    (tasks x model steps) multiplies each task's hazard (scenario levers); ``active`` (bool per task)
     switches tasks off without moving the others' random numbers (scenario drops, unscorable backtest tasks).
     ``chunk`` runs are drawn at a time (default: as many as keep a chunk near :data:`CHUNK_CELLS` task-runs; it
     depends only on the number of tasks, so two questions with the same rows draw the same random numbers).
@@ -126,6 +151,7 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
         raise ValueError("sims must be positive")
     tasks = question.tasks
     sampler = model.sampler(tasks, question.as_of, question.deadline, rate=rate)
+    leaving = getattr(sampler, "exits", None)
     n = len(tasks)
     chunk = chunk or int(np.clip(CHUNK_CELLS // max(n, 1), 1, 4000))
     agency = tasks["agency"].astype(str).to_numpy()
@@ -133,7 +159,9 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
     on = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     param_rng = np.random.default_rng([seed, 0])
     luck_rng = np.random.default_rng([seed, 1])
+    exit_rng, exit_luck_rng = np.random.default_rng([seed, 2]), np.random.default_rng([seed, 3])
     totals = np.zeros(sims, dtype=np.int64)
+    moved = np.zeros(sims, dtype=np.int64)
     by_agency = np.zeros((len(names), sims), dtype=np.int64)
     per_task = np.zeros(n, dtype=np.int64)
     order = np.argsort(agency_idx, kind="stable")
@@ -143,10 +171,17 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
         size = min(chunk, sims - lo)
         if n == 0:
             continue
-        still_open = np.array(sampler.draw(param_rng, size), dtype=np.float32)  # per profile
-        np.negative(still_open, out=still_open)
-        np.exp(still_open, out=still_open)
-        slip = luck_rng.random((n, size), dtype=np.float32) < still_open[sampler.profile]
+        hazard = np.array(sampler.draw(param_rng, size), dtype=np.float32)  # per profile
+        if leaving is None:
+            np.negative(hazard, out=hazard)
+            slip = luck_rng.random((n, size), dtype=np.float32) < np.exp(hazard, out=hazard)[sampler.profile]
+        else:
+            H = hazard[sampler.profile]
+            X = np.asarray(leaving.draw(exit_rng, size), dtype=np.float32)
+            total = H + X
+            slip = luck_rng.random((n, size), dtype=np.float32) < np.exp(-total)
+            left = ~slip & (exit_luck_rng.random((n, size), dtype=np.float32) * total < X) & on[:, None]
+            moved[lo:lo + size] = np.count_nonzero(left, axis=0)
         slip &= on[:, None]
         per_task += np.count_nonzero(slip, axis=1)
         counts = np.add.reduceat(slip if presorted else slip[order], starts, axis=0)
@@ -156,7 +191,7 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
     keep = np.isin(np.arange(len(names)), np.unique(agency_idx[on]))
     return SlipForecast(model=model.name, as_of=question.as_of, deadline=question.deadline, seed=seed, tasks=out,
                         totals=totals, agencies=tuple(names[keep]), agency_draws=by_agency[keep],
-                        provenance=question.provenance)
+                        provenance=question.provenance, moved=moved if leaving is not None else None)
 
 
 def still_open_path(model: SlipModel, question: Question, sims: int, seed: int, every_days: int = 7) -> pd.DataFrame:

@@ -37,6 +37,7 @@ from ..errors import ForecastError
 from ..history import intervals
 from . import design, exposure, laplace
 from .base import agency_codes, horizon_steps
+from .exits import ExitModel, ExitSampler
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 
@@ -45,15 +46,16 @@ class HazardModel:
     """Day-state completion hazard with pooled agencies, a random-walk pace, milestones and a year-end regime.
 
     Settings: ``milestones`` (dates), ``year_end`` (False: no year-end regime), ``year_end_days``,
-    ``year_end_median``, ``year_end_p90`` (the regime's window and prior multiplier), ``pooling`` (False: every
+    ``year_end_median``, ``year_end_p90`` (the regime's window and prior multiplier), ``exits`` (False: no competing
+    exits; True: extensions and reclassifications, :mod:`.exits`, fitted beside), ``pooling`` (False: every
     agency at the portfolio rate), ``period_effect`` (False: no pace random walk), ``band_smoothing`` (prior sd of
     the step between adjacent deadline bands, log scale), ``min_source_intervals`` (rarer sources are pooled).
     """
 
     name = "hazard"
 
-    def __init__(self, milestones=(), year_end: bool = True, year_end_days: int = 31, year_end_median: float = 1.5,
-                 year_end_p90: float = 4.5, pooling: bool = True, period_effect: bool = True,
+    def __init__(self, milestones=(), year_end: bool = True, year_end_days: int = 31, year_end_median: float = 1.0,
+                 year_end_p90: float = 4.5, exits: bool = True, pooling: bool = True, period_effect: bool = True,
                  band_smoothing: float = 1.0, min_source_intervals: int = 200):
         if not 0 < year_end_median < year_end_p90:
             raise ValueError("the year-end prior needs 0 < median < p90")
@@ -64,6 +66,7 @@ class HazardModel:
         self.year_end_days = year_end_days
         self.year_end_median = year_end_median
         self.year_end_p90 = year_end_p90
+        self.exits = exits
         self.pooling = pooling
         self.period_effect = period_effect
         self.band_smoothing = band_smoothing
@@ -84,6 +87,7 @@ class HazardModel:
         self.posterior_ = laplace.fit(rows, exposure.state_design(), self._priors(rows))
         self.collapsed_["H"] = laplace.interval_hazard(rows, exposure.state_design(), self.posterior_)
         self.names_ = design.design_names(self.sources_)
+        self.exits_ = ExitModel().fit(data, as_of) if self.exits else None
         return self
 
     def _window(self) -> int:
@@ -182,9 +186,10 @@ class HazardModel:
             combos, profile = np.unique(np.column_stack([inverse.reshape(-1), agency]), axis=0, return_inverse=True)
         else:  # scenario multipliers differ task by task
             combos, profile = np.column_stack([inverse.reshape(-1), agency]), np.arange(n)
+        exits = self.exits_.sampler(tasks, as_of, deadline) if self.exits_ is not None else None
         return HazardSampler(self.posterior_, X, patterns[:, :m * exposure.N_STATES].reshape(k, m, exposure.N_STATES),
                              combos[:, 0], combos[:, 1], profile.reshape(-1), self.step_days_,
-                             None if rate is None else np.asarray(rate, float))
+                             None if rate is None else np.asarray(rate, float), exits)
 
 
 def _rows(iv: pd.DataFrame, sources, agencies, periods: pd.DatetimeIndex, milestones: np.ndarray,
@@ -224,6 +229,7 @@ class HazardSampler:
     profile: np.ndarray  # (tasks,) profile of each task
     step_days: int
     rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
+    exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""

@@ -156,8 +156,10 @@ def _step(model: _Likelihood, x, step, Q, mean, f):
     while True:
         cand = x + t * step
         f_new = model.value(cand) - 0.5 * (cand - mean) @ Q @ (cand - mean)
-        if f_new >= f - 1e-10 or t < 1e-6:
+        if np.isfinite(f_new) and f_new >= f - 1e-10:
             return cand, f_new
+        if t < 1e-6:
+            return x, f
         t /= 2
 
 
@@ -215,7 +217,7 @@ class _Likelihood:
 
     def _hazard(self, x):
         eu = np.exp(np.clip(self.Z @ x[self.psi], -50, 50))
-        Ew = self.E * np.exp(self.S @ x[self.theta])[None, :]
+        Ew = self.E * np.exp(np.clip(self.S @ x[self.theta], -50, 50))[None, :]
         return eu, Ew, np.clip(eu * Ew.sum(axis=1), H_MIN, H_MAX)
 
     def value(self, x) -> float:

@@ -1,0 +1,115 @@
+"""Competing exits: an open task can leave the forecast window without being completed.
+
+Two exits show in the exports: a **deadline extension** (the task's deadline changes to a later date between two
+snapshots while it stays open) and a **reclassification** (its status becomes ``regular``). For a forecast to the
+deadline D, a task *moves out of the window* when it is reclassified, or extended to a deadline after D; an
+extension that keeps it due by D leaves it in the window.
+
+Each exit has a rate per task-day in three bands of days to the task's deadline at the start of an interval
+(:data:`BAND_LABELS`: overdue, due in 0-30 days, due later), estimated from every interval of an open task seen at
+two consecutive snapshots: ``rate ~ Gamma(0.5 + exits, exposure days)`` (the Jeffreys prior of a Poisson rate), so
+a history with no exits gives a small rate with honest uncertainty, not zero. An extension's length is drawn from
+the lengths seen (none seen: it counts as leaving the window, the conservative reading).
+
+The simulation adds the exit hazard ``H_x`` to the completion hazard ``H_c``: a task is still open at the end of D
+with probability ``exp(-(H_c + H_x))``, and of those that are not, a share ``H_x / (H_c + H_x)`` left by an exit
+(exact when the two hazards keep their ratio over the horizon; the forecast steps are a week).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..snapshots import Snapshots, as_of_frame
+
+BAND_EDGES = np.array([0, 31])
+BAND_LABELS = ("overdue", "due in 0-30d", "due later")
+
+
+def band(days_to_deadline: np.ndarray) -> np.ndarray:
+    """Band index (0..2) of days to the deadline."""
+    return np.searchsorted(BAND_EDGES, days_to_deadline, side="right")
+
+
+def transitions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every interval of an open task seen at two consecutive snapshots: ``task_id, start, days, ttd, extended,
+    reclassified, length`` (days added to the deadline by an extension)."""
+    dates = np.sort(frame["snapshot_date"].unique())
+    if len(dates) < 2:
+        return pd.DataFrame(columns=["task_id", "start", "days", "ttd", "extended", "reclassified", "length"])
+    next_of = pd.Series(np.append(dates[1:], np.datetime64("NaT")), index=dates)
+    f = frame.sort_values(["task_id", "snapshot_date"], kind="stable")
+    same = f["task_id"].eq(f["task_id"].shift(-1)) & f["snapshot_date"].shift(-1).eq(f["snapshot_date"].map(next_of))
+    rows = f.loc[same & f["status"].isin(schema.OPEN)]
+    nxt = f.shift(-1).loc[rows.index]
+    length = (nxt["deadline"] - rows["deadline"]).dt.days
+    return pd.DataFrame({
+        "task_id": rows["task_id"].to_numpy(), "start": rows["snapshot_date"].to_numpy(),
+        "days": (nxt["snapshot_date"] - rows["snapshot_date"]).dt.days.to_numpy(),
+        "ttd": (rows["deadline"] - rows["snapshot_date"]).dt.days.to_numpy(),
+        "extended": (nxt["status"].isin(schema.OPEN) & (length > 0)).to_numpy(),
+        "reclassified": (nxt["status"] == schema.REGULAR).to_numpy(),
+        "length": length.to_numpy()})
+
+
+class ExitModel:
+    """Rates of deadline extensions and reclassifications per task-day, by band of days to the deadline."""
+
+    name = "exits"
+
+    def fit(self, data: Snapshots | pd.DataFrame, as_of=None) -> ExitModel:
+        frame = data.frame if isinstance(data, Snapshots) else data
+        if as_of is not None:
+            frame = as_of_frame(frame, as_of)
+        t = transitions(frame)
+        b = band(t["ttd"].to_numpy(np.int64))
+        days = t["days"].to_numpy(float)
+        self.exposure_ = np.bincount(b, weights=days, minlength=len(BAND_LABELS))
+        self.extensions_ = np.bincount(b, weights=t["extended"].to_numpy(float), minlength=len(BAND_LABELS))
+        self.reclassifications_ = np.bincount(b, weights=t["reclassified"].to_numpy(float), minlength=len(BAND_LABELS))
+        self.lengths_ = t.loc[t["extended"], "length"].to_numpy(np.int64)
+        return self
+
+    def table(self) -> pd.DataFrame:
+        """Per band: task-days at risk, extensions and reclassifications seen, and each per 100 task-months."""
+        per = 100 * 30 / np.maximum(self.exposure_, 1.0)
+        return pd.DataFrame({"band": BAND_LABELS, "task_days": self.exposure_.astype(int),
+                             "extensions": self.extensions_.astype(int),
+                             "reclassifications": self.reclassifications_.astype(int),
+                             "extensions_per_100_task_months": self.extensions_ * per,
+                             "reclassifications_per_100_task_months": self.reclassifications_ * per})
+
+    def sampler(self, tasks: pd.DataFrame, as_of, deadline) -> ExitSampler:
+        """Exit hazards of ``tasks`` from ``as_of`` to the end of ``deadline``."""
+        start, end = pd.Timestamp(as_of), pd.Timestamp(deadline)
+        total = max((end - start).days, 0)
+        due = tasks["deadline"].to_numpy("datetime64[D]")
+        day = np.datetime64(start.date(), "D") + np.arange(1, total + 1)
+        ttd = (due[:, None] - day[None, :]).astype(np.int64)  # tasks x days
+        E = np.stack([(band(ttd) == k).sum(axis=1) for k in range(len(BAND_LABELS))], axis=1).astype(float)
+        if len(self.lengths_):
+            later = (due[:, None] + self.lengths_[None, :].astype("timedelta64[D]")) > np.datetime64(end.date(), "D")
+            p_out = later.mean(axis=1)
+        else:
+            p_out = np.ones(len(tasks))
+        return ExitSampler(E, p_out, self.exposure_, self.extensions_, self.reclassifications_)
+
+
+@dataclass
+class ExitSampler:
+    E: np.ndarray  # (tasks x bands) days each task spends in each band over the horizon
+    p_out: np.ndarray  # (tasks,) chance an extension takes the task past the deadline
+    exposure: np.ndarray  # (bands,) task-days at risk in the history
+    extensions: np.ndarray
+    reclassifications: np.ndarray
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Exit hazards (tasks x size): rates drawn from their Gamma posteriors, one draw per band and run."""
+        scale = 1.0 / np.maximum(self.exposure, 1.0)
+        ext = rng.gamma(0.5 + self.extensions[:, None], scale[:, None], (len(scale), size))
+        rec = rng.gamma(0.5 + self.reclassifications[:, None], scale[:, None], (len(scale), size))
+        return (self.E @ ext) * self.p_out[:, None] + self.E @ rec
