@@ -15,6 +15,7 @@ deadline shown there on or before D. **The outcome** of each open task is its fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,22 @@ class World:
         completed = int((first == "completed").sum())
         moved = len(first) - completed
         return Outcome(when, due, open_ids, completed, moved, len(open_ids) - len(first))
+
+
+def write_exports(world: World, folder: str | Path) -> list[Path]:
+    """Write ``world``'s snapshots as CSV exports, one per date (``<family>-<seed>_<YYYY-MM-DD>.csv``, canonical
+    headers, ISO dates), into ``folder`` (created if needed; refuses to overwrite a file). Returns the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for when, snap in world.frame.groupby("snapshot_date"):
+        path = folder / f"{world.family}-{world.seed}_{when:%Y-%m-%d}.csv"
+        table = snap.drop(columns="snapshot_date")
+        table = table.assign(**{c: table[c].dt.strftime("%Y-%m-%d") for c in ("deadline", "assigned_date")})
+        with path.open("x", encoding="utf-8", newline="") as fh:
+            table.to_csv(fh, index=False)
+        written.append(path)
+    return written
 
 
 def snapshot_dates(first: pd.Timestamp = FIRST_SNAPSHOT, last: pd.Timestamp = LAST_SNAPSHOT) -> pd.DatetimeIndex:
