@@ -5,8 +5,10 @@ agencies, log-normal agency effects with sd ``agency_sd``, arrivals in waves) an
 :func:`tests.worlds.process.run`; ``rate`` is ``base_rate`` (per day) times the source and agency multipliers. The
 families differ in their daily completion hazard and exits; ``k`` is days to the task's current deadline:
 
-* :func:`piecewise`: ``pull(k)`` = 1 far from the deadline (k > 14), ``push`` (5) in the last two weeks
-  (0 <= k <= 14), ``overdue`` (0.5) once overdue. No calendar effect.
+* :func:`piecewise`: ``pull(k)`` = 1 far from the deadline (k > ``push_days``), ``push`` (5) in the last two
+  weeks (0 <= k <= ``push_days`` = 14), ``overdue`` (0.5) once overdue. No calendar effect. With the default
+  ``push_days`` its step falls on the kit's own 15-day band edge, so of the four it is the nearest to the GLM's
+  family (it differs in the hazard changing within a week, log-normal agencies and arrival waves).
 * :func:`spike`: 1 up to the last ``spike_days`` days, then ``spike`` (8) on the deadline day and the days just
   before it, ``overdue`` (0.5) once overdue: a wall of completions the weekly exports see only as a blur.
 * :func:`december`: :func:`piecewise`, and from ``push_from`` (5 Dec 2025) every completion hazard times
@@ -34,9 +36,9 @@ END_OF_DECEMBER = "2025-12-31"
 
 
 def piecewise(seed: int, *, tasks: int = 1500, agencies: int = 48, base_rate: float = 0.0035,
-              agency_sd: float = 0.6, push: float = 5.0, overdue: float = 0.5) -> World:
+              agency_sd: float = 0.6, push: float = 5.0, push_days: int = 14, overdue: float = 0.5) -> World:
     """Piecewise-constant deadline pull, no calendar effect (see the module docstring)."""
-    dynamics = Dynamics(pull_edges=(0, 15), pull=(overdue, push, 1.0))
+    dynamics = Dynamics(pull_edges=(0, push_days + 1), pull=(overdue, push, 1.0))
     return _world("piecewise", seed, locals(), dynamics)
 
 
