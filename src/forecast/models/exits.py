@@ -38,22 +38,28 @@ def band(days_to_deadline: np.ndarray) -> np.ndarray:
 def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     """Every interval of an open task seen at two consecutive snapshots: ``task_id, start, days, ttd, extended,
     reclassified, length`` (days added to the deadline by an extension)."""
+    cols = ["task_id", "start", "days", "ttd", "extended", "reclassified", "length"]
     dates = np.sort(frame["snapshot_date"].unique())
     if len(dates) < 2:
-        return pd.DataFrame(columns=["task_id", "start", "days", "ttd", "extended", "reclassified", "length"])
-    next_of = pd.Series(np.append(dates[1:], np.datetime64("NaT")), index=dates)
-    f = frame.sort_values(["task_id", "snapshot_date"], kind="stable")
-    same = f["task_id"].eq(f["task_id"].shift(-1)) & f["snapshot_date"].shift(-1).eq(f["snapshot_date"].map(next_of))
-    rows = f.loc[same & f["status"].isin(schema.OPEN)]
-    nxt = f.shift(-1).loc[rows.index]
-    length = (nxt["deadline"] - rows["deadline"]).dt.days
+        return pd.DataFrame(columns=cols)
+    f = frame[["task_id", "snapshot_date", "status", "deadline"]].sort_values(["task_id", "snapshot_date"],
+                                                                              kind="stable")
+    task = f["task_id"].to_numpy()
+    when = f["snapshot_date"].to_numpy("datetime64[D]")
+    status = f["status"].to_numpy(dtype=object)
+    due = f["deadline"].to_numpy("datetime64[D]")
+    nxt = np.searchsorted(dates.astype("datetime64[D]"), when) + 1  # index of the next snapshot date
+    next_date = np.append(dates.astype("datetime64[D]"), np.datetime64("NaT"))[nxt]
+    keep = np.zeros(len(f), dtype=bool)
+    keep[:-1] = (task[1:] == task[:-1]) & (when[1:] == next_date[:-1])
+    keep &= np.isin(status, list(schema.OPEN))
+    i = np.flatnonzero(keep)
+    length = (due[i + 1] - due[i]).astype("timedelta64[D]").astype(float)
     return pd.DataFrame({
-        "task_id": rows["task_id"].to_numpy(), "start": rows["snapshot_date"].to_numpy(),
-        "days": (nxt["snapshot_date"] - rows["snapshot_date"]).dt.days.to_numpy(),
-        "ttd": (rows["deadline"] - rows["snapshot_date"]).dt.days.to_numpy(),
-        "extended": (nxt["status"].isin(schema.OPEN) & (length > 0)).to_numpy(),
-        "reclassified": (nxt["status"] == schema.REGULAR).to_numpy(),
-        "length": length.to_numpy()})
+        "task_id": task[i], "start": when[i], "days": (when[i + 1] - when[i]).astype(np.int64),
+        "ttd": (due[i] - when[i]).astype(np.int64),
+        "extended": np.isin(status[i + 1], list(schema.OPEN)) & (np.nan_to_num(length) > 0),
+        "reclassified": status[i + 1] == schema.REGULAR, "length": length})
 
 
 class ExitModel:
@@ -71,7 +77,7 @@ class ExitModel:
         self.exposure_ = np.bincount(b, weights=days, minlength=len(BAND_LABELS))
         self.extensions_ = np.bincount(b, weights=t["extended"].to_numpy(float), minlength=len(BAND_LABELS))
         self.reclassifications_ = np.bincount(b, weights=t["reclassified"].to_numpy(float), minlength=len(BAND_LABELS))
-        self.lengths_ = t.loc[t["extended"], "length"].to_numpy(np.int64)
+        self.lengths_ = t.loc[t["extended"], "length"].to_numpy().astype(np.int64)
         return self
 
     def table(self) -> pd.DataFrame:

@@ -8,7 +8,10 @@ A task open on calendar day d is in one *state* made of three parts:
   31-60, 61-90 and > 90 days (the reference);
 * **days to the next programme milestone** (a review meeting, a directive, a conference: ``milestones`` dates):
   0-6 days before one, 7-13 days before one, or none within 13 days (the reference);
-* **the year-end window**: one of the last ``year_end_days`` days of the calendar year, or not.
+* **the year-end window**: one of the last ``year_end_days`` days of the calendar year, or not. The fit flags only
+  the windows of years before the as-of date's (a whole year-end the history has seen); the days of the current
+  year's window enter the fit as ordinary days, so what the newest snapshots show moves the pace walk, and the
+  regime's effect on the rest of the window comes from its prior (or from earlier years).
 
 An interval of snapshots ``(start, end]`` covers the days ``start + 1 .. end``; :func:`exposure` counts, per
 interval, the days spent in each state. With weekly snapshots the deadline day is identified because deadlines fall
@@ -52,28 +55,34 @@ def milestone_band(day: np.ndarray, milestones: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.array([7, 14]), ahead, side="right")
 
 
-def year_end_flag(day: np.ndarray, window_days: int) -> np.ndarray:
-    """1 on the last ``window_days`` days of a calendar year, else 0 (``day`` in days since 1970-01-01)."""
+def year_end_flag(day: np.ndarray, window_days: int, until: int | None = None) -> np.ndarray:
+    """1 on the last ``window_days`` days of a calendar year (``day`` in days since 1970-01-01), else 0; with
+    ``until``, only on days on or before it."""
     if window_days <= 0:
         return np.zeros(np.shape(day), dtype=np.int64)
     d = np.asarray(day).astype("datetime64[D]")
     next_year = (d.astype("datetime64[Y]") + 1).astype("datetime64[D]")
-    return ((next_year - d).astype(np.int64) <= window_days).astype(np.int64)
+    flag = (next_year - d).astype(np.int64) <= window_days
+    if until is not None:
+        flag &= np.asarray(day) <= until
+    return flag.astype(np.int64)
 
 
-def state_of(day: np.ndarray, deadline: np.ndarray, milestones: np.ndarray, year_end_days: int) -> np.ndarray:
+def state_of(day: np.ndarray, deadline: np.ndarray, milestones: np.ndarray, year_end_days: int,
+             year_end_until: int | None = None) -> np.ndarray:
     """State index of a task due ``deadline`` on ``day`` (both in days since the epoch, broadcastable)."""
     ttd = ttd_band(deadline - day)
     mil = milestone_band(day, milestones)
-    ye = year_end_flag(day, year_end_days)
+    ye = year_end_flag(day, year_end_days, year_end_until)
     return (ttd * len(MILESTONE_LABELS) + mil) * 2 + ye
 
 
 def exposure(start: np.ndarray, days: np.ndarray, deadline: np.ndarray, milestones: Sequence[int] | np.ndarray,
-             year_end_days: int) -> np.ndarray:
+             year_end_days: int, year_end_until: int | None = None) -> np.ndarray:
     """Days each interval spends in each state: (intervals x :data:`N_STATES`), float64.
 
     ``start`` and ``deadline`` are days since the epoch; interval i covers the days ``start + 1 .. start + days``.
+    ``year_end_until`` flags year-end days only up to that day (the fit learns the regime from whole past windows).
     """
     start, days, deadline = (np.asarray(a, dtype=np.int64) for a in (start, days, deadline))
     ms = np.asarray(milestones, dtype=np.int64)
@@ -85,7 +94,7 @@ def exposure(start: np.ndarray, days: np.ndarray, deadline: np.ndarray, mileston
         if not live.any():
             break
         day = start[live] + k
-        np.add.at(out, (rows[live], state_of(day, deadline[live], ms, year_end_days)), 1.0)
+        np.add.at(out, (rows[live], state_of(day, deadline[live], ms, year_end_days, year_end_until)), 1.0)
     return out
 
 

@@ -17,9 +17,11 @@ sd ``band_smoothing`` across adjacent bands) so a band the snapshots cannot iden
 **Milestones** (``milestones``: dates of review meetings, directives, conferences) give two bands, 0-6 and 7-13 days
 before the next one; their effects are learned from the milestones inside the history and applied to those in the
 horizon. **The year-end regime** (the last ``year_end_days`` days of a year) has a documented prior (log-normal,
-median ``year_end_median``, 90th percentile ``year_end_p90``: README, "The year-end"), updated by whatever year-end
-days the history holds: none before December, more each December week, a whole window with a history that holds an
-earlier year-end. ``year_end=False`` fits without it, for the forecast "from the history alone".
+median ``year_end_median``, 90th percentile ``year_end_p90``: README, "The year-end"), updated by the whole year-end
+windows of earlier years the history holds (with none, the forecast draws it from the prior). The current year's
+window is the regime the history has not seen: its days so far are fitted as ordinary days, so what they show moves
+the pace walk, and the regime's effect on the rest of the window stays the prior's. ``year_end=False`` fits without
+it, for the forecast "from the history alone".
 
 Simulation draws, per run, all parameters jointly from the Laplace posterior, the pace of each future week as the
 random walk continued from the last period (``w_T`` plus N(0, tau^2) per week), agency effects for agencies never
@@ -40,6 +42,7 @@ from .base import agency_codes, horizon_steps
 from .exits import ExitModel, ExitSampler
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
+DAY_NS = 86_400_000_000_000
 
 
 class HazardModel:
@@ -55,7 +58,7 @@ class HazardModel:
     name = "hazard"
 
     def __init__(self, milestones=(), year_end: bool = True, year_end_days: int = 31, year_end_median: float = 1.0,
-                 year_end_p90: float = 4.5, exits: bool = True, pooling: bool = True, period_effect: bool = True,
+                 year_end_p90: float = 2.0, exits: bool = True, pooling: bool = True, period_effect: bool = True,
                  band_smoothing: float = 1.0, min_source_intervals: int = 200):
         if not 0 < year_end_median < year_end_p90:
             raise ValueError("the year-end prior needs 0 < median < p90")
@@ -82,8 +85,9 @@ class HazardModel:
         self.sources_ = design.source_levels(iv["source"], self.min_source_intervals)
         self.agencies_ = tuple(sorted(iv["agency"].astype(str).unique()))
         self.periods_ = pd.DatetimeIndex(sorted(iv["start"].unique()))
+        learn_until = (pd.Timestamp(year=self.as_of_.year, month=1, day=1) - pd.Timedelta(days=1)).value // DAY_NS
         rows, self.collapsed_ = _rows(iv, self.sources_, self.agencies_, self.periods_, self._milestone_days(),
-                                      self._window())
+                                      self._window(), learn_until)
         self.posterior_ = laplace.fit(rows, exposure.state_design(), self._priors(rows))
         self.collapsed_["H"] = laplace.interval_hazard(rows, exposure.state_design(), self.posterior_)
         self.names_ = design.design_names(self.sources_)
@@ -94,7 +98,7 @@ class HazardModel:
         return self.year_end_days if self.year_end else 0
 
     def _milestone_days(self) -> np.ndarray:
-        return np.array([m.value // 86_400_000_000_000 for m in self.milestones], dtype=np.int64)
+        return np.array([m.value // DAY_NS for m in self.milestones], dtype=np.int64)
 
     def _priors(self, rows: laplace.Rows) -> laplace.Priors:
         p = rows.X.shape[1]
@@ -193,27 +197,31 @@ class HazardModel:
 
 
 def _rows(iv: pd.DataFrame, sources, agencies, periods: pd.DatetimeIndex, milestones: np.ndarray,
-          window: int) -> tuple[laplace.Rows, dict[str, np.ndarray]]:
-    """Person-period rows collapsed to (agency, period, age, source, days, days to deadline at the start)."""
+          window: int, year_end_until: int) -> tuple[laplace.Rows, dict[str, np.ndarray]]:
+    """Person-period rows collapsed to (agency, period, age, source, exposure pattern): intervals that spend the
+    same days in the same day-states are one row with a count, whatever their exact deadlines."""
     start = iv["start"].to_numpy("datetime64[D]").astype(np.int64)
     origin = design.task_origin(iv).to_numpy("datetime64[D]").astype(np.int64)
+    due = iv["deadline"].to_numpy("datetime64[D]").astype(np.int64)
+    days = iv["days"].to_numpy(np.int64)
+    # distinct (start, days, days to deadline) first: the exposure of each, then its pattern among all of them
+    trip, trip_of = np.unique(np.column_stack([start, days, due - start]), axis=0, return_inverse=True)
+    E_trip = exposure.exposure(trip[:, 0], trip[:, 1], trip[:, 0] + trip[:, 2], milestones, window, year_end_until)
+    patterns, pattern_of = np.unique(E_trip, axis=0, return_inverse=True)
     codes = pd.DataFrame({
         "agency": pd.Categorical(iv["agency"].astype(str), categories=agencies).codes,
         "period": periods.get_indexer(iv["start"]),
         "age": design.age_band(start - origin),
         "source": design.source_code(iv["source"], sources),
-        "days": iv["days"].to_numpy(np.int64),
-        "ttd": iv["deadline"].to_numpy("datetime64[D]").astype(np.int64) - start,
-        "start": start,
+        "pattern": pattern_of.reshape(-1)[trip_of.reshape(-1)],
         "event": iv["event"].to_numpy(np.int64)})
-    keys = ["agency", "period", "age", "source", "days", "ttd", "start"]
+    keys = ["agency", "period", "age", "source", "pattern"]
     g = codes.groupby(keys, sort=False)["event"].agg(["sum", "size"]).reset_index()
-    col = {c: g[c].to_numpy() for c in keys}
-    E = exposure.exposure(col["start"], col["days"], col["start"] + col["ttd"], milestones, window)
+    col = {c: g[c].to_numpy(np.int64) for c in keys}
     gaps = np.diff(periods.to_numpy("datetime64[D]").astype(np.int64)).astype(float)
-    rows = laplace.Rows(design.design_matrix(col["age"], col["source"], len(sources)), E,
-                        col["agency"].astype(np.int64), col["period"].astype(np.int64), g["sum"].to_numpy(float),
-                        g["size"].to_numpy(float), len(agencies), np.maximum(gaps, 1.0))
+    rows = laplace.Rows(design.design_matrix(col["age"], col["source"], len(sources)), patterns[col["pattern"]],
+                        col["agency"], col["period"], g["sum"].to_numpy(float), g["size"].to_numpy(float),
+                        len(agencies), np.maximum(gaps, 1.0))
     return rows, {"agency": rows.agency, "events": rows.events, "trials": rows.trials}
 
 

@@ -29,13 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg import cho_factor, cho_solve
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 H_MIN, H_MAX = 1e-12, 50.0
 BOUNDS = {"sigma_agency": (0.02, 3.0), "tau": (0.005, 1.5), "sigma_noise": (0.005, 1.5)}
 NU = 3.0  # degrees of freedom of the pace walk's steps
+_THREADS = ThreadpoolController()  # inspecting the loaded BLAS libraries takes ~0.1 s: once per process
 PINNED = 1e8  # prior precision of an effect switched off
 BLOCKS = ("beta", "theta", "b", "w", "e")
 
@@ -100,13 +100,13 @@ def rw_precision(gaps: np.ndarray, tau: float, weights: np.ndarray | None = None
     return Q
 
 
-def fit(rows: Rows, S: np.ndarray, priors: Priors, max_iter: int = 60) -> Posterior:
+def fit(rows: Rows, S: np.ndarray, priors: Priors, max_iter: int = 12) -> Posterior:
     """Posterior mode and Laplace covariance of ``[beta, theta, b, w, e]``, with the three variances by empirical
     Bayes: Newton steps on the mode interleaved with the variances' fixed-point updates, until both settle.
 
     The matrices are small (a few hundred parameters): one BLAS thread is fastest, and on a busy machine several
     threads on too few cores are many times slower, so the fit runs single-threaded."""
-    with threadpool_limits(limits=1):
+    with _THREADS.limit(limits=1):
         return _fit(rows, S, priors, max_iter)
 
 
@@ -132,7 +132,7 @@ def _fit(rows: Rows, S: np.ndarray, priors: Priors, max_iter: int) -> Posterior:
         neg = neg + Q
         x, f_new = _step(model, x, _solve(neg, g - Q @ (x - mean)), Q, mean, f)
         new = _update_variances(x, _inverse(neg), sizes, rows.gaps, var, priors)
-        settled = all(np.max(np.abs(np.log(new[k] / var[k]))) < 0.005 for k in var)
+        settled = all(np.max(np.abs(np.log(new[k] / var[k]))) < 0.02 for k in var)
         var = new
         Q, mean = _prior(priors, rows.gaps, sizes, var)
         f_at_new = model.value(x) - 0.5 * (x - mean) @ Q @ (x - mean)
@@ -202,44 +202,80 @@ def _prior(priors: Priors, gaps: np.ndarray, sizes, var: dict[str, float]):
 
 
 class _Likelihood:
-    """log L of the rows, and its gradient and negative Hessian, in x = ``[beta, theta, b, w, e]``."""
+    """log L of the rows, and its gradient and negative Hessian, in x = ``[beta, theta, b, w, e]``.
+
+    The linear part ``u = X beta + b[agency] + w[period] + e[period]`` is never built as a matrix: its blocks of
+    ``Z' diag(v) Z`` are sums by agency and period (``np.bincount``), O(rows x (p + q)) per Newton step."""
 
     def __init__(self, rows: Rows, E: np.ndarray, S: np.ndarray, sizes):
-        p, q, A, W, _ = sizes
-        n = len(rows.events)
-        idx = np.arange(n)
-        onehot = [sp.csr_matrix((np.ones(n), (idx, codes)), shape=(n, k))
-                  for codes, k in ((rows.agency, A), (rows.period, W), (rows.period, W))]
-        self.Z = sp.hstack([sp.csr_matrix(rows.X), *onehot], format="csr")  # the linear part psi = [beta, b, w, e]
-        self.E, self.S, self.y, self.n = E, S, rows.events, rows.trials
-        self.psi = np.r_[np.arange(p), np.arange(p + q, sum(sizes))]  # positions of psi in x
-        self.theta = np.arange(p, p + q)
+        self.X, self.E, self.S, self.y, self.n = rows.X, E, S, rows.events, rows.trials
+        self.agency, self.period = rows.agency, rows.period
+        self.p, self.q, self.A, self.W, _ = sizes
+        self.cell = rows.agency * self.W + rows.period
+
+    def _u(self, x):
+        p, q, A, W = self.p, self.q, self.A, self.W
+        o = p + q
+        return (self.X @ x[:p] + x[o:o + A][self.agency] + x[o + A:o + A + W][self.period]
+                + x[o + A + W:o + A + 2 * W][self.period])
 
     def _hazard(self, x):
-        eu = np.exp(np.clip(self.Z @ x[self.psi], -50, 50))
-        Ew = self.E * np.exp(np.clip(self.S @ x[self.theta], -50, 50))[None, :]
+        eu = np.exp(np.clip(self._u(x), -50, 50))
+        Ew = self.E * np.exp(np.clip(self.S @ x[self.p:self.p + self.q], -50, 50))[None, :]
         return eu, Ew, np.clip(eu * Ew.sum(axis=1), H_MIN, H_MAX)
 
     def value(self, x) -> float:
         H = self._hazard(x)[2]
         return float(np.sum(self.y * np.log(-np.expm1(-H)) - (self.n - self.y) * H))
 
+    def _by(self, codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` (rows,) or (rows x c) by ``codes``: (k,) or (k x c)."""
+        if values.ndim == 1:
+            return np.bincount(codes, weights=values, minlength=k)
+        return np.stack([np.bincount(codes, weights=values[:, j], minlength=k) for j in range(values.shape[1])],
+                        axis=1)
+
     def derivatives(self, x):
         """(gradient, negative Hessian) of log L."""
         eu, Ew, H = self._hazard(x)
-        y, n, Z, S = self.y, self.n, self.Z, self.S
+        y, n, S, X = self.y, self.n, self.S, self.X
+        p, q, A, W = self.p, self.q, self.A, self.W
         a = y / np.expm1(H) - (n - y)  # d logL / dH
         c = -y / (np.expm1(H) * -np.expm1(-H))  # d2 logL / dH2
         Gk = Ew @ S  # rows x q: d G / d theta, G = sum_s Ew
+        gu, v = a * H, c * H**2 + a * H  # d logL / du and d2 logL / du2
+        cross = Gk * ((c * H + a) * eu)[:, None]  # d2 logL / du dtheta
+        sl = {"beta": slice(0, p), "theta": slice(p, p + q), "b": slice(p + q, p + q + A),
+              "w": slice(p + q + A, p + q + A + W), "e": slice(p + q + A + W, p + q + A + 2 * W)}
         g = np.zeros(len(x))
-        g[self.psi] = Z.T @ (a * H)
-        g[self.theta] = Gk.T @ (a * eu)
+        g[sl["beta"]] = X.T @ gu
+        g[sl["theta"]] = Gk.T @ (a * eu)
+        g[sl["b"]] = self._by(self.agency, A, gu)
+        g[sl["w"]] = g[sl["e"]] = self._by(self.period, W, gu)
         Hm = np.zeros((len(x), len(x)))
-        Hm[np.ix_(self.psi, self.psi)] = (Z.T @ sp.diags(c * H**2 + a * H) @ Z).toarray()
-        Hm[np.ix_(self.theta, self.theta)] = Gk.T @ (Gk * (c * eu**2)[:, None]) + S.T @ (S * (Ew.T @ (a * eu))[:, None])
-        cross = np.asarray(Z.T @ (Gk * ((c * H + a) * eu)[:, None]))
-        Hm[np.ix_(self.psi, self.theta)] = cross
-        Hm[np.ix_(self.theta, self.psi)] = cross.T
+
+        def put(r, c_, block):
+            Hm[sl[r], sl[c_]] = block
+            if r != c_:
+                Hm[sl[c_], sl[r]] = block.T
+
+        put("beta", "beta", X.T @ (X * v[:, None]))
+        put("theta", "theta", Gk.T @ (Gk * (c * eu**2)[:, None]) + S.T @ (S * (Ew.T @ (a * eu))[:, None]))
+        put("beta", "theta", X.T @ cross)
+        by_agency = self._by(self.agency, A, np.column_stack([X * v[:, None], cross]))
+        by_period = self._by(self.period, W, np.column_stack([X * v[:, None], cross]))
+        put("b", "beta", by_agency[:, :p])
+        put("b", "theta", by_agency[:, p:])
+        bw = np.bincount(self.cell, weights=v, minlength=A * W).reshape(A, W)
+        dw = np.diag(self._by(self.period, W, v))
+        for name in ("w", "e"):
+            put(name, "beta", by_period[:, :p])
+            put(name, "theta", by_period[:, p:])
+            put("b", name, bw)
+        put("b", "b", np.diag(self._by(self.agency, A, v)))
+        put("w", "w", dw)
+        put("e", "e", dw)
+        put("w", "e", dw)
         return g, -Hm
 
 
