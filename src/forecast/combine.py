@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from . import scores
 from .models import MODELS
 from .params import Params
 from .predict import forecast, forecast_published
