@@ -81,7 +81,7 @@ def mixture_crps_terms(draws: list[np.ndarray], outcome: float) -> tuple[np.ndar
     / 2`` with ``a[i] = E|X_i - y|`` and ``B[i, j] = E|X_i - X_j|`` (X_i, X_j independent draws of components i and
     j). For integer counts ``E|X - Y| = sum_z F(z) (1 - G(z)) + G(z) (1 - F(z))`` over the integers z, from the
     components' empirical CDFs. Returns ``(a, B)``."""
-    hi = int(max(max(int(np.max(d)) for d in draws), outcome)) + 1
+    hi = int(max(*(int(np.max(d)) for d in draws), outcome)) + 1
     grid = np.arange(hi + 1)
     cdfs = np.stack([np.searchsorted(np.sort(np.asarray(d)), grid, side="right") / len(d) for d in draws])
     step = (grid >= outcome).astype(float)  # the outcome's CDF
