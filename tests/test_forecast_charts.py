@@ -7,6 +7,7 @@ import pytest
 from forecast import charts
 from forecast.backtest import run_backtest
 from forecast.combine import compare_models
+from forecast.models import exposure
 from forecast.models.hazard import HazardModel
 from forecast.params import Params
 from forecast.predict import fit
@@ -48,9 +49,15 @@ def test_agency_rates_band_is_multiplicative(fitted):
 
 def test_deadline_effect_and_survival_curves(fitted):
     snaps, _, question, model, _ = fitted
-    effect = charts.deadline_effect(model.coefficients())
-    assert set(_data(effect)["term"]) == {t for t in model.names_ if t.startswith(("overdue", "due"))}
+    coefficients = model.coefficients()
+    effect = charts.deadline_effect(coefficients)
+    assert set(_data(effect)["term"]) == set(exposure.TTD_LABELS) - {"due >90d"}
     _svg(effect)
+    calendar = charts.calendar_effects(coefficients)
+    assert set(_data(calendar)["term"]) == {"milestone in 0-6d", "milestone in 7-13d", "year-end window"}
+    assert "year-end window" in _svg(calendar)
+    pace = charts.pace(model.pace())
+    assert len(_data(pace)) == len(model.periods_) and "<path" in _svg(pace)
     km = kaplan_meier(snaps, question.as_of)
     curves = charts.survival_curves(km, top=3)
     assert curves.data["group"].nunique() == 4 and "All tasks" in set(curves.data["group"])

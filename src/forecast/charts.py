@@ -138,19 +138,41 @@ def survival_curves(km: pd.DataFrame, top: int = 8) -> alt.Chart:
     ).properties(width=WIDTH, height=300, title="Kaplan-Meier: share of tasks still open")
 
 
-def deadline_effect(coefficients: pd.DataFrame) -> alt.Chart:
+def deadline_effect(coefficients: pd.DataFrame) -> alt.LayerChart:
     """Hazard ratios of the days-to-deadline bands (reference: due in more than 90 days) with 95 % intervals.
-    ``coefficients`` is :meth:`forecast.models.HazardModel.coefficients`."""
-    rows = coefficients.loc[coefficients["term"].str.startswith(("overdue", "due"))]
-    base = alt.Chart(rows).encode(y=alt.Y("term:N", sort=None, title="days to the task's own deadline"))
+    ``coefficients`` is :meth:`forecast.models.hazard.HazardModel.coefficients`."""
+    return _ratios(coefficients.loc[coefficients["group"] == "deadline"], "days to the task's own deadline",
+                   "hazard ratio vs due in >90 days (log)",
+                   "The deadline pull: completion hazard by days to deadline")
+
+
+def calendar_effects(coefficients: pd.DataFrame) -> alt.LayerChart:
+    """Hazard ratios of the programme's milestones (days to the next one) and of the year-end window, 95 %
+    intervals. The year-end's is its prior unless the history holds an earlier year-end."""
+    rows = coefficients.loc[coefficients["group"].isin(["milestone", "year-end"])]
+    return _ratios(rows, None, "hazard ratio (log; 1 = no effect)",
+                   "Milestones and the year-end: completion hazard multipliers")
+
+
+def _ratios(rows: pd.DataFrame, y_title: str | None, x_title: str, title: str) -> alt.LayerChart:
+    base = alt.Chart(rows).encode(y=alt.Y("term:N", sort=None, title=y_title, axis=alt.Axis(labelLimit=240)))
     scale = alt.Scale(type="log")
-    return (base.mark_rule().encode(x=alt.X("hr_low:Q", scale=scale, title="hazard ratio vs due in >90 days (log)"),
-                                    x2="hr_high:Q")
-            + base.mark_circle(size=80, opacity=1).encode(
-                x="hazard_ratio:Q", tooltip=["term:N", alt.Tooltip("hazard_ratio:Q", format=".2f"),
-                                             alt.Tooltip("hr_low:Q", format=".2f"),
-                                             alt.Tooltip("hr_high:Q", format=".2f")])
-            ).properties(width=WIDTH - 160, title="The deadline pull: completion hazard by days to deadline")
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="grey", strokeDash=[3, 3]).encode(x="x:Q")
+    return (base.mark_rule().encode(x=alt.X("hr_low:Q", scale=scale, title=x_title), x2="hr_high:Q")
+            + base.mark_circle(size=80, opacity=1).encode(x="hazard_ratio:Q")
+            + one).properties(width=WIDTH - 160, title=title)
+
+
+def pace(table: pd.DataFrame) -> alt.LayerChart:
+    """The portfolio's pace by snapshot period (the random walk the forecast carries on, 80 % band) and each
+    period's own pace (dots). ``table`` is :meth:`forecast.models.hazard.HazardModel.pace`."""
+    base = alt.Chart(table).encode(x=alt.X("start:T", title="snapshot period starting"))
+    band = base.mark_area(opacity=0.2, color="#1e88e5").encode(
+        y=alt.Y("low:Q", title="completion pace (x the first period's)", scale=alt.Scale(type="log")), y2="high:Q")
+    walk = base.mark_line(color="#0d47a1").encode(y="multiplier:Q")
+    own = base.mark_circle(color="#0d47a1", size=25, opacity=0.6).encode(y="with_noise:Q")
+    return (band + walk + own).properties(width=WIDTH, height=220,
+                                          title="The portfolio's pace, week by week (line: the trend carried on)")
 
 
 def fan(over_time: pd.DataFrame) -> alt.Chart:

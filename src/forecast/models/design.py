@@ -45,7 +45,7 @@ def source_levels(sources: pd.Series, min_count: int) -> tuple[str, ...]:
 def source_code(sources: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
     """Index of each source in ``levels``; unknown or rare sources map to :data:`OTHER_SOURCE` (or level 0)."""
     fallback = levels.index(OTHER_SOURCE) if OTHER_SOURCE in levels else 0
-    codes = pd.Categorical(source_text(sources), categories=list(levels)).codes.astype(np.int64)
+    codes = pd.Index(list(levels)).get_indexer(source_text(sources)).astype(np.int64)
     return np.where(codes < 0, fallback, codes)
 
 
