@@ -121,12 +121,14 @@ def intervals(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.DataFr
     return out[cols].reset_index(drop=True)
 
 
-def trajectory_warnings(data: Snapshots | pd.DataFrame, as_of: object = None) -> list[Problem]:
-    """Findings that do not stop the data being used but an analyst should see."""
+def trajectory_warnings(data: Snapshots | pd.DataFrame, as_of: object = None,
+                        history: pd.DataFrame | None = None) -> list[Problem]:
+    """Findings that do not stop the data being used but an analyst should see. ``history`` saves rebuilding the
+    task history when the caller has built it from the same data and ``as_of``."""
     frame = _frame(data, as_of)
     if frame.empty:
         return []
-    hist = build_history(frame)
+    hist = history if history is not None else build_history(frame)
     problems = []
     gone = hist.loc[~hist["present"] & hist["status"].isin(schema.OPEN)]
     if len(gone):

@@ -108,7 +108,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
         elif key == "timeout_minutes":
             values[key] = check.number(key, value, limits.TIMEOUT_MINUTES, " minutes")
         elif key == "scenarios":
-            items = check.listed(key, value, "a scenario file")
+            items = check.listed(key, value, "a scenario file") if value != [] else []
             values[key] = tuple(check.path(key, v, base) for v in items)
         elif key == "status_labels":
             values[key] = _labels(check, value)

@@ -19,7 +19,7 @@ from .models.public import published_forecast
 from .params import Params
 from .published import load_published
 from .simulate import SlipForecast, simulate
-from .snapshots import Snapshots, fingerprint, load_snapshots
+from .snapshots import Snapshots, fingerprint, load_snapshots, require_no_gap
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ def resolve_dates(snaps: Snapshots, as_of=None, deadline=None) -> tuple[pd.Times
 def resolve(snaps: Snapshots, as_of=None, deadline=None) -> Problem:
     """The open set at the as-of snapshot, due by the deadline (see :func:`resolve_dates`)."""
     when, due = resolve_dates(snaps, as_of, deadline)
+    require_no_gap(snaps, when)  # a clear error, not a model's, for data across a gap of months
     return Problem(snaps, when, due, open_set(build_history(snaps, when), due))
 
 

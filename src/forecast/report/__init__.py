@@ -8,7 +8,7 @@ One verb per module:
 * :mod:`.run` — one report run: lock, temporary folder, time limit, ``run.json``, publish by rename;
 * :mod:`.html` — executed notebook → self-contained offline HTML, code hidden;
 * :mod:`.index` — ``DIR/index.html`` listing every run;
-* :mod:`.lock` and :mod:`.atomic` — one run per folder at a time; files and folders that appear whole or not at all;
+* :mod:`.lock` — one run per folder at a time (files are written whole by :mod:`forecast.atomic`);
 * :mod:`.schedule` — the in-process cron loop.
 
 Importing this package stays light (no papermill or nbconvert) so notebooks can import it.

@@ -24,10 +24,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_json
 from ..errors import ForecastError
 from ..params import parse_params
 from ..snapshots import load_snapshots
-from .atomic import write_json
 from .headline import headline
 
 KERNEL = "forecast"  # the Jupyter kernel `make setup` registers in the kit's environment
