@@ -32,6 +32,7 @@ def replace_file(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(name)
     try:
         write(tmp)
+        os.chmod(tmp, _mode(path))
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(path, f"cannot write: {reason(exc)}; nothing was changed") from None
@@ -39,6 +40,15 @@ def replace_file(path: str | Path, write: Callable[[Path], None]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _mode(path: Path) -> int:
+    """The replaced file's permissions, or a new file's (0666 less the umask), not the temporary's 0600."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_text(path: str | Path, text: str) -> Path:
