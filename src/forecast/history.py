@@ -49,7 +49,8 @@ def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.Da
     hist["status"] = g["status"].last().astype(pd.CategoricalDtype(schema.STATUSES))
     status = frame["status"].astype(str)
     change = (status != status.shift()) | (frame["task_id"] != frame["task_id"].shift())
-    hist["trajectory"] = status[change].groupby(frame.loc[change, "task_id"], sort=True).agg(">".join)
+    hist["trajectory"] = _joined(frame.loc[change, "task_id"].to_numpy(dtype=object),
+                                 status[change].to_numpy(dtype=object))
 
     is_open = frame["status"].isin(schema.OPEN)
     last_open = frame["snapshot_date"].where(is_open).groupby(frame["task_id"], sort=True).max()
@@ -67,6 +68,14 @@ def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.Da
     hist.loc[exact, "completed_hi"] = hist.loc[exact, "completed_date"]
     hist["present"] = hist["last_seen"] == last_snapshot
     return hist
+
+
+def _joined(ids: np.ndarray, values: np.ndarray) -> pd.Series:
+    """``values`` joined by ``>`` per run of equal ``ids`` (sorted), indexed by id: a groupby-join without a
+    Python call per group's frame (a million-row export has tens of thousands of tasks)."""
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
+    ends = np.r_[starts[1:], len(ids)]
+    return pd.Series([">".join(values[a:b]) for a, b in zip(starts, ends, strict=True)], index=ids[starts])
 
 
 def _empty_history() -> pd.DataFrame:

@@ -153,16 +153,18 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, dict[object, 
 
     Each distinct value is parsed once, so a column of a million rows with a few hundred dates costs little.
     """
-    uniques = pd.unique(values.to_numpy(dtype=object))
-    parsed: dict[object, object] = {}
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # the last: empty cells
+    failed = np.zeros(len(uniques) + 1, dtype=bool)
     bad: dict[object, str] = {}
-    for u in uniques:
+    for i, u in enumerate(uniques):
         try:
-            parsed[u] = parse_date(u, cell=True)
+            day = parse_date(u, cell=True)
         except DateError as exc:
             bad[u] = str(exc)
-            parsed[u] = None
-    as_obj = values.map(parsed) if len(values) else values.astype(object)
-    out = pd.to_datetime(as_obj.astype(object), errors="coerce").astype("datetime64[ns]")
-    mask = values.isin(list(bad)).to_numpy() if bad else np.zeros(len(values), dtype=bool)
-    return out.rename(values.name), mask, bad
+            failed[i] = True
+            continue
+        if day is not None:
+            parsed[i] = np.datetime64(day, "ns")
+    out = pd.Series(parsed[codes], index=values.index, name=values.name)
+    return out, failed[codes], bad
