@@ -16,7 +16,8 @@ from .atomic import check_target, replace_file
 from .errors import OutputError
 from .simulate import SlipForecast
 
-WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8-sig"),
+# CSV as Excel writes it: BOM, CRLF (so a cell holding a line break or carriage return is quoted)
+WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n"),
            ".xlsx": lambda f, p: f.to_excel(p, index=False),
            ".parquet": lambda f, p: f.to_parquet(p, index=False)}
 

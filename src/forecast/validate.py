@@ -34,7 +34,9 @@ def shown(value: Any) -> str:
 
 def did_you_mean(word: Any, options: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` naming the closest of ``options`` to ``word``, or ``""``."""
-    close = difflib.get_close_matches(str(word)[:100], list(options), n=2, cutoff=0.6)
+    if not isinstance(word, str):  # never str() an unknown structure: it may be an alias bomb
+        return ""
+    close = difflib.get_close_matches(word[:100], list(options), n=2, cutoff=0.6)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
@@ -75,13 +77,15 @@ class Checker:
     def error(self, key: str, message: str) -> ParamsError:
         return ParamsError(key, message, file=self.file)
 
-    def keys(self, key: str | None, data: Mapping, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
+    def keys(self, key: str | None, data: Mapping, allowed: Iterable[str], required: Iterable[str] = (),
+             word: str = "key") -> None:
         """Every key of ``data`` is ``allowed`` (else: did you mean ...) and every ``required`` one is given."""
         allowed = tuple(allowed)
         for k in data:
             if k not in allowed:
-                raise self.error(f"{key}.{k}" if key else str(k)[: limits.SHOWN_CHARS],
-                                 f"unknown key{did_you_mean(k, allowed)} (known: {', '.join(allowed)})")
+                name = k if isinstance(k, str) else shown(k)
+                raise self.error(f"{key}.{name[: limits.SHOWN_CHARS]}" if key else name[: limits.SHOWN_CHARS],
+                                 f"unknown {word}{did_you_mean(k, allowed)} (known: {', '.join(allowed)})")
         for k in required:
             if data.get(k) is None:
                 raise self.error(f"{key}.{k}" if key else k, "is required")

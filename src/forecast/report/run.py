@@ -51,9 +51,11 @@ class RunResult:
 
 
 def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
-               notebooks_dir: str | Path = paths.NOTEBOOKS_DIR, echo: Callable[[str], None] = print) -> RunResult:
+               notebooks_dir: str | Path = paths.NOTEBOOKS_DIR, echo: Callable[[str], None] = print,
+               warn: Callable[[str], None] = lambda line: print(f"warning: {line}", file=sys.stderr)) -> RunResult:
     """Run every notebook of ``notebooks_dir`` (sorted by name) with the validated params into ``out/<run>/``.
 
+    ``echo`` gets the progress lines, ``warn`` what was skipped (e.g. an unreadable ``run.json``).
     Returns the result whether the run succeeded or failed; raises :class:`forecast.errors.ReportError` (or
     :class:`~forecast.errors.ReportLockedError`, :class:`~forecast.errors.ParamsError`,
     :class:`~forecast.errors.OutputError`) when no run could start or its folder could not be written; then
@@ -84,7 +86,7 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
             (tmp / RUN_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
             record = _build(params, notebooks, tmp, name, started)
             write_json(tmp / RUN_FILE, record)
-            _publish(out, tmp, name, record, echo)
+            _publish(out, tmp, name, record, warn)
         except OSError as exc:
             raise ReportError(f"cannot write {exc.filename or tmp}: {reason(exc)}; the run was not published and "
                               "earlier runs are unchanged") from None
@@ -98,10 +100,10 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
 _MARKER_TEXT = "This folder is a run of `forecast report`; the kit lists it in index.html.\n"
 
 
-def _publish(out: Path, tmp: Path, name: str, record: dict[str, Any], echo: Callable[[str], None]) -> None:
+def _publish(out: Path, tmp: Path, name: str, record: dict[str, Any], warn: Callable[[str], None]) -> None:
     """Rename the finished run into place and replace the index listing it, together: if the index cannot be
     written (disk full, permissions), the run is taken back and neither changes."""
-    runs = sort_runs([*load_runs(out, lambda line: echo(f"warning: {line}")), {**record, "folder": name}])
+    runs = sort_runs([*load_runs(out, warn), {**record, "folder": name}])
     html = render_index(runs)
     target = out / name
 

@@ -198,15 +198,15 @@ def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
     check = Checker(file)
     if not isinstance(data, Mapping):
         raise check.error("scenario", "the file must hold `name:`, `description:` and `levers:`")
-    check.keys(None, data, ("name", "description", "levers"), ("name", "levers"))
-    name = check.text("name", data["name"], longest=80)
+    check.keys(None, data, ("name", "description", "levers"))
+    name = check.text("name", data.get("name"), longest=80)
     description = data.get("description") or ""
     if not isinstance(description, str):
         raise check.error("description", f"{shown(description)} must be text")
-    levers = data["levers"]
+    levers = data.get("levers")
     if not isinstance(levers, list) or not levers or len(levers) > limits.MAX_LIST:
-        raise check.error("levers", f"must be a list of 1 to {limits.MAX_LIST} levers (`- lever: rate_multiplier`, "
-                                    "...)")
+        raise check.error("levers", f"must be a list of at least one lever, at most {limits.MAX_LIST} (`- lever: "
+                                    "rate_multiplier`, ...)")
     parsed = tuple(_lever(check, f"levers[{i}]", item) for i, item in enumerate(levers, start=1))
     return Scenario(name, parsed, " ".join(description.split()), Path(file) if file else None)
 
@@ -216,7 +216,7 @@ def _lever(c: Checker, key: str, item: Any) -> Lever:
         raise c.error(key, f"{shown(item)} is not a lever; each starts with `lever:` ({', '.join(_LEVERS)})")
     kind = c.choice(f"{key}.lever", item["lever"], _LEVERS)
     allowed, required, build = _LEVERS[kind]
-    c.keys(key, item, ("lever", *allowed), required)
+    c.keys(key, item, ("lever", *allowed), required, word="setting")
     return build(c, key, item)
 
 
