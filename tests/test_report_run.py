@@ -284,3 +284,29 @@ def test_a_broken_scenario_file_stops_the_run_before_it_starts(tmp_path, portfol
     with pytest.raises(ParamsError, match="multiplier"):
         run_report(params, tmp_path / "reports")
     assert not (tmp_path / "reports").exists()
+
+
+def test_too_little_history_gives_a_backtest_page_that_says_why(tmp_path):
+    from forecast import sample
+
+    data = tmp_path / "data"
+    sample.write_sample(data, tasks=200, start="2025-10-30")  # 6 weekly snapshots: no backtest cutoff
+    notebooks = tmp_path / "nbs"
+    notebooks.mkdir()
+    shutil.copy(paths.NOTEBOOKS_DIR / "05_backtest.ipynb", notebooks)
+    params = write_params(tmp_path / "p.yaml", data)
+    result = run_report(params, tmp_path / "reports", notebooks, echo=lambda _: None)
+    assert result.status == "ok", result.message
+    page = (result.folder / "05_backtest.html").read_text(encoding="utf-8")
+    assert "No backtest yet." in page and "the data up to the as-of date has 6 snapshot(s)" in page
+    assert "SYNTHETIC DATA" in page  # the cells before the backtest ran: the banner is there
+
+
+def test_the_backtest_shortfall_in_words(bundled):
+    from forecast.report.prerequisites import backtest_shortfall
+
+    snaps, _ = bundled
+    assert backtest_shortfall(snaps, 27) is None
+    few = snaps.until(snaps.dates[7])  # 8 snapshots: none has 8 before it and one 27 days later
+    assert "has 8 snapshot(s), 2025-03-06 to 2025-04-24" in backtest_shortfall(few, 27)
+    assert backtest_shortfall(snaps.until(snaps.dates[11]), 27) is None  # 12: the 8th is a cutoff
