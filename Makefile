@@ -49,6 +49,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/validate.py
 
 # JupyterLab on notebooks/ with the kit's kernel (Jupyter refuses root unless told; containers often run as root)
 lab: $(STAMP)

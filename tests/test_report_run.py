@@ -128,16 +128,16 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
 
 
 def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
-    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.1)
+    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.5)  # 30 s: the kernel starts under load
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_slow.ipynb", 'print("first cell done")', "import time\ntime.sleep(300)")
     write_notebook(nbs / "02_next.ipynb", 'print("second notebook")')
     started = time.monotonic()
     result = run_report(params, tmp_path / "reports", nbs, echo=lambda _: None)
     elapsed = time.monotonic() - started
-    assert elapsed < 6 + 20, elapsed  # the limit (6 s) plus kernel shutdown, far from the notebook's 300 s
+    assert elapsed < 30 + 20, elapsed  # the limit (30 s) plus kernel shutdown, far from the notebook's 300 s
     assert result.status == "failed"
-    assert "limit of 0.1 min" in result.message and "01_slow" in result.message
+    assert "limit of 0.5 min" in result.message and "01_slow" in result.message
     states = {nb["name"]: nb["status"] for nb in result.record["notebooks"]}
     assert states == {"01_slow": "timed out", "02_next": "not run"}
     assert "first cell done" in (result.folder / "01_slow.html").read_text(encoding="utf-8")
@@ -208,7 +208,7 @@ def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
     out = tmp_path / "reports"
     assert main(["report", "--params", str(params), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "'sims': must be greater than 0" in err and "Traceback" not in err
+    assert "'sims': 0 must be a whole number from 1 to 1,000,000" in err and "Traceback" not in err
     assert not out.exists()
 
 

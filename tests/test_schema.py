@@ -79,7 +79,7 @@ def test_a_date_error_is_a_value_error_and_an_argparse_message():
 
 def test_parse_dates_flags_bad_cells_only():
     values = pd.Series(["2025-01-01", "", "31/02/2025", "15/01/2025", "31/12/9999", "31/12/2999"], dtype=object)
-    parsed, bad, reasons = schema.parse_dates(values)
+    parsed, bad, reasons = schema.column_dates(values)
     assert bad.tolist() == [False, False, True, False, False, True]
     assert "day is out of range" in reasons["31/02/2025"] and "out of range" in reasons["31/12/2999"]
     assert pd.isna(parsed.iloc[4])  # the no-deadline placeholder

@@ -49,6 +49,7 @@ def _load(params):
 
     snaps = load_snapshots(params.snapshots, params.status_labels, progress=_progress)
     _note_as_of(params, snaps)
+    _step(f"building the task history of {len(snaps.frame):,} rows, fitting {params.model}, simulating")
     return snaps
 
 
@@ -115,7 +116,9 @@ def predict(args: argparse.Namespace) -> int:
     result = forecast_published(params) if args.published else forecast(params, _load(params))
     if args.tasks_out:
         table = result.early_warning()
+        _step("")
         _wrote(write_table(table, args.tasks_out, force=args.force, protected=protect), len(table))
+    _step("")
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else forecast_table(result))
     return 0
 
@@ -208,6 +211,7 @@ def scenario(args: argparse.Namespace) -> int:
     for file in files:
         load_scenario(file)  # a broken file fails now, before the data is loaded
     result = compare_scenarios(params, files, snaps=_load(params))
+    _step("")
     for r in result.results:
         for warning in r.warnings:
             print(f"forecast scenario: warning: {r.scenario.name}: {warning}", file=sys.stderr)
@@ -223,5 +227,6 @@ def goal(args: argparse.Namespace) -> int:
 
     params = _params(args)
     result = goal_seek(params, args.target_slips, args.probability, args.agencies, args.cap, snaps=_load(params))
+    _step("")
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else goal_text(result))
     return 0

@@ -38,7 +38,7 @@ def load_published(path: str | Path = paths.PUBLISHED_FIGURES) -> pd.DataFrame:
                                  f"{', '.join(COLUMNS)}", file=name, rows=(1,), column=c) for c in missing])
     rows = raw.index.to_numpy() + 2
     problems = []
-    dates, bad_dates, _ = schema.parse_dates(raw["date"])
+    dates, bad_dates, _ = schema.column_dates(raw["date"])
     if bad_dates.any():
         problems.append(Problem(f"not a date ({schema.ACCEPTED_DATES})", file=name, rows=tuple(rows[bad_dates]),
                                 column="date"))

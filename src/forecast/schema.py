@@ -147,7 +147,7 @@ def _cut(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, dict[object, str]]:
+def column_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, dict[object, str]]:
     """Parse an export column (``cell=True``); returns (datetime64[ns] series with NaT for empty cells, boolean mask
     of unreadable cells, each unreadable value's reason).
 

@@ -6,8 +6,11 @@ The long frame has one row per task per snapshot, with canonical columns::
     agency_type, file, row
 
 Dates are ``datetime64[ns]`` (midnight), ``status`` is one of :data:`forecast.schema.STATUSES`, ``row`` is the
-spreadsheet row number of the record in its file (header = row 1). Every problem in every file is collected
-before anything is raised, so one run shows the analyst the whole list.
+spreadsheet row number of the record in its file (header = row 1, or the XLSX header row found by
+:mod:`forecast.readers`). Every problem in every file is collected before anything is raised, so one run shows the
+analyst the whole list; each cell gets at most one error, and a row's error names its task id. Task ids and text
+are normalised once here, column-wise, whatever the file type. :func:`date_warnings` flags snapshots that look
+wrong (a gap, a future date, a jump in size); :func:`require_no_gap` refuses a forecast across a gap.
 """
 
 from __future__ import annotations
@@ -180,7 +183,7 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
         if col not in raw:
             out[col] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
             continue
-        out[col], bad, reasons = schema.parse_dates(raw[col])
+        out[col], bad, reasons = schema.column_dates(raw[col])
         shown = "; ".join(reasons[v] for v in list(reasons)[:5]) + (" ..." if len(reasons) > 5 else "")
         cells.flag(col, bad, shown)
     _row_rules(cells)
@@ -251,7 +254,7 @@ def _snapshot_date(raw: pd.DataFrame, path: Path, out: pd.DataFrame, where: dict
     except schema.DateError:
         named = None
     if "snapshot_date" in raw:
-        dates, bad, _ = schema.parse_dates(raw["snapshot_date"])
+        dates, bad, _ = schema.column_dates(raw["snapshot_date"])
         distinct = dates.dropna().unique()
         if bad.any() or dates.isna().any() or len(distinct) != 1:
             rows = tuple(out["row"].to_numpy()[bad | dates.isna().to_numpy()])
