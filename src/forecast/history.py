@@ -71,11 +71,15 @@ def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.Da
 
 
 def _joined(ids: np.ndarray, values: np.ndarray) -> pd.Series:
-    """``values`` joined by ``>`` per run of equal ``ids`` (sorted), indexed by id: a groupby-join without a
-    Python call per group's frame (a million-row export has tens of thousands of tasks)."""
+    """``values`` joined by ``>`` per run of equal ``ids`` (sorted), indexed by id: a groupby-join done a position
+    at a time over all tasks, not a Python call per task (a million-row export may hold a million tasks)."""
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
-    ends = np.r_[starts[1:], len(ids)]
-    return pd.Series([">".join(values[a:b]) for a, b in zip(starts, ends, strict=True)], index=ids[starts])
+    lengths = np.diff(np.r_[starts, len(ids)])
+    out = values[starts].astype(object)
+    for k in range(1, int(lengths.max(initial=1))):
+        more = lengths > k
+        out[more] = out[more] + ">" + values[starts[more] + k]
+    return pd.Series(out, index=ids[starts])
 
 
 def _empty_history() -> pd.DataFrame:

@@ -84,7 +84,7 @@ def _csv(path: Path) -> RawTable:
 
 def delimiter(text: str) -> str:
     """The delimiter of a CSV text: the one that splits its header line into the most known column names."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in io.StringIO(text[:65536]) if line.strip()), "").rstrip("\r\n")
     known = {sep: sum(schema.canonical_column(h) is not None for h in next(csv.reader([first], delimiter=sep)))
              for sep in DELIMITERS}
     best = max(DELIMITERS, key=lambda sep: known[sep])
