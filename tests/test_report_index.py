@@ -88,3 +88,19 @@ def test_scenario_names_and_messages_are_escaped(tmp_path):
     html = render_index(load_runs(tmp_path))
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert json.loads((tmp_path / "x" / "run.json").read_text())["status"] == "failed"
+
+
+def test_runs_and_an_index_made_before_the_marker_are_still_the_kits(tmp_path):
+    from forecast.report.index import check_index
+
+    old = tmp_path / "20251101T060000Z_baseline"
+    old.mkdir()
+    write_json(old / "run.json", {"run": old.name, "package_version": "0.1.0", "status": "ok",
+                                  "started": "2025-11-01T06:00:00Z"})
+    lookalike = tmp_path / "copy"  # a run.json copied elsewhere names another folder: not a run
+    lookalike.mkdir()
+    write_json(lookalike / "run.json", {"run": old.name, "package_version": "0.1.0", "status": "ok"})
+    assert [r["folder"] for r in load_runs(tmp_path)] == [old.name]
+    (tmp_path / "index.html").write_text("<!DOCTYPE html>\n<html><head><title>Resolution 57 forecast reports</title>",
+                                         encoding="utf-8")
+    check_index(tmp_path)  # the kit's own index from before the marker: replaced as before

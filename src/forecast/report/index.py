@@ -24,6 +24,7 @@ INDEX_NAME = "index.html"
 RUN_FILE = "run.json"
 RUN_MARKER = ".forecast-run"  # in every run folder the kit made: only those are listed, replaced or cleaned
 INDEX_MARKER = "<!-- forecast-index: written by `forecast report`; it replaces this file at every run -->"
+_LEGACY_TITLE = "<title>Resolution 57 forecast reports</title>"  # an index written before the marker existed
 
 
 def is_run_folder(path: Path) -> bool:
@@ -42,17 +43,19 @@ def check_index(folder: Path) -> None:
 def _is_ours(index: Path) -> bool:
     try:
         with index.open(encoding="utf-8", errors="replace") as fh:
-            return INDEX_MARKER in fh.read(4096)
+            head = fh.read(4096)
+        return INDEX_MARKER in head or _LEGACY_TITLE in head
     except OSError:
         return False
 
 
 def load_runs(folder: Path, warn: Callable[[str], None] = lambda _: None) -> list[dict[str, Any]]:
     """The ``run.json`` of every run folder the kit made in ``folder``, newest first. Folders without the kit's
-    marker are not runs; a run whose record cannot be read is skipped, and ``warn`` told why."""
+    marker are not runs (unless a run made before the marker existed: its ``run.json`` names the folder and the
+    kit's version); a marked run whose record cannot be read is skipped, and ``warn`` told why."""
     runs = []
     for sub in sorted(folder.iterdir()):
-        if sub.name.startswith(".") or not is_run_folder(sub):
+        if sub.name.startswith(".") or not (is_run_folder(sub) or _legacy_run(sub)):
             continue
         path = sub / RUN_FILE
         try:
@@ -65,6 +68,15 @@ def load_runs(folder: Path, warn: Callable[[str], None] = lambda _: None) -> lis
         record["folder"] = sub.name
         runs.append(record)
     return sort_runs(runs)
+
+
+def _legacy_run(sub: Path) -> bool:
+    """A run folder of a kit version before :data:`RUN_MARKER`: its ``run.json`` names the folder and a version."""
+    try:
+        record = json.loads((sub / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("run") == sub.name and "package_version" in record
 
 
 def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
