@@ -7,7 +7,11 @@ STAMP  := $(VENV)/.installed
 PARAMS ?= params/baseline.yaml
 OUT    ?= reports
 
-.PHONY: setup report predict test lint bench lab sample clean
+BROWSER ?= chromium
+APT     ?= apt-get
+SUDO    ?= $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: setup browser report predict test lint bench lab sample clean
 
 setup: $(STAMP)
 
@@ -25,7 +29,18 @@ report: $(STAMP)
 predict: $(STAMP)
 	$(BIN)/forecast predict --params $(PARAMS)
 
-test: $(STAMP)
+# The browser test opens a generated report in headless Chromium. Where it is missing and apt is there, Debian's
+# package is installed (with sudo unless root); otherwise make stops with the instruction. Never skipped.
+browser:
+	@if ! command -v $(BROWSER) >/dev/null 2>&1 && command -v $(APT) >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER) for the browser test ($(SUDO) $(APT) install -y $(BROWSER))"; \
+	  $(SUDO) $(APT) update -qq && $(SUDO) $(APT) install -y -qq $(BROWSER) >/dev/null; \
+	fi
+	@command -v $(BROWSER) >/dev/null 2>&1 || { echo "make test needs $(BROWSER) for the browser test and could \
+	not install it: install it (Debian/Ubuntu: sudo apt-get install -y chromium), then run make test again" >&2; \
+	exit 1; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -34,6 +49,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/validate.py
 
 # JupyterLab on notebooks/ with the kit's kernel (Jupyter refuses root unless told; containers often run as root)
 lab: $(STAMP)

@@ -1,3 +1,4 @@
+import io
 import subprocess
 import sys
 
@@ -38,3 +39,55 @@ def test_every_subcommand_has_help():
         run = subprocess.run([sys.executable, "-m", "forecast.cli", command, "--help"], capture_output=True,
                              text=True, check=False)
         assert run.returncode == 0 and "usage: forecast" in run.stdout
+
+
+def test_params_takes_the_file_as_an_argument_or_with_show(capsys):
+    baseline = str(paths.PARAMS_DIR / "baseline.yaml")
+    assert main(["params", baseline]) == 0
+    first = capsys.readouterr().out
+    assert main(["params", "--show", baseline]) == 0
+    assert capsys.readouterr().out == first and "sims: 10000" in first
+    assert main(["params"]) == 2
+    assert "give one params file" in capsys.readouterr().err
+
+
+def test_scenario_check_validates_files_alone_and_says_what_they_do(capsys, tmp_path):
+    files = [str(p) for p in sorted(paths.SCENARIOS_DIR.glob("*.yaml"))]
+    assert main(["scenario", "--check", *files, "--snapshots", str(tmp_path / "no-such-folder")]) == 0  # no data read
+    out = capsys.readouterr().out
+    assert out.count("valid scenario") == len(files) and "Ministry of Finance works ×2 as fast from 2025-12-10" in out
+    assert main(["scenario", "--check"]) == 2
+    assert "name the scenario files to check" in capsys.readouterr().err
+
+
+def test_report_refuses_a_scenario_file_as_params(capsys, tmp_path):
+    scenario = str(paths.SCENARIOS_DIR / "finance_doubles_pace.yaml")
+    assert main(["report", "--params", scenario, "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "this is a scenario file (it has `levers:`), not a params file" in err and scenario in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_every_file_written_is_confirmed_on_stderr(capsys, tmp_path):
+    out = tmp_path / "ew.xlsx"
+    assert main(["predict", "--sims", "200", "--tasks-out", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert f"wrote 472 rows to {out}" in captured.err and captured.out.lstrip().startswith("{")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_only_on_a_terminal(capsys, monkeypatch):
+    from forecast import commands
+
+    commands._progress(3, 40, "snapshot_2025-03-20.csv")
+    assert capsys.readouterr().err == ""  # not a terminal: logs stay clean
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    commands._progress(3, 40, "snapshot_2025-03-20.csv")
+    commands._progress(40, 40, "snapshot_2025-12-04.csv")
+    drawn = terminal.getvalue()
+    assert "loading snapshot 3/40: snapshot_2025-03-20.csv" in drawn and drawn.endswith("\r\033[K")

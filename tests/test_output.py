@@ -1,7 +1,11 @@
+import errno
+import os
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from forecast.errors import ForecastError
+from forecast.errors import ForecastError, OutputError
 from forecast.output import write_table
 
 
@@ -14,16 +18,17 @@ def test_write_table_formats(tmp_path, suffix):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
 
 
-def test_failed_write_keeps_the_old_file(tmp_path):
+def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "out.csv"
     path.write_text("old\n", encoding="utf-8")
 
-    class Boom(pd.DataFrame):
-        def to_csv(self, *a, **k):
-            raise OSError("disk full")
+    def full_disk(self, target, *a, **k):
+        Path(target).write_text("half a ta", encoding="utf-8")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    with pytest.raises(OSError):
-        write_table(Boom({"a": [1]}), path)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    with pytest.raises(OutputError, match=r"out\.csv: cannot write: No space left on device; nothing was changed"):
+        write_table(pd.DataFrame({"a": [1]}), path, force=True)
     assert path.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 

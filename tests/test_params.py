@@ -17,15 +17,23 @@ def test_baseline_file_resolves_paths_against_itself():
 
 @pytest.mark.parametrize(("data", "key", "words"), [
     ({"simz": 5}, "simz", "unknown key"),
-    ({"sims": 0}, "sims", "greater than 0"),
+    ({"sims": 0}, "sims", "from 1 to 1,000,000"),
+    ({"sims": 1_000_001}, "sims", "from 1 to 1,000,000"),
     ({"sims": "many"}, "sims", "whole number"),
     ({"sims": True}, "sims", "whole number"),
     ({"model": "prophet"}, "model", "hazard"),
-    ({"as_of": "04/12/2025"}, "as_of", "not a date"),
+    ({"as_of": "12/31/2025"}, "as_of", "not a date"),
+    ({"as_of": "Dec 4"}, "as_of", "YYYY-MM-DD or dd/mm/yyyy"),
+    ({"as_of": "2025-12"}, "as_of", "not a date"),
+    ({"deadline": "31/12/9999"}, "deadline", "out of range"),
     ({"as_of": "2025-12-04", "deadline": "2025-12-01"}, "deadline", "before as_of"),
-    ({"status_labels": {"Xong": "done"}}, "status_labels.Xong", "not a status"),
+    ({"status_labels": {"Xong": "done"}}, "status_labels.Xong", "is not one of completed_on_time"),
     ({"scenario": "a/b"}, "scenario", "short name"),
-    ({"timeout_minutes": -1}, "timeout_minutes", "positive"),
+    ({"timeout_minutes": -1}, "timeout_minutes", "greater than 0 and at most 1440"),
+    ({"timeout_minutes": 50000}, "timeout_minutes", "at most 1440"),
+    ({"timeout_minutes": float("nan")}, "timeout_minutes", "nan must be a number"),
+    ({"timeout_minutes": float("inf")}, "timeout_minutes", "inf must be a number"),
+    ({"horizon_days": 99999}, "horizon_days", "from 1 to 3,650"),
 ])
 def test_bad_values_name_the_key(data, key, words):
     with pytest.raises(ParamsError) as exc:

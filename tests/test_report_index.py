@@ -1,14 +1,15 @@
 import json
 import re
 
-from forecast.report.atomic import write_json
+from forecast.atomic import write_json, write_text
 from forecast.report.html import offline_problems
-from forecast.report.index import headline_points, load_runs, render_index, write_index
+from forecast.report.index import INDEX_MARKER, RUN_MARKER, headline_points, load_runs, render_index
 
 
 def _run(out, name, started, status="ok", headline=None, message="", scenario="baseline"):
     folder = out / name
     folder.mkdir(parents=True)
+    (folder / RUN_MARKER).write_text("", encoding="utf-8")
     record = {"run": name, "status": status, "message": message, "scenario": scenario, "started": started,
               "headline": headline, "notebooks": [
                   {"name": "01_data", "status": status, "html": "01_data.html", "notebook": "01_data.ipynb"}]}
@@ -23,10 +24,10 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
          headline={"as_of": "2025-12-04", "open_tasks": 472, "synthetic": True, "slip_mean": 118.4})
     _run(tmp_path, "20251215T060000Z_baseline", "2025-12-15T06:00:00Z", status="failed", headline=None,
          message="02_fail: ValueError: <boom>")
-    (tmp_path / ".tmp-20251222T060000Z_baseline").mkdir()  # a run being written: not listed
-    write_json(tmp_path / ".tmp-20251222T060000Z_baseline" / "run.json", {"started": "2025-12-22T06:00:00Z"})
+    _run(tmp_path, ".tmp-20251222T060000Z_baseline", "2025-12-22T06:00:00Z")  # a run being written: not listed
 
-    html = write_index(tmp_path).read_text(encoding="utf-8")
+    html = write_text(tmp_path / "index.html", render_index(load_runs(tmp_path))).read_text(encoding="utf-8")
+    assert html.startswith(f"<!DOCTYPE html>\n{INDEX_MARKER}")
     table = html[html.index("<tbody>"):]
     rows = re.findall(r"<tr>.*?</tr>", table, flags=re.S)
     assert [re.search(r"\d{8}T\d{6}Z_baseline", r).group(0) for r in rows] == [
@@ -40,6 +41,24 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
     assert "<th>slip mean</th>" in html and "<th>open tasks</th>" in html
     assert html.count("<svg") == 1 and offline_problems(html) == []
     assert not list(tmp_path.glob(".tmp-index*"))  # the atomic write left no temporary behind
+
+
+def test_only_the_kits_run_folders_are_listed_and_broken_records_are_skipped_with_a_warning(tmp_path):
+    _run(tmp_path, "20251208T060000Z_baseline", "2025-12-08T06:00:00Z", headline={"open_tasks": 472})
+    docs = tmp_path / "docs"  # somebody else's folder with a run.json: not a run
+    docs.mkdir()
+    write_json(docs / "run.json", {"run": "docs", "status": "ok", "started": "2099-01-01T00:00:00Z"})
+    broken = _run(tmp_path, "20251215T060000Z_baseline", "2025-12-15T06:00:00Z")
+    (broken / "run.json").write_text("{not json", encoding="utf-8")
+    odd = _run(tmp_path, "20251216T060000Z_baseline", "2025-12-16T06:00:00Z")
+    (odd / "run.json").write_text("[1, 2]", encoding="utf-8")
+    warnings: list[str] = []
+    runs = load_runs(tmp_path, warnings.append)
+    assert [r["folder"] for r in runs] == ["20251208T060000Z_baseline"]
+    assert len(warnings) == 2 and all("unreadable run record" in w for w in warnings)
+    assert str(broken / "run.json") in warnings[0]
+    html = render_index(runs)
+    assert "2099" not in html and 'Latest good run: <a href="20251208T060000Z_baseline/">' in html
 
 
 def test_trend_chart_uses_only_good_runs_numeric_figures(tmp_path):
@@ -57,6 +76,7 @@ def test_trend_chart_uses_only_good_runs_numeric_figures(tmp_path):
 def test_index_without_runs_and_unreadable_records(tmp_path):
     bad = tmp_path / "broken"
     bad.mkdir()
+    (bad / RUN_MARKER).write_text("", encoding="utf-8")
     (bad / "run.json").write_text("{not json", encoding="utf-8")
     assert load_runs(tmp_path) == []
     html = render_index([])
@@ -68,3 +88,19 @@ def test_scenario_names_and_messages_are_escaped(tmp_path):
     html = render_index(load_runs(tmp_path))
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert json.loads((tmp_path / "x" / "run.json").read_text())["status"] == "failed"
+
+
+def test_runs_and_an_index_made_before_the_marker_are_still_the_kits(tmp_path):
+    from forecast.report.index import check_index
+
+    old = tmp_path / "20251101T060000Z_baseline"
+    old.mkdir()
+    write_json(old / "run.json", {"run": old.name, "package_version": "0.1.0", "status": "ok",
+                                  "started": "2025-11-01T06:00:00Z"})
+    lookalike = tmp_path / "copy"  # a run.json copied elsewhere names another folder: not a run
+    lookalike.mkdir()
+    write_json(lookalike / "run.json", {"run": old.name, "package_version": "0.1.0", "status": "ok"})
+    assert [r["folder"] for r in load_runs(tmp_path)] == [old.name]
+    (tmp_path / "index.html").write_text("<!DOCTYPE html>\n<html><head><title>Resolution 57 forecast reports</title>",
+                                         encoding="utf-8")
+    check_index(tmp_path)  # the kit's own index from before the marker: replaced as before

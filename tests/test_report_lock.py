@@ -3,9 +3,11 @@ import sys
 
 import pytest
 
-from forecast.errors import ReportLockedError
-from forecast.report.atomic import remove_temporaries, write_text
+from forecast.atomic import write_text
+from forecast.errors import ReportError, ReportLockedError
+from forecast.report.index import RUN_MARKER
 from forecast.report.lock import output_lock
+from forecast.report.run import remove_temporaries
 
 HOLD = """
 import sys, time
@@ -44,7 +46,23 @@ def test_atomic_write_and_cleanup_of_temporaries(tmp_path):
     write_text(target, "two")
     assert target.read_text() == "two" and [p.name for p in tmp_path.iterdir()] == ["index.html"]
     (tmp_path / ".tmp-20251201T000000Z_x").mkdir()
+    (tmp_path / ".tmp-20251201T000000Z_x" / RUN_MARKER).write_text("")
     (tmp_path / ".tmp-20251201T000000Z_x" / "01.html").write_text("half")
     (tmp_path / ".tmp-index.html.123").write_text("half")
+    users = {".tmp-draft-notes.txt": "my draft", ".tmp-build/notes.md": "my build"}  # not the kit's: kept
+    for name, text in users.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
     removed = remove_temporaries(tmp_path)
-    assert len(removed) == 2 and [p.name for p in tmp_path.iterdir()] == ["index.html"]
+    assert len(removed) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tmp-build", ".tmp-draft-notes.txt", "index.html"]
+    assert all((tmp_path / name).read_text() == text for name, text in users.items())
+
+
+def test_a_folder_that_cannot_hold_the_lock_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "reports"
+    blocker.mkdir()
+    (blocker / ".lock").mkdir()  # the lock file's place is taken by a folder: opening it fails, even as root
+    with pytest.raises(ReportError, match=r"cannot write to .*reports \(.*\.lock\): Is a directory"), \
+            output_lock(blocker):
+        pass

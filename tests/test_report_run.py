@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -209,7 +210,7 @@ def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
     out = tmp_path / "reports"
     assert main(["report", "--params", str(params), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "'sims': must be greater than 0" in err and "Traceback" not in err
+    assert "'sims': 0 must be a whole number from 1 to 1,000,000" in err and "Traceback" not in err
     assert not out.exists()
 
 
@@ -240,15 +241,13 @@ def test_a_folder_without_notebooks_is_an_error(tmp_path, portfolio, capsys):
     assert f"no notebooks (*.ipynb) in {empty}" in capsys.readouterr().err
 
 
-CHROMIUM = "/usr/bin/chromium"
-
-
 def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     """Headless Chromium with the network off (every host unresolvable, a dead proxy)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs it (apt-get install -y chromium; .ci/run does)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("Chromium is missing: the browser test needs it (make test installs it with apt-get where it can)")
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
          "--host-resolver-rules=MAP * ~NOTFOUND", *args],
         capture_output=True, text=True, timeout=120, check=False)
@@ -287,3 +286,29 @@ def test_a_broken_scenario_file_stops_the_run_before_it_starts(tmp_path, portfol
     with pytest.raises(ParamsError, match="multiplier"):
         run_report(params, tmp_path / "reports")
     assert not (tmp_path / "reports").exists()
+
+
+def test_too_little_history_gives_a_backtest_page_that_says_why(tmp_path):
+    from forecast import sample
+
+    data = tmp_path / "data"
+    sample.write_sample(data, tasks=200, start="2025-10-30")  # 6 weekly snapshots: no backtest cutoff
+    notebooks = tmp_path / "nbs"
+    notebooks.mkdir()
+    shutil.copy(paths.NOTEBOOKS_DIR / "05_backtest.ipynb", notebooks)
+    params = write_params(tmp_path / "p.yaml", data)
+    result = run_report(params, tmp_path / "reports", notebooks, echo=lambda _: None)
+    assert result.status == "ok", result.message
+    page = (result.folder / "05_backtest.html").read_text(encoding="utf-8")
+    assert "No backtest yet." in page and "the data up to the as-of date has 6 snapshot(s)" in page
+    assert "SYNTHETIC DATA" in page  # the cells before the backtest ran: the banner is there
+
+
+def test_the_backtest_shortfall_in_words(bundled):
+    from forecast.report.prerequisites import backtest_shortfall
+
+    snaps, _ = bundled
+    assert backtest_shortfall(snaps, 27) is None
+    few = snaps.until(snaps.dates[7])  # 8 snapshots: none has 8 before it and one 27 days later
+    assert "has 8 snapshot(s), 2025-03-06 to 2025-04-24" in backtest_shortfall(few, 27)
+    assert backtest_shortfall(snaps.until(snaps.dates[11]), 27) is None  # 12: the 8th is a cutoff

@@ -114,6 +114,35 @@ def test_never_overwrites_a_folder_of_real_exports(tmp_path):
     assert [p.name for p in real.iterdir()] == ["bao-cao_2025-12-04.csv"]
 
 
+def test_an_earlier_sample_with_a_users_files_in_it_is_left_alone(tmp_path):
+    from forecast.errors import ForecastError
+
+    folder = tmp_path / "s"
+    sample.write_sample(folder, tasks=100, start="2025-11-27")
+    mine = {"my_notes.txt": "notes", "real_export_2025-12-11.csv": "task_id,agency,deadline,status\n"}
+    for name, text in mine.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(ForecastError, match=r"my_notes\.txt, real_export_2025-12-11\.csv"):
+        sample.write_sample(folder, tasks=100, start="2025-11-20")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_writes_into_an_empty_folder_and_refuses_a_file(tmp_path):
+    from forecast.errors import OutputError
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    written = sample.write_sample(empty, tasks=100, start="2025-11-27")
+    assert [p.name for p in written] == ["snapshot_2025-11-27.csv", "snapshot_2025-12-04.csv"]
+    assert sorted(p.name for p in empty.iterdir()) == ["README.md", *[p.name for p in written]]
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        sample.write_sample(afile, tasks=100, start="2025-11-27")
+    assert afile.read_text(encoding="utf-8") == "x"
+
+
 def test_replaces_an_earlier_sample_whole_and_keeps_it_on_failure(tmp_path):
     from forecast.errors import ForecastError
 

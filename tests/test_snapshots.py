@@ -178,3 +178,33 @@ def test_status_counts_per_snapshot(tmp_path, small_frame):
     counts = snaps.status_counts()
     expected = small_frame.groupby("snapshot_date").size()
     assert counts["total"].tolist() == expected.tolist()
+
+
+def test_date_warnings_gap_future_and_jump():
+    from forecast.snapshots import date_warnings
+
+    def snap(day, n):
+        return pd.DataFrame({"snapshot_date": pd.Timestamp(day), "file": f"s_{day}.csv", "task_id": range(n)})
+
+    frames = [snap("2025-09-04", 10), snap("2025-09-11", 15), snap("2025-12-04", 16), snap("2026-01-08", 30)]
+    warnings = [str(w) for w in date_warnings(frames, today=pd.Timestamp("2025-12-20").date())]
+    assert warnings == [
+        "s_2025-12-04.csv, column 'snapshot_date': snapshot 2025-12-04 comes 84 days after the one before "
+        "(2025-09-11); forecasts cannot be made across a gap of more than 8 weeks: check the date",
+        "s_2026-01-08.csv: 30 tasks against 16 in the snapshot before (2025-12-04): more than 50% up in one step; "
+        "check the export",
+        "s_2026-01-08.csv, column 'snapshot_date': snapshot dated 2026-01-08, after today (2025-12-20)"]
+
+
+def test_a_forecast_across_a_gap_is_refused_but_one_before_it_is_not(tmp_path, small_frame):
+    from forecast.errors import ForecastError
+    from forecast.snapshots import require_no_gap
+
+    moved = small_frame.copy()
+    last = moved["snapshot_date"].max()
+    moved.loc[moved["snapshot_date"] == last, "snapshot_date"] = last + pd.Timedelta(days=365)
+    snaps = load_snapshots(write_exports(moved, tmp_path / "c"))
+    before = snaps.dates[-2]
+    require_no_gap(snaps, before)  # the data up to the gap is fine
+    with pytest.raises(ForecastError, match=f"comes 372 days after the one before \\({before.date()}\\)"):
+        require_no_gap(snaps, snaps.dates[-1])

@@ -26,24 +26,33 @@ class Problem:
     rows: tuple[int, ...] = ()
     column: str | None = None
     severity: str = "error"  # "error" makes the data unusable; "warning" is reported and the data still used
-    task_ids: tuple[str, ...] = field(default=(), compare=False)
+    task_ids: tuple[str, ...] = field(default=(), compare=False)  # row-level problems: the rows' task ids
+    sheet: str | None = None  # XLSX exports: the sheet read (with its header row)
 
     def __str__(self) -> str:
         where = []
         if self.file:
             where.append(self.file)
+        if self.sheet:
+            where.append(f"sheet {self.sheet}")
         if self.rows:
             where.append(_rows_text(self.rows))
         if self.column:
             where.append(f"column '{self.column}'")
+        if self.rows and self.task_ids:
+            where.append(_list_text("task", self.task_ids))
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
 def _rows_text(rows: Sequence[int], limit: int = 8) -> str:
-    head = ", ".join(str(r) for r in rows[:limit])
-    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
-    return f"row{'s' if len(rows) > 1 else ''} {head}{more}"
+    return _list_text("row", rows, limit)
+
+
+def _list_text(what: str, items: Sequence[object], limit: int = 8) -> str:
+    head = ", ".join(str(r) for r in items[:limit])
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return f"{what}{'s' if len(items) > 1 else ''} {head}{more}"
 
 
 class DataError(ForecastError):
@@ -64,6 +73,14 @@ class ParamsError(ForecastError):
         self.file = file
         where = f"{file}: " if file else ""
         super().__init__(f"{where}'{key}': {message}")
+
+
+class OutputError(ForecastError):
+    """A file or folder the kit was asked to write cannot be written (exists, read-only, disk full, ...)."""
+
+    def __init__(self, path: object, message: str):
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
 
 
 class ReportError(ForecastError):

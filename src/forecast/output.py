@@ -1,22 +1,24 @@
-"""Forecasts as text and as files: the readable table ``forecast predict`` prints, and tables written atomically.
+"""Forecasts as text and as files: the readable table ``forecast predict`` prints, and table files.
 
-A table file is written to a temporary sibling and renamed into place, so a failed run never leaves a half-written
-file or replaces a good one.
+A table file is written through :mod:`forecast.atomic` (a temporary sibling renamed into place, so a failed run
+never leaves a half-written file or replaces a good one), never over a file without ``force``, never into the
+snapshot folder, and spreadsheet-safe.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import ForecastError
+from .atomic import check_target, replace_file
+from .errors import OutputError
 from .question import SYNTHETIC_WARNING
 from .simulate import SlipForecast
 
-WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8"),
+# CSV as Excel writes it: BOM, CRLF (so a cell holding a line break or carriage return is quoted)
+WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n"),
            ".xlsx": lambda f, p: f.to_excel(p, index=False),
            ".parquet": lambda f, p: f.to_parquet(p, index=False)}
 
@@ -56,20 +58,34 @@ def backtest_table(result) -> str:
         f"Best (lowest CRPS): {result.best}."])
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as CSV, XLSX or Parquet (by suffix) atomically."""
+def write_table(frame: pd.DataFrame, path: str | Path, *, force: bool = False,
+                protected: Iterable[str | Path] = ()) -> Path:
+    """Write ``frame`` as CSV, XLSX or Parquet (by suffix), atomically, after :func:`forecast.atomic.check_target`
+    (no folder, no existing file unless ``force``, nothing inside a ``protected`` folder).
+
+    CSV and XLSX are spreadsheet-safe: text cells are :func:`neutralised`, and CSV carries a BOM so Excel reads
+    Vietnamese text as UTF-8.
+    """
     path = Path(path)
     writer = WRITERS.get(path.suffix.lower())
     if writer is None:
-        raise ForecastError(f"{path}: unknown table format; use one of {', '.join(WRITERS)}")
-    if not path.parent.is_dir():
-        raise ForecastError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        writer(frame, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+        raise OutputError(path, f"unknown table format; use one of {', '.join(WRITERS)}")
+    check_target(path, force=force, protected=protected)
+    table = frame if path.suffix.lower() == ".parquet" else neutralised(frame)
+    return replace_file(path, lambda tmp: writer(table, tmp))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would read as a formula (starting with ``= + - @``, tab or
+    carriage return; OWASP's CSV injection list) prefixed with ``'``, so it shows as the text it is."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype | pd.CategoricalDtype):
+            text = out[col].astype(object)
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS)).astype(bool)
+            if risky.any():
+                out[col] = text.where(~risky, "'" + text.astype(str))
+    return out.rename(columns=lambda c: "'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c)

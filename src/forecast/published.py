@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import paths, schema
@@ -22,21 +23,27 @@ def load_published(path: str | Path = paths.PUBLISHED_FIGURES) -> pd.DataFrame:
     path = Path(path)
     name = str(path)
     if not path.is_file():
-        raise DataError(Problem("published figures file not found", file=name))
+        what = "is a folder, not the published figures file" if path.is_dir() else "published figures file not found"
+        raise DataError(Problem(what, file=name))
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(Problem("not UTF-8 text; re-save it as UTF-8", file=name)) from None
+    except (OSError, ValueError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise DataError(Problem(f"not a published-figures CSV file ({' '.join(str(exc).split())[:200]})",
+                                file=name)) from None
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
-        raise DataError([Problem("required column missing", file=name, rows=(1,), column=c) for c in missing])
+        raise DataError([Problem(f"required column missing; a published-figures file has the columns "
+                                 f"{', '.join(COLUMNS)}", file=name, rows=(1,), column=c) for c in missing])
     rows = raw.index.to_numpy() + 2
     problems = []
-    dates, bad_dates = schema.parse_dates(raw["date"])
+    dates, bad_dates, _ = schema.column_dates(raw["date"])
     if bad_dates.any():
-        problems.append(Problem("not a date (YYYY-MM-DD)", file=name, rows=tuple(rows[bad_dates]), column="date"))
+        problems.append(Problem(f"not a date ({schema.ACCEPTED_DATES})", file=name, rows=tuple(rows[bad_dates]),
+                                column="date"))
     values = pd.to_numeric(raw["value"], errors="coerce")
-    bad_values = (values.isna() | (values < 0)).to_numpy()
+    bad_values = ~(np.isfinite(values) & (values >= 0) & (values == values.round())).to_numpy()
     if bad_values.any():
         problems.append(Problem("not a count", file=name, rows=tuple(rows[bad_values]), column="value"))
     for col in ("scope", "metric", "source_url"):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import ForecastError
 from .history import build_history, open_set
-from .snapshots import Snapshots
+from .snapshots import Snapshots, require_no_gap
 
 SYNTHETIC_WARNING = "SYNTHETIC sample data - not real monitoring figures."
 
@@ -82,4 +82,5 @@ def year_end(when: object) -> pd.Timestamp:
 def ask(snaps: Snapshots, as_of=None, deadline=None) -> Question:
     """The question at the as-of snapshot, due by the deadline (see :func:`resolve_dates`)."""
     when, due = resolve_dates(snaps, as_of, deadline)
+    require_no_gap(snaps, when)  # a clear error, not a model's, for data across a gap of months
     return Question(when, due, open_set(build_history(snaps, when), due), Provenance.of(snaps), snaps)

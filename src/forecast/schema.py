@@ -6,10 +6,11 @@ trimming and case-folding; in headers, runs of spaces, underscores and hyphens c
 
 from __future__ import annotations
 
+import argparse
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -80,56 +81,90 @@ def status_lookup(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 # Excel serial day numbers for 1955..2064: anything outside is more likely a typo than a date.
 _EXCEL_MIN, _EXCEL_MAX = 20090, 60300
+EARLIEST, LATEST = date(1900, 1, 1), date(2262, 4, 11)  # the span a datetime64[ns] column can hold
+NO_DEADLINE = date(9999, 12, 31)  # the "no deadline" placeholder of many exports: in an export cell, no date
+ACCEPTED_DATES = "YYYY-MM-DD or dd/mm/yyyy, day first"
 
 
-def parse_date(value: object) -> date | None:
-    """One cell to a date, or ``None`` when empty. Raises ``ValueError`` when it is not a date.
+class DateError(ValueError, argparse.ArgumentTypeError):
+    """A value that is not a date; the message shows it and the accepted forms (argparse prints it as is)."""
 
-    Accepted: ISO ``YYYY-MM-DD`` (optionally with a time), Vietnamese ``dd/mm/yyyy`` (day first, always; also with
-    ``.`` or ``-``), date/datetime objects, and Excel serial day numbers.
+
+def parse_date(value: object, *, cell: bool = False) -> date | None:
+    """The one date parser of the kit: command line, params and scenario files, exports, published figures.
+
+    Returns a ``date``, or ``None`` when ``value`` is empty. Accepted: ISO ``YYYY-MM-DD`` (optionally with a time),
+    ``dd/mm/yyyy`` (always day first, also with ``.`` or ``-``), and ``date``/``datetime`` objects. Anything
+    partial or ambiguous (``2025-12``, ``Dec 4``, ``12/31/2025``, two-digit years) raises :class:`DateError`
+    naming the accepted forms, never a guess. Dates must lie in [:data:`EARLIEST`, :data:`LATEST`].
+    ``cell=True`` (an export's cell) also accepts Excel serial day numbers, and reads the placeholder
+    ``31/12/9999`` (:data:`NO_DEADLINE`) as no date.
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+    if value is None or value is pd.NaT or (isinstance(value, float | np.floating) and np.isnan(value)):
         return None
     if isinstance(value, datetime | pd.Timestamp):
-        return value.date()
+        return _in_range(value.date(), value, cell)
     if isinstance(value, date):
-        return value
+        return _in_range(value, value, cell)
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        if float(value).is_integer() and _EXCEL_MIN <= value <= _EXCEL_MAX:
-            return _EXCEL_EPOCH + pd.Timedelta(days=int(value))
-        raise ValueError(value)
+        if cell and float(value).is_integer() and _EXCEL_MIN <= value <= _EXCEL_MAX:
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        raise DateError(f"{_cut(value)} is not a date ({ACCEPTED_DATES})")
     text = str(value).strip()
-    if not text or text.casefold() in {"nan", "nat", "none"}:
+    if not text or (cell and text.casefold() in {"nan", "nat", "none"}):
         return None
-    if m := _ISO.match(text):
-        y, mo, d = (int(g) for g in m.groups())
-        return date(y, mo, d)
-    if m := _DMY.match(text):
-        d, mo, y = (int(g) for g in m.groups())
-        return date(y, mo, d)
-    if re.fullmatch(r"\d{5}(\.0+)?", text):
-        return parse_date(float(text))
-    raise ValueError(text)
+    if cell and _SERIAL.match(text):
+        return parse_date(float(text), cell=True)
+    m = _ISO.match(text)
+    numbers = (int(m[1]), int(m[2]), int(m[3])) if m else None
+    if m is None and (m := _DMY.match(text)):
+        numbers = (int(m[3]), int(m[2]), int(m[1]))
+    if numbers is None:
+        raise DateError(f"{_cut(text)} is not a date ({ACCEPTED_DATES})")
+    try:
+        return _in_range(date(*numbers), text, cell)
+    except ValueError as exc:
+        if isinstance(exc, DateError):
+            raise
+        raise DateError(f"{_cut(text)} is not a date ({exc}; {ACCEPTED_DATES})") from None
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse a column; returns (datetime64[ns] series with NaT for empty cells, boolean mask of unreadable cells).
+def _in_range(day: date, shown: object, cell: bool) -> date | None:
+    if cell and day == NO_DEADLINE:
+        return None
+    if not EARLIEST <= day <= LATEST:
+        sentinel = f"; {NO_DEADLINE:%d/%m/%Y} means no deadline" if cell else ""
+        raise DateError(f"{_cut(shown)} is out of range ({EARLIEST} to {LATEST}{sentinel})")
+    return day
+
+
+def _cut(value: object, limit: int = 40) -> str:
+    text = repr(str(value))
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def column_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, dict[object, str]]:
+    """Parse an export column (``cell=True``); returns (datetime64[ns] series with NaT for empty cells, boolean mask
+    of unreadable cells, each unreadable value's reason).
 
     Each distinct value is parsed once, so a column of a million rows with a few hundred dates costs little.
     """
-    uniques = pd.unique(values.to_numpy(dtype=object))
-    parsed: dict[object, object] = {}
-    bad: set[object] = set()
-    for u in uniques:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # the last: empty cells
+    failed = np.zeros(len(uniques) + 1, dtype=bool)
+    bad: dict[object, str] = {}
+    for i, u in enumerate(uniques):
         try:
-            parsed[u] = parse_date(u)
-        except (ValueError, OverflowError):
-            bad.add(u)
-            parsed[u] = None
-    as_obj = values.map(parsed) if len(values) else values.astype(object)
-    out = pd.to_datetime(as_obj.astype(object), errors="coerce").astype("datetime64[ns]")
-    mask = values.isin(list(bad)).to_numpy() if bad else np.zeros(len(values), dtype=bool)
-    return out.rename(values.name), mask
+            day = parse_date(u, cell=True)
+        except DateError as exc:
+            bad[u] = str(exc)
+            failed[i] = True
+            continue
+        if day is not None:
+            parsed[i] = np.datetime64(day, "ns")
+    out = pd.Series(parsed[codes], index=values.index, name=values.name)
+    return out, failed[codes], bad

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from .limits import check_simulation
 from .question import Provenance, Question
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
@@ -156,6 +157,7 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
     chunk = chunk or int(np.clip(CHUNK_CELLS // max(n, 1), 1, 4000))
     agency = tasks["agency"].astype(str).to_numpy()
     names, agency_idx = np.unique(agency, return_inverse=True)
+    check_simulation(n, len(names), sims)  # refuse, before allocating, what would not fit in memory
     on = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     param_rng = np.random.default_rng([seed, 0])
     luck_rng = np.random.default_rng([seed, 1])

@@ -6,26 +6,34 @@ The long frame has one row per task per snapshot, with canonical columns::
     agency_type, file, row
 
 Dates are ``datetime64[ns]`` (midnight), ``status`` is one of :data:`forecast.schema.STATUSES`, ``row`` is the
-spreadsheet row number of the record in its file (header = row 1). Every problem in every file is collected
-before anything is raised, so one run shows the analyst the whole list.
+spreadsheet row number of the record in its file (header = row 1, or the XLSX header row found by
+:mod:`forecast.readers`). Every problem in every file is collected before anything is raised, so one run shows the
+analyst the whole list; each cell gets at most one error, and a row's error names its task id. Task ids and text
+are normalised once here, column-wise, whatever the file type. :func:`date_warnings` flags snapshots that look
+wrong (a gap, a future date, a jump in size); :func:`require_no_gap` refuses a forecast across a gap.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
+import itertools
 import re
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import schema
-from .errors import DataError, Problem
+from . import limits, schema
+from .errors import DataError, ForecastError, Problem
+from .readers import RawTable, read_table
+
+Progress = Callable[[int, int, str], None]
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -67,8 +75,12 @@ def as_of_frame(frame: pd.DataFrame, as_of: object) -> pd.DataFrame:
                            if c != "status" and isinstance(frame[c].dtype, pd.CategoricalDtype)})
 
 
-def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | None = None) -> Snapshots:
-    """Load every export in ``directory``; raise :class:`DataError` listing every unusable file, row and column."""
+def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | None = None,
+                   progress: Progress | None = None) -> Snapshots:
+    """Load every export in ``directory``; raise :class:`DataError` listing every unusable file, row and column.
+
+    ``progress(done, total, file)`` is called after each file (the CLI draws it on a terminal).
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(Problem(f"snapshot folder not found: {directory}"))
@@ -83,16 +95,19 @@ def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | Non
         raise DataError(Problem(f"no {', '.join(SUFFIXES)} exports in {directory}"))
     lookup = schema.status_lookup(status_labels)
     frames, errors = [], []
-    for path in data_paths:
+    for done, path in enumerate(data_paths, start=1):
         frame, problems = read_export(path, lookup)
         errors += [p for p in problems if p.severity == "error"]
         warnings += [p for p in problems if p.severity != "error"]
         if frame is not None:
             frames.append(frame)
+        if progress:
+            progress(done, len(data_paths), path.name)
     errors += _duplicate_dates(frames)
     synthetic = any(f.attrs.get("synthetic") for f in frames)
     if errors:
         raise DataError(errors)
+    warnings += date_warnings(frames)
     frame = pd.concat(frames, ignore_index=True).sort_values(["snapshot_date", "task_id"], kind="stable")
     frame = frame.reset_index(drop=True)
     for col in ("agency", "source", "agency_type", "file"):
@@ -133,173 +148,191 @@ def fingerprint(paths: list[Path]) -> str:
 
 
 def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """One export file to canonical columns; returns (frame or None when unusable, problems)."""
+    """One export file to canonical columns; returns (frame or None when unusable, problems).
+
+    Every cell gets at most one error, and every row-level problem names the rows' task ids.
+    """
     lookup = lookup if lookup is not None else schema.status_lookup()
-    name = str(path)
     try:
-        raw = _read_raw(path)
+        table = read_table(path)
     except DataError as exc:
         return None, list(exc.problems)
-    if raw.empty:
-        return None, [Problem("the file has no data rows", file=name)]
-    columns, problems = _map_headers(raw.columns, name)
+    where = {"file": str(path), "sheet": table.sheet}
+    if table.frame.empty:
+        return None, [Problem("the file has no data rows", **where)]
+    columns, problems = _map_headers(table.headers, where, table.header_row)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    raw = raw.rename(columns=columns)
-    rows = np.arange(len(raw), dtype=np.int64) + 2
+    raw = pd.DataFrame({canonical: table.frame[i] for canonical, i in columns.items()})
+    rows = np.arange(len(raw), dtype=np.int64) + table.header_row + 1
     out = pd.DataFrame({"row": rows})
-    problems += _snapshot_date(raw, path, out)
     out["task_id"] = _ids(raw["task_id"])
+    cells = _Cells(out, where)
+    for col, i in columns.items():
+        if i in table.no_value:
+            cells.flag(col, np.isin(np.arange(len(raw)), table.no_value[i]),
+                       "a formula with no saved value: open the file in Excel and save it, or paste the values")
+    problems += _snapshot_date(raw, path, out, where)
     out["agency"] = _text(raw["agency"])
     for col in _TEXT_COLUMNS:
         out[col] = _text(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="str")
     for col in ("task_id", "agency"):
-        empty = out[col].isna().to_numpy()
-        if empty.any():
-            problems.append(Problem("empty value", file=name, rows=tuple(rows[empty]), column=col))
-    problems += _statuses(raw["status"], lookup, out, name, rows)
+        cells.flag(col, out[col].isna().to_numpy(), "empty value")
+    _statuses(raw["status"], lookup, cells)
     for col in _DATE_COLUMNS:
         if col not in raw:
             out[col] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
             continue
-        out[col], bad = schema.parse_dates(raw[col])
-        if bad.any():
-            shown = ", ".join(repr(str(v)) for v in pd.unique(raw.loc[bad, col].astype(str))[:5])
-            problems.append(Problem(f"not a date (use YYYY-MM-DD or dd/mm/yyyy): {shown}",
-                                    file=name, rows=tuple(rows[bad]), column=col))
-    problems += _row_rules(out, name)
+        out[col], bad, reasons = schema.column_dates(raw[col])
+        shown = "; ".join(reasons[v] for v in list(reasons)[:5]) + (" ..." if len(reasons) > 5 else "")
+        cells.flag(col, bad, shown)
+    _row_rules(cells)
+    problems += cells.problems
     out["file"] = path.name
-    dataset = next((c for c in raw.columns if schema.header_key(c) == "dataset"), None)
-    out.attrs["synthetic"] = bool(dataset) and raw[dataset].astype(str).str.contains("synthetic", case=False).any()
+    out.attrs["synthetic"] = _dataset_column(table)
     return (None if any(p.severity == "error" for p in problems) else out), problems
 
 
-def _read_raw(path: Path) -> pd.DataFrame:
-    name = str(path)
-    suffix = path.suffix.lower()
-    if path.stat().st_size == 0:
-        raise DataError(Problem("the file is empty", file=name))
-    try:
-        if suffix == ".csv":
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                line = data[: exc.start].count(b"\n") + 1
-                raise DataError(Problem(
-                    f"not UTF-8 text (byte 0x{data[exc.start]:02X}); re-save the export as UTF-8",
-                    file=name, rows=(line,))) from None
-            if not text.strip():
-                raise DataError(Problem("the file is empty", file=name))
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
-        if suffix == ".xlsx":
-            return pd.read_excel(path, dtype=object, engine="openpyxl")
-        return pd.read_parquet(path)
-    except DataError:
-        raise
-    except Exception as exc:  # a reader's own message is the most precise thing we can show
-        raise DataError(Problem(f"cannot be read as {suffix[1:].upper()}: {exc}", file=name)) from None
+class _Cells:
+    """The problems of one file, at most one per cell: a cell already flagged is not flagged again."""
+
+    def __init__(self, out: pd.DataFrame, where: dict):
+        self.out, self.where = out, where
+        self.flagged: dict[str, np.ndarray] = {}
+        self.problems: list[Problem] = []
+
+    def ok(self, col: str) -> np.ndarray:
+        """Rows whose ``col`` cell has no problem yet."""
+        return ~self.flagged.get(col, np.zeros(len(self.out), dtype=bool))
+
+    def flag(self, col: str, mask: np.ndarray, message: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & self.ok(col)
+        if not mask.any():
+            return
+        self.flagged[col] = ~self.ok(col) | mask
+        ids = self.out["task_id"].to_numpy(dtype=object)[mask]
+        self.problems.append(Problem(message, rows=tuple(self.out["row"].to_numpy()[mask]), column=col,
+                                     task_ids=tuple(str(i) for i in ids if _present(i)), **self.where))
 
 
-def _map_headers(headers: pd.Index, name: str) -> tuple[dict[str, str], list[Problem]]:
-    mapping: dict[str, str] = {}
-    seen: dict[str, str] = {}
+def _dataset_column(table: RawTable) -> bool:
+    """Whether a ``dataset`` column marks the rows as the SYNTHETIC sample."""
+    for i, header in enumerate(table.headers):
+        if schema.header_key(header) == "dataset":
+            return bool(table.frame[i].astype(str).str.contains("synthetic", case=False).any())
+    return False
+
+
+def _map_headers(headers: tuple[str, ...], where: dict, header_row: int) -> tuple[dict[str, int], list[Problem]]:
+    """Canonical column -> position; a column given twice, or a required one missing, is an error."""
+    mapping: dict[str, int] = {}
     problems = []
-    for header in headers:
+    for i, header in enumerate(headers):
         canonical = schema.canonical_column(str(header))
         if canonical is None:
             continue
-        if canonical in seen:
-            problems.append(Problem(f"columns '{seen[canonical]}' and '{header}' both mean '{canonical}'",
-                                    file=name, rows=(1,), column=str(header)))
-        seen[canonical] = str(header)
-        mapping[header] = canonical
+        if canonical in mapping:
+            first = headers[mapping[canonical]]
+            same = "appears twice" if schema.header_key(first) == schema.header_key(header) else \
+                f"and column '{first}' both mean '{canonical}'"
+            problems.append(Problem(f"column '{header}' {same} (columns {mapping[canonical] + 1} and {i + 1}): "
+                                    "keep one", rows=(header_row,), column=canonical, **where))
+            continue
+        mapping[canonical] = i
     for col in schema.REQUIRED:
-        if col not in seen:
+        if col not in mapping:
             accepted = ", ".join(repr(a) for a in (col, *schema.COLUMN_ALIASES[col]))
             problems.append(Problem(f"required column missing (accepted headers: {accepted})",
-                                    file=name, rows=(1,), column=col))
+                                    rows=(header_row,), column=col, **where))
     return mapping, problems
 
 
-def _snapshot_date(raw: pd.DataFrame, path: Path, out: pd.DataFrame) -> list[Problem]:
-    name = str(path)
+def _snapshot_date(raw: pd.DataFrame, path: Path, out: pd.DataFrame, where: dict) -> list[Problem]:
+    m = _DATE_IN_NAME.search(path.name)
+    try:
+        named = pd.Timestamp(schema.parse_date(f"{m[1]}-{m[2]}-{m[3]}")) if m else None
+    except schema.DateError:
+        named = None
     if "snapshot_date" in raw:
-        dates, bad = schema.parse_dates(raw["snapshot_date"])
+        dates, bad, _ = schema.column_dates(raw["snapshot_date"])
         distinct = dates.dropna().unique()
         if bad.any() or dates.isna().any() or len(distinct) != 1:
             rows = tuple(out["row"].to_numpy()[bad | dates.isna().to_numpy()])
             return [Problem("a file holds one snapshot: every row needs the same readable snapshot_date",
-                            file=name, rows=rows or (2,), column="snapshot_date")]
+                            rows=rows or (int(out["row"].iloc[0]),), column="snapshot_date", **where)]
         out["snapshot_date"] = pd.Timestamp(distinct[0])
+        if named is not None and named != distinct[0]:
+            return [Problem(f"the file name says {named.date()} but the snapshot_date column says "
+                            f"{pd.Timestamp(distinct[0]).date()}; the column is used", column="snapshot_date",
+                            severity="warning", **where)]
         return []
-    m = _DATE_IN_NAME.search(path.name)
-    try:
-        out["snapshot_date"] = pd.Timestamp(f"{m[1]}-{m[2]}-{m[3]}") if m else None
-    except ValueError:
-        m = None
-    if m is None:
+    if named is None:
         out["snapshot_date"] = pd.NaT
         return [Problem("no snapshot date: add a snapshot_date column or put YYYY-MM-DD in the file name",
-                        file=name, column="snapshot_date")]
+                        column="snapshot_date", **where)]
+    out["snapshot_date"] = named
     return []
 
 
 def _ids(values: pd.Series) -> pd.Series:
-    """Task ids as text; Excel turns ``101`` into ``101.0``, which is put back."""
-    def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
-    return _text(values.map(one) if values.dtype == object else values)
+    """Task ids as text, the same whatever the file type: integral numbers without a decimal part (Excel and
+    Parquet turn ``101`` into ``101.0``, and so may a CSV written from them), surrounding whitespace trimmed."""
+    text = _text(values)
+    return pd.Series(pc.replace_substring_regex(pa.array(text.array), r"^(\d+)\.0+$", r"\1"), index=values.index,
+                     dtype="str")
+
+
+_OTHER_SPACES = r"\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{1C}-\x{1F}"
+_SPACES = rf"[\s{_OTHER_SPACES}]+"  # what str.split() splits on
+_UNTIDY = rf"\s\s|[^ \S]|^\s|\s$|[{_OTHER_SPACES}]"  # a cell that needs _SPACES collapsed
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """NFC, trimmed, inner whitespace collapsed; empty cells become missing."""
-    uniques = pd.unique(values.to_numpy(dtype=object))
-    clean = {u: (" ".join(unicodedata.normalize("NFC", str(u)).split()) or None) if _present(u) else None
-             for u in uniques}
-    return values.map(clean).astype("str")
+    """NFC, trimmed, inner whitespace collapsed; empty cells become missing. Vectorised (Arrow), as a million-row
+    export has a million distinct titles."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        values = values.astype("str")  # numbers as text; None, NaN and NaT stay missing
+    arr = pc.utf8_normalize(pa.array(values.array), "NFC")
+    if pc.any(pc.match_substring_regex(arr, _UNTIDY)).as_py():  # rare: the slow regex only when needed
+        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, _SPACES, " "))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    return pd.Series(arr, index=values.index, dtype="str")
 
 
 def _present(v: object) -> bool:
     return not (v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)))
 
 
-def _statuses(values: pd.Series, lookup: Mapping[str, str], out: pd.DataFrame, name: str,
-              rows: np.ndarray) -> list[Problem]:
-    uniques = pd.unique(values.to_numpy(dtype=object))
-    mapping = {u: lookup.get(schema.fold(u)) if _present(u) else None for u in uniques}
-    out["status"] = values.map(mapping)
-    unknown = sorted({str(u) if _present(u) and str(u).strip() else "(empty)"
-                      for u, s in mapping.items() if s is None})
+def _statuses(values: pd.Series, lookup: Mapping[str, str], cells: _Cells) -> None:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = [lookup.get(schema.fold(u)) for u in uniques]
+    mapped = np.array([*found, None], dtype=object)[codes]  # code -1 (an empty cell) takes the last: None
+    cells.out["status"] = mapped
+    unknown = sorted({str(u) if str(u).strip() else "(empty)" for u, s in zip(uniques, found, strict=True)
+                      if s is None} | ({"(empty)"} if (codes < 0).any() else set()))
     if not unknown:
-        return []
-    bad = out["status"].isna().to_numpy()
-    labels = ", ".join(repr(u) for u in unknown)
-    return [Problem(f"unknown status label(s) {labels}; map them under status_labels in a params file",
-                    file=name, rows=tuple(rows[bad]), column="status")]
+        return
+    labels = ", ".join(_cut(u) for u in unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+    cells.flag("status", cells.out["status"].isna().to_numpy(),
+               f"unknown status label(s) {labels}; map them under status_labels in a params file")
 
 
-def _row_rules(out: pd.DataFrame, name: str) -> list[Problem]:
-    problems = []
-    rows = out["row"].to_numpy()
+def _cut(text: str, limit: int = 40) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
+def _row_rules(cells: _Cells) -> None:
+    out = cells.out
     no_deadline = (out["deadline"].isna() & out["status"].notna() & (out["status"] != schema.REGULAR)).to_numpy()
-    if no_deadline.any():
-        problems.append(Problem("empty deadline (only regular tasks may have none)",
-                                file=name, rows=tuple(rows[no_deadline]), column="deadline"))
-    early = (out["deadline"] < out["assigned_date"]).to_numpy()
-    if early.any():
-        problems.append(Problem("deadline before the assigned date", file=name, rows=tuple(rows[early]),
-                                column="deadline"))
-    dup = out["task_id"].notna() & out["task_id"].duplicated(keep=False)
+    cells.flag("deadline", no_deadline & cells.ok("status"),
+               f"no deadline (empty, or the {schema.NO_DEADLINE:%d/%m/%Y} placeholder): only regular tasks may "
+               "have none")
+    cells.flag("deadline", (out["deadline"] < out["assigned_date"]).to_numpy(), "deadline before the assigned date")
+    dup = (out["task_id"].notna() & out["task_id"].duplicated(keep=False)).to_numpy()
     if dup.any():
         ids = ", ".join(sorted(out.loc[dup, "task_id"].unique())[:5])
-        problems.append(Problem(f"task_id appears more than once in this snapshot ({ids})",
-                                file=name, rows=tuple(rows[dup.to_numpy()]), column="task_id"))
-    return problems
+        cells.flag("task_id", dup, f"task_id appears more than once in this snapshot ({ids})")
 
 
 def _duplicate_dates(frames: list[pd.DataFrame]) -> list[Problem]:
@@ -313,3 +346,36 @@ def _duplicate_dates(frames: list[pd.DataFrame]) -> list[Problem]:
                                     file=file, column="snapshot_date"))
         seen[when] = file
     return problems
+
+
+def date_warnings(frames: list[pd.DataFrame], today: date | None = None) -> list[Problem]:
+    """Snapshots that look wrong but may be right: more than 8 weeks after the one before (a year typo?), dated
+    after ``today``, or holding 50 % more tasks than the one before."""
+    today = pd.Timestamp(today or date.today())
+    sizes = sorted((f["snapshot_date"].iloc[0], len(f), f["file"].iloc[0]) for f in frames)
+    problems = []
+    for (before, n_before, _), (when, n, file) in itertools.pairwise(sizes):
+        if (when - before).days > limits.GAP_DAYS:
+            problems.append(Problem(f"snapshot {when.date()} comes {(when - before).days} days after the one before "
+                                    f"({before.date()}); forecasts cannot be made across a gap of more than "
+                                    f"{limits.GAP_DAYS // 7} weeks: check the date", file=file,
+                                    column="snapshot_date", severity="warning"))
+        if n > n_before * (1 + limits.JUMP):
+            problems.append(Problem(f"{n:,} tasks against {n_before:,} in the snapshot before ({before.date()}): "
+                                    f"more than {limits.JUMP:.0%} up in one step; check the export", file=file,
+                                    severity="warning"))
+    problems += [Problem(f"snapshot dated {when.date()}, after today ({today.date()})", file=file,
+                         column="snapshot_date", severity="warning") for when, _, file in sizes if when > today]
+    return problems
+
+
+def require_no_gap(snaps: Snapshots, as_of: object) -> None:
+    """Refuse a forecast from snapshots up to ``as_of`` that include a gap of more than 8 weeks."""
+    dates = snaps.dates[snaps.dates <= pd.Timestamp(as_of)]
+    gaps = np.diff(dates.to_numpy()).astype("timedelta64[D]").astype(int)
+    if len(gaps) and gaps.max() > limits.GAP_DAYS:
+        i = int(np.argmax(gaps > limits.GAP_DAYS))
+        raise ForecastError(f"snapshot {dates[i + 1].date()} comes {gaps[i]} days after the one before "
+                            f"({dates[i].date()}); the kit cannot forecast across a gap of more than "
+                            f"{limits.GAP_DAYS // 7} weeks. Check that snapshot's date (a year typo?), or forecast "
+                            f"as of {dates[i].date()} (--as-of)")

@@ -4,9 +4,10 @@
 One verb per module:
 
 * :mod:`.execute` — the child process that runs the notebooks (papermill) and the headline;
-* :mod:`.run` — one report run: lock, temporary folder, time limit, ``run.json``, publish by rename;
+* :mod:`.run` — one report run: lock, temporary folder, time limit, ``run.json``, publish with the index;
+* :mod:`.prerequisites` — a page that needs more history than the data has is cut short, with a note;
 * :mod:`.html` — executed notebook → self-contained offline HTML, code hidden;
 * :mod:`.index` — ``DIR/index.html`` listing every run;
-* :mod:`.lock` and :mod:`.atomic` — one run per folder at a time; files and folders that appear whole or not at all;
+* :mod:`.lock` — one run per folder at a time (files are written whole by :mod:`forecast.atomic`);
 * :mod:`.schedule` — the in-process cron loop.
 """

@@ -24,11 +24,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_json
 from ..errors import ForecastError
 from ..headline import headline
 from ..params import parse_params
 from ..snapshots import load_snapshots
-from .atomic import write_json
+from .prerequisites import runnable
 
 KERNEL = "forecast"  # the Jupyter kernel `make setup` registers in the kit's environment
 
@@ -61,7 +62,8 @@ def main() -> int:
         state["status"] = "running"
         write_json(status_file, status)
         started = time.monotonic()
-        state["status"], state["error"] = _execute(nb["input"], nb["output"], job["parameters"], deadline)
+        source = runnable(nb["input"], params, snaps)  # cut short, with a note, when the data lacks what it needs
+        state["status"], state["error"] = _execute(source, nb["input"], nb["output"], job["parameters"], deadline)
         state["seconds"] = round(time.monotonic() - started, 2)
         write_json(status_file, status)
         print(f"    {state['status']} in {state['seconds']:.1f} s" + (f": {state['error']}" if state["error"] else ""),
@@ -92,14 +94,16 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(3)
 
 
-def _execute(source: str, target: str, parameters: dict[str, Any], deadline: float) -> tuple[str, str | None]:
-    """Execute one notebook; ``(status, error)`` with status "ok", "failed" or "timed out"."""
+def _execute(source: Any, path: str, target: str, parameters: dict[str, Any],
+             deadline: float) -> tuple[str, str | None]:
+    """Execute notebook ``source`` (``path`` or a notebook read from it); ``(status, error)`` with status "ok",
+    "failed" or "timed out"."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     try:
         papermill.execute_notebook(source, target, parameters=parameters, kernel_name=KERNEL,
-                                   cwd=str(Path(source).parent), progress_bar=True)
+                                   cwd=str(Path(path).parent), progress_bar=True)
     except PapermillExecutionError as exc:
         return "failed", f"{exc.ename}: {exc.evalue} (cell [{exc.exec_count}])"
     except Exception as exc:  # a dead kernel, a notebook that is not JSON, ...: the run records it and goes on

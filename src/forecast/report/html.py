@@ -17,8 +17,8 @@ import nbformat
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 
+from ..atomic import write_text
 from ..errors import ReportError
-from .atomic import write_text
 
 _TEMPLATE = """
 {%- extends 'index.html.j2' -%}

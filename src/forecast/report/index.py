@@ -1,12 +1,15 @@
 """``DIR/index.html``: every run in ``DIR``, newest first, and the headline figures across runs.
 
-Built from the runs' ``run.json`` files alone, so it can be rebuilt at any time (:func:`write_index`), and written
-atomically. Self-contained and offline: one inline SVG chart, no script, no remote stylesheet.
+Built from the runs' ``run.json`` files alone. The kit owns only what it made: run folders holding
+:data:`RUN_MARKER` and an index starting with :data:`INDEX_MARKER`; any other file or folder in ``DIR`` is never
+listed, replaced or removed, and an index the kit did not write stops a run before it starts (:func:`check_index`).
+Self-contained and offline: one inline SVG chart, no script, no remote stylesheet.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -15,32 +18,70 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..charts import headline_trend, to_svg
-from .atomic import TEMP_PREFIX, write_text
+from ..errors import ReportError
 
 INDEX_NAME = "index.html"
 RUN_FILE = "run.json"
+RUN_MARKER = ".forecast-run"  # in every run folder the kit made: only those are listed, replaced or cleaned
+INDEX_MARKER = "<!-- forecast-index: written by `forecast report`; it replaces this file at every run -->"
+_LEGACY_TITLE = "<title>Resolution 57 forecast reports</title>"  # an index written before the marker existed
 
 
-def load_runs(folder: Path) -> list[dict[str, Any]]:
-    """The ``run.json`` of every run folder in ``folder``, newest first (unreadable ones are skipped)."""
+def is_run_folder(path: Path) -> bool:
+    """A run folder the kit made (it holds :data:`RUN_MARKER`)."""
+    return path.is_dir() and not path.is_symlink() and (path / RUN_MARKER).is_file()
+
+
+def check_index(folder: Path) -> None:
+    """Refuse to go on when ``folder/index.html`` exists but was not written by the kit."""
+    index = folder / INDEX_NAME
+    if index.is_symlink() or index.is_dir() or (index.exists() and not _is_ours(index)):
+        raise ReportError(f"{index} was not written by forecast report and would be replaced; move it away or use "
+                          "another --out folder")
+
+
+def _is_ours(index: Path) -> bool:
+    try:
+        with index.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+        return INDEX_MARKER in head or _LEGACY_TITLE in head
+    except OSError:
+        return False
+
+
+def load_runs(folder: Path, warn: Callable[[str], None] = lambda _: None) -> list[dict[str, Any]]:
+    """The ``run.json`` of every run folder the kit made in ``folder``, newest first. Folders without the kit's
+    marker are not runs (unless a run made before the marker existed: its ``run.json`` names the folder and the
+    kit's version); a marked run whose record cannot be read is skipped, and ``warn`` told why."""
     runs = []
-    for path in folder.glob(f"*/{RUN_FILE}"):
-        if path.parent.name.startswith((TEMP_PREFIX, ".")):
+    for sub in sorted(folder.iterdir()):
+        if sub.name.startswith(".") or not (is_run_folder(sub) or _legacy_run(sub)):
             continue
+        path = sub / RUN_FILE
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            if not isinstance(record, dict) or not isinstance(record.get("started", ""), str):
+                raise ValueError("not a run record")
+        except (OSError, ValueError) as exc:
+            warn(f"skipped {path}: unreadable run record ({' '.join(str(exc).split())[:120]})")
             continue
-        record["folder"] = path.parent.name
+        record["folder"] = sub.name
         runs.append(record)
-    return sorted(runs, key=lambda r: (r.get("started", ""), r["folder"]), reverse=True)
+    return sort_runs(runs)
 
 
-def write_index(folder: Path) -> Path:
-    """Rebuild ``folder/index.html`` from the run folders in it."""
-    target = folder / INDEX_NAME
-    write_text(target, render_index(load_runs(folder)))
-    return target
+def _legacy_run(sub: Path) -> bool:
+    """A run folder of a kit version before :data:`RUN_MARKER`: its ``run.json`` names the folder and a version."""
+    try:
+        record = json.loads((sub / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("run") == sub.name and "package_version" in record
+
+
+def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Newest first."""
+    return sorted(runs, key=lambda r: (str(r.get("started", "")), r["folder"]), reverse=True)
 
 
 def render_index(runs: list[dict[str, Any]]) -> str:
@@ -54,6 +95,7 @@ def render_index(runs: list[dict[str, Any]]) -> str:
     rows = "\n".join(_row(r, keys) for r in runs)
     chart = _trend(runs)
     return f"""<!DOCTYPE html>
+{INDEX_MARKER}
 <html lang="en">
 <head>
 <meta charset="utf-8">

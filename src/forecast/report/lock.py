@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import ReportLockedError
+from ..errors import ReportError, ReportLockedError
 
 LOCK_NAME = ".lock"
 
@@ -22,7 +22,11 @@ LOCK_NAME = ".lock"
 def output_lock(folder: Path) -> Iterator[None]:
     """Hold the lock of ``folder`` for the block; raise :class:`ReportLockedError` if another run holds it."""
     path = folder / LOCK_NAME
-    with path.open("a+", encoding="utf-8") as fh:
+    try:
+        fh = path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"cannot write to {folder} ({path}): {exc.strerror or exc}") from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -1,11 +1,13 @@
 """One report run: every notebook executed into a new run folder, rendered to offline HTML, recorded in
 ``run.json``, then the index rebuilt.
 
-The run is built in a hidden temporary sibling (``DIR/.tmp-<run>``) and renamed into place when complete, so a
-killed run leaves nothing a reader can open, and earlier run folders are never written to. A failed run is
+The run is built in a hidden temporary sibling (``DIR/.tmp-<run>``, marked as the kit's) and renamed into place
+when complete, together with the index update (:func:`_publish`): a run is never visible without its index line,
+a killed run leaves nothing a reader can open, and earlier run folders are never written to. A failed run is
 published too (marked failed, with its partial notebooks) so the index shows what went wrong; the last good run
-stays as it was. One run per ``DIR`` at a time (:mod:`.lock`). The wall-clock limit (``timeout_minutes``) is
-enforced here: papermill has none.
+stays as it was. A disk or permission error stops the run with one message naming the path, and publishes
+nothing. The kit touches only what it made in ``DIR`` (see :mod:`.index`). One run per ``DIR`` at a time
+(:mod:`.lock`). The wall-clock limit (``timeout_minutes``) is enforced here: papermill has none.
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ from typing import Any
 import psutil
 
 from .. import __version__, paths
-from ..errors import ReportError
+from ..atomic import TEMP_PREFIX, reason, replace_file, write_json
+from ..errors import OutputError, ReportError
 from ..params import Params, load_params
 from ..scenarios.levers import load_scenario
-from .atomic import TEMP_PREFIX, remove_temporaries, write_json
 from .execute import KERNEL
 from .html import to_html
-from .index import RUN_FILE, write_index
+from .index import INDEX_NAME, RUN_FILE, RUN_MARKER, check_index, is_run_folder, load_runs, render_index, sort_runs
 from .lock import output_lock
 
 GRACE_SECONDS = 20.0  # after the limit, time for papermill to save the partial notebook before all is killed
@@ -49,11 +51,15 @@ class RunResult:
 
 
 def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
-               notebooks_dir: str | Path = paths.NOTEBOOKS_DIR, echo: Callable[[str], None] = print) -> RunResult:
+               notebooks_dir: str | Path = paths.NOTEBOOKS_DIR, echo: Callable[[str], None] = print,
+               warn: Callable[[str], None] = lambda line: print(f"warning: {line}", file=sys.stderr)) -> RunResult:
     """Run every notebook of ``notebooks_dir`` (sorted by name) with the validated params into ``out/<run>/``.
 
+    ``echo`` gets the progress lines, ``warn`` what was skipped (e.g. an unreadable ``run.json``).
     Returns the result whether the run succeeded or failed; raises :class:`forecast.errors.ReportError` (or
-    :class:`~forecast.errors.ReportLockedError`, :class:`~forecast.errors.ParamsError`) when no run could start.
+    :class:`~forecast.errors.ReportLockedError`, :class:`~forecast.errors.ParamsError`,
+    :class:`~forecast.errors.OutputError`) when no run could start or its folder could not be written; then
+    nothing is published and earlier runs are as they were.
     """
     params = load_run_params(params_file)
     notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
@@ -61,27 +67,69 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
         raise ReportError(f"no notebooks (*.ipynb) in {notebooks_dir}")
     _check_kernel()
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"{out} is a file, not a folder: give --out a folder")
+    if out.is_dir():
+        check_index(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ReportError(f"cannot create the output folder {out}: {exc.strerror}") from None
+        raise ReportError(f"cannot create the output folder {out}: {reason(exc)}") from None
     with output_lock(out):
         remove_temporaries(out)
         started = datetime.now(UTC)
         name = _run_name(out, started, params.scenario)
         echo(f"run {name}: {len(notebooks)} notebook(s) from {notebooks_dir}, limit {params.timeout_minutes:g} min")
         tmp = out / f"{TEMP_PREFIX}{name}"
-        tmp.mkdir()
         try:
+            tmp.mkdir()
+            (tmp / RUN_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
             record = _build(params, notebooks, tmp, name, started)
             write_json(tmp / RUN_FILE, record)
-            tmp.rename(out / name)
+            _publish(out, tmp, name, record, warn)
+        except OSError as exc:
+            raise ReportError(f"cannot write {exc.filename or tmp}: {reason(exc)}; the run was not published and "
+                              "earlier runs are unchanged") from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
-        write_index(out)
     echo(f"run {record['status']} in {record['seconds']:.1f} s: {out / name}" +
          (f" ({record['message']})" if record["message"] else ""))
     return RunResult(out / name, record["status"], record["message"], record)
+
+
+_MARKER_TEXT = "This folder is a run of `forecast report`; the kit lists it in index.html.\n"
+
+
+def _publish(out: Path, tmp: Path, name: str, record: dict[str, Any], warn: Callable[[str], None]) -> None:
+    """Rename the finished run into place and replace the index listing it, together: if the index cannot be
+    written (disk full, permissions), the run is taken back and neither changes."""
+    runs = sort_runs([*load_runs(out, warn), {**record, "folder": name}])
+    html = render_index(runs)
+    target = out / name
+
+    def write_then_publish(index_tmp: Path) -> None:
+        index_tmp.write_text(html, encoding="utf-8")
+        tmp.rename(target)
+
+    try:
+        replace_file(out / INDEX_NAME, write_then_publish)
+    except OutputError as exc:
+        if target.exists() and not tmp.exists():
+            target.rename(tmp)  # the run goes out with its index, never without it
+        raise ReportError(f"{exc}; the run was not published and earlier runs are unchanged") from None
+
+
+def remove_temporaries(folder: Path) -> list[Path]:
+    """Delete what killed runs left in ``folder``: hidden run folders holding the kit's marker and the index's
+    temporaries. Nothing else, whatever its name. Only call it holding the lock."""
+    stale = [p for p in sorted(folder.glob(f"{TEMP_PREFIX}*")) if is_run_folder(p)]
+    stale += [p for p in sorted(folder.glob(f"{TEMP_PREFIX}{INDEX_NAME}.*")) if p.is_file() and not p.is_symlink()]
+    for path in stale:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return stale
 
 
 def load_run_params(params_file: str | Path) -> Params:

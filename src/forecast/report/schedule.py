@@ -38,14 +38,21 @@ def run_schedule(cron: str, run: Callable[[], RunResult], out: Path, *,
     ``clock`` returns the current time (timezone-aware) and ``sleep`` waits seconds; tests pass fakes of both.
     """
     parse_cron(cron)
-    out.mkdir(parents=True, exist_ok=True)
     log_file = out / LOG_NAME
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        log_file.open("a", encoding="utf-8").close()
+    except OSError as exc:
+        raise ReportError(f"cannot write the schedule log {log_file}: {exc.strerror or exc}") from None
 
     def log(line: str) -> None:
         stamped = f"{clock().isoformat(timespec='seconds')} {line}"
         echo(stamped)
-        with log_file.open("a", encoding="utf-8") as fh:
-            fh.write(stamped + "\n")
+        try:
+            with log_file.open("a", encoding="utf-8") as fh:
+                fh.write(stamped + "\n")
+        except OSError as exc:  # a full disk must not end the schedule; the next run may have room again
+            echo(f"warning: cannot append to {log_file}: {exc.strerror or exc}")
 
     done = failed = 0
     log(f"schedule {cron!r} started; reports in {out}")

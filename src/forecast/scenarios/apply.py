@@ -24,7 +24,6 @@ that ended before the forecast date changes nothing and gives a warning, so old 
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,7 +34,7 @@ import pandas as pd
 from ..errors import ParamsError
 from ..models.base import horizon_steps
 from ..question import Question
-from ..schema import IN_PROGRESS
+from ..schema import IN_PROGRESS, fold
 from .levers import (
     DeadlineExtension,
     Drop,
@@ -76,15 +75,11 @@ class Names:
         for name in known:
             self.add(name)
 
-    @staticmethod
-    def _key(name: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", str(name)).casefold().split())
-
     def add(self, name: str) -> None:
-        self._by_key.setdefault(self._key(name), name)
+        self._by_key.setdefault(fold(name), name)
 
     def find(self, name: str) -> str | None:
-        return self._by_key.get(self._key(name))
+        return self._by_key.get(fold(name))
 
     def resolve(self, name: str, key: str, file: str | None = None) -> str:
         """The data's spelling of ``name``; an error naming ``key`` and the closest names otherwise."""
@@ -94,7 +89,7 @@ class Names:
         return found
 
     def suggest(self, name: str) -> str:
-        k = self._key(name)
+        k = fold(name)
         close = difflib.get_close_matches(k, self._by_key, n=3, cutoff=0.6)
         close += [c for c in self._by_key if k and k in c and c not in close]
         return f"; did you mean {', '.join(repr(self._by_key[c]) for c in close[:5])}?" if close else ""

@@ -37,24 +37,25 @@ all`` selects every open task). ``count: N`` then takes the N selected tasks wit
 task id): with ``status: overdue``, the longest overdue. ``new_agency: true`` (``transfer``, ``new_tasks``) allows an
 agency that is not in the snapshots; it gets a completion rate drawn from the spread of the known agencies.
 
-This module checks everything that needs no data (kinds, keys, types, multipliers > 0, date order) and raises
-:class:`~forecast.errors.ParamsError` naming the key, e.g. ``'levers[2].multiplier': -1 must be a number greater
-than 0`` (levers are numbered from 1). Names, ids and dates against the data and horizon are checked when a
-scenario is applied (:mod:`.apply`).
+This module checks everything that needs no data (kinds, keys, types, bounds from :mod:`forecast.limits`: a
+multiplier in (0, 1000], ``count`` of new tasks up to 100,000, ``by_days`` up to 3,650; date order) with the shared
+toolkit (:mod:`forecast.validate`) and raises :class:`~forecast.errors.ParamsError` naming the key, e.g.
+``'levers[2].multiplier': -1 must be a number greater than 0 ...`` (levers are numbered from 1). Names, ids and
+dates against the data and horizon are checked when a scenario is applied (:mod:`.apply`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import limits
 from ..errors import ParamsError
 from ..schema import IN_PROGRESS, OVERDUE
+from ..validate import Checker, load_yaml, shown
 
 ALL = "all"
 STATUSES = (IN_PROGRESS, OVERDUE)
@@ -182,168 +183,99 @@ class Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file."""
     path = Path(path)
-    if not path.is_file():
-        raise ParamsError("scenario", f"file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParamsError("scenario", f"not valid YAML: {exc}", file=str(path)) from None
+    data = load_yaml(path, "scenario")
+    if isinstance(data, Mapping) and "levers" not in data and any(k in data for k in _PARAMS_KEYS):
+        raise ParamsError("scenario", "this is a params file, not a scenario file (a scenario file has `name:` and "
+                                      "`levers:`); check it with `forecast params FILE`", file=str(path))
     return parse_scenario(data, file=path)
+
+
+_PARAMS_KEYS = ("snapshots", "sims", "seed", "as_of", "deadline", "model", "scenarios", "timeout_minutes")
 
 
 def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
     """Validate a scenario mapping (from YAML) into a :class:`Scenario`; errors name the key and value."""
-    where = str(file) if file else None
+    check = Checker(file)
     if not isinstance(data, Mapping):
-        raise ParamsError("scenario", "the file must hold `name:`, `description:` and `levers:`", file=where)
-    check = _Checker(where)
-    check.keys("scenario", data, ("name", "description", "levers"))
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 80:
-        raise ParamsError("name", f"{name!r} must be a short text (1 to 80 characters)", file=where)
+        raise check.error("scenario", "the file must hold `name:`, `description:` and `levers:`")
+    check.keys(None, data, ("name", "description", "levers"))
+    name = check.text("name", data.get("name"), longest=80)
     description = data.get("description") or ""
     if not isinstance(description, str):
-        raise ParamsError("description", f"{description!r} must be text", file=where)
+        raise check.error("description", f"{shown(description)} must be text")
     levers = data.get("levers")
-    if not isinstance(levers, list) or not levers:
-        raise ParamsError("levers", "must be a list of at least one lever (`- lever: rate_multiplier`, ...)",
-                          file=where)
-    parsed = tuple(check.lever(f"levers[{i}]", item) for i, item in enumerate(levers, start=1))
-    return Scenario(name.strip(), parsed, " ".join(description.split()), Path(file) if file else None)
+    if not isinstance(levers, list) or not levers or len(levers) > limits.MAX_LIST:
+        raise check.error("levers", f"must be a list of at least one lever, at most {limits.MAX_LIST} (`- lever: "
+                                    "rate_multiplier`, ...)")
+    parsed = tuple(_lever(check, f"levers[{i}]", item) for i, item in enumerate(levers, start=1))
+    return Scenario(name, parsed, " ".join(description.split()), Path(file) if file else None)
 
 
-class _Checker:
-    """Field validators that raise :class:`ParamsError` naming the key and the value found."""
-
-    def __init__(self, file: str | None):
-        self.file = file
-
-    def error(self, key: str, message: str) -> ParamsError:
-        return ParamsError(key, message, file=self.file)
-
-    def keys(self, key: str, data: Mapping, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
-        for k in data:
-            if k not in allowed:
-                raise self.error(f"{key}.{k}" if key != "scenario" else str(k),
-                                 f"unknown setting; this takes {', '.join(allowed)}")
-        for k in required:
-            if data.get(k) is None:
-                raise self.error(f"{key}.{k}", "is required")
-
-    def lever(self, key: str, item: Any) -> Lever:
-        if not isinstance(item, Mapping) or "lever" not in item:
-            raise self.error(key, f"{item!r} is not a lever; each starts with `lever:` ({', '.join(_LEVERS)})")
-        kind = item["lever"]
-        if kind not in _LEVERS:
-            raise self.error(f"{key}.lever", f"{kind!r} is not a lever; choose one of {', '.join(_LEVERS)}")
-        allowed, required, build = _LEVERS[kind]
-        self.keys(key, item, ("lever", *allowed), required)
-        return build(self, key, item)
-
-    def multiplier(self, key: str, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or value == float("inf"):
-            raise self.error(key, f"{value!r} must be a number greater than 0 (2 = twice as fast, 0.5 = half)")
-        return float(value)
-
-    def whole(self, key: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self.error(key, f"{value!r} must be a whole number greater than 0")
-        return value
-
-    def date(self, key: str, value: Any) -> date:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-                try:
-                    return datetime.strptime(value.strip(), fmt).date()
-                except ValueError:
-                    pass
-        raise self.error(key, f"{value!r} is not a date (YYYY-MM-DD or dd/mm/yyyy)")
-
-    def names(self, key: str, value: Any, allow_all: bool = True) -> tuple[str, ...] | None:
-        """One name or a list of names; ``all`` (when allowed) gives ``None``."""
-        items = [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
-        if not isinstance(items, list) or not items:
-            raise self.error(key, f"{value!r} must be a name or a list of names")
-        out = []
-        for item in items:
-            if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-                raise self.error(key, f"{item!r} is not a name")
-            out.append(" ".join(str(item).split()))
-        if allow_all and any(n.lower() == ALL for n in out):
-            if len(out) > 1:
-                raise self.error(key, f"{value!r}: `all` cannot be combined with other names")
-            return None
-        return tuple(dict.fromkeys(out))
-
-    def name(self, key: str, value: Any) -> str:
-        names = self.names(key, value, allow_all=False)
-        if names is None or len(names) != 1:
-            raise self.error(key, f"{value!r} must be one name")
-        return names[0]
-
-    def flag(self, key: str, value: Any) -> bool:
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            raise self.error(key, f"{value!r} must be true or false")
-        return value
-
-    def selection(self, key: str, item: Mapping) -> Selection:
-        if all(item.get(k) is None for k in ("tasks", "agency", "source", "status")):
-            raise self.error(key, "says no tasks: give tasks, agency, source or status (`agency: all` for every "
-                                  "open task)")
-        statuses = self.names(f"{key}.status", item["status"], False) if item.get("status") is not None else None
-        for s in statuses or ():
-            if s not in STATUSES:
-                raise self.error(f"{key}.status", f"{s!r} is not an open status; use {' or '.join(STATUSES)}")
-        return Selection(
-            tasks=self.names(f"{key}.tasks", item["tasks"], False) if item.get("tasks") is not None else None,
-            agencies=self.names(f"{key}.agency", item["agency"]) if item.get("agency") is not None else None,
-            sources=self.names(f"{key}.source", item["source"], False) if item.get("source") is not None else None,
-            statuses=statuses,
-            count=self.whole(f"{key}.count", item["count"]) if item.get("count") is not None else None)
+def _lever(c: Checker, key: str, item: Any) -> Lever:
+    if not isinstance(item, Mapping) or "lever" not in item:
+        raise c.error(key, f"{shown(item)} is not a lever; each starts with `lever:` ({', '.join(_LEVERS)})")
+    kind = c.choice(f"{key}.lever", item["lever"], _LEVERS)
+    allowed, required, build = _LEVERS[kind]
+    c.keys(key, item, ("lever", *allowed), required, word="setting")
+    return build(c, key, item)
 
 
-def _rate(c: _Checker, key: str, item: Mapping) -> RateMultiplier:
-    return RateMultiplier(key, c.multiplier(f"{key}.multiplier", item["multiplier"]),
-                          c.names(f"{key}.agency", item["agency"]),
-                          c.date(f"{key}.from", item["from"]) if item.get("from") is not None else None)
+def _multiplier(c: Checker, key: str, value: Any) -> float:
+    return c.number(key, value, limits.MULTIPLIER, " (2 = twice as fast, 0.5 = half)")
 
 
-def _holiday(c: _Checker, key: str, item: Mapping) -> HolidaySlowdown:
+def _optional(c: Checker, item: Mapping, key: str, name: str, check: Any, *args: Any) -> Any:
+    """``check(key.name, item[name], *args)``, or None when the setting is absent."""
+    return check(f"{key}.{name}", item[name], *args) if item.get(name) is not None else None
+
+
+def _selection(c: Checker, key: str, item: Mapping) -> Selection:
+    if all(item.get(k) is None for k in ("tasks", "agency", "source", "status")):
+        raise c.error(key, "says no tasks: give tasks, agency, source or status (`agency: all` for every open task)")
+    statuses = _optional(c, item, key, "status", c.names)
+    for s in statuses or ():
+        if s not in STATUSES:
+            raise c.error(f"{key}.status", f"{shown(s)} is not an open status; use {' or '.join(STATUSES)}")
+    return Selection(tasks=_optional(c, item, key, "tasks", c.names), agencies=_optional(c, item, key, "agency",
+                                                                                         c.names, ALL),
+                     sources=_optional(c, item, key, "source", c.names), statuses=statuses,
+                     count=_optional(c, item, key, "count", c.whole, limits.SELECT_COUNT))
+
+
+def _rate(c: Checker, key: str, item: Mapping) -> RateMultiplier:
+    return RateMultiplier(key, _multiplier(c, f"{key}.multiplier", item["multiplier"]),
+                          c.names(f"{key}.agency", item["agency"], ALL), _optional(c, item, key, "from", c.date))
+
+
+def _holiday(c: Checker, key: str, item: Mapping) -> HolidaySlowdown:
     start, end = c.date(f"{key}.from", item["from"]), c.date(f"{key}.to", item["to"])
     if end < start:
         raise c.error(f"{key}.to", f"{end} is before from: {start}")
-    return HolidaySlowdown(key, c.multiplier(f"{key}.multiplier", item["multiplier"]), start, end)
+    return HolidaySlowdown(key, _multiplier(c, f"{key}.multiplier", item["multiplier"]), start, end)
 
 
-def _extension(c: _Checker, key: str, item: Mapping) -> DeadlineExtension:
+def _extension(c: Checker, key: str, item: Mapping) -> DeadlineExtension:
     if (item.get("by_days") is None) == (item.get("to") is None):
         raise c.error(key, "give exactly one of by_days (a number of days) or to (a new deadline)")
-    return DeadlineExtension(key, c.selection(key, item),
-                             c.whole(f"{key}.by_days", item["by_days"]) if item.get("by_days") is not None else None,
-                             c.date(f"{key}.to", item["to"]) if item.get("to") is not None else None)
+    return DeadlineExtension(key, _selection(c, key, item), _optional(c, item, key, "by_days", c.whole,
+                                                                      limits.BY_DAYS),
+                             _optional(c, item, key, "to", c.date))
 
 
-def _transfer(c: _Checker, key: str, item: Mapping) -> Transfer:
-    return Transfer(key, c.selection(key, item), c.name(f"{key}.to_agency", item["to_agency"]),
+def _transfer(c: Checker, key: str, item: Mapping) -> Transfer:
+    return Transfer(key, _selection(c, key, item), c.name(f"{key}.to_agency", item["to_agency"]),
                     c.flag(f"{key}.new_agency", item.get("new_agency")))
 
 
-def _new_tasks(c: _Checker, key: str, item: Mapping) -> NewTasks:
-    return NewTasks(key, c.whole(f"{key}.count", item["count"]), c.name(f"{key}.agency", item["agency"]),
-                    c.date(f"{key}.deadline", item["deadline"]),
-                    c.name(f"{key}.source", item["source"]) if item.get("source") is not None else None,
-                    c.date(f"{key}.arrive", item["arrive"]) if item.get("arrive") is not None else None,
+def _new_tasks(c: Checker, key: str, item: Mapping) -> NewTasks:
+    return NewTasks(key, c.whole(f"{key}.count", item["count"], limits.NEW_TASKS),
+                    c.name(f"{key}.agency", item["agency"]), c.date(f"{key}.deadline", item["deadline"]),
+                    _optional(c, item, key, "source", c.name), _optional(c, item, key, "arrive", c.date),
                     c.flag(f"{key}.new_agency", item.get("new_agency")))
 
 
-def _drop(c: _Checker, key: str, item: Mapping) -> Drop:
-    return Drop(key, c.selection(key, item))
+def _drop(c: Checker, key: str, item: Mapping) -> Drop:
+    return Drop(key, _selection(c, key, item))
 
 
 # kind -> (settings it takes, settings it requires, builder)

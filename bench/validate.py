@@ -1,0 +1,79 @@
+"""``forecast validate`` on million-row exports (goal < 30 s each, with the task history built once).
+
+1. 50,000 tasks in 40 weekly Parquet snapshots (6 Mar - 4 Dec 2025, ``forecast sample --tasks 50000 --format
+   parquet``: 1,014,586 rows);
+2. the bundled sample plus one CSV export of 1,000,000 rows dated 11 Dec 2025 (a million new tasks in a week: the
+   jump is flagged).
+
+Both are generated once into ``bench/results/``; then the command runs in a fresh process, timed wall clock, with
+its own peak memory and the machine's load average.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import CACHE, ROOT
+
+GOAL_SECONDS = 30.0
+_CHILD = ("import resource, sys\nfrom forecast.cli import main\ncode = main(sys.argv[1:])\n"
+          "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+
+
+def many_snapshots(tasks: int = 50_000) -> Path:
+    folder = CACHE / f"validate-{tasks}"
+    if not (folder / "README.md").exists():
+        subprocess.run([sys.executable, "-m", "forecast.cli", "sample", "--out", str(folder), "--tasks", str(tasks),
+                        "--format", "parquet"], check=True, capture_output=True)
+    return folder
+
+
+def one_big_csv(rows: int = 1_000_000) -> Path:
+    folder = CACHE / "validate-big-csv"
+    big = folder / "snapshot_2025-12-11.csv"
+    if not big.exists():
+        shutil.copytree(ROOT / "data" / "sample" / "synthetic-2025", folder, dirs_exist_ok=True)
+        rng = np.random.default_rng(1)
+        pd.DataFrame({
+            "task_id": [f"NEW-{i:07d}" for i in range(rows)],
+            "title": [f"Task {i} (synthetic)" for i in range(rows)],
+            "agency": rng.choice([f"Ministry {k}" for k in range(54)], rows),
+            "deadline": rng.choice(pd.date_range("2025-12-01", "2026-06-30").strftime("%d/%m/%Y"), rows),
+            "status": rng.choice(["Đang thực hiện", "Quá hạn", "Hoàn thành đúng hạn"], rows),
+        }).to_csv(big, index=False, encoding="utf-8-sig")
+    return folder
+
+
+def measure(folder: Path, label: str) -> bool:
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    child = subprocess.run([sys.executable, "-c", _CHILD, "validate", "--snapshots", str(folder)],
+                           capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    peak = int(child.stderr.rsplit("PEAK ", 1)[-1]) / 2**20  # kB -> GB, the child's own
+    rows = next((line for line in child.stdout.splitlines() if "tasks in all" in line), child.stderr[-300:])
+    print(f"{label}: {seconds:.1f} s (goal < {GOAL_SECONDS:.0f} s), peak {peak:.2f} GB, load average {load:.1f}; "
+          f"{rows[:90]}")
+    jump = [line.strip() for line in child.stdout.splitlines() if "more than 50% up" in line]
+    if jump:
+        print(f"  {jump[0][:160]}")
+    return child.returncode == 0 and seconds < GOAL_SECONDS
+
+
+def main() -> int:
+    ok = measure(many_snapshots(), "validate, 1,014,586 rows in 40 Parquet exports")
+    ok &= measure(one_big_csv(), "validate, the sample + one CSV export of 1,000,000 rows")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

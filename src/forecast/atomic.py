@@ -1,0 +1,84 @@
+"""The kit's one way to write a file: whole or not at all, and never over what it was not asked to replace.
+
+:func:`replace_file` writes to a hidden temporary sibling (``.tmp-<name>.<random><suffix>``) and renames it into
+place, so a reader sees the old file or the new one, and a failed or killed write leaves the old file as it was.
+:func:`check_target` is asked first by every command that writes a file a user named: a folder, an existing file
+(without ``force``) or a file inside a protected folder (the snapshot exports) is refused. Every ``OSError``
+(read-only folder, disk full, permission) becomes one :class:`~forecast.errors.OutputError` naming the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError
+
+TEMP_PREFIX = ".tmp-"
+
+
+def replace_file(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary)`` and rename the temporary onto ``path``; :class:`OutputError` on any OS failure."""
+    path = Path(path)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise OutputError(path, f"cannot write here: {reason(exc)}") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, _mode(path))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(path, f"cannot write: {reason(exc)}; nothing was changed") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def _mode(path: Path) -> int:
+    """The replaced file's permissions, or a new file's (0666 less the umask), not the temporary's 0600."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Replace ``path`` with ``text`` (UTF-8) in one step."""
+    return replace_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """:func:`write_text` of ``data`` as indented UTF-8 JSON."""
+    return write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def check_target(path: str | Path, *, force: bool = False, protected: Iterable[str | Path] = ()) -> Path:
+    """``path`` if the kit may write a file there: not a folder, its folder exists, not inside a ``protected``
+    folder, and not an existing file unless ``force``."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(path, f"is a folder; name a file in it, e.g. {path / 'early_warning.csv'}")
+    if not path.parent.is_dir():
+        raise OutputError(path, f"folder {path.parent} does not exist")
+    where = path.resolve()
+    for folder in protected:
+        if where.is_relative_to(Path(folder).resolve()):
+            raise OutputError(path, f"is inside the snapshot folder {folder}: the kit never writes there (a file "
+                                    "there would be read as a snapshot export); write it elsewhere")
+    if path.exists() and not force:
+        raise OutputError(path, "already exists; pass --force to replace it")
+    return path
+
+
+def reason(exc: OSError) -> str:
+    """An OS error in words, e.g. "No space left on device" or "Permission denied"."""
+    return exc.strerror or str(exc)

@@ -1,0 +1,233 @@
+"""The subcommands of ``forecast``: each assembles the parsed arguments and calls library functions.
+
+They print results on stdout and everything else (progress on a terminal, notes, a line for every file written)
+on stderr, so ``--json`` output stays clean. User errors are raised as :class:`forecast.errors.ForecastError`;
+:func:`forecast.cli.main` prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ForecastError, ReportError
+from .question import SYNTHETIC_WARNING
+
+
+def _params(args: argparse.Namespace):
+    """The params file (or defaults) with the command-line options on top, validated once."""
+    from .params import Params, load_params, parse_params
+
+    base = load_params(args.params) if args.params else Params()
+    values = {k: v for k, v in base.to_dict().items() if k != "source"}
+    cli = {"snapshots": args.snapshots, "as_of": getattr(args, "as_of", None),
+           "deadline": getattr(args, "deadline", None), "model": getattr(args, "model", None),
+           "sims": args.sims, "seed": args.seed, "published": getattr(args, "published", None),
+           "horizon_days": getattr(args, "horizon", None)}
+    values.update({k: v for k, v in cli.items() if v is not None})
+    return parse_params(values, base=Path.cwd(), origin=base.source)
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    """Loading progress on stderr, only when it is a terminal (logs and pipes stay clean)."""
+    if sys.stderr.isatty():
+        end = "\r\033[K" if done == total else ""
+        print(f"\r\033[Kloading snapshot {done}/{total}: {name}", end=end, file=sys.stderr, flush=True)
+
+
+def _step(text: str) -> None:
+    """A long step's name on stderr, only on a terminal; the next step or the output overwrites it."""
+    if sys.stderr.isatty():
+        print(f"\r\033[K{text}", end="", file=sys.stderr, flush=True)
+
+
+def _load(params):
+    """The params' snapshots, with progress on a terminal."""
+    from .snapshots import load_snapshots
+
+    snaps = load_snapshots(params.snapshots, params.status_labels, progress=_progress)
+    _note_as_of(params, snaps)
+    _step(f"building the task history of {len(snaps.frame):,} rows, fitting {params.model}, simulating")
+    return snaps
+
+
+def _note_as_of(params, snaps) -> None:
+    """Say so when the asked as-of date is not a snapshot date and the forecast moves to the snapshot before it."""
+    if params.as_of is None:
+        return
+    asked, dates = pd.Timestamp(params.as_of), snaps.dates
+    if asked >= dates[0] and asked not in dates:
+        used = dates[dates <= asked][-1]
+        print(f"forecast: note: as-of {asked.date()} is not a snapshot date; using the last snapshot before it, "
+              f"{used.date()}", file=sys.stderr)
+
+
+def _wrote(path: Path, rows: int) -> None:
+    print(f"wrote {rows:,} rows to {path}", file=sys.stderr)
+
+
+def validate(args: argparse.Namespace) -> int:
+    from .history import build_history, trajectory_warnings
+    from .params import Params, load_params
+    from .snapshots import load_snapshots
+
+    params = load_params(args.params) if args.params else Params()
+    folder = args.snapshots or params.snapshots
+    snaps = load_snapshots(folder, params.status_labels, progress=_progress)
+    counts = snaps.status_counts()
+    counts.index = counts.index.date
+    label = f"{SYNTHETIC_WARNING} " if snaps.synthetic else ""
+    print(f"{label}{len(snaps.files)} snapshot(s) in {folder}, fingerprint {snaps.fingerprint}\n")
+    print(counts.to_string())
+    _step(f"building the task history of {len(snaps.frame):,} rows")
+    hist = build_history(snaps)
+    problems = [*snaps.warnings, *trajectory_warnings(snaps, history=hist)]
+    _step("")
+    print(f"\n{len(hist)} tasks in all; at {snaps.dates[-1].date()}: "
+          + ", ".join(f"{k} {v}" for k, v in counts.iloc[-1].items()))
+    print(f"\n{len(problems)} warning(s)" + (":" if problems else ""))
+    for p in problems:
+        print(f"  - {p}")
+    return 0
+
+
+def sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    written = write_sample(args.out, tasks=args.tasks, seed=args.seed, start=str(args.start), until=str(args.until),
+                           fmt=args.format)
+    print(f"wrote {len(written)} SYNTHETIC snapshot exports and a README to {args.out}")
+    return 0
+
+
+def predict(args: argparse.Namespace) -> int:
+    import json
+
+    from .atomic import check_target
+    from .output import forecast_table, write_table
+    from .predict import forecast, forecast_published
+
+    params = _params(args)
+    protect = [params.snapshots]
+    if args.tasks_out:
+        check_target(args.tasks_out, force=args.force, protected=protect)  # before the work, not after it
+    result = forecast_published(params) if args.published else forecast(params, _load(params))
+    if args.tasks_out:
+        table = result.early_warning()
+        _step("")
+        _wrote(write_table(table, args.tasks_out, force=args.force, protected=protect), len(table))
+    _step("")
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else forecast_table(result))
+    return 0
+
+
+def backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from .atomic import check_target
+    from .backtest import run_backtest
+    from .output import backtest_table, write_table
+    from .snapshots import require_no_gap
+
+    params = _params(args)
+    if args.out:
+        check_target(args.out, force=args.force, protected=[params.snapshots])
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
+    snaps = _load(params)
+    require_no_gap(snaps, snaps.dates[-1])
+    kwargs = {"models": models} if models else {}
+    result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed,
+                          progress=_step, **kwargs)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.out:
+        _wrote(write_table(result.frame, args.out, force=args.force, protected=[params.snapshots]), len(result.frame))
+    print(json.dumps(result.to_json(), indent=2) if args.json else backtest_table(result))
+    return 0
+
+
+def show_params(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .params import load_params
+
+    if (args.file is None) == (args.show is None):
+        raise ForecastError("give one params file: forecast params FILE")
+    file = args.file or args.show
+    params = load_params(file)
+    values = {k: v for k, v in params.to_dict().items() if k != "source"}
+    print(f"# {file}, validated; null = the default (as_of: the last snapshot; deadline: 31 Dec of that year)")
+    print(yaml.safe_dump(values, sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from .report.run import run_report
+
+    result = run_report(args.params, args.out, args.notebooks)
+    print(f"index: {Path(args.out) / 'index.html'}")
+    if result.status != "ok":
+        raise ReportError(f"run failed: {result.message}\n  partial report kept in {result.folder}; earlier runs "
+                          "are unchanged")
+    return 0
+
+
+def schedule(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from .report.run import load_run_params, run_report
+    from .report.schedule import parse_cron, run_schedule
+
+    load_run_params(args.params)  # a broken file fails now, not at the first run
+    parse_cron(args.cron)
+    failed = run_schedule(args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out),
+                          max_runs=args.max_runs)
+    return 1 if failed else 0
+
+
+def scenario(args: argparse.Namespace) -> int:
+    import json
+
+    from .scenarios.levers import load_scenario
+
+    if args.check:
+        if not args.files:
+            raise ForecastError("name the scenario files to check: forecast scenario --check FILE ...")
+        for file in args.files:
+            scenario = load_scenario(file)
+            print(f"{file}: valid scenario {scenario.name!r}, {len(scenario.levers)} lever(s):")
+            print("".join(f"  - {line}\n" for line in scenario.describe()), end="")
+        return 0
+    from .scenarios.compare import compare_scenarios
+    from .scenarios.text import comparison_text
+
+    params = _params(args)
+    files = args.files or params.scenarios
+    if not files:
+        raise ForecastError("no scenario files: name them (forecast scenario FILE ...) or list them under "
+                            "`scenarios:` in the params file")
+    for file in files:
+        load_scenario(file)  # a broken file fails now, before the data is loaded
+    result = compare_scenarios(params, files, snaps=_load(params))
+    _step("")
+    for r in result.results:
+        for warning in r.warnings:
+            print(f"forecast scenario: warning: {r.scenario.name}: {warning}", file=sys.stderr)
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else comparison_text(result))
+    return 0
+
+
+def goal(args: argparse.Namespace) -> int:
+    import json
+
+    from .scenarios.goal import goal_seek
+    from .scenarios.text import goal_text
+
+    params = _params(args)
+    result = goal_seek(params, args.target_slips, args.probability, args.agencies, args.cap, snaps=_load(params))
+    _step("")
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else goal_text(result))
+    return 0
