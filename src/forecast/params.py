@@ -19,6 +19,14 @@ Keys (all optional)::
     scenarios: [scenarios/finance_faster.yaml]
     status_labels: {"Đã hoàn thành": completed_on_time}
     timeout_minutes: 20             # wall-clock limit of one report run, more than 0 and at most 1,440
+    milestones:                     # programme dates (review meetings, directives, conferences): the hazard model
+      - 2025-08-01                  #   learns the push before past ones and applies it before the next
+      - {date: 2025-11-06, name: Directive 33/CT-TTg}
+    year_end:                       # the year-end regime's prior (README, "The year-end"); `year_end: false` drops it
+      window_days: 31               #   the last days of the year it covers
+      median: 1.0                   #   prior median of the completion-rate multiplier in the window
+      p90: 2.0                      #   prior 90th percentile
+    exits: true                     # competing exits: deadline extensions and reclassifications leave the window
 """
 
 from __future__ import annotations
@@ -40,6 +48,25 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """A programme date the hazard model learns a push before: a review meeting, a directive, a conference."""
+
+    date: date
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class YearEnd:
+    """The year-end regime: the last ``window_days`` days of a year, and the prior of the completion-rate multiplier
+    in them (log-normal with this ``median`` and 90th percentile ``p90``). ``enabled=False`` drops the regime."""
+
+    window_days: int = 31
+    median: float = 1.0
+    p90: float = 2.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Params:
     scenario: str = "baseline"
     snapshots: Path = paths.SAMPLE_DIR
@@ -53,7 +80,16 @@ class Params:
     scenarios: tuple[Path, ...] = ()
     status_labels: dict[str, str] = field(default_factory=dict)
     timeout_minutes: float = 20.0
+    milestones: tuple[Milestone, ...] = ()
+    year_end: YearEnd = YearEnd()
+    exits: bool = True
     source: Path | None = None  # the file these came from, if any
+
+    def model_settings(self) -> dict[str, Any]:
+        """The settings the task-level models take from these params (each model takes the ones it knows)."""
+        return {"milestones": tuple(m.date for m in self.milestones), "year_end": self.year_end.enabled,
+                "year_end_days": self.year_end.window_days, "year_end_median": self.year_end.median,
+                "year_end_p90": self.year_end.p90, "exits": self.exits}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (paths and dates as strings), e.g. for run.json and papermill."""
@@ -62,6 +98,12 @@ class Params:
             value = getattr(self, f.name)
             if isinstance(value, Path | date):
                 value = str(value)
+            elif f.name == "milestones":
+                value = [{"date": str(m.date), **({"name": m.name} if m.name else {})} for m in value]
+            elif f.name == "year_end":
+                value = dataclasses.asdict(value) if value.enabled else False
+                if value:
+                    value.pop("enabled")
             elif isinstance(value, tuple):
                 value = [str(v) for v in value]
             out[f.name] = value
@@ -112,6 +154,12 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = tuple(check.path(key, v, base) for v in items)
         elif key == "status_labels":
             values[key] = _labels(check, value)
+        elif key == "milestones":
+            values[key] = _milestones(check, value)
+        elif key == "year_end":
+            values[key] = _year_end(check, value)
+        elif key == "exits":
+            values[key] = check.flag(key, value)
     params = Params(**values)
     if params.as_of and params.deadline and params.deadline < params.as_of:
         raise check.error("deadline", f"{params.deadline} is before as_of {params.as_of}")
@@ -128,3 +176,32 @@ def _labels(check: Checker, value: Any) -> dict[str, str]:
             raise check.error("status_labels", f"{shown(label)} is not a label")
         out[str(label)] = check.choice(f"status_labels.{str(label)[:limits.SHOWN_CHARS]}", status, schema.STATUSES)
     return out
+
+
+def _milestones(check: Checker, value: Any) -> tuple[Milestone, ...]:
+    """A list of dates, or of ``{date:, name:}`` mappings; sorted by date."""
+    out = []
+    for i, item in enumerate(check.listed("milestones", value, "a date") if value != [] else [], start=1):
+        key = f"milestones[{i}]"
+        if isinstance(item, Mapping):
+            check.keys(key, item, ("date", "name"), required=("date",))
+            name = check.text(f"{key}.name", item["name"], 120) if item.get("name") is not None else ""
+            out.append(Milestone(check.date(f"{key}.date", item["date"]), name))
+        else:
+            out.append(Milestone(check.date(key, item)))
+    return tuple(sorted(out, key=lambda m: m.date))
+
+
+def _year_end(check: Checker, value: Any) -> YearEnd:
+    """``false`` (no regime) or a mapping of ``window_days``, ``median``, ``p90`` (defaults for the rest)."""
+    if value is False:
+        return YearEnd(enabled=False)
+    data = check.mapping("year_end", value, "false or a mapping of window_days, median and p90")
+    check.keys("year_end", data, ("window_days", "median", "p90"))
+    default = YearEnd()
+    window = check.whole("year_end.window_days", data.get("window_days", default.window_days), (1, 366))
+    median = check.number("year_end.median", data.get("median", default.median), (0.0, 100.0))
+    p90 = check.number("year_end.p90", data.get("p90", default.p90), (0.0, 100.0))
+    if not p90 > median:
+        raise check.error("year_end.p90", f"{p90:g} must be greater than the median {median:g}")
+    return YearEnd(window, median, p90)
