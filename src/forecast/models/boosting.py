@@ -6,31 +6,35 @@ all known at the interval's **start** (nothing from later snapshots):
 
 * ``days_to_deadline`` (negative when overdue) and ``days`` (the interval's length);
 * ``age``: days since the task was assigned (since first seen when the export has no assigned date);
-* ``agency`` (categorical): agencies with fewer than ``min_agency_intervals`` rows are pooled into one level; an
-  agency the fit never saw is a missing value, which follows, at every split on agency, the branch most training
-  rows took (a typical agency);
+* ``agency`` (categorical): agencies with fewer than ``min_agency_intervals`` rows share one level; an agency the
+  fit never saw is a missing value, which follows, at every split on agency, the branch most training rows took
+  (a typical agency);
 * ``source`` (categorical): the assigning document, rare or missing sources pooled (:mod:`.design`); an export
   without the column gives one level, which the trees ignore.
 
 The classifier is scikit-learn's ``HistGradientBoostingClassifier`` (log loss, a small fixed model, no early
 stopping, deterministic): its probability ``p`` that a task completes within an interval of the fitted length
-``L`` (the snapshot spacing) is turned into a cumulative hazard ``-log(1 - p)``.
+``L`` (the snapshot spacing) is a cumulative hazard ``-log(1 - p)`` over those ``L`` days.
 
 **Forecast.** The horizon is cut into steps of ``L`` days (:func:`forecast.models.base.horizon_steps`); each step's
 hazard comes from the features at its start (days to deadline shrinking, age growing), a shorter last step of ``d``
 days gets ``-log(1 - p) * d / L``, and ``H`` is the sum over steps (a scenario's ``rate`` multiplies each step's).
 
-**Uncertainty.** A single fitted classifier is one point estimate: its intervals would hold only the coin flips of
-each task. Two cheap sources are added, both estimated from the history:
+**Uncertainty.** One fitted classifier is one point estimate: its intervals would hold only each task's coin flip.
+Two sources are added, both measured on the history:
 
-* *parameters*: ``bags`` classifiers, each fitted on a bootstrap resample of **tasks** (all rows of a task go
-  together, so a task's weeks are not treated as independent evidence); each run uses one, chosen at random;
-* *pace*: a portfolio-wide log-normal multiplier per run, ``exp(z)``, ``z ~ N(-s^2/2, s^2)`` (mean 1), with ``s``
-  the spread of the history's completion pace over windows as long as the horizon (:func:`pace_sd`), measured
-  against the bag's out-of-bag expectations so the trees' own fit does not hide it.
+* *the fit* (half-sampling): besides the fit on every task, ``bags`` fits on random halves of the **tasks** (a
+  task's rows stay together, so its weeks are not counted as independent evidence). A half-sample fit differs from
+  the full fit by about as much as the full fit differs from the truth (the half-sampling estimate of variance), so
+  each run takes the full fit's step hazards times one half-sample fit's deviation from the halves' geometric mean
+  (step by step, scaled by ``sqrt(bags / (bags - 1))``);
+* *the pace*: each half-sample fit predicts the half it did not see, so every period's completions can be compared
+  with what the trees expected out of sample; the ratio's local level (:mod:`.pace`: a Student-t random walk plus
+  period noise, fitted to it) gives the forecast the newest snapshots' pace, its uncertainty, and a fresh shock per
+  step. Nothing in the trees can see time, so without it a December unlike the year would be invisible.
 
-Each run draws its bag member and its pace before anything that depends on the horizon or the tasks, so a later
-deadline only adds hazard (never more slips, run by run) and a scenario shares every draw with its baseline.
+Each run draws its half-sample fit, then its pace step by step, so a later deadline only adds hazard (never more
+slips, run by run) and a scenario shares every draw with its baseline.
 """
 
 from __future__ import annotations
@@ -46,29 +50,31 @@ from ..errors import ForecastError
 from ..history import intervals
 from . import design
 from .base import horizon_steps
+from .pace import STILL, Pace, fit_pace
 
 FEATURES = ("days_to_deadline", "days", "age", "agency", "source")
 CATEGORICAL = np.array([False, False, False, True, True])
 OTHER_AGENCY = "other (few intervals)"
 MAX_LEVELS = 254  # HistGradientBoosting's categorical features take at most max_bins - 1 = 254 levels
+P_MAX = 1 - 1e-9
 
 
 class BoostingModel:
-    """Discrete-time completion hazard by gradient-boosted trees, bagged over tasks, with a pace shock per run.
+    """Discrete-time completion hazard by gradient-boosted trees, with half-sample fits and a local-level pace.
 
-    Settings: ``bags`` (classifiers on bootstrap resamples of tasks; 1 = no parameter uncertainty), ``max_iter``,
-    ``learning_rate``, ``max_leaf_nodes``, ``min_samples_leaf``, ``l2_regularization`` (each classifier's; small
-    and fixed so a fit takes a fraction of a second), ``min_agency_intervals`` (rarer agencies share one level),
-    ``min_source_intervals`` (rarer sources are pooled), ``pace`` (False: no pace shock), ``seed`` (bootstrap).
+    Settings: ``bags`` (half-sample fits, at least 2), ``max_iter``, ``learning_rate``, ``max_leaf_nodes``,
+    ``min_samples_leaf``, ``l2_regularization`` (each classifier's: small and fixed, so a fit takes a fraction of a
+    second), ``min_agency_intervals`` (rarer agencies share one level), ``min_source_intervals`` (rarer sources are
+    pooled), ``pace`` (False: no pace, the trees' hazards as they are), ``seed`` (which halves).
     """
 
     name = "boosting"
 
-    def __init__(self, bags: int = 5, max_iter: int = 60, learning_rate: float = 0.1, max_leaf_nodes: int = 8,
+    def __init__(self, bags: int = 4, max_iter: int = 60, learning_rate: float = 0.1, max_leaf_nodes: int = 8,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, min_agency_intervals: int = 20,
                  min_source_intervals: int = 200, pace: bool = True, seed: int = 0):
-        if bags < 1 or max_iter < 1:
-            raise ValueError("bags and max_iter must be at least 1")
+        if bags < 2 or max_iter < 1:
+            raise ValueError("bags must be at least 2 and max_iter at least 1")
         self.bags = bags
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -94,31 +100,29 @@ class BoostingModel:
                            start - _days(design.task_origin(iv)), iv["agency"], iv["source"])
         y = iv["event"].to_numpy(np.int64)
         task = pd.factorize(iv["task_id"])[0]
-        n_tasks = task.max() + 1
+        oob = np.zeros(len(y))
+        oob_n = np.zeros(len(y))
         rng = np.random.default_rng([self.seed, 11])
-        oob_p, oob_n = np.zeros(len(y)), np.zeros(len(y))
-        self.members_ = []
         with threadpool_limits(limits=1, user_api="openmp"):  # small fits: one thread beats two on a busy machine
+            self.full_ = self._classifier().fit(X, y)
+            self.halves_ = []
             for _ in range(self.bags):
-                weight = (np.bincount(rng.integers(0, n_tasks, n_tasks), minlength=n_tasks)[task] if self.bags > 1
-                          else np.ones(n_tasks, dtype=np.int64)[task])
-                inbag = weight > 0
-                if y[inbag].sum() == 0:  # a resample without completions cannot be fitted; draw again next time
+                inside = half_of(rng, task)
+                if y[inside].sum() == 0 or y[inside].all():  # one class only: nothing to fit, skip this half
                     continue
-                rows = np.repeat(np.arange(len(y)), weight)  # the resample itself: weights would make binning slow
-                member = self._classifier().fit(X[rows], y[rows])
-                self.members_.append(member)
-                out = ~inbag if self.bags > 1 else np.ones(len(y), dtype=bool)
-                if out.any():
-                    oob_p[out] += member.predict_proba(X[out])[:, 1]
-                    oob_n[out] += 1
-        if not self.members_:
-            raise ForecastError("the boosting model found no bootstrap resample with completions to fit")
+                self.halves_.append(self._classifier().fit(X[inside], y[inside]))
+                oob[~inside] += self.halves_[-1].predict_proba(X[~inside])[:, 1]
+                oob_n[~inside] += 1
+        if len(self.halves_) < 2:
+            raise ForecastError("the boosting model needs completions in at least two random halves of the tasks")
         seen = oob_n > 0
-        p = oob_p[seen] / oob_n[seen]
-        frame = pd.DataFrame({"start": iv["start"].to_numpy()[seen], "observed": y[seen], "expected": p,
-                              "variance": p * (1 - p)})
-        self.pace_ = frame.groupby("start").sum().reset_index()
+        p = oob[seen] / oob_n[seen]
+        self.periods_ = (pd.DataFrame({"start": iv["start"].to_numpy()[seen], "observed": y[seen], "expected": p,
+                                       "variance": p * (1 - p)})
+                         .groupby("start").sum().reset_index())
+        gaps = np.diff(self.periods_["start"].to_numpy("datetime64[D]").astype(np.int64)).astype(float)
+        self.pace_ = (fit_pace(self.periods_["observed"], self.periods_["expected"], self.periods_["variance"], gaps)
+                      if self.pace else STILL)
         return self
 
     def _classifier(self) -> HistGradientBoostingClassifier:
@@ -129,12 +133,12 @@ class BoostingModel:
 
     def _features(self, ttd: np.ndarray, days: np.ndarray, age: np.ndarray, agency: pd.Series,
                   source: pd.Series) -> np.ndarray:
-        """The feature matrix (rows x :data:`FEATURES`), float64; an agency not in ``agencies_`` is missing."""
+        """The feature matrix (rows x :data:`FEATURES`), float64."""
         return np.column_stack([ttd, days, age, agency_code(agency, self.agencies_, self.pooled_),
                                 design.source_code(source, self.sources_)]).astype(float)
 
     def sampler(self, tasks: pd.DataFrame, as_of, deadline, rate: np.ndarray | None = None) -> BoostingSampler:
-        """Cumulative hazards of ``tasks`` from ``as_of`` to the end of ``deadline`` for every bag member.
+        """Step hazards of ``tasks`` from ``as_of`` to the end of ``deadline``, ready to draw.
 
         ``rate`` (tasks x steps) multiplies each task's hazard in each step (scenario levers); steps are
         :func:`forecast.models.base.horizon_steps` of this model's snapshot spacing.
@@ -143,69 +147,73 @@ class BoostingModel:
         n, m = len(tasks), len(starts)
         as_of_day = float(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
         offset = starts.astype(np.int64) - as_of_day  # days from the as-of date to each step's start
-        ttd0 = _days(tasks["deadline"]) - as_of_day
-        age0 = as_of_day - _days(design.task_origin(tasks))
-        per_task = self._features(ttd0, np.full(n, float(self.step_days_)), age0, tasks["agency"], tasks["source"])
-        if rate is None:  # a profile = one distinct feature row at the as-of date: its path follows from it
-            _, first, profile = np.unique(np.nan_to_num(per_task, nan=-1e12), axis=0, return_index=True,
+        at_as_of = self._features(_days(tasks["deadline"]) - as_of_day, np.full(n, float(self.step_days_)),
+                                  as_of_day - _days(design.task_origin(tasks)), tasks["agency"], tasks["source"])
+        if rate is None:  # a profile = a distinct feature row at the as-of date; its path follows from it
+            _, first, profile = np.unique(np.nan_to_num(at_as_of, nan=-1e12), axis=0, return_index=True,
                                           return_inverse=True)
-            rows = per_task[first]
+            rows = at_as_of[first]
         else:  # scenario multipliers differ task by task
-            rows, profile = per_task, np.arange(n)
+            rows, profile = at_as_of, np.arange(n)
         k = len(rows)
-        if m == 0 or k == 0:
-            return BoostingSampler(np.zeros((len(self.members_), k)), profile.reshape(-1), 0.0)
         path = np.repeat(rows[:, None, :], m, axis=1)  # (profiles x steps x features)
-        path[:, :, 0] -= offset[None, :]
-        path[:, :, 2] += offset[None, :]
-        flat = path.reshape(k * m, -1)
-        with threadpool_limits(limits=1, user_api="openmp"):
-            p = np.stack([member.predict_proba(flat)[:, 1] for member in self.members_]).reshape(-1, k, m)
-        step_h = step_hazard(p, days / self.step_days_)
-        H = step_h.sum(axis=2) if rate is None else np.einsum("nm,bnm->bn", np.asarray(rate, float), step_h)
-        sd = pace_sd(self.pace_["observed"].to_numpy(float), self.pace_["expected"].to_numpy(float),
-                     self.pace_["variance"].to_numpy(float), m) if self.pace else 0.0
-        return BoostingSampler(H, profile.reshape(-1), sd)
+        path[:, :, 0] -= offset
+        path[:, :, 2] += offset
+        flat = path.reshape(k * m, len(FEATURES))
+        fraction = days / self.step_days_
+        if k * m == 0:
+            step_h = np.zeros((len(self.halves_), k, m))
+        else:
+            with threadpool_limits(limits=1, user_api="openmp"):
+                full = self.full_.predict_proba(flat)[:, 1].reshape(k, m)
+                halves = np.stack([h.predict_proba(flat)[:, 1] for h in self.halves_]).reshape(-1, k, m)
+            step_h = step_hazard(full, fraction)[None] * half_sample_deviation(step_hazard(halves, 1.0))
+        if rate is not None:
+            step_h = step_h * np.asarray(rate, float)[None]
+        return BoostingSampler(step_h.astype(np.float32), profile.reshape(-1), days, self.pace_)
 
 
 @dataclass
 class BoostingSampler:
-    """Draws of each profile's cumulative hazard: a bag member and a pace multiplier per run."""
+    """Draws of each profile's cumulative hazard: one half-sample fit and one pace path per run."""
 
-    H: np.ndarray  # (bag members x profiles) cumulative hazard to the deadline
+    step_h: np.ndarray  # (half-sample fits x profiles x steps) hazard of each step
     profile: np.ndarray  # (tasks,) row of draw()'s result for each task
-    pace_sd: float  # sd of the log pace multiplier over the horizon
+    days: np.ndarray  # (steps,) length of each step
+    pace: Pace
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
-        member = rng.integers(0, len(self.H), size)
-        pace = np.exp(rng.normal(-self.pace_sd**2 / 2, self.pace_sd, size))
-        return (self.H[member].T * pace[None, :]).astype(np.float32)
+        member = rng.integers(0, len(self.step_h), size)
+        pace = np.exp(self.pace.draw(rng, self.days, size)).astype(np.float32)  # (steps x size)
+        H = np.zeros((self.step_h.shape[1], size), dtype=np.float32)
+        for b in range(len(self.step_h)):
+            runs = np.flatnonzero(member == b)
+            H[:, runs] = self.step_h[b] @ pace[:, runs]
+        return H
 
 
-def step_hazard(p: np.ndarray, fraction: np.ndarray) -> np.ndarray:
-    """Cumulative hazard of each step from the probability ``p`` of completing within one fitted interval:
-    ``-log(1 - p) * fraction``, ``fraction`` = the step's days / the fitted interval's days (1 for a full step).
+def half_of(rng: np.random.Generator, task: np.ndarray) -> np.ndarray:
+    """Rows (bool) of a random half of the tasks; ``task`` holds each row's task index 0..T-1."""
+    n_tasks = int(task.max()) + 1
+    chosen = np.zeros(n_tasks, dtype=bool)
+    chosen[rng.permutation(n_tasks)[: n_tasks // 2]] = True
+    return chosen[task]
+
+
+def step_hazard(p: np.ndarray, fraction) -> np.ndarray:
+    """Cumulative hazard of a step from the probability ``p`` of completing within one fitted interval:
+    ``-log(1 - p) * fraction``, ``fraction`` = the step's days / the fitted interval's (1 for a full step).
     Unitless; ``p`` is clipped below 1 so the hazard stays finite."""
-    return -np.log1p(-np.clip(p, 0.0, 1 - 1e-9)) * np.asarray(fraction, float)
+    return -np.log1p(-np.clip(p, 0.0, P_MAX)) * np.asarray(fraction, float)
 
 
-def pace_sd(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, steps: int) -> float:
-    """Spread of the portfolio's pace over a horizon of ``steps`` periods, on the log scale (unitless).
-
-    Per window of ``w`` consecutive past periods (``w`` = ``steps``, shortened so there are at least three
-    windows): ``r = log((O + 0.5) / (E + 0.5))``, O the completions seen, E those expected (out of bag). Its
-    variance across windows is the pace's variance plus the coin flips' ``V / (E + 0.5)^2`` (V = sum of p(1 - p));
-    the estimate is ``sqrt(max(0, var(r) - mean(V / (E + 0.5)^2)))``, and 0 with fewer than three periods.
-    """
-    n = len(observed)
-    if n < 3:
-        return 0.0
-    w = int(np.clip(steps, 1, n - 2))
-    kernel = np.ones(w)
-    O, E, V = (np.convolve(np.asarray(a, float), kernel, mode="valid") for a in (observed, expected, variance))
-    r = np.log((O + 0.5) / (E + 0.5))
-    return float(np.sqrt(max(0.0, r.var(ddof=1) - np.mean(V / (E + 0.5) ** 2))))
+def half_sample_deviation(h: np.ndarray) -> np.ndarray:
+    """Multiplicative deviation of each half-sample fit's hazards ``h`` (fits x ...) from their geometric mean,
+    ``exp(sqrt(B / (B - 1)) * (log h_b - mean_b log h_b))``: its log has about the variance of the full fit's."""
+    log_h = np.log(np.maximum(h, 1e-12))
+    B = len(h)
+    return np.exp(np.sqrt(B / (B - 1)) * (log_h - log_h.mean(axis=0)))
 
 
 def agency_levels(agencies: pd.Series, min_count: int) -> tuple[str, ...]:
