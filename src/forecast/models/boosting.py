@@ -28,10 +28,11 @@ Two sources are added, both measured on the history:
   the full fit by about as much as the full fit differs from the truth (the half-sampling estimate of variance), so
   each run takes the full fit's step hazards times one half-sample fit's deviation from the halves' geometric mean
   (step by step, scaled by ``sqrt(bags / (bags - 1))``);
-* *the pace*: each half-sample fit predicts the half it did not see, so every period's completions can be compared
-  with what the trees expected out of sample; the ratio's local level (:mod:`.pace`: a Student-t random walk plus
-  period noise, fitted to it) gives the forecast the newest snapshots' pace, its uncertainty, and a fresh shock per
-  step. Nothing in the trees can see time, so without it a December unlike the year would be invisible.
+* *the pace*: nothing in the trees can see time, so a December unlike the year before it would be invisible to
+  them. Every period's completions are compared with what the trees expected **out of sample**: the last ``recent``
+  periods are held out of every fit (out of time), and each earlier row is predicted by the half-sample fits that
+  did not see its task (out of bag). The ratio's local level (:mod:`.pace`: a Student-t random walk plus period
+  noise) multiplies the forecast's step hazards: the newest snapshots' pace, its uncertainty, a shock per step.
 
 Each run draws its half-sample fit, then its pace step by step, so a later deadline only adds hazard (never more
 slips, run by run) and a scenario shares every draw with its baseline.
@@ -65,16 +66,17 @@ class BoostingModel:
     Settings: ``bags`` (half-sample fits, at least 2), ``max_iter``, ``learning_rate``, ``max_leaf_nodes``,
     ``min_samples_leaf``, ``l2_regularization`` (each classifier's: small and fixed, so a fit takes a fraction of a
     second), ``min_agency_intervals`` (rarer agencies share one level), ``min_source_intervals`` (rarer sources are
-    pooled), ``pace`` (False: no pace, the trees' hazards as they are), ``seed`` (which halves).
+    pooled), ``pace`` (False: no pace, the trees' hazards as they are), ``recent`` (periods held out of the trees so
+    the pace sees them out of time), ``seed`` (which halves).
     """
 
     name = "boosting"
 
     def __init__(self, bags: int = 4, max_iter: int = 60, learning_rate: float = 0.1, max_leaf_nodes: int = 8,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, min_agency_intervals: int = 20,
-                 min_source_intervals: int = 200, pace: bool = True, seed: int = 0):
-        if bags < 2 or max_iter < 1:
-            raise ValueError("bags must be at least 2 and max_iter at least 1")
+                 min_source_intervals: int = 200, pace: bool = True, recent: int = 2, seed: int = 0):
+        if bags < 2 or max_iter < 1 or recent < 0:
+            raise ValueError("bags must be at least 2, max_iter at least 1 and recent at least 0")
         self.bags = bags
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -84,12 +86,15 @@ class BoostingModel:
         self.min_agency_intervals = min_agency_intervals
         self.min_source_intervals = min_source_intervals
         self.pace = pace
+        self.recent = recent
         self.seed = seed
 
     def fit(self, data, as_of=None) -> BoostingModel:
         iv = intervals(data, as_of)
-        if iv.empty or iv["event"].sum() == 0:
-            raise ForecastError("the boosting model needs at least two snapshots with completions between them")
+        y = iv["event"].to_numpy(np.int64)
+        if iv.empty or y.sum() == 0 or y.all():
+            raise ForecastError("the boosting model needs at least two snapshots, and intervals that end in a "
+                                "completion and intervals that do not")
         self.as_of_ = pd.Timestamp(iv["end"].max())
         self.step_days_ = int(np.median(iv["days"]))
         self.agencies_ = agency_levels(iv["agency"], self.min_agency_intervals)
@@ -98,25 +103,28 @@ class BoostingModel:
         start = _days(iv["start"])
         X = self._features(_days(iv["deadline"]) - start, iv["days"].to_numpy(float),
                            start - _days(design.task_origin(iv)), iv["agency"], iv["source"])
-        y = iv["event"].to_numpy(np.int64)
+        train = self._training_rows(iv["start"], y)
         task = pd.factorize(iv["task_id"])[0]
-        oob = np.zeros(len(y))
-        oob_n = np.zeros(len(y))
+        expected, fits = np.zeros(len(y)), np.zeros(len(y))  # out-of-sample P(complete) of each row, summed
         rng = np.random.default_rng([self.seed, 11])
         with threadpool_limits(limits=1, user_api="openmp"):  # small fits: one thread beats two on a busy machine
-            self.full_ = self._classifier().fit(X, y)
+            self.full_ = self._classifier().fit(X[train], y[train])
+            expected[~train] = self.full_.predict_proba(X[~train])[:, 1] if (~train).any() else 0.0
+            fits[~train] = 1
             self.halves_ = []
-            for _ in range(self.bags):
-                inside = half_of(rng, task)
-                if y[inside].sum() == 0 or y[inside].all():  # one class only: nothing to fit, skip this half
-                    continue
-                self.halves_.append(self._classifier().fit(X[inside], y[inside]))
-                oob[~inside] += self.halves_[-1].predict_proba(X[~inside])[:, 1]
-                oob_n[~inside] += 1
+            for _ in range(4 * self.bags):  # a half with one class only cannot be fitted: draw another
+                inside = half_of(rng, task) & train
+                if 0 < y[inside].sum() < inside.sum():
+                    self.halves_.append(self._classifier().fit(X[inside], y[inside]))
+                    out = train & ~inside
+                    expected[out] += self.halves_[-1].predict_proba(X[out])[:, 1]
+                    fits[out] += 1
+                if len(self.halves_) == self.bags:
+                    break
         if len(self.halves_) < 2:
-            raise ForecastError("the boosting model needs completions in at least two random halves of the tasks")
-        seen = oob_n > 0
-        p = oob[seen] / oob_n[seen]
+            raise ForecastError("the boosting model needs completions in random halves of the tasks: too few tasks")
+        seen = fits > 0
+        p = expected[seen] / fits[seen]
         self.periods_ = (pd.DataFrame({"start": iv["start"].to_numpy()[seen], "observed": y[seen], "expected": p,
                                        "variance": p * (1 - p)})
                          .groupby("start").sum().reset_index())
@@ -124,6 +132,15 @@ class BoostingModel:
         self.pace_ = (fit_pace(self.periods_["observed"], self.periods_["expected"], self.periods_["variance"], gaps)
                       if self.pace else STILL)
         return self
+
+    def _training_rows(self, starts: pd.Series, y: np.ndarray) -> np.ndarray:
+        """Rows the trees learn from (bool): all but the last ``recent`` periods when the pace is on and at least
+        three periods remain before them (and hold a completion)."""
+        periods = np.sort(starts.unique())
+        if not self.pace or self.recent <= 0 or len(periods) - self.recent < 3:
+            return np.ones(len(y), dtype=bool)
+        train = (starts < periods[-self.recent]).to_numpy()
+        return train if y[train].any() and not y[train].all() else np.ones(len(y), dtype=bool)
 
     def _classifier(self) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(

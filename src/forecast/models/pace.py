@@ -5,13 +5,14 @@ newest snapshots' news, that its covariates cannot carry.
 Per period t (one per inter-snapshot interval, ``gaps`` days apart), ``O_t`` completions were seen where the model
 expected ``E_t`` (out of sample), with binomial variance ``V_t = sum p(1 - p)``. On the log scale::
 
-    r_t = log((O_t + 0.5) / (E_t + 0.5)) = w_t + e_t + eps_t,   eps_t ~ N(0, V_t / (E_t + 0.5)^2)   (coin flips)
+    r_t = log((O_t + 0.5) / (E_t + 0.5)) = w_t + e_t + eps_t,   eps_t ~ N(0, max(V_t, 0.25) / (E_t + 0.5)^2)
 
-``w`` is a random walk whose steps are Student-t, ``(w_t - w_{t-1}) / sqrt(gap_t / 7) ~ tau * t_NU`` (the same
-local level as the hazard model's pace, :mod:`.laplace`: a regime change one or two snapshots show moves the level
-at once), ``e_t ~ N(0, sigma_noise^2)`` a period's own noise. ``w_1 ~ N(0, 1)``: the level starts where the data
-put it. ``tau`` and the t weights are fitted by EM, ``sigma_noise`` by EM on the noise; the level at the last period
-is Gaussian given them. :meth:`Pace.draw` continues the walk over the forecast's steps and adds fresh noise to each.
+(``eps``: the coin flips of the period's tasks.) ``w`` is a random walk whose steps are Student-t,
+``(w_t - w_{t-1}) / sqrt(gap_t / 7) ~ tau * t_NU`` (the same local level as the hazard model's pace,
+:mod:`.laplace`: a regime change that one or two snapshots show moves the level at once), and ``e_t ~ N(0,
+sigma_noise^2)`` a period's own noise. ``w_1 ~ N(0, 1)``: the level starts where the data put it. ``tau`` and the t
+weights, and ``sigma_noise``, are fitted by EM; given them the level at the last period is Gaussian.
+:meth:`Pace.draw` continues the walk over the forecast's steps and adds fresh noise to each.
 """
 
 from __future__ import annotations
@@ -52,12 +53,12 @@ def fit_pace(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, g
              iterations: int = 100) -> Pace:
     """The local level of the log ratio of ``observed`` to ``expected`` completions per period (``variance``: their
     binomial variance; ``gaps``: days between consecutive periods). Fewer than three periods: :data:`STILL`."""
-    O, E, V = (np.asarray(a, float) for a in (observed, expected, variance))
-    W = len(O)
+    seen, expect, var = (np.asarray(a, float) for a in (observed, expected, variance))
+    W = len(seen)
     if W < 3:
         return STILL
-    r = np.log((O + 0.5) / (E + 0.5))
-    flips = np.maximum(V, 0.25) / (E + 0.5) ** 2
+    r = np.log((seen + 0.5) / (expect + 0.5))
+    flips = np.maximum(var, 0.25) / (expect + 0.5) ** 2
     gaps = np.maximum(np.asarray(gaps, float), 1.0)
     D = np.diff(np.eye(W), axis=0)
     tau, noise, weights = 0.1, 0.1, np.ones(W - 1)
