@@ -72,7 +72,7 @@ class BoostingModel:
 
     name = "boosting"
 
-    def __init__(self, bags: int = 4, max_iter: int = 60, learning_rate: float = 0.1, max_leaf_nodes: int = 8,
+    def __init__(self, bags: int = 4, max_iter: int = 40, learning_rate: float = 0.15, max_leaf_nodes: int = 8,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, min_agency_intervals: int = 20,
                  min_source_intervals: int = 200, pace: bool = True, recent: int = 2, seed: int = 0):
         if bags < 2 or max_iter < 1 or recent < 0:
@@ -244,11 +244,10 @@ def agency_levels(agencies: pd.Series, min_count: int) -> tuple[str, ...]:
 def agency_code(agencies: pd.Series, levels: tuple[str, ...], pooled: frozenset[str]) -> np.ndarray:
     """Index of each agency in ``levels``; an agency in ``pooled`` gets :data:`OTHER_AGENCY`'s, one never seen NaN
     (missing: the trees send it down the branch most training rows took)."""
-    names = agencies.astype(str)
-    codes = pd.Categorical(names, categories=list(levels)).codes.astype(float)
+    lookup = {name: float(i) for i, name in enumerate(levels)}
     if pooled:
-        codes[names.isin(pooled).to_numpy()] = levels.index(OTHER_AGENCY)
-    return np.where(codes < 0, np.nan, codes)
+        lookup |= dict.fromkeys(pooled, float(levels.index(OTHER_AGENCY)))
+    return agencies.astype(str).map(lookup).to_numpy(float)
 
 
 def _days(dates: pd.Series) -> np.ndarray:
