@@ -208,7 +208,7 @@ def test_half_sample_deviation_is_centred_and_scaled():
     np.testing.assert_allclose(np.exp(np.log(d).mean(axis=0)), 1.0)
     np.testing.assert_allclose(d[:, 1], 1.0)  # fits that agree add no spread
     log_h = np.log(h[:, 0])
-    np.testing.assert_allclose(np.log(d[:, 0]).std(), log_h.std() * np.sqrt(3 / 2))
+    np.testing.assert_allclose(np.log(d[:, 0]).std(), log_h.std() * np.sqrt(3 / 4))
 
 
 def test_pace_of_a_calm_history_is_near_one_and_a_jump_moves_it():
