@@ -15,6 +15,7 @@ MODELS: dict[str, str] = {
     "hazard": "hazard:HazardModel",
     "reference": "reference:ReferenceClassModel",
     "throughput": "throughput:ThroughputModel",
+    "boosting": "boosting:BoostingModel",
 }
 
 
