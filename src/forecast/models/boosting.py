@@ -53,6 +53,7 @@ from ..errors import ForecastError
 from ..history import intervals
 from . import design
 from .base import horizon_steps
+from .exits import ExitModel, ExitSampler
 from .pace import STILL, Pace, fit_pace
 
 FEATURES = ("days_to_deadline", "days", "age", "agency", "source")
@@ -76,7 +77,8 @@ class BoostingModel:
 
     def __init__(self, bags: int = 4, max_iter: int = 40, learning_rate: float = 0.15, max_leaf_nodes: int = 8,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, min_agency_intervals: int = 20,
-                 min_source_intervals: int = 200, pace: bool = True, recent: int = 2, seed: int = 0):
+                 min_source_intervals: int = 200, pace: bool = True, recent: int = 2, exits: bool = True,
+                 seed: int = 0):
         if bags < 2 or max_iter < 1 or recent < 0:
             raise ValueError("bags must be at least 2, max_iter at least 1 and recent at least 0")
         self.bags = bags
@@ -89,6 +91,7 @@ class BoostingModel:
         self.min_source_intervals = min_source_intervals
         self.pace = pace
         self.recent = recent
+        self.exits = exits
         self.seed = seed
 
     def fit(self, data, as_of=None) -> BoostingModel:
@@ -133,6 +136,7 @@ class BoostingModel:
         gaps = np.diff(self.periods_["start"].to_numpy("datetime64[D]").astype(np.int64)).astype(float)
         self.pace_ = (fit_pace(self.periods_["observed"], self.periods_["expected"], self.periods_["variance"], gaps)
                       if self.pace else STILL)
+        self.exits_ = ExitModel().fit(data, as_of) if self.exits else None
         return self
 
     def _training_rows(self, starts: pd.Series, y: np.ndarray) -> np.ndarray:
@@ -189,7 +193,8 @@ class BoostingModel:
             step_h = step_hazard(full, fraction)[None] * half_sample_deviation(step_hazard(halves, 1.0))
         if rate is not None:
             step_h = step_h * np.asarray(rate, float)[None]
-        return BoostingSampler(step_h.astype(np.float32), profile.reshape(-1), days, self.pace_)
+        exits = self.exits_.sampler(tasks, as_of, deadline) if self.exits_ is not None else None
+        return BoostingSampler(step_h.astype(np.float32), profile.reshape(-1), days, self.pace_, exits)
 
 
 @dataclass
@@ -200,6 +205,7 @@ class BoostingSampler:
     profile: np.ndarray  # (tasks,) row of draw()'s result for each task
     days: np.ndarray  # (steps,) length of each step
     pace: Pace
+    exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
