@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, default="2025-03-06", metavar="DATE", help="first snapshot")
     p.add_argument("--until", type=_date, default="2025-12-04", metavar="DATE", help="last snapshot")
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv", help="file format")
+    p.add_argument("--december", type=_positive_float, default=1.0, metavar="X",
+                   help="December regime: completion hazard x X from 5 to 31 Dec 2025 (default 1: like the history; "
+                        "prior median 1.5, 80%% interval 0.8-2.9: see forecast.sample_process)")
     p.set_defaults(run=_sample)
 
     p = sub.add_parser("predict", help="forecast how many open tasks slip past the deadline",
@@ -153,6 +156,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
 def _date(text: str) -> str:
     try:
         return str(pd.Timestamp(text).date())
@@ -187,7 +200,7 @@ def _sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
     written = write_sample(args.out, tasks=args.tasks, seed=args.seed, start=args.start, until=args.until,
-                           fmt=args.format)
+                           fmt=args.format, december=args.december)
     print(f"wrote {len(written)} SYNTHETIC snapshot exports to {args.out}")
     return 0
 
@@ -210,7 +223,9 @@ def _backtest(args: argparse.Namespace) -> int:
     import json
 
     from .backtest import run_backtest, terminal_progress
-    from .output import backtest_table, write_table
+    from .output import backtest_table, published_backtest_table, write_table
+    from .published import load_published
+    from .published_model import published_backtest
     from .snapshots import load_snapshots
 
     params = _params(args)
@@ -221,9 +236,16 @@ def _backtest(args: argparse.Namespace) -> int:
                           progress=terminal_progress, **kwargs)
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    transitions = published_backtest(load_published(params.published), sims=params.sims, seed=params.seed)
     if args.out:
         write_table(result.frame, args.out)
-    print(json.dumps(result.to_json(), indent=2) if args.json else backtest_table(result))
+    if args.json:
+        records = transitions.assign(cutoff=transitions["cutoff"].dt.strftime("%Y-%m-%d"),
+                                     outcome_date=transitions["outcome_date"].dt.strftime("%Y-%m-%d"))
+        print(json.dumps({**result.to_json(), "published_transitions": records.round(4).to_dict("records")},
+                         indent=2))
+    else:
+        print(backtest_table(result) + "\n\n" + published_backtest_table(transitions))
     return 0
 
 

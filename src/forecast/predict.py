@@ -15,9 +15,9 @@ from .errors import ForecastError
 from .history import build_history, open_set
 from .models import MODELS, make_model
 from .models.base import SlipModel
-from .models.public import published_forecast
 from .params import Params
 from .published import load_published
+from .published_model import published_forecast
 from .simulate import SlipForecast, simulate
 from .snapshots import Snapshots, fingerprint, load_snapshots
 
