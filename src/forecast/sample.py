@@ -40,13 +40,25 @@ import pandas as pd
 
 from . import schema
 from .errors import ForecastError
-from .sample_process import FITTED, Process, calendar, date_of, day_of, draw_luck, simulate_tasks
+from .sample_flows import REPORT_SNAPSHOTS
+from .sample_process import (
+    CONCLUSIONS,
+    FITTED,
+    PLAN02,
+    RES71,
+    Process,
+    calendar,
+    date_of,
+    day_of,
+    draw_luck,
+    simulate_tasks,
+)
 
 DATASET_LABEL = "SYNTHETIC calibrated sample - not real monitoring data"
 CALIBRATION_DATE = pd.Timestamp("2025-12-04")
 YEAR_END = pd.Timestamp("2025-12-31")
 BASE_TASKS = 1287
-POOL_FACTOR = 4
+POOL_FACTOR = 6
 
 # (agency, type, weight): weights are relative task counts; 1,287 tasks spread over them gives 3..150 per agency.
 AGENCIES: tuple[tuple[str, str, float], ...] = (
@@ -88,21 +100,22 @@ class Cohort:
     assigned_lag: int  # days between assignment and entry into the system
 
 
-RES71, CONCLUSIONS, PLAN02 = "Resolution 71/NQ-CP", "Steering Committee conclusion notices", "Plan 02-KH/BCĐTW"
 COHORTS = (
     # Res 71 (16 Apr 2025): a first wave of 86 tasks due by the 1 Jul switch-over (59 done, 22 in progress in June;
-    # 33 behind schedule on 31 Jul needs 28 or more of them due in June), the rest loaded in Jul-Aug.
+    # 33 behind schedule on 31 Jul), the rest loaded in Jul-Aug. The first wave's shares are fitted (see
+    # _deadline_weights); the others are assumptions.
     Cohort(RES71, 86 / 1109, ("2025-04-17", "2025-04-17"),
            (("2025-05-15", 0.3), ("2025-05-31", 0.25), ("2025-06-30", 0.35), ("2025-12-31", 0.1)), "res71_first", 1),
     Cohort(RES71, 244 / 1109, ("2025-07-03", "2025-08-21"),
            (("2025-09-30", 0.08), ("2025-10-31", 0.12), ("2025-11-30", 0.14), ("2025-12-31", 0.63),
             ("2026-06-30", 0.03)), "res71_second", 60),
     Cohort(CONCLUSIONS, 120 / 1109, ("2025-01-10", "2025-03-06"),
-           (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)), "conclusions", 5),
+           (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)), "conclusions_early", 5),
     Cohort(CONCLUSIONS, 125 / 1109, ("2025-03-07", "2025-08-28"),
-           (("+45", 0.2), ("+90", 0.3), ("+150", 0.15), ("2025-12-31", 0.33), ("2026-03-31", 0.02)), "conclusions", 5),
+           (("+45", 0.2), ("+90", 0.3), ("+150", 0.15), ("2025-12-31", 0.33), ("2026-03-31", 0.02)),
+           "conclusions_early", 5),
     Cohort(CONCLUSIONS, 305 / 1109, ("2025-08-29", "2025-11-27"),
-           (("+60", 0.12), ("+90", 0.14), ("2025-12-31", 0.71), ("2026-03-31", 0.03)), "conclusions", 5),
+           (("+60", 0.12), ("+90", 0.14), ("2025-12-31", 0.71), ("2026-03-31", 0.03)), "conclusions_late", 5),
     Cohort(PLAN02, 229 / 1109, ("2025-06-12", "2025-10-30"),
            (("2025-09-30", 0.18), ("2025-11-30", 0.07), ("2025-12-31", 0.72), ("2026-06-30", 0.03)), "plan02", 10),
 )
@@ -214,7 +227,7 @@ def _pool(rng: np.random.Generator, n: int, horizon: pd.Timestamp, week_shock: n
     for index, (cohort, k) in enumerate(zip(COHORTS, counts, strict=True)):
         lo, hi = (pd.Timestamp(d).value for d in cohort.arrival)
         arrival = pd.to_datetime(lo + rng.random(k) * (hi - lo)).normalize()
-        rule = rng.choice(len(cohort.deadlines), size=k, p=[d[1] for d in cohort.deadlines])
+        rule = rng.choice(len(cohort.deadlines), size=k, p=_deadline_weights(cohort, process))
         deadline = _deadlines([cohort.deadlines[r][0] for r in range(len(cohort.deadlines))], rule, arrival)
         deadline = deadline.where(deadline > arrival + pd.Timedelta(days=14), arrival + pd.offsets.MonthEnd(2))
         agency = rng.choice(len(AGENCIES), size=k, p=weights / weights.sum())
@@ -227,11 +240,20 @@ def _pool(rng: np.random.Generator, n: int, horizon: pd.Timestamp, week_shock: n
     first, last = day_of(pool["arrival"].min())[0] if len(pool) else 0, day_of(horizon)[0]
     days = date_of(np.arange(first, last + 1))
     common = week_shock[(days - WEEK_ORIGIN).days // 7] * calendar(days, process)
-    events = simulate_tasks(day_of(pool["arrival"]), day_of(pool["deadline"]), pool["rate"].to_numpy(), luck,
-                            process, common, first)
+    events = simulate_tasks(day_of(pool["arrival"]), day_of(pool["deadline"]), pool["rate"].to_numpy(),
+                            pool["source"].to_numpy(), luck, process, common, first)
     return pool.drop(columns="rate").assign(
         done=date_of(events["done"]), extended=date_of(events["extended"]),
         new_deadline=date_of(events["new_deadline"]), reclassified=date_of(events["reclassified"]))
+
+
+def _deadline_weights(cohort: Cohort, process: Process) -> list[float]:
+    """The cohort's deadline shares; Res 71's first wave: ``process.first_wave_june`` on 30 Jun, 10 % on 31 Dec and
+    the rest in May (55:45 on the 15th and the 31st)."""
+    if cohort.group != "res71_first":
+        return [d[1] for d in cohort.deadlines]
+    june = float(np.clip(process.first_wave_june, 0.05, 0.85))
+    return [(0.9 - june) * 0.55, (0.9 - june) * 0.45, june, 0.1]
 
 
 def _deadlines(rules: list[str], rule: np.ndarray, arrival: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -272,18 +294,38 @@ def quotas(pool: pd.DataFrame, scale: float) -> tuple[pd.Series, pd.DataFrame]:
 
 
 def _select(rng: np.random.Generator, pool: pd.DataFrame, scale: float) -> tuple[pd.DataFrame, int]:
-    """Draw tasks within the cells of :func:`quotas`; also returns how many of them are reclassified by 4 Dec."""
+    """Draw tasks within the cells of :func:`quotas`; also returns how many of them are reclassified by 4 Dec.
+
+    Within a cell the draw is systematic over the tasks sorted by their trajectory through the published report
+    dates (random order among equal trajectories, random start): every task has the same chance as in a simple
+    random draw, but the draw carries the pool's flows instead of a lucky or unlucky subsample of them."""
     cell_state, quota = quotas(pool, scale)
+    key = _trajectory(pool)
     picks = []
     for i in quota.index:
         for st in quota.columns:
-            cell = pool.index[(pool["cohort"] == i) & (cell_state == st)]
-            if quota.loc[i, st] > len(cell):
-                raise RuntimeError(f"sample pool too small for cohort {i}/{st}: {quota.loc[i, st]} > {len(cell)}")
-            picks.append(rng.choice(cell, size=quota.loc[i, st], replace=False))
+            cell = pool.index[(pool["cohort"] == i) & (cell_state == st)].to_numpy()
+            q = quota.loc[i, st]
+            if q > len(cell):
+                raise RuntimeError(f"sample pool too small for cohort {i}/{st}: {q} > {len(cell)}")
+            cell = cell[np.lexsort((rng.random(len(cell)), key[cell]))]
+            step = len(cell) / max(q, 1)
+            picks.append(cell[(rng.random() * step + step * np.arange(q)).astype(int)])
     chosen = pool.loc[np.concatenate(picks)].drop(columns="cohort")
     chosen = chosen.assign(agency=[AGENCIES[a][0] for a in chosen["agency"]]).reset_index(drop=True)
     return chosen, int(quota["regular"].sum())
+
+
+def _trajectory(pool: pd.DataFrame) -> np.ndarray:
+    """A code per task for its states (completions split on time / late) on the snapshots nearest the reports."""
+    names = ["not_arrived", "regular", "completed", "overdue", "due_by_year_end", "due_later"]
+    due_then = pool["new_deadline"].where(pool["extended"] < pool["done"], pool["deadline"])
+    late = (pool["done"] > due_then).to_numpy()
+    key = np.zeros(len(pool), dtype=np.int64)
+    for when in REPORT_SNAPSHOTS:
+        st = state(pool, pd.Timestamp(when)).to_numpy()
+        key = key * 7 + np.where((st == "completed") & late, 6, pd.Index(names).get_indexer(st))
+    return key
 
 
 def _fit_margins(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

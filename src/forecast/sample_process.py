@@ -5,14 +5,17 @@ Time is in whole days. From the day a task enters the monitoring system it faces
 
 * **completion** ``h_c(t) = r * u * g(deadline - t) * w(t) * m(t) * D(t)``, where
   - ``r`` is the base rate of the task's cohort (per day) and ``u`` its agency's frailty (both set in
-    :mod:`forecast.sample`);
+    :mod:`forecast.sample`) times the task's own frailty (log-normal, mean 1, sd of its log ``task_sd``: some tasks
+    are far harder than others, so the ones still open late are the slow ones);
   - ``g`` is the **deadline pull**, by days to the task's own deadline: ``far`` more than 30 days before it, 1 from
     30 to 8 days before, then a push in the last week that sharpens towards the deadline (``push`` 7-3 days before,
     ``push * 1.5`` 2-1 days before, ``push * 2`` on the deadline day: :data:`LAST_WEEK_SHAPE`), ``catch_up`` in the
     first 30 days overdue and ``stall`` after that;
   - ``w`` is a weekly shock shared by all tasks (log-normal, mean 1);
-  - ``m`` is the **review-meeting push**: ``meeting_push`` on overdue tasks in the :data:`MEETING_WINDOW` days
-    before each date of :data:`MILESTONES` (the meetings list the overdue tasks by name), else 1;
+  - ``m`` is the **review-meeting push**: ``meeting_push`` on overdue tasks around each date of :data:`MILESTONES`
+    that reviews the task's source document, from :data:`MEETING_WINDOW` days before it (agencies report tasks done
+    ahead of a meeting that lists the overdue ones by name) to as many days after it (they act on its conclusions:
+    Res 71's overdue tasks went from 21 on 31 Jul to 4 on 28 Aug, after the 1 Aug meeting), else 1;
   - ``D`` is the calendar: ``switch_over`` in July 2025 (the month after the 1 Jul switch-over to two-level local
     government, which the June report says absorbed the agencies) and the **December regime** ``december`` from
     5 Dec to 31 Dec 2025 (see :data:`DECEMBER_PRIOR`), else 1.
@@ -39,19 +42,22 @@ import pandas as pd
 
 DAY0 = pd.Timestamp("2024-01-01")  # day 0 of the integer day axis
 NEVER = 10**6  # the day of an event that does not happen
-# (date, what): the review meetings and directives of 2025 that listed overdue tasks (sources in data/published).
-MILESTONES: tuple[tuple[str, str], ...] = (
-    ("2025-06-20", "review of Res 71 before the 1 Jul switch-over (date approximate)"),
-    ("2025-08-01", "review meeting on the 31 Jul figures"),
-    ("2025-08-28", "Deputy Prime Minister's review of Res 71 and Plan 02"),
-    ("2025-11-06", "Directive 33/CT-TTg on the 28 Oct figures"),
-    ("2025-12-05", "Steering Committee meeting on the 4 Dec figures"),
+RES71, CONCLUSIONS, PLAN02 = "Resolution 71/NQ-CP", "Steering Committee conclusion notices", "Plan 02-KH/BCĐTW"
+SOURCES = (RES71, CONCLUSIONS, PLAN02)
+# (date, source documents reviewed, what): the review meetings and directives of 2025 that listed overdue tasks
+# (the articles are cited in data/published/figures.csv).
+MILESTONES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("2025-06-20", (RES71, PLAN02), "review of Res 71 and Plan 02 before the 1 Jul switch-over (date approximate)"),
+    ("2025-08-01", (RES71,), "review meeting on the 31 Jul figures of Res 71"),
+    ("2025-08-28", (RES71, PLAN02), "Deputy Prime Minister's review of Res 71 and Plan 02"),
+    ("2025-11-06", SOURCES, "Directive 33/CT-TTg on the 28 Oct figures"),
+    ("2025-12-05", SOURCES, "Steering Committee meeting on the 4 Dec figures"),
 )
-MEETING_WINDOW = 14  # days before a milestone in which overdue tasks are pushed
+MEETING_WINDOW = 14  # days before and after a milestone in which overdue tasks are pushed
 LAST_WEEK_SHAPE = ((0, 0, 2.0), (1, 2, 1.5), (3, 7, 1.0))  # (from, to days before the deadline, multiple of push)
 RECLASSIFY_SHARE = 1 / 3  # of exits: reclassified as regular; the rest are extensions
 DECEMBER_START, DECEMBER_END = pd.Timestamp("2025-12-05"), pd.Timestamp("2025-12-31")
-SWITCH_OVER_START, SWITCH_OVER_END = pd.Timestamp("2025-07-01"), pd.Timestamp("2025-07-31")
+SWITCH_OVER_START, SWITCH_OVER_END = pd.Timestamp("2025-06-20"), pd.Timestamp("2025-07-31")
 # The December regime is the one thing the history up to 4 Dec cannot show. Its prior: log(december) ~ Normal(log
 # 1.5, 0.5), median 1.5, 80 % interval 0.79-2.85: governments speed up at year ends (US federal contract spending
 # puts 8.7 % of a year's spending in its last week, about 4.5x an ordinary week: Liebman & Mahoney 2017), but a task
@@ -73,9 +79,12 @@ class Process:
     meeting_push: float = 2.0
     exit_rate: float = 0.01
     switch_over: float = 1.0
+    task_sd: float = 0.5
+    first_wave_june: float = 0.35  # share of Res 71's first wave due on 30 Jun (see forecast.sample.COHORTS)
     december: float = 1.0
 
-    FREE = ("far", "push", "catch_up", "stall", "meeting_push", "exit_rate", "switch_over")
+    FREE = ("far", "push", "catch_up", "stall", "meeting_push", "exit_rate", "switch_over", "task_sd",
+            "first_wave_june")
 
     def vector(self) -> np.ndarray:
         """log of the fitted levels: rates (in group order), then :attr:`FREE`."""
@@ -91,8 +100,10 @@ class Process:
 # Fitted by `python bench/calibrate_sample.py` (Nelder-Mead on the published flows; loss and table in
 # data/sample/README.md).
 FITTED = Process(
-    rates={"res71_first": 0.013, "res71_second": 0.0055, "conclusions": 0.0095, "plan02": 0.009},
-    far=0.6, push=2.5, catch_up=1.5, stall=0.5, meeting_push=2.0, exit_rate=0.01)
+    rates={"res71_first": 0.01888, "res71_second": 0.00243, "conclusions_early": 0.01057, "conclusions_late": 0.00675,
+           "plan02": 0.00809},
+    far=0.788, push=2.0259, catch_up=1.3298, stall=0.9559, meeting_push=3.2634, exit_rate=0.0035, switch_over=0.1768,
+    task_sd=0.5399, first_wave_june=0.4068)
 
 
 @dataclass(frozen=True)
@@ -105,11 +116,12 @@ class Luck:
     reclassify_after: np.ndarray
     is_reclassify: np.ndarray  # uniform: an exit is a reclassification when below RECLASSIFY_SHARE
     months: np.ndarray  # 1..3: extension length
+    frailty: np.ndarray  # standard normal: the task's own frailty is exp(task_sd * frailty - task_sd^2 / 2)
 
 
 def draw_luck(rng: np.random.Generator, n: int) -> Luck:
     e = rng.standard_exponential((4, n))
-    return Luck(e[0], e[1], e[2], e[3], rng.random(n), rng.integers(1, 4, n))
+    return Luck(e[0], e[1], e[2], e[3], rng.random(n), rng.integers(1, 4, n), rng.standard_normal(n))
 
 
 def day_of(when) -> np.ndarray:
@@ -133,12 +145,14 @@ def pull(to_deadline: np.ndarray, p: Process) -> np.ndarray:
     return np.where(to_deadline < 0, np.where(to_deadline >= -30, p.catch_up, p.stall), g)
 
 
-def meeting_days(days: np.ndarray) -> np.ndarray:
-    """True on the days within :data:`MEETING_WINDOW` days before a milestone (the milestone day excluded)."""
+def meeting_days(days: np.ndarray, source: str) -> np.ndarray:
+    """True on the days within :data:`MEETING_WINDOW` days before or after a milestone that reviews ``source``
+    (``MEETING_WINDOW`` days before it to ``MEETING_WINDOW - 1`` after)."""
     out = np.zeros(len(days), dtype=bool)
-    for when, _ in MILESTONES:
-        d = day_of(when)[0]
-        out |= (days >= d - MEETING_WINDOW) & (days < d)
+    for when, reviewed, _ in MILESTONES:
+        if source in reviewed:
+            d = day_of(when)[0]
+            out |= (days >= d - MEETING_WINDOW) & (days < d + MEETING_WINDOW)
     return out
 
 
@@ -149,23 +163,26 @@ def calendar(dates: pd.DatetimeIndex, p: Process) -> np.ndarray:
     return np.where(switch, p.switch_over, 1.0) * np.where(december, p.december, 1.0)
 
 
-def simulate_tasks(arrival: np.ndarray, deadline: np.ndarray, rate: np.ndarray, luck: Luck, p: Process,
-                   common: np.ndarray, first_day: int, chunk: int = 4000) -> dict[str, np.ndarray]:
+def simulate_tasks(arrival: np.ndarray, deadline: np.ndarray, rate: np.ndarray, source: np.ndarray, luck: Luck,
+                   p: Process, common: np.ndarray, first_day: int, chunk: int = 4000) -> dict[str, np.ndarray]:
     """Completion, extension and reclassification days of each task (integer days; :data:`NEVER` = not by the
     end of ``common``) and its deadline after any extension (``new_deadline``).
 
-    ``arrival``, ``deadline``: integer days; ``rate``: r * u per task; ``common[k]``: the shared multiplier
+    ``arrival``, ``deadline``: integer days; ``rate``: r * u per task; ``source``: its source document (one of
+    :data:`SOURCES`); ``common[k]``: the shared multiplier
     (weekly shock x :func:`calendar`) on day ``first_day + k``.
     """
     days = first_day + np.arange(len(common))
-    meeting = np.where(meeting_days(days), p.meeting_push, 1.0)
+    by_source = np.array([np.where(meeting_days(days, s), p.meeting_push, 1.0) for s in SOURCES])
+    code = pd.Index(SOURCES).get_indexer(source)
+    rate = rate * np.exp(p.task_sd * luck.frailty - p.task_sd**2 / 2)
     n = len(arrival)
     out = {k: np.full(n, NEVER, dtype=np.int64) for k in ("done", "extended", "reclassified")}
     out["new_deadline"] = deadline.astype(np.int64).copy()
     for s in range(0, n, chunk):
         i = np.arange(s, min(s + chunk, n))
         t_c, t_x = _competing(days, arrival[i], deadline[i], rate[i], luck.complete[i], luck.exit[i], p.exit_rate,
-                              p, common, meeting)
+                              p, common, by_source[code[i]])
         done = t_c <= t_x
         out["done"][i[done]] = t_c[done]
         exits = t_x < t_c
@@ -175,11 +192,12 @@ def simulate_tasks(arrival: np.ndarray, deadline: np.ndarray, rate: np.ndarray, 
         if not len(j):
             continue
         when = out["extended"][j] = t_x[exits & ~reclass]
-        month = (DAY0.to_datetime64() + when.astype("timedelta64[D]")).astype("datetime64[M]")
+        day0 = np.datetime64(DAY0.date(), "D")
+        month = (day0 + when.astype("timedelta64[D]")).astype("datetime64[M]")
         month_end = (month + luck.months[j] + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-        out["new_deadline"][j] = (month_end - DAY0.to_datetime64()).astype(np.int64)
+        out["new_deadline"][j] = (month_end - day0).astype(np.int64)
         t_c, t_x = _competing(days, when + 1, out["new_deadline"][j], rate[j], luck.complete_after[j],
-                              luck.reclassify_after[j], p.exit_rate * RECLASSIFY_SHARE, p, common, meeting)
+                              luck.reclassify_after[j], p.exit_rate * RECLASSIFY_SHARE, p, common, by_source[code[j]])
         out["done"][j[t_c <= t_x]] = t_c[t_c <= t_x]
         out["reclassified"][j[t_x < t_c]] = t_x[t_x < t_c]
     return out
@@ -187,11 +205,11 @@ def simulate_tasks(arrival: np.ndarray, deadline: np.ndarray, rate: np.ndarray, 
 
 def _competing(days, start, deadline, rate, complete, exit_, exit_rate, p, common, meeting):
     """First days the cumulative completion and exit hazards, counted from ``start``, cross their thresholds
-    (:data:`NEVER` when they do not by the last day)."""
+    (:data:`NEVER` when they do not by the last day). ``meeting``: each task's meeting multiplier by day."""
     to_deadline = deadline[:, None] - days[None, :]
     overdue = to_deadline < 0
     active = days[None, :] >= start[:, None]
-    boost = np.where(overdue, meeting[None, :], 1.0)
+    boost = np.where(overdue, meeting, 1.0)
     hc = np.where(active, rate[:, None] * pull(to_deadline, p) * common[None, :] * boost, 0.0)
     hx = np.where(active & overdue, exit_rate * boost, 0.0)
     return _crossing(days, hc, complete), _crossing(days, hx, exit_)
