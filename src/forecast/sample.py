@@ -59,6 +59,7 @@ CALIBRATION_DATE = pd.Timestamp("2025-12-04")
 YEAR_END = pd.Timestamp("2025-12-31")
 BASE_TASKS = 1287
 POOL_FACTOR = 6
+BUNDLED_DRAW = 0  # the bundled sample is draw BUNDLED_DRAW from the pool of seed 37 (data/sample/README.md)
 
 # (agency, type, weight): weights are relative task counts; 1,287 tasks spread over them gives 3..150 per agency.
 AGENCIES: tuple[tuple[str, str, float], ...] = (
@@ -139,35 +140,41 @@ TOPICS = (
 
 
 def generate(tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06", until: str = "2025-12-04",
-             december: float = 1.0, process: Process = FITTED) -> pd.DataFrame:
+             december: float = 1.0, process: Process = FITTED, draw: int = BUNDLED_DRAW) -> pd.DataFrame:
     """The long snapshot frame (canonical columns plus ``dataset``) of a synthetic portfolio of ``tasks`` tasks.
 
-    ``december`` multiplies every completion hazard from 5 to 31 Dec 2025; the snapshots up to 4 Dec do not
-    depend on it."""
+    ``seed`` sets the pool (agency frailties, weekly shocks, tasks and what happens to them), ``draw`` the tasks
+    drawn from it. ``december`` multiplies every completion hazard from 5 to 31 Dec 2025; the snapshots up to
+    4 Dec do not depend on it."""
     start_ts, until_ts = pd.Timestamp(start), pd.Timestamp(until)
     if start_ts < WEEK_ORIGIN or until_ts > WEEK_ORIGIN + pd.Timedelta(weeks=N_WEEKS - 26) or until_ts < start_ts:
         raise ForecastError(f"the sample covers {WEEK_ORIGIN.date()} to 2027, start before until; "
                             f"got {start} to {until}")
     if not december > 0:
         raise ForecastError(f"december must be a positive multiplier, not {december}")
-    rng, pool = draw_pool(tasks, seed, max(until_ts, YEAR_END) + pd.Timedelta(days=30),
-                          replace(process, december=december))
+    pool = draw_pool(tasks, seed, max(until_ts, YEAR_END) + pd.Timedelta(days=30), replace(process, december=december))
+    return snapshots(portfolio(pool, tasks, seed, draw), pd.date_range(start_ts, until_ts, freq="7D"))
+
+
+def portfolio(pool: pd.DataFrame, tasks: int, seed: int, draw: int) -> pd.DataFrame:
+    """``tasks`` tasks drawn from ``pool`` (:func:`_select`) plus the regular ones, with their ids."""
+    rng = np.random.default_rng([seed, draw])
     chosen, reclassified = _select(rng, pool, tasks / BASE_TASKS)
     regular = regular_tasks(rng, round(REGULAR_TASKS * tasks / BASE_TASKS) - reclassified)
-    portfolio = pd.concat([chosen, regular], ignore_index=True)
-    portfolio["task_id"] = [f"R57-{i:06d}" for i in rng.permutation(len(portfolio)) + 1]
-    return snapshots(portfolio, pd.date_range(start_ts, until_ts, freq="7D"))
+    out = pd.concat([chosen, regular], ignore_index=True)
+    out["task_id"] = [f"R57-{i:06d}" for i in rng.permutation(len(out)) + 1]
+    return out
 
 
 def draw_pool(tasks: int, seed: int, horizon: pd.Timestamp, process: Process,
-              factor: int = POOL_FACTOR) -> tuple[np.random.Generator, pd.DataFrame]:
-    """The random generator (after the pool's draws) and a pool of ``factor`` times the needed tasks, simulated
-    to ``horizon``. A fixed number of draws per seed, so a later horizon continues the same portfolio."""
+              factor: int = POOL_FACTOR) -> pd.DataFrame:
+    """A pool of ``factor`` times the needed tasks, simulated to ``horizon``. A fixed number of draws per seed, so
+    a later horizon continues the same portfolio."""
     rng = np.random.default_rng(seed)
     week_shock = np.exp(rng.normal(-WEEK_SD**2 / 2, WEEK_SD, N_WEEKS))
     frailty = np.exp(rng.normal(-AGENCY_SD**2 / 2, AGENCY_SD, len(AGENCIES)))
     n = factor * round(sum(STATE_TARGETS.values()) * tasks / BASE_TASKS)
-    return rng, _pool(rng, n, horizon, week_shock, frailty, process)
+    return _pool(rng, n, horizon, week_shock, frailty, process)
 
 
 def write_sample(out: str | Path, tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06",

@@ -195,7 +195,7 @@ def expected_table(process, seed: int = 1, factor: int = 12) -> pd.DataFrame:
     (common random numbers): what ``bench/calibrate_sample.py`` minimises."""
     from . import sample
 
-    rng, pool = sample.draw_pool(sample.BASE_TASKS, seed, pd.Timestamp(DEC) + pd.Timedelta(days=1), process, factor)
+    pool = sample.draw_pool(sample.BASE_TASKS, seed, pd.Timestamp(DEC) + pd.Timedelta(days=1), process, factor)
     cell_state, quota = sample.quotas(pool, 1.0)
     column = cell_state.map({s: j for j, s in enumerate(quota.columns)}).fillna(-1).astype(int).to_numpy()
     row, arrived = pool["cohort"].to_numpy(), column >= 0
@@ -205,7 +205,8 @@ def expected_table(process, seed: int = 1, factor: int = 12) -> pd.DataFrame:
     weight[arrived] = quota.to_numpy(float)[row[arrived], column[arrived]] / size[row[arrived], column[arrived]]
     pool = pool.assign(weight=weight)
     born_regular = sample.REGULAR_TASKS - int(quota["regular"].sum())
-    regular = sample.regular_tasks(rng, factor * born_regular).assign(weight=1 / factor)
+    regular = sample.regular_tasks(np.random.default_rng([seed, 10**6]), factor * born_regular)
+    regular = regular.assign(weight=1 / factor)
     portfolio = pd.concat([pool.loc[pool["weight"] > 0].drop(columns="cohort").assign(
         agency=lambda f: [sample.AGENCIES[a][0] for a in f["agency"]]), regular], ignore_index=True)
     portfolio["task_id"] = np.arange(len(portfolio))

@@ -100,10 +100,10 @@ class Process:
 # Fitted by `python bench/calibrate_sample.py` (Nelder-Mead on the published flows; loss and table in
 # data/sample/README.md).
 FITTED = Process(
-    rates={"res71_first": 0.01888, "res71_second": 0.00243, "conclusions_early": 0.01057, "conclusions_late": 0.00675,
-           "plan02": 0.00809},
-    far=0.788, push=2.0259, catch_up=1.3298, stall=0.9559, meeting_push=3.2634, exit_rate=0.0035, switch_over=0.1768,
-    task_sd=0.5399, first_wave_june=0.4068)
+    rates={"res71_first": 0.01862, "res71_second": 0.00246, "conclusions_early": 0.01054, "conclusions_late": 0.00707,
+           "plan02": 0.00873},
+    far=0.8219, push=2.0623, catch_up=1.3126, stall=0.9753, meeting_push=3.2093, exit_rate=0.0031, switch_over=0.1827,
+    task_sd=0.5472, first_wave_june=0.4225)
 
 
 @dataclass(frozen=True)
