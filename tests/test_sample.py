@@ -166,3 +166,19 @@ def test_a_process_without_exits_still_meets_the_4_december_stocks():
     last = frame.loc[frame["snapshot_date"] == DEC4, "status"].value_counts()
     assert last["regular"] == round(178 * 300 / 1287) and abs(last.sum() - 300) <= 2  # each stock rounded
     assert last["overdue"] == round(104 * 300 / 1287)
+
+
+def test_sample_command_writes_another_december(tmp_path):
+    from forecast.cli import main
+
+    out = tmp_path / "push"
+    assert main(["sample", "--out", str(out), "--tasks", "150", "--start", "2025-11-27", "--until", "2025-12-18",
+                 "--december", "3"]) == 0
+    assert "--december 3.0" in (out / "README.md").read_text(encoding="utf-8")
+    pushed = load_snapshots(out).frame
+    same = sample.generate(tasks=150, start="2025-11-27", until="2025-12-18", december=3.0)
+    assert (pushed.groupby("snapshot_date")["status"].value_counts().to_numpy()
+            == same.groupby("snapshot_date")["status"].value_counts().to_numpy()).all()
+    with pytest.raises(SystemExit) as stop:
+        main(["sample", "--out", str(tmp_path / "bad"), "--december", "0"])
+    assert stop.value.code == 2

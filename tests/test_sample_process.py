@@ -21,7 +21,7 @@ from forecast.sample_process import (
     simulate_tasks,
 )
 
-FLAT = Process(far=1, push=1, catch_up=1, stall=1, meeting_push=1, exit_rate=0, task_sd=0)
+FLAT = Process()  # no pull, push, frailty or exits
 
 
 def _run(p: Process, n: int = 40_000, start="2025-06-01", end="2025-12-31", deadline="2025-05-01", rate=0.01):
