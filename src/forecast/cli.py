@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=parse_date, default=date(2025, 3, 6), metavar="DATE", help="first snapshot")
     p.add_argument("--until", type=parse_date, default=date(2025, 12, 4), metavar="DATE", help="last snapshot")
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv", help="file format")
+    p.add_argument("--december", type=_number(limits.DECEMBER), default=1.0, metavar="X",
+                   help="December regime: completion hazard x X from 5 to 31 Dec 2025 (default 1: like the "
+                        "history; prior median 1.5, 80%% interval 0.8-2.9: see forecast.sample_process)")
     p.set_defaults(run=commands.sample)
 
     p = sub.add_parser("predict", help="forecast how many open tasks slip past the deadline",

@@ -88,9 +88,13 @@ def validate(args: argparse.Namespace) -> int:
     _step("")
     print(f"\n{len(hist)} tasks in all; at {snaps.dates[-1].date()}: "
           + ", ".join(f"{k} {v}" for k, v in counts.iloc[-1].items()))
-    print(f"\n{len(problems)} warning(s)" + (":" if problems else ""))
-    for p in problems:
+    warnings = [p for p in problems if p.severity != "note"]
+    print(f"\n{len(warnings)} warning(s)" + (":" if warnings else ""))
+    for p in warnings:
         print(f"  - {p}")
+    for p in problems:
+        if p.severity == "note":
+            print(f"note: {p}")
     return 0
 
 
@@ -98,7 +102,7 @@ def sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
     written = write_sample(args.out, tasks=args.tasks, seed=args.seed, start=str(args.start), until=str(args.until),
-                           fmt=args.format)
+                           fmt=args.format, december=args.december)
     print(f"wrote {len(written)} SYNTHETIC snapshot exports and a README to {args.out}")
     return 0
 
@@ -129,7 +133,9 @@ def backtest(args: argparse.Namespace) -> int:
 
     from .atomic import check_target
     from .backtest import run_backtest
-    from .output import backtest_table, write_table
+    from .output import backtest_table, published_backtest_table, write_table
+    from .published import load_published
+    from .published_model import published_backtest
     from .snapshots import require_no_gap
 
     params = _params(args)
@@ -140,12 +146,19 @@ def backtest(args: argparse.Namespace) -> int:
     require_no_gap(snaps, snaps.dates[-1])
     kwargs = {"models": models} if models else {}
     result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed,
-                          progress=_step, **kwargs)
+                          progress=_step, settings=params.model_settings(), **kwargs)
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    transitions = published_backtest(load_published(params.published), sims=params.sims, seed=params.seed)
     if args.out:
         _wrote(write_table(result.frame, args.out, force=args.force, protected=[params.snapshots]), len(result.frame))
-    print(json.dumps(result.to_json(), indent=2) if args.json else backtest_table(result))
+    if args.json:
+        records = transitions.assign(cutoff=transitions["cutoff"].dt.strftime("%Y-%m-%d"),
+                                     outcome_date=transitions["outcome_date"].dt.strftime("%Y-%m-%d"))
+        print(json.dumps({**result.to_json(), "published_transitions": records.round(4).to_dict("records")},
+                         indent=2))
+    else:
+        print(backtest_table(result) + "\n\n" + published_backtest_table(transitions))
     return 0
 
 

@@ -25,7 +25,8 @@ class Problem:
     file: str | None = None
     rows: tuple[int, ...] = ()
     column: str | None = None
-    severity: str = "error"  # "error" makes the data unusable; "warning" is reported and the data still used
+    severity: str = "error"  # "error" makes the data unusable; "warning" is reported and the data still used; "note"
+    # is an event the models expect (a deadline extension), reported so the analyst sees it
     task_ids: tuple[str, ...] = field(default=(), compare=False)  # row-level problems: the rows' task ids
     sheet: str | None = None  # XLSX exports: the sheet read (with its header row)
 

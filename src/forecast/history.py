@@ -152,12 +152,14 @@ def trajectory_warnings(data: Snapshots | pd.DataFrame, as_of: object = None,
     if len(reopened):
         problems.append(Problem(f"{len(reopened)} task(s) went from completed back to open: " + _ids(reopened),
                                 severity="warning", column="status", task_ids=tuple(reopened)))
-    for col, what in (("agency", "changed agency"), ("deadline", "had their deadline moved")):
+    for col, what, severity, tail in (
+            ("agency", "changed agency", "warning", ""),
+            ("deadline", "had their deadline moved", "note", " (extensions: the models count them as exits)")):
         moved = frame.groupby("task_id", observed=True)[col].nunique()
         moved = moved.index[moved > 1]
         if len(moved):
-            problems.append(Problem(f"{len(moved)} task(s) {what} between snapshots: " + _ids(moved),
-                                    severity="warning", column=col, task_ids=tuple(moved)))
+            problems.append(Problem(f"{len(moved)} task(s) {what} between snapshots: " + _ids(moved) + tail,
+                                    severity=severity, column=col, task_ids=tuple(moved)))
     return problems
 
 

@@ -58,6 +58,20 @@ def backtest_table(result) -> str:
         f"Best (lowest CRPS): {result.best}."])
 
 
+def published_backtest_table(frame: pd.DataFrame) -> str:
+    """The published-figures model on the published transitions (``forecast.published_model.published_backtest``)."""
+    if frame.empty:
+        return "Published-figures model: the published figures hold no transition it can be scored on."
+    cols = ["cutoff", "outcome_date", "scope", "open", "observed", "slip_mean", "p10", "p90", "abs_error", "crps",
+            "covered80"]
+    shown = frame[cols].assign(cutoff=frame["cutoff"].dt.date, outcome_date=frame["outcome_date"].dt.date)
+    return "\n".join([
+        "Published-figures model on the published transitions (overdue count at the next report, forecast from "
+        "the figures up to the cutoff):",
+        shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"),
+        f"Mean CRPS {frame['crps'].mean():.2f}, 80 % interval covered {frame['covered80'].mean():.0%}."])
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, *, force: bool = False,
                 protected: Iterable[str | Path] = ()) -> Path:
     """Write ``frame`` as CSV, XLSX or Parquet (by suffix), atomically, after :func:`forecast.atomic.check_target`

@@ -4,12 +4,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .models import make_model
 from .params import Params
 from .published import load_published
-from .question import Provenance, Question, ask
+from .question import Provenance, Question, ask, year_end
 from .simulate import SlipForecast, SlipModel, simulate
 from .snapshots import Snapshots, fingerprint, load_snapshots
 
@@ -30,9 +28,9 @@ def forecast(params: Params, snaps: Snapshots | None = None, model: str | None =
 
 def forecast_published(params: Params) -> SlipForecast:
     """The forecast from the published aggregate figures alone."""
-    from .models.public import published_forecast
+    from .published_model import published_forecast
 
     figures = load_published(params.published)
     provenance = Provenance(fingerprint([params.published]), False, str(params.published))
     return published_forecast(figures, params.sims, params.seed, provenance,
-                              deadline=params.deadline or pd.Timestamp("2025-12-31"))
+                              deadline=params.deadline or year_end(figures["date"].max()))

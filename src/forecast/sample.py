@@ -1,4 +1,4 @@
-"""The bundled SYNTHETIC portfolio: weekly snapshot exports calibrated to the published figures.
+"""The bundled SYNTHETIC portfolio: weekly snapshot exports calibrated to the published stocks and flows.
 
 No public task-level export of the Resolution 57 monitoring system exists, so the kit ships this stand-in. It is
 not real data; every file it writes says so in a ``dataset`` column.
@@ -10,22 +10,24 @@ How it is made (``generate``):
    date it enters the monitoring system (``arrival``; Resolution 71 came in two waves, conclusion notices arrive
    all year, so tasks assigned before the first snapshot are *left-truncated*), an ``assigned_date`` and a
    ``deadline`` (month-ends, with a spike on 31 Dec 2025: "finish in 2025").
-2. **Completion.** From arrival, a task completes with daily hazard
-   ``h(t) = r[source] * u[agency] * g(days to deadline) * w[week]``: ``u`` is an agency frailty (log-normal,
-   sd 0.6); ``g`` is the deadline pull (:data:`DEADLINE_PULL`: work speeds up as the deadline nears and slows once
-   a task is overdue); ``w`` is a weekly shock shared by all tasks (log-normal, sd 0.15). Completion day is the
-   first day the cumulative hazard passes an Exp(1) draw.
-3. **Calibration.** A pool several times larger than needed is simulated; tasks are then drawn from it within
-   (source x state on 4 Dec 2025) cells whose sizes match the published 4 Dec figures exactly (601 completed,
-   104 overdue, 368 in progress due by 31 Dec, 36 due later) plus 178 regular tasks. The rates ``r`` were tuned
-   so that earlier published figures (June, 31 Jul, 28 Aug, 28 Oct 2025) come out within about 10 % or a few tasks;
-   ``tests/test_sample.py`` checks them. The first Res 71 wave is only 86 tasks, so at that scale one seed differs
-   from the next by about the tolerance: the default seed (37) was picked among seeds 1-80 as the one whose
-   earlier figures come closest (calibration by rejection; 9 of 80 seeds pass every check).
+2. **What happens to a task** is :mod:`forecast.sample_process`: a completion hazard (cohort rate x agency frailty
+   (log-normal, sd 0.6) x deadline pull with a sharp push in the last week x weekly shock (sd 0.15) x a push on
+   overdue tasks before each review meeting x the December regime) competing, once a task is overdue, with deadline
+   extensions (the export's deadline changes) and reclassifications (its status becomes ``regular``).
+3. **Calibration.** A pool six times larger than needed is simulated; tasks are then drawn from it within
+   (cohort x state on 4 Dec 2025) cells whose sizes match the published 4 Dec figures exactly (601 completed,
+   104 overdue, 368 in progress due by 31 Dec, 36 due later, 178 regular, some of them reclassified), systematically
+   along each task's states at the report dates. The levels of the process were fitted, not tuned:
+   ``bench/calibrate_sample.py`` minimises the misses (in units of the test tolerance) of the published flows and
+   stocks of :mod:`forecast.sample_flows` over the expected sample of the seed-37 pool (common random numbers,
+   Nelder-Mead); :data:`forecast.sample_process.FITTED` records the result. The bundled sample is draw
+   :data:`BUNDLED_DRAW` from that pool, the first of 40 that meets every tolerance (``data/sample/README.md`` gives
+   its flows table and the loss).
 4. **Snapshots.** Every Thursday from ``start`` to ``until``: a task appears from its arrival; its status is
-   completed (on time or late, by its deadline) once completed, else overdue after its deadline, else in progress.
-   Regular tasks stay "regular". Snapshots after 4 Dec 2025 continue the same process: the synthetic "truth" a
-   forecast can be checked against.
+   completed (on time or late, against the deadline in force) once completed, regular once reclassified, else
+   overdue after its deadline, else in progress. Regular tasks stay "regular". Snapshots after 4 Dec 2025 continue
+   the same process (the synthetic "truth" a forecast can be checked against); ``december`` sets the December
+   regime (:data:`forecast.sample_process.DECEMBER_PRIOR`) without changing anything up to 4 Dec.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +43,26 @@ import pandas as pd
 
 from . import schema
 from .errors import ForecastError, OutputError
+from .sample_flows import REPORT_SNAPSHOTS
+from .sample_process import (
+    CONCLUSIONS,
+    FITTED,
+    PLAN02,
+    RES71,
+    Process,
+    calendar,
+    date_of,
+    day_of,
+    draw_luck,
+    simulate_tasks,
+)
 
 DATASET_LABEL = "SYNTHETIC calibrated sample - not real monitoring data"
 CALIBRATION_DATE = pd.Timestamp("2025-12-04")
 YEAR_END = pd.Timestamp("2025-12-31")
 BASE_TASKS = 1287
+POOL_FACTOR = 6
+BUNDLED_DRAW = 0  # the bundled sample is draw BUNDLED_DRAW from the pool of seed 37 (data/sample/README.md)
 
 # (agency, type, weight): weights are relative task counts; 1,287 tasks spread over them gives 3..150 per agency.
 AGENCIES: tuple[tuple[str, str, float], ...] = (
@@ -74,40 +91,37 @@ AGENCIES: tuple[tuple[str, str, float], ...] = (
     ("Ha Tinh", "province", 3), ("Quang Tri", "province", 3), ("Quang Ngai", "province", 3),
 )
 
-# Deadline pull g: multiplier of the completion hazard by days to the task's own deadline (negative = overdue).
-# Work speeds up towards the deadline, catches up in the first month overdue (the task is flagged), then stalls.
-DEADLINE_PULL_EDGES = np.array([-90, -30, 0, 14, 30, 60, 90])  # band i covers [edge[i-1], edge[i])
-DEADLINE_PULL = np.array([0.4, 0.9, 3.0, 2.6, 1.7, 1.0, 0.7, 0.45])
-
 
 @dataclass(frozen=True)
 class Cohort:
-    """Tasks of one source document that entered the system together: arrival window, deadlines, base rate."""
+    """Tasks of one source document that entered the system together: arrival window, deadlines, rate group."""
 
     source: str
     share: float  # share of the non-regular tasks
     arrival: tuple[str, str]  # first and last day of arrival
     deadlines: tuple[tuple[str, float], ...]  # ("YYYY-MM-DD" fixed, or "+N" days after arrival to month-end)
-    rate: float  # r: base completion hazard per day
+    group: str  # key of the base completion rate in Process.rates
     assigned_lag: int  # days between assignment and entry into the system
 
 
-RES71, CONCLUSIONS, PLAN02 = "Resolution 71/NQ-CP", "Steering Committee conclusion notices", "Plan 02-KH/BCĐTW"
 COHORTS = (
-    # Res 71 (16 Apr 2025): a first wave of 86 tasks due mid-year (59 done by June), the rest loaded in Jul-Aug.
+    # Res 71 (16 Apr 2025): a first wave of 86 tasks due by the 1 Jul switch-over (59 done, 22 in progress in June;
+    # 33 behind schedule on 31 Jul), the rest loaded in Jul-Aug. The first wave's shares are fitted (see
+    # _deadline_weights); the others are assumptions.
     Cohort(RES71, 86 / 1109, ("2025-04-17", "2025-04-17"),
-           (("2025-05-15", 0.35), ("2025-05-31", 0.3), ("2025-06-30", 0.2), ("2025-12-31", 0.15)), 0.013, 1),
+           (("2025-05-15", 0.3), ("2025-05-31", 0.25), ("2025-06-30", 0.35), ("2025-12-31", 0.1)), "res71_first", 1),
     Cohort(RES71, 244 / 1109, ("2025-07-03", "2025-08-21"),
            (("2025-09-30", 0.08), ("2025-10-31", 0.12), ("2025-11-30", 0.14), ("2025-12-31", 0.63),
-            ("2026-06-30", 0.03)), 0.0055, 60),
+            ("2026-06-30", 0.03)), "res71_second", 60),
     Cohort(CONCLUSIONS, 120 / 1109, ("2025-01-10", "2025-03-06"),
-           (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)), 0.0085, 5),
+           (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)), "conclusions_early", 5),
     Cohort(CONCLUSIONS, 125 / 1109, ("2025-03-07", "2025-08-28"),
-           (("+45", 0.2), ("+90", 0.3), ("+150", 0.15), ("2025-12-31", 0.33), ("2026-03-31", 0.02)), 0.009, 5),
+           (("+45", 0.2), ("+90", 0.3), ("+150", 0.15), ("2025-12-31", 0.33), ("2026-03-31", 0.02)),
+           "conclusions_early", 5),
     Cohort(CONCLUSIONS, 305 / 1109, ("2025-08-29", "2025-11-27"),
-           (("+60", 0.12), ("+90", 0.14), ("2025-12-31", 0.71), ("2026-03-31", 0.03)), 0.0105, 5),
+           (("+60", 0.12), ("+90", 0.14), ("2025-12-31", 0.71), ("2026-03-31", 0.03)), "conclusions_late", 5),
     Cohort(PLAN02, 229 / 1109, ("2025-06-12", "2025-10-30"),
-           (("2025-09-30", 0.18), ("2025-11-30", 0.07), ("2025-12-31", 0.72), ("2026-06-30", 0.03)), 0.009, 10),
+           (("2025-09-30", 0.18), ("2025-11-30", 0.07), ("2025-12-31", 0.72), ("2026-06-30", 0.03)), "plan02", 10),
 )
 REGULAR_SHARES = {CONCLUSIONS: 110 / 178, PLAN02: 68 / 178}
 AGENCY_SD = 0.6
@@ -128,31 +142,46 @@ TOPICS = (
 )
 
 
-def generate(tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06",
-             until: str = "2025-12-04") -> pd.DataFrame:
-    """The long snapshot frame (canonical columns plus ``dataset``) of a synthetic portfolio of ``tasks`` tasks."""
-    rng = np.random.default_rng(seed)
-    scale = tasks / BASE_TASKS
+def generate(tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06", until: str = "2025-12-04",
+             december: float = 1.0, process: Process = FITTED, draw: int = BUNDLED_DRAW) -> pd.DataFrame:
+    """The long snapshot frame (canonical columns plus ``dataset``) of a synthetic portfolio of ``tasks`` tasks.
+
+    ``seed`` sets the pool (agency frailties, weekly shocks, tasks and what happens to them), ``draw`` the tasks
+    drawn from it. ``december`` multiplies every completion hazard from 5 to 31 Dec 2025; the snapshots up to
+    4 Dec do not depend on it."""
     start_ts, until_ts = pd.Timestamp(start), pd.Timestamp(until)
     if start_ts < WEEK_ORIGIN or until_ts > WEEK_ORIGIN + pd.Timedelta(weeks=N_WEEKS - 26) or until_ts < start_ts:
         raise ForecastError(f"the sample covers {WEEK_ORIGIN.date()} to 2027, start before until; "
                             f"got {start} to {until}")
-    # a fixed number of draws, so a later --until continues the same portfolio instead of reshuffling it
+    if not december > 0:
+        raise ForecastError(f"december must be a positive multiplier, not {december}")
+    pool = draw_pool(tasks, seed, max(until_ts, YEAR_END) + pd.Timedelta(days=30), replace(process, december=december))
+    return snapshots(portfolio(pool, tasks, seed, draw), pd.date_range(start_ts, until_ts, freq="7D"))
+
+
+def portfolio(pool: pd.DataFrame, tasks: int, seed: int, draw: int) -> pd.DataFrame:
+    """``tasks`` tasks drawn from ``pool`` (:func:`_select`) plus the regular ones, with their ids."""
+    rng = np.random.default_rng([seed, draw])
+    chosen, reclassified = _select(rng, pool, tasks / BASE_TASKS)
+    regular = regular_tasks(rng, round(REGULAR_TASKS * tasks / BASE_TASKS) - reclassified)
+    out = pd.concat([chosen, regular], ignore_index=True)
+    out["task_id"] = [f"R57-{i:06d}" for i in rng.permutation(len(out)) + 1]
+    return out
+
+
+def draw_pool(tasks: int, seed: int, horizon: pd.Timestamp, process: Process,
+              factor: int = POOL_FACTOR) -> pd.DataFrame:
+    """A pool of ``factor`` times the needed tasks, simulated to ``horizon``. A fixed number of draws per seed, so
+    a later horizon continues the same portfolio."""
+    rng = np.random.default_rng(seed)
     week_shock = np.exp(rng.normal(-WEEK_SD**2 / 2, WEEK_SD, N_WEEKS))
     frailty = np.exp(rng.normal(-AGENCY_SD**2 / 2, AGENCY_SD, len(AGENCIES)))
-    horizon = max(until_ts, YEAR_END) + pd.Timedelta(days=30)
-    targets = {k: round(v * scale) for k, v in STATE_TARGETS.items()}
-    pool = _pool(rng, int(sum(targets.values()) * 4), horizon, week_shock, frailty)
-    chosen = _select(rng, pool, targets)
-    regular = _regular(rng, round(REGULAR_TASKS * scale))
-    portfolio = pd.concat([chosen, regular], ignore_index=True)
-    portfolio["task_id"] = [f"R57-{i:06d}" for i in rng.permutation(len(portfolio)) + 1]
-    snapshot_dates = pd.date_range(start_ts, until_ts, freq="7D")
-    return _snapshots(portfolio, snapshot_dates)
+    n = factor * round(sum(STATE_TARGETS.values()) * tasks / BASE_TASKS)
+    return _pool(rng, n, horizon, week_shock, frailty, process)
 
 
 def write_sample(out: str | Path, tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06",
-                 until: str = "2025-12-04", fmt: str = "csv") -> list[Path]:
+                 until: str = "2025-12-04", fmt: str = "csv", december: float = 1.0) -> list[Path]:
     """Write one export per snapshot date (``snapshot_YYYY-MM-DD.<fmt>``) plus a README saying it is synthetic.
 
     ``out`` must be a new or empty folder, or one the kit made: its README says it is the synthetic sample and it
@@ -171,7 +200,7 @@ def write_sample(out: str | Path, tasks: int = BASE_TASKS, seed: int = 37, start
         shown = ", ".join(sorted(foreign)[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise OutputError(out, f"holds files that are not a synthetic sample the kit wrote ({shown}); nothing was "
                                "written: give --out a new or empty folder")
-    frame = generate(tasks, seed, start, until)
+    frame = generate(tasks, seed, start, until, december)
     dates = pd.date_range(start, until, freq="7D")
     empty = dates.difference(pd.DatetimeIndex(frame["snapshot_date"].unique()))
     if len(empty):
@@ -184,8 +213,9 @@ def write_sample(out: str | Path, tasks: int = BASE_TASKS, seed: int = 37, start
             _write_snapshots(frame, build, fmt)
             (build / "README.md").write_text(
                 f"# {DATASET_LABEL}\n\nGenerated by `forecast sample --tasks {tasks} --seed {seed} --start {start} "
-                f"--until {until}`.\nEvery figure here is invented; only the totals are calibrated to the published "
-                "figures of 4 Dec 2025.\nSee the docstring of `forecast.sample` for how it is made.\n",
+                f"--until {until} --december {december}`.\nEvery figure here is invented; only the totals are "
+                "calibrated to the published figures of 4 Dec 2025.\nSee the docstring of `forecast.sample` for how "
+                "it is made.\n",
                 encoding="utf-8")
             (build / "previous").mkdir()
             for old in [p for p in out.iterdir() if p != build]:
@@ -232,79 +262,119 @@ def _readme(folder: Path) -> str:
     return readme.read_text(encoding="utf-8", errors="replace") if readme.is_file() else ""
 
 
-def _pool(rng: np.random.Generator, n: int, horizon: pd.Timestamp, week_shock: np.ndarray,
-          frailty: np.ndarray) -> pd.DataFrame:
-    """Simulate ``n`` candidate tasks with completion days from the hazard process."""
+def _pool(rng: np.random.Generator, n: int, horizon: pd.Timestamp, week_shock: np.ndarray, frailty: np.ndarray,
+          process: Process) -> pd.DataFrame:
+    """Simulate ``n`` candidate tasks: what happens to each, and when (:mod:`forecast.sample_process`)."""
     parts = []
     counts = rng.multinomial(n, [c.share for c in COHORTS])
     weights = np.array([a[2] for a in AGENCIES])
     for index, (cohort, k) in enumerate(zip(COHORTS, counts, strict=True)):
         lo, hi = (pd.Timestamp(d).value for d in cohort.arrival)
         arrival = pd.to_datetime(lo + rng.random(k) * (hi - lo)).normalize()
-        rule = rng.choice(len(cohort.deadlines), size=k, p=[d[1] for d in cohort.deadlines])
-        deadline = pd.DatetimeIndex([_deadline(cohort.deadlines[r][0], a) for r, a in zip(rule, arrival, strict=True)])
+        rule = rng.choice(len(cohort.deadlines), size=k, p=_deadline_weights(cohort, process))
+        deadline = _deadlines([cohort.deadlines[r][0] for r in range(len(cohort.deadlines))], rule, arrival)
         deadline = deadline.where(deadline > arrival + pd.Timedelta(days=14), arrival + pd.offsets.MonthEnd(2))
         agency = rng.choice(len(AGENCIES), size=k, p=weights / weights.sum())
-        done = _completion_day(rng, arrival, deadline, cohort.rate * frailty[agency], horizon, week_shock)
         parts.append(pd.DataFrame({
             "cohort": index, "source": cohort.source, "agency": agency, "arrival": arrival, "deadline": deadline,
             "assigned_date": arrival - pd.to_timedelta(rng.integers(0, cohort.assigned_lag + 1, k), unit="D"),
-            "done": done}))
-    return pd.concat(parts, ignore_index=True)
+            "rate": process.rates[cohort.group] * frailty[agency]}))
+    pool = pd.concat(parts, ignore_index=True)
+    luck = draw_luck(rng, len(pool))
+    first, last = day_of(pool["arrival"].min())[0] if len(pool) else 0, day_of(horizon)[0]
+    days = date_of(np.arange(first, last + 1))
+    common = week_shock[(days - WEEK_ORIGIN).days // 7] * calendar(days, process)
+    events = simulate_tasks(day_of(pool["arrival"]), day_of(pool["deadline"]), pool["rate"].to_numpy(),
+                            pool["source"].to_numpy(), luck, process, common, first)
+    return pool.drop(columns="rate").assign(
+        done=date_of(events["done"]), extended=date_of(events["extended"]),
+        new_deadline=date_of(events["new_deadline"]), reclassified=date_of(events["reclassified"]))
 
 
-def _deadline(rule: str, arrival: pd.Timestamp) -> pd.Timestamp:
-    if rule.startswith("+"):
-        return arrival + pd.Timedelta(days=int(rule[1:])) + pd.offsets.MonthEnd(0)
-    return pd.Timestamp(rule)
+def _deadline_weights(cohort: Cohort, process: Process) -> list[float]:
+    """The cohort's deadline shares; Res 71's first wave: ``process.first_wave_june`` on 30 Jun, 10 % on 31 Dec and
+    the rest in May (55:45 on the 15th and the 31st)."""
+    if cohort.group != "res71_first":
+        return [d[1] for d in cohort.deadlines]
+    june = float(np.clip(process.first_wave_june, 0.05, 0.85))
+    return [(0.9 - june) * 0.55, (0.9 - june) * 0.45, june, 0.1]
 
 
-def _completion_day(rng: np.random.Generator, arrival: pd.DatetimeIndex, deadline: pd.DatetimeIndex,
-                    rate: np.ndarray, horizon: pd.Timestamp, week_shock: np.ndarray, chunk: int = 20000) -> np.ndarray:
-    """Completion timestamps (NaT past ``horizon``) for tasks with hazard r * g(days to deadline) * w[week]."""
-    days = pd.date_range(arrival.min() if len(arrival) else horizon, horizon, freq="D")
-    day_ns = days.to_numpy().astype("datetime64[D]").astype(np.int64)
-    shock = week_shock[(days - WEEK_ORIGIN).days // 7]
-    out = np.full(len(arrival), np.datetime64("NaT"), dtype="datetime64[ns]")
-    arr = arrival.to_numpy().astype("datetime64[D]").astype(np.int64)
-    due = deadline.to_numpy().astype("datetime64[D]").astype(np.int64)
-    for s in range(0, len(arrival), chunk):
-        sl = slice(s, s + chunk)
-        ttd = due[sl, None] - day_ns[None, :]
-        h = rate[sl, None] * DEADLINE_PULL[np.searchsorted(DEADLINE_PULL_EDGES, ttd, side="right")] * shock
-        h[day_ns[None, :] < arr[sl, None]] = 0.0  # not yet in the system
-        cum = np.cumsum(h, axis=1)
-        target = rng.standard_exponential(cum.shape[0])
-        idx = (cum < target[:, None]).sum(axis=1)
-        hit = idx < len(days)
-        out[np.arange(s, min(s + chunk, len(arrival)))[hit]] = days.to_numpy()[idx[hit]]
-    return out
+def _deadlines(rules: list[str], rule: np.ndarray, arrival: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Deadline by rule: a fixed date, or "+N": the month-end on or after N days after arrival."""
+    out = pd.Series(pd.NaT, index=range(len(arrival)), dtype="datetime64[ns]")
+    for r, text in enumerate(rules):
+        pick = rule == r
+        out[pick] = (arrival[pick] + pd.Timedelta(days=int(text[1:])) + pd.offsets.MonthEnd(0) if text[0] == "+"
+                     else pd.Timestamp(text))
+    return pd.DatetimeIndex(out)
 
 
-def _state(pool: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
-    done = pool["done"] <= when
+def state(pool: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
+    """Each task's state on ``when``: not_arrived, regular (reclassified), completed, overdue, due_by_year_end or
+    due_later (in progress, by the deadline in force)."""
+    deadline = pool["new_deadline"].where(pool["extended"] <= when, pool["deadline"])
     return pd.Series(np.select(
-        [pool["arrival"] > when, done, pool["deadline"] < when, pool["deadline"] <= YEAR_END],
-        ["not_arrived", "completed", "overdue", "due_by_year_end"], "due_later"), index=pool.index)
+        [pool["arrival"] > when, pool["reclassified"] <= when, pool["done"] <= when, deadline < when,
+         deadline <= YEAR_END],
+        ["not_arrived", "regular", "completed", "overdue", "due_by_year_end"], "due_later"), index=pool.index)
 
 
-def _select(rng: np.random.Generator, pool: pd.DataFrame, targets: dict[str, int]) -> pd.DataFrame:
-    """Draw tasks within (source x 4 Dec state) cells sized so the state totals equal ``targets`` exactly."""
-    state = _state(pool, CALIBRATION_DATE)
-    pool = pool.loc[state != "not_arrived"].assign(state=state)
-    table = pd.crosstab(pool["cohort"], pool["state"]).reindex(
+def quotas(pool: pd.DataFrame, scale: float) -> tuple[pd.Series, pd.DataFrame]:
+    """Each arrived pool task's (cohort x 4 Dec state) cell, and the number of tasks to draw from each cell: the
+    4 Dec state totals exactly (:data:`STATE_TARGETS`, plus as many reclassified tasks as the pool's share gives),
+    each cohort its share of them."""
+    st = state(pool, CALIBRATION_DATE)
+    arrived = st != "not_arrived"
+    targets = {k: round(v * scale) for k, v in STATE_TARGETS.items()}
+    share = (st[arrived] == "regular").mean()
+    targets["regular"] = min(round(sum(targets.values()) * share / (1 - share)), round(REGULAR_TASKS * scale))
+    table = pd.crosstab(pool.loc[arrived, "cohort"], st[arrived]).reindex(
         index=range(len(COHORTS)), columns=list(targets), fill_value=0)
-    quota = _fit_margins(table.to_numpy(float), np.array([round(c.share * sum(targets.values())) for c in COHORTS]),
+    total = sum(targets.values())
+    quota = _fit_margins(table.to_numpy(float), np.array([round(c.share * total) for c in COHORTS]),
                          np.array(list(targets.values())))
+    return st.where(arrived), pd.DataFrame(quota, index=table.index, columns=table.columns)
+
+
+def _select(rng: np.random.Generator, pool: pd.DataFrame, scale: float) -> tuple[pd.DataFrame, int]:
+    """Draw tasks within the cells of :func:`quotas`; also returns how many of them are reclassified by 4 Dec.
+
+    Within a cell the draw is systematic over the tasks sorted by their trajectory through the published report
+    dates (random order among equal trajectories, random start): every task has the same chance as in a simple
+    random draw, but the draw carries the pool's flows instead of a lucky or unlucky subsample of them."""
+    cell_state, quota = quotas(pool, scale)
+    key = _trajectory(pool)
     picks = []
-    for i in table.index:
-        for j, st in enumerate(table.columns):
-            cell = pool.index[(pool["cohort"] == i) & (pool["state"] == st)]
-            if quota[i, j] > len(cell):
-                raise RuntimeError(f"sample pool too small for cohort {i}/{st}: {quota[i, j]} > {len(cell)}")
-            picks.append(rng.choice(cell, size=quota[i, j], replace=False))
-    chosen = pool.loc[np.concatenate(picks)].drop(columns=["state", "cohort"])
-    return chosen.assign(agency=[AGENCIES[a][0] for a in chosen["agency"]]).reset_index(drop=True)
+    for i in quota.index:
+        for st in quota.columns:
+            cell = pool.index[(pool["cohort"] == i) & (cell_state == st)].to_numpy()
+            q = quota.loc[i, st]
+            if q > len(cell):
+                raise RuntimeError(f"sample pool too small for cohort {i}/{st}: {q} > {len(cell)}")
+            cell = cell[np.lexsort((rng.random(len(cell)), key[cell]))]
+            step = len(cell) / max(q, 1)
+            picks.append(cell[(rng.random() * step + step * np.arange(q)).astype(int)])
+    chosen = pool.loc[np.concatenate(picks)].drop(columns="cohort")
+    chosen = chosen.assign(agency=[AGENCIES[a][0] for a in chosen["agency"]]).reset_index(drop=True)
+    return chosen, int(quota["regular"].sum())
+
+
+def _ratio(wanted: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """wanted / have, 1 where nothing is had (an empty margin, e.g. no reclassified task, stays empty)."""
+    return np.divide(wanted, have, out=np.ones_like(have), where=have > 0)
+
+
+def _trajectory(pool: pd.DataFrame) -> np.ndarray:
+    """A code per task for its states (completions split on time / late) on the snapshots nearest the reports."""
+    names = ["not_arrived", "regular", "completed", "overdue", "due_by_year_end", "due_later"]
+    due_then = pool["new_deadline"].where(pool["extended"] < pool["done"], pool["deadline"])
+    late = (pool["done"] > due_then).to_numpy()
+    key = np.zeros(len(pool), dtype=np.int64)
+    for when in REPORT_SNAPSHOTS:
+        st = state(pool, pd.Timestamp(when)).to_numpy()
+        key = key * 7 + np.where((st == "completed") & late, 6, pd.Index(names).get_indexer(st))
+    return key
 
 
 def _fit_margins(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -312,8 +382,8 @@ def _fit_margins(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nd
     rows = rows + (cols.sum() - rows.sum()) * (np.arange(len(rows)) == np.argmax(rows))
     fit = np.where(table > 0, table + 0.5, 0.0)  # a cell the pool never fills stays empty
     for _ in range(200):
-        fit *= (rows / fit.sum(axis=1))[:, None]
-        fit *= cols / fit.sum(axis=0)
+        fit *= _ratio(rows, fit.sum(axis=1))[:, None]
+        fit *= _ratio(cols, fit.sum(axis=0))
     out = np.floor(fit).astype(int)
     # hand out the remaining units where the rounding lost most, one at a time, keeping both margins
     while (out.sum(axis=1) < rows).any():
@@ -324,18 +394,20 @@ def _fit_margins(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nd
     return out
 
 
-def _regular(rng: np.random.Generator, n: int) -> pd.DataFrame:
+def regular_tasks(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """``n`` tasks that are regular from the day they arrive (Jan-Nov 2025, weekly)."""
     source = rng.choice(list(REGULAR_SHARES), size=n, p=list(REGULAR_SHARES.values()))
     arrival = pd.to_datetime(rng.choice(pd.date_range("2025-01-09", "2025-11-27", freq="7D").values, n))
     weights = np.array([a[2] for a in AGENCIES])
     agency = rng.choice(len(AGENCIES), size=n, p=weights / weights.sum())
+    never = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     return pd.DataFrame({"source": source, "agency": [AGENCIES[a][0] for a in agency],
-                         "arrival": arrival, "deadline": pd.NaT, "assigned_date": arrival, "done": pd.NaT,
-                         "regular": True})
+                         "arrival": arrival, "deadline": never, "assigned_date": arrival, "done": never,
+                         "extended": never, "new_deadline": never, "reclassified": arrival})
 
 
-def _snapshots(portfolio: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    portfolio = portfolio.assign(regular=portfolio.get("regular", False)).fillna({"regular": False})
+def snapshots(portfolio: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """The long snapshot frame of ``portfolio`` (tasks with their event dates) at ``dates``."""
     agency_type = {a[0]: a[1] for a in AGENCIES}
     rng = np.random.default_rng(len(portfolio))
     titles = [THEMES[t].format(TOPICS[p]) + " (synthetic)" for t, p in
@@ -345,13 +417,16 @@ def _snapshots(portfolio: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame
     frames = []
     for when in dates:
         snap = portfolio.loc[portfolio["arrival"] <= when]
+        deadline = snap["new_deadline"].where(snap["extended"] <= when, snap["deadline"])
         done = snap["done"] <= when
+        due_then = snap["new_deadline"].where(snap["extended"] < snap["done"], snap["deadline"])
         status = np.select(
-            [snap["regular"].astype(bool), done & (snap["done"] <= snap["deadline"]), done, snap["deadline"] < when],
+            [snap["reclassified"] <= when, done & (snap["done"] <= due_then), done, deadline < when],
             [schema.REGULAR, schema.COMPLETED_ON_TIME, schema.COMPLETED_LATE, schema.OVERDUE], schema.IN_PROGRESS)
         frames.append(pd.DataFrame({
             "snapshot_date": when, "task_id": snap["task_id"].to_numpy(), "title": snap["title"].to_numpy(),
             "agency": snap["agency"].to_numpy(), "agency_type": snap["agency_type"].to_numpy(),
             "source": snap["source"].to_numpy(), "assigned_date": snap["assigned_date"].to_numpy(),
-            "deadline": snap["deadline"].to_numpy(), "status": status, "dataset": DATASET_LABEL}))
+            "deadline": deadline.to_numpy(), "status": status, "dataset": DATASET_LABEL,
+            **({"weight": snap["weight"].to_numpy()} if "weight" in snap else {})}))
     return pd.concat(frames, ignore_index=True).sort_values(["snapshot_date", "task_id"], ignore_index=True)
