@@ -6,7 +6,8 @@ The public API, in the order an analysis uses it::
     snaps = load_snapshots("exports/")            # every export, checked (DataError names file, row, column)
     params = load_params("params/baseline.yaml")  # or Params(as_of=..., sims=...), validated once
     question = ask(snaps, params.as_of, params.deadline)   # the open set and where the data came from
-    result = forecast(params, snaps)              # fit + simulate: a SlipForecast (summary, by_agency, ...)
+    result = combined_forecast(params, snaps)     # the headline: the models pooled by stacking (a SlipForecast)
+    result = forecast(params, snaps)              # one model (params.model): fit + simulate
     question, model = fit(params, snaps)          # or the two steps: forecast.simulate.simulate(model, question, ...)
     backtest = run_backtest(snaps)                # which model to trust
     comparison = compare_scenarios(params, snaps=snaps)    # planner scenarios, common random numbers
@@ -36,7 +37,7 @@ _LAZY = {
     "Question": "question", "ask": "question",
     "SlipForecast": "simulate",
     "fit": "predict", "forecast": "predict",
-    "compare_models": "combine",
+    "combined_forecast": "combine", "compare_models": "combine",
     "run_backtest": "backtest",
     "compare_scenarios": "scenarios.compare",
     "goal_seek": "scenarios.goal",

@@ -22,6 +22,7 @@ import pandas as pd
 from . import schema, scores
 from .errors import ForecastError
 from .models import MODELS, make_model
+from .published_model import question_forecast
 from .question import ask
 from .simulate import simulate
 from .snapshots import Snapshots
@@ -97,15 +98,19 @@ def outcome(at: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[n
 
 def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str] = tuple(MODELS),
                  sims: int = 2000, seed: int = 2025, min_history: int = 8,
-                 progress: Callable[[str], None] | None = None, settings: dict | None = None) -> Backtest:
-    """Backtest ``models`` at every eligible cutoff; raise :class:`ForecastError` when there is none. ``settings``
-    (:meth:`forecast.params.Params.model_settings`) reach each model as in a forecast."""
+                 progress: Callable[[str], None] | None = None, settings: dict | None = None,
+                 figures: pd.DataFrame | None = None, last: int | None = None, step: int = 1) -> Backtest:
+    """Backtest ``models`` at every ``step``-th eligible cutoff counted back from the latest (the ``last`` ones only,
+    when given); raise
+    :class:`ForecastError` when there is none. ``settings`` (:meth:`forecast.params.Params.model_settings`) reach
+    each model as in a forecast. With the published ``figures``, the published-figures model answers each cutoff's
+    question too (model ``published``: :func:`forecast.published_model.question_forecast`)."""
     if horizon_days < 1:
         raise ForecastError(f"horizon_days must be at least 1, not {horizon_days}")
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ForecastError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
-    pairs = cutoffs(snaps, horizon_days, min_history)
+    pairs = cutoffs(snaps, horizon_days, min_history)[::-1][:last][::step][::-1]
     if not pairs:
         raise ForecastError(f"no cutoff has {min_history} snapshots before it and one {horizon_days} days after it")
     at = snaps.frame.set_index(["snapshot_date", "task_id"])[["status", "deadline"]]
@@ -114,9 +119,12 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
         question = ask(snaps, cutoff, outcome_date)
         seen, slipped = outcome(at, question.tasks.index, outcome_date)
         observed = int(slipped[seen].sum())
-        for name in models:
-            model = make_model(name, **(settings or {})).fit(snaps, cutoff)
-            fc = simulate(model, question, sims, seed, active=seen)
+        for name in [*models, *(["published"] if figures is not None else [])]:
+            if name == "published":
+                fc = question_forecast(figures, question, sims, seed, active=seen)
+            else:
+                fc = simulate(make_model(name, **(settings or {})).fit(snaps, cutoff), question, sims, seed,
+                              active=seen)
             draws[cutoff, name] = fc.totals.astype(np.int32)
             lo, hi = scores.pit_bounds(fc.totals, observed)
             rows.append({"cutoff": cutoff, "model": name, "outcome_date": outcome_date, "open": int(seen.sum()),

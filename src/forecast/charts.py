@@ -186,6 +186,18 @@ def fan(over_time: pd.DataFrame) -> alt.Chart:
     return (band + line).properties(width=WIDTH, height=260, title="Open tasks to the deadline (band: P10-P90)")
 
 
+def convergence(by_date: pd.DataFrame) -> alt.Chart:
+    """The slip forecast by as-of date (mean and P10-P90) beside the open tasks: how the answer converged as the
+    snapshots came in. ``by_date`` is :func:`forecast.predict.by_as_of`."""
+    base = alt.Chart(by_date).encode(x=alt.X("as_of:T", title="as of"))
+    tooltip = [alt.Tooltip("as_of:T"), "open_tasks:Q", alt.Tooltip("mean:Q", format=".0f"), "p10:Q", "p90:Q"]
+    return (base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
+            + base.mark_rule(strokeWidth=3, color="#e53935").encode(y="p10:Q", y2="p90:Q")
+            + base.mark_circle(size=80, opacity=1, color="#b71c1c").encode(y="mean:Q", tooltip=tooltip)
+            ).properties(width=WIDTH, height=260,
+                         title="Slips forecast by as-of date (red: mean and P10-P90; grey: open tasks)")
+
+
 def agency_slips(by_agency: pd.DataFrame, top: int = 20) -> alt.Chart:
     """Expected slips per agency (bar) with the P10-P90 interval, beside its open tasks (light bar).
     ``by_agency`` is :meth:`forecast.simulate.SlipForecast.by_agency`."""

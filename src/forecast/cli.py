@@ -134,7 +134,8 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
                    help="forecast date, YYYY-MM-DD or dd/mm/yyyy (default: the last snapshot)")
     p.add_argument("--deadline", type=parse_date, metavar="DATE",
                    help="deadline, YYYY-MM-DD or dd/mm/yyyy (default: 31 Dec of the as-of year)")
-    p.add_argument("--model", metavar="NAME", help=f"one of {', '.join(MODELS)} (default: hazard)")
+    p.add_argument("--model", metavar="NAME", help=f"one of {', '.join(MODELS)} (default: the params file's, else "
+                                                   "hazard); predict gives the combined headline without it")
     p.add_argument("--sims", type=_whole(limits.SIMS), metavar="N", help="Monte Carlo runs (default 10000)")
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed (default 2025)")
 

@@ -1,32 +1,66 @@
-"""Several models on one question: every model's forecast side by side, and the combined headline.
+"""The combined headline: several models on one question, pooled with weights earned in the backtest.
 
-**Stacking.** The headline is a linear pool of the components' forecasts, ``F = sum_i w_i F_i`` with weights on the
-simplex chosen to minimise the mean CRPS of the pool over the backtest's cutoffs (Yao, Vehtari, Simpson & Gelman
-2018, "Using stacking to average Bayesian predictive distributions", with CRPS as the score). The pool's CRPS is a
-quadratic in w (:func:`forecast.scores.mixture_crps_terms`) and convex on the simplex, so
-``scipy.optimize.minimize`` finds the optimum. A component that does not improve the pool gets weight 0 and is shown
-beside it all the same. The pool is drawn run by run: run s takes component i's run s with probability ``w_i``.
+**Components** (:data:`COMPONENTS`): the task-level hazard model, the reference class, the boosting challenger and
+the published-figures model asked the same question (:func:`forecast.published_model.question_forecast`). The
+throughput model is left out of the pool: it ignores each task's deadline, so it cannot see the wall of 31 December
+deadlines that the question is about (it stays in the backtest and in :func:`compare_models`).
+
+**Stacking.** The headline is a linear pool ``F = sum_i w_i F_i`` with weights on the simplex chosen to minimise the
+mean CRPS of the pool over the backtest cutoffs whose outcome the as-of date has seen (about two weeks apart), at the
+question's horizon (Yao, Vehtari, Simpson & Gelman 2018, "Using stacking to average Bayesian predictive
+distributions", with CRPS as the score). The pool's CRPS is a quadratic in w
+(:func:`forecast.scores.mixture_crps_terms`) and convex on the simplex, so ``scipy.optimize.minimize`` (SLSQP) finds the optimum. Overlapping weekly windows are few independent
+cases (on the bundled sample the plain optimum over the last 12 cutoffs gives boosting 0.98 and the hazard model
+0), so the weights are *bagged* (:func:`bagged_weights`): the optimum averaged over Bayesian-bootstrap
+reweightings of the cutoffs. A component that does not improve the pool gets weight 0 and is shown beside it all
+the same. With no eligible cutoff (too little history) the weights are equal, and the forecast says so. The backtest
+windows lie before the as-of date: they score how each model did in ordinary weeks, not in a year-end the history
+has not seen.
+
+**The pool, run by run.** Run s is component i's run s with probability ``w_i`` (every component has the same runs
+and seed). The published figures break nothing down by agency and do not separate exits from completions, so in a
+run drawn from them the agency counts and the tasks moved out of the window come from a task-level run (drawn with
+the task-level weights renormalised), the moved count capped at the tasks that did not slip. Each task's ``p_slip``
+is the weighted mean of the components' (the published model's is its task state's).
+
+**The year-end prior's contribution**: the same pool with the hazard model's year-end regime switched off (same
+runs, same picks), so a planner sees how much of the answer is the history and how much the prior.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from .models import MODELS
+from . import scores
+from .backtest import Backtest, run_backtest
+from .errors import ForecastError
+from .models import MODELS, make_model
 from .params import Params
 from .predict import forecast, forecast_published
-from .snapshots import Snapshots
+from .published import load_published
+from .published_model import question_forecast
+from .question import Question, ask
+from .simulate import SlipForecast, simulate
+from .snapshots import Snapshots, load_snapshots
+
+COMPONENTS = ("hazard", "reference", "boosting", "published")
+STACK_SIMS = 500  # runs per component and cutoff in the stacking backtest
+MIN_HORIZON_DAYS = 7
+STACK_SPACING_DAYS = 14  # stacking cutoffs are about half a 27-day horizon apart or more
+BAGS = 200  # Bayesian-bootstrap reweightings of the cutoffs behind the weights
 
 
-def stack_weights(terms: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Simplex weights minimising the mean over cases of ``w @ a - w @ B @ w / 2`` (``terms`` = (a, B) per case)."""
-    a = np.mean([t[0] for t in terms], axis=0)
-    B = np.mean([t[1] for t in terms], axis=0)
+def stack_weights(terms: Sequence[tuple[np.ndarray, np.ndarray]], case_weights: np.ndarray | None = None) -> np.ndarray:
+    """Simplex weights minimising the (``case_weights``-weighted) mean over cases of ``w @ a - w @ B @ w / 2``
+    (``terms`` = (a, B) per case: :func:`forecast.scores.mixture_crps_terms`)."""
+    d = np.full(len(terms), 1 / len(terms)) if case_weights is None else np.asarray(case_weights, float)
+    a = np.tensordot(d, np.array([t[0] for t in terms]), axes=1)
+    B = np.tensordot(d, np.array([t[1] for t in terms]), axes=1)
     k = len(a)
     if k == 1:
         return np.ones(1)
@@ -43,20 +77,159 @@ def stack_weights(terms: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     return w / w.sum()
 
 
-def pool(draws: Sequence[np.ndarray], weights: np.ndarray, seed: int) -> np.ndarray:
-    """The linear pool's runs: run s is component i's run s with probability ``weights[i]`` (same run count)."""
-    rng = np.random.default_rng([seed, 4])
-    pick = rng.choice(len(draws), size=len(draws[0]), p=weights)
-    stacked = np.stack(draws)
-    return stacked[pick, np.arange(len(draws[0]))]
+def bagged_weights(terms: Sequence[tuple[np.ndarray, np.ndarray]], seed: int, draws: int = BAGS) -> np.ndarray:
+    """Stacking weights averaged over Bayesian-bootstrap reweightings of the cutoffs: ``w = mean_b argmin_w sum_c
+    d_bc CRPS_c(w)``, ``d_b ~ Dirichlet(1, ..., 1)``. A dozen overlapping weekly windows are few cases; the plain
+    optimum puts all weight on whichever component was a little better on them, the bagged one keeps a component in
+    proportion to how often it would win (the regularisation of Yao et al. 2018's pseudo-BMA+, applied to
+    stacking)."""
+    if len(terms) == 1:
+        return stack_weights(terms)
+    rng = np.random.default_rng([seed, 6])
+    w = np.mean([stack_weights(terms, d) for d in rng.dirichlet(np.ones(len(terms)), size=draws)], axis=0)
+    w[w < 1e-3] = 0.0
+    return w / w.sum()
 
 
-@dataclass(frozen=True)
-class Combination:
-    """The combined headline: ``totals`` (the pool's runs) and one row per component with its weight."""
+def pool_picks(weights: np.ndarray, sims: int, seed: int) -> np.ndarray:
+    """Which component each run of the pool takes: run s takes component i with probability ``weights[i]``."""
+    return np.random.default_rng([seed, 4]).choice(len(weights), size=sims, p=weights)
 
-    totals: np.ndarray
-    components: pd.DataFrame  # model, weight, mean, p10, p90, backtest_crps, why
+
+def stacking_backtest(params: Params, snaps: Snapshots, question: Question,
+                      figures: pd.DataFrame | None) -> Backtest | None:
+    """The backtest the weights come from: the cutoffs whose outcome the as-of date has seen, at the question's
+    horizon, every ``ceil(horizon / STACK_SPACING_DAYS)``-th back from the latest (windows that overlap by more than
+    half add little but time); None when the history has no such cutoff."""
+    horizon = max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS)
+    task_models = [m for m in COMPONENTS if m in MODELS]
+    try:
+        return run_backtest(snaps.until(question.as_of), horizon, models=task_models, sims=STACK_SIMS,
+                            seed=params.seed, settings=params.model_settings(), figures=figures,
+                            step=-(-horizon // STACK_SPACING_DAYS))
+    except ForecastError:
+        return None
+
+
+def earned_weights(backtest: Backtest | None, names: Sequence[str], seed: int,
+                   last: int | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+    """Bagged stacking weights of ``names`` from ``backtest``'s cutoffs (its ``last`` ones only, when given; equal
+    weights without a backtest), and per component its mean CRPS and the cutoffs it was scored on."""
+    if backtest is None:
+        return np.full(len(names), 1 / len(names)), pd.DataFrame({"model": list(names), "backtest_crps": np.nan,
+                                                                   "cutoffs": 0})
+    frame = backtest.frame.loc[backtest.frame["model"].isin(names)]
+    if last:
+        frame = frame.loc[frame["cutoff"].isin(sorted(frame["cutoff"].unique())[-last:])]
+    observed = frame.groupby("cutoff")["observed"].first()
+    terms = [scores.mixture_crps_terms([backtest.draws[c, n] for n in names], float(observed[c]))
+             for c in observed.index]
+    crps = frame.groupby("model")["crps"].mean().reindex(list(names))
+    return bagged_weights(terms, seed), pd.DataFrame({"model": list(names), "backtest_crps": crps.to_numpy(),
+                                               "cutoffs": len(observed)})
+
+
+def _why(row: pd.Series, best: str) -> str:
+    if row["cutoffs"] == 0:
+        return "equal weight: too little history for a backtest"
+    if row["weight"] == 0:
+        return "no weight: adding it does not lower the pool's backtest CRPS"
+    return ("lowest backtest CRPS of the components" if row["model"] == best
+            else "earns weight: it corrects the other components' errors in the backtest")
+
+
+def combined_forecast(params: Params, snaps: Snapshots | None = None,
+                      backtest: Backtest | None = None) -> SlipForecast:
+    """The combined headline (model ``combined``): each component of :data:`COMPONENTS` on the question, pooled with
+    stacking weights (module docstring). ``meta`` carries ``components`` (model, weight, mean, P10/P50/P90, backtest
+    CRPS, cutoffs, why), ``stacking`` (rule, cutoffs, horizon) and ``year_end`` (the pool with and without the
+    year-end regime, and the difference). ``backtest`` (a :func:`stacking_backtest`) saves recomputing it."""
+    snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
+    question = ask(snaps, params.as_of, params.deadline)
+    try:
+        figures = load_published(params.published)
+    except (ForecastError, OSError):
+        figures = None
+    names = [m for m in COMPONENTS if m in MODELS or figures is not None]
+    backtest = backtest if backtest is not None else stacking_backtest(params, snaps, question, figures)
+    weights, table = earned_weights(backtest, names, params.seed)
+    fits = {m: make_model(m, **params.model_settings()).fit(snaps, question.as_of) for m in names if m in MODELS}
+    parts = {m: simulate(fit, question, params.sims, params.seed) for m, fit in fits.items()}
+    if figures is not None:
+        parts["published"] = question_forecast(figures, question, params.sims, params.seed)
+    picks = pool_picks(weights, params.sims, params.seed)
+    result = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
+    hazard = fits.get("hazard")
+    without = (simulate(hazard.without_year_end(), question, params.sims, params.seed).totals
+               if hazard is not None and hazard.year_end else None)
+    with_ = parts["hazard"].totals if hazard is not None else None
+    table = table.assign(weight=weights.round(4), **{k: [parts[m].summary()[k] for m in names]
+                                                     for k in ("mean", "p10", "p50", "p90")})
+    best = table.sort_values("backtest_crps")["model"].iloc[0]
+    table["why"] = [_why(row, best) for _, row in table.iterrows()]
+    return dataclasses.replace(result, meta={
+        "components": _records(table[["model", "weight", "mean", "p10", "p50", "p90", "backtest_crps", "cutoffs",
+                                      "why"]]),
+        "stacking": {"rule": "linear pool; weights minimise the pool's mean CRPS over the backtest cutoffs, averaged "
+                             f"over {BAGS} Bayesian-bootstrap reweightings of them (equal weights with no cutoff)",
+                     "cutoffs": int(table["cutoffs"].max()),
+                     "horizon_days": max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS)},
+        "year_end": _year_end(result.totals, picks, names, with_, without, weights),
+    })
+
+
+def _pool(question: Question, parts: list[SlipForecast], weights: np.ndarray, picks: np.ndarray,
+          seed: int) -> SlipForecast:
+    runs = np.arange(len(picks))
+    task_level = np.array([p.model != "published" for p in parts])
+    detail = picks.copy()
+    if not task_level[picks].all():  # published runs take their agency counts and exits from a task-level run
+        w = np.where(task_level, weights, 0.0)
+        w = w / w.sum() if w.sum() > 0 else task_level / task_level.sum()
+        other = np.random.default_rng([seed, 5]).choice(len(parts), size=len(picks), p=w)
+        detail = np.where(task_level[picks], picks, other)
+    totals = np.stack([p.totals for p in parts])[picks, runs]
+    lead = parts[int(np.argmax(task_level))]
+    agency_draws = np.zeros_like(lead.agency_draws)
+    moved = np.zeros(len(picks), dtype=np.int64)
+    for i, part in enumerate(parts):
+        mine = detail == i
+        if task_level[i] and mine.any():
+            agency_draws[:, mine] = part.agency_draws[:, mine]
+            if part.moved is not None:
+                moved[mine] = part.moved[mine]
+    moved = np.minimum(moved, len(question.tasks) - totals)
+    p_slip = sum(w * p.tasks["p_slip"].reindex(question.tasks.index).to_numpy() for w, p in zip(weights, parts,
+                                                                                                strict=True))
+    return SlipForecast(model="combined", as_of=question.as_of, deadline=question.deadline, seed=lead.seed,
+                        tasks=question.tasks.assign(p_slip=p_slip), totals=totals, agencies=lead.agencies,
+                        agency_draws=agency_draws, provenance=question.provenance, moved=moved)
+
+
+def _year_end(totals: np.ndarray, picks: np.ndarray, names: list[str], hazard: np.ndarray | None,
+              without: np.ndarray | None, weights: np.ndarray) -> dict:
+    if without is None:
+        return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end)"}
+    other = totals.copy()
+    hazard = picks == names.index("hazard")
+    other[hazard] = without[hazard]
+    with_, without_ = (_summary(x) for x in (totals, other))
+    return {"applied": True, "with_prior": with_, "without_prior": without_,
+            "contribution": round(with_["mean"] - without_["mean"], 2),
+            "hazard_weight": round(float(weights[names.index("hazard")]), 4),
+            "hazard_with_prior": _summary(hazard), "hazard_without_prior": _summary(without),
+            "note": "the pool with the hazard model's year-end regime switched off (same runs): the difference is "
+                    "what the prior adds to the history"}
+
+
+def _summary(draws: np.ndarray) -> dict[str, float]:
+    q = np.quantile(draws, [0.1, 0.5, 0.9], method="inverted_cdf")
+    return {"mean": round(float(draws.mean()), 2), "p10": int(q[0]), "p50": int(q[1]), "p90": int(q[2])}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and np.isnan(v) else round(v, 4) if isinstance(v, float) else v)
+             for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def compare_models(params: Params, snaps: Snapshots, models: tuple[str, ...] = tuple(MODELS)) -> pd.DataFrame:

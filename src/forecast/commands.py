@@ -50,7 +50,7 @@ def _load(params):
 
     snaps = load_snapshots(params.snapshots, params.status_labels, progress=_progress)
     _note_as_of(params, snaps)
-    _step(f"building the task history of {len(snaps.frame):,} rows, fitting {params.model}, simulating")
+    _step(f"building the task history of {len(snaps.frame):,} rows, fitting, simulating")
     return snaps
 
 
@@ -111,6 +111,7 @@ def predict(args: argparse.Namespace) -> int:
     import json
 
     from .atomic import check_target
+    from .combine import combined_forecast
     from .output import forecast_table, write_table
     from .predict import forecast, forecast_published
 
@@ -118,7 +119,12 @@ def predict(args: argparse.Namespace) -> int:
     protect = [params.snapshots]
     if args.tasks_out:
         check_target(args.tasks_out, force=args.force, protected=protect)  # before the work, not after it
-    result = forecast_published(params) if args.published else forecast(params, _load(params))
+    if args.published:
+        result = forecast_published(params)
+    elif args.model:
+        result = forecast(params, _load(params))
+    else:
+        result = combined_forecast(params, _load(params))
     if args.tasks_out:
         table = result.early_warning()
         _step("")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from .combine import combined_forecast
 from .params import Params
-from .predict import forecast
 from .question import resolve_dates
 from .simulate import SlipForecast
 from .snapshots import Snapshots, load_snapshots
@@ -23,16 +23,21 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
     * ``as_of`` — the forecast date (ISO), the last snapshot when the params leave it open;
     * ``deadline`` — the date open tasks must be finished by (ISO; 31 Dec of the as-of year by default);
     * ``open_tasks`` — tasks in the as-of snapshot, open and due by the deadline (:func:`forecast.open_set`);
-    * ``model``, ``slip_mean``, ``slip_p10``, ``slip_p90`` — the slip forecast of ``params.model``
-      (:func:`forecast.predict.forecast`, same seed and runs as the notebooks, so the numbers match);
+    * ``model``, ``slip_mean``, ``slip_p10``, ``slip_p90`` — the combined headline
+      (:func:`forecast.combine.combined_forecast`, same seed and runs as the notebooks, so the numbers match);
+    * ``completed_mean``, ``moved_mean`` — the rest of the open set's split (completed by the deadline, moved out of
+      the window);
+    * ``year_end_contribution`` — slips the year-end prior adds to the history's answer (negative: removes);
+    * ``weights`` — each component's weight in the headline;
     * ``synthetic`` — whether the data is the SYNTHETIC sample.
 
     ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``; ``result`` saves re-running
     a forecast the caller has already made with these params.
     """
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    result = result if result is not None else forecast(params, snaps)
-    summary = result.summary()
+    result = result if result is not None else combined_forecast(params, snaps)
+    summary, split = result.summary(), result.split()
+    year_end = result.meta.get("year_end", {})
     return {
         "as_of": str(result.as_of.date()),
         "deadline": str(result.deadline.date()),
@@ -41,6 +46,10 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
         "slip_mean": round(summary["mean"], 1),
         "slip_p10": summary["p10"],
         "slip_p90": summary["p90"],
+        "completed_mean": round(split["completed"]["mean"], 1),
+        "moved_mean": round(split["moved"]["mean"], 1),
+        "year_end_contribution": year_end.get("contribution", 0.0),
+        "weights": ", ".join(f"{c['model']} {c['weight']:.2f}" for c in result.meta.get("components", [])),
         "synthetic": result.provenance.synthetic,
     }
 

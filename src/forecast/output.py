@@ -39,6 +39,21 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
     lines += [f"Model {result.model}, as of {result.as_of.date()}, {result.sims} runs, seed {result.seed}.",
               headline_sentence(result) + ".",
               f"Slips: mean {s['mean']:.1f}, P10 {s['p10']}, P50 {s['p50']}, P90 {s['p90']}."]
+    split = result.split()
+    lines.append(f"Of the {len(result.tasks)} open tasks: completed by the deadline {split['completed']['mean']:.1f}, "
+                 f"moved out of the window {split['moved']['mean']:.1f}, slipped {split['slipped']['mean']:.1f} "
+                 "(means).")
+    components = result.meta.get("components")
+    if components:
+        table = pd.DataFrame(components)[["model", "weight", "mean", "p10", "p90", "backtest_crps", "why"]]
+        lines += ["", f"Components (weights by stacking on {result.meta['stacking']['cutoffs']} backtest cutoffs; "
+                      "--model NAME gives one model's own forecast):",
+                  table.to_string(index=False, float_format=lambda v: f"{v:.2f}")]
+    year_end = result.meta.get("year_end", {})
+    if year_end.get("applied"):
+        w, wo = year_end["with_prior"], year_end["without_prior"]
+        lines += ["", f"Year-end prior: with it {w['mean']:.1f} [{w['p10']}, {w['p90']}], without it {wo['mean']:.1f} "
+                      f"[{wo['p10']}, {wo['p90']}]: it adds {year_end['contribution']:+.1f} slips."]
     agencies = result.by_agency()
     if len(agencies):
         shown = agencies.head(top).rename(columns={"slip_mean": "mean", "slip_p10": "p10", "slip_p50": "p50",

@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
+
 from .models import make_model
 from .params import Params
 from .published import load_published
@@ -34,3 +38,16 @@ def forecast_published(params: Params) -> SlipForecast:
     provenance = Provenance(fingerprint([params.published]), False, str(params.published))
     return published_forecast(figures, params.sims, params.seed, provenance,
                               deadline=params.deadline or year_end(figures["date"].max()))
+
+
+def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
+    """The forecast of ``model`` (default ``params.model``) as of each of ``dates``, for the params' deadline (else
+    31 Dec of the last date's year): one row per date with ``as_of, open_tasks, mean, p10, p50, p90``. How the answer
+    moved as the snapshots came in: each row sees only the snapshots up to its date."""
+    deadline = params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date()
+    rows = []
+    for when in dates:
+        result = forecast(replace(params, as_of=pd.Timestamp(when).date(), deadline=deadline), snaps.until(when), model)
+        rows.append({"as_of": result.as_of, "open_tasks": len(result.tasks), **result.summary()})
+    return pd.DataFrame(rows, columns=["as_of", "open_tasks", "mean", "p10", "p50", "p90"])
+

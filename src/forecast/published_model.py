@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from . import scores
+from . import schema, scores
 from .errors import ForecastError
-from .question import Provenance
+from .question import Provenance, Question
 from .simulate import SlipForecast
 
 GRID = np.linspace(0.005, 0.995, 100)
@@ -232,6 +232,25 @@ def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: 
     return SlipForecast(model="published", as_of=date, deadline=deadline, seed=seed, tasks=tasks, totals=totals,
                         agencies=(), agency_draws=np.zeros((0, sims), dtype=np.int64), provenance=provenance,
                         meta=meta)
+
+
+def question_forecast(figures: pd.DataFrame, question: Question, sims: int, seed: int,
+                      active: np.ndarray | None = None) -> SlipForecast:
+    """The published-figures model asked a task-level question: of the question's open tasks (those ``active``),
+    ``late`` are overdue and ``due`` in progress, due within ``h = deadline - as_of`` days (``e = 0``); the flows'
+    posterior comes from the published transitions ending on or before the as-of date. Each task's ``p_slip`` is its
+    state's mean slip probability; the published figures break nothing down by agency."""
+    tasks = question.tasks if active is None else question.tasks.loc[np.asarray(active, bool)]
+    late = (tasks["status"] == schema.OVERDUE).to_numpy()
+    post, used = posterior(figures, question.as_of)
+    horizon = float((question.deadline - question.as_of).days)
+    totals, q_due, q_late, p, c = _simulate(post, int(late.sum()), int((~late).sum()), horizon, 0.0, sims, seed)
+    meta = {"flows": {"done_by_deadline": _summary(p), "cleared_in_28_days": _summary(c)},
+            "evidence": [f"{t.start} -> {t.end} {t.scope}" for t in used]}
+    return SlipForecast(model="published", as_of=question.as_of, deadline=question.deadline, seed=seed,
+                        tasks=tasks.assign(p_slip=np.where(late, q_late.mean(), q_due.mean())), totals=totals,
+                        agencies=(), agency_draws=np.zeros((0, sims), dtype=np.int64),
+                        provenance=question.provenance, meta=meta)
 
 
 def _summary(draws: np.ndarray) -> dict[str, float]:

@@ -30,6 +30,7 @@ seen from N(0, sigma^2), and integrates the day-state hazards over each future s
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,13 @@ class HazardModel:
         self.names_ = design.design_names(self.sources_)
         self.exits_ = ExitModel().fit(data, as_of) if self.exits else None
         return self
+
+    def without_year_end(self) -> HazardModel:
+        """This fitted model with its year-end regime switched off in the simulation (the history's fit as it is):
+        the forecast without the prior, for its contribution."""
+        other = copy.copy(self)
+        other.year_end = False
+        return other
 
     def _window(self) -> int:
         return self.year_end_days if self.year_end else 0

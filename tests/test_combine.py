@@ -1,0 +1,122 @@
+"""The combined headline: stacking weights, the pool run by run, the components and the year-end prior's part."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast import sample, scores
+from forecast.backtest import run_backtest
+from forecast.cli import main
+from forecast.combine import COMPONENTS, bagged_weights, combined_forecast, pool_picks, stack_weights
+from forecast.models.hazard import HazardModel
+from forecast.params import parse_params
+from forecast.published import load_published
+from forecast.question import ask
+from forecast.simulate import simulate
+from forecast.snapshots import from_frame
+
+
+@pytest.fixture(scope="module")
+def small():
+    """300 tasks weekly from July to 4 Dec 2025: a few stacking cutoffs, fast."""
+    return from_frame(sample.generate(tasks=300, seed=5, start="2025-07-03", until="2025-12-04"), synthetic=True)
+
+
+@pytest.fixture(scope="module")
+def combined(small):
+    return combined_forecast(parse_params({"sims": 600, "seed": 7}), small)
+
+
+def _terms(outcomes, components):
+    return [scores.mixture_crps_terms([c[i] for c in components], y) for i, y in enumerate(outcomes)]
+
+
+def test_stacking_puts_the_weight_on_the_component_that_knows_the_outcome():
+    rng = np.random.default_rng(1)
+    outcomes = rng.integers(20, 80, 12)
+    sharp = [rng.poisson(y, 500) for y in outcomes]  # centred on each outcome
+    off = [rng.poisson(y + 25, 500) for y in outcomes]  # 25 too high every time
+    w = stack_weights(_terms(outcomes, [sharp, off]))
+    assert w[0] > 0.95 and w.sum() == pytest.approx(1)
+    bagged = bagged_weights(_terms(outcomes, [sharp, off]), seed=3)
+    assert bagged[0] > 0.9 and (bagged >= 0).all() and bagged.sum() == pytest.approx(1)
+
+
+def test_two_biased_components_on_either_side_share_the_weight():
+    rng = np.random.default_rng(2)
+    outcomes = rng.integers(40, 80, 16)
+    low = [rng.poisson(y - 12, 500) for y in outcomes]
+    high = [rng.poisson(y + 12, 500) for y in outcomes]
+    w = stack_weights(_terms(outcomes, [low, high]))
+    assert 0.3 < w[0] < 0.7
+    pooled = sum(scores.crps(np.where(rng.random(500) < w[0], lo, hi), y)
+                 for lo, hi, y in zip(low, high, outcomes, strict=True))
+    alone = min(sum(scores.crps(c, y) for c, y in zip(comp, outcomes, strict=True)) for comp in (low, high))
+    assert pooled < alone  # the pool beats either component
+
+
+def test_the_pool_takes_each_component_as_often_as_its_weight():
+    picks = pool_picks(np.array([0.5, 0.3, 0.2, 0.0]), 20000, seed=4)
+    share = np.bincount(picks, minlength=4) / len(picks)
+    assert np.abs(share - [0.5, 0.3, 0.2, 0.0]).max() < 0.015
+
+
+def test_the_published_model_answers_every_backtest_cutoff(small):
+    bt = run_backtest(small, 27, models=("hazard",), sims=300, figures=load_published(), step=2)
+    frame = bt.frame.pivot(index="cutoff", columns="model", values="observed")
+    assert set(bt.frame["model"]) == {"hazard", "published"} and (frame["hazard"] == frame["published"]).all()
+    assert all((c, "published") in bt.draws for c in frame.index)
+    gaps = np.diff(np.sort(frame.index.to_numpy())).astype("timedelta64[D]").astype(int)
+    assert (gaps == 14).all()  # every second weekly cutoff
+
+
+def test_the_combined_forecast_carries_its_components_weights_and_split(combined):
+    meta = combined.meta
+    table = pd.DataFrame(meta["components"])
+    assert combined.model == "combined" and tuple(table["model"]) == COMPONENTS
+    assert table["weight"].sum() == pytest.approx(1, abs=1e-3) and (table["weight"] >= 0).all()
+    assert (table["cutoffs"] == meta["stacking"]["cutoffs"]).all() and meta["stacking"]["cutoffs"] >= 3
+    assert table["why"].str.len().gt(10).all()
+    # the pool's mean lies within its components' and its runs are theirs
+    assert table["mean"].min() - 1 <= combined.summary()["mean"] <= table["mean"].max() + 1
+    split = combined.split()
+    n = len(combined.tasks)
+    assert split["completed"]["mean"] + split["moved"]["mean"] + split["slipped"]["mean"] == pytest.approx(n)
+    assert (combined.moved >= 0).all() and (combined.moved + combined.totals <= n).all()
+    p = combined.tasks["p_slip"]
+    assert p.between(0, 1).all() and p.sum() == pytest.approx(combined.totals.mean(), rel=0.1)
+    out = json.loads(json.dumps(combined.to_json()))  # the forecast predict --json contract
+    assert out["model"] == "combined" and out["components"] == meta["components"]
+    assert {"stacking", "year_end", "split", "split_definition"} <= set(out)
+
+
+def test_the_year_end_prior_contribution_follows_the_prior(small, combined):
+    """The pool's contribution is the hazard component's, in the runs the pool takes from it; a prior that says
+    December is three times as fast removes slips from the hazard model's answer."""
+    neutral = combined.meta["year_end"]
+    assert neutral["applied"] and neutral["contribution"] == pytest.approx(
+        neutral["with_prior"]["mean"] - neutral["without_prior"]["mean"], abs=0.02)
+    own = neutral["hazard_with_prior"]["mean"] - neutral["hazard_without_prior"]["mean"]
+    assert abs(neutral["contribution"]) <= abs(own) + 1
+    question = ask(small)
+    fast = HazardModel(year_end_median=3.0, year_end_p90=4.5).fit(small, question.as_of)
+    with_, without = (simulate(m, question, 600, 7).totals.mean() for m in (fast, fast.without_year_end()))
+    assert with_ < without - 5
+
+
+def test_predict_prints_the_combined_headline_and_model_gives_one_model(tmp_path, capsys, small):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for when, snap in small.frame.groupby("snapshot_date"):
+        snap.drop(columns=[c for c in ("row", "file") if c in snap]).to_csv(folder / f"export_{when.date()}.csv",
+                                                                              index=False)
+    assert main(["predict", "--snapshots", str(folder), "--sims", "300", "--json", "--model", "reference"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert one["model"] == "reference" and "components" not in one
+    assert main(["predict", "--snapshots", str(folder), "--sims", "300"]) == 0
+    text = capsys.readouterr().out
+    assert "Components" in text and "Year-end prior" in text and "moved out of the window" in text
