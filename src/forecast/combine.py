@@ -9,13 +9,13 @@ deadlines that the question is about (it stays in the backtest and in :func:`com
 mean CRPS of the pool over the backtest cutoffs whose outcome the as-of date has seen (about two weeks apart), at the
 question's horizon (Yao, Vehtari, Simpson & Gelman 2018, "Using stacking to average Bayesian predictive
 distributions", with CRPS as the score). The pool's CRPS is a quadratic in w
-(:func:`forecast.scores.mixture_crps_terms`) and convex on the simplex, so ``scipy.optimize.minimize`` (SLSQP) finds the optimum. Overlapping weekly windows are few independent
-cases (on the bundled sample the plain optimum over the last 12 cutoffs gives boosting 0.98 and the hazard model
-0), so the weights are *bagged* (:func:`bagged_weights`): the optimum averaged over Bayesian-bootstrap
-reweightings of the cutoffs. A component that does not improve the pool gets weight 0 and is shown beside it all
-the same. With no eligible cutoff (too little history) the weights are equal, and the forecast says so. The backtest
-windows lie before the as-of date: they score how each model did in ordinary weeks, not in a year-end the history
-has not seen.
+(:func:`forecast.scores.mixture_crps_terms`) and convex on the simplex, so ``scipy.optimize.minimize`` (SLSQP) finds
+the optimum. Overlapping weekly windows are few independent cases (on the bundled sample the plain optimum over the
+last 12 cutoffs gives boosting 0.98 and the hazard model 0), so the weights are *bagged* (:func:`bagged_weights`):
+the optimum averaged over Bayesian-bootstrap reweightings of the cutoffs. A component that does not improve the pool
+gets weight 0 and is shown beside it all the same. With no eligible cutoff (too little history) the weights are
+equal, and the forecast says so. The backtest windows lie before the as-of date: they score how each model did in
+ordinary weeks, not in a year-end the history has not seen.
 
 **The pool, run by run.** Run s is component i's run s with probability ``w_i`` (every component has the same runs
 and seed). The published figures break nothing down by agency and do not separate exits from completions, so in a
