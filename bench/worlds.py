@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.params import parse_params
+from forecast.predict import forecast
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.worlds import FAMILIES
 from tests.worlds.harness import DECEMBER_AS_OF, december_convergence, evaluate, hazard_forecaster, summarise
@@ -30,13 +33,20 @@ FAMILY_COLUMNS = ("family", "worlds", "open", "truth", "completed", "moved", "me
 DECEMBER_COLUMNS = ("as_of", "worlds", "open", "truth", "mean", "p10", "p90", "bias", "bias_pct", "mae", "coverage")
 
 
-def run(seeds: range, sims: int, families: list[str]) -> pd.DataFrame:
+def history_only(snaps, as_of, deadline, sims, seed):
+    """The kit's default forecast with the year-end prior off (``year_end: false``): the history alone."""
+    params = parse_params({"as_of": str(as_of.date()), "deadline": str(deadline.date()), "sims": sims, "seed": seed,
+                           "year_end": False})
+    return forecast(params, snaps).totals
+
+
+def run(seeds: range, sims: int, families: list[str], forecaster=hazard_forecaster) -> pd.DataFrame:
     """One row per (family, seed, as-of date): 4 Dec for every family, also 11 and 18 Dec for december."""
     parts = []
     for family in families:
         dates = DECEMBER_AS_OF if family == "december" else DECEMBER_AS_OF[:1]
         started = time.perf_counter()
-        parts.append(evaluate(hazard_forecaster, family, seeds, dates, sims=sims))
+        parts.append(evaluate(forecaster, family, seeds, dates, sims=sims))
         print(f"  {family}: {len(seeds)} worlds x {len(dates)} as-of date(s), {time.perf_counter() - started:.0f} s",
               flush=True)
     return pd.concat(parts, ignore_index=True)
@@ -59,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sims", type=int, default=2000, help="simulation runs per forecast (default 2000)")
     parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated (default: all)")
     parser.add_argument("--json", type=Path, help="also write the rows and tables here")
+    parser.add_argument("--history-only", action="store_true", help="forecast with the year-end prior off")
     args = parser.parse_args(argv)
     families = args.families.split(",")
     unknown = [f for f in families if f not in FAMILIES]
@@ -70,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()
     print(f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; {args.seeds} seeds, "
-          f"{args.sims} runs per forecast", flush=True)
+          f"{args.sims} runs per forecast; year-end prior {'off' if args.history_only else 'on'}", flush=True)
     started = time.perf_counter()
-    rows = run(range(1, args.seeds + 1), args.sims, families)
+    rows = run(range(1, args.seeds + 1), args.sims, families, history_only if args.history_only else hazard_forecaster)
     seconds = time.perf_counter() - started
     load_after = os.getloadavg()
     summary = summarise(rows)
@@ -85,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
           f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     if args.json:
         _write_json(args.json, {
-            "written_by": MARK, "seeds": args.seeds, "sims": args.sims, "families": families,
+            "written_by": MARK, "history_only": args.history_only, "seeds": args.seeds, "sims": args.sims,
+            "families": families,
             "seconds": round(seconds, 1), "load_average_before": load_before, "load_average_after": load_after,
             "by_family": _records(by_family), "december": _records(december), "rows": _records(rows)})
         print(f"wrote {args.json}")

@@ -331,11 +331,11 @@ def test_scenario_command_errors_exit_2_without_traceback(tmp_path, capsys):
 
 def test_scenario_command_prints_warnings_to_stderr(tmp_path, capsys):
     path = tmp_path / "w.yaml"
-    path.write_text(yaml.safe_dump({"name": "w", "levers": [rate(2, "An Giang")]}), encoding="utf-8")  # none open
+    path.write_text(yaml.safe_dump({"name": "w", "levers": [rate(2, "Ca Mau")]}), encoding="utf-8")  # none open
     assert main(["scenario", str(path), "--sims", "100"]) == 0
     captured = capsys.readouterr()
-    assert "forecast scenario: warning: w: levers[1]: An Giang hold(s) no open task" in captured.err
-    assert "! levers[1]: An Giang" in captured.out
+    assert "forecast scenario: warning: w: levers[1]: Ca Mau hold(s) no open task" in captured.err
+    assert "! levers[1]: Ca Mau" in captured.out
 
 
 @pytest.mark.parametrize("name", ["reference", "throughput"])
