@@ -289,10 +289,10 @@ def test_a_broken_scenario_file_stops_the_run_before_it_starts(tmp_path, portfol
 
 
 def test_too_little_history_gives_a_backtest_page_that_says_why(tmp_path):
-    from forecast import sample
+    from forecast import sample_files
 
     data = tmp_path / "data"
-    sample.write_sample(data, tasks=200, start="2025-10-30")  # 6 weekly snapshots: no backtest cutoff
+    sample_files.write_sample(data, tasks=200, start="2025-10-30")  # 6 weekly snapshots: no backtest cutoff
     notebooks = tmp_path / "nbs"
     notebooks.mkdir()
     shutil.copy(paths.NOTEBOOKS_DIR / "05_backtest.ipynb", notebooks)

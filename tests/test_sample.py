@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import load_published, load_snapshots, paths, sample
+from forecast import load_published, load_snapshots, paths, sample, sample_files
 from forecast.published import figure
 from forecast.sample_flows import TARGETS, flow_table, markdown
 
@@ -106,7 +106,7 @@ def test_status_follows_completion_and_deadline(sample_frame):
 
 
 def test_written_sample_says_it_is_synthetic_and_loads(tmp_path):
-    sample.write_sample(tmp_path, tasks=300, seed=5, start="2025-10-02", until="2025-12-04")
+    sample_files.write_sample(tmp_path, tasks=300, seed=5, start="2025-10-02", until="2025-12-04")
     snaps = load_snapshots(tmp_path)
     assert snaps.synthetic
     assert "SYNTHETIC" in (tmp_path / "README.md").read_text(encoding="utf-8")
@@ -139,7 +139,7 @@ def test_never_overwrites_a_folder_of_real_exports(tmp_path):
     real.mkdir()
     (real / "bao-cao_2025-12-04.csv").write_text("task_id,agency,deadline,status\n", encoding="utf-8")
     with pytest.raises(ForecastError, match="not a synthetic sample"):
-        sample.write_sample(real, tasks=100, start="2025-11-27")
+        sample_files.write_sample(real, tasks=100, start="2025-11-27")
     assert [p.name for p in real.iterdir()] == ["bao-cao_2025-12-04.csv"]
 
 
@@ -147,13 +147,13 @@ def test_an_earlier_sample_with_a_users_files_in_it_is_left_alone(tmp_path):
     from forecast.errors import ForecastError
 
     folder = tmp_path / "s"
-    sample.write_sample(folder, tasks=100, start="2025-11-27")
+    sample_files.write_sample(folder, tasks=100, start="2025-11-27")
     mine = {"my_notes.txt": "notes", "real_export_2025-12-11.csv": "task_id,agency,deadline,status\n"}
     for name, text in mine.items():
         (folder / name).write_text(text, encoding="utf-8")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     with pytest.raises(ForecastError, match=r"my_notes\.txt, real_export_2025-12-11\.csv"):
-        sample.write_sample(folder, tasks=100, start="2025-11-20")
+        sample_files.write_sample(folder, tasks=100, start="2025-11-20")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
@@ -162,13 +162,13 @@ def test_writes_into_an_empty_folder_and_refuses_a_file(tmp_path):
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    written = sample.write_sample(empty, tasks=100, start="2025-11-27")
+    written = sample_files.write_sample(empty, tasks=100, start="2025-11-27")
     assert [p.name for p in written] == ["snapshot_2025-11-27.csv", "snapshot_2025-12-04.csv"]
     assert sorted(p.name for p in empty.iterdir()) == ["README.md", *[p.name for p in written]]
     afile = tmp_path / "afile"
     afile.write_text("x", encoding="utf-8")
     with pytest.raises(OutputError, match="is a file, not a folder"):
-        sample.write_sample(afile, tasks=100, start="2025-11-27")
+        sample_files.write_sample(afile, tasks=100, start="2025-11-27")
     assert afile.read_text(encoding="utf-8") == "x"
 
 
@@ -176,12 +176,12 @@ def test_replaces_an_earlier_sample_whole_and_keeps_it_on_failure(tmp_path):
     from forecast.errors import ForecastError
 
     folder = tmp_path / "s"
-    sample.write_sample(folder, tasks=100, start="2025-11-20")
+    sample_files.write_sample(folder, tasks=100, start="2025-11-20")
     assert len(list(folder.glob("*.csv"))) == 3
-    sample.write_sample(folder, tasks=100, start="2025-11-27", fmt="parquet")
+    sample_files.write_sample(folder, tasks=100, start="2025-11-27", fmt="parquet")
     assert sorted(p.suffix for p in folder.iterdir()) == [".md", ".parquet", ".parquet"]
     with pytest.raises(ForecastError, match="start on or after"):
-        sample.write_sample(folder, tasks=100, start="2024-12-05")
+        sample_files.write_sample(folder, tasks=100, start="2024-12-05")
     assert len(list(folder.glob("*.parquet"))) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["s"]  # no temporary folder left behind
 

@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     _data_args(p, "params file (snapshots, horizon_days, seed, status_labels)")
     p.add_argument("--horizon", type=_whole(limits.HORIZON_DAYS), metavar="DAYS",
                    help="forecast horizon (default 27: 4 -> 31 Dec)")
-    p.add_argument("--models", metavar="A,B", help="models to score (default: all)")
+    p.add_argument("--models", metavar="A,B", help=f"models to score, of {', '.join(MODELS)}, published (default: all)")
     p.add_argument("--sims", type=_whole(limits.SIMS), default=2000, metavar="N",
                    help="runs per forecast (default 2000)")
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed")

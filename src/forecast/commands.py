@@ -99,7 +99,7 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
+    from .sample_files import write_sample
 
     written = write_sample(args.out, tasks=args.tasks, seed=args.seed, start=str(args.start), until=str(args.until),
                            fmt=args.format, december=args.december)
@@ -151,11 +151,15 @@ def backtest(args: argparse.Namespace) -> int:
     snaps = _load(params)
     require_no_gap(snaps, snaps.dates[-1])
     kwargs = {"models": models} if models else {}
-    result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed,
-                          progress=_step, settings=params.model_settings(), **kwargs)
+    figures = load_published(params.published)
+    if models:  # "published" among --models asks for the published-figures model on the same cutoffs
+        kwargs["models"] = [m for m in models if m != "published"]
+    result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed, progress=_step,
+                          settings=params.model_settings(), figures=figures if not models or "published" in models
+                          else None, **kwargs)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    transitions = published_backtest(load_published(params.published), sims=params.sims, seed=params.seed)
+    transitions = published_backtest(figures, sims=params.sims, seed=params.seed)
     if args.out:
         _wrote(write_table(result.frame, args.out, force=args.force, protected=[params.snapshots]), len(result.frame))
     if args.json:
