@@ -100,8 +100,11 @@ def test_the_year_end_prior_contribution_follows_the_prior(small, combined):
     neutral = combined.meta["year_end"]
     assert neutral["applied"] and neutral["contribution"] == pytest.approx(
         neutral["with_prior"]["mean"] - neutral["without_prior"]["mean"], abs=0.02)
+    hazard = next(c for c in combined.meta["components"] if c["model"] == "hazard")
+    assert neutral["hazard_with_prior"]["mean"] == pytest.approx(hazard["mean"], abs=0.01)
     own = neutral["hazard_with_prior"]["mean"] - neutral["hazard_without_prior"]["mean"]
     assert abs(neutral["contribution"]) <= abs(own) + 1
+    assert abs(neutral["hazard_without_prior"]["mean"] - hazard["mean"]) < 0.2 * hazard["mean"]
     question = ask(small)
     fast = HazardModel(year_end_median=3.0, year_end_p90=4.5).fit(small, question.as_of)
     with_, without = (simulate(m, question, 600, 7).totals.mean() for m in (fast, fast.without_year_end()))

@@ -211,8 +211,8 @@ def _year_end(totals: np.ndarray, picks: np.ndarray, names: list[str], hazard: n
     if without is None:
         return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end)"}
     other = totals.copy()
-    hazard = picks == names.index("hazard")
-    other[hazard] = without[hazard]
+    from_hazard = picks == names.index("hazard")
+    other[from_hazard] = without[from_hazard]
     with_, without_ = (_summary(x) for x in (totals, other))
     return {"applied": True, "with_prior": with_, "without_prior": without_,
             "contribution": round(with_["mean"] - without_["mean"], 2),
