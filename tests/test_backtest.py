@@ -8,7 +8,7 @@ from forecast.backtest import cutoffs, run_backtest
 from forecast.cli import main
 from forecast.errors import ForecastError
 from forecast.models import MODELS
-from tests.conftest import write_exports
+from tests.helpers import write_exports
 
 
 @pytest.fixture(scope="module")

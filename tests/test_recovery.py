@@ -10,7 +10,7 @@ import pytest
 
 from forecast.models import make_model
 from forecast.simulate import simulate
-from tests.conftest import DEC4, known_portfolio
+from tests.helpers import DEC4, known_portfolio
 
 SEEDS = range(200, 224)
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 
 from . import schema, scores
+from .cache import Cache, data_fingerprint, model_settings
 from .errors import ForecastError
 from .models import MODELS, make_model
-from .question import ask
+from .question import Question, ask
 from .simulate import simulate
 from .snapshots import Snapshots
 
@@ -97,39 +99,72 @@ def outcome(at: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[n
 
 def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str] = tuple(MODELS),
                  sims: int = 2000, seed: int = 2025, min_history: int = 8,
-                 progress: Callable[[str], None] | None = None, settings: dict | None = None) -> Backtest:
+                 progress: Callable[[str], None] | None = None, settings: dict | None = None,
+                 cache: Cache | None = None) -> Backtest:
     """Backtest ``models`` at every eligible cutoff; raise :class:`ForecastError` when there is none. ``settings``
-    (:meth:`forecast.params.Params.model_settings`) reach each model as in a forecast."""
+    (:meth:`forecast.params.Params.model_settings`) reach each model as in a forecast. ``cache``
+    (:func:`forecast.cache.open_cache`) keeps each (cutoff, model) result, keyed by the snapshots up to the cutoff's
+    outcome date: a new snapshot adds its cutoffs and leaves the earlier ones as they were."""
     if horizon_days < 1:
         raise ForecastError(f"horizon_days must be at least 1, not {horizon_days}")
     unknown = [m for m in models if m not in MODELS]
+    if not models:
+        raise ForecastError(f"no model to backtest; choose from {', '.join(MODELS)}")
     if unknown:
         raise ForecastError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
     pairs = cutoffs(snaps, horizon_days, min_history)
     if not pairs:
         raise ForecastError(f"no cutoff has {min_history} snapshots before it and one {horizon_days} days after it")
+    cache = cache or Cache(None)
     at = snaps.frame.set_index(["snapshot_date", "task_id"])[["status", "deadline"]]
     rows, task_rows, draws = [], [], {}
     for i, (cutoff, outcome_date) in enumerate(pairs, 1):
-        question = ask(snaps, cutoff, outcome_date)
-        seen, slipped = outcome(at, question.tasks.index, outcome_date)
-        observed = int(slipped[seen].sum())
+        cut = _Cutoff(snaps, at, cutoff, outcome_date)
+        data = data_fingerprint(snaps, outcome_date)
         for name in models:
-            model = make_model(name, **(settings or {})).fit(snaps, cutoff)
-            fc = simulate(model, question, sims, seed, active=seen)
-            draws[cutoff, name] = fc.totals.astype(np.int32)
-            lo, hi = scores.pit_bounds(fc.totals, observed)
-            rows.append({"cutoff": cutoff, "model": name, "outcome_date": outcome_date, "open": int(seen.sum()),
-                         "observed": observed, **fc.summary(),
-                         "abs_error": abs(fc.totals.mean() - observed), "crps": scores.crps(fc.totals, observed),
-                         **{f"covered{int(level * 100)}": scores.interval_covers(fc.totals, observed, level)
-                            for level in LEVELS},
-                         "pit_lower": lo, "pit_upper": hi})
-            task_rows.append(pd.DataFrame({"cutoff": cutoff, "model": name, "task_id": fc.tasks.index,
-                                           "p_slip": fc.tasks["p_slip"].to_numpy(), "slipped": slipped[seen]}))
+            model = make_model(name, **(settings or {}))
+            parts = {**model_settings(model), "cutoff": str(cutoff.date()), "outcome": str(outcome_date.date()),
+                     "sims": sims, "seed": seed, "data": data}
+            row, per_task, slips = cache.get("backtest", parts, partial(_score, cut, model, sims, seed))
+            rows.append(row)
+            task_rows.append(per_task)
+            draws[cutoff, name] = slips
         if progress:
-            progress(f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {int(seen.sum())} open, "
-                     f"{observed} slipped")
+            progress(f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {rows[-1]['open']} open, "
+                     f"{rows[-1]['observed']} slipped")
     frame = pd.DataFrame(rows).rename(columns={"mean": "slip_mean"})
     return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True), draws)
 
+
+@dataclass
+class _Cutoff:
+    """One cutoff's question and outcome, built on first use (not at all when every model's result is cached)."""
+
+    snaps: Snapshots
+    at: pd.DataFrame
+    cutoff: pd.Timestamp
+    outcome_date: pd.Timestamp
+
+    @cached_property
+    def question(self) -> Question:
+        return ask(self.snaps, self.cutoff, self.outcome_date)
+
+    @cached_property
+    def outcome(self) -> tuple[np.ndarray, np.ndarray]:
+        return outcome(self.at, self.question.tasks.index, self.outcome_date)
+
+
+def _score(cut: _Cutoff, model, sims: int, seed: int) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """One model at one cutoff: its score row, its per-task rows and its slip draws."""
+    seen, slipped = cut.outcome
+    observed = int(slipped[seen].sum())
+    fc = simulate(model.fit(cut.snaps, cut.cutoff), cut.question, sims, seed, active=seen)
+    lo, hi = scores.pit_bounds(fc.totals, observed)
+    row = {"cutoff": cut.cutoff, "model": model.name, "outcome_date": cut.outcome_date, "open": int(seen.sum()),
+           "observed": observed, **fc.summary(),
+           "abs_error": abs(fc.totals.mean() - observed), "crps": scores.crps(fc.totals, observed),
+           **{f"covered{int(level * 100)}": scores.interval_covers(fc.totals, observed, level) for level in LEVELS},
+           "pit_lower": lo, "pit_upper": hi}
+    per_task = pd.DataFrame({"cutoff": cut.cutoff, "model": model.name, "task_id": fc.tasks.index,
+                             "p_slip": fc.tasks["p_slip"].to_numpy(), "slipped": slipped[seen]})
+    return row, per_task, fc.totals.astype(np.int32)

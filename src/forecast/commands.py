@@ -129,6 +129,7 @@ def backtest(args: argparse.Namespace) -> int:
 
     from .atomic import check_target
     from .backtest import run_backtest
+    from .cache import open_cache
     from .output import backtest_table, write_table
     from .snapshots import require_no_gap
 
@@ -140,7 +141,7 @@ def backtest(args: argparse.Namespace) -> int:
     require_no_gap(snaps, snaps.dates[-1])
     kwargs = {"models": models} if models else {}
     result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed,
-                          progress=_step, **kwargs)
+                          progress=_step, cache=open_cache(params), **kwargs)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.out:

@@ -50,6 +50,7 @@ class Snapshots:
     warnings: tuple[Problem, ...]
     fingerprint: str
     synthetic: bool
+    file_digests: Mapping[str, str] = field(default_factory=dict, repr=False)  # SHA-256 of each file, by name
     derived: dict[str, pd.DataFrame | pd.Series] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -140,7 +141,8 @@ def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | Non
     for col in ("agency", "source", "agency_type", "file"):
         frame[col] = frame[col].astype("category")
     frame["status"] = pd.Categorical(frame["status"], categories=schema.STATUSES)
-    return Snapshots(frame, tuple(data_paths), tuple(warnings), fingerprint(data_paths), synthetic)
+    whole, each = digests(data_paths)
+    return Snapshots(frame, tuple(data_paths), tuple(warnings), whole, synthetic, each)
 
 
 def from_frame(frame: pd.DataFrame, synthetic: bool = False) -> Snapshots:
@@ -165,13 +167,22 @@ def from_frame(frame: pd.DataFrame, synthetic: bool = False) -> Snapshots:
 
 def fingerprint(paths: list[Path]) -> str:
     """SHA-256 over the names and bytes of the data files: two runs on the same exports share it."""
-    digest = hashlib.sha256()
+    return digests(paths)[0]
+
+
+def digests(paths: list[Path]) -> tuple[str, dict[str, str]]:
+    """:func:`fingerprint` and, in the same pass, each file's own SHA-256 by name (the cache keys a result by the
+    files it reads, :mod:`forecast.cache`)."""
+    digest, each = hashlib.sha256(), {}
     for path in sorted(paths, key=lambda p: p.name):
         digest.update(path.name.encode())
+        own = hashlib.sha256()
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-    return digest.hexdigest()[:16]
+                own.update(block)
+        each[path.name] = own.hexdigest()
+    return digest.hexdigest()[:16], each
 
 
 def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
