@@ -44,3 +44,16 @@ def bundled():
 
     snaps = load_snapshots(paths.SAMPLE_DIR)
     return snaps, ask(snaps)
+
+
+@pytest.fixture(scope="session")
+def sample_backtest(bundled):
+    """The full backtest on the bundled sample (every model, horizon 27, 500 runs per forecast), run once per test
+    process into the process's cache (``FORECAST_CACHE``), where a CLI run with the same settings finds it."""
+    from forecast.backtest import run_backtest
+    from forecast.cache import open_cache
+    from forecast.params import parse_params
+
+    snaps, _ = bundled
+    return run_backtest(snaps, 27, sims=500, settings=parse_params({}).model_settings(),
+                        cache=open_cache(parse_params({})))

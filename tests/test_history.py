@@ -94,6 +94,7 @@ def test_open_set_is_open_tasks_due_by_the_deadline(trio):
     assert list(open_set(hist, "2025-11-20").index) == ["B"]  # overdue tasks are always in
 
 
+@pytest.mark.slow
 def test_intervals_and_transitions_cut_from_all_snapshots_equal_those_built_as_of_every_cutoff(bundled):
     """The backtest builds the tables once from every snapshot and cuts them at each cutoff: the cut must be exactly
     what building from the snapshots up to the cutoff gives (rows, values, dtypes and category levels)."""

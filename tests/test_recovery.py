@@ -33,6 +33,7 @@ def _stats(a):
     return err.mean(), np.abs(err).mean(), np.mean((a[:, 0] >= a[:, 2]) & (a[:, 0] <= a[:, 3]))
 
 
+@pytest.mark.slow
 def test_hazard_model_recovers_the_slips_and_is_calibrated(outcomes):
     bias, mae, cover = _stats(outcomes["hazard"])
     assert abs(bias) < 10, f"bias {bias:.1f} slips"
@@ -40,12 +41,14 @@ def test_hazard_model_recovers_the_slips_and_is_calibrated(outcomes):
     assert 0.65 <= cover <= 0.95, f"P10-P90 covered the outcome in {cover:.0%} of portfolios"
 
 
+@pytest.mark.slow
 def test_reference_class_is_close_but_overconfident(outcomes):
     bias, mae, cover = _stats(outcomes["reference"])
     assert abs(bias) < 20 and mae < 30
     assert cover < _stats(outcomes["hazard"])[2]  # its posteriors count one task many times
 
 
+@pytest.mark.slow
 def test_throughput_ignores_the_mix_and_overstates_slips(outcomes):
     """Past completions included tasks due next year; the deadline wall of December is invisible to it."""
     bias, _, cover = _stats(outcomes["throughput"])
@@ -53,6 +56,7 @@ def test_throughput_ignores_the_mix_and_overstates_slips(outcomes):
     assert cover < 0.5
 
 
+@pytest.mark.slow
 def test_slips_stay_within_the_open_set(outcomes):
     for a in outcomes.values():
         assert (a[:, 2] >= 0).all() and (a[:, 3] <= a[:, 4]).all()

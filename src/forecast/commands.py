@@ -140,8 +140,8 @@ def backtest(args: argparse.Namespace) -> int:
     snaps = _load(params)
     require_no_gap(snaps, snaps.dates[-1])
     kwargs = {"models": models} if models else {}
-    result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed,
-                          progress=_step, cache=open_cache(params), **kwargs)
+    result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed, progress=_step,
+                          settings=params.model_settings(), cache=open_cache(params), **kwargs)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.out:
