@@ -30,7 +30,7 @@ seen from N(0, sigma^2), and integrates the day-state hazards over each future s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -245,6 +245,7 @@ class HazardSampler:
     step_days: int
     rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
     exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
+    chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # Cholesky factor of the covariance
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
@@ -255,7 +256,9 @@ class HazardSampler:
         # one joint parameter draw, then one pace step per future step, then agencies with no history: a later
         # deadline only appends pace steps and a scenario only appends new agencies, so their runs share every
         # other draw with the baseline
-        chol = _cholesky(post.cov)
+        if self.chol_ is None:  # one factorisation per sampler, not per chunk of runs
+            self.chol_ = _cholesky(post.cov)
+        chol = self.chol_
         phi = post.mode[None, :] + rng.standard_normal((size, len(post.mode))) @ chol.T
         step = np.empty((m, size))
         noise = np.empty((m, size))
