@@ -46,7 +46,6 @@ def kit_run(tmp_path_factory, portfolio):
 
 
 @pytest.mark.report
-@pytest.mark.xdist_group("kit_run")
 def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
     result, lines = kit_run
     assert result.status == "ok", result.message
@@ -66,7 +65,6 @@ def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
 
 
 @pytest.mark.report
-@pytest.mark.xdist_group("kit_run")
 def test_reports_are_offline_and_code_is_hidden(kit_run):
     result, _ = kit_run
     pages = [*result.folder.glob("*.html"), result.folder.parent / "index.html"]
@@ -82,7 +80,6 @@ def test_reports_are_offline_and_code_is_hidden(kit_run):
 
 
 @pytest.mark.report
-@pytest.mark.xdist_group("kit_run")
 def test_a_script_in_a_task_title_is_shown_as_text(kit_run):
     result, _ = kit_run
     data = (result.folder / "01_data.html").read_text(encoding="utf-8")
@@ -92,7 +89,6 @@ def test_a_script_in_a_task_title_is_shown_as_text(kit_run):
 
 
 @pytest.mark.report
-@pytest.mark.xdist_group("kit_run")
 def test_the_index_lists_the_run_with_its_headline(kit_run):
     result, _ = kit_run
     index = (result.folder.parent / "index.html").read_text(encoding="utf-8")
@@ -271,7 +267,6 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.report
 @pytest.mark.browser
-@pytest.mark.xdist_group("kit_run")
 def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_path):
     result, _ = kit_run
     page = (result.folder / "01_data.html").as_uri()
