@@ -6,6 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= params/baseline.yaml
 OUT    ?= reports
+# pytest-xdist workers for make test (auto: one per core)
+JOBS   ?= auto
 
 BROWSER ?= chromium
 APT     ?= apt-get
@@ -42,7 +44,7 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

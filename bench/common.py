@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,6 +12,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / "results"
+
+
+def load() -> str:
+    """The 1-, 5- and 15-minute load averages, e.g. ``0.21 0.35 0.40`` (2 cores: above 2 the machine is busy)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 @contextmanager

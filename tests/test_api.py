@@ -7,6 +7,8 @@ import subprocess
 import sys
 import types
 
+import pytest
+
 import forecast
 
 
@@ -26,6 +28,7 @@ def _loaded_after(statement: str) -> set[str]:
     return set(out.split())
 
 
+@pytest.mark.slow
 def test_light_imports_load_no_statsmodels():
     for statement in ("import forecast", "import forecast.simulate", "import forecast.scenarios.levers",
                       "import forecast.question", "import forecast.params"):

@@ -1,14 +1,17 @@
 import json
+import os
 
 import pandas as pd
 import pytest
 
 from forecast import load_snapshots
 from forecast.backtest import cutoffs, run_backtest
+from forecast.cache import open_cache
 from forecast.cli import main
 from forecast.errors import ForecastError
 from forecast.models import MODELS
-from tests.conftest import write_exports
+from forecast.params import parse_params
+from tests.helpers import write_exports
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +28,7 @@ def test_cutoffs_leave_room_for_the_outcome(bundled):
     assert pairs[0][0] == snaps.dates[7]
 
 
+@pytest.mark.slow
 def test_a_later_snapshot_edited_does_not_change_earlier_cutoffs(small):
     before = run_backtest(load_snapshots(small), 14, models=["hazard", "reference"], sims=300, min_history=4)
     last = sorted(small.glob("*.parquet"))[-1]
@@ -42,9 +46,9 @@ def test_a_later_snapshot_edited_does_not_change_earlier_cutoffs(small):
     assert not before.frame.loc[~untouched, "observed"].equals(after.frame.loc[~untouched, "observed"])
 
 
-def test_scores_and_best(bundled):
-    snaps, _ = bundled
-    bt = run_backtest(snaps, 27, sims=500)
+@pytest.mark.slow
+def test_scores_and_best(sample_backtest):
+    bt = sample_backtest
     table = bt.scores()
     assert set(table["model"]) == set(MODELS)
     assert table["crps"].is_monotonic_increasing and bt.best == table["model"].iloc[0]
@@ -53,18 +57,27 @@ def test_scores_and_best(bundled):
     assert bt.reliability("hazard")["tasks"].sum() == (bt.tasks["model"] == "hazard").sum()
 
 
-def test_cli_json_and_out_file(tmp_path, capsys):
+@pytest.mark.slow
+def test_cli_json_and_out_file_reuse_the_cached_cutoffs(sample_backtest, tmp_path, capsys):
     out = tmp_path / "bt.csv"
-    assert main(["backtest", "--json", "--models", "hazard,reference", "--sims", "300", "--horizon", "14",
+    store = open_cache(parse_params({}))  # the one the CLI opens: its counts cover this process
+    hits, misses = store.hits, store.misses
+    assert main(["backtest", "--json", "--models", "hazard,reference", "--sims", "500", "--horizon", "27",
                  "--out", str(out)]) == 0
-    result = json.loads(capsys.readouterr().out)
-    assert result["horizon_days"] == 14 and len(result["origins"]) >= 8
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["horizon_days"] == 27 and result["origins"] == sample_backtest.origins
     assert {m["model"] for m in result["models"]} == {"hazard", "reference"}
     assert set(result["models"][0]) == {"model", "mae", "crps", "coverage50", "coverage80", "coverage90", "brier"}
     assert result["best"] in {"hazard", "reference"}
     frame = pd.read_csv(out)
     assert {"cutoff", "model", "outcome_date", "observed", "crps"} <= set(frame.columns)
     assert frame["cutoff"].nunique() == len(result["origins"])
+    # every (cutoff, model) came from the session's backtest through the cache, and the scores are its own
+    assert (store.hits - hits, store.misses - misses) == (2 * len(result["origins"]), 0)
+    assert f"forecast backtest: cache {os.environ['FORECAST_CACHE']}: {store.hits} hits" in captured.err
+    ours = sample_backtest.frame.loc[sample_backtest.frame["model"].isin(["hazard", "reference"])]
+    assert frame["crps"].round(6).tolist() == ours["crps"].round(6).tolist()
 
 
 def test_bad_arguments(bundled):

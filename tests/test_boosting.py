@@ -21,7 +21,7 @@ from forecast.models.pace import STILL, Pace, fit_pace
 from forecast.question import ask
 from forecast.simulate import simulate
 from forecast.snapshots import from_frame
-from tests.conftest import DEC4, YEAR_END, write_exports
+from tests.helpers import DEC4, YEAR_END, write_exports
 
 JAN1 = pd.Timestamp("2026-01-01")
 

@@ -4,7 +4,7 @@ import sys
 
 from forecast import paths
 from forecast.cli import main
-from tests.conftest import csv_export
+from tests.helpers import csv_export
 
 
 def test_validate_shows_the_4_december_counts(capsys):

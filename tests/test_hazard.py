@@ -5,7 +5,7 @@ import pytest
 from forecast.models.hazard import HazardModel
 from forecast.sample_process import FITTED, pull
 from forecast.simulate import simulate
-from tests.conftest import DEC4, YEAR_END
+from tests.helpers import DEC4, YEAR_END
 
 
 @pytest.fixture(scope="module")

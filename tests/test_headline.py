@@ -11,6 +11,7 @@ from forecast.params import load_params, parse_params
 from forecast.predict import forecast
 
 
+@pytest.mark.slow
 def test_headline_of_the_baseline_is_the_published_472():
     params = replace(load_params(paths.PARAMS_DIR / "baseline.yaml"), sims=500)
     head = headline(params)

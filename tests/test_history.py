@@ -3,7 +3,7 @@ import pytest
 
 from forecast import build_history, load_snapshots
 from forecast.history import intervals, open_set, trajectory_warnings
-from tests.conftest import csv_export, write_exports
+from tests.helpers import csv_export, write_exports
 
 HEADER = "task_id,agency,deadline,status\n"
 
@@ -92,3 +92,39 @@ def test_open_set_is_open_tasks_due_by_the_deadline(trio):
     assert sorted(open_set(hist, "2025-12-31").index) == ["B", "D"]  # E now due in 2026; C vanished
     assert sorted(open_set(hist, "2026-01-31").index) == ["B", "D", "E"]
     assert list(open_set(hist, "2025-11-20").index) == ["B"]  # overdue tasks are always in
+
+
+@pytest.mark.slow
+def test_intervals_and_transitions_cut_from_all_snapshots_equal_those_built_as_of_every_cutoff(bundled):
+    """The backtest builds the tables once from every snapshot and cuts them at each cutoff: the cut must be exactly
+    what building from the snapshots up to the cutoff gives (rows, values, dtypes and category levels)."""
+    from forecast.backtest import cutoffs
+    from forecast.history import _intervals
+    from forecast.models.exits import transitions
+    from forecast.snapshots import as_of_frame
+
+    snaps, _ = bundled
+    fresh = load_snapshots(snaps.files[0].parent)  # its own tables, not ones other tests built
+    pairs = cutoffs(fresh, 27, min_history=2)
+    assert len(pairs) >= 30
+    for cutoff, _ in pairs:
+        until = as_of_frame(fresh.frame, cutoff)
+        pd.testing.assert_frame_equal(intervals(fresh, cutoff), _intervals(until))
+        cut = fresh.rows_until(fresh.memo("transitions", transitions), "end", cutoff)
+        pd.testing.assert_frame_equal(cut, transitions(until))
+    assert set(fresh.derived) >= {"intervals", "transitions"}  # they were built once and reused
+
+
+def test_a_cut_drops_category_levels_first_seen_after_the_cutoff(small_frame):
+    from forecast.snapshots import from_frame
+
+    frame = small_frame.copy()
+    last = frame["snapshot_date"].max()
+    frame["agency"] = frame["agency"].astype(str)
+    frame.loc[frame["snapshot_date"] == last, "agency"] = "Agency first seen last"
+    snaps = from_frame(frame)
+    before = snaps.dates[-2]
+    cut = intervals(snaps, before)
+    assert "Agency first seen last" not in cut["agency"].cat.categories
+    assert "Agency first seen last" in intervals(snaps)["agency"].cat.categories
+    assert cut["end"].max() == before

@@ -176,6 +176,7 @@ def tiny_notebooks(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.report
 def test_report_touches_only_what_it_made(capsys, world, tiny_notebooks):
     out = world / "docs"
     out.mkdir()
@@ -328,6 +329,7 @@ def test_a_full_disk_leaves_earlier_files_and_runs_as_they_were(capsys, world, m
         assert not [p for p in full.iterdir() if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.report
 def test_an_index_that_cannot_be_written_publishes_no_run(capsys, world, monkeypatch, tiny_notebooks):
     import forecast.report.run as report_run
 

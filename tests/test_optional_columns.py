@@ -78,6 +78,8 @@ def test_every_command_works_without_the_optional_column(capsys, tmp_path, full_
     assert only["difference"]["mean"] != 0
 
 
+@pytest.mark.report
+@pytest.mark.slow
 def test_a_report_runs_on_exports_with_no_optional_column(tmp_path, full_frame):
     exports = _exports(full_frame, tmp_path / "exports", OPTIONAL)
     params = tmp_path / "p.yaml"

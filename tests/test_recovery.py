@@ -1,7 +1,7 @@
 """Each model fitted to portfolios simulated from a known hazard: does the expected number of slips come back, and
 do the P10-P90 intervals cover the simulated outcome about 80 % of the time?
 
-The portfolios come from ``tests.conftest.ASSUMED_WORLD``: the sample's fitted process without the features the
+The portfolios come from ``tests.helpers.ASSUMED_WORLD``: the sample's fitted process without the features the
 hazard model does not represent (task frailty, review-meeting pushes, extensions, reclassifications, the
 switch-over, different rates for the two waves of Res 71) and without a December regime, so this checks recovery in
 a world the model assumes, fitted from the history alone (``year_end=False``: the world has no year-end regime, and
@@ -16,7 +16,7 @@ import pytest
 
 from forecast.models import make_model
 from forecast.simulate import simulate
-from tests.conftest import DEC4, known_portfolio
+from tests.helpers import DEC4, known_portfolio
 
 SEEDS = range(200, 224)
 
@@ -39,6 +39,7 @@ def _stats(a):
     return err.mean(), np.abs(err).mean(), np.mean((a[:, 0] >= a[:, 2]) & (a[:, 0] <= a[:, 3]))
 
 
+@pytest.mark.slow
 def test_hazard_model_recovers_the_slips_and_is_calibrated(outcomes):
     bias, mae, cover = _stats(outcomes["hazard"])
     truth = outcomes["hazard"][:, 0].mean()
@@ -48,12 +49,14 @@ def test_hazard_model_recovers_the_slips_and_is_calibrated(outcomes):
     assert 0.65 <= cover <= 0.95, f"P10-P90 covered the outcome in {cover:.0%} of portfolios"
 
 
+@pytest.mark.slow
 def test_reference_class_is_close_but_overconfident(outcomes):
     bias, mae, cover = _stats(outcomes["reference"])
     assert abs(bias) < 20 and mae < 30
     assert cover < _stats(outcomes["hazard"])[2]  # its posteriors count one task many times
 
 
+@pytest.mark.slow
 def test_throughput_ignores_the_mix_and_overstates_slips(outcomes):
     """Past completions included tasks due next year; the deadline wall of December is invisible to it."""
     bias, _, cover = _stats(outcomes["throughput"])
@@ -61,6 +64,7 @@ def test_throughput_ignores_the_mix_and_overstates_slips(outcomes):
     assert cover < 0.5
 
 
+@pytest.mark.slow
 def test_slips_stay_within_the_open_set(outcomes):
     for a in outcomes.values():
         assert (a[:, 2] >= 0).all() and (a[:, 3] <= a[:, 4]).all()

@@ -45,6 +45,7 @@ def kit_run(tmp_path_factory, portfolio):
     return result, lines
 
 
+@pytest.mark.report
 def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
     result, lines = kit_run
     assert result.status == "ok", result.message
@@ -63,6 +64,7 @@ def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
     assert any("run ok" in line for line in lines)
 
 
+@pytest.mark.report
 def test_reports_are_offline_and_code_is_hidden(kit_run):
     result, _ = kit_run
     pages = [*result.folder.glob("*.html"), result.folder.parent / "index.html"]
@@ -77,6 +79,7 @@ def test_reports_are_offline_and_code_is_hidden(kit_run):
     assert "use_offline_renderer()" not in data and "notebook_params(globals())" not in data  # inputs hidden
 
 
+@pytest.mark.report
 def test_a_script_in_a_task_title_is_shown_as_text(kit_run):
     result, _ = kit_run
     data = (result.folder / "01_data.html").read_text(encoding="utf-8")
@@ -85,6 +88,7 @@ def test_a_script_in_a_task_title_is_shown_as_text(kit_run):
     assert 'data-pwned", "yes")</script>' not in data
 
 
+@pytest.mark.report
 def test_the_index_lists_the_run_with_its_headline(kit_run):
     result, _ = kit_run
     index = (result.folder.parent / "index.html").read_text(encoding="utf-8")
@@ -94,6 +98,7 @@ def test_the_index_lists_the_run_with_its_headline(kit_run):
     assert "<svg" in index
 
 
+@pytest.mark.report
 def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portfolio, capsys):
     params = write_params(tmp_path / "p.yaml", portfolio)
     out = tmp_path / "reports"
@@ -128,6 +133,8 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
     assert "deliberate failure" in index
 
 
+@pytest.mark.report
+@pytest.mark.slow
 def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
     # 30 s: room for a kernel start and the first cell on a loaded machine, far from the notebook's 300 s sleep
     params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.5)
@@ -158,6 +165,8 @@ def _started(out: Path) -> bool:
     return any(out.glob(".tmp-*/01_*.ipynb"))
 
 
+@pytest.mark.report
+@pytest.mark.slow
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path, portfolio):
     params = write_params(tmp_path / "p.yaml", portfolio)
     out = tmp_path / "reports"
@@ -180,6 +189,8 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path, portfolio):
     assert run_folders(out) == [] and not list(out.glob(".tmp-*"))
 
 
+@pytest.mark.report
+@pytest.mark.slow
 def test_a_killed_run_leaves_no_half_written_report(tmp_path, portfolio):
     params = write_params(tmp_path / "p.yaml", portfolio)
     out = tmp_path / "reports"
@@ -214,6 +225,7 @@ def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.report
 def test_unusable_data_fails_the_run_with_the_data_problems(tmp_path, capsys):
     data = tmp_path / "exports"
     data.mkdir()
@@ -253,6 +265,8 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
         capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.report
+@pytest.mark.browser
 def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_path):
     result, _ = kit_run
     page = (result.folder / "01_data.html").as_uri()
@@ -288,6 +302,7 @@ def test_a_broken_scenario_file_stops_the_run_before_it_starts(tmp_path, portfol
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.report
 def test_too_little_history_gives_a_backtest_page_that_says_why(tmp_path):
     from forecast import sample_files
 

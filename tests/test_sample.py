@@ -124,6 +124,7 @@ def test_the_bundled_sample_is_the_generator_output():
     assert np.array_equal(np.sort(fresh["task_id"].unique()), np.sort(snaps.frame["task_id"].unique()))
 
 
+@pytest.mark.slow
 def test_scales_to_many_tasks():
     big = sample.generate(tasks=20000, seed=1, start="2025-11-20", until="2025-12-04")
     last = big.loc[big["snapshot_date"] == DEC4]

@@ -85,6 +85,7 @@ def test_charts_of_no_scenarios_render(comparison):
         _svg_ok(chart)
 
 
+@pytest.mark.report
 def test_the_scenarios_notebook_reports_the_example_scenarios(tmp_path):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()

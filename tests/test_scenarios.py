@@ -191,6 +191,7 @@ def test_a_scenario_that_changes_nothing_matches_the_baseline_in_every_run():
 @settings(max_examples=12, deadline=None)
 @given(st.floats(0.2, 5), st.floats(1.01, 4), st.sampled_from(["all", FINANCE, "Government Office"]),
        st.sampled_from([None, "2025-12-10", "2025-12-29"]))
+@pytest.mark.slow
 def test_a_higher_multiplier_never_gives_more_slips_in_any_run(low, factor, agency, start):
     extra = {"from": start} if start else {}
     slow, fast = run(rate(low, agency, **extra)), run(rate(low * factor, agency, **extra))

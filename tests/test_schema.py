@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from forecast import schema
-from tests.conftest import nfd
+from tests.helpers import nfd
 
 
 @pytest.mark.parametrize(("header", "canonical"), [

@@ -3,7 +3,7 @@ import pytest
 
 from forecast import build_history, load_snapshots
 from forecast.errors import DataError
-from tests.conftest import csv_export, write_exports
+from tests.helpers import csv_export, write_exports
 
 HEADER = "task_id,agency,deadline,status,assigned_date\n"
 

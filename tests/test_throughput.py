@@ -3,7 +3,7 @@ import pandas as pd
 
 from forecast.models.throughput import ThroughputModel
 from forecast.simulate import simulate
-from tests.conftest import DEC4, YEAR_END
+from tests.helpers import DEC4, YEAR_END
 
 
 def test_uses_the_recent_window_of_completions(bundled):

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 
 from . import schema, scores
+from .cache import Cache, data_fingerprint, model_settings
 from .errors import ForecastError
 from .models import MODELS, make_model
 from .published_model import question_forecast
-from .question import ask
-from .simulate import simulate
+from .question import Question, ask
+from .simulate import SlipForecast, simulate
 from .snapshots import Snapshots
 
 LEVELS = (0.5, 0.8, 0.9)
@@ -99,45 +101,86 @@ def outcome(at: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[n
 def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str] = tuple(MODELS),
                  sims: int = 2000, seed: int = 2025, min_history: int = 8,
                  progress: Callable[[str], None] | None = None, settings: dict | None = None,
-                 figures: pd.DataFrame | None = None, last: int | None = None, step: int = 1) -> Backtest:
-    """Backtest ``models`` at every ``step``-th eligible cutoff counted back from the latest (the ``last`` ones only,
-    when given); raise
+                 cache: Cache | None = None, figures: pd.DataFrame | None = None, step: int = 1) -> Backtest:
+    """Backtest ``models`` at every ``step``-th eligible cutoff counted back from the latest; raise
     :class:`ForecastError` when there is none. ``settings`` (:meth:`forecast.params.Params.model_settings`) reach
     each model as in a forecast. With the published ``figures``, the published-figures model answers each cutoff's
-    question too (model ``published``: :func:`forecast.published_model.question_forecast`)."""
+    question too (model ``published``: :func:`forecast.published_model.question_forecast`). ``cache``
+    (:func:`forecast.cache.open_cache`) keeps each (cutoff, model) result, keyed by the snapshots up to the cutoff's
+    outcome date: a new snapshot adds its cutoffs and leaves the earlier ones as they were."""
     if horizon_days < 1:
         raise ForecastError(f"horizon_days must be at least 1, not {horizon_days}")
     unknown = [m for m in models if m not in MODELS]
+    if not models and figures is None:
+        raise ForecastError(f"no model to backtest; choose from {', '.join(MODELS)}")
     if unknown:
         raise ForecastError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
-    pairs = cutoffs(snaps, horizon_days, min_history)[::-1][:last][::step][::-1]
+    pairs = cutoffs(snaps, horizon_days, min_history)[::-1][::step][::-1]
     if not pairs:
         raise ForecastError(f"no cutoff has {min_history} snapshots before it and one {horizon_days} days after it")
+    cache = cache or Cache(None)
     at = snaps.frame.set_index(["snapshot_date", "task_id"])[["status", "deadline"]]
+    figures_key = "" if figures is None else str(int(pd.util.hash_pandas_object(figures, index=False).sum()))
     rows, task_rows, draws = [], [], {}
     for i, (cutoff, outcome_date) in enumerate(pairs, 1):
-        question = ask(snaps, cutoff, outcome_date)
-        seen, slipped = outcome(at, question.tasks.index, outcome_date)
-        observed = int(slipped[seen].sum())
+        cut = _Cutoff(snaps, at, cutoff, outcome_date)
+        common = {"cutoff": str(cutoff.date()), "outcome": str(outcome_date.date()), "sims": sims, "seed": seed,
+                  "data": data_fingerprint(snaps, outcome_date)}
         for name in [*models, *(["published"] if figures is not None else [])]:
             if name == "published":
-                fc = question_forecast(figures, question, sims, seed, active=seen)
+                parts = {"model": name, "figures": figures_key, **common}
+                run = partial(question_forecast, figures, sims=sims, seed=seed)
             else:
-                fc = simulate(make_model(name, **(settings or {})).fit(snaps, cutoff), question, sims, seed,
-                              active=seen)
-            draws[cutoff, name] = fc.totals.astype(np.int32)
-            lo, hi = scores.pit_bounds(fc.totals, observed)
-            rows.append({"cutoff": cutoff, "model": name, "outcome_date": outcome_date, "open": int(seen.sum()),
-                         "observed": observed, **fc.summary(),
-                         "abs_error": abs(fc.totals.mean() - observed), "crps": scores.crps(fc.totals, observed),
-                         **{f"covered{int(level * 100)}": scores.interval_covers(fc.totals, observed, level)
-                            for level in LEVELS},
-                         "pit_lower": lo, "pit_upper": hi})
-            task_rows.append(pd.DataFrame({"cutoff": cutoff, "model": name, "task_id": fc.tasks.index,
-                                           "p_slip": fc.tasks["p_slip"].to_numpy(), "slipped": slipped[seen]}))
+                model = make_model(name, **(settings or {}))
+                parts = {**model_settings(model), **common}
+                run = partial(_simulated, model, cut.snaps, cut.cutoff, sims, seed)
+            row, per_task, slips = cache.get("backtest", parts, partial(_score, cut, name, run))
+            rows.append(row)
+            task_rows.append(per_task)
+            draws[cutoff, name] = slips
         if progress:
-            progress(f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {int(seen.sum())} open, "
-                     f"{observed} slipped")
+            progress(f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {rows[-1]['open']} open, "
+                     f"{rows[-1]['observed']} slipped")
     frame = pd.DataFrame(rows).rename(columns={"mean": "slip_mean"})
     return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True), draws)
 
+
+@dataclass
+class _Cutoff:
+    """One cutoff's question and outcome, built on first use (not at all when every model's result is cached)."""
+
+    snaps: Snapshots
+    at: pd.DataFrame
+    cutoff: pd.Timestamp
+    outcome_date: pd.Timestamp
+
+    @cached_property
+    def question(self) -> Question:
+        return ask(self.snaps, self.cutoff, self.outcome_date)
+
+    @cached_property
+    def outcome(self) -> tuple[np.ndarray, np.ndarray]:
+        return outcome(self.at, self.question.tasks.index, self.outcome_date)
+
+
+def _simulated(model, snaps: Snapshots, cutoff: pd.Timestamp, sims: int, seed: int, question: Question,
+               active: np.ndarray) -> SlipForecast:
+    """A task-level model fitted on the snapshots up to the cutoff, simulated on the question's ``active`` tasks."""
+    return simulate(model.fit(snaps, cutoff), question, sims, seed, active=active)
+
+
+def _score(cut: _Cutoff, name: str, run: Callable[[Question, np.ndarray], SlipForecast],
+           ) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """One model at one cutoff: its score row, its per-task rows and its slip draws."""
+    seen, slipped = cut.outcome
+    observed = int(slipped[seen].sum())
+    fc = run(cut.question, active=seen)
+    lo, hi = scores.pit_bounds(fc.totals, observed)
+    row = {"cutoff": cut.cutoff, "model": name, "outcome_date": cut.outcome_date, "open": int(seen.sum()),
+           "observed": observed, **fc.summary(),
+           "abs_error": abs(fc.totals.mean() - observed), "crps": scores.crps(fc.totals, observed),
+           **{f"covered{int(level * 100)}": scores.interval_covers(fc.totals, observed, level) for level in LEVELS},
+           "pit_lower": lo, "pit_upper": hi}
+    per_task = pd.DataFrame({"cutoff": cut.cutoff, "model": name, "task_id": fc.tasks.index,
+                             "p_slip": fc.tasks["p_slip"].to_numpy(), "slipped": slipped[seen]})
+    return row, per_task, fc.totals.astype(np.int32)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from . import __version__, commands, limits
+from .cache import summaries as cache_summaries
 from .errors import ForecastError
 from .models import MODELS
 from .schema import parse_date
@@ -26,7 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args) or 0
+        code = args.run(args) or 0
+        for line in cache_summaries():  # hits and misses of the fitted models and backtest cutoffs it kept
+            print(f"forecast {args.command}: {line}", file=sys.stderr)
+        return code
     except ForecastError as exc:
         print(f"forecast {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -38,6 +38,7 @@ from scipy.optimize import minimize
 
 from . import scores
 from .backtest import Backtest, run_backtest
+from .cache import open_cache
 from .errors import ForecastError
 from .models import MODELS, make_model
 from .params import Params
@@ -106,7 +107,7 @@ def stacking_backtest(params: Params, snaps: Snapshots, question: Question,
     try:
         return run_backtest(snaps.until(question.as_of), horizon, models=task_models, sims=STACK_SIMS,
                             seed=params.seed, settings=params.model_settings(), figures=figures,
-                            step=-(-horizon // STACK_SPACING_DAYS))
+                            step=-(-horizon // STACK_SPACING_DAYS), cache=open_cache(params))
     except ForecastError:
         return None
 
@@ -153,7 +154,9 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None,
     names = [m for m in COMPONENTS if m in MODELS or figures is not None]
     backtest = backtest if backtest is not None else stacking_backtest(params, snaps, question, figures)
     weights, table = earned_weights(backtest, names, params.seed)
-    fits = {m: make_model(m, **params.model_settings()).fit(snaps, question.as_of) for m in names if m in MODELS}
+    cache = open_cache(params)
+    fits = {m: cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
+            for m in names if m in MODELS}
     parts = {m: simulate(fit, question, params.sims, params.seed) for m, fit in fits.items()}
     if figures is not None:
         parts["published"] = question_forecast(figures, question, params.sims, params.seed)

@@ -139,6 +139,7 @@ def backtest(args: argparse.Namespace) -> int:
 
     from .atomic import check_target
     from .backtest import run_backtest
+    from .cache import open_cache
     from .output import backtest_table, published_backtest_table, write_table
     from .published import load_published
     from .published_model import published_backtest
@@ -155,8 +156,8 @@ def backtest(args: argparse.Namespace) -> int:
     if models:  # "published" among --models asks for the published-figures model on the same cutoffs
         kwargs["models"] = [m for m in models if m != "published"]
     result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed, progress=_step,
-                          settings=params.model_settings(), figures=figures if not models or "published" in models
-                          else None, **kwargs)
+                          settings=params.model_settings(), cache=open_cache(params),
+                          figures=figures if not models or "published" in models else None, **kwargs)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     transitions = published_backtest(figures, sims=params.sims, seed=params.seed)

@@ -108,8 +108,17 @@ def intervals(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.DataFr
     interval (censored); a task turned "regular" likewise. Covariates are the values reported at ``start``.
     Columns: ``task_id, agency, source, agency_type, deadline, assigned_date, first_seen, start, end, days, status,
     event``.
+
+    From :class:`Snapshots` the table of every snapshot is built once per object and cut to ``as_of`` (a row
+    depends only on the snapshots up to its ``end``), so a backtest's cutoffs and several models share it.
     """
-    frame = _frame(data, as_of)
+    if isinstance(data, Snapshots):
+        full = data.memo("intervals", _intervals)
+        return full if as_of is None else data.rows_until(full, "end", as_of)
+    return _intervals(_frame(data, as_of))
+
+
+def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
     cols = ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "start", "end", "days",
             "status", "first_seen", "event"]
     if frame.empty:

@@ -27,6 +27,8 @@ Keys (all optional)::
       median: 1.0                   #   prior median of the completion-rate multiplier in the window
       p90: 2.0                      #   prior 90th percentile
     exits: true                     # competing exits: deadline extensions and reclassifications leave the window
+    cache: ../.cache                # fitted models and backtest cutoffs (forecast.cache); default the project's
+                                    #   .cache/; false: off
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class Params:
     milestones: tuple[Milestone, ...] = ()
     year_end: YearEnd = YearEnd()
     exits: bool = True
+    cache: Path | bool | None = None  # None: the default folder (forecast.cache); False: off
     source: Path | None = None  # the file these came from, if any
 
     def model_settings(self) -> dict[str, Any]:
@@ -160,6 +163,8 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = _year_end(check, value)
         elif key == "exits":
             values[key] = check.flag(key, value)
+        elif key == "cache":
+            values[key] = None if value is True else False if value is False else check.path(key, value, base)
     params = Params(**values)
     if params.as_of and params.deadline and params.deadline < params.as_of:
         raise check.error("deadline", f"{params.deadline} is before as_of {params.as_of}")

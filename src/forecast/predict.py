@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from .cache import open_cache
 from .models import make_model
 from .params import Params
 from .published import load_published
@@ -17,9 +18,11 @@ from .snapshots import Snapshots, fingerprint, load_snapshots
 
 
 def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Question, SlipModel]:
-    """The question and ``model`` (default ``params.model``) fitted on the snapshots up to its as-of date."""
+    """The question and ``model`` (default ``params.model``) fitted on the snapshots up to its as-of date (from the
+    params' cache, :mod:`forecast.cache`, when the same fit was made before)."""
     question = ask(snaps, params.as_of, params.deadline)
-    return question, make_model(model or params.model, **params.model_settings()).fit(snaps, question.as_of)
+    unfitted = make_model(model or params.model, **params.model_settings())
+    return question, open_cache(params).fitted(unfitted, snaps, question.as_of)
 
 
 def forecast(params: Params, snaps: Snapshots | None = None, model: str | None = None) -> SlipForecast:

@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -50,6 +50,8 @@ class Snapshots:
     warnings: tuple[Problem, ...]
     fingerprint: str
     synthetic: bool
+    file_digests: Mapping[str, str] = field(default_factory=dict, repr=False)  # SHA-256 of each file, by name
+    derived: dict[str, pd.DataFrame | pd.Series] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def dates(self) -> pd.DatetimeIndex:
@@ -67,12 +69,38 @@ class Snapshots:
         """Only the snapshots taken on or before ``as_of``: what an analyst could have known that day."""
         return dataclasses.replace(self, frame=as_of_frame(self.frame, as_of))
 
+    def memo(self, key: str, make: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+        """``make(frame)`` of every snapshot, computed once per object: a table derived from all the data (the
+        intervals, the exit transitions) that callers cut to an as-of date with :meth:`rows_until`."""
+        if key not in self.derived:
+            self.derived[key] = make(self.frame)
+        return self.derived[key]
+
+    def rows_until(self, table: pd.DataFrame, column: str, as_of: object) -> pd.DataFrame:
+        """The rows of a :meth:`memo` table whose ``column`` date is on or before ``as_of``, with the category
+        levels :func:`as_of_frame` keeps (those seen up to ``as_of``). For a table whose every row depends only on
+        the snapshots up to its ``column`` date, this is ``make(as_of_frame(frame, as_of))``, without remaking it
+        (``tests/test_history.py`` checks it at every backtest cutoff)."""
+        when = pd.Timestamp(as_of)
+        out = table.loc[table[column] <= when].reset_index(drop=True)
+        for col in out.columns:
+            if col != "status" and isinstance(out[col].dtype, pd.CategoricalDtype) and col in self.frame:
+                first = self.memo(f"first seen:{col}", lambda f, c=col: _first_seen(f, c))
+                keep = [c for c in out[col].cat.categories if first.get(c, pd.NaT) <= when]
+                out[col] = out[col].cat.set_categories(keep)
+        return out
+
 
 def as_of_frame(frame: pd.DataFrame, as_of: object) -> pd.DataFrame:
     """Rows of snapshots taken on or before ``as_of``; category levels first seen later are dropped too."""
     frame = frame.loc[frame["snapshot_date"] <= pd.Timestamp(as_of)]
     return frame.assign(**{c: frame[c].cat.remove_unused_categories() for c in frame.columns
                            if c != "status" and isinstance(frame[c].dtype, pd.CategoricalDtype)})
+
+
+def _first_seen(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The first snapshot date of each level of a categorical column."""
+    return frame.groupby(column, observed=True)["snapshot_date"].min()
 
 
 def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | None = None,
@@ -113,7 +141,8 @@ def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | Non
     for col in ("agency", "source", "agency_type", "file"):
         frame[col] = frame[col].astype("category")
     frame["status"] = pd.Categorical(frame["status"], categories=schema.STATUSES)
-    return Snapshots(frame, tuple(data_paths), tuple(warnings), fingerprint(data_paths), synthetic)
+    whole, each = digests(data_paths)
+    return Snapshots(frame, tuple(data_paths), tuple(warnings), whole, synthetic, each)
 
 
 def from_frame(frame: pd.DataFrame, synthetic: bool = False) -> Snapshots:
@@ -138,13 +167,22 @@ def from_frame(frame: pd.DataFrame, synthetic: bool = False) -> Snapshots:
 
 def fingerprint(paths: list[Path]) -> str:
     """SHA-256 over the names and bytes of the data files: two runs on the same exports share it."""
-    digest = hashlib.sha256()
+    return digests(paths)[0]
+
+
+def digests(paths: list[Path]) -> tuple[str, dict[str, str]]:
+    """:func:`fingerprint` and, in the same pass, each file's own SHA-256 by name (the cache keys a result by the
+    files it reads, :mod:`forecast.cache`)."""
+    digest, each = hashlib.sha256(), {}
     for path in sorted(paths, key=lambda p: p.name):
         digest.update(path.name.encode())
+        own = hashlib.sha256()
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-    return digest.hexdigest()[:16]
+                own.update(block)
+        each[path.name] = own.hexdigest()
+    return digest.hexdigest()[:16], each
 
 
 def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:

@@ -36,9 +36,9 @@ def band(days_to_deadline: np.ndarray) -> np.ndarray:
 
 
 def transitions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every interval of an open task seen at two consecutive snapshots: ``task_id, start, days, ttd, extended,
-    reclassified, length`` (days added to the deadline by an extension)."""
-    cols = ["task_id", "start", "days", "ttd", "extended", "reclassified", "length"]
+    """Every interval of an open task seen at two consecutive snapshots: ``task_id, start, end, days, ttd,
+    extended, reclassified, length`` (days added to the deadline by an extension)."""
+    cols = ["task_id", "start", "end", "days", "ttd", "extended", "reclassified", "length"]
     dates = np.sort(frame["snapshot_date"].unique())
     if len(dates) < 2:
         return pd.DataFrame(columns=cols)
@@ -56,7 +56,7 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     i = np.flatnonzero(keep)
     length = (due[i + 1] - due[i]).astype("timedelta64[D]").astype(float)
     return pd.DataFrame({
-        "task_id": task[i], "start": when[i], "days": (when[i + 1] - when[i]).astype(np.int64),
+        "task_id": task[i], "start": when[i], "end": when[i + 1], "days": (when[i + 1] - when[i]).astype(np.int64),
         "ttd": (due[i] - when[i]).astype(np.int64),
         "extended": np.isin(status[i + 1], list(schema.OPEN)) & (np.nan_to_num(length) > 0),
         "reclassified": status[i + 1] == schema.REGULAR, "length": length})
@@ -68,10 +68,11 @@ class ExitModel:
     name = "exits"
 
     def fit(self, data: Snapshots | pd.DataFrame, as_of=None) -> ExitModel:
-        frame = data.frame if isinstance(data, Snapshots) else data
-        if as_of is not None:
-            frame = as_of_frame(frame, as_of)
-        t = transitions(frame)
+        if isinstance(data, Snapshots):  # every snapshot's transitions once per object, cut to the as-of date
+            t = data.memo("transitions", transitions)
+            t = t if as_of is None else data.rows_until(t, "end", as_of)
+        else:
+            t = transitions(data if as_of is None else as_of_frame(data, as_of))
         b = band(t["ttd"].to_numpy(np.int64))
         days = t["days"].to_numpy(float)
         self.exposure_ = np.bincount(b, weights=days, minlength=len(BAND_LABELS))

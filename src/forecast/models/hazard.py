@@ -31,7 +31,7 @@ seen from N(0, sigma^2), and integrates the day-state hazards over each future s
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -182,13 +182,20 @@ class HazardModel:
         n, m = len(tasks), len(starts)
         due = tasks["deadline"].to_numpy("datetime64[D]").astype(np.int64)
         origin = design.task_origin(tasks).to_numpy("datetime64[D]").astype(np.int64)
-        E = np.zeros((n, m, exposure.N_STATES))
-        age = np.zeros((n, m), dtype=np.int64)
-        for j, (s, d) in enumerate(zip(starts.astype(np.int64), days.astype(int), strict=True)):
-            E[:, j] = exposure.exposure(np.full(n, s), np.full(n, d), due, self._milestone_days(), self._window())
-            age[:, j] = design.age_band(s - origin)
         src = design.source_code(tasks["source"], self.sources_)
-        patterns, inverse = np.unique(np.column_stack([E.reshape(n, -1), age, src]), axis=0, return_inverse=True)
+        # a task's covariate path depends only on (deadline, origin, source): build the exposure array (u x steps x
+        # states) once per distinct triple, not per task (a national portfolio shares a few thousand of them)
+        keys, of_task = np.unique(np.column_stack([due, origin, src.astype(np.int64)]), axis=0, return_inverse=True)
+        u = len(keys)
+        E = np.zeros((u, m, exposure.N_STATES))
+        age = np.zeros((u, m), dtype=np.int64)
+        for j, (s, d) in enumerate(zip(starts.astype(np.int64), days.astype(int), strict=True)):
+            E[:, j] = exposure.exposure(np.full(u, s), np.full(u, d), keys[:, 0], self._milestone_days(),
+                                        self._window())
+            age[:, j] = design.age_band(s - keys[:, 1])
+        patterns, inverse = np.unique(np.column_stack([E.reshape(u, -1), age, keys[:, 2]]), axis=0,
+                                      return_inverse=True)
+        inverse = inverse.reshape(-1)[of_task.reshape(-1)]
         k = len(patterns)
         ages = patterns[:, m * exposure.N_STATES:-1].astype(np.int64)
         X = design.design_matrix(ages.reshape(-1), np.repeat(patterns[:, -1].astype(np.int64), m),
@@ -246,6 +253,7 @@ class HazardSampler:
     step_days: int
     rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
     exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
+    chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # Cholesky factor of the covariance
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
@@ -256,7 +264,9 @@ class HazardSampler:
         # one joint parameter draw, then one pace step per future step, then agencies with no history: a later
         # deadline only appends pace steps and a scenario only appends new agencies, so their runs share every
         # other draw with the baseline
-        chol = _cholesky(post.cov)
+        if self.chol_ is None:  # one factorisation per sampler, not per chunk of runs
+            self.chol_ = _cholesky(post.cov)
+        chol = self.chol_
         phi = post.mode[None, :] + rng.standard_normal((size, len(post.mode))) @ chol.T
         step = np.empty((m, size))
         noise = np.empty((m, size))

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from threadpoolctl import ThreadpoolController
+
+from ..threads import one_thread
 
 H_MIN, H_MAX = 1e-12, 50.0
 BOUNDS = {"sigma_agency": (0.02, 3.0), "tau": (0.005, 1.5), "sigma_noise": (0.005, 1.5)}
 NU = 3.0  # degrees of freedom of the pace walk's steps
-_THREADS = ThreadpoolController()  # inspecting the loaded BLAS libraries takes ~0.1 s: once per process
 PINNED = 1e8  # prior precision of an effect switched off
 BLOCKS = ("beta", "theta", "b", "w", "e")
 
@@ -106,7 +106,7 @@ def fit(rows: Rows, S: np.ndarray, priors: Priors, max_iter: int = 12) -> Poster
 
     The matrices are small (a few hundred parameters): one BLAS thread is fastest, and on a busy machine several
     threads on too few cores are many times slower, so the fit runs single-threaded."""
-    with _THREADS.limit(limits=1):
+    with one_thread():
         return _fit(rows, S, priors, max_iter)
 
 
