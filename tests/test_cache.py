@@ -165,7 +165,18 @@ def test_the_cli_counts_hits_and_misses_on_stderr(tmp_path, exports, capsys):
 
     params = tmp_path / "p.yaml"
     params.write_text(f"snapshots: {exports}\ncache: {tmp_path / 'cache'}\nsims: 100\n", encoding="utf-8")
-    assert main(["predict", "--params", str(params), "--json"]) == 0
+    assert main(["predict", "--params", str(params), "--json", "--model", "hazard"]) == 0
     assert "cache " in capsys.readouterr().err
-    assert main(["predict", "--params", str(params), "--json"]) == 0
+    assert main(["predict", "--params", str(params), "--json", "--model", "hazard"]) == 0
     assert f"forecast predict: cache {tmp_path / 'cache'}: 1 hit" in capsys.readouterr().err
+    # the combined headline: every stacking cutoff and component fit is looked up, and found the second time
+    assert main(["predict", "--params", str(params), "--json"]) == 0
+    first = capsys.readouterr().err
+    assert main(["predict", "--params", str(params), "--json"]) == 0
+    second = capsys.readouterr().err
+    hits = [int(t.split(" hit")[0].rsplit(" ", 1)[1]) for t in (first, second)]
+    misses = [int(t.split(" miss")[0].rsplit(" ", 1)[1]) for t in (first, second)]
+    # counts are per process: before these two runs, 1 miss and 1 hit (the hazard-only runs above)
+    lookups = (misses[0] - 1) + (hits[0] - 1)  # the first combined run: new entries, and the hazard fit found
+    assert hits[0] - 1 == 1 and misses[0] - 1 >= 5  # stacking cutoffs x components, and the other fits
+    assert misses[1] == misses[0] and hits[1] - hits[0] == lookups  # the second finds every one
