@@ -49,6 +49,11 @@ def test_scores_and_best(bundled):
     assert table["crps"].is_monotonic_increasing and bt.best == table["model"].iloc[0]
     assert table[["coverage50", "coverage80", "coverage90"]].apply(lambda r: r.is_monotonic_increasing, axis=1).all()
     assert bt.best != "throughput"  # it ignores the mix of open work; it must lose
+    frame = bt.frame
+    for row in table.itertuples():  # bias: the mean signed error, never larger than the mean absolute error
+        mine = frame.loc[frame["model"] == row.model]
+        assert row.bias == pytest.approx((mine["slip_mean"] - mine["observed"]).mean())
+        assert abs(row.bias) <= row.mae + 1e-9
     assert len(bt.pit("hazard")) == 10
     assert bt.reliability("hazard")["tasks"].sum() == (bt.tasks["model"] == "hazard").sum()
 
@@ -60,7 +65,8 @@ def test_cli_json_and_out_file(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["horizon_days"] == 14 and len(result["origins"]) >= 8
     assert {m["model"] for m in result["models"]} == {"hazard", "reference"}
-    assert set(result["models"][0]) == {"model", "mae", "crps", "coverage50", "coverage80", "coverage90", "brier"}
+    assert set(result["models"][0]) == {"model", "bias", "mae", "crps", "coverage50", "coverage80", "coverage90",
+                                        "brier"}
     assert result["best"] in {"hazard", "reference"}
     frame = pd.read_csv(out)
     assert {"cutoff", "model", "outcome_date", "observed", "crps"} <= set(frame.columns)

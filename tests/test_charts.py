@@ -2,6 +2,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
+from forecast.params import DEFAULT_SCOPE_SOURCES
 from forecast import charts, load_published, load_snapshots, paths, schema, tables
 
 
@@ -25,7 +26,7 @@ def test_burnup_stacks_every_status_at_every_snapshot(snaps):
 
 
 def test_charts_render_to_inline_svg_without_network(snaps):
-    comparison = tables.published_comparison(load_published(), snaps.frame)
+    comparison = tables.published_comparison(load_published(), snaps.frame, DEFAULT_SCOPE_SOURCES)
     for chart in (charts.burnup(snaps.status_counts()), charts.published_vs_tasks(comparison)):
         svg = charts.to_svg(chart)
         assert svg.lstrip().startswith("<svg") and "role-mark" in svg
@@ -33,7 +34,7 @@ def test_charts_render_to_inline_svg_without_network(snaps):
 
 
 def test_published_vs_tasks_shows_only_figures_the_data_can_count(snaps):
-    comparison = tables.published_comparison(load_published(), snaps.frame)
+    comparison = tables.published_comparison(load_published(), snaps.frame, DEFAULT_SCOPE_SOURCES)
     chart = charts.published_vs_tasks(comparison)
     rows = chart.data
     assert len(rows) == comparison["task_level"].notna().sum()

@@ -19,11 +19,18 @@ Keys (all optional)::
     scenarios: [scenarios/finance_faster.yaml]
     status_labels: {"Đã hoàn thành": completed_on_time}
     timeout_minutes: 20             # wall-clock limit of one report run, more than 0 and at most 1,440
+    jobs: 2                         # notebooks a report runs at once, 1 to 64 (default: the machine's cores)
+    targets: [250, 300]             # slip targets of the summary page's P(slips <= target) table (default: chosen
+                                    # around the forecast)
+    scope_sources:                  # published scope -> the export `source` labels it covers (null: every task);
+      all: null                     # default: the bundled sample's labels (DEFAULT_SCOPE_SOURCES)
+      res71: [Resolution 71/NQ-CP]
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +44,24 @@ from .models import MODELS
 from .validate import Checker, load_yaml, shown
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Which export `source` labels each published scope (``data/published/figures.csv``) covers; None: every task. These
+# are the bundled sample's labels (:mod:`forecast.sample`); a real export's go in the params file's `scope_sources:`.
+# A figure whose scope is not listed, or whose labels match no task, gets no task-level count (missing, never 0).
+DEFAULT_SCOPE_SOURCES: dict[str, tuple[str, ...] | None] = {
+    "all": None,
+    "res71": ("Resolution 71/NQ-CP",),
+    "conclusions": ("Steering Committee conclusion notices",),
+    "res71+conclusions": ("Resolution 71/NQ-CP", "Steering Committee conclusion notices"),
+}
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,9 @@ class Params:
     scenarios: tuple[Path, ...] = ()
     status_labels: dict[str, str] = field(default_factory=dict)
     timeout_minutes: float = 20.0
+    jobs: int = field(default_factory=lambda: min(available_cores(), limits.JOBS[1]))
+    targets: tuple[int, ...] = ()
+    scope_sources: dict[str, tuple[str, ...] | None] = field(default_factory=lambda: dict(DEFAULT_SCOPE_SOURCES))
     source: Path | None = None  # the file these came from, if any
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,7 +91,9 @@ class Params:
             if isinstance(value, Path | date):
                 value = str(value)
             elif isinstance(value, tuple):
-                value = [str(v) for v in value]
+                value = [v if isinstance(v, int) else str(v) for v in value]
+            elif f.name == "scope_sources":
+                value = {k: None if v is None else list(v) for k, v in value.items()}
             out[f.name] = value
         return out
 
@@ -103,7 +133,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = check.date(key, value)
         elif key == "model":
             values[key] = check.choice(key, value, MODELS)
-        elif key in ("sims", "seed", "horizon_days"):
+        elif key in ("sims", "seed", "horizon_days", "jobs"):
             values[key] = check.whole(key, value, _WHOLE[key])
         elif key == "timeout_minutes":
             values[key] = check.number(key, value, limits.TIMEOUT_MINUTES, " minutes")
@@ -112,13 +142,18 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = tuple(check.path(key, v, base) for v in items)
         elif key == "status_labels":
             values[key] = _labels(check, value)
+        elif key == "targets":
+            items = check.listed(key, value, "a number of slips") if value != [] else []
+            values[key] = tuple(sorted({check.whole(key, v, limits.TARGET_SLIPS) for v in items}))
+        elif key == "scope_sources":
+            values[key] = _scopes(check, value)
     params = Params(**values)
     if params.as_of and params.deadline and params.deadline < params.as_of:
         raise check.error("deadline", f"{params.deadline} is before as_of {params.as_of}")
     return params
 
 
-_WHOLE = {"sims": limits.SIMS, "seed": limits.SEED, "horizon_days": limits.HORIZON_DAYS}
+_WHOLE = {"sims": limits.SIMS, "seed": limits.SEED, "horizon_days": limits.HORIZON_DAYS, "jobs": limits.JOBS}
 
 
 def _labels(check: Checker, value: Any) -> dict[str, str]:
@@ -127,4 +162,18 @@ def _labels(check: Checker, value: Any) -> dict[str, str]:
         if not isinstance(label, str | int) or isinstance(label, bool):
             raise check.error("status_labels", f"{shown(label)} is not a label")
         out[str(label)] = check.choice(f"status_labels.{str(label)[:limits.SHOWN_CHARS]}", status, schema.STATUSES)
+    return out
+
+
+def _scopes(check: Checker, value: Any) -> dict[str, tuple[str, ...] | None]:
+    """``scope_sources``: published scope -> null (every task) or the export `source` labels it covers."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    mapping = check.mapping("scope_sources", value, "a mapping of published scopes to export source labels")
+    if len(mapping) > limits.MAX_LIST:
+        raise check.error("scope_sources", f"{len(mapping):,} entries; at most {limits.MAX_LIST:,}")
+    for scope, labels in mapping.items():
+        if not isinstance(scope, str) or not scope.strip():
+            raise check.error("scope_sources", f"{shown(scope)} is not a published scope name")
+        key = f"scope_sources.{scope[:limits.SHOWN_CHARS]}"
+        out[scope.strip()] = None if labels is None else check.names(key, labels)
     return out

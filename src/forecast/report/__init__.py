@@ -3,7 +3,9 @@
 
 One verb per module:
 
-* :mod:`.execute` — the child process that runs the notebooks (papermill) and the headline;
+* :mod:`.execute` — the child process: the run's forecast once (:mod:`forecast.rundata`), then the pages, ``jobs``
+  at a time;
+* :mod:`.kernels` — the kernels the pages run on (papermill's parameters, nbclient's execution), reused;
 * :mod:`.run` — one report run: lock, temporary folder, time limit, ``run.json``, publish with the index;
 * :mod:`.prerequisites` — a page that needs more history than the data has is cut short, with a note;
 * :mod:`.html` — executed notebook → self-contained offline HTML, code hidden;
