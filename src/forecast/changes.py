@@ -64,7 +64,8 @@ def by_agency(previous: Mapping[str, Any] | None, current: Mapping[str, Any], to
     before, now = frame(previous), frame(current)
     if previous is None:
         now = now.iloc[0:0]  # nothing to compare with: no rows
-    joined = before.join(now, how="outer", lsuffix="_previous", rsuffix="_now").fillna(0.0)
+    joined = before.merge(now, left_index=True, right_index=True, how="outer", suffixes=("_previous", "_now"))
+    joined = joined.fillna(0.0)
     for col in ("open_due", "completed", "slip_mean"):
         joined[f"{col}_change"] = joined[f"{col}_now"] - joined[f"{col}_previous"]
     joined = joined.rename_axis("agency").reset_index()

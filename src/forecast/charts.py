@@ -10,11 +10,10 @@ Dates read ``4 Dec 2025`` on every axis (:data:`DATE_FORMAT`).
 
 from __future__ import annotations
 
-import io
-
 import altair as alt
 import numpy as np
 import pandas as pd
+from altair.utils.mimebundle import spec_to_mimebundle
 
 from . import schema
 
@@ -32,20 +31,31 @@ ROW_HEIGHT = 16  # pixels per row of a chart with one row per agency
 CATEGORY_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6")
 
 
+# vl-convert's loader resolves a mark's relative link (``href``) against this base; the kit's links are relative
+# (an agency page beside the one that links to it), so the base is taken off again.
+_VEGA_BASE = 'xlink:href="https://vega.github.io/vega-datasets/'
+
+
 def use_offline_renderer() -> None:
     """Render every Altair chart of this session as an inline SVG image, made locally by ``vl-convert``.
 
     Altair's default renderer emits ``<script>`` tags that load Vega from a CDN; the SVG renderer needs no network
     in JupyterLab and none in the HTML report.
     """
-    alt.renderers.enable("svg")
+    alt.renderers.register("forecast-svg", lambda spec, **_: {"image/svg+xml": svg_of(spec)})
+    alt.renderers.enable("forecast-svg")
+
+
+def svg_of(spec: dict) -> str:
+    """A Vega-Lite spec as an SVG document (a string), rendered locally by ``vl-convert``; links stay relative."""
+    bundle = spec_to_mimebundle(spec, format="svg", mode="vega-lite", engine="vl-convert")
+    svg = (bundle[0] if isinstance(bundle, tuple) else bundle)["image/svg+xml"]
+    return svg.replace(_VEGA_BASE, 'xlink:href="')
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as an SVG document (a string), rendered locally by ``vl-convert``."""
-    buffer = io.StringIO()
-    chart.save(buffer, format="svg")
-    return buffer.getvalue()
+    return svg_of(chart.to_dict())
 
 
 def burnup(counts: pd.DataFrame) -> alt.Chart:
