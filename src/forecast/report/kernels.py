@@ -65,9 +65,9 @@ class Kernel:
             raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
     async def run(self, nb: nbformat.NotebookNode, parameters: dict[str, Any], output: Path) -> tuple[str, str | None]:
-        """Execute ``nb`` with ``parameters`` injected, from an empty namespace, and write it to ``output`` (with
-        the outputs so far when it fails). ``(status, error)``: status "ok", "failed", or "died" when the kernel
-        died (killed at the run's time limit, or crashed)."""
+        """Execute ``nb`` with ``parameters`` injected, from an empty namespace, and write it to ``output`` (before
+        it runs, and again after, with the outputs so far when it fails). ``(status, error)``: status "ok",
+        "failed", or "died" when the kernel died (killed at the run's time limit, or crashed)."""
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, DeadKernelError
         from papermill.parameterize import parameterize_notebook
@@ -77,6 +77,7 @@ class Kernel:
             cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags and its own metadata
         nb.metadata.setdefault("papermill", {})
         nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL, language="python")
+        write_text(output, nbformat.writes(nb))  # there from the start, as papermill does: a killed page shows it
         status: tuple[str, str | None] = ("ok", None)
         try:
             await self._silent(_RESET)
