@@ -122,7 +122,7 @@ def main() -> None:
     bt = run_backtest(snaps)
     print(f"   {time.perf_counter() - start:.1f} s for {len(bt.origins)} cutoffs")
     print("6. full report on the bundled data (goal < 60 s):")
-    report.main()
+    report.main([])
 
 
 if __name__ == "__main__":

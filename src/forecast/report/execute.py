@@ -116,6 +116,7 @@ class _Runner:
         """The run's data, in a thread of this process while the kernels start; then the agency pages."""
         from .. import downloads, rundata
 
+        began = time.monotonic()
         try:
             run = await asyncio.to_thread(rundata.compute, self.params, self.snaps,
                                           _previous(self.job.get("earlier_runs") or [], self.params, self.snaps))
@@ -124,6 +125,7 @@ class _Runner:
                 downloads.write(frame, self.folder, name, protected=[self.params.snapshots])
                 self.status["downloads"].append({"name": name, "rows": len(frame)})
             self.status["headline"], self.status["summary"] = run.headline, run.summary()
+            self.status["run_data_seconds"] = elapsed(began)
             template = self.job.get("template")
             if template:
                 self._agency_pages(run, Path(template))

@@ -214,6 +214,7 @@ def _build(params: Params, notebooks: list[Path], folder: Path, name: str, start
         "agency_pages": status.get("agency_pages", []),
         "downloads": list(nav.downloads),
         "jobs": params.jobs,
+        "run_data_seconds": status.get("run_data_seconds"),
         "parameters": parameters,
         "params_file": str(params.source.resolve()) if params.source else None,
         "data_fingerprint": status["data_fingerprint"],
