@@ -7,6 +7,7 @@ from forecast import load_snapshots
 from forecast.backtest import cutoffs, run_backtest
 from forecast.cli import main
 from forecast.errors import ForecastError
+from forecast.models import MODELS
 from tests.conftest import write_exports
 
 
@@ -45,7 +46,7 @@ def test_scores_and_best(bundled):
     snaps, _ = bundled
     bt = run_backtest(snaps, 27, sims=500)
     table = bt.scores()
-    assert set(table["model"]) == {"hazard", "reference", "throughput"}
+    assert set(table["model"]) == set(MODELS)
     assert table["crps"].is_monotonic_increasing and bt.best == table["model"].iloc[0]
     assert table[["coverage50", "coverage80", "coverage90"]].apply(lambda r: r.is_monotonic_increasing, axis=1).all()
     assert bt.best != "throughput"  # it ignores the mix of open work; it must lose

@@ -7,7 +7,7 @@ import pytest
 from forecast import charts, forecast_charts
 from forecast.backtest import run_backtest
 from forecast.combine import compare_models
-from forecast.models import exposure
+from forecast.models import MODELS, exposure
 from forecast.models.hazard import HazardModel
 from forecast.params import Params
 from forecast.predict import fit
@@ -99,7 +99,7 @@ def test_agency_slips_and_model_comparison(fitted):
     assert svg.count('href="agency_') >= 12  # each agency's bar links to its page
     assert "the 12 of" in chart.to_dict()["title"]  # says how many of how many
     models = compare_models(params, snaps)
-    assert models["model"].tolist() == ["hazard", "reference", "throughput", "published"]
+    assert models["model"].tolist() == [*MODELS, "published"]
     assert (models["open_tasks"] == 472).all()
     _svg(charts.model_comparison(models))
 

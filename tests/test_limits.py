@@ -6,6 +6,7 @@ import pytest
 
 from forecast import limits
 from forecast.errors import ForecastError
+from forecast.question import Provenance, Question
 from forecast.simulate import simulate
 
 
@@ -26,15 +27,23 @@ def test_a_simulation_that_would_not_fit_is_refused_naming_the_limit():
 
 
 class _Never:
-    """A sampler that must not be reached: the simulation is refused before it draws."""
+    """A model whose sampler must not be reached: the simulation is refused before it draws."""
 
+    name = "never"
     profile = np.zeros(3, dtype=int)
+
+    def sampler(self, tasks, as_of, deadline, rate=None):
+        return self
 
     def draw(self, rng, size):
         raise AssertionError("drew")
 
 
+def _question(tasks):
+    return Question(pd.Timestamp("2025-12-04"), pd.Timestamp("2025-12-31"), tasks, Provenance("test", False))
+
+
 def test_simulate_checks_before_it_allocates():
     tasks = pd.DataFrame({"agency": [f"A{i}" for i in range(3)]}, index=["T1", "T2", "T3"])
     with pytest.raises(ForecastError, match="sims must be between"):
-        simulate(_Never(), tasks, 10**9, 1, model="x", as_of="2025-12-04", deadline="2025-12-31")
+        simulate(_Never(), _question(tasks), 10**9, 1)

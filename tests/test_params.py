@@ -1,6 +1,7 @@
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from forecast import paths
@@ -64,3 +65,27 @@ def test_to_dict_round_trips(tmp_path):
     assert again == p
     assert isinstance(p.snapshots, Path) and p.snapshots == tmp_path / "data"
     assert Params().sims == 10000
+
+
+def test_milestones_year_end_and_exits_are_validated_and_reach_the_model():
+    from forecast.models import make_model
+
+    p = parse_params({"milestones": ["2025-11-06", {"date": "01/08/2025", "name": "review meeting"}],
+                      "year_end": {"median": 1.2, "p90": 3}, "exits": False})
+    assert [m.date.isoformat() for m in p.milestones] == ["2025-08-01", "2025-11-06"]  # sorted, day first
+    assert p.milestones[0].name == "review meeting" and p.year_end.window_days == 31 and not p.exits
+    model = make_model("hazard", **p.model_settings())
+    assert (model.year_end_median, model.year_end_p90, model.exits) == (1.2, 3.0, False)
+    assert model.milestones == (pd.Timestamp("2025-08-01"), pd.Timestamp("2025-11-06"))
+    make_model("reference", **p.model_settings())  # a model takes only the settings it knows
+    assert not parse_params({"year_end": False}).year_end.enabled
+    values = {k: v for k, v in p.to_dict().items() if k != "source"}
+    assert parse_params(values) == p  # the round trip through run.json and papermill
+    for bad, key in (({"year_end": {"median": 2, "p90": 1.5}}, "year_end.p90"),
+                     ({"year_end": {"medain": 2}}, "year_end.medain"),
+                     ({"milestones": [{"name": "no date"}]}, "milestones[1].date"),
+                     ({"milestones": ["31/02/2025"]}, "milestones[1]"),
+                     ({"exits": "yes"}, "exits")):
+        with pytest.raises(ParamsError) as exc:
+            parse_params(bad)
+        assert exc.value.key == key, (bad, exc.value)

@@ -291,8 +291,8 @@ def test_scenario_command_json_shape(capsys):
     files = [str(p) for p in EXAMPLES]
     assert main(["scenario", *files, "--sims", "300", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    predict_keys = {"as_of", "deadline", "model", "sims", "open_tasks", "slip", "by_agency", "data_fingerprint",
-                    "synthetic"}
+    predict_keys = {"as_of", "deadline", "model", "sims", "open_tasks", "slip", "split", "split_definition",
+                    "by_agency", "data_fingerprint", "synthetic"}
     assert set(out) == {"baseline", "scenarios"} and set(out["baseline"]) == predict_keys
     assert len(out["scenarios"]) == 3
     for entry in out["scenarios"]:

@@ -14,7 +14,7 @@ best model is the one with the lowest mean CRPS.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ class Backtest:
     horizon_days: int
     frame: pd.DataFrame
     tasks: pd.DataFrame
+    draws: dict[tuple[pd.Timestamp, str], np.ndarray] = field(default_factory=dict, repr=False)  # slip draws
 
     @property
     def origins(self) -> list[str]:
@@ -97,8 +98,9 @@ def outcome(at: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[n
 
 def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str] = tuple(MODELS),
                  sims: int = 2000, seed: int = 2025, min_history: int = 8,
-                 progress: Callable[[str], None] | None = None) -> Backtest:
-    """Backtest ``models`` at every eligible cutoff; raise :class:`ForecastError` when there is none."""
+                 progress: Callable[[str], None] | None = None, settings: dict | None = None) -> Backtest:
+    """Backtest ``models`` at every eligible cutoff; raise :class:`ForecastError` when there is none. ``settings``
+    (:meth:`forecast.params.Params.model_settings`) reach each model as in a forecast."""
     if horizon_days < 1:
         raise ForecastError(f"horizon_days must be at least 1, not {horizon_days}")
     unknown = [m for m in models if m not in MODELS]
@@ -108,14 +110,15 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
     if not pairs:
         raise ForecastError(f"no cutoff has {min_history} snapshots before it and one {horizon_days} days after it")
     at = snaps.frame.set_index(["snapshot_date", "task_id"])[["status", "deadline"]]
-    rows, task_rows = [], []
+    rows, task_rows, draws = [], [], {}
     for i, (cutoff, outcome_date) in enumerate(pairs, 1):
         question = ask(snaps, cutoff, outcome_date)
         seen, slipped = outcome(at, question.tasks.index, outcome_date)
         observed = int(slipped[seen].sum())
         for name in models:
-            model = make_model(name).fit(snaps, cutoff)
+            model = make_model(name, **(settings or {})).fit(snaps, cutoff)
             fc = simulate(model, question, sims, seed, active=seen)
+            draws[cutoff, name] = fc.totals.astype(np.int32)
             lo, hi = scores.pit_bounds(fc.totals, observed)
             rows.append({"cutoff": cutoff, "model": name, "outcome_date": outcome_date, "open": int(seen.sum()),
                          "observed": observed, **fc.summary(),
@@ -129,5 +132,5 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
             progress(f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {int(seen.sum())} open, "
                      f"{observed} slipped")
     frame = pd.DataFrame(rows).rename(columns={"mean": "slip_mean"})
-    return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True))
+    return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True), draws)
 

@@ -25,6 +25,14 @@ Keys (all optional)::
     scope_sources:                  # published scope -> the export `source` labels it covers (null: every task);
       all: null                     # default: the bundled sample's labels (DEFAULT_SCOPE_SOURCES)
       res71: [Resolution 71/NQ-CP]
+    milestones:                     # programme dates (review meetings, directives, conferences): the hazard model
+      - 2025-08-01                  #   learns the push before past ones and applies it before the next
+      - {date: 2025-11-06, name: Directive 33/CT-TTg}
+    year_end:                       # the year-end regime's prior (README, "The year-end"); `year_end: false` drops it
+      window_days: 31               #   the last days of the year it covers
+      median: 1.0                   #   prior median of the completion-rate multiplier in the window
+      p90: 2.0                      #   prior 90th percentile
+    exits: true                     # competing exits: deadline extensions and reclassifications leave the window
 """
 
 from __future__ import annotations
@@ -65,6 +73,25 @@ def available_cores() -> int:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """A programme date the hazard model learns a push before: a review meeting, a directive, a conference."""
+
+    date: date
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class YearEnd:
+    """The year-end regime: the last ``window_days`` days of a year, and the prior of the completion-rate multiplier
+    in them (log-normal with this ``median`` and 90th percentile ``p90``). ``enabled=False`` drops the regime."""
+
+    window_days: int = 31
+    median: float = 1.0
+    p90: float = 2.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Params:
     scenario: str = "baseline"
     snapshots: Path = paths.SAMPLE_DIR
@@ -81,7 +108,16 @@ class Params:
     jobs: int = field(default_factory=lambda: min(available_cores(), limits.JOBS[1]))
     targets: tuple[int, ...] = ()
     scope_sources: dict[str, tuple[str, ...] | None] = field(default_factory=lambda: dict(DEFAULT_SCOPE_SOURCES))
+    milestones: tuple[Milestone, ...] = ()
+    year_end: YearEnd = YearEnd()
+    exits: bool = True
     source: Path | None = None  # the file these came from, if any
+
+    def model_settings(self) -> dict[str, Any]:
+        """The settings the task-level models take from these params (each model takes the ones it knows)."""
+        return {"milestones": tuple(m.date for m in self.milestones), "year_end": self.year_end.enabled,
+                "year_end_days": self.year_end.window_days, "year_end_median": self.year_end.median,
+                "year_end_p90": self.year_end.p90, "exits": self.exits}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (paths and dates as strings), e.g. for run.json and papermill."""
@@ -90,6 +126,12 @@ class Params:
             value = getattr(self, f.name)
             if isinstance(value, Path | date):
                 value = str(value)
+            elif f.name == "milestones":
+                value = [{"date": str(m.date), **({"name": m.name} if m.name else {})} for m in value]
+            elif f.name == "year_end":
+                value = dataclasses.asdict(value) if value.enabled else False
+                if value:
+                    value.pop("enabled")
             elif isinstance(value, tuple):
                 value = [v if isinstance(v, int) else str(v) for v in value]
             elif f.name == "scope_sources":
@@ -147,6 +189,12 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = tuple(sorted({check.whole(key, v, limits.TARGET_SLIPS) for v in items}))
         elif key == "scope_sources":
             values[key] = _scopes(check, value)
+        elif key == "milestones":
+            values[key] = _milestones(check, value)
+        elif key == "year_end":
+            values[key] = _year_end(check, value)
+        elif key == "exits":
+            values[key] = check.flag(key, value)
     params = Params(**values)
     if params.as_of and params.deadline and params.deadline < params.as_of:
         raise check.error("deadline", f"{params.deadline} is before as_of {params.as_of}")
@@ -177,3 +225,30 @@ def _scopes(check: Checker, value: Any) -> dict[str, tuple[str, ...] | None]:
         key = f"scope_sources.{scope[:limits.SHOWN_CHARS]}"
         out[scope.strip()] = None if labels is None else check.names(key, labels)
     return out
+def _milestones(check: Checker, value: Any) -> tuple[Milestone, ...]:
+    """A list of dates, or of ``{date:, name:}`` mappings; sorted by date."""
+    out = []
+    for i, item in enumerate(check.listed("milestones", value, "a date") if value != [] else [], start=1):
+        key = f"milestones[{i}]"
+        if isinstance(item, Mapping):
+            check.keys(key, item, ("date", "name"), required=("date",))
+            name = check.text(f"{key}.name", item["name"], 120) if item.get("name") is not None else ""
+            out.append(Milestone(check.date(f"{key}.date", item["date"]), name))
+        else:
+            out.append(Milestone(check.date(key, item)))
+    return tuple(sorted(out, key=lambda m: m.date))
+
+
+def _year_end(check: Checker, value: Any) -> YearEnd:
+    """``false`` (no regime) or a mapping of ``window_days``, ``median``, ``p90`` (defaults for the rest)."""
+    if value is False:
+        return YearEnd(enabled=False)
+    data = check.mapping("year_end", value, "false or a mapping of window_days, median and p90")
+    check.keys("year_end", data, ("window_days", "median", "p90"))
+    default = YearEnd()
+    window = check.whole("year_end.window_days", data.get("window_days", default.window_days), (1, 366))
+    median = check.number("year_end.median", data.get("median", default.median), (0.0, 100.0))
+    p90 = check.number("year_end.p90", data.get("p90", default.p90), (0.0, 100.0))
+    if not p90 > median:
+        raise check.error("year_end.p90", f"{p90:g} must be greater than the median {median:g}")
+    return YearEnd(window, median, p90)

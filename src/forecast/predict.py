@@ -17,7 +17,7 @@ from .snapshots import Snapshots, fingerprint, load_snapshots
 def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Question, SlipModel]:
     """The question and ``model`` (default ``params.model``) fitted on the snapshots up to its as-of date."""
     question = ask(snaps, params.as_of, params.deadline)
-    return question, make_model(model or params.model).fit(snaps, question.as_of)
+    return question, make_model(model or params.model, **params.model_settings()).fit(snaps, question.as_of)
 
 
 def forecast(params: Params, snaps: Snapshots | None = None, model: str | None = None) -> SlipForecast:

@@ -151,13 +151,13 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
     if sims <= 0:
         raise ValueError("sims must be positive")
     tasks = question.tasks
-    sampler = model.sampler(tasks, question.as_of, question.deadline, rate=rate)
-    leaving = getattr(sampler, "exits", None)
     n = len(tasks)
-    chunk = chunk or int(np.clip(CHUNK_CELLS // max(n, 1), 1, 4000))
     agency = tasks["agency"].astype(str).to_numpy()
     names, agency_idx = np.unique(agency, return_inverse=True)
     check_simulation(n, len(names), sims)  # refuse, before allocating, what would not fit in memory
+    sampler = model.sampler(tasks, question.as_of, question.deadline, rate=rate)
+    leaving = getattr(sampler, "exits", None)
+    chunk = chunk or int(np.clip(CHUNK_CELLS // max(n, 1), 1, 4000))
     on = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     param_rng = np.random.default_rng([seed, 0])
     luck_rng = np.random.default_rng([seed, 1])
