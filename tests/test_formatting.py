@@ -60,6 +60,12 @@ def test_figures_show_every_key_even_new_ones():
 def test_the_headline_in_plain_words():
     assert prose.headline_words(324.47, 472, "2025-12-31", 301, 347) == (
         "About 324 of the 472 open tasks are likely to slip past 31 Dec 2025; 8 in 10 chance between 301 and 347")
+    head = {"as_of": "2025-12-04", "deadline": "2025-12-31", "open_tasks": 472, "model": "combined",
+            "slip_mean": 301.6, "slip_p10": 280, "slip_p90": 322, "a_new_key": 1}
+    assert prose.headline_text(head) == prose.headline_words(301.6, 472, "2025-12-31", 280, 322)
+    for missing in ("slip_mean", "deadline", "open_tasks"):  # an old or partial run.json: no sentence, no error
+        assert prose.headline_text({k: v for k, v in head.items() if k != missing}) == ""
+    assert prose.headline_text({**head, "slip_p90": None}) == ""
 
 
 def test_default_targets_are_round_numbers_across_the_forecast():

@@ -6,6 +6,8 @@ decimal (:mod:`forecast.formatting`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,17 @@ def headline_words(mean: float, open_tasks: int, deadline: object, p10: int, p90
     """:func:`headline_sentence` from the figures themselves (e.g. a run's ``headline`` in ``run.json``)."""
     return (f"About {mean:,.0f} of the {open_tasks:,} open tasks are likely to slip past "
             f"{pd.Timestamp(deadline):{DATE}}; 8 in 10 chance between {p10:,} and {p90:,}")
+
+
+def headline_text(head: Mapping[str, Any]) -> str:
+    """:func:`headline_words` from a run's headline (:func:`forecast.headline.headline`, ``run.json``), the figures
+    the index and the summary state; "" when one of them (``slip_mean``, ``slip_p10``, ``slip_p90``,
+    ``open_tasks``, ``deadline``) is missing."""
+    if not all(isinstance(head.get(k), int | float) and not isinstance(head.get(k), bool)
+               for k in ("slip_mean", "slip_p10", "slip_p90", "open_tasks")) or not head.get("deadline"):
+        return ""
+    return headline_words(head["slip_mean"], int(head["open_tasks"]), head["deadline"], int(head["slip_p10"]),
+                          int(head["slip_p90"]))
 
 
 def agency_sentence(result: SlipForecast, agency: str, saved: float | None = None) -> str:

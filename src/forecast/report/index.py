@@ -22,7 +22,7 @@ from .. import changes
 from ..charts import to_svg
 from ..errors import ReportError
 from ..forecast_charts import trend
-from ..prose import headline_words
+from ..prose import headline_text
 
 INDEX_NAME = "index.html"
 RUN_FILE = "run.json"
@@ -184,10 +184,8 @@ def latest_statement(runs: list[dict[str, Any]]) -> str:
     head = run["headline"]
     as_of = pd.Timestamp(head["as_of"])
     text = f"Latest ({escape(str(run.get('scenario', '')))}, data as of {as_of:%-d %b %Y}): "
-    if all(isinstance(head.get(k), int | float) for k in ("slip_mean", "slip_p10", "slip_p90", "open_tasks")) \
-            and head.get("deadline"):
-        text += escape(headline_words(head["slip_mean"], head["open_tasks"], head["deadline"], head["slip_p10"],
-                                      head["slip_p90"])) + ". "
+    if words := headline_text(head):
+        text += escape(words) + ". "
     previous = changes.previous_run(runs, str(run.get("scenario", "")), head["as_of"])
     text += escape(changes.sentence(previous, run))
     return f'<p class="headline">{text}</p>'
