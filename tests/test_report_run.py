@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -53,8 +54,13 @@ def kit_run(tmp_path_factory, portfolio):
     assert earlier.status == "ok", earlier.message
     params = write_params(tmp / "test.yaml", portfolio)
     lines: list[str] = []
-    result = run_report(params, tmp / "reports", echo=lines.append)
-    return result, lines, earlier
+    cwd = Path.cwd()
+    os.chdir(tmp)  # `--out reports`, relative, as `make report` gives it: the pages run in the notebooks' folder
+    try:
+        result = run_report(params, Path("reports"), echo=lines.append)
+    finally:
+        os.chdir(cwd)
+    return dataclasses.replace(result, folder=tmp / result.folder), lines, earlier
 
 
 def test_the_kits_notebooks_run_into_a_run_folder(kit_run):

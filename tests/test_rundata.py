@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from forecast import paths, rundata
+from forecast.errors import ReportError
 from forecast.notebook import banner
 from forecast.params import Params
 from forecast.question import SYNTHETIC_WARNING
@@ -101,5 +102,6 @@ def test_a_notebook_without_a_run_computes_the_run_data(bundled, tmp_path):
     snaps, _ = bundled
     computed = rundata.for_notebook(Params(sims=200), snaps, "")
     assert computed.previous is None and len(computed.forecast.tasks) == 472
-    empty = rundata.for_notebook(Params(sims=200), snaps, str(tmp_path))  # a folder without the run's data
-    assert isinstance(empty.forecast.tasks, pd.DataFrame) and empty.comparison.results == ()
+    assert isinstance(computed.forecast.tasks, pd.DataFrame) and computed.comparison.results == ()
+    with pytest.raises(ReportError, match=r"\.run-data\.pickle is missing"):  # a run's page never refits silently
+        rundata.for_notebook(Params(sims=200), snaps, str(tmp_path))

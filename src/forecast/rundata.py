@@ -246,10 +246,15 @@ def _load(path: str, _mtime_ns: int) -> RunData:
 
 
 def for_notebook(params: Params, snaps: Snapshots | None = None, run_folder: str | Path = "") -> RunData:
-    """The run's data for a notebook: the one ``forecast report`` saved in ``run_folder``, or (a notebook opened by
-    hand, without a run) computed here from ``snaps`` (loaded from the params when not given), with no earlier run
+    """The run's data for a notebook: the one ``forecast report`` saved in ``run_folder`` (an error when it is not
+    there: a page never refits silently), or (a notebook opened by hand, without a run) computed here from ``snaps`` (loaded from the params when not given), with no earlier run
     to compare with."""
-    if run_folder and (Path(run_folder) / FILE).is_file():
+    if run_folder:
+        if not (Path(run_folder) / FILE).is_file():
+            from .errors import ReportError
+
+            raise ReportError(f"{Path(run_folder) / FILE} is missing: the run's forecast was not written, or "
+                              "run_folder is not the run's folder (it must be absolute or relative to the notebook)")
         return load(run_folder)
     if snaps is None:
         from .snapshots import load_snapshots

@@ -152,6 +152,7 @@ def _build(params: Params, notebooks: list[Path], folder: Path, name: str, start
     """Execute, render and describe the run inside ``folder``; the ``run.json`` record."""
     from .. import downloads, rundata
 
+    folder = folder.resolve()  # the kernels run in the notebooks' folder: every path they get is absolute
     parameters = {k: v for k, v in params.to_dict().items() if k != "source"}
     status_file = folder / f"{TEMP_PREFIX}status.json"
     template = notebooks[0].parent / TEMPLATE if notebooks else None
