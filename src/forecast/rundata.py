@@ -247,8 +247,8 @@ def _load(path: str, _mtime_ns: int) -> RunData:
 
 def for_notebook(params: Params, snaps: Snapshots | None = None, run_folder: str | Path = "") -> RunData:
     """The run's data for a notebook: the one ``forecast report`` saved in ``run_folder`` (an error when it is not
-    there: a page never refits silently), or (a notebook opened by hand, without a run) computed here from ``snaps`` (loaded from the params when not given), with no earlier run
-    to compare with."""
+    there: a page never refits silently), or (a notebook opened by hand, without a run) computed here from
+    ``snaps`` (loaded from the params when not given), with no earlier run to compare with."""
     if run_folder:
         if not (Path(run_folder) / FILE).is_file():
             from .errors import ReportError
