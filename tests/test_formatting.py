@@ -47,7 +47,9 @@ def test_tables_escape_text_link_agencies_and_say_what_is_cut():
 
 
 def test_an_empty_table_says_so():
-    assert "None." in formatting.table(pd.DataFrame(columns=["agency", "slip_mean"])).to_html()
+    empty = formatting.table(pd.DataFrame(columns=["agency", "slip_mean"])).to_html()
+    assert "None." in empty and "expected slips" not in empty  # no header over an empty table
+    assert formatting.cell("status", "in_progress") == "in progress" and formatting.cell("title", "a_b") == "a_b"
 
 
 def test_figures_show_every_key_even_new_ones():

@@ -5,7 +5,7 @@ The rule is chosen by the column's name (:func:`kind`), so the same quantity rea
 * counts of tasks (open, completed, slips at a percentile, targets): whole numbers with thousands separators;
 * expected (mean) slips and their changes: one decimal (``324.5``), with a sign when it is a change;
 * probabilities and shares (P(slip), coverage): whole percent (``94 %``);
-* rate multipliers and hazard ratios: two decimals (``×1.25`` reads as ``1.25``);
+* rate multipliers and hazard ratios: two decimals (``×1.25`` reads as ``1.25``); statuses in words;
 * scores (MAE, CRPS, bias): two decimals, Brier three; dates as ``2025-12-04``; yes/no for flags.
 
 Headers are words, not column names (:data:`LABELS`); text is escaped (a task title is shown as the text it is,
@@ -83,7 +83,7 @@ def cell(column: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if not isinstance(value, int | float):
-        return str(value)
+        return str(value).replace("_", " ") if column == "status" else str(value)
     signed = "+" if any(word in column for word in _SIGNED) else ""
     rule = kind(column)
     if rule == "probability":
@@ -136,7 +136,8 @@ def table(frame: pd.DataFrame, *, pages: Mapping[str, str] | None = None, top: i
                    for c in shown.columns if c not in text})
     styler = styler.set_table_styles(styles, overwrite=False)
     styler = styler.set_table_attributes('class="kit-table"')
-    if shown.empty:
+    if shown.empty:  # the caption alone: no header over nothing
+        styler = styler.hide(axis="columns")
         notes.append("None.")
     if notes:
         styler = styler.set_caption(" ".join(notes))

@@ -42,7 +42,7 @@ FILE = ".run-data.pickle"  # in the run folder, beside the pages; removed when t
 FASTER = 2.0
 SAVE_THRESHOLD = 0.10
 SAVE_DEFINITION = (f"can still be saved: doubling its completion pace from the as-of date lowers its P(slip) by at "
-                   f"least {SAVE_THRESHOLD:.0%} points (same simulation runs)")
+                   f"least {SAVE_THRESHOLD * 100:.0f} percentage points (same simulation runs)")
 
 
 @dataclass(frozen=True)
