@@ -21,7 +21,8 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
     _run(tmp_path, "20251201T060000Z_baseline", "2025-12-01T06:00:00Z",
          headline={"as_of": "2025-11-27", "open_tasks": 510, "synthetic": True})
     _run(tmp_path, "20251208T060000Z_baseline", "2025-12-08T06:00:00Z",
-         headline={"as_of": "2025-12-04", "open_tasks": 472, "synthetic": True, "slip_mean": 118.4})
+         headline={"as_of": "2025-12-04", "open_tasks": 1472, "synthetic": True, "slip_mean": 118.44,
+                   "combined_weight_boosting": 0.25})  # a key added later shows with no code change
     _run(tmp_path, "20251215T060000Z_baseline", "2025-12-15T06:00:00Z", status="failed", headline=None,
          message="02_fail: ValueError: <boom>")
     _run(tmp_path, ".tmp-20251222T060000Z_baseline", "2025-12-22T06:00:00Z")  # a run being written: not listed
@@ -33,12 +34,14 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
     assert [re.search(r"\d{8}T\d{6}Z_baseline", r).group(0) for r in rows] == [
         "20251215T060000Z_baseline", "20251208T060000Z_baseline", "20251201T060000Z_baseline"]
     assert "failed" in rows[0] and "02_fail: ValueError: &lt;boom&gt;" in rows[0]
-    assert "<td>472</td>" in rows[1] and "<td>118.4</td>" in rows[1] and "<td>510</td>" in rows[2]
+    assert "<td>1,472</td>" in rows[1] and "<td>118.4</td>" in rows[1] and "<td>510</td>" in rows[2]
+    assert "<td>0.2</td>" in rows[1] and "<td>–</td>" in rows[2]  # the new key; missing in the older run
     assert 'href="20251208T060000Z_baseline/01_data.html"' in rows[1]
     assert 'href="20251208T060000Z_baseline/run.json"' in rows[1]
     assert "SYNTHETIC" in rows[1]
     assert 'Latest good run: <a href="20251208T060000Z_baseline/">' in html
-    assert "<th>slip mean</th>" in html and "<th>open tasks</th>" in html
+    assert "<th>expected slips</th>" in html and "<th>open tasks</th>" in html  # the pages' words
+    assert "<th>combined weight boosting</th>" in html
     assert html.count("<svg") == 1 and offline_problems(html) == []
     assert not list(tmp_path.glob(".tmp-index*"))  # the atomic write left no temporary behind
 

@@ -22,6 +22,7 @@ from .. import changes
 from ..charts import to_svg
 from ..errors import ReportError
 from ..forecast_charts import trend
+from ..formatting import cell, label
 from ..prose import headline_text
 
 INDEX_NAME = "index.html"
@@ -90,12 +91,13 @@ def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_index(runs: list[dict[str, Any]]) -> str:
     """The index page for ``runs`` (newest first), as HTML text."""
-    # every headline figure gets a column, in the order headline() gives them; "synthetic" is a tag instead
+    # every headline figure gets a column (headers and rounding as on the pages: forecast.formatting), in the
+    # order headline() gives them; "synthetic" is a tag instead
     keys = list(dict.fromkeys(k for r in runs for k in (r.get("headline") or {}) if k != "synthetic"))
     good = next((r for r in runs if r.get("status") == "ok"), None)
     latest = (f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>' if good
               else "<p>No successful run yet.</p>")
-    head = "".join(f"<th>{escape(k.replace('_', ' '))}</th>" for k in keys)
+    head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
     rows = "\n".join(_row(r, keys) for r in runs)
     chart = _trend(runs)
     statement = latest_statement(runs)
@@ -140,7 +142,7 @@ def _row(run: dict[str, Any], keys: list[str]) -> str:
     message = f'<div class="message">{escape(run["message"])}</div>' if run.get("message") else ""
     headline = run.get("headline") or {}
     synthetic = ' <span class="synthetic">SYNTHETIC</span>' if headline.get("synthetic") else ""
-    cells = "".join(f"<td>{escape(_fmt(headline.get(k)))}</td>" for k in keys)
+    cells = "".join(f"<td>{escape(cell(k, headline.get(k)))}</td>" for k in keys)
     links = [f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(nb["name"])}</a>'
              + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
              for nb in run.get("notebooks", []) if nb.get("html")]
@@ -197,16 +199,6 @@ def _trend(runs: list[dict[str, Any]]) -> str:
     if points.empty:
         return ""
     return f'<figure class="trend">{to_svg(trend(points))}</figure>'
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def _href(name: str) -> str:
