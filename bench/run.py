@@ -193,7 +193,7 @@ def main() -> None:
               f"{r['peak_mb']:7.0f}  {r['load_avg']}")
     if not args.no_report:
         print("6. full report on the bundled data:")
-        report.main()
+        report.main([])
         print(f"   [load {load()}]")
 
 

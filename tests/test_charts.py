@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from forecast import charts, load_published, load_snapshots, paths, schema, tables
+from forecast.params import DEFAULT_SCOPE_SOURCES
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def test_burnup_stacks_every_status_at_every_snapshot(snaps):
     spec = chart.to_dict()
     area, total = spec["layer"]
     assert area["mark"]["type"] == "area" and area["encoding"]["y"]["stack"] == "zero"
-    assert area["encoding"]["color"]["scale"]["domain"] == list(charts.STATUS_COLOURS)
+    assert area["encoding"]["color"]["scale"]["domain"] == [s.replace("_", " ") for s in charts.STATUS_COLOURS]
     areas = chart.layer[0].data
     assert len(areas) == len(counts) * len(schema.STATUSES)
     last = areas.loc[areas["snapshot_date"] == counts.index[-1]].set_index("status")["tasks"]
@@ -25,7 +26,7 @@ def test_burnup_stacks_every_status_at_every_snapshot(snaps):
 
 
 def test_charts_render_to_inline_svg_without_network(snaps):
-    comparison = tables.published_comparison(load_published(), snaps.frame)
+    comparison = tables.published_comparison(load_published(), snaps.frame, DEFAULT_SCOPE_SOURCES)
     for chart in (charts.burnup(snaps.status_counts()), charts.published_vs_tasks(comparison)):
         svg = charts.to_svg(chart)
         assert svg.lstrip().startswith("<svg") and "role-mark" in svg
@@ -33,9 +34,10 @@ def test_charts_render_to_inline_svg_without_network(snaps):
 
 
 def test_published_vs_tasks_shows_only_figures_the_data_can_count(snaps):
-    comparison = tables.published_comparison(load_published(), snaps.frame)
+    comparison = tables.published_comparison(load_published(), snaps.frame, DEFAULT_SCOPE_SOURCES)
     chart = charts.published_vs_tasks(comparison)
-    rows = chart.data
+    rows = chart.data.pivot(index="figure", columns="count", values="tasks").reset_index()
+    rows = rows.rename(columns={"published figure": "published", "task-level count": "task_level"})
     assert len(rows) == comparison["task_level"].notna().sum()
     dec4 = rows.loc[rows["figure"] == "2025-12-04 all to_finish_by_year_end"].iloc[0]
     assert (dec4["published"], dec4["task_level"]) == (472, 472)
@@ -49,12 +51,17 @@ def test_text_from_the_data_is_escaped_in_the_svg():
     assert "<script>" not in svg and "&lt;script&gt;" in svg
 
 
-def test_headline_trend_lines_per_figure():
-    runs = pd.DataFrame({"started": pd.to_datetime(["2025-12-01T06:00Z", "2025-12-08T06:00Z"]),
-                         "scenario": ["baseline"] * 2, "figure": ["open_tasks"] * 2, "value": [472, 401]})
-    spec = charts.headline_trend(runs).to_dict()
-    assert spec["mark"]["type"] == "line" and spec["encoding"]["color"]["field"] == "figure"
-    assert "<svg" in charts.to_svg(charts.headline_trend(runs))
+def test_no_chart_carries_tooltips_or_names_colours_in_its_title(snaps):
+    # static SVG has no hover: a tooltip would be dead weight, and a title spelling out colours is a legend in words
+    import inspect
+
+    from forecast import forecast_charts
+
+    for module in (charts, forecast_charts):
+        assert "tooltip" not in inspect.getsource(module).replace("no tooltips", "")
+    chart = charts.burnup(snaps.status_counts())
+    title = chart.to_dict()["title"]
+    assert not any(colour in title for colour in ("red", "blue", "grey", "green", "black"))
 
 
 def test_offline_renderer_emits_svg_and_no_script():

@@ -91,3 +91,43 @@ def test_progress_is_drawn_only_on_a_terminal(capsys, monkeypatch):
     commands._progress(40, 40, "snapshot_2025-12-04.csv")
     drawn = terminal.getvalue()
     assert "loading snapshot 3/40: snapshot_2025-03-20.csv" in drawn and drawn.endswith("\r\033[K")
+
+
+def _widest(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+def test_scenario_and_goal_tables_are_narrow_unless_wide(capsys):
+    params = str(paths.PARAMS_DIR / "baseline.yaml")
+    assert main(["scenario", "--params", params, "--sims", "300"]) == 0
+    narrow = capsys.readouterr().out
+    assert _widest(narrow) <= 100 and "vs baseline (P10–P90)" in narrow
+    assert main(["scenario", "--params", params, "--sims", "300", "--wide"]) == 0
+    wide = capsys.readouterr().out
+    assert _widest(wide) > 100 and "difference_p10" in wide  # every column, as the JSON names them
+    assert main(["goal", "--target-slips", "250", "--sims", "300"]) == 0
+    goal = capsys.readouterr().out
+    assert _widest(goal) <= 100 and "saved alone" in goal and "p_target_alone" not in goal
+    assert main(["goal", "--target-slips", "250", "--sims", "300", "--wide"]) == 0
+    assert "p_target_alone" in capsys.readouterr().out
+
+
+def test_a_goal_no_agency_can_reach_alone_says_so_instead_of_a_column_of_zeros(capsys):
+    assert main(["goal", "--target-slips", "60", "--sims", "300"]) == 0
+    out = capsys.readouterr().out
+    alone = out[out.index("accelerating one agency alone"):]
+    assert "0.00" not in alone and "No agency accelerated alone brings P(slips <= 60) to 0.1 %" in alone
+
+
+def test_scenario_and_goal_progress_on_a_terminal_only(capsys, monkeypatch):
+    params = str(paths.PARAMS_DIR / "baseline.yaml")
+    assert main(["scenario", "--params", params, "--sims", "200", "--json"]) == 0
+    assert capsys.readouterr().err == ""  # not a terminal: nothing but warnings and confirmations
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["scenario", "--params", params, "--sims", "200", "--json"]) == 0
+    assert "7/7" in terminal.getvalue() and "simulation" in terminal.getvalue()  # 3 scenarios x 2 + the baseline
+    terminal.seek(0)
+    terminal.truncate()
+    assert main(["goal", "--target-slips", "250", "--sims", "200", "--json"]) == 0
+    assert "simulation" in terminal.getvalue() and "×" in terminal.getvalue()

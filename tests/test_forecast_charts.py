@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import charts
+from forecast import charts, forecast_charts
 from forecast.backtest import run_backtest
 from forecast.combine import compare_models
 from forecast.models import MODELS, exposure
@@ -12,7 +12,7 @@ from forecast.models.hazard import HazardModel
 from forecast.params import Params
 from forecast.predict import fit
 from forecast.simulate import simulate, still_open_path
-from forecast.tables import kaplan_meier
+from forecast.tables import at_risk, kaplan_meier, open_due_history
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +37,11 @@ def _svg(chart):
 
 def test_agency_rates_band_is_multiplicative(fitted):
     _, _, _, model, _ = fitted
+    every = charts.agency_rates(model.agency_table())
+    assert len(_data(every)) == len(model.agency_table()) and "all " in every.to_dict()["title"]
     chart = charts.agency_rates(model.agency_table(), top=10)
     rows = _data(chart)
-    assert len(rows) == 10
+    assert len(rows) == 10 and f"10 of {len(model.agency_table())} agencies" in chart.to_dict()["title"]
     ratio_low = rows["pooled_multiplier"] / rows["low"]
     ratio_high = rows["high"] / rows["pooled_multiplier"]
     inside = (rows["low"] > 0.05) & (rows["high"] < 20)
@@ -59,26 +61,43 @@ def test_deadline_effect_and_survival_curves(fitted):
     pace = charts.pace(model.pace())
     assert len(_data(pace)) == len(model.periods_) and "<path" in _svg(pace)
     km = kaplan_meier(snaps, question.as_of)
+    assert km["at_risk"].min() >= 5  # every curve stops before fewer than 5 tasks remain at risk
     curves = charts.survival_curves(km, top=3)
-    assert curves.data["group"].nunique() == 4 and "All tasks" in set(curves.data["group"])
+    rows = curves.data
+    assert rows["group"].nunique() == 4 and "All tasks" in set(rows["group"])
+    assert rows["curve"].str.contains(r"\(\d[\d,]* tasks\)").all()  # labelled with their tasks
+    spec = curves.to_dict()
+    assert {layer["mark"]["type"] for layer in spec["layer"]} == {"area", "line"}  # the 95 % band and the curve
     _svg(curves)
+    table = at_risk(km)
+    assert table["day 0"].notna().all() and (table.drop(columns="curve").fillna(99) >= 5).all().all()
 
 
 def test_fan_starts_with_every_open_task_and_narrows_to_the_forecast(fitted):
-    _, params, question, model, result = fitted
+    snaps, params, question, model, result = fitted
     over_time = still_open_path(model, question, params.sims, params.seed)
     assert over_time["date"].iloc[0] == question.as_of and over_time["date"].iloc[-1] == question.deadline
     assert over_time["mean"].iloc[0] == len(question.tasks)
     assert over_time["mean"].is_monotonic_decreasing
     assert over_time["mean"].iloc[-1] == pytest.approx(result.summary()["mean"])
-    _svg(charts.fan(over_time))
+    history = open_due_history(snaps, question.as_of, question.deadline)
+    assert history["date"].iloc[-1] == question.as_of and history["open"].iloc[-1] == len(question.tasks)
+    chart = forecast_charts.fan(over_time, history)
+    path = chart.layer[1].data
+    assert set(path["series"]) == {"observed at each snapshot", "forecast (P10–P90 band)"}
+    assert path["date"].is_monotonic_increasing or path.sort_values("date")["series"].iloc[0].startswith("observed")
+    svg = _svg(chart)
+    assert "Dec 2025" in svg and "2025-12" not in svg  # one date format on the axis
 
 
 def test_agency_slips_and_model_comparison(fitted):
     snaps, params, _, _, result = fitted
-    chart = charts.agency_slips(result.by_agency(), top=12)
-    assert _data(chart)["agency"].tolist() == result.by_agency()["agency"].head(12).tolist()
-    _svg(chart)
+    pages = {a: f"agency_{i}.html" for i, a in enumerate(result.agencies)}
+    chart = forecast_charts.agency_slips(result.by_agency(), top=12, pages=pages)
+    assert chart.layer[1].data["agency"].tolist() == result.by_agency()["agency"].head(12).tolist()
+    svg = _svg(chart)
+    assert svg.count('href="agency_') >= 12  # each agency's bar links to its page
+    assert "the 12 of" in chart.to_dict()["title"]  # says how many of how many
     models = compare_models(params, snaps)
     assert models["model"].tolist() == [*MODELS, "published"]
     assert (models["open_tasks"] == 472).all()

@@ -198,7 +198,9 @@ def test_report_touches_only_what_it_made(capsys, world, tiny_notebooks):
     made = {k for k in after if k not in before}
     [run_folder] = {k.split("/")[1] for k in made if k.count("/") == 1 and k.startswith("docs/2")}
     assert made == {f"docs/{INDEX_NAME}", "docs/.lock", f"docs/{run_folder}",
-                    *(f"docs/{run_folder}/{f}" for f in (RUN_MARKER, "run.json", "01_tiny.ipynb", "01_tiny.html"))}
+                    *(f"docs/{run_folder}/{f}" for f in (RUN_MARKER, "run.json", "01_tiny.ipynb", "01_tiny.html",
+                                                         "early_warning.xlsx", "early_warning.csv", "by_agency.csv",
+                                                         "scenarios.csv"))}  # and the run's downloads
     assert all(after[k] == v for k, v in before.items())  # nothing there before changed
     index = (out / INDEX_NAME).read_text(encoding="utf-8")
     assert run_folder in index and "2099" not in index and "20251201T000000Z_old" not in index

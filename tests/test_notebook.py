@@ -9,11 +9,11 @@ from papermill.inspection import inspect_notebook
 
 from forecast import load_snapshots, paths
 from forecast.errors import ParamsError
-from forecast.notebook import PARAMETER_NAMES, banner, notebook_params
+from forecast.notebook import PARAMETER_NAMES, RUNNER_PARAMETERS, banner, notebook_params
 from forecast.params import parse_params
 from forecast.question import SYNTHETIC_WARNING
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")) + sorted(paths.NOTEBOOKS_DIR.glob("templates/*.ipynb"))
 
 
 def test_there_is_a_data_notebook():
@@ -41,13 +41,16 @@ def test_parameters_cell_declares_and_describes_every_parameter(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     described = inspect_notebook(str(path))  # what `papermill --help-notebook` prints
-    assert list(described) == list(PARAMETER_NAMES)
+    runner = ["run_folder", "agency"] if path.parent.name == "templates" else ["run_folder"]
+    assert list(described) == [*PARAMETER_NAMES, *runner] and set(runner) <= set(RUNNER_PARAMETERS)
     for name, info in described.items():
         assert info["help"].strip(), f"{name} needs a comment saying what it is"
         assert info["inferred_type_name"] != "None", f"{name} needs a type annotation"
     defaults = {}
     exec(tagged[0].source, {}, defaults)  # the defaults themselves are valid parameters
-    parse_params({k: v for k, v in defaults.items() if k != "__annotations__"}, base=path.parent)
+    parsed = parse_params({k: v for k, v in defaults.items() if k in PARAMETER_NAMES}, base=path.parent)
+    assert parsed.snapshots == paths.SAMPLE_DIR and all(p.is_file() for p in parsed.scenarios)
+    assert defaults["run_folder"] == ""  # opened by hand, a notebook computes the run's forecast itself
 
 
 def test_notebook_params_accepts_strings_and_dates_and_ignores_other_names(tmp_path, monkeypatch):

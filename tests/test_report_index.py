@@ -3,15 +3,15 @@ import re
 
 from forecast.atomic import write_json, write_text
 from forecast.report.html import offline_problems
-from forecast.report.index import INDEX_MARKER, RUN_MARKER, headline_points, load_runs, render_index
+from forecast.report.index import INDEX_MARKER, RUN_MARKER, latest_statement, load_runs, render_index, trend_points
 
 
-def _run(out, name, started, status="ok", headline=None, message="", scenario="baseline"):
+def _run(out, name, started, status="ok", headline=None, message="", scenario="baseline", summary=None):
     folder = out / name
     folder.mkdir(parents=True)
     (folder / RUN_MARKER).write_text("", encoding="utf-8")
     record = {"run": name, "status": status, "message": message, "scenario": scenario, "started": started,
-              "headline": headline, "notebooks": [
+              "headline": headline, "summary": summary, "notebooks": [
                   {"name": "01_data", "status": status, "html": "01_data.html", "notebook": "01_data.ipynb"}]}
     write_json(folder / "run.json", record)
     return folder
@@ -21,7 +21,8 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
     _run(tmp_path, "20251201T060000Z_baseline", "2025-12-01T06:00:00Z",
          headline={"as_of": "2025-11-27", "open_tasks": 510, "synthetic": True})
     _run(tmp_path, "20251208T060000Z_baseline", "2025-12-08T06:00:00Z",
-         headline={"as_of": "2025-12-04", "open_tasks": 472, "synthetic": True, "slip_mean": 118.4})
+         headline={"as_of": "2025-12-04", "open_tasks": 1472, "synthetic": True, "slip_mean": 118.44,
+                   "combined_weight_boosting": 0.25})  # a key added later shows with no code change
     _run(tmp_path, "20251215T060000Z_baseline", "2025-12-15T06:00:00Z", status="failed", headline=None,
          message="02_fail: ValueError: <boom>")
     _run(tmp_path, ".tmp-20251222T060000Z_baseline", "2025-12-22T06:00:00Z")  # a run being written: not listed
@@ -33,12 +34,14 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
     assert [re.search(r"\d{8}T\d{6}Z_baseline", r).group(0) for r in rows] == [
         "20251215T060000Z_baseline", "20251208T060000Z_baseline", "20251201T060000Z_baseline"]
     assert "failed" in rows[0] and "02_fail: ValueError: &lt;boom&gt;" in rows[0]
-    assert "<td>472</td>" in rows[1] and "<td>118.4</td>" in rows[1] and "<td>510</td>" in rows[2]
+    assert "<td>1,472</td>" in rows[1] and "<td>118.4</td>" in rows[1] and "<td>510</td>" in rows[2]
+    assert "<td>0.2</td>" in rows[1] and "<td>–</td>" in rows[2]  # the new key; missing in the older run
     assert 'href="20251208T060000Z_baseline/01_data.html"' in rows[1]
     assert 'href="20251208T060000Z_baseline/run.json"' in rows[1]
     assert "SYNTHETIC" in rows[1]
     assert 'Latest good run: <a href="20251208T060000Z_baseline/">' in html
-    assert "<th>slip mean</th>" in html and "<th>open tasks</th>" in html
+    assert "<th>expected slips</th>" in html and "<th>open tasks</th>" in html  # the pages' words
+    assert "<th>combined weight boosting</th>" in html
     assert html.count("<svg") == 1 and offline_problems(html) == []
     assert not list(tmp_path.glob(".tmp-index*"))  # the atomic write left no temporary behind
 
@@ -61,16 +64,54 @@ def test_only_the_kits_run_folders_are_listed_and_broken_records_are_skipped_wit
     assert "2099" not in html and 'Latest good run: <a href="20251208T060000Z_baseline/">' in html
 
 
-def test_trend_chart_uses_only_good_runs_numeric_figures(tmp_path):
-    _run(tmp_path, "a", "2025-12-01T06:00:00Z", headline={"open_tasks": 510, "as_of": "2025-11-27"})
-    _run(tmp_path, "b", "2025-12-08T06:00:00Z", headline={"open_tasks": 472})
-    _run(tmp_path, "c", "2025-12-09T06:00:00Z", status="failed", headline={"open_tasks": 999})
-    runs = load_runs(tmp_path)
-    points = headline_points(runs)
-    assert points[["figure", "value"]].to_dict("records") == [{"figure": "open_tasks", "value": 472},
-                                                              {"figure": "open_tasks", "value": 510}]
-    html = render_index(runs)
-    assert "open_tasks" in html[html.index("<figure"):html.index("</figure>")]
+def _headline(as_of, mean, p10, p90, open_tasks=472):
+    return {"as_of": as_of, "deadline": "2025-12-31", "open_tasks": open_tasks, "model": "hazard", "slip_mean": mean,
+            "slip_p10": p10, "slip_p90": p90, "synthetic": True}
+
+
+def _summary(assigned, completed, scenarios=()):
+    return {"tasks": {"assigned": assigned, "completed": completed, "open": 500, "overdue": 90, "open_due": 472},
+            "agencies": [], "scenarios": [{"scenario": name, "slip_mean": mean} for name, mean in scenarios]}
+
+
+def test_the_trend_is_by_the_datas_as_of_date_with_a_band_and_a_line_per_scenario(tmp_path):
+    # run order (wall clock) differs from as-of order: a late re-run of last week's data, and a failed run
+    _run(tmp_path, "r1", "2025-12-01T06:00:00Z", headline=_headline("2025-11-27", 300.0, 280, 320),
+         summary=_summary(1250, 570, [("Finance faster", 292.5)]))
+    _run(tmp_path, "r2", "2025-12-08T06:00:00Z", headline=_headline("2025-12-04", 314.2, 226, 392),
+         summary=_summary(1287, 601, [("Finance faster", 306.0)]))
+    _run(tmp_path, "r3", "2025-12-09T06:00:00Z", headline=_headline("2025-11-27", 301.9, 281, 322),
+         summary=_summary(1250, 570))
+    _run(tmp_path, "r4", "2025-12-10T06:00:00Z", status="failed", headline=_headline("2025-12-11", 999.0, 1, 2))
+    _run(tmp_path, "w1", "2025-12-08T07:00:00Z", scenario="whatif", headline=_headline("2025-12-04", 250.0, 230, 270))
+    points = trend_points(load_runs(tmp_path))
+    base = points.loc[points["series"] == "baseline"]
+    assert base["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2025-11-27", "2025-12-04"]  # by as-of, not run time
+    assert base["mean"].tolist() == [301.9, 314.2]  # the latest run of each as-of date
+    assert base[["p10", "p90"]].to_numpy().tolist() == [[281, 322], [226, 392]]
+    assert points.loc[points["series"] == "baseline: Finance faster", "mean"].tolist() == [306.0]
+    assert points.loc[points["series"] == "whatif", "mean"].tolist() == [250.0]
+    assert 999.0 not in points["mean"].tolist()
+    html = render_index(load_runs(tmp_path))
+    chart = html[html.index("<figure"):html.index("</figure>")]
+    assert "data as of" in chart and "baseline: Finance faster" in chart and "Dec 2025" in chart
+
+
+def test_the_index_states_the_latest_headline_and_its_change(tmp_path):
+    _run(tmp_path, "r1", "2025-12-01T06:00:00Z", headline=_headline("2025-11-27", 301.9, 281, 322, 510),
+         summary=_summary(1250, 570))
+    _run(tmp_path, "r2", "2025-12-08T06:00:00Z", headline=_headline("2025-12-04", 314.2, 226, 392),
+         summary=_summary(1287, 601))
+    statement = latest_statement(load_runs(tmp_path))
+    assert "data as of 4 Dec 2025" in statement
+    assert "About 314 of the 472 open tasks are likely to slip past 31 Dec 2025; 8 in 10 chance between 226 and 392" \
+        in statement
+    assert "Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2); +31 tasks completed; +37 tasks " \
+           "assigned." in statement
+    assert statement in render_index(load_runs(tmp_path))
+    _run(tmp_path, "r0", "2025-11-01T06:00:00Z", scenario="other", headline=_headline("2025-10-30", 1.0, 0, 2))
+    only = latest_statement([r for r in load_runs(tmp_path) if r["folder"] == "r1"])
+    assert "No earlier run of this scenario" in only
 
 
 def test_index_without_runs_and_unreadable_records(tmp_path):

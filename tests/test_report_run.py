@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -10,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
 
@@ -18,8 +21,10 @@ from forecast.cli import main
 from forecast.errors import ReportLockedError
 from forecast.question import SYNTHETIC_WARNING
 from forecast.report.html import offline_problems
+from forecast.report.index import load_runs, trend_points
 from forecast.report.run import run_report
 from tests.report_helpers import (
+    FORMULA_TITLES,
     record,
     run_folders,
     snapshot_tree,
@@ -37,17 +42,30 @@ def portfolio(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def kit_run(tmp_path_factory, portfolio):
-    """One run of the kit's own notebooks on the small portfolio."""
+    """A run of the kit's own notebooks on the small portfolio as of 4 Dec, after last week's run (as of 27 Nov, the
+    summary page and the agency pages only) into the same folder."""
     tmp = tmp_path_factory.mktemp("kit_run")
+    week_before = tmp / "summary_only"
+    (week_before / "templates").mkdir(parents=True)
+    shutil.copy(paths.NOTEBOOKS_DIR / "00_summary.ipynb", week_before)
+    shutil.copy(paths.NOTEBOOKS_DIR / "templates" / "agency.ipynb", week_before / "templates")
+    earlier = run_report(write_params(tmp / "early.yaml", portfolio, as_of="2025-11-27"), tmp / "reports",
+                         week_before, echo=lambda _: None)
+    assert earlier.status == "ok", earlier.message
     params = write_params(tmp / "test.yaml", portfolio)
     lines: list[str] = []
-    result = run_report(params, tmp / "reports", echo=lines.append)
-    return result, lines
+    cwd = Path.cwd()
+    os.chdir(tmp)  # `--out reports`, relative, as `make report` gives it: the pages run in the notebooks' folder
+    try:
+        result = run_report(params, Path("reports"), echo=lines.append)
+    finally:
+        os.chdir(cwd)
+    return dataclasses.replace(result, folder=tmp / result.folder), lines, earlier
 
 
 @pytest.mark.report
 def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
-    result, lines = kit_run
+    result, lines, _ = kit_run
     assert result.status == "ok", result.message
     rec = record(result.folder)
     kit_notebooks = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -66,7 +84,7 @@ def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
 
 @pytest.mark.report
 def test_reports_are_offline_and_code_is_hidden(kit_run):
-    result, _ = kit_run
+    result, _, _ = kit_run
     pages = [*result.folder.glob("*.html"), result.folder.parent / "index.html"]
     for page in pages:
         html = page.read_text(encoding="utf-8")
@@ -81,7 +99,7 @@ def test_reports_are_offline_and_code_is_hidden(kit_run):
 
 @pytest.mark.report
 def test_a_script_in_a_task_title_is_shown_as_text(kit_run):
-    result, _ = kit_run
+    result, _, _ = kit_run
     data = (result.folder / "01_data.html").read_text(encoding="utf-8")
     assert "HOSTILE-1" in data
     assert "&lt;script&gt;document.documentElement.setAttribute" in data
@@ -90,12 +108,98 @@ def test_a_script_in_a_task_title_is_shown_as_text(kit_run):
 
 @pytest.mark.report
 def test_the_index_lists_the_run_with_its_headline(kit_run):
-    result, _ = kit_run
+    result, _, _ = kit_run
     index = (result.folder.parent / "index.html").read_text(encoding="utf-8")
     rec = record(result.folder)
     assert f'href="{result.folder.name}/01_data.html"' in index
     assert f"<td>{rec['headline']['open_tasks']}</td>" in index
     assert "<svg" in index
+
+
+def _snapshot_counts(portfolio: Path, when: str) -> dict[str, int]:
+    """Tasks assigned and completed in one export, counted straight from the CSV file."""
+    frame = pd.read_csv(portfolio / f"snapshot_{when}.csv")
+    return {"assigned": len(frame), "completed": int(frame["status"].str.startswith("completed").sum())}
+
+
+@pytest.mark.report
+def test_two_runs_give_the_right_trend_and_change_since_last_run(kit_run, portfolio):
+    result, _, earlier = kit_run
+    now, before = record(result.folder), record(earlier.folder)
+    for rec, when in ((before, "2025-11-27"), (now, "2025-12-04")):
+        assert rec["headline"]["as_of"] == when
+        tasks = rec["summary"]["tasks"]
+        assert {k: tasks[k] for k in ("assigned", "completed")} == _snapshot_counts(portfolio, when)
+        assert tasks["open_due"] == rec["headline"]["open_tasks"]
+    out = result.folder.parent
+    points = trend_points(load_runs(out))
+    base = points.loc[points["series"] == "test"].sort_values("as_of")
+    assert base["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2025-11-27", "2025-12-04"]
+    assert base["mean"].tolist() == [before["headline"]["slip_mean"], now["headline"]["slip_mean"]]
+    completed = now["summary"]["tasks"]["completed"] - before["summary"]["tasks"]["completed"]
+    slips = now["headline"]["slip_mean"] - before["headline"]["slip_mean"]
+    said = (f"Since the run as of 27 Nov 2025: expected slips {slips:+.1f} ({before['headline']['slip_mean']:,.1f} → "
+            f"{now['headline']['slip_mean']:,.1f}); {completed:+,} tasks completed;")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert said in index and "data as of 4 Dec 2025" in index
+    summary = (result.folder / "00_summary.html").read_text(encoding="utf-8")
+    assert said in summary  # the summary page says the same as the index
+    first = (earlier.folder / "00_summary.html").read_text(encoding="utf-8")
+    assert "No earlier run of this scenario to compare with" in first
+
+
+@pytest.mark.report
+def test_every_page_has_navigation_and_every_run_folder_has_the_downloads(kit_run):
+    result, _, earlier = kit_run
+    for folder in (result.folder, earlier.folder):
+        rec = record(folder)
+        assert {"early_warning.xlsx", "early_warning.csv", "by_agency.csv", "scenarios.csv"} <= set(rec["downloads"])
+        for name in rec["downloads"]:
+            assert (folder / name).is_file()
+        pages = sorted(folder.glob("*.html"))
+        assert len(pages) == len(rec["notebooks"]) + len(rec["agency_pages"])
+        for page in pages:
+            html = page.read_text(encoding="utf-8")
+            nav = html[html.index('<nav class="kit-nav"'):html.index("</nav>")]
+            assert 'href="../index.html"' in nav
+            assert page.name.startswith("agency_") or f'href="{page.name}" aria-current="page"' in nav
+            for href in re.findall(r'href="([^"#]+)', nav):
+                assert href == "../index.html" or (folder / href).is_file(), (page.name, href)
+            for name in rec["downloads"]:
+                assert f'href="{name}"' in nav
+        assert not (folder / ".run-data.pickle").exists()  # the shared forecast is not left behind
+    rec = record(result.folder)
+    assert "backtest.csv" in rec["downloads"]
+    open_agencies = {s["agency"] for s in rec["agency_pages"]}
+    assert open_agencies == {a["agency"] for a in rec["summary"]["agencies"] if a["open_due"] > 0}
+    assert all(s["status"] == "ok" and (result.folder / s["html"]).is_file() for s in rec["agency_pages"])
+    summary = (result.folder / "00_summary.html").read_text(encoding="utf-8")
+    linked = set(re.findall(r'href="(agency_[^"]+\.html)"', summary))
+    assert linked == {s["html"] for s in rec["agency_pages"]}  # every agency name links to its page
+    assert 'Agencies (' in summary and 'href="00_summary.html#Every-agency"' in summary
+    forecast = (result.folder / "03_forecast.html").read_text(encoding="utf-8")
+    assert re.search(r'href="agency_[^"]+\.html"', forecast)  # from the other pages too
+    assert '<nav class="kit-contents"' in forecast and 'href="#Early-warning:-the-tasks-most-at-risk"' in forecast
+
+
+@pytest.mark.report
+def test_the_early_warning_workbook_is_spreadsheet_safe(kit_run):
+    from openpyxl import load_workbook
+
+    result, _, _ = kit_run
+    rec = record(result.folder)
+    sheet = load_workbook(result.folder / "early_warning.xlsx", read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert len(body) == rec["headline"]["open_tasks"]
+    assert {"task_id", "agency", "deadline", "status", "title", "p_slip", "can_still_be_saved"} <= set(header)
+    text = [v for row in body for v in row if isinstance(v, str)]
+    assert not [v for v in text if v.startswith(("=", "+", "-", "@"))]
+    titles = [row[header.index("title")] for row in body]
+    for title in FORMULA_TITLES:  # each one is there, as the text it is
+        assert "'" + title in titles
+    csv = (result.folder / "early_warning.csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf") and b"'=HYPERLINK" in csv and b"\r\n" in csv
 
 
 @pytest.mark.report
@@ -137,7 +241,7 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
 @pytest.mark.slow
 def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
     # 30 s: room for a kernel start and the first cell on a loaded machine, far from the notebook's 300 s sleep
-    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.5)
+    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=0.5, jobs=1)  # one page at a time
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_slow.ipynb", 'print("first cell done")', "import time\ntime.sleep(300)")
     write_notebook(nbs / "02_next.ipynb", 'print("second notebook")')
@@ -265,10 +369,15 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
         capture_output=True, text=True, timeout=120, check=False)
 
 
+def _drawn_charts(html: str) -> int:
+    """Charts the browser parsed into drawn SVG marks."""
+    return len(re.findall(r'<div class="jp-RenderedSVG[^>]*>\s*<svg\b.*?role-mark', html, flags=re.S))
+
+
 @pytest.mark.report
 @pytest.mark.browser
 def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_path):
-    result, _ = kit_run
+    result, _, _ = kit_run
     page = (result.folder / "01_data.html").as_uri()
     dom = _chromium(tmp_path / "profile", "--dump-dom", page)
     assert dom.returncode == 0, dom.stderr[-2000:]
@@ -279,11 +388,18 @@ def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_pat
     assert "&lt;script&gt;document.documentElement.setAttribute" in html  # the title, as text
     assert "data-pwned" not in html.split("&lt;script&gt;")[0] and 'data-pwned="yes"' not in html  # never executed
 
-    shot = tmp_path / "01_data.png"
-    run = _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2000", page)
-    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000  # not a blank page
-    print(f"screenshot: {shot}")
+    agency = record(result.folder)["agency_pages"][0]["html"]
+    for name, charts in (("00_summary.html", 1), (agency, 2)):  # the exceedance curve; distribution and history
+        url = (result.folder / name).as_uri()
+        dom = _chromium(tmp_path / "profile", "--dump-dom", url)
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        assert _drawn_charts(dom.stdout) >= charts, name
+        assert 'class="kit-nav"' in dom.stdout and "<table" in dom.stdout
+        shot = tmp_path / f"{name}.png"
+        run = _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2400", url)
+        assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000  # not a blank page
+        print(f"screenshot: {shot}")
 
     index = _chromium(tmp_path / "profile", "--dump-dom", (result.folder.parent / "index.html").as_uri())
     assert "<svg" in index.stdout and result.folder.name in index.stdout
@@ -316,7 +432,7 @@ def test_too_little_history_gives_a_backtest_page_that_says_why(tmp_path):
     assert result.status == "ok", result.message
     page = (result.folder / "05_backtest.html").read_text(encoding="utf-8")
     assert "No backtest yet." in page and "the data up to the as-of date has 6 snapshot(s)" in page
-    assert "SYNTHETIC DATA" in page  # the cells before the backtest ran: the banner is there
+    assert SYNTHETIC_WARNING in page  # the cells before the backtest ran: the banner is there
 
 
 def test_the_backtest_shortfall_in_words(bundled):

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from forecast import charts, paths
+from forecast import charts, forecast_charts, paths
 from forecast.report.html import offline_problems
 from forecast.report.run import run_report
 from forecast.scenarios.compare import Comparison, compare
@@ -36,11 +36,11 @@ def test_distribution_overlay_has_both_series_for_every_scenario_in_file_order(c
     assert list(frame["scenario"].unique()) == names
     shares = frame.groupby(["scenario", "series"])["share"].sum()
     assert len(shares) == 2 * len(names) and np.allclose(shares, 1.0)
-    spec = charts.scenario_distributions(frame).to_dict()
+    spec = forecast_charts.scenario_distributions(frame).to_dict()
     assert spec["facet"]["row"]["sort"] == names
     assert spec["spec"]["encoding"]["y"]["stack"] is None  # overlaid, not stacked
     assert spec["spec"]["encoding"]["color"]["scale"]["domain"] == ["baseline", "scenario"]
-    svg = _svg_ok(charts.scenario_distributions(frame))
+    svg = _svg_ok(forecast_charts.scenario_distributions(frame))
     assert all(n in svg for n in names)
 
 
@@ -49,7 +49,7 @@ def test_difference_chart_shows_each_scenarios_mean_and_interval(comparison):
     assert summary["scenario"].tolist() == ["baseline", *[r.scenario.name for r in comparison.results]]
     assert (summary["difference_p10"] <= summary["difference"]).all()
     assert (summary["difference"] <= summary["difference_p90"]).all()
-    chart = charts.scenario_differences(summary)
+    chart = forecast_charts.scenario_differences(summary)
     interval, _, zero = chart.layer
     assert chart.data["scenario"].tolist() == [r.scenario.name for r in comparison.results]  # no baseline row
     assert interval.to_dict()["encoding"]["x2"]["field"] == "difference_p90"
@@ -63,9 +63,9 @@ def test_agency_delta_chart_shows_only_agencies_that_change(comparison):
     assert (deltas["difference"].ne(0) | deltas["open_scenario"].ne(deltas["open_baseline"])).all()
     finance = deltas.loc[deltas["scenario"] == "Finance doubles its pace"]
     assert finance["agency"].tolist() == ["Ministry of Finance"]
-    spec = charts.scenario_agency_deltas(deltas).to_dict()
+    spec = forecast_charts.scenario_agency_deltas(deltas).to_dict()
     assert spec["resolve"]["scale"]["y"] == "independent" and len(spec["spec"]["layer"]) == 2
-    _svg_ok(charts.scenario_agency_deltas(deltas))
+    _svg_ok(forecast_charts.scenario_agency_deltas(deltas))
 
 
 def test_levers_table_lists_every_lever_in_words(comparison):
@@ -80,8 +80,9 @@ def test_levers_table_lists_every_lever_in_words(comparison):
 def test_charts_of_no_scenarios_render(comparison):
     empty = Comparison(comparison.baseline, ())
     assert len(empty.summary()) == 1 and empty.levers().empty
-    for chart in (charts.scenario_distributions(empty.distributions()), charts.scenario_differences(empty.summary()),
-                  charts.scenario_agency_deltas(empty.agency_differences())):
+    for chart in (forecast_charts.scenario_distributions(empty.distributions()),
+                  forecast_charts.scenario_differences(empty.summary()),
+                  forecast_charts.scenario_agency_deltas(empty.agency_differences())):
         _svg_ok(chart)
 
 

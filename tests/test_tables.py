@@ -1,9 +1,10 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, load_published, load_snapshots, paths, schema, tables
+from forecast import build_history, load_published, load_snapshots, paths, sample, schema, tables
 from forecast.errors import Problem
 from forecast.history import open_set
+from forecast.params import DEFAULT_SCOPE_SOURCES
 
 AS_OF, DEADLINE = "2025-12-04", "2025-12-31"
 
@@ -42,7 +43,7 @@ def test_agency_table_counts_each_kind_of_task():
                                               "due_by_deadline": 2}
     assert table.loc["Health"].to_dict() == {"tasks": 2, "completed": 1, "open": 0, "overdue": 0,
                                              "due_by_deadline": 0}
-    assert list(table.index) == ["Finance", "Health", "All agencies"]
+    assert list(table.index) == ["All agencies", "Finance", "Health"]
     assert table.loc["All agencies", "tasks"] == 6
 
 
@@ -62,7 +63,7 @@ def test_overdue_tasks_longest_overdue_first(history):
 
 
 def test_published_comparison_counts_each_figure_in_the_nearest_snapshot(snaps):
-    comparison = tables.published_comparison(load_published(), snaps.frame)
+    comparison = tables.published_comparison(load_published(), snaps.frame, DEFAULT_SCOPE_SOURCES)
     dec4 = comparison.loc[comparison["date"] == pd.Timestamp("2025-12-04").date()].set_index("metric")
     for metric in ("assigned", "completed", "in_progress", "overdue", "regular", "in_progress_due_by_year_end",
                    "to_finish_by_year_end"):
@@ -75,11 +76,38 @@ def test_published_comparison_counts_each_figure_in_the_nearest_snapshot(snaps):
 
 
 def test_published_comparison_stays_as_of_a_date(snaps):
-    comparison = tables.published_comparison(load_published(), snaps.until("2025-08-28").frame)
+    comparison = tables.published_comparison(load_published(), snaps.until("2025-08-28").frame, DEFAULT_SCOPE_SOURCES)
     later = comparison.loc[comparison["date"] > pd.Timestamp("2025-09-04").date()]
     assert len(later) and later["task_level"].isna().all() and later["snapshot"].isna().all()
     earlier = comparison.loc[comparison["date"] == pd.Timestamp("2025-08-28").date()]
     assert earlier["task_level"].notna().all()
+
+
+def test_published_comparison_counts_a_real_exports_labels_from_the_params(snaps):
+    # a real export names its sources differently: the sample's mapping finds nothing, the params' mapping does
+    frame = snaps.frame.assign(source=snaps.frame["source"].astype(str).replace({sample.RES71: "NQ 71/NQ-CP (2025)"}))
+    default = tables.published_comparison(load_published(), frame, DEFAULT_SCOPE_SOURCES)
+    mapped = tables.published_comparison(load_published(), frame, {**DEFAULT_SCOPE_SOURCES,
+                                                                   "res71": ("NQ 71/NQ-CP (2025)",)})
+    res71 = (default["scope"] == "res71") & default["date"].notna()
+    assert default.loc[res71, "task_level"].isna().all()  # missing, never counted as zero
+    assert mapped.loc[res71, "task_level"].notna().any()
+    original = tables.published_comparison(load_published(), snaps.frame, DEFAULT_SCOPE_SOURCES)
+    pd.testing.assert_series_equal(mapped.loc[res71, "task_level"], original.loc[res71, "task_level"])
+    only_all = tables.published_comparison(load_published(), snaps.frame, {"all": None})
+    assert set(only_all["scope"]) == {"all"}
+
+
+def test_the_default_scope_labels_are_the_samples_and_tables_do_not_import_the_sample():
+    import ast
+
+    assert DEFAULT_SCOPE_SOURCES["res71"] == (sample.RES71,)
+    assert DEFAULT_SCOPE_SOURCES["conclusions"] == (sample.CONCLUSIONS,)
+    assert set(DEFAULT_SCOPE_SOURCES["res71+conclusions"]) == {sample.RES71, sample.CONCLUSIONS}
+    tree = ast.parse((paths.PACKAGE_DIR / "tables.py").read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom | ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any("sample" in name for name in imported)
 
 
 def test_problems_table_lists_every_problem_in_order():

@@ -47,10 +47,11 @@ class Backtest:
         return [str(d.date()) for d in sorted(self.frame["cutoff"].unique())]
 
     def scores(self) -> pd.DataFrame:
-        """One row per model: ``mae, crps, coverage50, coverage80, coverage90, brier``, best CRPS first."""
-        f = self.frame
+        """One row per model: ``bias`` (mean of forecast mean minus outcome: negative = too few slips forecast),
+        ``mae, crps, coverage50, coverage80, coverage90, brier``, best CRPS first."""
+        f = self.frame.assign(error=self.frame["slip_mean"] - self.frame["observed"])
         per = f.groupby("model", sort=False).agg(
-            mae=("abs_error", "mean"), crps=("crps", "mean"),
+            bias=("error", "mean"), mae=("abs_error", "mean"), crps=("crps", "mean"),
             **{f"coverage{int(level * 100)}": (f"covered{int(level * 100)}", "mean") for level in LEVELS})
         per["brier"] = self.tasks.groupby("model", sort=False).apply(
             lambda g: scores.brier(g["p_slip"], g["slipped"]), include_groups=False)

@@ -191,6 +191,7 @@ def _scenario_parsers(sub) -> None:
     p.add_argument("--check", action="store_true", help="only validate the scenario files (no data needed)")
     _forecast_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--wide", action="store_true", help="print every column (default: tables under 100 characters)")
     p.set_defaults(run=commands.scenario)
 
     p = sub.add_parser("goal", help="find the rate multiplier that meets a slip target",
@@ -207,6 +208,7 @@ def _scenario_parsers(sub) -> None:
                    help="largest multiplier tried, more than 1 and at most 1000 (default 20)")
     _forecast_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--wide", action="store_true", help="print every column (default: tables under 100 characters)")
     p.set_defaults(run=commands.goal)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -65,8 +67,26 @@ def _note_as_of(params, snaps) -> None:
               f"{used.date()}", file=sys.stderr)
 
 
-def _wrote(path: Path, rows: int) -> None:
-    print(f"wrote {rows:,} rows to {path}", file=sys.stderr)
+def _wrote(path: Path, rows: int | None = None) -> None:
+    print(f"wrote {rows:,} rows to {path}" if rows is not None else f"wrote {path}", file=sys.stderr)
+
+
+@contextmanager
+def _bar(total: int | None, unit: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr while the block runs, only on a terminal (logs and pipes stay clean); yields the
+    function each finished step calls with its name."""
+    if not sys.stderr.isatty():
+        yield lambda _: None
+        return
+    from tqdm import tqdm
+
+    _step("")
+    with tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+        def tick(name: str) -> None:
+            bar.set_postfix_str(name, refresh=False)
+            bar.update(1)
+
+        yield tick
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -192,6 +212,11 @@ def report(args: argparse.Namespace) -> int:
     from .report.run import run_report
 
     result = run_report(args.params, args.out, args.notebooks)
+    for name in result.record.get("downloads", []):
+        _wrote(result.folder / name)
+    pages = len(result.record["notebooks"]) + len(result.record.get("agency_pages", []))
+    print(f"wrote {pages} pages to {result.folder}", file=sys.stderr)
+    _wrote(Path(args.out) / "index.html")
     print(f"index: {Path(args.out) / 'index.html'}")
     if result.status != "ok":
         raise ReportError(f"run failed: {result.message}\n  partial report kept in {result.folder}; earlier runs "
@@ -235,12 +260,15 @@ def scenario(args: argparse.Namespace) -> int:
                             "`scenarios:` in the params file")
     for file in files:
         load_scenario(file)  # a broken file fails now, before the data is loaded
-    result = compare_scenarios(params, files, snaps=_load(params))
+    snaps = _load(params)
+    with _bar(2 * len(files) + 1, "simulation") as tick:
+        result = compare_scenarios(params, files, snaps=snaps, progress=tick)
     _step("")
     for r in result.results:
         for warning in r.warnings:
             print(f"forecast scenario: warning: {r.scenario.name}: {warning}", file=sys.stderr)
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else comparison_text(result))
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json
+          else comparison_text(result, wide=args.wide))
     return 0
 
 
@@ -251,7 +279,11 @@ def goal(args: argparse.Namespace) -> int:
     from .scenarios.text import goal_text
 
     params = _params(args)
-    result = goal_seek(params, args.target_slips, args.probability, args.agencies, args.cap, snaps=_load(params))
+    snaps = _load(params)
+    with _bar(None, "simulation") as tick:
+        result = goal_seek(params, args.target_slips, args.probability, args.agencies, args.cap, snaps=snaps,
+                           progress=tick)
     _step("")
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else goal_text(result))
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json
+          else goal_text(result, wide=args.wide))
     return 0

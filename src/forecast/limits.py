@@ -21,6 +21,7 @@ GOAL_CAP = (1.0, 1000.0)  # goal-seek's largest multiplier: (1, 1000]
 TARGET_SLIPS = (0, 10_000_000)
 SAMPLE_TASKS = (1, 1_000_000)  # forecast sample --tasks
 DECEMBER = (0.0, 100.0)  # forecast sample --december: the December regime's hazard multiplier, (0, 100]
+JOBS = (1, 64)  # notebooks a report runs at once
 MAX_LIST = 1000  # entries in a params or scenario list (scenario files, levers, task ids)
 MAX_YAML_BYTES = 1_000_000  # a params or scenario file
 SHOWN_CHARS = 80  # a value quoted in an error message is cut to about this many characters

@@ -1,11 +1,17 @@
-"""What a report notebook calls before its first chart: validate its ``parameters`` cell, show the run banner.
-(The notebook helpers; the report runner is :mod:`forecast.report`.)
+"""What a report notebook calls: validate its ``parameters`` cell, get the run's shared forecast, show the banner,
+save a download. (The notebook helpers; the report runner is :mod:`forecast.report`.)
 
 Notebooks stay thin: no logic in cells beyond calling the kit. Every notebook starts with::
 
     use_offline_renderer()
     params = notebook_params(globals())
-    display(banner(params, snaps))
+    snaps = load_snapshots(params.snapshots, params.status_labels)
+    run = run_data(params, snaps, run_folder)     # the run's forecast, computed once per run
+    banner(params, snaps)
+
+Besides every params key (:data:`PARAMETER_NAMES`), ``forecast report`` injects :data:`RUNNER_PARAMETERS`:
+``run_folder`` (where the run's data and downloads are; empty in JupyterLab, where the notebook computes them) and,
+for the agency template, ``agency``.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from IPython.display import HTML
 from .headline import headline, run_dates
 from .params import Params, parse_params
 from .question import SYNTHETIC_WARNING
+from .rundata import DataFacts, RunData, for_notebook
 from .snapshots import Snapshots
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
+RUNNER_PARAMETERS = ("run_folder", "agency")
 
 
 def notebook_params(namespace: Mapping[str, Any]) -> Params:
@@ -37,17 +45,38 @@ def notebook_params(namespace: Mapping[str, Any]) -> Params:
     return parse_params(values, base=Path.cwd())
 
 
-def banner(params: Params, snaps: Snapshots) -> HTML:
-    """A header naming the scenario, dates and data; a red SYNTHETIC warning when the data is the sample."""
-    dates = snaps.dates
-    as_of, deadline = run_dates(params, snaps)
-    facts = (f"Scenario <b>{escape(params.scenario)}</b> · as of {as_of} · deadline {deadline}"
-             f" · {len(snaps.files)} snapshots"
-             f" ({dates[0]:%d %b %Y} – {dates[-1]:%d %b %Y}) from <code>{escape(str(params.snapshots))}</code>"
-             f" · data fingerprint <code>{escape(snaps.fingerprint)}</code>")
+def run_data(params: Params, snaps: Snapshots | None = None, run_folder: str = "") -> RunData:
+    """The run's forecast: the one ``forecast report`` computed for this run (``run_folder``), or computed here."""
+    return for_notebook(params, snaps, run_folder)
+
+
+def banner(params: Params, data: Snapshots | RunData) -> HTML:
+    """A header naming the scenario, dates and data; a red SYNTHETIC warning when the data is the sample.
+    ``data``: the snapshots, or the run's data (an agency page, which loads no snapshots)."""
+    if isinstance(data, RunData):
+        facts, as_of, deadline = data.facts, data.question.as_of.date(), data.question.deadline.date()
+    else:
+        facts, (as_of, deadline) = DataFacts.of(data, params.snapshots), run_dates(params, data)
+    text = (f"Scenario <b>{escape(params.scenario)}</b> · as of {as_of} · deadline {deadline}"
+            f" · {facts.files} snapshots ({facts.first:%d %b %Y} – {facts.last:%d %b %Y})"
+            f" from <code>{escape(str(params.snapshots))}</code>"
+            f" · data fingerprint <code>{escape(facts.fingerprint)}</code>")
     warning = ('<div style="background:#b71c1c;color:#fff;padding:10px 14px;font-size:1.2em;font-weight:bold;'
-               f'border-radius:4px;margin-bottom:6px">{SYNTHETIC_WARNING}</div>' if snaps.synthetic else "")
-    return HTML(f'{warning}<div style="padding:6px 0">{facts}</div>')
+               f'border-radius:4px;margin-bottom:6px">{SYNTHETIC_WARNING}</div>' if facts.synthetic else "")
+    return HTML(f'{warning}<div style="padding:6px 0">{text}</div>')
 
 
-__all__ = ["PARAMETER_NAMES", "banner", "headline", "notebook_params", "run_dates"]
+def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
+    """Write ``frame`` as the run's download ``name`` (:mod:`forecast.downloads`) and link it; in a notebook opened
+    by hand (no ``run_folder``) nothing is written."""
+    from .downloads import write
+
+    if not run_folder:
+        return HTML(f"<p><i>{escape(name)} is written by <code>forecast report</code> (this notebook runs outside a "
+                    "report run, so nothing was written).</i></p>")
+    path = write(frame, run_folder, name, protected=[params.snapshots])
+    return HTML(f'<p>Download: <a href="{escape(path.name)}">{escape(path.name)}</a> ({len(frame):,} rows).</p>')
+
+
+__all__ = ["PARAMETER_NAMES", "RUNNER_PARAMETERS", "banner", "headline", "notebook_params", "run_data",
+           "run_dates", "save_download"]

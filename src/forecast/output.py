@@ -14,6 +14,7 @@ import pandas as pd
 
 from .atomic import check_target, replace_file
 from .errors import OutputError
+from .prose import headline_sentence
 from .question import SYNTHETIC_WARNING
 from .simulate import SlipForecast
 
@@ -21,13 +22,6 @@ from .simulate import SlipForecast
 WRITERS = {".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n"),
            ".xlsx": lambda f, p: f.to_excel(p, index=False),
            ".parquet": lambda f, p: f.to_parquet(p, index=False)}
-
-
-def headline_sentence(result: SlipForecast, level: float = 0.8) -> str:
-    """One sentence: "X of the N open tasks are expected to slip past D; 80 % interval [a, b]"."""
-    lo, hi = result.interval(level)
-    return (f"{result.summary()['mean']:.0f} of the {len(result.tasks)} open tasks are expected to slip past "
-            f"{result.deadline.date()}; {level:.0%} interval [{lo}, {hi}]")
 
 
 def forecast_table(result: SlipForecast, top: int = 15) -> str:

@@ -19,6 +19,12 @@ Keys (all optional)::
     scenarios: [scenarios/finance_faster.yaml]
     status_labels: {"Đã hoàn thành": completed_on_time}
     timeout_minutes: 20             # wall-clock limit of one report run, more than 0 and at most 1,440
+    jobs: 2                         # notebooks a report runs at once, 1 to 64 (default: the machine's cores)
+    targets: [250, 300]             # slip targets of the summary page's P(slips <= target) table (default: chosen
+                                    # around the forecast)
+    scope_sources:                  # published scope -> the export `source` labels it covers (null: every task);
+      all: null                     # default: the bundled sample's labels (DEFAULT_SCOPE_SOURCES)
+      res71: [Resolution 71/NQ-CP]
     milestones:                     # programme dates (review meetings, directives, conferences): the hazard model
       - 2025-08-01                  #   learns the push before past ones and applies it before the next
       - {date: 2025-11-06, name: Directive 33/CT-TTg}
@@ -34,6 +40,7 @@ Keys (all optional)::
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +54,24 @@ from .models import MODELS
 from .validate import Checker, load_yaml, shown
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Which export `source` labels each published scope (``data/published/figures.csv``) covers; None: every task. These
+# are the bundled sample's labels (:mod:`forecast.sample`); a real export's go in the params file's `scope_sources:`.
+# A figure whose scope is not listed, or whose labels match no task, gets no task-level count (missing, never 0).
+DEFAULT_SCOPE_SOURCES: dict[str, tuple[str, ...] | None] = {
+    "all": None,
+    "res71": ("Resolution 71/NQ-CP",),
+    "conclusions": ("Steering Committee conclusion notices",),
+    "res71+conclusions": ("Resolution 71/NQ-CP", "Steering Committee conclusion notices"),
+}
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -82,6 +107,9 @@ class Params:
     scenarios: tuple[Path, ...] = ()
     status_labels: dict[str, str] = field(default_factory=dict)
     timeout_minutes: float = 20.0
+    jobs: int = field(default_factory=lambda: min(available_cores(), limits.JOBS[1]))
+    targets: tuple[int, ...] = ()
+    scope_sources: dict[str, tuple[str, ...] | None] = field(default_factory=lambda: dict(DEFAULT_SCOPE_SOURCES))
     milestones: tuple[Milestone, ...] = ()
     year_end: YearEnd = YearEnd()
     exits: bool = True
@@ -108,7 +136,9 @@ class Params:
                 if value:
                     value.pop("enabled")
             elif isinstance(value, tuple):
-                value = [str(v) for v in value]
+                value = [v if isinstance(v, int) else str(v) for v in value]
+            elif f.name == "scope_sources":
+                value = {k: None if v is None else list(v) for k, v in value.items()}
             out[f.name] = value
         return out
 
@@ -148,7 +178,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = check.date(key, value)
         elif key == "model":
             values[key] = check.choice(key, value, MODELS)
-        elif key in ("sims", "seed", "horizon_days"):
+        elif key in ("sims", "seed", "horizon_days", "jobs"):
             values[key] = check.whole(key, value, _WHOLE[key])
         elif key == "timeout_minutes":
             values[key] = check.number(key, value, limits.TIMEOUT_MINUTES, " minutes")
@@ -157,6 +187,11 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = tuple(check.path(key, v, base) for v in items)
         elif key == "status_labels":
             values[key] = _labels(check, value)
+        elif key == "targets":
+            items = check.listed(key, value, "a number of slips") if value != [] else []
+            values[key] = tuple(sorted({check.whole(key, v, limits.TARGET_SLIPS) for v in items}))
+        elif key == "scope_sources":
+            values[key] = _scopes(check, value)
         elif key == "milestones":
             values[key] = _milestones(check, value)
         elif key == "year_end":
@@ -171,7 +206,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
     return params
 
 
-_WHOLE = {"sims": limits.SIMS, "seed": limits.SEED, "horizon_days": limits.HORIZON_DAYS}
+_WHOLE = {"sims": limits.SIMS, "seed": limits.SEED, "horizon_days": limits.HORIZON_DAYS, "jobs": limits.JOBS}
 
 
 def _labels(check: Checker, value: Any) -> dict[str, str]:
@@ -183,6 +218,18 @@ def _labels(check: Checker, value: Any) -> dict[str, str]:
     return out
 
 
+def _scopes(check: Checker, value: Any) -> dict[str, tuple[str, ...] | None]:
+    """``scope_sources``: published scope -> null (every task) or the export `source` labels it covers."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    mapping = check.mapping("scope_sources", value, "a mapping of published scopes to export source labels")
+    if len(mapping) > limits.MAX_LIST:
+        raise check.error("scope_sources", f"{len(mapping):,} entries; at most {limits.MAX_LIST:,}")
+    for scope, labels in mapping.items():
+        if not isinstance(scope, str) or not scope.strip():
+            raise check.error("scope_sources", f"{shown(scope)} is not a published scope name")
+        key = f"scope_sources.{scope[:limits.SHOWN_CHARS]}"
+        out[scope.strip()] = None if labels is None else check.names(key, labels)
+    return out
 def _milestones(check: Checker, value: Any) -> tuple[Milestone, ...]:
     """A list of dates, or of ``{date:, name:}`` mappings; sorted by date."""
     out = []

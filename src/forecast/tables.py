@@ -8,32 +8,26 @@ so text from the exports (titles, agency names) always appears as text in a repo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from . import sample, schema
+from . import schema
 from .errors import Problem
 from .history import build_history
 from .models import design
 
-# Which export `source` values each published scope covers. The labels are the bundled sample's; a figure whose
-# scope has no tasks in the data gets no task-level count (it shows as missing, never as zero).
-SCOPE_SOURCES: dict[str, tuple[str, ...] | None] = {
-    "all": None,  # every task
-    "res71": (sample.RES71,),
-    "conclusions": (sample.CONCLUSIONS,),
-    "res71+conclusions": (sample.RES71, sample.CONCLUSIONS),
-}
 MATCH_DAYS = 7  # a published figure is compared with the nearest snapshot at most this many days away
+MIN_AT_RISK = 5  # a Kaplan-Meier curve stops where fewer tasks than this remain at risk
 
 
 def agency_table(history: pd.DataFrame, deadline: object) -> pd.DataFrame:
     """Per agency at the history's as-of date: tasks, completed, open, overdue and open tasks due by ``deadline``.
 
     Only tasks in the latest snapshot count (as in :func:`forecast.open_set`); regular tasks count in ``tasks``
-    alone. Sorted by ``due_by_deadline`` then ``open``, largest first, with an "All agencies" total row last.
+    alone. An "All agencies" total row first (a table cut to its first rows keeps it), then the agencies by
+    ``due_by_deadline`` then ``open``, largest first.
     """
     hist = history.loc[history["present"]]
     is_open = hist["status"].isin(schema.OPEN)
@@ -48,8 +42,8 @@ def agency_table(history: pd.DataFrame, deadline: object) -> pd.DataFrame:
     })
     table = flags.groupby("agency").sum().astype("int64")
     table = table.sort_values(["due_by_deadline", "open", "tasks"], ascending=False)
-    table.loc["All agencies"] = table.sum()
-    return table
+    total = table.sum().to_frame("All agencies").T.astype("int64")
+    return pd.concat([total, table]).rename_axis("agency")
 
 
 def overdue_tasks(history: pd.DataFrame, as_of: object, limit: int = 20) -> pd.DataFrame:
@@ -65,26 +59,77 @@ def overdue_tasks(history: pd.DataFrame, as_of: object, limit: int = 20) -> pd.D
     return out.sort_values(["days_overdue", "agency"], ascending=[False, True]).head(limit)
 
 
-def published_comparison(published: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def agency_status_counts(history: pd.DataFrame, agency: str) -> pd.DataFrame:
+    """One agency's tasks by status at each snapshot, shaped as :meth:`forecast.Snapshots.status_counts` (a row per
+    snapshot date, a column per status and ``total``). ``history`` is :attr:`forecast.rundata.RunData.agency_history`
+    (``snapshot_date, agency, status, tasks``)."""
+    rows = history.loc[history["agency"] == agency]
+    counts = rows.pivot_table(index="snapshot_date", columns="status", values="tasks", aggfunc="sum", fill_value=0)
+    counts.columns = [str(c) for c in counts.columns]
+    counts["total"] = counts.sum(axis=1)
+    return counts
+
+
+def scenario_effects(comparison) -> pd.DataFrame:
+    """Per planner scenario and agency (every agency with open tasks in the baseline or the scenario): open tasks
+    and expected slips in both, and the mean, P10 and P90 of the per-run change (zeros where the scenario leaves
+    the agency alone). ``comparison`` is :class:`forecast.scenarios.compare.Comparison`."""
+    columns = ["scenario", "agency", "open_baseline", "open_scenario", "slip_baseline", "slip_scenario",
+               "difference", "difference_p10", "difference_p90"]
+    frames = []
+    for result in comparison.results:
+        changed = result.agency_differences()
+        base = result.baseline.by_agency()
+        same = base.loc[~base["agency"].isin(changed["agency"])]
+        alone = pd.DataFrame({"agency": same["agency"], "open_baseline": same["open"], "open_scenario": same["open"],
+                              "slip_baseline": same["slip_mean"], "slip_scenario": same["slip_mean"],
+                              "difference": 0.0, "difference_p10": 0, "difference_p90": 0})
+        frames.append(pd.concat([changed, alone], ignore_index=True).assign(scenario=result.scenario.name))
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def target_chances(totals: np.ndarray, targets: Iterable[int]) -> pd.DataFrame:
+    """For each target, the chance that at most that many tasks slip: ``target, probability`` (``totals``: slips
+    per simulation run)."""
+    values = np.asarray(totals)
+    rows = [{"target": int(t), "probability": float(np.mean(values <= t)) if len(values) else float("nan")}
+            for t in targets]
+    return pd.DataFrame(rows, columns=["target", "probability"])
+
+
+def open_due_history(snaps, as_of: object, deadline: object, last: int = 12) -> pd.DataFrame:
+    """At each of the ``last`` snapshots up to ``as_of``: ``date`` and ``open``, the tasks open (in progress or
+    overdue, not regular) and due by ``deadline`` then; at the as-of snapshot this is the forecast's open set."""
+    frame = snaps.until(as_of).frame
+    due = frame["status"].isin(schema.OPEN) & (frame["deadline"] <= pd.Timestamp(deadline))
+    counts = due.groupby(frame["snapshot_date"]).sum().astype("int64")
+    return counts.rename("open").rename_axis("date").reset_index().tail(last).reset_index(drop=True)
+
+
+def published_comparison(published: pd.DataFrame, frame: pd.DataFrame,
+                         scope_sources: Mapping[str, tuple[str, ...] | None]) -> pd.DataFrame:
     """Each published figure that task-level data can reproduce, beside the count in the nearest snapshot.
 
-    ``frame`` is the long snapshot frame (pass ``snaps.until(as_of).frame`` to stay as of a date). Columns:
+    ``frame`` is the long snapshot frame (pass ``snaps.until(as_of).frame`` to stay as of a date);
+    ``scope_sources`` maps each published scope to the export `source` labels it covers (None: every task), as the
+    params file's ``scope_sources`` (:data:`forecast.params.DEFAULT_SCOPE_SOURCES`: the bundled sample's). Columns:
     ``date, scope, agency, metric, published, snapshot, task_level, difference`` (task level minus published);
     ``date`` and ``snapshot`` are dates.
-    Figures without a date, with a scope or metric the data cannot count, or with no snapshot within
-    :data:`MATCH_DAYS` days get ``task_level`` missing.
+    Figures of a scope not in ``scope_sources`` are left out; figures without a date, with a metric the data cannot
+    count, whose labels match no task, or with no snapshot within :data:`MATCH_DAYS` days get ``task_level``
+    missing.
     """
     dates = pd.DatetimeIndex(sorted(frame["snapshot_date"].unique()))
     rows = []
     for fig in published.itertuples(index=False):
-        if fig.scope not in SCOPE_SOURCES or fig.metric not in _METRICS:
+        if fig.scope not in scope_sources or fig.metric not in _METRICS:
             continue
         snapshot, count = pd.NaT, float("nan")
         if pd.notna(fig.date) and len(dates):
             nearest = dates[abs(dates - fig.date).argmin()]
             if abs((nearest - fig.date).days) <= MATCH_DAYS:
                 snapshot = nearest
-                count = _count(frame, nearest, fig.scope, fig.agency, fig.metric)
+                count = _count(frame, nearest, scope_sources[fig.scope], fig.agency, fig.metric)
         rows.append({"date": fig.date, "scope": fig.scope, "agency": fig.agency, "metric": fig.metric,
                      "published": fig.value, "snapshot": snapshot, "task_level": count})
     out = pd.DataFrame(rows, columns=["date", "scope", "agency", "metric", "published", "snapshot", "task_level"])
@@ -116,9 +161,9 @@ _METRICS = {
 }
 
 
-def _count(frame: pd.DataFrame, when: pd.Timestamp, scope: str, agency: str, metric: str) -> float:
+def _count(frame: pd.DataFrame, when: pd.Timestamp, sources: tuple[str, ...] | None, agency: str,
+           metric: str) -> float:
     snap = frame.loc[frame["snapshot_date"] == when]
-    sources = SCOPE_SOURCES[scope]
     if sources is not None:
         snap = snap.loc[snap["source"].isin(sources)]
     if agency:
@@ -149,8 +194,10 @@ def completion_times(data, as_of=None) -> pd.DataFrame:
 
 
 def kaplan_meier(data, as_of=None, min_tasks: int = 15) -> pd.DataFrame:
-    """Tidy KM curves: ``group, days, survival, lower, upper`` (pointwise 95 %). One group per agency with at least
-    ``min_tasks`` tasks, plus "All tasks"."""
+    """Tidy KM curves: ``group, tasks, days, at_risk, survival, lower, upper`` (pointwise 95 %). One group per
+    agency with at least ``min_tasks`` tasks, plus "All tasks"; ``tasks`` is the group's size. Each curve stops
+    before the first time fewer than :data:`MIN_AT_RISK` tasks are at risk: past that a single task moves the curve
+    to 0 or leaves it flat, which reads as a finding and is not one."""
     from statsmodels.duration.survfunc import SurvfuncRight  # statsmodels is slow to import: only when asked
 
     times = completion_times(data, as_of)
@@ -163,8 +210,26 @@ def kaplan_meier(data, as_of=None, min_tasks: int = 15) -> pd.DataFrame:
             continue
         sf = SurvfuncRight(g["time"].to_numpy(float), g["completed"].to_numpy(), entry=g["entry"].to_numpy(float))
         half = 1.96 * np.nan_to_num(sf.surv_prob_se)
-        frames.append(pd.DataFrame({"group": name, "days": sf.surv_times, "survival": sf.surv_prob,
-                                    "lower": np.clip(sf.surv_prob - half, 0, 1),
-                                    "upper": np.clip(sf.surv_prob + half, 0, 1)}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["group", "days", "survival", "lower", "upper"])
+        curve = pd.DataFrame({"group": name, "tasks": len(g), "days": sf.surv_times, "at_risk": sf.n_risk,
+                              "survival": sf.surv_prob, "lower": np.clip(sf.surv_prob - half, 0, 1),
+                              "upper": np.clip(sf.surv_prob + half, 0, 1)})
+        few = np.flatnonzero(curve["at_risk"].to_numpy() < MIN_AT_RISK)
+        frames.append(curve.iloc[: few[0]] if len(few) else curve)
+    columns = ["group", "tasks", "days", "at_risk", "survival", "lower", "upper"]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def at_risk(km: pd.DataFrame, days: Iterable[int] = (0, 60, 120, 180, 240, 300)) -> pd.DataFrame:
+    """Tasks still at risk (assigned, seen and not yet completed) at each of ``days``, one row per curve of
+    ``km`` (:func:`kaplan_meier`); missing where the curve has stopped."""
+    rows = {}
+    for name, group in km.groupby("group", sort=False):
+        curve = group.sort_values("days")
+        # at risk at day d: those at risk at the first completion on or after d
+        values = {}
+        for d in days:
+            later = curve.loc[curve["days"] >= d, "at_risk"]
+            values[f"day {d}"] = int(later.iloc[0]) if len(later) else None
+        rows[f"{name} ({int(curve['tasks'].iloc[0]):,} tasks)"] = values
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("curve").reset_index()

@@ -1,37 +1,63 @@
-"""The child process of a report run: execute the notebooks with papermill, then compute the headline.
+"""The child process of a report run: the run's data computed once, then the notebooks and the agency pages executed
+on a pool of kernels, ``jobs`` at a time.
 
 Runs as ``python -m forecast.report.execute`` with the job (JSON) on stdin::
 
-    {"parameters": {...}, "notebooks": [{"input": ".../01_data.ipynb", "output": ".../01_data.ipynb"}],
-     "status": ".../.status.json", "deadline": 1733380000.0}
+    {"parameters": {...}, "folder": ".../.tmp-<run>", "status": ".../.tmp-status.json", "deadline": 1733380000.0,
+     "notebooks": [{"input": ".../01_data.ipynb", "output": ".../01_data.ipynb", "needs_run_data": true}, ...],
+     "template": ".../templates/agency.ipynb" or null, "earlier_runs": [<run.json of earlier good runs>, ...]}
 
-It writes what it has done to the ``status`` file (atomically, after every step), so the parent (:mod:`.run`)
-knows how far it got even if it has to kill it. ``deadline`` is the wall-clock limit (Unix time, seconds): at that
-moment the parent kills the kernel, papermill saves the partial notebook, and this process stops.
-A separate process keeps the parent safe from a notebook that crashes or leaks, and gives it a process to kill.
-If the parent dies (``kill -9``), this process kills its kernel and exits within a second: no orphans.
+The order of work: the data is loaded; the run's data (:mod:`forecast.rundata`: fit, simulation, scenarios,
+downloads) is computed in this process while the kernels start and import the kit; notebooks that do not need it
+(``needs_run_data`` false: the backtest) start at once; the others, then one page per agency of the open set (the
+``template`` run with ``agency`` set), follow as soon as it is ready. Longest first, so the cores stay busy.
+
+It writes what it has done to the ``status`` file (atomically, after every page), so the parent (:mod:`.run`) knows
+how far it got even if it has to kill it. ``deadline`` is the wall-clock limit (Unix time, seconds): at that moment
+the parent kills the kernels; a page whose kernel was killed is "timed out" and keeps its outputs so far, and no
+page starts after it. If the parent dies (``kill -9``), this process kills its kernels and exits within a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_json
-from ..errors import ForecastError
-from ..headline import headline
+from ..errors import ForecastError, ReportError
 from ..params import parse_params
 from ..snapshots import load_snapshots
+from .html import notebook_title, to_html
+from .kernels import Kernel, elapsed
 from .prerequisites import runnable
 
-KERNEL = "forecast"  # the Jupyter kernel `make setup` registers in the kit's environment
+# what a kernel imports while the run's data is computed (the modules the pages use)
+PRELOAD = ("import forecast.notebook, forecast.formatting, forecast.charts, forecast.forecast_charts, "
+           "forecast.rundata, forecast.tables, forecast.simulate")
+
+
+@dataclass
+class Page:
+    """One page to execute: a notebook, or the agency template for ``agency``."""
+
+    name: str
+    source: Any  # a path, or a notebook cut short by .prerequisites
+    output: Path
+    state: dict[str, Any]
+    needs_run_data: bool = True
+    parameters: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
 
 
 def main() -> int:
@@ -39,11 +65,11 @@ def main() -> int:
     job = json.load(sys.stdin)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     status_file = Path(job["status"])
-    deadline = float(job["deadline"])
     status: dict[str, Any] = {
-        "error": None, "data_fingerprint": None, "headline": None,
+        "error": None, "data_fingerprint": None, "headline": None, "summary": None, "downloads": [],
         "notebooks": [{"name": Path(nb["input"]).stem, "status": "not run", "seconds": None, "error": None}
                       for nb in job["notebooks"]],
+        "agency_pages": [],
     }
     write_json(status_file, status)
     try:
@@ -54,34 +80,187 @@ def main() -> int:
         write_json(status_file, status)
         return 1
     status["data_fingerprint"] = snaps.fingerprint
-
-    for i, (nb, state) in enumerate(zip(job["notebooks"], status["notebooks"], strict=True), start=1):
-        if time.time() >= deadline:
-            break
-        print(f"[{i}/{len(job['notebooks'])}] {state['name']}", flush=True)
-        state["status"] = "running"
-        write_json(status_file, status)
-        started = time.monotonic()
-        source = runnable(nb["input"], params, snaps)  # cut short, with a note, when the data lacks what it needs
-        state["status"], state["error"] = _execute(source, nb["input"], nb["output"], job["parameters"], deadline)
-        state["seconds"] = round(time.monotonic() - started, 2)
-        write_json(status_file, status)
-        print(f"    {state['status']} in {state['seconds']:.1f} s" + (f": {state['error']}" if state["error"] else ""),
-              flush=True)
-
-    if time.time() < deadline:
-        try:
-            status["headline"] = headline(params, snaps)
-        except Exception as exc:  # a bug in a model must fail the run, not hide it: keep the traceback on stderr
-            traceback.print_exc()
-            status["error"] = f"headline: {type(exc).__name__}: {exc}"
+    runner = _Runner(job, params, snaps, status, status_file)
+    asyncio.run(runner.run())
     write_json(status_file, status)
-    ok = status["error"] is None and all(s["status"] == "ok" for s in status["notebooks"])
+    pages = status["notebooks"] + status["agency_pages"]
+    ok = status["error"] is None and all(s["status"] == "ok" for s in pages)
     return 0 if ok else 1
 
 
+class _Runner:
+    def __init__(self, job: dict[str, Any], params, snaps, status: dict[str, Any], status_file: Path):
+        self.job, self.params, self.snaps, self.status, self.status_file = job, params, snaps, status, status_file
+        self.deadline = float(job["deadline"])
+        self.folder = Path(job["folder"])
+        self.base = {**job["parameters"], "run_folder": str(self.folder)}
+        self.suffix = f" · {params.scenario} · {job.get('run', self.folder.name)}"
+        self.waiting = [Page(state["name"], _notebook(runnable(nb["input"], params, snaps)), Path(nb["output"]), state,
+                             nb.get("needs_run_data", True), self.base, notebook_title(Path(nb["input"])) + self.suffix)
+                        for nb, state in zip(job["notebooks"], status["notebooks"], strict=True)]
+        self.ready: asyncio.Event | None = None
+        self.progress = _Progress(len(self.waiting))
+
+    async def run(self) -> None:
+        self.ready = asyncio.Event()
+        sockets = Path(tempfile.mkdtemp(prefix="fk-"))  # IPC socket paths must be short
+        try:
+            cwd = Path(self.job["notebooks"][0]["input"]).parent if self.job["notebooks"] else self.folder
+            workers = [self._worker(sockets, cwd, f"k{i}") for i in range(max(1, self.params.jobs))]
+            await asyncio.gather(self._prepare(), *workers)
+        finally:
+            shutil.rmtree(sockets, ignore_errors=True)
+            self.progress.close()
+
+    async def _prepare(self) -> None:
+        """The run's data, in a thread of this process while the kernels start; then the agency pages."""
+        from .. import downloads, rundata
+
+        began = time.monotonic()
+        try:
+            run = await asyncio.to_thread(rundata.compute, self.params, self.snaps,
+                                          _previous(self.job.get("earlier_runs") or [], self.params, self.snaps))
+            await asyncio.to_thread(rundata.save, run, self.folder)
+            for name, frame in downloads.run_downloads(run).items():
+                downloads.write(frame, self.folder, name, protected=[self.params.snapshots])
+                self.status["downloads"].append({"name": name, "rows": len(frame)})
+            self.status["headline"], self.status["summary"] = run.headline, run.summary()
+            self.status["run_data_seconds"] = elapsed(began)
+            template = self.job.get("template")
+            if template:
+                self._agency_pages(run, Path(template))
+        except Exception as exc:  # a bug in a model must fail the run, not hide it: keep the traceback on stderr
+            traceback.print_exc()
+            self.status["error"] = f"the run's forecast: {type(exc).__name__}: {exc}"
+            for page in self.waiting:
+                if page.needs_run_data:
+                    page.state["error"] = "not run: the run's forecast failed"
+            self.waiting = [p for p in self.waiting if not p.needs_run_data]
+        finally:
+            write_json(self.status_file, self.status)
+            assert self.ready is not None
+            self.ready.set()
+
+    def _agency_pages(self, run, template: Path) -> None:
+        import nbformat
+
+        nb = nbformat.read(template, as_version=4)
+        slips = dict(zip(run.forecast.by_agency()["agency"], run.forecast.by_agency()["slip_mean"], strict=True))
+        for agency, page in sorted(run.pages.items(), key=lambda item: -slips.get(item[0], 0.0)):
+            name = Path(page).stem
+            state = {"name": name, "agency": agency, "status": "not run", "seconds": None, "error": None}
+            self.status["agency_pages"].append(state)
+            self.waiting.append(Page(name, nb, self.folder / f"{name}.ipynb", state, True,
+                                     {**self.base, "agency": agency}, agency + self.suffix))
+        self.progress.total(len(self.status["notebooks"]) + len(self.status["agency_pages"]))
+
+    async def _next(self) -> Page | None:
+        """The next page this worker may run: one that needs no run data at once; the others once it is ready."""
+        assert self.ready is not None
+        while True:
+            free = next((p for p in self.waiting if not p.needs_run_data or self.ready.is_set()), None)
+            if free is not None:
+                self.waiting.remove(free)
+                return free
+            if self.ready.is_set():
+                return None
+            await self.ready.wait()
+
+    async def _worker(self, sockets: Path, cwd: Path, name: str) -> None:
+        """Start a kernel (it imports the kit while the run's data is computed) and run pages on it until none is
+        left; a kernel that died is replaced, but none starts after the time limit."""
+        kernel = None
+        try:
+            kernel = await Kernel(sockets, cwd, name).start(PRELOAD)
+            while (page := await self._next()) is not None:
+                if time.time() >= self.deadline:
+                    continue  # stays "not run"
+                if not kernel.alive:
+                    await kernel.shutdown()
+                    kernel = await Kernel(sockets, cwd, name).start(PRELOAD)
+                await self._execute(kernel, page)
+        except Exception as exc:  # a kernel that cannot start (or a runner bug): the pages left cannot run
+            if time.time() < self.deadline:
+                traceback.print_exc()
+                self.status["error"] = f"the runner stopped: {type(exc).__name__}: {exc}"
+            self.waiting.clear()
+        finally:
+            if kernel is not None:
+                with contextlib.suppress(Exception):
+                    await kernel.shutdown()
+
+    async def _execute(self, kernel: Kernel, page: Page) -> None:
+        page.state["status"] = "running"
+        write_json(self.status_file, self.status)
+        began = time.monotonic()
+        if isinstance(page.source, str):
+            status, error = "failed", f"{page.source} is not a notebook (not JSON, or not nbformat 4)"
+        else:
+            status, error = await kernel.run(page.source, page.parameters, page.output)
+        if status == "died" and time.time() >= self.deadline:
+            status, error = "timed out", None
+        elif status == "died":
+            status = "failed"
+        if page.output.exists():  # rendered now, while the kernels run the next pages; the parent adds the nav
+            try:
+                page.state["html"] = (await asyncio.to_thread(to_html, page.output, page.output.with_suffix(".html"),
+                                                              page.title)).name
+            except ReportError as exc:
+                status, error = "failed", str(exc)
+        page.state.update(status=status, error=error, seconds=elapsed(began))
+        write_json(self.status_file, self.status)
+        self.progress.done(page.name, status)
+
+
+def _notebook(source: Any) -> Any:
+    """A notebook from a path (or the notebook :func:`.prerequisites.runnable` cut short); a path that is no
+    notebook stays a path, and its page fails saying why."""
+    import nbformat
+
+    if not isinstance(source, str):
+        return source
+    try:
+        return nbformat.read(source, as_version=4)
+    except Exception:
+        return source
+
+
+def _previous(runs: list[dict[str, Any]], params, snaps) -> dict[str, Any] | None:
+    """The earlier run this one is compared with (:func:`forecast.changes.previous_run`)."""
+    from ..changes import previous_run
+    from ..headline import run_dates
+
+    as_of, _ = run_dates(params, snaps)
+    return previous_run(runs, params.scenario, str(as_of))
+
+
+class _Progress:
+    """A progress bar of the pages on the terminal (stderr), and nothing when stderr is not one."""
+
+    def __init__(self, total: int):
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="page", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def total(self, total: int) -> None:
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.refresh()
+
+    def done(self, name: str, status: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{name} {status}", refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _exit_with_parent(parent: int) -> None:
-    """Poll the parent process id; once the parent is gone, kill this process's kernel and exit."""
+    """Poll the parent process id; once the parent is gone, kill this process's kernels and exit."""
     import psutil
 
     while os.getppid() == parent:
@@ -92,25 +271,6 @@ def _exit_with_parent(parent: int) -> None:
             child.kill()
     psutil.wait_procs(children, timeout=5)
     os._exit(3)
-
-
-def _execute(source: Any, path: str, target: str, parameters: dict[str, Any],
-             deadline: float) -> tuple[str, str | None]:
-    """Execute notebook ``source`` (``path`` or a notebook read from it); ``(status, error)`` with status "ok",
-    "failed" or "timed out"."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    try:
-        papermill.execute_notebook(source, target, parameters=parameters, kernel_name=KERNEL,
-                                   cwd=str(Path(path).parent), progress_bar=True)
-    except PapermillExecutionError as exc:
-        return "failed", f"{exc.ename}: {exc.evalue} (cell [{exc.exec_count}])"
-    except Exception as exc:  # a dead kernel, a notebook that is not JSON, ...: the run records it and goes on
-        if time.time() >= deadline:
-            return "timed out", None
-        return "failed", f"{type(exc).__name__}: {exc}"
-    return "ok", None
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""``DIR/index.html``: every run in ``DIR``, newest first, and the headline figures across runs.
+"""``DIR/index.html``: the latest headline in words with its change since the run before, the headline by the data's
+as-of date (a P10-P90 band and a line per scenario), and every run in ``DIR``, newest first.
 
 Built from the runs' ``run.json`` files alone. The kit owns only what it made: run folders holding
 :data:`RUN_MARKER` and an index starting with :data:`INDEX_MARKER`; any other file or folder in ``DIR`` is never
@@ -17,8 +18,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ..charts import headline_trend, to_svg
+from .. import changes
+from ..charts import to_svg
 from ..errors import ReportError
+from ..forecast_charts import trend
+from ..formatting import cell, label
+from ..prose import headline_text
 
 INDEX_NAME = "index.html"
 RUN_FILE = "run.json"
@@ -86,14 +91,16 @@ def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_index(runs: list[dict[str, Any]]) -> str:
     """The index page for ``runs`` (newest first), as HTML text."""
-    # every headline figure gets a column, in the order headline() gives them; "synthetic" is a tag instead
+    # every headline figure gets a column (headers and rounding as on the pages: forecast.formatting), in the
+    # order headline() gives them; "synthetic" is a tag instead
     keys = list(dict.fromkeys(k for r in runs for k in (r.get("headline") or {}) if k != "synthetic"))
     good = next((r for r in runs if r.get("status") == "ok"), None)
     latest = (f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>' if good
               else "<p>No successful run yet.</p>")
-    head = "".join(f"<th>{escape(k.replace('_', ' '))}</th>" for k in keys)
+    head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
     rows = "\n".join(_row(r, keys) for r in runs)
     chart = _trend(runs)
+    statement = latest_statement(runs)
     return f"""<!DOCTYPE html>
 {INDEX_MARKER}
 <html lang="en">
@@ -109,13 +116,15 @@ def render_index(runs: list[dict[str, Any]]) -> str:
   .synthetic {{ background: #b71c1c; color: #fff; padding: 0 4px; border-radius: 3px; font-size: 12px; }}
   .message {{ color: #c62828; font-size: 12px; max-width: 30em; }}
   td:first-child {{ white-space: nowrap; }} small {{ color: #777; }}
+  .headline {{ font-size: 1.15em; max-width: 60em; }}
 </style>
 </head>
 <body>
 <h1>Resolution 57 forecast reports</h1>
-<p>{len(runs)} run(s), newest first. Times are UTC.</p>
+{statement}
 {latest}
 {chart}
+<p>{len(runs)} run(s), newest first. Times are UTC.</p>
 <table>
 <thead><tr><th>run (UTC)</th><th>scenario</th><th>status</th>{head}<th>reports</th></tr></thead>
 <tbody>
@@ -133,7 +142,7 @@ def _row(run: dict[str, Any], keys: list[str]) -> str:
     message = f'<div class="message">{escape(run["message"])}</div>' if run.get("message") else ""
     headline = run.get("headline") or {}
     synthetic = ' <span class="synthetic">SYNTHETIC</span>' if headline.get("synthetic") else ""
-    cells = "".join(f"<td>{escape(_fmt(headline.get(k)))}</td>" for k in keys)
+    cells = "".join(f"<td>{escape(cell(k, headline.get(k)))}</td>" for k in keys)
     links = [f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(nb["name"])}</a>'
              + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
              for nb in run.get("notebooks", []) if nb.get("html")]
@@ -145,31 +154,51 @@ def _row(run: dict[str, Any], keys: list[str]) -> str:
             f"{cells}<td>{' · '.join(links)}</td></tr>")
 
 
-def headline_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
-    """Every numeric headline figure of the good runs, long: ``started`` (UTC), ``scenario``, ``figure``, ``value``."""
-    points = [{"started": pd.Timestamp(r["started"]), "scenario": r.get("scenario", ""), "figure": k, "value": v}
-              for r in runs if r.get("status") == "ok"
-              for k, v in (r.get("headline") or {}).items()
-              if isinstance(v, int | float) and not isinstance(v, bool)]
-    return pd.DataFrame(points, columns=["started", "scenario", "figure", "value"])
+def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
+    """The headline of the good runs by the data's as-of date, long: ``as_of`` (datetime), ``series``, ``mean``,
+    ``p10``, ``p90``. One point per run scenario and as-of date (the latest run of it) with its band, and one per
+    planner scenario compared in that run (``summary.scenarios``: its mean only)."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in sorted((r for r in runs if r.get("status") == "ok"), key=lambda r: str(r.get("started", ""))):
+        head = r.get("headline") or {}
+        if isinstance(head.get("as_of"), str) and isinstance(head.get("slip_mean"), int | float):
+            latest[(str(r.get("scenario", "")), head["as_of"])] = r
+    points = []
+    for (scenario, as_of), r in latest.items():
+        head = r["headline"]
+        points.append({"as_of": pd.Timestamp(as_of), "series": scenario, "mean": head["slip_mean"],
+                       "p10": head.get("slip_p10"), "p90": head.get("slip_p90")})
+        for s in (r.get("summary") or {}).get("scenarios") or []:
+            if isinstance(s, dict) and isinstance(s.get("slip_mean"), int | float):
+                points.append({"as_of": pd.Timestamp(as_of), "series": f"{scenario}: {s.get('scenario', '')}",
+                               "mean": s["slip_mean"], "p10": None, "p90": None})
+    frame = pd.DataFrame(points, columns=["as_of", "series", "mean", "p10", "p90"])
+    return frame.astype({"mean": "float64", "p10": "float64", "p90": "float64"}).sort_values(["series", "as_of"])
+
+
+def latest_statement(runs: list[dict[str, Any]]) -> str:
+    """The newest good run's headline in words and its change since the run before it (same scenario, earlier
+    as-of date: :func:`forecast.changes.previous_run`), as an HTML paragraph; empty before the first good run."""
+    good = [r for r in runs if r.get("status") == "ok" and isinstance((r.get("headline") or {}).get("as_of"), str)]
+    if not good:
+        return ""
+    run = max(good, key=lambda r: str(r.get("started", "")))
+    head = run["headline"]
+    as_of = pd.Timestamp(head["as_of"])
+    text = f"Latest ({escape(str(run.get('scenario', '')))}, data as of {as_of:%-d %b %Y}): "
+    if words := headline_text(head):
+        text += escape(words) + ". "
+    previous = changes.previous_run(runs, str(run.get("scenario", "")), head["as_of"])
+    text += escape(changes.sentence(previous, run))
+    return f'<p class="headline">{text}</p>'
 
 
 def _trend(runs: list[dict[str, Any]]) -> str:
-    """The inline SVG chart of :func:`headline_points`; empty before the first good run."""
-    points = headline_points(runs)
+    """The inline SVG chart of :func:`trend_points`; empty before the first good run."""
+    points = trend_points(runs)
     if points.empty:
         return ""
-    return f'<figure class="trend">{to_svg(headline_trend(points))}</figure>'
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return f'<figure class="trend">{to_svg(trend(points))}</figure>'
 
 
 def _href(name: str) -> str:

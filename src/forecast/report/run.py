@@ -32,12 +32,14 @@ from ..atomic import TEMP_PREFIX, reason, replace_file, write_json
 from ..errors import OutputError, ReportError
 from ..params import Params, load_params
 from ..scenarios.levers import load_scenario
-from .execute import KERNEL
-from .html import to_html
+from .html import Nav, notebook_title, set_nav, to_html
 from .index import INDEX_NAME, RUN_FILE, RUN_MARKER, check_index, is_run_folder, load_runs, render_index, sort_runs
+from .kernels import KERNEL
 from .lock import output_lock
 
-GRACE_SECONDS = 20.0  # after the limit, time for papermill to save the partial notebook before all is killed
+GRACE_SECONDS = 20.0  # after the limit, time for the runner to save the partial notebooks before all is killed
+TEMPLATE = Path("templates") / "agency.ipynb"  # in the notebooks folder: run once per agency of the open set
+SUMMARY = "00_summary"  # the page whose "Every agency" section the navigation's "Agencies" links to
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,9 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
         try:
             tmp.mkdir()
             (tmp / RUN_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
-            record = _build(params, notebooks, tmp, name, started)
+            earlier = [r for r in load_runs(out, warn) if r.get("status") == "ok"
+                       and r.get("scenario") == params.scenario]
+            record = _build(params, notebooks, tmp, name, started, earlier)
             write_json(tmp / RUN_FILE, record)
             _publish(out, tmp, name, record, warn)
         except OSError as exc:
@@ -92,8 +96,10 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
                               "earlier runs are unchanged") from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
-    echo(f"run {record['status']} in {record['seconds']:.1f} s: {out / name}" +
-         (f" ({record['message']})" if record["message"] else ""))
+    pages = len(record["notebooks"]) + len(record["agency_pages"])
+    echo(f"run {record['status']} in {record['seconds']:.1f} s: {out / name} ({pages} pages, "
+         f"{len(record['downloads'])} downloads, {record['jobs']} at a time)" +
+         (f"; {record['message']}" if record["message"] else ""))
     return RunResult(out / name, record["status"], record["message"], record)
 
 
@@ -141,39 +147,59 @@ def load_run_params(params_file: str | Path) -> Params:
     return params
 
 
-def _build(params: Params, notebooks: list[Path], folder: Path, name: str, started: datetime) -> dict[str, Any]:
+def _build(params: Params, notebooks: list[Path], folder: Path, name: str, started: datetime,
+           earlier: list[dict[str, Any]]) -> dict[str, Any]:
     """Execute, render and describe the run inside ``folder``; the ``run.json`` record."""
+    from .. import downloads, rundata
+
+    folder = folder.resolve()  # the kernels run in the notebooks' folder: every path they get is absolute
     parameters = {k: v for k, v in params.to_dict().items() if k != "source"}
     status_file = folder / f"{TEMP_PREFIX}status.json"
-    job = {"parameters": parameters, "status": str(status_file),
-           "notebooks": [{"input": str(nb.resolve()), "output": str(folder / nb.name)} for nb in notebooks],
-           "deadline": time.time() + params.timeout_minutes * 60}
+    template = notebooks[0].parent / TEMPLATE if notebooks else None
+    job = {"parameters": parameters, "status": str(status_file), "folder": str(folder), "run": name,
+           "notebooks": [{"input": str(nb.resolve()), "output": str(folder / nb.name),
+                          "needs_run_data": _needs_run_data(nb)} for nb in notebooks],
+           "template": str(template.resolve()) if template and template.is_file() else None,
+           "earlier_runs": earlier, "deadline": time.time() + params.timeout_minutes * 60}
     timed_out = _execute(job)
     status = json.loads(status_file.read_text(encoding="utf-8")) if status_file.exists() else {
-        "error": "the run stopped before it started", "notebooks": [], "headline": None, "data_fingerprint": None}
+        "error": "the run stopped before it started", "notebooks": [], "agency_pages": [], "headline": None,
+        "summary": None, "data_fingerprint": None}
     status_file.unlink(missing_ok=True)
+    (folder / rundata.FILE).unlink(missing_ok=True)  # the pages have read it; a run folder keeps what people read
 
     messages = [status["error"]] if status["error"] else []
-    for state in status["notebooks"]:
+    pages = status["notebooks"] + status.get("agency_pages", [])
+    for state in pages:
         if timed_out and state["status"] in ("running", "timed out"):
             state["status"] = "timed out"
             messages.append(f"{state['name']} stopped: the run exceeded its limit of {params.timeout_minutes:g} min "
                             f"(timeout_minutes)")
         elif state["status"] == "failed":
             messages.append(f"{state['name']}: {state['error']}")
-        executed = folder / f"{state['name']}.ipynb"
+    titles = {nb.stem: notebook_title(nb) for nb in notebooks}
+    shown = [s for s in status["notebooks"] if (folder / f"{s['name']}.ipynb").exists()]
+    agencies = len(status.get("agency_pages", []))
+    nav = Nav(pages=tuple((titles.get(s["name"], s["name"]), f"{s['name']}.html") for s in shown),
+              agencies=(f"Agencies ({agencies})", f"{SUMMARY}.html#Every-agency")
+              if agencies and any(s["name"] == SUMMARY for s in shown) else None,
+              downloads=tuple(downloads.present(folder)))
+    for state in pages:
+        executed, page = folder / f"{state['name']}.ipynb", folder / f"{state['name']}.html"
         state["notebook"] = executed.name if executed.exists() else None
-        state["html"] = None
-        if executed.exists():
+        if executed.exists() and not page.exists():  # the runner was stopped before it rendered the page
+            label = state.get("agency") or titles.get(state["name"], state["name"])
             try:
-                state["html"] = to_html(executed, folder / f"{state['name']}.html",
-                                        title=f"{state['name']} · {params.scenario} · {name}").name
+                to_html(executed, page, title=f"{label} · {params.scenario} · {name}")
             except ReportError as exc:
                 state["status"] = "failed"
                 messages.append(str(exc))
-    if timed_out and not any(s["status"] == "timed out" for s in status["notebooks"]):
+        state["html"] = page.name if page.exists() else None
+        if page.exists():
+            set_nav(page, nav)
+    if timed_out and not any(s["status"] == "timed out" for s in pages):
         messages.append(f"the run exceeded its limit of {params.timeout_minutes:g} min (timeout_minutes)")
-    ok = not messages and all(s["status"] == "ok" for s in status["notebooks"])
+    ok = not messages and all(s["status"] == "ok" for s in pages)
     finished = datetime.now(UTC)
     return {
         "run": name,
@@ -184,7 +210,12 @@ def _build(params: Params, notebooks: list[Path], folder: Path, name: str, start
         "finished": _iso(finished),
         "seconds": round((finished - started).total_seconds(), 2),
         "headline": status["headline"],
+        "summary": status.get("summary"),
         "notebooks": status["notebooks"],
+        "agency_pages": status.get("agency_pages", []),
+        "downloads": list(nav.downloads),
+        "jobs": params.jobs,
+        "run_data_seconds": status.get("run_data_seconds"),
         "parameters": parameters,
         "params_file": str(params.source.resolve()) if params.source else None,
         "data_fingerprint": status["data_fingerprint"],
@@ -192,6 +223,16 @@ def _build(params: Params, notebooks: list[Path], folder: Path, name: str, start
         "git_commit": _git_commit(),
         "python": platform.python_version(),
     }
+
+
+def _needs_run_data(notebook: Path) -> bool:
+    """False when the notebook's metadata says it does not read the run's data (``"forecast": {"needs_run_data":
+    false}``): it may start before that data is ready."""
+    try:
+        meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return True
+    return bool(meta.get("forecast", {}).get("needs_run_data", True))
 
 
 def _execute(job: dict[str, Any]) -> bool:

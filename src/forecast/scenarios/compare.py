@@ -9,7 +9,7 @@ difference of two ~±20-task forecasts would be noise of the same size as most l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +83,7 @@ class ScenarioResult:
             "slip_baseline": base.mean(axis=1), "slip_scenario": scen.mean(axis=1),
             "difference": diff.mean(axis=1), "difference_p10": lo.astype(int), "difference_p90": hi.astype(int)})
         changed = (diff != 0).any(axis=1) | frame["open_baseline"].ne(frame["open_scenario"]).to_numpy()
-        frame = frame.loc[changed].assign(_size=frame["difference"].abs())
+        frame = frame.loc[changed].assign(_size=lambda f: f["difference"].abs())  # a Series would add rows to none
         return frame.sort_values(["_size", "agency"], ascending=[False, True]).drop(columns="_size").reset_index(
             drop=True)
 
@@ -174,8 +174,10 @@ def _slips(result: SlipForecast) -> dict[str, float]:
     return {"slip_mean": s["mean"], "slip_p10": s["p10"], "slip_p50": s["p50"], "slip_p90": s["p90"]}
 
 
-def compare(question: Question, model: SlipModel, scenarios: Sequence[Scenario], params: Params) -> Comparison:
-    """Each scenario against the baseline on a fitted ``model``; scenario names must be unique."""
+def compare(question: Question, model: SlipModel, scenarios: Sequence[Scenario], params: Params,
+            progress: Callable[[str], None] | None = None) -> Comparison:
+    """Each scenario against the baseline on a fitted ``model``; scenario names must be unique. ``progress`` is
+    told the name of each simulation as it finishes (1 + 2 per scenario)."""
     seen: dict[str, Scenario] = {}
     for s in scenarios:
         if s.name in seen:
@@ -186,12 +188,18 @@ def compare(question: Question, model: SlipModel, scenarios: Sequence[Scenario],
                               file=str(s.file) if s.file else None)
         seen[s.name] = s
     days = step_days(model)
+    tell = progress or (lambda _: None)
     results = []
     for s in scenarios:
         applied = apply_scenario(s, question, days)
-        results.append(ScenarioResult(s, run_inputs(model, question, applied.changed, params),
-                                      run_inputs(model, question, applied.baseline, params), applied.warnings))
-    return Comparison(run_baseline(question, model, params), tuple(results))
+        changed = run_inputs(model, question, applied.changed, params)
+        tell(s.name)
+        results.append(ScenarioResult(s, changed, run_inputs(model, question, applied.baseline, params),
+                                      applied.warnings))
+        tell(f"{s.name}: its baseline")
+    baseline = run_baseline(question, model, params)
+    tell(BASELINE)
+    return Comparison(baseline, tuple(results))
 
 
 def run_baseline(question: Question, model: SlipModel, params: Params) -> SlipForecast:
@@ -203,9 +211,9 @@ def run_baseline(question: Question, model: SlipModel, params: Params) -> SlipFo
 
 
 def compare_scenarios(params: Params, files: Sequence[str | Path] | None = None,
-                      snaps: Snapshots | None = None) -> Comparison:
+                      snaps: Snapshots | None = None, progress: Callable[[str], None] | None = None) -> Comparison:
     """Load the scenario ``files`` (default: ``params.scenarios``), fit ``params.model`` once and compare."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     scenarios = [load_scenario(f) for f in (params.scenarios if files is None else files)]
     question, model = fit(params, snaps)
-    return compare(question, model, scenarios, params)
+    return compare(question, model, scenarios, params, progress)

@@ -19,7 +19,7 @@ not reachable).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +111,10 @@ class GoalResult:
 class _Search:
     """P(slips <= N) at multiplier k / GRID on the accelerated rows, every evaluation with the same luck."""
 
-    def __init__(self, question: Question, model: SlipModel, params: Params, rows: np.ndarray, target: int):
+    def __init__(self, question: Question, model: SlipModel, params: Params, rows: np.ndarray, target: int,
+                 progress: Callable[[str], None] | None = None):
         self.question, self.model, self.params, self.rows, self.target = question, model, params, rows, target
+        self.progress = progress
         self.tasks = base_frame(question.tasks)
         self.steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
         self.runs: dict[int, SlipForecast] = {}
@@ -122,6 +124,8 @@ class _Search:
             inputs = Inputs(self.tasks, np.ones(len(self.tasks), dtype=bool),
                             uniform_rate(len(self.tasks), self.steps, self.rows, k / GRID))
             self.runs[k] = run_inputs(self.model, self.question, inputs, self.params)
+            if self.progress:
+                self.progress(f"×{k / GRID:.2f}")
         return self.runs[k]
 
     def p(self, k: int) -> float:
@@ -129,9 +133,11 @@ class _Search:
 
 
 def seek(question: Question, model: SlipModel, params: Params, target_slips: int, probability: float = 0.8,
-         agencies: Sequence[str] | None = None, cap: float = 20.0) -> GoalResult:
+         agencies: Sequence[str] | None = None, cap: float = 20.0,
+         progress: Callable[[str], None] | None = None) -> GoalResult:
     """The smallest multiplier (in hundredths, 0 to ``cap``) on ``agencies``' tasks (``None``: all) making
-    P(slips <= ``target_slips``) >= ``probability``, by bisection on common-random-number simulations."""
+    P(slips <= ``target_slips``) >= ``probability``, by bisection on common-random-number simulations; ``progress``
+    is told each multiplier simulated."""
     if isinstance(target_slips, bool) or not isinstance(target_slips, int | np.integer) or target_slips < 0:
         raise ForecastError(f"target slips must be a whole number of tasks, 0 or more, not {target_slips!r}")
     if not 0 < probability < 1:
@@ -149,7 +155,7 @@ def seek(question: Question, model: SlipModel, params: Params, target_slips: int
             raise ForecastError(f"{', '.join(idle)} hold(s) no open task due by {question.deadline.date()}; "
                                 "accelerating them changes nothing")
     rows = open_agencies.isin(agencies).to_numpy() if agencies is not None else np.ones(len(open_agencies), bool)
-    search = _Search(question, model, params, rows, int(target_slips))
+    search = _Search(question, model, params, rows, int(target_slips), progress)
     top = int(np.floor(cap * GRID))
     lo: int
     hi: int | None
@@ -202,7 +208,8 @@ def _ranking(baseline: SlipForecast, accelerated: SlipForecast, agencies: Sequen
 
 
 def goal_seek(params: Params, target_slips: int, probability: float = 0.8, agencies: str | Sequence[str] | None = None,
-              cap: float = 20.0, snaps: Snapshots | None = None) -> GoalResult:
+              cap: float = 20.0, snaps: Snapshots | None = None,
+              progress: Callable[[str], None] | None = None) -> GoalResult:
     """Load, fit ``params.model`` once and :func:`seek`. ``agencies`` may be one comma-separated text (names holding
     commas are matched whole)."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
@@ -210,4 +217,4 @@ def goal_seek(params: Params, target_slips: int, probability: float = 0.8, agenc
     if isinstance(agencies, str):
         names: Names = data_names(question)[0]
         agencies = names.split(agencies, "--agencies")
-    return seek(question, model, params, target_slips, probability, agencies, cap)
+    return seek(question, model, params, target_slips, probability, agencies, cap, progress)

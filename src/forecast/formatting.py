@@ -1,0 +1,164 @@
+"""How every table in the reports looks: one formatting layer (pandas ``Styler``), one rounding rule per quantity.
+
+The rule is chosen by the column's name (:func:`kind`), so the same quantity reads the same on every page:
+
+* counts of tasks (open, completed, slips at a percentile, targets): whole numbers with thousands separators;
+* expected (mean) slips and their changes: one decimal (``324.5``), with a sign when it is a change;
+* probabilities and shares (P(slip), coverage): whole percent (``94 %``);
+* rate multipliers and hazard ratios: two decimals (``×1.25`` reads as ``1.25``); statuses in words;
+* scores (MAE, CRPS, bias): two decimals, Brier three; dates as ``2025-12-04``; yes/no for flags.
+
+Headers are words, not column names (:data:`LABELS`); text is escaped (a task title is shown as the text it is,
+never as HTML), left-aligned, numbers right-aligned; the index is hidden. ``top`` shows the first rows with a
+caption naming how many there are and the download holding them all; agency names link to their pages.
+Prose rounds expected slips to whole tasks ("about 324").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+LABELS = {
+    "agency": "agency", "open_due": "open, due by the deadline", "open": "open", "tasks": "tasks",
+    "completed": "completed", "overdue": "overdue", "due_by_deadline": "open, due by the deadline",
+    "slip_mean": "expected slips", "slip_p10": "P10", "slip_p50": "P50", "slip_p90": "P90",
+    "mean": "expected slips", "p10": "P10", "p50": "P50", "p90": "P90", "open_tasks": "open tasks",
+    "slips_saved_at_twice_the_pace": "slips saved at twice the pace", "pooled_multiplier": "pooled rate",
+    "raw_multiplier": "raw rate", "completions": "completions", "expected": "expected completions",
+    "p_slip": "P(slip)", "p_slip_at_twice_the_pace": "P(slip) at twice the pace",
+    "p_slip_saved": "P(slip) saved", "can_still_be_saved": "can still be saved", "task_id": "task",
+    "days_overdue": "days overdue", "difference": "difference (mean)", "difference_p10": "difference P10",
+    "difference_p90": "difference P90", "slip_baseline": "baseline slips", "slip_scenario": "scenario slips",
+    "open_baseline": "open (baseline)", "open_scenario": "open (scenario)", "mae": "MAE", "crps": "CRPS",
+    "bias": "bias", "brier": "Brier", "coverage50": "50 % covered", "coverage80": "80 % covered",
+    "coverage90": "90 % covered", "abs_error": "abs. error", "pit_lower": "PIT low", "pit_upper": "PIT high",
+    "observed": "observed", "cutoff": "cutoff", "outcome_date": "outcome date", "hazard_ratio": "hazard ratio",
+    "hr_low": "95 % low", "hr_high": "95 % high", "probability": "P(slips ≤ target)", "target": "target (slips)",
+    "previous": "previous run", "now": "this run", "change": "change", "open_due_previous": "open due (before)",
+    "open_due_now": "open due (now)", "open_due_change": "open due, change", "completed_change": "completed, change",
+    "slip_mean_previous": "expected slips (before)", "slip_mean_now": "expected slips (now)",
+    "slip_mean_change": "expected slips, change", "figure": "figure", "value": "value",
+    "covered50": "in 50 %", "covered80": "in 80 %", "covered90": "in 90 %",
+}
+_PROBABILITY = {"p_slip", "p_slip_at_twice_the_pace", "p_slip_saved", "probability", "share", "coverage50",
+                "coverage80", "coverage90", "p_target_alone"}
+_MEAN = {"slip_mean", "mean", "slip_baseline", "slip_scenario", "difference", "expected", "bias",
+         "slips_saved_at_twice_the_pace", "slip_mean_previous", "slip_mean_now", "slips_saved"}
+_RATE = {"raw_multiplier", "pooled_multiplier", "hazard_ratio", "hr_low", "hr_high", "multiplier"}
+_SCORE = {"mae", "crps", "abs_error", "pit_lower", "pit_upper", "coef", "se", "pooled_sd"}
+_SIGNED = ("change", "difference", "bias")
+
+
+def kind(column: str) -> str:
+    """The quantity a column holds, by its name: ``probability``, ``mean``, ``rate``, ``score``, ``brier`` or
+    ``number`` (counts and anything else numeric)."""
+    if column in _PROBABILITY:
+        return "probability"
+    if column == "brier":
+        return "brier"
+    if column in _MEAN or column.endswith(("_mean_change", "_mean")):
+        return "mean"
+    if column in _RATE:
+        return "rate"
+    if column in _SCORE:
+        return "score"
+    return "number"
+
+
+def cell(column: str, value: Any) -> str:
+    """``value`` of ``column`` as text by the column's rule (:func:`kind`); missing values as "–"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, int | float):
+        return str(value).replace("_", " ") if column == "status" else str(value)
+    signed = "+" if any(word in column for word in _SIGNED) else ""
+    rule = kind(column)
+    if rule == "probability":
+        return f"{value:.0%}".replace("%", " %")
+    if rule == "mean":
+        return f"{value:{signed},.1f}"
+    if rule in ("rate", "score"):
+        return f"{value:{signed},.2f}"
+    if rule == "brier":
+        return f"{value:.3f}"
+    if float(value).is_integer():
+        return f"{value:{signed},.0f}"
+    return f"{value:{signed},.1f}"
+
+
+def label(column: str) -> str:
+    """A column's header in words."""
+    return LABELS.get(column, column.replace("_", " "))
+
+
+def link(name: Any, pages: Mapping[str, str]) -> str:
+    """An agency's name, escaped, linked to its page when it has one."""
+    text = escape(str(name))
+    page = pages.get(str(name))
+    return f'<a href="{escape(page)}">{text}</a>' if page else text
+
+
+def table(frame: pd.DataFrame, *, pages: Mapping[str, str] | None = None, top: int | None = None,
+          download: str | None = None, caption: str | None = None, index: bool = False) -> Styler:
+    """``frame`` as a formatted table: words for headers, each column's rounding rule, text escaped and
+    left-aligned, agency names linked to their pages (``pages``: agency -> file). ``top`` shows that many rows with
+    a caption saying so and naming the ``download`` that holds them all; ``caption`` (escaped) goes first."""
+    shown = frame.reset_index() if index else frame
+    notes = [escape(caption)] if caption else []
+    if top is not None and len(shown) > top:
+        where = f'; the full list is in <a href="{escape(download)}">{escape(download)}</a>' if download else ""
+        notes.append(f"The first {top} of {len(shown):,}{where}.")
+        shown = shown.head(top)
+    shown = shown.copy()
+    shown.columns = [str(c) for c in shown.columns]
+    formats = {c: (lambda v, c=c: escape(cell(c, v))) for c in shown.columns}
+    if pages is not None and "agency" in formats:
+        formats["agency"] = lambda v: link(v, pages)
+    styler = shown.style.hide(axis="index").format(formats)  # one call: a second format() resets the first
+    styler = styler.format_index(lambda c: escape(label(c)), axis=1)
+    text = [c for c in shown.columns if not _numeric(shown[c])]
+    styles = {c: [{"selector": "td", "props": "text-align: left" + ("; white-space: nowrap" if _short(shown[c])
+                                                                    else "")}] for c in text}
+    styles.update({c: [{"selector": "td", "props": "text-align: right; white-space: nowrap"}]
+                   for c in shown.columns if c not in text})
+    styler = styler.set_table_styles(styles, overwrite=False)
+    styler = styler.set_table_attributes('class="kit-table"')
+    if shown.empty:  # the caption alone: no header over nothing
+        styler = styler.hide(axis="columns")
+        notes.append("None.")
+    if notes:
+        styler = styler.set_caption(" ".join(notes))
+    return styler
+
+
+def _short(column: pd.Series) -> bool:
+    """A text column of short values (ids, dates, statuses): kept on one line."""
+    lengths = column.map(lambda v: len(str(v)))
+    return bool(len(lengths) == 0 or lengths.max() <= 16)
+
+
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def figures(values: Mapping[str, Any]) -> Styler:
+    """A mapping of figures (e.g. the run's headline: every key, whatever it is) as a two-column table of
+    ``figure`` and ``value``, each value by its key's rule."""
+    rows = [{"figure": label(k), "value": cell(k, v)} for k, v in values.items()]
+    frame = pd.DataFrame(rows, columns=["figure", "value"])
+    return (frame.style.hide(axis="index").format(escape="html").format_index(label, axis=1)
+            .set_table_styles({"value": [{"selector": "td", "props": "text-align: right"}]}, overwrite=False)
+            .set_table_attributes('class="kit-table"'))
