@@ -1,5 +1,5 @@
-"""Altair charts of the forecast: the fan, the forecast by as-of date, slips by agency, the chance of exceeding a number of slips, one agency's
-slips, the planner scenarios, and the index's trend of the headline by as-of date.
+"""Altair charts of the forecast: the fan, the forecast by as-of date, slips by agency, the chance of exceeding a
+number of slips, one agency's slips, the planner scenarios, and the index's trend of the headline by as-of date.
 
 Same conventions as :mod:`forecast.charts` (offline SVG, no tooltips, dates as ``4 Dec 2025``, legends instead of
 colours named in titles). Where a chart has one row per agency and ``pages`` (agency -> page file) is given, each

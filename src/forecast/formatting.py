@@ -48,11 +48,11 @@ LABELS = {
     "covered50": "in 50 %", "covered80": "in 80 %", "covered90": "in 90 %",
 }
 _PROBABILITY = {"p_slip", "p_slip_at_twice_the_pace", "p_slip_saved", "probability", "share", "coverage50",
-                "coverage80", "coverage90", "p_target_alone"}
+                "coverage80", "coverage90", "p_target_alone", "weight", "weight_last_12_cutoffs", "hazard_weight"}
 _MEAN = {"slip_mean", "mean", "slip_baseline", "slip_scenario", "difference", "expected", "bias",
          "slips_saved_at_twice_the_pace", "slip_mean_previous", "slip_mean_now", "slips_saved"}
 _RATE = {"raw_multiplier", "pooled_multiplier", "hazard_ratio", "hr_low", "hr_high", "multiplier"}
-_SCORE = {"mae", "crps", "abs_error", "pit_lower", "pit_upper", "coef", "se", "pooled_sd"}
+_SCORE = {"mae", "crps", "abs_error", "pit_lower", "pit_upper", "coef", "se", "pooled_sd", "backtest_crps"}
 _SIGNED = ("change", "difference", "bias")
 
 
