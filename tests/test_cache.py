@@ -174,8 +174,9 @@ def test_the_cli_counts_hits_and_misses_on_stderr(tmp_path, exports, capsys):
     first = capsys.readouterr().err
     assert main(["predict", "--params", str(params), "--json"]) == 0
     second = capsys.readouterr().err
-    hits = [int(t.split(" hit")[0].rsplit(" ", 1)[1]) for t in (first, second)]
-    misses = [int(t.split(" miss")[0].rsplit(" ", 1)[1]) for t in (first, second)]
+    mine = [next(line for line in t.splitlines() if f"cache {tmp_path / 'cache'}:" in line) for t in (first, second)]
+    hits = [int(t.split(" hit")[0].rsplit(" ", 1)[1]) for t in mine]
+    misses = [int(t.split(" miss")[0].rsplit(" ", 1)[1]) for t in mine]
     # counts are per process: before these two runs, 1 miss and 1 hit (the hazard-only runs above)
     lookups = (misses[0] - 1) + (hits[0] - 1)  # the first combined run: new entries, and the hazard fit found
     assert hits[0] - 1 == 1 and misses[0] - 1 >= 5  # stacking cutoffs x components, and the other fits

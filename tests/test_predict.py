@@ -19,7 +19,7 @@ def _json(capsys, *args):
 
 
 def test_predict_json_contract(capsys):
-    out = _json(capsys, "--snapshots", str(paths.SAMPLE_DIR), "--sims", "2000")
+    out = _json(capsys, "--snapshots", str(paths.SAMPLE_DIR), "--sims", "2000", "--model", "hazard")
     assert {"as_of", "deadline", "model", "sims", "open_tasks", "slip", "by_agency", "data_fingerprint"} <= set(out)
     assert (out["as_of"], out["deadline"], out["model"], out["sims"]) == ("2025-12-04", "2025-12-31", "hazard", 2000)
     assert out["open_tasks"] == 472

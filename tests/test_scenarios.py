@@ -355,6 +355,6 @@ def test_every_model_takes_multipliers_with_common_random_numbers(name, tmp_path
 
 def test_a_scenario_that_changes_nothing_lists_no_agency(tmp_path):
     path = tmp_path / "w.yaml"
-    path.write_text(yaml.safe_dump({"name": "w", "levers": [rate(2, "An Giang")]}), encoding="utf-8")  # none open
+    path.write_text(yaml.safe_dump({"name": "w", "levers": [rate(2, "Ca Mau")]}), encoding="utf-8")  # none open
     comparison = compare_scenarios(replace(PARAMS, sims=100), [path])
     assert comparison.results[0].agency_differences().empty  # not one row of blanks per agency

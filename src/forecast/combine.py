@@ -97,16 +97,18 @@ def pool_picks(weights: np.ndarray, sims: int, seed: int) -> np.ndarray:
     return np.random.default_rng([seed, 4]).choice(len(weights), size=sims, p=weights)
 
 
-def stacking_backtest(params: Params, snaps: Snapshots, question: Question,
-                      figures: pd.DataFrame | None) -> Backtest | None:
-    """The backtest the weights come from: the cutoffs whose outcome the as-of date has seen, at the question's
-    horizon, every ``ceil(horizon / STACK_SPACING_DAYS)``-th back from the latest (windows that overlap by more than
-    half add little but time); None when the history has no such cutoff."""
+def stacking_backtest(params: Params, snaps: Snapshots, question: Question, figures: pd.DataFrame | None,
+                      names: Sequence[str] = COMPONENTS) -> Backtest | None:
+    """The backtest the weights of ``names`` come from: the cutoffs whose outcome the as-of date has seen, at the
+    question's horizon, every ``ceil(horizon / STACK_SPACING_DAYS)``-th back from the latest (windows that overlap by
+    more than half add little but time); None when the history has no such cutoff or a component cannot answer one
+    (then the weights are equal)."""
     horizon = max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS)
-    task_models = [m for m in COMPONENTS if m in MODELS]
+    task_models = [m for m in names if m in MODELS]
     try:
         return run_backtest(snaps.until(question.as_of), horizon, models=task_models, sims=STACK_SIMS,
-                            seed=params.seed, settings=params.model_settings(), figures=figures,
+                            seed=params.seed, settings=params.model_settings(),
+                            figures=figures if "published" in names else None,
                             step=-(-horizon // STACK_SPACING_DAYS), cache=open_cache(params))
     except ForecastError:
         return None
@@ -144,32 +146,41 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None,
     """The combined headline (model ``combined``): each component of :data:`COMPONENTS` on the question, pooled with
     stacking weights (module docstring). ``meta`` carries ``components`` (model, weight, mean, P10/P50/P90, backtest
     CRPS, cutoffs, why), ``stacking`` (rule, cutoffs, horizon) and ``year_end`` (the pool with and without the
-    year-end regime, and the difference). ``backtest`` (a :func:`stacking_backtest`) saves recomputing it."""
+    year-end regime, and the difference). ``backtest`` (a :func:`stacking_backtest`) saves recomputing it. A component
+    that cannot answer the question (too little history for it) is left out and listed with the reason."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     question = ask(snaps, params.as_of, params.deadline)
     try:
         figures = load_published(params.published)
     except (ForecastError, OSError):
         figures = None
-    names = [m for m in COMPONENTS if m in MODELS or figures is not None]
-    backtest = backtest if backtest is not None else stacking_backtest(params, snaps, question, figures)
-    weights, table = earned_weights(backtest, names, params.seed)
     cache = open_cache(params)
-    fits = {m: cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
-            for m in names if m in MODELS}
-    parts = {m: simulate(fit, question, params.sims, params.seed) for m, fit in fits.items()}
+    fits, parts, left_out = {}, {}, {}
+    for m in (c for c in COMPONENTS if c in MODELS):
+        try:
+            fits[m] = cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
+            parts[m] = simulate(fits[m], question, params.sims, params.seed)
+        except ForecastError as exc:
+            left_out[m] = str(exc)
+    if not parts:
+        raise ForecastError(f"no task-level model can answer the question: {'; '.join(left_out.values())}")
     if figures is not None:
         parts["published"] = question_forecast(figures, question, params.sims, params.seed)
+    names = list(parts)
+    backtest = backtest if backtest is not None else stacking_backtest(params, snaps, question, figures, names)
+    weights, table = earned_weights(backtest, names, params.seed)
     picks = pool_picks(weights, params.sims, params.seed)
     result = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
     hazard = fits.get("hazard")
     without = (simulate(hazard.without_year_end(), question, params.sims, params.seed).totals
                if hazard is not None and hazard.year_end else None)
-    with_ = parts["hazard"].totals if hazard is not None else None
     table = table.assign(weight=weights.round(4), **{k: [parts[m].summary()[k] for m in names]
                                                      for k in ("mean", "p10", "p50", "p90")})
     best = table.sort_values("backtest_crps")["model"].iloc[0]
     table["why"] = [_why(row, best) for _, row in table.iterrows()]
+    table = pd.concat([table, pd.DataFrame({"model": list(left_out), "weight": 0.0, "cutoffs": 0,
+                                            "why": [f"left out: {e}" for e in left_out.values()]})],
+                      ignore_index=True)
     return dataclasses.replace(result, meta={
         "components": _records(table[["model", "weight", "mean", "p10", "p50", "p90", "backtest_crps", "cutoffs",
                                       "why"]]),
@@ -177,7 +188,8 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None,
                              f"over {BAGS} Bayesian-bootstrap reweightings of them (equal weights with no cutoff)",
                      "cutoffs": int(table["cutoffs"].max()),
                      "horizon_days": max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS)},
-        "year_end": _year_end(result.totals, picks, names, with_, without, weights),
+        "year_end": _year_end(result.totals, picks, names, parts["hazard"].totals if hazard else None, without,
+                              weights),
     })
 
 
@@ -211,8 +223,9 @@ def _pool(question: Question, parts: list[SlipForecast], weights: np.ndarray, pi
 
 def _year_end(totals: np.ndarray, picks: np.ndarray, names: list[str], hazard: np.ndarray | None,
               without: np.ndarray | None, weights: np.ndarray) -> dict:
-    if without is None:
-        return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end)"}
+    if without is None or hazard is None:
+        return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end) or "
+                                          "the hazard model is not in the pool"}
     other = totals.copy()
     from_hazard = picks == names.index("hazard")
     other[from_hazard] = without[from_hazard]

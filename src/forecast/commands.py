@@ -81,7 +81,8 @@ def _bar(total: int | None, unit: str) -> Iterator[Callable[[str], None]]:
     from tqdm import tqdm
 
     _step("")
-    with tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+    with tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True, mininterval=0,
+              miniters=1) as bar:  # every step shown: a handful of slow steps, not thousands
         def tick(name: str) -> None:
             bar.set_postfix_str(name, refresh=False)
             bar.update(1)
