@@ -181,7 +181,7 @@ def test_status_counts_per_snapshot(tmp_path, small_frame):
 
 
 def test_date_warnings_gap_future_and_jump():
-    from forecast.snapshots import date_warnings
+    from forecast.snapshot_dates import date_warnings
 
     def snap(day, n):
         return pd.DataFrame({"snapshot_date": pd.Timestamp(day), "file": f"s_{day}.csv", "task_id": range(n)})
@@ -198,7 +198,7 @@ def test_date_warnings_gap_future_and_jump():
 
 def test_a_forecast_across_a_gap_is_refused_but_one_before_it_is_not(tmp_path, small_frame):
     from forecast.errors import ForecastError
-    from forecast.snapshots import require_no_gap
+    from forecast.snapshot_dates import require_no_gap
 
     moved = small_frame.copy()
     last = moved["snapshot_date"].max()

@@ -164,7 +164,7 @@ def backtest(args: argparse.Namespace) -> int:
     from .output import backtest_table, published_backtest_table, write_table
     from .published import load_published
     from .published_model import published_backtest
-    from .snapshots import require_no_gap
+    from .snapshot_dates import require_no_gap
 
     params = _params(args)
     if args.out:

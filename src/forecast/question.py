@@ -16,7 +16,8 @@ import pandas as pd
 
 from .errors import ForecastError
 from .history import build_history, open_set
-from .snapshots import Snapshots, require_no_gap
+from .snapshot_dates import require_no_gap
+from .snapshots import Snapshots
 
 SYNTHETIC_WARNING = "SYNTHETIC sample data - not real monitoring figures."
 

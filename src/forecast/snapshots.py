@@ -9,19 +9,17 @@ Dates are ``datetime64[ns]`` (midnight), ``status`` is one of :data:`forecast.sc
 spreadsheet row number of the record in its file (header = row 1, or the XLSX header row found by
 :mod:`forecast.readers`). Every problem in every file is collected before anything is raised, so one run shows the
 analyst the whole list; each cell gets at most one error, and a row's error names its task id. Task ids and text
-are normalised once here, column-wise, whatever the file type. :func:`date_warnings` flags snapshots that look
-wrong (a gap, a future date, a jump in size); :func:`require_no_gap` refuses a forecast across a gap.
+are normalised once here, column-wise, whatever the file type. :mod:`forecast.snapshot_dates` flags snapshots that
+look wrong (a gap, a future date, a jump in size) and refuses a forecast across a gap.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +27,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import limits, schema
-from .errors import DataError, ForecastError, Problem
+from . import schema
+from .errors import DataError, Problem
 from .readers import RawTable, read_table
+from .snapshot_dates import date_warnings, duplicate_dates
 
 Progress = Callable[[int, int, str], None]
 
@@ -131,7 +130,7 @@ def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | Non
             frames.append(frame)
         if progress:
             progress(done, len(data_paths), path.name)
-    errors += _duplicate_dates(frames)
+    errors += duplicate_dates(frames)
     synthetic = any(f.attrs.get("synthetic") for f in frames)
     if errors:
         raise DataError(errors)
@@ -371,49 +370,3 @@ def _row_rules(cells: _Cells) -> None:
     if dup.any():
         ids = ", ".join(sorted(out.loc[dup, "task_id"].unique())[:5])
         cells.flag("task_id", dup, f"task_id appears more than once in this snapshot ({ids})")
-
-
-def _duplicate_dates(frames: list[pd.DataFrame]) -> list[Problem]:
-    seen: dict[pd.Timestamp, str] = {}
-    problems = []
-    for frame in frames:
-        when = frame["snapshot_date"].iloc[0]
-        file = frame["file"].iloc[0]
-        if when in seen:
-            problems.append(Problem(f"same snapshot date {when.date()} as {seen[when]}: keep one of them",
-                                    file=file, column="snapshot_date"))
-        seen[when] = file
-    return problems
-
-
-def date_warnings(frames: list[pd.DataFrame], today: date | None = None) -> list[Problem]:
-    """Snapshots that look wrong but may be right: more than 8 weeks after the one before (a year typo?), dated
-    after ``today``, or holding 50 % more tasks than the one before."""
-    today = pd.Timestamp(today or date.today())
-    sizes = sorted((f["snapshot_date"].iloc[0], len(f), f["file"].iloc[0]) for f in frames)
-    problems = []
-    for (before, n_before, _), (when, n, file) in itertools.pairwise(sizes):
-        if (when - before).days > limits.GAP_DAYS:
-            problems.append(Problem(f"snapshot {when.date()} comes {(when - before).days} days after the one before "
-                                    f"({before.date()}); forecasts cannot be made across a gap of more than "
-                                    f"{limits.GAP_DAYS // 7} weeks: check the date", file=file,
-                                    column="snapshot_date", severity="warning"))
-        if n > n_before * (1 + limits.JUMP):
-            problems.append(Problem(f"{n:,} tasks against {n_before:,} in the snapshot before ({before.date()}): "
-                                    f"more than {limits.JUMP:.0%} up in one step; check the export", file=file,
-                                    severity="warning"))
-    problems += [Problem(f"snapshot dated {when.date()}, after today ({today.date()})", file=file,
-                         column="snapshot_date", severity="warning") for when, _, file in sizes if when > today]
-    return problems
-
-
-def require_no_gap(snaps: Snapshots, as_of: object) -> None:
-    """Refuse a forecast from snapshots up to ``as_of`` that include a gap of more than 8 weeks."""
-    dates = snaps.dates[snaps.dates <= pd.Timestamp(as_of)]
-    gaps = np.diff(dates.to_numpy()).astype("timedelta64[D]").astype(int)
-    if len(gaps) and gaps.max() > limits.GAP_DAYS:
-        i = int(np.argmax(gaps > limits.GAP_DAYS))
-        raise ForecastError(f"snapshot {dates[i + 1].date()} comes {gaps[i]} days after the one before "
-                            f"({dates[i].date()}); the kit cannot forecast across a gap of more than "
-                            f"{limits.GAP_DAYS // 7} weeks. Check that snapshot's date (a year typo?), or forecast "
-                            f"as of {dates[i].date()} (--as-of)")
