@@ -98,9 +98,10 @@ class ExitModel:
         day = np.datetime64(start.date(), "D") + np.arange(1, total + 1)
         ttd = (due[:, None] - day[None, :]).astype(np.int64)  # tasks x days
         E = np.stack([(band(ttd) == k).sum(axis=1) for k in range(len(BAND_LABELS))], axis=1).astype(float)
-        if len(self.lengths_):
-            later = (due[:, None] + self.lengths_[None, :].astype("timedelta64[D]")) > np.datetime64(end.date(), "D")
-            p_out = later.mean(axis=1)
+        if len(self.lengths_):  # the share of the extension lengths seen that reach past the deadline: L > end - due
+            lengths = np.sort(self.lengths_)
+            room = (np.datetime64(end.date(), "D") - due).astype(np.int64)
+            p_out = 1.0 - np.searchsorted(lengths, room, side="right") / len(lengths)
         else:
             p_out = np.ones(len(tasks))
         return ExitSampler(E, p_out, self.exposure_, self.extensions_, self.reclassifications_)
