@@ -75,10 +75,8 @@ def _parser() -> argparse.ArgumentParser:
                                    "open tasks (open, not regular, due by the deadline) to the end of the deadline.")
     _forecast_args(p)
     p.add_argument("--published", metavar="FILE", help="forecast from the published figures file alone instead")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--tasks-out", metavar="FILE", help="write the early-warning list (every open task, P(slip)) "
-                                                       "as .csv, .xlsx or .parquet")
-    p.add_argument("--force", action="store_true", help="replace --tasks-out if it exists")
+    _json_arg(p)
+    _table_file_args(p, "--tasks-out", "the early-warning list (every open task, P(slip))")
     p.set_defaults(run=commands.predict)
 
     p = sub.add_parser("backtest", help="score every model on past snapshots (rolling origin)",
@@ -92,9 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sims", type=_whole(limits.SIMS), default=2000, metavar="N",
                    help="runs per forecast (default 2000)")
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--out", metavar="FILE", help="write the per-cutoff scores (.csv, .xlsx or .parquet)")
-    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    _json_arg(p)
+    _table_file_args(p, "--out", "the per-cutoff scores")
     p.set_defaults(run=commands.backtest)
 
     p = sub.add_parser("params", help="validate a params file and print its resolved parameters",
@@ -126,6 +123,16 @@ def _data_args(p: argparse.ArgumentParser, params_help: str) -> None:
     p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
                                                       "else the bundled synthetic sample)")
     p.add_argument("--params", metavar="FILE", help=params_help)
+
+
+def _json_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+
+def _table_file_args(p: argparse.ArgumentParser, option: str, what: str) -> None:
+    """``option FILE`` writing ``what`` as a table file, and ``--force`` to replace it."""
+    p.add_argument(option, metavar="FILE", help=f"write {what} as .csv, .xlsx or .parquet")
+    p.add_argument("--force", action="store_true", help=f"replace {option} if it exists")
 
 
 def _forecast_args(p: argparse.ArgumentParser) -> None:
@@ -186,7 +193,7 @@ def _scenario_parsers(sub) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the params file's scenarios)")
     p.add_argument("--check", action="store_true", help="only validate the scenario files (no data needed)")
     _forecast_args(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _json_arg(p)
     p.set_defaults(run=commands.scenario)
 
     p = sub.add_parser("goal", help="find the rate multiplier that meets a slip target",
@@ -202,7 +209,7 @@ def _scenario_parsers(sub) -> None:
     p.add_argument("--cap", type=_number(limits.GOAL_CAP), default=20.0, metavar="X",
                    help="largest multiplier tried, more than 1 and at most 1000 (default 20)")
     _forecast_args(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _json_arg(p)
     p.set_defaults(run=commands.goal)
 
 
