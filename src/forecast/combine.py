@@ -208,7 +208,7 @@ def _pool(question: Question, parts: list[SlipForecast], weights: np.ndarray, pi
 
 def _year_end(totals: np.ndarray, picks: np.ndarray, names: list[str], hazard: np.ndarray | None,
               without: np.ndarray | None, weights: np.ndarray) -> dict:
-    if without is None:
+    if hazard is None or without is None:
         return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end)"}
     other = totals.copy()
     from_hazard = picks == names.index("hazard")

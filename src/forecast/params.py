@@ -101,9 +101,8 @@ class Params:
             elif f.name == "milestones":
                 value = [{"date": str(m.date), **({"name": m.name} if m.name else {})} for m in value]
             elif f.name == "year_end":
-                value = dataclasses.asdict(value) if value.enabled else False
-                if value:
-                    value.pop("enabled")
+                value = {k: v for k, v in dataclasses.asdict(value).items() if k != "enabled"} if value.enabled \
+                    else False
             elif isinstance(value, tuple):
                 value = [str(v) for v in value]
             out[f.name] = value

@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..errors import ParamsError
+from ..errors import ForecastError, ParamsError
 from ..models.base import horizon_steps
 from ..question import Question
 from ..schema import fold
@@ -107,6 +107,8 @@ class Names:
 
 def data_names(question: Question) -> tuple[Names, Names]:
     """Agencies and sources seen in the snapshots up to the as-of date."""
+    if question.snapshots is None:
+        raise ForecastError("scenarios and goal-seek need the snapshot exports, not the published figures alone")
     frame = question.snapshots.until(question.as_of).frame
     agencies = Names(sorted(frame["agency"].dropna().astype(str).unique()), "an agency")
     sources = Names(sorted(frame["source"].dropna().astype(str).unique()) if "source" in frame else (), "a source")
