@@ -1,6 +1,8 @@
-"""The README's layout section lists every module of the package, and only modules that exist."""
+"""Structure rules: the README's layout lists every module; real-data modules do not load the synthetic generator."""
 
 import re
+import subprocess
+import sys
 
 from forecast import paths
 
@@ -31,3 +33,10 @@ def test_the_readme_layout_lists_every_module_and_only_modules_that_exist():
     modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
     assert modules <= listed, sorted(modules - listed)
     assert all((PACKAGE / m).is_file() for m in listed), sorted(m for m in listed if not (PACKAGE / m).is_file())
+
+
+def test_the_tables_and_the_published_figures_load_no_synthetic_generator():
+    for module in ("forecast.tables", "forecast.published"):
+        code = f"import sys, {module}; print('\\n'.join(sys.modules))"
+        loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        assert not [m for m in loaded if m.startswith("forecast.sample")], module
