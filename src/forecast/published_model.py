@@ -38,13 +38,12 @@ from scipy import special, stats
 
 from . import schema, scores
 from .errors import ForecastError
-from .question import Provenance, Question
+from .question import Provenance, Question, year_end
 from .simulate import SlipForecast
 
 GRID = np.linspace(0.005, 0.995, 100)
 RHO_GRID = np.array([0.002, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5])
 PERIOD = 28  # days of the cleared share
-YEAR_END = pd.Timestamp("2025-12-31")
 PARTS = {"res71+conclusions": ("res71", "conclusions")}
 
 
@@ -126,7 +125,7 @@ def at_risk(figures: pd.DataFrame, t: Transition) -> tuple[int, int]:
     for when in dated[::-1]:
         count = _in_progress(figures, str(when.date()), t.scope)
         if count is not None:
-            share = (pd.Timestamp(t.end) - pd.Timestamp(t.start)).days / (YEAR_END - when).days
+            share = (pd.Timestamp(t.end) - pd.Timestamp(t.start)).days / (year_end(when) - when).days
             return int(late), round(count * share)
     raise ForecastError(f"the published figures have no in-progress count for {t.scope} by {t.start}")
 
@@ -222,9 +221,10 @@ def _simulate(post, late: int, due: int, horizon: float, early: float, sims: int
 
 
 def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: Provenance,
-                       deadline="2025-12-31") -> SlipForecast:
+                       deadline=None) -> SlipForecast:
     """Simulated slips among the published open tasks (``in_progress_due_by_year_end`` + ``overdue`` at the last
-    report that gives them), in the same shape as the task-level forecast."""
+    report that gives them) to ``deadline`` (default: 31 Dec of that report's year), in the same shape as the
+    task-level forecast."""
     dated = figures.loc[(figures["metric"] == "to_finish_by_year_end") & figures["date"].notna()]
     if dated.empty:
         raise ForecastError("the published figures have no dated 'to_finish_by_year_end' figure")
@@ -232,7 +232,7 @@ def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: 
     due, late = (_value(figures, str(date.date()), "all", m) for m in ("in_progress_due_by_year_end", "overdue"))
     if due is None or late is None:
         raise ForecastError(f"published figures of {date.date()} lack in_progress_due_by_year_end or overdue")
-    deadline = pd.Timestamp(deadline)
+    deadline = pd.Timestamp(deadline) if deadline is not None else year_end(date)
     post, used = posterior(figures, date)
     totals, q_due, q_late, p, c = _simulate(post, int(late), int(due), float((deadline - date).days), 0.0, sims,
                                             seed)
