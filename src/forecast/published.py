@@ -16,17 +16,6 @@ from . import paths, schema
 from .errors import DataError, Problem
 
 COLUMNS = ("date", "scope", "agency", "metric", "value", "source_url", "note")
-# The programme documents the published scopes count tasks of (an export's `source` values, as the bundled sample
-# writes them).
-RES71, CONCLUSIONS, PLAN02 = "Resolution 71/NQ-CP", "Steering Committee conclusion notices", "Plan 02-KH/BCĐTW"
-# Which `source` values each published scope covers (None: every task). A figure whose scope has no tasks in the data
-# gets no task-level count (it shows as missing, never as zero).
-SCOPE_SOURCES: dict[str, tuple[str, ...] | None] = {
-    "all": None,
-    "res71": (RES71,),
-    "conclusions": (CONCLUSIONS,),
-    "res71+conclusions": (RES71, CONCLUSIONS),
-}
 
 
 def load_published(path: str | Path = paths.PUBLISHED_FIGURES) -> pd.DataFrame:

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .published import CONCLUSIONS, PLAN02, RES71, figure, load_published
+from .published import figure, load_published
+from .sample_process import CONCLUSIONS, PLAN02, RES71
 
 SCOPES = {"res71": (RES71,), "conclusions": (CONCLUSIONS,), "res71+conclusions": (RES71, CONCLUSIONS),
           "all": (RES71, CONCLUSIONS, PLAN02)}

@@ -13,13 +13,20 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import sample, schema
 from .errors import Problem
 from .history import build_history
 from .models import design
-from .published import SCOPE_SOURCES
 from .question import year_end
 
+# Which export `source` values each published scope covers. The labels are the bundled sample's; a figure whose
+# scope has no tasks in the data gets no task-level count (it shows as missing, never as zero).
+SCOPE_SOURCES: dict[str, tuple[str, ...] | None] = {
+    "all": None,  # every task
+    "res71": (sample.RES71,),
+    "conclusions": (sample.CONCLUSIONS,),
+    "res71+conclusions": (sample.RES71, sample.CONCLUSIONS),
+}
 MATCH_DAYS = 7  # a published figure is compared with the nearest snapshot at most this many days away
 
 
