@@ -208,8 +208,9 @@ def _pool(question: Question, parts: list[SlipForecast], weights: np.ndarray, pi
 
 def _year_end(totals: np.ndarray, picks: np.ndarray, names: list[str], hazard: np.ndarray | None,
               without: np.ndarray | None, weights: np.ndarray) -> dict:
-    if hazard is None or without is None:
-        return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end)"}
+    if without is None or hazard is None:
+        return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end) or "
+                                          "the hazard model is not in the pool"}
     other = totals.copy()
     from_hazard = picks == names.index("hazard")
     other[from_hazard] = without[from_hazard]
