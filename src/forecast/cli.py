@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "open tasks (open, not regular, due by the deadline) to the end of the deadline.")
     _forecast_args(p)
     p.add_argument("--published", metavar="FILE", help="forecast from the published figures file alone instead")
-    _json_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     _table_file_args(p, "--tasks-out", "the early-warning list (every open task, P(slip))")
     p.set_defaults(run=commands.predict)
 
@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sims", type=_whole(limits.SIMS), default=2000, metavar="N",
                    help="runs per forecast (default 2000)")
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed")
-    _json_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     _table_file_args(p, "--out", "the per-cutoff scores")
     p.set_defaults(run=commands.backtest)
 
@@ -123,10 +123,6 @@ def _data_args(p: argparse.ArgumentParser, params_help: str) -> None:
     p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
                                                       "else the bundled synthetic sample)")
     p.add_argument("--params", metavar="FILE", help=params_help)
-
-
-def _json_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
 def _table_file_args(p: argparse.ArgumentParser, option: str, what: str) -> None:
@@ -193,7 +189,7 @@ def _scenario_parsers(sub) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the params file's scenarios)")
     p.add_argument("--check", action="store_true", help="only validate the scenario files (no data needed)")
     _forecast_args(p)
-    _json_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=commands.scenario)
 
     p = sub.add_parser("goal", help="find the rate multiplier that meets a slip target",
@@ -209,7 +205,7 @@ def _scenario_parsers(sub) -> None:
     p.add_argument("--cap", type=_number(limits.GOAL_CAP), default=20.0, metavar="X",
                    help="largest multiplier tried, more than 1 and at most 1000 (default 20)")
     _forecast_args(p)
-    _json_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=commands.goal)
 
 

@@ -31,7 +31,6 @@ seen from N(0, sigma^2), and integrates the day-state hazards over each future s
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +53,7 @@ class HazardModel:
 
     name = "hazard"
 
-    milestones: Sequence = ()  # dates (review meetings, directives, conferences)
+    milestones: tuple = ()  # dates (review meetings, directives, conferences)
     year_end: bool = True  # False: no year-end regime
     year_end_days: int = 31  # the regime's window, the last days of a year
     year_end_median: float = 1.0  # its prior multiplier's median ...
