@@ -60,4 +60,4 @@ sample: $(STAMP)
 	$(BIN)/forecast sample --out data/sample/synthetic-2025
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
