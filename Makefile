@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "forecast needs Python >= 3.11; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,report,lab]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name forecast --display-name "forecast (kit)" >/dev/null
 	@touch $(STAMP)
 
@@ -44,6 +44,7 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope
 
 lint: $(STAMP)
@@ -61,4 +62,4 @@ sample: $(STAMP)
 	$(BIN)/forecast sample --out data/sample/synthetic-2025
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -21,7 +21,7 @@ from .errors import OutputError
 TEMP_PREFIX = ".tmp-"
 
 
-def replace_file(path: str | Path, write: Callable[[Path], None]) -> Path:
+def replace_file(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary)`` and rename the temporary onto ``path``; :class:`OutputError` on any OS failure."""
     path = Path(path)
     try:

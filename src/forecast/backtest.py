@@ -175,7 +175,7 @@ def _score(cut: _Cutoff, name: str, run: Callable[[Question, np.ndarray], SlipFo
     """One model at one cutoff: its score row, its per-task rows and its slip draws."""
     seen, slipped = cut.outcome
     observed = int(slipped[seen].sum())
-    fc = run(cut.question, active=seen)
+    fc = run(cut.question, seen)
     lo, hi = scores.pit_bounds(fc.totals, observed)
     row = {"cutoff": cut.cutoff, "model": name, "outcome_date": cut.outcome_date, "open": int(seen.sum()),
            "observed": observed, **fc.summary(),

@@ -86,7 +86,8 @@ def _date_digests(frame: pd.DataFrame) -> pd.Series:
 
 def model_settings(model: object) -> dict[str, str]:
     """A model's name and constructor settings (its attributes before fitting), as text for a key."""
-    return {"model": str(model.name), **{k: repr(v) for k, v in sorted(vars(model).items()) if not k.endswith("_")}}
+    settings = {k: repr(v) for k, v in sorted(vars(model).items()) if not k.endswith("_")}
+    return {"model": str(getattr(model, "name", type(model).__name__)), **settings}
 
 
 class Cache:

@@ -80,9 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     _forecast_args(p)
     p.add_argument("--published", metavar="FILE", help="forecast from the published figures file alone instead")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--tasks-out", metavar="FILE", help="write the early-warning list (every open task, P(slip)) "
-                                                       "as .csv, .xlsx or .parquet")
-    p.add_argument("--force", action="store_true", help="replace --tasks-out if it exists")
+    _table_file_args(p, "--tasks-out", "the early-warning list (every open task, P(slip))")
     p.set_defaults(run=commands.predict)
 
     p = sub.add_parser("backtest", help="score every model on past snapshots (rolling origin)",
@@ -97,8 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="runs per forecast (default 2000)")
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--out", metavar="FILE", help="write the per-cutoff scores (.csv, .xlsx or .parquet)")
-    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    _table_file_args(p, "--out", "the per-cutoff scores")
     p.set_defaults(run=commands.backtest)
 
     p = sub.add_parser("params", help="validate a params file and print its resolved parameters",
@@ -130,6 +127,12 @@ def _data_args(p: argparse.ArgumentParser, params_help: str) -> None:
     p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
                                                       "else the bundled synthetic sample)")
     p.add_argument("--params", metavar="FILE", help=params_help)
+
+
+def _table_file_args(p: argparse.ArgumentParser, option: str, what: str) -> None:
+    """``option FILE`` writing ``what`` as a table file, and ``--force`` to replace it."""
+    p.add_argument(option, metavar="FILE", help=f"write {what} as .csv, .xlsx or .parquet")
+    p.add_argument("--force", action="store_true", help=f"replace {option} if it exists")
 
 
 def _forecast_args(p: argparse.ArgumentParser) -> None:

@@ -12,10 +12,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .errors import ForecastError, ReportError
+from .extras import require
 from .question import SYNTHETIC_WARNING
 
 
@@ -172,7 +174,7 @@ def backtest(args: argparse.Namespace) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     snaps = _load(params)
     require_no_gap(snaps, snaps.dates[-1])
-    kwargs = {"models": models} if models else {}
+    kwargs: dict[str, Any] = {"models": models} if models else {}
     figures = load_published(params.published)
     if models:  # "published" among --models asks for the published-figures model on the same cutoffs
         kwargs["models"] = [m for m in models if m != "published"]
@@ -210,6 +212,7 @@ def show_params(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    require("report", "forecast report")
     from .report.run import run_report
 
     result = run_report(args.params, args.out, args.notebooks)
@@ -228,6 +231,7 @@ def report(args: argparse.Namespace) -> int:
 def schedule(args: argparse.Namespace) -> int:
     from functools import partial
 
+    require("report", "forecast schedule")
     from .report.run import load_run_params, run_report
     from .report.schedule import parse_cron, run_schedule
 

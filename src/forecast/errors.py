@@ -84,6 +84,10 @@ class OutputError(ForecastError):
         super().__init__(f"{path}: {message}")
 
 
+class MissingExtraError(ForecastError):
+    """A command needs an optional part of the kit that is not installed (:mod:`forecast.extras`)."""
+
+
 class ReportError(ForecastError):
     """A report run could not be started or did not finish; the last good report is left as it was."""
 

@@ -76,7 +76,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
                                         title=f"Expected slips by agency ({shown})")
 
 
-def exceedance(totals: np.ndarray, targets: Sequence[int] = ()) -> alt.LayerChart:
+def exceedance(totals: np.ndarray, targets: Sequence[int] = ()) -> alt.LayerChart | alt.FacetChart:
     """The chance that more than x tasks slip, for every x the runs reach (``totals``: slips per run), with the
     ``targets`` marked."""
     values = np.sort(np.asarray(totals))

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -124,9 +125,9 @@ def table(frame: pd.DataFrame, *, pages: Mapping[str, str] | None = None, top: i
         shown = shown.head(top)
     shown = shown.copy()
     shown.columns = [str(c) for c in shown.columns]
-    formats = {c: (lambda v, c=c: escape(cell(c, v))) for c in shown.columns}
+    formats: dict[str, Callable[[Any], str]] = {c: partial(_escaped_cell, c) for c in shown.columns}
     if pages is not None and "agency" in formats:
-        formats["agency"] = lambda v: link(v, pages)
+        formats["agency"] = partial(link, pages=pages)
     styler = shown.style.hide(axis="index").format(formats)  # one call: a second format() resets the first
     styler = styler.format_index(lambda c: escape(label(c)), axis=1)
     text = [c for c in shown.columns if not _numeric(shown[c])]
@@ -162,3 +163,7 @@ def figures(values: Mapping[str, Any]) -> Styler:
     return (frame.style.hide(axis="index").format(escape="html").format_index(label, axis=1)
             .set_table_styles({"value": [{"selector": "td", "props": "text-align: right"}]}, overwrite=False)
             .set_table_attributes('class="kit-table"'))
+
+
+def _escaped_cell(column: str, value: Any) -> str:
+    return escape(cell(column, value))

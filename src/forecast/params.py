@@ -132,9 +132,8 @@ class Params:
             elif f.name == "milestones":
                 value = [{"date": str(m.date), **({"name": m.name} if m.name else {})} for m in value]
             elif f.name == "year_end":
-                value = dataclasses.asdict(value) if value.enabled else False
-                if value:
-                    value.pop("enabled")
+                value = {k: v for k, v in dataclasses.asdict(value).items() if k != "enabled"} if value.enabled \
+                    else False
             elif isinstance(value, tuple):
                 value = [v if isinstance(v, int) else str(v) for v in value]
             elif f.name == "scope_sources":

@@ -38,13 +38,12 @@ from scipy import special, stats
 
 from . import schema, scores
 from .errors import ForecastError
-from .question import Provenance, Question
+from .question import Provenance, Question, year_end
 from .simulate import SlipForecast
 
 GRID = np.linspace(0.005, 0.995, 100)
 RHO_GRID = np.array([0.002, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5])
 PERIOD = 28  # days of the cleared share
-YEAR_END = pd.Timestamp("2025-12-31")
 PARTS = {"res71+conclusions": ("res71", "conclusions")}
 
 
@@ -93,8 +92,9 @@ BACKTEST_COLUMNS = ["cutoff", "model", "outcome_date", "scope", "open", "overdue
 def _value(figures: pd.DataFrame, date: str, scope: str, metric: str) -> float | None:
     if scope in PARTS:
         parts = [_value(figures, date, s, metric) for s in PARTS[scope]]
-        if all(v is not None for v in parts):
-            return float(sum(parts))
+        known = [v for v in parts if v is not None]
+        if len(known) == len(parts):
+            return float(sum(known))
     hit = figures.loc[(figures["date"] == pd.Timestamp(date)) & (figures["scope"] == scope)
                       & (figures["metric"] == metric) & (figures["agency"] == "")]
     return float(hit["value"].iloc[0]) if len(hit) else None
@@ -105,8 +105,10 @@ def _in_progress(figures: pd.DataFrame, date: str, scope: str) -> float | None:
     direct = _value(figures, date, scope, "in_progress")
     if direct is not None:
         return direct
-    parts = [_value(figures, date, scope, m) for m in ("assigned", "completed", "overdue")]
-    return None if any(v is None for v in parts) else parts[0] - parts[1] - parts[2]
+    assigned, completed, overdue = (_value(figures, date, scope, m) for m in ("assigned", "completed", "overdue"))
+    if assigned is None or completed is None or overdue is None:
+        return None
+    return assigned - completed - overdue
 
 
 def at_risk(figures: pd.DataFrame, t: Transition) -> tuple[int, int]:
@@ -123,9 +125,17 @@ def at_risk(figures: pd.DataFrame, t: Transition) -> tuple[int, int]:
     for when in dated[::-1]:
         count = _in_progress(figures, str(when.date()), t.scope)
         if count is not None:
-            share = (pd.Timestamp(t.end) - pd.Timestamp(t.start)).days / (YEAR_END - when).days
+            share = (pd.Timestamp(t.end) - pd.Timestamp(t.start)).days / (year_end(when) - when).days
             return int(late), round(count * share)
     raise ForecastError(f"the published figures have no in-progress count for {t.scope} by {t.start}")
+
+
+def _overdue_at_end(figures: pd.DataFrame, t: Transition) -> int:
+    """The published overdue count at ``t``'s end (:func:`_usable` checks it is there)."""
+    value = _value(figures, t.end, t.end_scope, "overdue")
+    if value is None:
+        raise ForecastError(f"the published figures hold no overdue count of {t.end_scope} on {t.end}")
+    return int(value)
 
 
 def _usable(figures: pd.DataFrame, t: Transition) -> bool:
@@ -154,7 +164,7 @@ def _window(t: Transition) -> tuple[float, float]:
 def _likelihood(figures: pd.DataFrame, t: Transition) -> np.ndarray:
     """P(published overdue at the end | p', c') on GRID x GRID."""
     late, due = at_risk(figures, t)
-    observed = int(_value(figures, t.end, t.end_scope, "overdue"))
+    observed = _overdue_at_end(figures, t)
     horizon, early = _window(t)
     q_due, q_late = slip_probabilities(GRID[:, None], GRID[None, :], horizon, early)
     j = np.arange(observed + 1)
@@ -211,9 +221,10 @@ def _simulate(post, late: int, due: int, horizon: float, early: float, sims: int
 
 
 def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: Provenance,
-                       deadline="2025-12-31") -> SlipForecast:
+                       deadline=None) -> SlipForecast:
     """Simulated slips among the published open tasks (``in_progress_due_by_year_end`` + ``overdue`` at the last
-    report that gives them), in the same shape as the task-level forecast."""
+    report that gives them) to ``deadline`` (default: 31 Dec of that report's year), in the same shape as the
+    task-level forecast."""
     dated = figures.loc[(figures["metric"] == "to_finish_by_year_end") & figures["date"].notna()]
     if dated.empty:
         raise ForecastError("the published figures have no dated 'to_finish_by_year_end' figure")
@@ -221,7 +232,7 @@ def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: 
     due, late = (_value(figures, str(date.date()), "all", m) for m in ("in_progress_due_by_year_end", "overdue"))
     if due is None or late is None:
         raise ForecastError(f"published figures of {date.date()} lack in_progress_due_by_year_end or overdue")
-    deadline = pd.Timestamp(deadline)
+    deadline = pd.Timestamp(deadline) if deadline is not None else year_end(date)
     post, used = posterior(figures, date)
     totals, q_due, q_late, p, c = _simulate(post, int(late), int(due), float((deadline - date).days), 0.0, sims,
                                             seed)
@@ -273,7 +284,7 @@ def published_backtest(figures: pd.DataFrame, sims: int = 2000, seed: int = 2025
         post, used = posterior(before, t.start)
         horizon, early = _window(t)
         totals = _simulate(post, late, due, horizon, early, sims, seed)[0]
-        observed = int(_value(figures, t.end, t.end_scope, "overdue"))
+        observed = _overdue_at_end(figures, t)
         lo, hi = scores.pit_bounds(totals, observed)
         q = np.quantile(totals, [0.1, 0.5, 0.9], method="inverted_cdf")
         rows.append({"cutoff": pd.Timestamp(t.start), "model": "published", "outcome_date": pd.Timestamp(t.end),

@@ -34,7 +34,7 @@ def duplicate_dates(frames: list[pd.DataFrame]) -> list[Problem]:
 def date_warnings(frames: list[pd.DataFrame], today: date | None = None) -> list[Problem]:
     """Snapshots that look wrong but may be right: more than 8 weeks after the one before (a year typo?), dated
     after ``today``, or holding 50 % more tasks than the one before."""
-    today = pd.Timestamp(today or date.today())
+    now = pd.Timestamp(today or date.today())
     sizes = sorted((f["snapshot_date"].iloc[0], len(f), f["file"].iloc[0]) for f in frames)
     problems = []
     for (before, n_before, _), (when, n, file) in itertools.pairwise(sizes):
@@ -47,8 +47,8 @@ def date_warnings(frames: list[pd.DataFrame], today: date | None = None) -> list
             problems.append(Problem(f"{n:,} tasks against {n_before:,} in the snapshot before ({before.date()}): "
                                     f"more than {limits.JUMP:.0%} up in one step; check the export", file=file,
                                     severity="warning"))
-    problems += [Problem(f"snapshot dated {when.date()}, after today ({today.date()})", file=file,
-                         column="snapshot_date", severity="warning") for when, _, file in sizes if when > today]
+    problems += [Problem(f"snapshot dated {when.date()}, after today ({now.date()})", file=file,
+                         column="snapshot_date", severity="warning") for when, _, file in sizes if when > now]
     return problems
 
 

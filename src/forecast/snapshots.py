@@ -20,7 +20,9 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,7 +86,7 @@ class Snapshots:
         out = table.loc[table[column] <= when].reset_index(drop=True)
         for col in out.columns:
             if col != "status" and isinstance(out[col].dtype, pd.CategoricalDtype) and col in self.frame:
-                first = self.memo(f"first seen:{col}", lambda f, c=col: _first_seen(f, c))
+                first = self.memo(f"first seen:{col}", partial(_first_seen, column=col))
                 keep = [c for c in out[col].cat.categories if first.get(c, pd.NaT) <= when]
                 out[col] = out[col].cat.set_categories(keep)
         return out
@@ -194,7 +196,7 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
         table = read_table(path)
     except DataError as exc:
         return None, list(exc.problems)
-    where = {"file": str(path), "sheet": table.sheet}
+    where: dict[str, Any] = {"file": str(path), "sheet": table.sheet}
     if table.frame.empty:
         return None, [Problem("the file has no data rows", **where)]
     columns, problems = _map_headers(table.headers, where, table.header_row)

@@ -17,6 +17,7 @@ from . import schema
 from .errors import Problem
 from .history import build_history
 from .models import design
+from .question import year_end
 
 MATCH_DAYS = 7  # a published figure is compared with the nearest snapshot at most this many days away
 MIN_AT_RISK = 5  # a Kaplan-Meier curve stops where fewer tasks than this remain at risk
@@ -140,10 +141,6 @@ def published_comparison(published: pd.DataFrame, frame: pd.DataFrame,
     return out
 
 
-def _year_end(when: pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(year=when.year, month=12, day=31)
-
-
 # metric -> rows of one snapshot (a frame) that it counts
 _METRICS = {
     "assigned": lambda s: pd.Series(True, index=s.index),
@@ -155,9 +152,9 @@ _METRICS = {
     schema.REGULAR: lambda s: s["status"] == schema.REGULAR,
     "behind_schedule": lambda s: s["status"].isin([schema.COMPLETED_LATE, schema.OVERDUE]),
     "in_progress_due_by_year_end": lambda s: (s["status"] == schema.IN_PROGRESS)
-    & (s["deadline"] <= _year_end(s["snapshot_date"].iloc[0])),
+    & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0])),
     "to_finish_by_year_end": lambda s: s["status"].isin(schema.OPEN)
-    & (s["deadline"] <= _year_end(s["snapshot_date"].iloc[0])),
+    & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0])),
 }
 
 

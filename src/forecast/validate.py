@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,10 @@ class Checker:
                 raise self.error(key, f"{shown(value)}: `{all_word}` cannot be combined with other names")
             return None
         return tuple(dict.fromkeys(out))
+
+    def optional(self, item: Mapping, key: str, name: str, check: Callable[..., Any], *args: Any) -> Any:
+        """``check(f"{key}.{name}", item[name], *args)``, or None when the setting ``name`` is absent."""
+        return check(f"{key}.{name}", item[name], *args) if item.get(name) is not None else None
 
     def name(self, key: str, value: Any) -> str:
         names = self.names(key, value)

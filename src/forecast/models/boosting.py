@@ -63,36 +63,32 @@ MAX_LEVELS = 254  # HistGradientBoosting's categorical features take at most max
 P_MAX = 1 - 1e-9
 
 
+@dataclass(eq=False)
 class BoostingModel:
     """Discrete-time completion hazard by gradient-boosted trees, with half-sample fits and a local-level pace.
 
-    Settings: ``bags`` (half-sample fits, at least 2), ``max_iter``, ``learning_rate``, ``max_leaf_nodes``,
-    ``min_samples_leaf``, ``l2_regularization`` (each classifier's: small and fixed, so a fit takes a fraction of a
-    second), ``min_agency_intervals`` (rarer agencies share one level), ``min_source_intervals`` (rarer sources are
-    pooled), ``pace`` (False: no pace, the trees' hazards as they are), ``recent`` (periods held out of the trees so
-    the pace sees them out of time), ``seed`` (which halves).
+    Its settings are its fields; the classifier's (``max_iter`` to ``l2_regularization``) are small and fixed, so a
+    fit takes a fraction of a second.
     """
 
     name = "boosting"
 
-    def __init__(self, bags: int = 4, max_iter: int = 40, learning_rate: float = 0.15, max_leaf_nodes: int = 8,
-                 min_samples_leaf: int = 40, l2_regularization: float = 1.0, min_agency_intervals: int = 20,
-                 min_source_intervals: int = 200, pace: bool = True, recent: int = 2, exits: bool = True,
-                 seed: int = 0):
-        if bags < 2 or max_iter < 1 or recent < 0:
+    bags: int = 4  # half-sample fits, at least 2
+    max_iter: int = 40  # the classifier's boosting iterations
+    learning_rate: float = 0.15  # ... its shrinkage
+    max_leaf_nodes: int = 8  # ... leaves per tree
+    min_samples_leaf: int = 40  # ... rows per leaf at least
+    l2_regularization: float = 1.0  # ... penalty on leaf values
+    min_agency_intervals: int = 20  # rarer agencies share one level
+    min_source_intervals: int = 200  # rarer sources are pooled
+    pace: bool = True  # False: no pace, the trees' hazards as they are
+    recent: int = 2  # periods held out of the trees so the pace sees them out of time
+    exits: bool = True  # False: no competing exits (extensions, reclassifications: .exits)
+    seed: int = 0  # which halves
+
+    def __post_init__(self) -> None:
+        if self.bags < 2 or self.max_iter < 1 or self.recent < 0:
             raise ValueError("bags must be at least 2, max_iter at least 1 and recent at least 0")
-        self.bags = bags
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.min_agency_intervals = min_agency_intervals
-        self.min_source_intervals = min_source_intervals
-        self.pace = pace
-        self.recent = recent
-        self.exits = exits
-        self.seed = seed
 
     def fit(self, data, as_of=None) -> BoostingModel:
         iv = intervals(data, as_of)

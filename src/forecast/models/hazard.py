@@ -46,35 +46,30 @@ Z90 = 1.2815515655446004  # standard normal 90th percentile
 DAY_NS = 86_400_000_000_000
 
 
+@dataclass(eq=False)
 class HazardModel:
     """Day-state completion hazard with pooled agencies, a random-walk pace, milestones and a year-end regime.
-
-    Settings: ``milestones`` (dates), ``year_end`` (False: no year-end regime), ``year_end_days``,
-    ``year_end_median``, ``year_end_p90`` (the regime's window and prior multiplier), ``exits`` (False: no competing
-    exits; True: extensions and reclassifications, :mod:`.exits`, fitted beside), ``pooling`` (False: every
-    agency at the portfolio rate), ``period_effect`` (False: no pace random walk), ``band_smoothing`` (prior sd of
-    the step between adjacent deadline bands, log scale), ``min_source_intervals`` (rarer sources are pooled).
-    """
+    Its settings are its fields."""
 
     name = "hazard"
 
-    def __init__(self, milestones=(), year_end: bool = True, year_end_days: int = 31, year_end_median: float = 1.0,
-                 year_end_p90: float = 2.0, exits: bool = True, pooling: bool = True, period_effect: bool = True,
-                 band_smoothing: float = 1.0, min_source_intervals: int = 200):
-        if not 0 < year_end_median < year_end_p90:
+    milestones: tuple = ()  # dates (review meetings, directives, conferences)
+    year_end: bool = True  # False: no year-end regime
+    year_end_days: int = 31  # the regime's window, the last days of a year
+    year_end_median: float = 1.0  # its prior multiplier's median ...
+    year_end_p90: float = 2.0  # ... and 90th percentile
+    exits: bool = True  # False: no competing exits; True: extensions and reclassifications (.exits) fitted beside
+    pooling: bool = True  # False: every agency at the portfolio rate
+    period_effect: bool = True  # False: no pace random walk
+    band_smoothing: float = 1.0  # prior sd of the step between adjacent deadline bands, log scale
+    min_source_intervals: int = 200  # rarer sources are pooled
+
+    def __post_init__(self) -> None:
+        if not 0 < self.year_end_median < self.year_end_p90:
             raise ValueError("the year-end prior needs 0 < median < p90")
-        if band_smoothing <= 0:
+        if self.band_smoothing <= 0:
             raise ValueError("band_smoothing must be positive")
-        self.milestones = tuple(pd.Timestamp(m) for m in milestones)
-        self.year_end = year_end
-        self.year_end_days = year_end_days
-        self.year_end_median = year_end_median
-        self.year_end_p90 = year_end_p90
-        self.exits = exits
-        self.pooling = pooling
-        self.period_effect = period_effect
-        self.band_smoothing = band_smoothing
-        self.min_source_intervals = min_source_intervals
+        self.milestones = tuple(pd.Timestamp(m) for m in self.milestones)
 
     # -- fitting -------------------------------------------------------------------------------------------------
     def fit(self, data, as_of=None) -> HazardModel:

@@ -27,6 +27,7 @@ out gets weight ``(NU + 1) / (NU + step^2 / tau^2) < 1``, so its prior no longer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -123,7 +124,7 @@ def _fit(rows: Rows, S: np.ndarray, priors: Priors, max_iter: int) -> Posterior:
     sizes = (p, q, A, W, W)
     live = rows.E.sum(axis=0) > 0  # states no interval visits add nothing to the likelihood
     model = _Likelihood(rows, rows.E[:, live], S[live], sizes)
-    var = {"sigma_agency": 0.5, "tau": 0.1, "sigma_noise": 0.1, "weights": np.ones(W - 1)}
+    var: dict[str, Any] = {"sigma_agency": 0.5, "tau": 0.1, "sigma_noise": 0.1, "weights": np.ones(W - 1)}
     x = np.concatenate([priors.beta_mean, priors.theta_mean, np.zeros(A + 2 * W)])
     Q, mean = _prior(priors, rows.gaps, sizes, var)
     f = model.value(x) - 0.5 * (x - mean) @ Q @ (x - mean)
@@ -184,7 +185,7 @@ def _update_variances(x, cov, sizes, gaps, var, priors: Priors) -> dict:
     return {k: v if k == "weights" else float(np.clip(v, *BOUNDS[k])) for k, v in out.items()}
 
 
-def _prior(priors: Priors, gaps: np.ndarray, sizes, var: dict[str, float]):
+def _prior(priors: Priors, gaps: np.ndarray, sizes, var: dict[str, Any]):
     """Prior precision (block diagonal) and mean over ``[beta, theta, b, w, e]``."""
     p, q, A, W, _ = sizes
     n = sum(sizes)

@@ -193,6 +193,7 @@ class _Runner:
         page.state["status"] = "running"
         write_json(self.status_file, self.status)
         began = time.monotonic()
+        error: str | None
         if isinstance(page.source, str):
             status, error = "failed", f"{page.source} is not a notebook (not JSON, or not nbformat 4)"
         else:

@@ -26,25 +26,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ParamsError
+from ..errors import ForecastError, ParamsError
 from ..models.base import horizon_steps
 from ..question import Question
-from ..schema import IN_PROGRESS, fold
-from .levers import (
-    DeadlineExtension,
-    Drop,
-    HolidaySlowdown,
-    NewTasks,
-    RateMultiplier,
-    Scenario,
-    Selection,
-    Transfer,
-)
+from ..schema import fold
+from .levers import Scenario
+from .rate_levers import HolidaySlowdown, RateMultiplier
 
 
 @dataclass(frozen=True)
@@ -115,6 +107,8 @@ class Names:
 
 def data_names(question: Question) -> tuple[Names, Names]:
     """Agencies and sources seen in the snapshots up to the as-of date."""
+    if question.snapshots is None:
+        raise ForecastError("scenarios and goal-seek need the snapshot exports, not the published figures alone")
     frame = question.snapshots.until(question.as_of).frame
     agencies = Names(sorted(frame["agency"].dropna().astype(str).unique()), "an agency")
     sources = Names(sorted(frame["source"].dropna().astype(str).unique()) if "source" in frame else (), "a source")
@@ -123,7 +117,7 @@ def data_names(question: Question) -> tuple[Names, Names]:
 
 def apply_scenario(scenario: Scenario, question: Question, step_days: int) -> Applied:
     """The scenario's levers on ``question``'s open set; the model's steps are ``step_days`` long."""
-    return _Application(scenario, question, step_days).run()
+    return Application(scenario, question, step_days).run()
 
 
 def uniform_rate(n: int, steps: int, rows: np.ndarray, multiplier: float) -> np.ndarray:
@@ -139,102 +133,57 @@ def base_frame(tasks: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class _Application:
+class Application:
+    """The shared machinery of applying a scenario: the rows (the open set, then new tasks), which are on, when new
+    ones arrive, the rate levers kept for the end, and warnings. Each lever's ``apply`` acts on it, in file order."""
+
     def __init__(self, scenario: Scenario, question: Question, step_days: int):
         self.scenario, self.question, self.step_days = scenario, question, step_days
         self.file = str(scenario.file) if scenario.file else None
         self.agencies, self.sources = data_names(question)
         self.as_of, self.deadline = question.as_of.date(), question.deadline.date()
+        self.horizon_days = max((self.deadline - self.as_of).days, 0)
         self.tasks = base_frame(question.tasks)
         self.n_open = len(self.tasks)
         self.active = np.ones(self.n_open, dtype=bool)
         self.arrive = np.full(self.n_open, np.datetime64("NaT"), dtype="datetime64[D]")
+        self.rate_levers: list[RateMultiplier | HolidaySlowdown] = []
         self.warnings: list[str] = []
 
     def error(self, key: str, message: str) -> ParamsError:
         return ParamsError(key, message, file=self.file)
 
     def run(self) -> Applied:
-        rate_levers = []
         for lever in self.scenario.levers:
-            if isinstance(lever, RateMultiplier | HolidaySlowdown):
-                rate_levers.append(lever)
-                self._check_rate_lever(lever)
-            elif isinstance(lever, Drop):
-                self.active[self._select(lever.select, lever.key)] = False
-            elif isinstance(lever, DeadlineExtension):
-                self._extend(lever)
-            elif isinstance(lever, Transfer):
-                self._transfer(lever)
-            else:
-                self._new_tasks(lever)
-        rate = self._rates(rate_levers)
+            lever.apply(self)
+        rate = self.rates()
         base_active = np.zeros(len(self.tasks), dtype=bool)
         base_active[: self.n_open] = True
         baseline = pd.concat([base_frame(self.question.tasks), self.tasks.iloc[self.n_open:]])
         return Applied(self.scenario, Inputs(self.tasks, self.active, rate),
                        Inputs(baseline, base_active, np.ones_like(rate)), tuple(self.warnings))
 
-    def _day(self, when: date) -> int:
+    def day(self, when: date) -> int:
         """Index of the first horizon day on or after ``when`` (0 .. horizon length)."""
-        total = (self.deadline - self.as_of).days
-        return int(np.clip((when - self.as_of).days - 1, 0, max(total, 0)))
+        return int(np.clip((when - self.as_of).days - 1, 0, self.horizon_days))
 
-    def _not_after_deadline(self, key: str, when: date) -> None:
+    def not_after_deadline(self, key: str, when: date) -> None:
         if when > self.deadline:
             raise self.error(key, f"{when} is after the forecast deadline {self.deadline}, so this lever changes "
                                   "nothing (a typo in the year?)")
 
-    def _select(self, sel: Selection, key: str) -> np.ndarray:
-        """Row positions of the open tasks ``sel`` picks (earliest deadline first when it has a count)."""
-        t = self.tasks
-        mask = self.active.copy()
-        if sel.tasks is not None:
-            where = pd.Index(t.index.astype(str))
-            missing = [i for i in sel.tasks if i not in where]
-            if missing:
-                raise self.error(f"{key}.tasks", f"{_list(missing)} not in the open set at {self.as_of} (tasks "
-                                                 f"open and due by {self.deadline}: completed, or due later?)")
-            gone = [i for i in sel.tasks if not mask[where.get_loc(i)]]
-            if gone:
-                raise self.error(f"{key}.tasks", f"{_list(gone)} already left the open set by an earlier lever")
-            mask &= where.isin(sel.tasks)
-        if sel.agencies is not None:
-            names = [self.agencies.resolve(a, f"{key}.agency", self.file) for a in sel.agencies]
-            mask &= t["agency"].isin(names).to_numpy()
-        if sel.sources is not None:
-            names = [self.sources.resolve(s, f"{key}.source", self.file) for s in sel.sources]
-            mask &= t["source"].isin(names).to_numpy()
-        if sel.statuses is not None:
-            mask &= t["status"].isin(sel.statuses).to_numpy()
-        rows = np.flatnonzero(mask)
-        if len(rows) == 0:
-            self.warnings.append(f"{key}: selects no open task ({sel.describe()}); it changes nothing")
-        elif sel.count is not None:
-            if len(rows) < sel.count:
-                self.warnings.append(f"{key}: count {sel.count} but only {len(rows)} open task(s) match; all taken")
-            order = np.lexsort((t.index.astype(str).to_numpy()[rows], t["deadline"].to_numpy()[rows]))
-            rows = rows[order[: sel.count]]
-        return rows
+    def write(self, rows: np.ndarray, column: str, values: object) -> None:
+        """``values`` into ``column`` of the rows at positions ``rows``."""
+        self.tasks.iloc[rows, self.tasks.columns.get_loc(column)] = values
 
-    def _extend(self, lever: DeadlineExtension) -> None:
-        rows = self._select(lever.select, lever.key)
-        old = self.tasks["deadline"].iloc[rows]
-        if lever.to is not None:
-            earlier = int((old > pd.Timestamp(lever.to)).sum())
-            if earlier:
-                raise self.error(f"{lever.key}.to", f"{lever.to} is before the deadline of {earlier} selected "
-                                                    "task(s); an extension cannot bring a deadline forward")
-            new = pd.Series(pd.Timestamp(lever.to), index=old.index)
-        else:
-            new = old + pd.Timedelta(days=lever.by_days)
-        col = self.tasks.columns.get_loc("deadline")
-        self.tasks.iloc[rows, col] = new.to_numpy()
-        self.active[rows[(new > self.question.deadline).to_numpy()]] = False  # out of the window
-        reopened = rows[(new >= self.question.as_of).to_numpy()]
-        self.tasks.iloc[reopened, self.tasks.columns.get_loc("status")] = IN_PROGRESS
+    def append(self, new: pd.DataFrame, arrive: np.datetime64) -> None:
+        """New task rows at the end, on, arriving on day ``arrive`` (NaT: open from the forecast date)."""
+        self.tasks = pd.concat([self.tasks, new.reindex(columns=self.tasks.columns)])
+        self.active = np.append(self.active, np.ones(len(new), dtype=bool))
+        self.arrive = np.append(self.arrive, np.full(len(new), arrive, dtype="datetime64[D]"))
 
-    def _target_agency(self, name: str, new_agency: bool, key: str) -> str:
+    def target_agency(self, name: str, new_agency: bool, key: str) -> str:
+        """The data's spelling of agency ``name``; with ``new_agency``, a name the data must not have, added."""
         if new_agency:
             if self.agencies.find(name):
                 raise self.error(key, f"{name!r} is an agency in the snapshots; drop `new_agency: true`")
@@ -242,73 +191,25 @@ class _Application:
             return name
         return self.agencies.resolve(name, key, self.file)
 
-    def _transfer(self, lever: Transfer) -> None:
-        target = self._target_agency(lever.to_agency, lever.new_agency, f"{lever.key}.to_agency")
-        rows = self._select(lever.select, lever.key)
-        self.tasks.iloc[rows, self.tasks.columns.get_loc("agency")] = target
-
-    def _new_tasks(self, lever: NewTasks) -> None:
-        agency = self._target_agency(lever.agency, lever.new_agency, f"{lever.key}.agency")
-        if not self.as_of <= lever.deadline <= self.deadline:
-            raise self.error(f"{lever.key}.deadline", f"{lever.deadline} must be between the forecast date "
-                                                      f"{self.as_of} and the forecast deadline {self.deadline}")
-        source = self.sources.resolve(lever.source, f"{lever.key}.source", self.file) if lever.source else None
-        arrive = lever.arrive or self.as_of
-        self._not_after_deadline(f"{lever.key}.arrive", arrive)
-        if arrive > lever.deadline:
-            raise self.error(f"{lever.key}.arrive", f"{arrive} is after the tasks' deadline {lever.deadline}")
-        number = lever.key.removeprefix("levers[").removesuffix("]")
-        ids = pd.Index([f"NEW{number}-{j:03d}" for j in range(1, lever.count + 1)], name=self.tasks.index.name)
-        new = pd.DataFrame({"agency": agency, "deadline": pd.Timestamp(lever.deadline), "status": IN_PROGRESS,
-                            "source": source, "title": f"new task ({self.scenario.name})",
-                            "assigned_date": pd.Timestamp(arrive), "first_seen": pd.Timestamp(arrive)}, index=ids)
-        self.tasks = pd.concat([self.tasks, new.reindex(columns=self.tasks.columns)])
-        self.active = np.append(self.active, np.ones(lever.count, dtype=bool))
-        when = np.datetime64(arrive, "D") if lever.arrive else np.datetime64("NaT")
-        self.arrive = np.append(self.arrive, np.full(lever.count, when, dtype="datetime64[D]"))
-
-    def _check_rate_lever(self, lever: RateMultiplier | HolidaySlowdown) -> None:
-        if lever.start is not None:
-            self._not_after_deadline(f"{lever.key}.from", lever.start)
-        if isinstance(lever, HolidaySlowdown) and lever.end <= self.as_of:
-            self.warnings.append(f"{lever.key}: {lever.start} to {lever.end} is before the forecast horizon "
-                                 f"(after {self.as_of}); it changes nothing")
-
-    def _rates(self, levers: list[RateMultiplier | HolidaySlowdown]) -> np.ndarray:
-        """(rows x steps) multipliers: per-day products of the levers, averaged over each model step."""
+    def rates(self) -> np.ndarray:
+        """(rows x steps) multipliers: per-day products of the rate levers, averaged over each model step."""
         _, days = horizon_steps(self.question.as_of, self.question.deadline, self.step_days)
         n, total = len(self.tasks), int(days.sum())
         step_starts = np.concatenate([[0], np.cumsum(days)[:-1]]).astype(int) if len(days) else np.zeros(0, int)
-        spans, cuts = [], {*step_starts.tolist(), total}
-        for lever in levers:
-            first = self._day(lever.start) if lever.start else 0
-            last = self._day(lever.end + timedelta(days=1)) if isinstance(lever, HolidaySlowdown) else total
-            spans.append((lever, first, last))
-            cuts |= {first, last}
-        arrival = {i: self._day(pd.Timestamp(a).date()) for i, a in enumerate(self.arrive) if not np.isnat(a)}
+        spans = [(lever, *lever.span(self)) for lever in self.rate_levers]
+        cuts = {*step_starts.tolist(), total, *(d for _, first, last in spans for d in (first, last))}
+        arrival = {i: self.day(pd.Timestamp(a).date()) for i, a in enumerate(self.arrive) if not np.isnat(a)}
         cuts |= set(arrival.values())
         bounds = np.array(sorted(c for c in cuts if 0 <= c <= total))
         lo, hi = bounds[:-1], bounds[1:]
         factor = np.ones((n, len(lo)))
         for lever, first, last in spans:
             cols = (lo >= first) & (hi <= last)
-            if isinstance(lever, HolidaySlowdown) or lever.agencies is None:
-                factor[:, cols] *= lever.multiplier
-                continue
-            names = [self.agencies.resolve(a, f"{lever.key}.agency", self.file) for a in lever.agencies]
-            rows = self.tasks["agency"].isin(names).to_numpy()
-            if not (rows & self.active).any():
-                self.warnings.append(f"{lever.key}: {' and '.join(names)} hold(s) no open task; it changes nothing")
-            factor[np.ix_(rows, cols)] *= lever.multiplier
+            rows = lever.rows(self)
+            factor[np.ix_(rows, cols) if rows is not None else (slice(None), cols)] *= lever.multiplier
         for row, day in arrival.items():
             factor[row, hi <= day] = 0.0
         if total == 0:
             return np.ones((n, 0))
         weighted = factor * (hi - lo)[None, :]
         return np.add.reduceat(weighted, np.searchsorted(bounds, step_starts), axis=1) / days[None, :]
-
-
-def _list(ids: list[str], limit: int = 5) -> str:
-    shown = ", ".join(repr(i) for i in ids[:limit])
-    return ("task " if len(ids) == 1 else "tasks ") + shown + (f" and {len(ids) - limit} more" if len(ids) > limit
-                                                               else "")

@@ -69,7 +69,7 @@ class GoalResult:
         """The answer in one or two sentences."""
         who = "every agency" if self.agencies is None else " and ".join(self.agencies)
         goal = f"P(slips <= {self.target_slips}) >= {self.probability:.0%}"
-        if not self.reachable:
+        if self.multiplier is None:  # not reachable
             why = (f"even if {who} finished all {self.accelerated_open} of their open tasks, P would be "
                    f"{self.ceiling_probability:.2%}" if self.ceiling_probability < self.probability else
                    f"at ×{self.cap:g} P is {self.probability_at:.2%}")

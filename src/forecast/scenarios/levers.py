@@ -42,128 +42,51 @@ multiplier in (0, 1000], ``count`` of new tasks up to 100,000, ``by_days`` up to
 toolkit (:mod:`forecast.validate`) and raises :class:`~forecast.errors.ParamsError` naming the key, e.g.
 ``'levers[2].multiplier': -1 must be a number greater than 0 ...`` (levers are numbered from 1). Names, ids and
 dates against the data and horizon are checked when a scenario is applied (:mod:`.apply`).
+
+Each lever is one class (:mod:`.rate_levers`, :mod:`.task_levers`) that owns its ``form`` (kind and settings),
+``parse``, ``describe`` and ``apply``; :data:`LEVERS` is the one registry of kinds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from .. import limits
 from ..errors import ParamsError
-from ..schema import IN_PROGRESS, OVERDUE
 from ..validate import Checker, load_yaml, shown
+from .lever_parts import Form, Selection
+from .rate_levers import HolidaySlowdown, RateMultiplier
+from .task_levers import DeadlineExtension, Drop, NewTasks, Transfer
 
-ALL = "all"
-STATUSES = (IN_PROGRESS, OVERDUE)
-SELECTOR_KEYS = ("tasks", "agency", "source", "status", "count")
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Open tasks matching every given selector; ``None`` = any. ``count`` keeps the N earliest-deadline ones."""
-
-    tasks: tuple[str, ...] | None = None
-    agencies: tuple[str, ...] | None = None
-    sources: tuple[str, ...] | None = None
-    statuses: tuple[str, ...] | None = None
-    count: int | None = None
-
-    def describe(self) -> str:
-        """In words, e.g. "the 40 earliest-due overdue tasks of Ministry of Finance"."""
-        status = " or ".join(s.replace("_", " ") for s in self.statuses) + " " if self.statuses else ""
-        what = f"{status}tasks {', '.join(self.tasks)}" if self.tasks else f"{status or 'open '}tasks"
-        what += f" of {' or '.join(self.agencies)}" if self.agencies else ""
-        what += f" from {' or '.join(self.sources)}" if self.sources else ""
-        return f"the {self.count} earliest-due {what}" if self.count else f"all {what}"
+if TYPE_CHECKING:
+    from .apply import Application
 
 
-@dataclass(frozen=True)
-class RateMultiplier:
-    """Hazard of the agencies' tasks (``None`` = all) times ``multiplier`` on every day from ``start`` on."""
+class Lever(Protocol):
+    """What every lever class has: its form, a parser of its settings, its words and its effect."""
 
-    key: str
-    multiplier: float
-    agencies: tuple[str, ...] | None
-    start: date | None = None
+    form: ClassVar[Form]
+
+    @property
+    def key(self) -> str:
+        """Where it stands in the file, e.g. ``levers[2]``."""
+
+    @classmethod
+    def parse(cls, c: Checker, key: str, item: Mapping) -> Lever:
+        """The lever from its validated settings ``item`` (a mapping from the file)."""
 
     def describe(self) -> str:
-        who = "every agency" if self.agencies is None else " and ".join(self.agencies)
-        return f"{who} works ×{self.multiplier:g} as fast" + (f" from {self.start}" if self.start else "")
+        """One plain-language line."""
+
+    def apply(self, app: Application) -> None:
+        """Its effect on the scenario being applied."""
 
 
-@dataclass(frozen=True)
-class HolidaySlowdown:
-    """Hazard of every task times ``multiplier`` on the days ``start`` to ``end`` inclusive."""
-
-    key: str
-    multiplier: float
-    start: date
-    end: date
-
-    def describe(self) -> str:
-        return f"every agency works ×{self.multiplier:g} as fast from {self.start} to {self.end}"
-
-
-@dataclass(frozen=True)
-class DeadlineExtension:
-    """Selected tasks get deadline ``to``, or their deadline plus ``by_days`` (exactly one of the two)."""
-
-    key: str
-    select: Selection
-    by_days: int | None = None
-    to: date | None = None
-
-    def describe(self) -> str:
-        change = f"moved to {self.to}" if self.to else f"extended by {self.by_days} days"
-        return f"deadlines of {self.select.describe()} {change}"
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """Selected tasks move to ``to_agency`` and take its completion rate."""
-
-    key: str
-    select: Selection
-    to_agency: str
-    new_agency: bool = False
-
-    def describe(self) -> str:
-        return f"{self.select.describe()} transferred to {self.to_agency}"
-
-
-@dataclass(frozen=True)
-class NewTasks:
-    """``count`` new open tasks of ``agency`` due ``deadline``, open from ``arrive`` (``None``: the forecast date)."""
-
-    key: str
-    count: int
-    agency: str
-    deadline: date
-    source: str | None = None
-    arrive: date | None = None
-    new_agency: bool = False
-
-    def describe(self) -> str:
-        when = f" arriving {self.arrive}" if self.arrive else ""
-        return f"{self.count} new tasks for {self.agency} due {self.deadline}{when}"
-
-
-@dataclass(frozen=True)
-class Drop:
-    """Selected tasks leave the open set."""
-
-    key: str
-    select: Selection
-
-    def describe(self) -> str:
-        return f"{self.select.describe()} dropped from the open set"
-
-
-Lever = RateMultiplier | HolidaySlowdown | DeadlineExtension | Transfer | NewTasks | Drop
+LEVERS: dict[str, type[Lever]] = {cls.form.kind: cls for cls in (RateMultiplier, HolidaySlowdown, DeadlineExtension,
+                                                                 Transfer, NewTasks, Drop)}
 
 
 @dataclass(frozen=True)
@@ -213,78 +136,11 @@ def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
 
 def _lever(c: Checker, key: str, item: Any) -> Lever:
     if not isinstance(item, Mapping) or "lever" not in item:
-        raise c.error(key, f"{shown(item)} is not a lever; each starts with `lever:` ({', '.join(_LEVERS)})")
-    kind = c.choice(f"{key}.lever", item["lever"], _LEVERS)
-    allowed, required, build = _LEVERS[kind]
-    c.keys(key, item, ("lever", *allowed), required, word="setting")
-    return build(c, key, item)
+        raise c.error(key, f"{shown(item)} is not a lever; each starts with `lever:` ({', '.join(LEVERS)})")
+    cls = LEVERS[c.choice(f"{key}.lever", item["lever"], LEVERS)]
+    c.keys(key, item, ("lever", *cls.form.takes), cls.form.needs, word="setting")
+    return cls.parse(c, key, item)
 
 
-def _multiplier(c: Checker, key: str, value: Any) -> float:
-    return c.number(key, value, limits.MULTIPLIER, " (2 = twice as fast, 0.5 = half)")
-
-
-def _optional(c: Checker, item: Mapping, key: str, name: str, check: Any, *args: Any) -> Any:
-    """``check(key.name, item[name], *args)``, or None when the setting is absent."""
-    return check(f"{key}.{name}", item[name], *args) if item.get(name) is not None else None
-
-
-def _selection(c: Checker, key: str, item: Mapping) -> Selection:
-    if all(item.get(k) is None for k in ("tasks", "agency", "source", "status")):
-        raise c.error(key, "says no tasks: give tasks, agency, source or status (`agency: all` for every open task)")
-    statuses = _optional(c, item, key, "status", c.names)
-    for s in statuses or ():
-        if s not in STATUSES:
-            raise c.error(f"{key}.status", f"{shown(s)} is not an open status; use {' or '.join(STATUSES)}")
-    return Selection(tasks=_optional(c, item, key, "tasks", c.names), agencies=_optional(c, item, key, "agency",
-                                                                                         c.names, ALL),
-                     sources=_optional(c, item, key, "source", c.names), statuses=statuses,
-                     count=_optional(c, item, key, "count", c.whole, limits.SELECT_COUNT))
-
-
-def _rate(c: Checker, key: str, item: Mapping) -> RateMultiplier:
-    return RateMultiplier(key, _multiplier(c, f"{key}.multiplier", item["multiplier"]),
-                          c.names(f"{key}.agency", item["agency"], ALL), _optional(c, item, key, "from", c.date))
-
-
-def _holiday(c: Checker, key: str, item: Mapping) -> HolidaySlowdown:
-    start, end = c.date(f"{key}.from", item["from"]), c.date(f"{key}.to", item["to"])
-    if end < start:
-        raise c.error(f"{key}.to", f"{end} is before from: {start}")
-    return HolidaySlowdown(key, _multiplier(c, f"{key}.multiplier", item["multiplier"]), start, end)
-
-
-def _extension(c: Checker, key: str, item: Mapping) -> DeadlineExtension:
-    if (item.get("by_days") is None) == (item.get("to") is None):
-        raise c.error(key, "give exactly one of by_days (a number of days) or to (a new deadline)")
-    return DeadlineExtension(key, _selection(c, key, item), _optional(c, item, key, "by_days", c.whole,
-                                                                      limits.BY_DAYS),
-                             _optional(c, item, key, "to", c.date))
-
-
-def _transfer(c: Checker, key: str, item: Mapping) -> Transfer:
-    return Transfer(key, _selection(c, key, item), c.name(f"{key}.to_agency", item["to_agency"]),
-                    c.flag(f"{key}.new_agency", item.get("new_agency")))
-
-
-def _new_tasks(c: Checker, key: str, item: Mapping) -> NewTasks:
-    return NewTasks(key, c.whole(f"{key}.count", item["count"], limits.NEW_TASKS),
-                    c.name(f"{key}.agency", item["agency"]), c.date(f"{key}.deadline", item["deadline"]),
-                    _optional(c, item, key, "source", c.name), _optional(c, item, key, "arrive", c.date),
-                    c.flag(f"{key}.new_agency", item.get("new_agency")))
-
-
-def _drop(c: Checker, key: str, item: Mapping) -> Drop:
-    return Drop(key, _selection(c, key, item))
-
-
-# kind -> (settings it takes, settings it requires, builder)
-_LEVERS = {
-    "rate_multiplier": (("multiplier", "agency", "from"), ("multiplier", "agency"), _rate),
-    "holiday_slowdown": (("multiplier", "from", "to"), ("multiplier", "from", "to"), _holiday),
-    "deadline_extension": ((*SELECTOR_KEYS, "by_days", "to"), (), _extension),
-    "transfer": ((*SELECTOR_KEYS, "to_agency", "new_agency"), ("to_agency",), _transfer),
-    "new_tasks": (("count", "agency", "deadline", "source", "arrive", "new_agency"), ("count", "agency", "deadline"),
-                  _new_tasks),
-    "drop": (SELECTOR_KEYS, (), _drop),
-}
+__all__ = ["LEVERS", "DeadlineExtension", "Drop", "HolidaySlowdown", "Lever", "NewTasks", "RateMultiplier",
+           "Scenario", "Selection", "Transfer", "load_scenario", "parse_scenario"]

@@ -1,0 +1,34 @@
+"""Structure rules: the README's layout lists every module of the package, and only modules that exist."""
+
+import re
+
+from forecast import paths
+
+PACKAGE = paths.PROJECT_DIR / "src" / "forecast"
+
+
+def _layout() -> str:
+    readme = (paths.PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    return readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+
+
+def _listed() -> set[str]:
+    """Module paths named in the layout block, relative to src/forecast (a `src/forecast/x/` header sets the folder)."""
+    listed, folder = set(), ""
+    for line in _layout().splitlines():
+        header = re.match(r"src/forecast/(\S*)", line)
+        if header:
+            folder = header.group(1)
+            continue
+        entry = re.match(r"\s+(\S+\.py)\s", line)
+        if entry:
+            listed.add(folder + entry.group(1))
+    return listed
+
+
+def test_the_readme_layout_lists_every_module_and_only_modules_that_exist():
+    listed = _listed()
+    modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+    assert modules <= listed, sorted(modules - listed)
+    assert all((PACKAGE / m).is_file() for m in listed), sorted(m for m in listed if not (PACKAGE / m).is_file())
+
