@@ -130,7 +130,7 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
         for name in [*models, *(["published"] if figures is not None else [])]:
             if name == "published":
                 parts = {"model": name, "figures": figures_key, **common}
-                run = partial(question_forecast, figures, sims=sims, seed=seed)
+                run = partial(_published, figures, sims, seed)
             else:
                 model = make_model(name, **(settings or {}))
                 parts = {**model_settings(model), **common}
@@ -168,6 +168,11 @@ def _simulated(model, snaps: Snapshots, cutoff: pd.Timestamp, sims: int, seed: i
                active: np.ndarray) -> SlipForecast:
     """A task-level model fitted on the snapshots up to the cutoff, simulated on the question's ``active`` tasks."""
     return simulate(model.fit(snaps, cutoff), question, sims, seed, active=active)
+
+
+def _published(figures: pd.DataFrame, sims: int, seed: int, question: Question, active: np.ndarray) -> SlipForecast:
+    """The published-figures model on the question's ``active`` tasks."""
+    return question_forecast(figures, question, sims, seed, active=active)
 
 
 def _score(cut: _Cutoff, name: str, run: Callable[[Question, np.ndarray], SlipForecast],
