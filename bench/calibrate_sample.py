@@ -62,14 +62,22 @@ def main() -> None:
     fitted = FITTED
     if not args.no_fit:
         simplex = np.vstack([x0, x0 + args.step * np.eye(len(x0))])  # steps of exp(step) in every level
-        result = minimize(objective, x0, method="Nelder-Mead",
-                          options={"maxfev": args.maxfev, "xatol": 1e-3, "fatol": 1e-3, "adaptive": True,
-                                   "initial_simplex": simplex})
+        result = minimize(
+            objective,
+            x0,
+            method="Nelder-Mead",
+            options={"maxfev": args.maxfev, "xatol": 1e-3, "fatol": 1e-3, "adaptive": True, "initial_simplex": simplex},
+        )
         fitted = FITTED.from_vector(result.x)
-        print(f"Nelder-Mead: {result.nfev} evaluations, {result.message}; loss {before:.3f} -> {result.fun:.3f} "
-              f"({time.perf_counter() - start:.0f} s)")
-    print("fitted levels:", {k: round(v, 5) for k, v in fitted.rates.items()},
-          {k: round(getattr(fitted, k), 4) for k in fitted.FREE})
+        print(
+            f"Nelder-Mead: {result.nfev} evaluations, {result.message}; loss {before:.3f} -> {result.fun:.3f} "
+            f"({time.perf_counter() - start:.0f} s)"
+        )
+    print(
+        "fitted levels:",
+        {k: round(v, 5) for k, v in fitted.rates.items()},
+        {k: round(getattr(fitted, k), 4) for k in fitted.FREE},
+    )
     table = expected_table(fitted, args.pool_seed, args.factor)
     print(f"\nexpected sample (pool seed {args.pool_seed}, factor {args.factor}), loss {loss(table):.3f}:\n")
     print(markdown(table))
@@ -80,8 +88,10 @@ def main() -> None:
         table = flow_table(sample.snapshots(sample.portfolio(pool, sample.BASE_TASKS, args.pool_seed, draw), dates))
         scanned.append((draw, bool(table["within"].all()), loss(table), table))
     accepted = [s for s in scanned if s[1]]
-    print(f"\n{len(accepted)} of {args.tries} draws from the pool of seed {args.pool_seed} meet every tolerance "
-          f"(draws {[s[0] for s in accepted]}); mean loss of all draws {np.mean([s[2] for s in scanned]):.2f}")
+    print(
+        f"\n{len(accepted)} of {args.tries} draws from the pool of seed {args.pool_seed} meet every tolerance "
+        f"(draws {[s[0] for s in accepted]}); mean loss of all draws {np.mean([s[2] for s in scanned]):.2f}"
+    )
     if accepted:
         draw, _, value, table = accepted[0]
         print(f"\nthe first accepted draw, {draw} (loss {value:.3f}):\n\n{markdown(table)}")
@@ -91,8 +101,10 @@ def main() -> None:
             other = flow_table(sample.generate(seed=seed, process=fitted, draw=0))
             if other["within"].all():
                 passing.append((round(loss(other), 2), seed))
-        print(f"\n{len(passing)} of {args.draws} draws (seeds 1-{args.draws}) meet every tolerance; "
-              f"(loss, seed) of each: {sorted(passing)}")
+        print(
+            f"\n{len(passing)} of {args.draws} draws (seeds 1-{args.draws}) meet every tolerance; "
+            f"(loss, seed) of each: {sorted(passing)}"
+        )
 
 
 if __name__ == "__main__":

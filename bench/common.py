@@ -30,8 +30,25 @@ def large_sample(tasks: int) -> Path:
     """52 weekly Parquet snapshots (9 Jan 2025 - 1 Jan 2026) of a synthetic portfolio, generated once and cached."""
     folder = CACHE / f"sample-{tasks}"
     if not (folder / "README.md").exists():
-        subprocess.run([sys.executable, "-m", "forecast.cli", "sample", "--out", str(folder), "--tasks", str(tasks),
-                        "--start", "2025-01-09", "--until", "2026-01-01", "--format", "parquet"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "forecast.cli",
+                "sample",
+                "--out",
+                str(folder),
+                "--tasks",
+                str(tasks),
+                "--start",
+                "2025-01-09",
+                "--until",
+                "2026-01-01",
+                "--format",
+                "parquet",
+            ],
+            check=True,
+        )
     return folder
 
 

@@ -45,17 +45,20 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - started
     rec = result.record
     print(f"  load average before: {before}; after: {_load()} (1, 5, 15 min; {os.cpu_count()} cores)")
-    print(f"  {rec['jobs']} page(s) at a time; the run's forecast (fit, simulation, scenarios, faster pace): "
-          f"{rec.get('run_data_seconds') or 0:.1f} s")
+    print(
+        f"  {rec['jobs']} page(s) at a time; the run's forecast (fit, simulation, scenarios, faster pace): "
+        f"{rec.get('run_data_seconds') or 0:.1f} s"
+    )
     for nb in rec["notebooks"]:
         print(f"  {nb['name']:<28} {nb['status']:<10} {nb['seconds'] or 0:6.1f} s")
     agencies = rec.get("agency_pages", [])
     if agencies:
         seconds = [a["seconds"] or 0 for a in agencies]
-        print(f"  {len(agencies)} agency pages{'':<12} {sum(seconds):6.1f} s in all ({max(seconds):.1f} s the "
-              "longest)")
-    print(f"report wall time: {wall:.1f} s ({len(rec['notebooks'])} notebook(s) and {len(agencies)} agency pages, "
-          f"status {result.status}, {args.params})")
+        print(f"  {len(agencies)} agency pages{'':<12} {sum(seconds):6.1f} s in all ({max(seconds):.1f} s the longest)")
+    print(
+        f"report wall time: {wall:.1f} s ({len(rec['notebooks'])} notebook(s) and {len(agencies)} agency pages, "
+        f"status {result.status}, {args.params})"
+    )
     return 0 if result.status == "ok" else 1
 
 

@@ -120,8 +120,13 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
         s = time.perf_counter()
         make_model("hazard").fit(snaps, question.as_of)
         fits.append(time.perf_counter() - s)
-    out = {"import": min(imports), "libraries": min(libraries), "fit": min(fits), "cold": min(colds),
-           "warm": min(warms)}
+    out = {
+        "import": min(imports),
+        "libraries": min(libraries),
+        "fit": min(fits),
+        "cold": min(colds),
+        "warm": min(warms),
+    }
     out["ratio"] = out["cold"] / (out["import"] + out["fit"])
     out["ratio_libraries"] = out["cold"] / (out["libraries"] + out["fit"])
     return out
@@ -170,27 +175,38 @@ def main() -> None:
     print("2. forecast predict --json end to end vs `python -c 'import forecast'` + the fit (goal: within 1.5x):")
     with tempfile.TemporaryDirectory() as tmp:
         e = end_to_end(Path(tmp))
-    print(f"   predict, cache off: {e['cold']:.2f} s = {e['ratio']:.2f}x (`import forecast` {e['import']:.2f} s + fit "
-          f"{e['fit']:.2f} s; the package is lazy, so this import loads no pandas)")
-    print(f"   = {e['ratio_libraries']:.2f}x (`import forecast.predict, forecast.models.hazard`, the libraries predict "
-          f"needs, {e['libraries']:.2f} s, + fit); with the fit cached {e['warm']:.2f} s  [load {load()}]")
+    print(
+        f"   predict, cache off: {e['cold']:.2f} s = {e['ratio']:.2f}x (`import forecast` {e['import']:.2f} s + fit "
+        f"{e['fit']:.2f} s; the package is lazy, so this import loads no pandas)"
+    )
+    print(
+        f"   = {e['ratio_libraries']:.2f}x (`import forecast.predict, forecast.models.hazard`, the libraries predict "
+        f"needs, {e['libraries']:.2f} s, + fit); with the fit cached {e['warm']:.2f} s  [load {load()}]"
+    )
     print("3. Monte Carlo vs raw numpy Bernoulli of the same size, same run (goal: within 1.5x):")
     m = monte_carlo_ratio()
-    print(f"   {m['tasks']} tasks x {m['sims']} runs: ours {m['ours']:.3f} s, raw {m['raw_bernoulli']:.3f} s, "
-          f"ratio {m['ratio']:.2f}x  [load {load()}]")
+    print(
+        f"   {m['tasks']} tasks x {m['sims']} runs: ours {m['ours']:.3f} s, raw {m['raw_bernoulli']:.3f} s, "
+        f"ratio {m['ratio']:.2f}x  [load {load()}]"
+    )
     print("4. full backtest on the bundled sample, every model, 2,000 runs per forecast (goal cold < 5 s):")
     with tempfile.TemporaryDirectory() as tmp:
         b = backtests(Path(tmp))
-    print(f"   cold {b['cold']:.1f} s ({b['cutoffs']} cutoffs); the week after {b['week_after']:.1f} s "
-          f"({b['computed']} (cutoff, model) computed); all cached {b['cached']:.1f} s ({b['hits']} hits)  "
-          f"[load {load()}]")
-    print("5. load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots (goal for 1M: < 3 min, "
-          "< 8 GB):")
+    print(
+        f"   cold {b['cold']:.1f} s ({b['cutoffs']} cutoffs); the week after {b['week_after']:.1f} s "
+        f"({b['computed']} (cutoff, model) computed); all cached {b['cached']:.1f} s ({b['hits']} hits)  "
+        f"[load {load()}]"
+    )
+    print(
+        "5. load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots (goal for 1M: < 3 min, < 8 GB):"
+    )
     print("   tasks     rows        open     load  history  fit    simulate  total   s/1k tasks  peak MB  load avg")
     for r in scale([int(s) for s in args.sizes.split(",")]):
-        print(f"   {r['tasks']:<9d} {r['rows']:<11d} {r['open']:<8d} {r['load']:5.1f}  {r['history']:6.1f}  "
-              f"{r['fit']:5.1f}  {r['simulate']:7.1f}  {r['total']:6.1f}  {1000 * r['total'] / r['tasks']:9.3f}  "
-              f"{r['peak_mb']:7.0f}  {r['load_avg']}")
+        print(
+            f"   {r['tasks']:<9d} {r['rows']:<11d} {r['open']:<8d} {r['load']:5.1f}  {r['history']:6.1f}  "
+            f"{r['fit']:5.1f}  {r['simulate']:7.1f}  {r['total']:6.1f}  {1000 * r['total'] / r['tasks']:9.3f}  "
+            f"{r['peak_mb']:7.0f}  {r['load_avg']}"
+        )
     if not args.no_report:
         print("6. full report on the bundled data:")
         report.main([])

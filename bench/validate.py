@@ -25,15 +25,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CACHE, ROOT
 
 GOAL_SECONDS = 30.0
-_CHILD = ("import resource, sys\nfrom forecast.cli import main\ncode = main(sys.argv[1:])\n"
-          "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+_CHILD = (
+    "import resource, sys\nfrom forecast.cli import main\ncode = main(sys.argv[1:])\n"
+    "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)"
+)
 
 
 def many_snapshots(tasks: int = 50_000) -> Path:
     folder = CACHE / f"validate-{tasks}"
     if not (folder / "README.md").exists():
-        subprocess.run([sys.executable, "-m", "forecast.cli", "sample", "--out", str(folder), "--tasks", str(tasks),
-                        "--format", "parquet"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "forecast.cli",
+                "sample",
+                "--out",
+                str(folder),
+                "--tasks",
+                str(tasks),
+                "--format",
+                "parquet",
+            ],
+            check=True,
+            capture_output=True,
+        )
     return folder
 
 
@@ -43,26 +59,34 @@ def one_big_csv(rows: int = 1_000_000) -> Path:
     if not big.exists():
         shutil.copytree(ROOT / "data" / "sample" / "synthetic-2025", folder, dirs_exist_ok=True)
         rng = np.random.default_rng(1)
-        pd.DataFrame({
-            "task_id": [f"NEW-{i:07d}" for i in range(rows)],
-            "title": [f"Task {i} (synthetic)" for i in range(rows)],
-            "agency": rng.choice([f"Ministry {k}" for k in range(54)], rows),
-            "deadline": rng.choice(pd.date_range("2025-12-01", "2026-06-30").strftime("%d/%m/%Y"), rows),
-            "status": rng.choice(["Đang thực hiện", "Quá hạn", "Hoàn thành đúng hạn"], rows),
-        }).to_csv(big, index=False, encoding="utf-8-sig")
+        pd.DataFrame(
+            {
+                "task_id": [f"NEW-{i:07d}" for i in range(rows)],
+                "title": [f"Task {i} (synthetic)" for i in range(rows)],
+                "agency": rng.choice([f"Ministry {k}" for k in range(54)], rows),
+                "deadline": rng.choice(pd.date_range("2025-12-01", "2026-06-30").strftime("%d/%m/%Y"), rows),
+                "status": rng.choice(["Đang thực hiện", "Quá hạn", "Hoàn thành đúng hạn"], rows),
+            }
+        ).to_csv(big, index=False, encoding="utf-8-sig")
     return folder
 
 
 def measure(folder: Path, label: str) -> bool:
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    child = subprocess.run([sys.executable, "-c", _CHILD, "validate", "--snapshots", str(folder)],
-                           capture_output=True, text=True, check=False)
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, "validate", "--snapshots", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - start
     peak = int(child.stderr.rsplit("PEAK ", 1)[-1]) / 2**20  # kB -> GB, the child's own
     rows = next((line for line in child.stdout.splitlines() if "tasks in all" in line), child.stderr[-300:])
-    print(f"{label}: {seconds:.1f} s (goal < {GOAL_SECONDS:.0f} s), peak {peak:.2f} GB, load average {load:.1f}; "
-          f"{rows[:90]}")
+    print(
+        f"{label}: {seconds:.1f} s (goal < {GOAL_SECONDS:.0f} s), peak {peak:.2f} GB, load average {load:.1f}; "
+        f"{rows[:90]}"
+    )
     jump = [line.strip() for line in child.stdout.splitlines() if "more than 50% up" in line]
     if jump:
         print(f"  {jump[0][:160]}")

@@ -28,15 +28,31 @@ from tests.worlds import FAMILIES
 from tests.worlds.harness import DECEMBER_AS_OF, december_convergence, evaluate, hazard_forecaster, summarise
 
 MARK = "bench/worlds.py"
-FAMILY_COLUMNS = ("family", "worlds", "open", "truth", "completed", "moved", "mean", "p10", "p90", "bias", "bias_pct",
-                  "mae", "mare", "over", "coverage")
+FAMILY_COLUMNS = (
+    "family",
+    "worlds",
+    "open",
+    "truth",
+    "completed",
+    "moved",
+    "mean",
+    "p10",
+    "p90",
+    "bias",
+    "bias_pct",
+    "mae",
+    "mare",
+    "over",
+    "coverage",
+)
 DECEMBER_COLUMNS = ("as_of", "worlds", "open", "truth", "mean", "p10", "p90", "bias", "bias_pct", "mae", "coverage")
 
 
 def history_only(snaps, as_of, deadline, sims, seed):
     """The kit's default forecast with the year-end prior off (``year_end: false``): the history alone."""
-    params = parse_params({"as_of": str(as_of.date()), "deadline": str(deadline.date()), "sims": sims, "seed": seed,
-                           "year_end": False})
+    params = parse_params(
+        {"as_of": str(as_of.date()), "deadline": str(deadline.date()), "sims": sims, "seed": seed, "year_end": False}
+    )
     return forecast(params, snaps).totals
 
 
@@ -47,8 +63,10 @@ def run(seeds: range, sims: int, families: list[str], forecaster=hazard_forecast
         dates = DECEMBER_AS_OF if family == "december" else DECEMBER_AS_OF[:1]
         started = time.perf_counter()
         parts.append(evaluate(forecaster, family, seeds, dates, sims=sims))
-        print(f"  {family}: {len(seeds)} worlds x {len(dates)} as-of date(s), {time.perf_counter() - started:.0f} s",
-              flush=True)
+        print(
+            f"  {family}: {len(seeds)} worlds x {len(dates)} as-of date(s), {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -74,14 +92,20 @@ def main(argv: list[str] | None = None) -> int:
     families = args.families.split(",")
     unknown = [f for f in families if f not in FAMILIES]
     if unknown or args.seeds < 1 or args.sims < 1:
-        parser.error(f"unknown family {unknown}; choose from {', '.join(FAMILIES)}" if unknown
-                     else "--seeds and --sims must be at least 1")
+        parser.error(
+            f"unknown family {unknown}; choose from {', '.join(FAMILIES)}"
+            if unknown
+            else "--seeds and --sims must be at least 1"
+        )
     if args.json and args.json.exists() and not _ours(args.json):
         parser.error(f"{args.json} exists and was not written by {MARK}; not replacing it")
 
     load_before = os.getloadavg()
-    print(f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; {args.seeds} seeds, "
-          f"{args.sims} runs per forecast; year-end prior {'off' if args.history_only else 'on'}", flush=True)
+    print(
+        f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; {args.seeds} seeds, "
+        f"{args.sims} runs per forecast; year-end prior {'off' if args.history_only else 'on'}",
+        flush=True,
+    )
     started = time.perf_counter()
     rows = run(range(1, args.seeds + 1), args.sims, families, history_only if args.history_only else hazard_forecaster)
     seconds = time.perf_counter() - started
@@ -92,14 +116,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nAs of 4 Dec 2025, to 31 Dec (means over worlds; bias = forecast - truth):\n{show(by_family)}")
     if not december.empty:
         print(f"\nDecember family by as-of date (push x3 from 5 Dec):\n{show(december)}")
-    print(f"\n{len(rows)} forecasts in {seconds:.0f} s; load average before {load_before[0]:.2f}, "
-          f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    print(
+        f"\n{len(rows)} forecasts in {seconds:.0f} s; load average before {load_before[0]:.2f}, "
+        f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
+    )
     if args.json:
-        _write_json(args.json, {
-            "written_by": MARK, "history_only": args.history_only, "seeds": args.seeds, "sims": args.sims,
-            "families": families,
-            "seconds": round(seconds, 1), "load_average_before": load_before, "load_average_after": load_after,
-            "by_family": _records(by_family), "december": _records(december), "rows": _records(rows)})
+        _write_json(
+            args.json,
+            {
+                "written_by": MARK,
+                "history_only": args.history_only,
+                "seeds": args.seeds,
+                "sims": args.sims,
+                "families": families,
+                "seconds": round(seconds, 1),
+                "load_average_before": load_before,
+                "load_average_after": load_after,
+                "by_family": _records(by_family),
+                "december": _records(december),
+                "rows": _records(rows),
+            },
+        )
         print(f"wrote {args.json}")
     return 0
 

@@ -55,5 +55,6 @@ def sample_backtest(bundled):
     from forecast.params import parse_params
 
     snaps, _ = bundled
-    return run_backtest(snaps, 27, sims=500, settings=parse_params({}).model_settings(),
-                        cache=open_cache(parse_params({})))
+    return run_backtest(
+        snaps, 27, sims=500, settings=parse_params({}).model_settings(), cache=open_cache(parse_params({}))
+    )

@@ -24,8 +24,9 @@ def _mount(folder: Path, options: str) -> bool:
     if os.geteuid() != 0 or os.environ.get("FORECAST_TEST_NO_MOUNT"):
         return False
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True,
-                          check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, check=False
+    )
     return done.returncode == 0
 
 
@@ -34,8 +35,9 @@ def _unmount(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def read_only_folder(folder: Path, monkeypatch: pytest.MonkeyPatch,
-                     files: dict[str, str] | None = None) -> Iterator[Path]:
+def read_only_folder(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str] | None = None
+) -> Iterator[Path]:
     """``folder`` holding ``files`` (name -> text), in which nothing can be written."""
     files = files or {}
     if _mount(folder, "size=1m"):
@@ -111,8 +113,14 @@ def _deny(folder: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
         refuse(dst)
         return real_replace(src, dst, *args, **kwargs)
 
-    for target, name, fake in ((builtins, "open", open_), (io, "open", open_), (os, "open", os_open),
-                               (os, "mkdir", mkdir), (os, "rename", rename), (os, "replace", replace)):
+    for target, name, fake in (
+        (builtins, "open", open_),
+        (io, "open", open_),
+        (os, "open", os_open),
+        (os, "mkdir", mkdir),
+        (os, "rename", rename),
+        (os, "replace", replace),
+    ):
         monkeypatch.setattr(target, name, fake)
 
 

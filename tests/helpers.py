@@ -13,14 +13,26 @@ from forecast import sample, schema
 from forecast.sample_process import FITTED
 
 VIETNAMESE_HEADERS = {
-    "task_id": "Mã nhiệm vụ", "agency": "Cơ quan chủ trì", "deadline": "Thời hạn", "status": "Tình trạng",
-    "title": "Tên nhiệm vụ", "assigned_date": "Ngày giao", "source": "Văn bản giao",
+    "task_id": "Mã nhiệm vụ",
+    "agency": "Cơ quan chủ trì",
+    "deadline": "Thời hạn",
+    "status": "Tình trạng",
+    "title": "Tên nhiệm vụ",
+    "assigned_date": "Ngày giao",
+    "source": "Văn bản giao",
 }
-ENGLISH_HEADERS = {"task_id": "Task ID", "agency": "Lead Agency", "deadline": "Due_Date", "status": "Status",
-                   "assigned_date": "Assigned"}
+ENGLISH_HEADERS = {
+    "task_id": "Task ID",
+    "agency": "Lead Agency",
+    "deadline": "Due_Date",
+    "status": "Status",
+    "assigned_date": "Assigned",
+}
 VIETNAMESE_STATUS = {
-    schema.COMPLETED_ON_TIME: "Hoàn thành đúng hạn", schema.COMPLETED_LATE: "Hoàn thành trễ hạn",
-    schema.IN_PROGRESS: "Đang thực hiện", schema.OVERDUE: "Quá hạn chưa hoàn thành",
+    schema.COMPLETED_ON_TIME: "Hoàn thành đúng hạn",
+    schema.COMPLETED_LATE: "Hoàn thành trễ hạn",
+    schema.IN_PROGRESS: "Đang thực hiện",
+    schema.OVERDUE: "Quá hạn chưa hoàn thành",
     schema.REGULAR: "Nhiệm vụ thường xuyên",
 }
 ENGLISH_STATUS = {s: label for s, (label, *_) in schema.STATUS_LABELS.items()}
@@ -73,11 +85,19 @@ DEC4, YEAR_END = pd.Timestamp("2025-12-04"), pd.Timestamp("2025-12-31")
 # one source document: each source gets the geometric mean of its waves' rates): a world it assumes.
 _RATES = FITTED.rates
 ASSUMED_WORLD = replace(
-    FITTED, task_sd=0.0, meeting_push=1.0, exit_rate=0.0, switch_over=1.0,
-    rates={**_RATES, **dict.fromkeys(("res71_first", "res71_second"),
-                                     (_RATES["res71_first"] * _RATES["res71_second"]) ** 0.5),
-           **dict.fromkeys(("conclusions_early", "conclusions_late"),
-                           (_RATES["conclusions_early"] * _RATES["conclusions_late"]) ** 0.5)})
+    FITTED,
+    task_sd=0.0,
+    meeting_push=1.0,
+    exit_rate=0.0,
+    switch_over=1.0,
+    rates={
+        **_RATES,
+        **dict.fromkeys(("res71_first", "res71_second"), (_RATES["res71_first"] * _RATES["res71_second"]) ** 0.5),
+        **dict.fromkeys(
+            ("conclusions_early", "conclusions_late"), (_RATES["conclusions_early"] * _RATES["conclusions_late"]) ** 0.5
+        ),
+    },
+)
 
 
 def known_portfolio(seed: int, tasks: int = 1287, process=ASSUMED_WORLD):

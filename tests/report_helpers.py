@@ -29,21 +29,36 @@ def write_portfolio(folder: Path) -> Path:
     victim = overdue.sort_values("deadline")["task_id"].iloc[0]  # the longest overdue: listed in every report
     frame["task_id"] = frame["task_id"].astype(str).where(frame["task_id"] != victim, HOSTILE_TASK)
     frame["title"] = frame["title"].astype(str).where(frame["task_id"] != HOSTILE_TASK, HOSTILE_TITLE)
-    due = frame.loc[(frame["snapshot_date"] == last) & (frame["status"] == schema.IN_PROGRESS)
-                    & (frame["deadline"] <= "2025-12-31")].sort_values("task_id")["task_id"].head(len(FORMULA_TITLES))
+    due = (
+        frame.loc[
+            (frame["snapshot_date"] == last)
+            & (frame["status"] == schema.IN_PROGRESS)
+            & (frame["deadline"] <= "2025-12-31")
+        ]
+        .sort_values("task_id")["task_id"]
+        .head(len(FORMULA_TITLES))
+    )
     for task, title in zip(due, FORMULA_TITLES, strict=True):
         frame.loc[frame["task_id"] == task, "title"] = title
     folder.mkdir(parents=True, exist_ok=True)
     for when, snap in frame.groupby("snapshot_date"):
-        snap.drop(columns=["snapshot_date"]).to_csv(folder / f"snapshot_{when:%Y-%m-%d}.csv", index=False,
-                                                    date_format="%Y-%m-%d")
+        snap.drop(columns=["snapshot_date"]).to_csv(
+            folder / f"snapshot_{when:%Y-%m-%d}.csv", index=False, date_format="%Y-%m-%d"
+        )
     return folder
 
 
 def write_params(path: Path, snapshots: Path, **overrides: object) -> Path:
     """A params file for ``snapshots`` as of 4 Dec 2025, small enough for tests."""
-    values = {"scenario": "test", "snapshots": str(snapshots), "as_of": "2025-12-04", "deadline": "2025-12-31",
-              "sims": 200, "seed": 1, **overrides}
+    values = {
+        "scenario": "test",
+        "snapshots": str(snapshots),
+        "as_of": "2025-12-04",
+        "deadline": "2025-12-31",
+        "sims": 200,
+        "seed": 1,
+        **overrides,
+    }
     path.write_text(yaml.safe_dump(values), encoding="utf-8")
     return path
 
@@ -52,8 +67,10 @@ def write_notebook(path: Path, *cells: str) -> Path:
     """A notebook of code ``cells`` for the kit's kernel, with an (empty-valued) ``parameters`` cell first."""
     params = new_code_cell('scenario = "default"  # run name')
     params.metadata["tags"] = ["parameters"]
-    nb = new_notebook(cells=[params, *(new_code_cell(c) for c in cells)],
-                      metadata={"kernelspec": {"name": "forecast", "display_name": "forecast", "language": "python"}})
+    nb = new_notebook(
+        cells=[params, *(new_code_cell(c) for c in cells)],
+        metadata={"kernelspec": {"name": "forecast", "display_name": "forecast", "language": "python"}},
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
@@ -70,8 +87,11 @@ def record(folder: Path) -> dict:
 
 def snapshot_tree(folder: Path) -> dict[str, tuple[int, bytes]]:
     """Every file under ``folder`` with its modification time (ns) and bytes: to prove nothing changed."""
-    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
@@ -80,4 +100,3 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
-

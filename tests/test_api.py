@@ -30,7 +30,12 @@ def _loaded_after(statement: str) -> set[str]:
 
 @pytest.mark.slow
 def test_light_imports_load_no_statsmodels():
-    for statement in ("import forecast", "import forecast.simulate", "import forecast.scenarios.levers",
-                      "import forecast.question", "import forecast.params"):
+    for statement in (
+        "import forecast",
+        "import forecast.simulate",
+        "import forecast.scenarios.levers",
+        "import forecast.question",
+        "import forecast.params",
+    ):
         loaded = _loaded_after(statement)
         assert not any(m == "statsmodels" or m.startswith("statsmodels.") for m in loaded), statement

@@ -45,11 +45,13 @@ def test_targets_are_checked(tmp_path):
     (tmp_path / "old.csv").write_text("x", encoding="utf-8")
     assert check_target(tmp_path / "new.csv", protected=[exports]) == tmp_path / "new.csv"
     assert check_target(tmp_path / "old.csv", force=True) == tmp_path / "old.csv"
-    cases = [(tmp_path / "old.csv", {}, "already exists; pass --force"),
-             (exports, {}, "is a folder"),
-             (tmp_path / "no" / "x.csv", {}, "does not exist"),
-             (exports / "x.csv", {"force": True}, "inside the snapshot folder"),
-             (tmp_path / "exports" / ".." / "exports" / "y.csv", {"force": True}, "inside the snapshot folder")]
+    cases = [
+        (tmp_path / "old.csv", {}, "already exists; pass --force"),
+        (exports, {}, "is a folder"),
+        (tmp_path / "no" / "x.csv", {}, "does not exist"),
+        (exports / "x.csv", {"force": True}, "inside the snapshot folder"),
+        (tmp_path / "exports" / ".." / "exports" / "y.csv", {"force": True}, "inside the snapshot folder"),
+    ]
     for path, options, words in cases:
         with pytest.raises(OutputError, match=words):
             check_target(path, protected=[exports], **options)

@@ -40,8 +40,10 @@ def test_a_later_snapshot_edited_does_not_change_earlier_cutoffs(small):
     edited_day = pd.Timestamp(last.stem.split("_")[1])
     untouched = before.frame["outcome_date"] < edited_day
     assert untouched.sum() >= 4
-    pd.testing.assert_frame_equal(before.frame.loc[untouched].reset_index(drop=True),
-                                  after.frame.loc[after.frame["outcome_date"] < edited_day].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        before.frame.loc[untouched].reset_index(drop=True),
+        after.frame.loc[after.frame["outcome_date"] < edited_day].reset_index(drop=True),
+    )
     # and the edit does reach the cutoff scored against that snapshot
     assert not before.frame.loc[~untouched, "observed"].equals(after.frame.loc[~untouched, "observed"])
 
@@ -67,14 +69,37 @@ def test_cli_json_and_out_file_reuse_the_cached_cutoffs(sample_backtest, tmp_pat
     out = tmp_path / "bt.csv"
     store = open_cache(parse_params({}))  # the one the CLI opens: its counts cover this process
     hits, misses = store.hits, store.misses
-    assert main(["backtest", "--json", "--models", "hazard,reference", "--sims", "500", "--horizon", "27",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                "--json",
+                "--models",
+                "hazard,reference",
+                "--sims",
+                "500",
+                "--horizon",
+                "27",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     result = json.loads(captured.out)
     assert result["horizon_days"] == 27 and result["origins"] == sample_backtest.origins
     assert {m["model"] for m in result["models"]} == {"hazard", "reference"}
-    assert set(result["models"][0]) == {"model", "bias", "mae", "crps", "coverage50", "coverage80", "coverage90",
-                                        "brier"}
+    assert set(result["models"][0]) == {
+        "model",
+        "bias",
+        "mae",
+        "crps",
+        "coverage50",
+        "coverage80",
+        "coverage90",
+        "brier",
+    }
     assert result["best"] in {"hazard", "reference"}
     frame = pd.read_csv(out)
     assert {"cutoff", "model", "outcome_date", "observed", "crps"} <= set(frame.columns)

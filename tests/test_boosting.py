@@ -65,9 +65,12 @@ def test_forecasts_the_bundled_sample_near_its_truth(fitted, truth_world, bundle
     assert hi - lo > 20  # not only each task's coin flip: the fit and the pace are uncertain too
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: the sample's tasks have their own frailty (sd 0.55 of the "
-                   "log hazard), which no model represents, so the recently overdue tasks (the slow ones) are "
-                   "forecast to clear far more often than they do (0.64 against 0.86 still open): README, Models")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation: the sample's tasks have their own frailty (sd 0.55 of the "
+    "log hazard), which no model represents, so the recently overdue tasks (the slow ones) are "
+    "forecast to clear far more often than they do (0.64 against 0.86 still open): README, Models",
+)
 def test_p_slip_ranks_groups_of_tasks_as_the_truth_does(fitted, truth_world):
     """Long overdue, recently overdue, due in December and due in 2026 (asked to 31 Dec all the same): the model's
     mean P(still open on 1 Jan) per group is in the truth's order and near it."""
@@ -77,8 +80,13 @@ def test_p_slip_ranks_groups_of_tasks_as_the_truth_does(fitted, truth_world):
     tasks = simulate(model, question, 2000, 1).tasks
     ttd = (tasks["deadline"] - DEC4).dt.days
     groups = pd.cut(ttd, [-10_000, -91, -1, 27, 10_000], labels=["overdue >90d", "overdue", "due Dec", "due 2026"])
-    table = pd.DataFrame({"model": tasks["p_slip"], "truth": after["status"].reindex(tasks.index).isin(schema.OPEN),
-                          "group": groups}).groupby("group", observed=True).mean()
+    table = (
+        pd.DataFrame(
+            {"model": tasks["p_slip"], "truth": after["status"].reindex(tasks.index).isin(schema.OPEN), "group": groups}
+        )
+        .groupby("group", observed=True)
+        .mean()
+    )
     assert len(table) == 4 and (table.index.value_counts() == 1).all()
     assert list(table["model"].sort_values().index) == list(table["truth"].sort_values().index)
     assert (table["model"] - table["truth"]).abs().max() < 0.12
@@ -161,8 +169,10 @@ def test_no_leakage_a_later_snapshot_does_not_change_the_fit(small_frame):
     assert before.pace_ == after.pace_
     pd.testing.assert_frame_equal(before.periods_, after.periods_)
     # while at the last date the edit is seen
-    assert BoostingModel().fit(from_frame(edited)).periods_["observed"].iloc[-1] > \
-        BoostingModel().fit(from_frame(small_frame)).periods_["observed"].iloc[-1]
+    assert (
+        BoostingModel().fit(from_frame(edited)).periods_["observed"].iloc[-1]
+        > BoostingModel().fit(from_frame(small_frame)).periods_["observed"].iloc[-1]
+    )
 
 
 def test_a_push_in_the_last_two_snapshots_moves_the_forecast(truth_world):
@@ -191,8 +201,11 @@ def test_fit_rejects_hostile_inputs(small_frame):
     first = small_frame.loc[small_frame["snapshot_date"] == small_frame["snapshot_date"].min()]
     with pytest.raises(ForecastError, match="at least two snapshots"):
         BoostingModel().fit(from_frame(first))
-    never_done = small_frame.assign(status=small_frame["status"].replace(
-        {schema.COMPLETED_ON_TIME: schema.IN_PROGRESS, schema.COMPLETED_LATE: schema.OVERDUE}))
+    never_done = small_frame.assign(
+        status=small_frame["status"].replace(
+            {schema.COMPLETED_ON_TIME: schema.IN_PROGRESS, schema.COMPLETED_LATE: schema.OVERDUE}
+        )
+    )
     with pytest.raises(ForecastError, match="completion"):
         BoostingModel().fit(from_frame(never_done))
     with pytest.raises(ValueError, match="bags"):

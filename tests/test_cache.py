@@ -130,8 +130,9 @@ def test_predict_reuses_a_fit_and_gives_the_same_forecast(tmp_path, exports):
     _, m2 = fit(params, load_snapshots(exports))
     assert (store.hits, store.misses) == (1, 1)
     assert m1 is not m2 and np.array_equal(m1.posterior_.mode, m2.posterior_.mode)
-    labels = parse_params({"snapshots": str(exports), "cache": str(tmp_path / "cache"),
-                           "status_labels": {"Đã xong": "completed_on_time"}})
+    labels = parse_params(
+        {"snapshots": str(exports), "cache": str(tmp_path / "cache"), "status_labels": {"Đã xong": "completed_on_time"}}
+    )
     fit(labels, load_snapshots(exports))  # read with other labels: another entry
     assert open_cache(labels).misses == 1
 

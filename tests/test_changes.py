@@ -7,20 +7,41 @@ import math
 from forecast import changes
 
 
-def _record(as_of, mean, assigned, completed, open_due, agencies, started="2025-12-08T06:00:00Z", status="ok",
-            scenario="baseline"):
-    return {"status": status, "scenario": scenario, "started": started,
-            "headline": {"as_of": as_of, "slip_mean": mean, "open_tasks": open_due},
-            "summary": {"tasks": {"assigned": assigned, "completed": completed, "open": open_due + 30,
-                                  "open_due": open_due},
-                        "agencies": [{"agency": a, "open_due": o, "completed": c, "slip_mean": s}
-                                     for a, o, c, s in agencies]}}
+def _record(
+    as_of,
+    mean,
+    assigned,
+    completed,
+    open_due,
+    agencies,
+    started="2025-12-08T06:00:00Z",
+    status="ok",
+    scenario="baseline",
+):
+    return {
+        "status": status,
+        "scenario": scenario,
+        "started": started,
+        "headline": {"as_of": as_of, "slip_mean": mean, "open_tasks": open_due},
+        "summary": {
+            "tasks": {"assigned": assigned, "completed": completed, "open": open_due + 30, "open_due": open_due},
+            "agencies": [{"agency": a, "open_due": o, "completed": c, "slip_mean": s} for a, o, c, s in agencies],
+        },
+    }
 
 
-BEFORE = _record("2025-11-27", 301.9, 1250, 570, 510, [("Finance", 70, 25, 50.0), ("Health", 22, 14, 16.0),
-                                                        ("Gone", 3, 1, 2.5)], started="2025-12-01T06:00:00Z")
-NOW = _record("2025-12-04", 314.2, 1287, 601, 472, [("Finance", 67, 30, 52.7), ("Health", 22, 16, 16.3),
-                                                     ("New", 4, 0, 3.0)])
+BEFORE = _record(
+    "2025-11-27",
+    301.9,
+    1250,
+    570,
+    510,
+    [("Finance", 70, 25, 50.0), ("Health", 22, 14, 16.0), ("Gone", 3, 1, 2.5)],
+    started="2025-12-01T06:00:00Z",
+)
+NOW = _record(
+    "2025-12-04", 314.2, 1287, 601, 472, [("Finance", 67, 30, 52.7), ("Health", 22, 16, 16.3), ("New", 4, 0, 3.0)]
+)
 
 
 def test_the_previous_run_is_the_latest_good_one_with_earlier_data():
@@ -33,8 +54,10 @@ def test_the_previous_run_is_the_latest_good_one_with_earlier_data():
     assert changes.previous_run(runs, "baseline", "2025-12-04") == rerun  # latest as-of first, then latest run
     assert changes.previous_run(runs, "baseline", "2025-11-27") == older
     assert changes.previous_run(runs, "baseline", "2025-11-20") is None
-    assert changes.previous_run([{"status": "ok", "scenario": "baseline", "headline": None}], "baseline",
-                                "2025-12-04") is None  # a run without a headline is no comparison
+    assert (
+        changes.previous_run([{"status": "ok", "scenario": "baseline", "headline": None}], "baseline", "2025-12-04")
+        is None
+    )  # a run without a headline is no comparison
 
 
 def test_overall_changes():
@@ -57,6 +80,8 @@ def test_agencies_that_moved_most_come_first_including_new_and_gone_ones():
 
 
 def test_the_change_in_words():
-    assert changes.sentence(BEFORE, NOW) == ("Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2); "
-                                             "+31 tasks completed; +37 tasks assigned.")
+    assert changes.sentence(BEFORE, NOW) == (
+        "Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2); "
+        "+31 tasks completed; +37 tasks assigned."
+    )
     assert "No earlier run" in changes.sentence(None, NOW)

@@ -53,8 +53,9 @@ def test_two_biased_components_on_either_side_share_the_weight():
     high = [rng.poisson(y + 12, 500) for y in outcomes]
     w = stack_weights(_terms(outcomes, [low, high]))
     assert 0.3 < w[0] < 0.7
-    pooled = sum(scores.crps(np.where(rng.random(500) < w[0], lo, hi), y)
-                 for lo, hi, y in zip(low, high, outcomes, strict=True))
+    pooled = sum(
+        scores.crps(np.where(rng.random(500) < w[0], lo, hi), y) for lo, hi, y in zip(low, high, outcomes, strict=True)
+    )
     alone = min(sum(scores.crps(c, y) for c, y in zip(comp, outcomes, strict=True)) for comp in (low, high))
     assert pooled < alone  # the pool beats either component
 
@@ -99,7 +100,8 @@ def test_the_year_end_prior_contribution_follows_the_prior(small, combined):
     December is three times as fast removes slips from the hazard model's answer."""
     neutral = combined.meta["year_end"]
     assert neutral["applied"] and neutral["contribution"] == pytest.approx(
-        neutral["with_prior"]["mean"] - neutral["without_prior"]["mean"], abs=0.02)
+        neutral["with_prior"]["mean"] - neutral["without_prior"]["mean"], abs=0.02
+    )
     hazard = next(c for c in combined.meta["components"] if c["model"] == "hazard")
     assert neutral["hazard_with_prior"]["mean"] == pytest.approx(hazard["mean"], abs=0.01)
     own = neutral["hazard_with_prior"]["mean"] - neutral["hazard_without_prior"]["mean"]
@@ -115,8 +117,9 @@ def test_predict_prints_the_combined_headline_and_model_gives_one_model(tmp_path
     folder = tmp_path / "exports"
     folder.mkdir()
     for when, snap in small.frame.groupby("snapshot_date"):
-        snap.drop(columns=[c for c in ("row", "file") if c in snap]).to_csv(folder / f"export_{when.date()}.csv",
-                                                                              index=False)
+        snap.drop(columns=[c for c in ("row", "file") if c in snap]).to_csv(
+            folder / f"export_{when.date()}.csv", index=False
+        )
     assert main(["predict", "--snapshots", str(folder), "--sims", "300", "--json", "--model", "reference"]) == 0
     one = json.loads(capsys.readouterr().out)
     assert one["model"] == "reference" and "components" not in one

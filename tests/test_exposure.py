@@ -14,16 +14,49 @@ def _day(text: str) -> int:
 def test_deadline_bands_have_the_documented_edges():
     ttd = np.array([-91, -90, -31, -30, -8, -7, -1, 0, 1, 2, 3, 7, 8, 14, 15, 30, 31, 60, 61, 90, 91, 400])
     labels = [ex.TTD_LABELS[b] for b in ex.ttd_band(ttd)]
-    assert labels == ["overdue >90d", "overdue 31-90d", "overdue 31-90d", "overdue 8-30d", "overdue 8-30d",
-                      "overdue 1-7d", "overdue 1-7d", "deadline day", "due 1-2d", "due 1-2d", "due 3-7d",
-                      "due 3-7d", "due 8-14d", "due 8-14d", "due 15-30d", "due 15-30d", "due 31-60d", "due 31-60d",
-                      "due 61-90d", "due 61-90d", "due >90d", "due >90d"]
+    assert labels == [
+        "overdue >90d",
+        "overdue 31-90d",
+        "overdue 31-90d",
+        "overdue 8-30d",
+        "overdue 8-30d",
+        "overdue 1-7d",
+        "overdue 1-7d",
+        "deadline day",
+        "due 1-2d",
+        "due 1-2d",
+        "due 3-7d",
+        "due 3-7d",
+        "due 8-14d",
+        "due 8-14d",
+        "due 15-30d",
+        "due 15-30d",
+        "due 31-60d",
+        "due 31-60d",
+        "due 61-90d",
+        "due 61-90d",
+        "due >90d",
+        "due >90d",
+    ]
 
 
 def test_milestone_bands_count_days_to_the_next_milestone():
     ms = np.array([_day("2025-08-01"), _day("2025-11-06")])
-    days = np.array([_day(d) for d in ("2025-07-18", "2025-07-25", "2025-07-26", "2025-08-01", "2025-08-02",
-                                       "2025-10-24", "2025-11-06", "2025-12-01")])
+    days = np.array(
+        [
+            _day(d)
+            for d in (
+                "2025-07-18",
+                "2025-07-25",
+                "2025-07-26",
+                "2025-08-01",
+                "2025-08-02",
+                "2025-10-24",
+                "2025-11-06",
+                "2025-12-01",
+            )
+        ]
+    )
     assert ex.milestone_band(days, ms).tolist() == [2, 1, 0, 0, 2, 1, 0, 2]
     assert (ex.milestone_band(days, np.array([], dtype=np.int64)) == ex.MILESTONE_REFERENCE).all()
 

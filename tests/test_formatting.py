@@ -11,34 +11,55 @@ import pytest
 from forecast import formatting, prose
 
 
-@pytest.mark.parametrize(("column", "value", "text"), [
-    ("slip_mean", 324.4712, "324.5"),            # expected slips: one decimal, everywhere
-    ("mean", 324.4712, "324.5"),
-    ("slip_p10", 301, "301"),                    # counts: whole, with thousands separators
-    ("open", 1287, "1,287"),
-    ("tasks", 12345.0, "12,345"),
-    ("p_slip", 0.9412, "94 %"),                  # probabilities: whole percent
-    ("coverage80", 0.8621, "86 %"),
-    ("pooled_multiplier", 1.2345, "1.23"),       # rates: two decimals
-    ("crps", 1.8234, "1.82"), ("brier", 0.14532, "0.145"),
-    ("difference", -8.16, "-8.2"), ("difference", 3.0, "+3.0"),  # changes carry a sign
-    ("slip_mean_change", 12.34, "+12.3"), ("open_due_change", 3, "+3"), ("bias", -2.04, "-2.0"),
-    ("can_still_be_saved", True, "yes"), ("deadline", dt.date(2025, 12, 31), "2025-12-31"),
-    ("cutoff", pd.Timestamp("2025-04-24"), "2025-04-24"), ("p10", float("nan"), "–"), ("title", None, "–"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "text"),
+    [
+        ("slip_mean", 324.4712, "324.5"),  # expected slips: one decimal, everywhere
+        ("mean", 324.4712, "324.5"),
+        ("slip_p10", 301, "301"),  # counts: whole, with thousands separators
+        ("open", 1287, "1,287"),
+        ("tasks", 12345.0, "12,345"),
+        ("p_slip", 0.9412, "94 %"),  # probabilities: whole percent
+        ("coverage80", 0.8621, "86 %"),
+        ("pooled_multiplier", 1.2345, "1.23"),  # rates: two decimals
+        ("crps", 1.8234, "1.82"),
+        ("brier", 0.14532, "0.145"),
+        ("difference", -8.16, "-8.2"),
+        ("difference", 3.0, "+3.0"),  # changes carry a sign
+        ("slip_mean_change", 12.34, "+12.3"),
+        ("open_due_change", 3, "+3"),
+        ("bias", -2.04, "-2.0"),
+        ("can_still_be_saved", True, "yes"),
+        ("deadline", dt.date(2025, 12, 31), "2025-12-31"),
+        ("cutoff", pd.Timestamp("2025-04-24"), "2025-04-24"),
+        ("p10", float("nan"), "–"),
+        ("title", None, "–"),
+    ],
+)
 def test_one_rule_per_quantity(column, value, text):
     assert formatting.cell(column, value) == text
 
 
 def test_tables_escape_text_link_agencies_and_say_what_is_cut():
-    frame = pd.DataFrame({"agency": ["Ministry of Finance", "<b>Bad</b>", "Health"], "title": ["=1+2", "<i>x</i>", "y"],
-                          "slip_mean": [52.73, 2.0, 1.0], "p_slip": [0.5, 0.25, 0.1]})
-    html = formatting.table(frame, pages={"Ministry of Finance": "agency_ministry-of-finance.html"}, top=2,
-                            download="by_agency.csv", caption="A <caption>").to_html()
+    frame = pd.DataFrame(
+        {
+            "agency": ["Ministry of Finance", "<b>Bad</b>", "Health"],
+            "title": ["=1+2", "<i>x</i>", "y"],
+            "slip_mean": [52.73, 2.0, 1.0],
+            "p_slip": [0.5, 0.25, 0.1],
+        }
+    )
+    html = formatting.table(
+        frame,
+        pages={"Ministry of Finance": "agency_ministry-of-finance.html"},
+        top=2,
+        download="by_agency.csv",
+        caption="A <caption>",
+    ).to_html()
     assert '<a href="agency_ministry-of-finance.html">Ministry of Finance</a>' in html
     assert "&lt;b&gt;Bad&lt;/b&gt;" in html and "<b>Bad" not in html and "&lt;i&gt;x&lt;/i&gt;" in html
     assert ">Health<" not in html  # cut to two rows
-    assert "The first 2 of 3; the full list is in <a href=\"by_agency.csv\">by_agency.csv</a>." in html
+    assert 'The first 2 of 3; the full list is in <a href="by_agency.csv">by_agency.csv</a>.' in html
     assert "A &lt;caption&gt;" in html
     assert ">expected slips<" in html and ">P(slip)<" in html and "slip_mean" not in html  # headers in words
     assert ">52.7<" in html and ">50 %<" in html
@@ -53,17 +74,27 @@ def test_an_empty_table_says_so():
 
 
 def test_figures_show_every_key_even_new_ones():
-    html = formatting.figures({"as_of": "2025-12-04", "slip_mean": 314.23, "synthetic": True,
-                               "combined_mean": 300.04, "a_new_key": "<x>"}).to_html()
+    html = formatting.figures(
+        {"as_of": "2025-12-04", "slip_mean": 314.23, "synthetic": True, "combined_mean": 300.04, "a_new_key": "<x>"}
+    ).to_html()
     assert ">314.2<" in html and ">yes<" in html and ">300.0<" in html and "a new key" in html
     assert "&lt;x&gt;" in html
 
 
 def test_the_headline_in_plain_words():
     assert prose.headline_words(324.47, 472, "2025-12-31", 301, 347) == (
-        "About 324 of the 472 open tasks are likely to slip past 31 Dec 2025; 8 in 10 chance between 301 and 347")
-    head = {"as_of": "2025-12-04", "deadline": "2025-12-31", "open_tasks": 472, "model": "combined",
-            "slip_mean": 301.6, "slip_p10": 280, "slip_p90": 322, "a_new_key": 1}
+        "About 324 of the 472 open tasks are likely to slip past 31 Dec 2025; 8 in 10 chance between 301 and 347"
+    )
+    head = {
+        "as_of": "2025-12-04",
+        "deadline": "2025-12-31",
+        "open_tasks": 472,
+        "model": "combined",
+        "slip_mean": 301.6,
+        "slip_p10": 280,
+        "slip_p90": 322,
+        "a_new_key": 1,
+    }
     assert prose.headline_text(head) == prose.headline_words(301.6, 472, "2025-12-31", 280, 322)
     for missing in ("slip_mean", "deadline", "open_tasks"):  # an old or partial run.json: no sentence, no error
         assert prose.headline_text({k: v for k, v in head.items() if k != missing}) == ""
@@ -81,9 +112,16 @@ def test_default_targets_are_round_numbers_across_the_forecast():
 def _backtest(errors, pit):
     n = len(errors)
     observed = np.full(n, 30.0)
-    return pd.DataFrame({"model": "hazard", "cutoff": pd.date_range("2025-04-24", periods=n, freq="7D"),
-                         "slip_mean": observed + np.asarray(errors, float), "observed": observed,
-                         "pit_lower": np.asarray(pit) - 0.02, "pit_upper": np.asarray(pit) + 0.02})
+    return pd.DataFrame(
+        {
+            "model": "hazard",
+            "cutoff": pd.date_range("2025-04-24", periods=n, freq="7D"),
+            "slip_mean": observed + np.asarray(errors, float),
+            "observed": observed,
+            "pit_lower": np.asarray(pit) - 0.02,
+            "pit_upper": np.asarray(pit) + 0.02,
+        }
+    )
 
 
 def test_the_bias_sentence_names_the_direction():

@@ -50,8 +50,14 @@ def test_probability_never_falls_as_the_multiplier_rises():
 
 def test_listed_agencies_only():
     question, model = fitted()
-    goal = seek(question, model, PARAMS, target_slips=340, probability=PROBABILITY,
-                agencies=[FINANCE, "Ministry of Public Security"])
+    goal = seek(
+        question,
+        model,
+        PARAMS,
+        target_slips=340,
+        probability=PROBABILITY,
+        agencies=[FINANCE, "Ministry of Public Security"],
+    )
     assert goal.reachable and goal.agencies == (FINANCE, "Ministry of Public Security")
     listed = [FINANCE, "Ministry of Public Security"]
     assert p_at_most(resimulated(goal.multiplier, listed), 340) >= PROBABILITY
@@ -81,8 +87,11 @@ def test_a_target_met_at_the_current_pace_reports_the_slack():
     target = int(np.quantile(run_baseline(question, model, PARAMS).totals, 0.95))  # met at the current pace
     goal = seek(question, model, PARAMS, target_slips=target)
     assert goal.reachable and goal.multiplier < 1 and goal.baseline_probability >= PROBABILITY
-    assert p_at_most(resimulated(goal.multiplier), target) >= PROBABILITY > p_at_most(
-        resimulated(goal.multiplier_below), target)
+    assert (
+        p_at_most(resimulated(goal.multiplier), target)
+        >= PROBABILITY
+        > p_at_most(resimulated(goal.multiplier_below), target)
+    )
     assert goal.message().startswith("Already met") and goal.ranking_multiplier == 2.0
     everything = seek(question, model, PARAMS, target_slips=len(question.tasks))
     assert everything.multiplier == 0 and everything.multiplier_below is None
@@ -115,15 +124,37 @@ def test_bad_goals_are_errors():
 
 
 def test_goal_command_json(capsys):
-    code = main(["goal", "--target-slips", "280", "--agencies", "Ministry of Finance,Ministry of Culture, Sports "
-                 "and Tourism", "--sims", "300", "--json"])
+    code = main(
+        [
+            "goal",
+            "--target-slips",
+            "280",
+            "--agencies",
+            "Ministry of Finance,Ministry of Culture, Sports and Tourism",
+            "--sims",
+            "300",
+            "--json",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["agencies"] == [FINANCE, "Ministry of Culture, Sports and Tourism"]
     assert out["target"] == {"slips": 280, "probability": 0.8} and out["sims"] == 300
-    assert {"reachable", "multiplier", "probability_at_multiplier", "multiplier_below", "probability_below",
-            "baseline_probability", "ceiling_probability", "cap", "slip", "ranking", "ranking_multiplier",
-            "message", "synthetic"} <= set(out)
+    assert {
+        "reachable",
+        "multiplier",
+        "probability_at_multiplier",
+        "multiplier_below",
+        "probability_below",
+        "baseline_probability",
+        "ceiling_probability",
+        "cap",
+        "slip",
+        "ranking",
+        "ranking_multiplier",
+        "message",
+        "synthetic",
+    } <= set(out)
     assert {r["agency"] for r in out["ranking"]} == set(out["agencies"])
 
 

@@ -16,13 +16,37 @@ def _week(folder, day, rows, extra_header="", name=None):
 @pytest.fixture
 def trio(tmp_path):
     """Three weekly snapshots with a task completed, one overdue, one that vanishes and one that reopens."""
-    _week(tmp_path, "2025-11-06", ["A,Finance,2025-11-30,In progress", "B,Health,2025-11-10,In progress",
-                                   "C,Health,2025-12-31,In progress", "D,Justice,2025-12-31,Completed on time"])
-    _week(tmp_path, "2025-11-13", ["A,Finance,2025-11-30,Completed on time", "B,Health,2025-11-10,Overdue",
-                                   "D,Justice,2025-12-31,In progress", "E,Justice,2025-12-20,In progress"])
-    _week(tmp_path, "2025-11-20", ["A,Finance,2025-11-30,Completed on time", "B,Health,2025-11-10,Overdue",
-                                   "D,Justice,2025-12-31,In progress", "E,Justice,2026-01-20,In progress",
-                                   "F,Justice,,Regular"])
+    _week(
+        tmp_path,
+        "2025-11-06",
+        [
+            "A,Finance,2025-11-30,In progress",
+            "B,Health,2025-11-10,In progress",
+            "C,Health,2025-12-31,In progress",
+            "D,Justice,2025-12-31,Completed on time",
+        ],
+    )
+    _week(
+        tmp_path,
+        "2025-11-13",
+        [
+            "A,Finance,2025-11-30,Completed on time",
+            "B,Health,2025-11-10,Overdue",
+            "D,Justice,2025-12-31,In progress",
+            "E,Justice,2025-12-20,In progress",
+        ],
+    )
+    _week(
+        tmp_path,
+        "2025-11-20",
+        [
+            "A,Finance,2025-11-30,Completed on time",
+            "B,Health,2025-11-10,Overdue",
+            "D,Justice,2025-12-31,In progress",
+            "E,Justice,2026-01-20,In progress",
+            "F,Justice,,Regular",
+        ],
+    )
     return load_snapshots(tmp_path)
 
 

@@ -9,8 +9,16 @@ from forecast.models import laplace
 def _rows(rng, n=400, A=6, W=5, p=2, states=4):
     X = np.column_stack([np.ones(n), rng.integers(0, 2, n)]).astype(float)[:, :p]
     E = rng.multinomial(7, np.full(states, 1 / states), size=n).astype(float)
-    return laplace.Rows(X, E, rng.integers(0, A, n), rng.integers(0, W, n), np.zeros(n), rng.integers(1, 30, n)
-                        .astype(float), A, np.full(W - 1, 7.0))
+    return laplace.Rows(
+        X,
+        E,
+        rng.integers(0, A, n),
+        rng.integers(0, W, n),
+        np.zeros(n),
+        rng.integers(1, 30, n).astype(float),
+        A,
+        np.full(W - 1, 7.0),
+    )
 
 
 def test_gradient_and_hessian_match_finite_differences():
@@ -27,8 +35,9 @@ def test_gradient_and_hessian_match_finite_differences():
     h = 1e-5
     num_g = np.array([(lik.value(x + h * e) - lik.value(x - h * e)) / (2 * h) for e in np.eye(len(x))])
     assert np.allclose(g, num_g, rtol=1e-4, atol=1e-3)
-    num_h = np.stack([(lik.derivatives(x + h * e)[0] - lik.derivatives(x - h * e)[0]) / (2 * h)
-                      for e in np.eye(len(x))])
+    num_h = np.stack(
+        [(lik.derivatives(x + h * e)[0] - lik.derivatives(x - h * e)[0]) / (2 * h) for e in np.eye(len(x))]
+    )
     assert np.allclose(-neg, num_h, rtol=1e-3, atol=1e-2)
 
 

@@ -14,9 +14,14 @@ if [ "$1" = install ]; then printf '#!/bin/sh\\nexit 0\\n' > "{bin}/fake-browser
 
 def _make(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
-    return subprocess.run(["make", "-s", "-C", str(paths.PROJECT_DIR), "browser",
-                           *(f"{k}={v}" for k, v in variables.items())],
-                          capture_output=True, text=True, env=env, check=False, timeout=60)
+    return subprocess.run(
+        ["make", "-s", "-C", str(paths.PROJECT_DIR), "browser", *(f"{k}={v}" for k, v in variables.items())],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
 
 
 def test_a_missing_browser_is_installed_with_apt(tmp_path):
@@ -27,8 +32,10 @@ def test_a_missing_browser_is_installed_with_apt(tmp_path):
     run = _make(tmp_path, BROWSER="fake-browser", APT="fake-apt", SUDO="")  # SUDO: sudo unless root
     assert run.returncode == 0, run.stderr
     assert "installing fake-browser" in run.stdout
-    assert (tmp_path / "apt.log").read_text(encoding="utf-8").splitlines() == ["update -qq",
-                                                                               "install -y -qq fake-browser"]
+    assert (tmp_path / "apt.log").read_text(encoding="utf-8").splitlines() == [
+        "update -qq",
+        "install -y -qq fake-browser",
+    ]
 
 
 def test_without_a_browser_or_apt_make_stops_with_the_instruction(tmp_path):

@@ -30,8 +30,11 @@ def test_notebook_is_thin_and_output_free(path):
             continue
         assert cell.outputs == [] and cell.execution_count is None, "commit notebooks without outputs"
         tree = ast.parse(cell.source)
-        defined = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-                                                           | ast.Lambda)]
+        defined = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)
+        ]
         assert not defined, f"logic belongs in the forecast package, not in cells: {cell.source[:80]}"
 
 
@@ -55,8 +58,15 @@ def test_parameters_cell_declares_and_describes_every_parameter(path):
 
 def test_notebook_params_accepts_strings_and_dates_and_ignores_other_names(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    namespace = {"as_of": "2025-12-04", "deadline": date(2025, 12, 31), "sims": 100, "snapshots": "data",
-                 "In": [], "display": print, "scenario": "baseline"}
+    namespace = {
+        "as_of": "2025-12-04",
+        "deadline": date(2025, 12, 31),
+        "sims": 100,
+        "snapshots": "data",
+        "In": [],
+        "display": print,
+        "scenario": "baseline",
+    }
     params = notebook_params(namespace)
     assert (params.as_of, params.deadline, params.sims) == (date(2025, 12, 4), date(2025, 12, 31), 100)
     assert params.snapshots == tmp_path / "data"

@@ -46,8 +46,9 @@ def full_frame() -> pd.DataFrame:
 def _exports(frame: pd.DataFrame, folder: Path, drop: tuple[str, ...]) -> Path:
     folder.mkdir(parents=True)
     for when, snap in frame.drop(columns=list(drop)).groupby("snapshot_date"):
-        snap.drop(columns="snapshot_date").to_csv(folder / f"export_{when:%Y-%m-%d}.csv", index=False,
-                                                  date_format="%Y-%m-%d")
+        snap.drop(columns="snapshot_date").to_csv(
+            folder / f"export_{when:%Y-%m-%d}.csv", index=False, date_format="%Y-%m-%d"
+        )
     return folder
 
 
@@ -83,8 +84,9 @@ def test_every_command_works_without_the_optional_column(capsys, tmp_path, full_
 def test_a_report_runs_on_exports_with_no_optional_column(tmp_path, full_frame):
     exports = _exports(full_frame, tmp_path / "exports", OPTIONAL)
     params = tmp_path / "p.yaml"
-    params.write_text(yaml.safe_dump({"scenario": "bare", "snapshots": str(exports), "sims": 200, "seed": 1}),
-                      encoding="utf-8")
+    params.write_text(
+        yaml.safe_dump({"scenario": "bare", "snapshots": str(exports), "sims": 200, "seed": 1}), encoding="utf-8"
+    )
     result = run_report(params, tmp_path / "reports", echo=lambda _: None)
     assert result.status == "ok", result.message
     assert all(nb["status"] == "ok" and nb["html"] for nb in result.record["notebooks"])

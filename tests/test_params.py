@@ -16,26 +16,29 @@ def test_baseline_file_resolves_paths_against_itself():
     assert (p.as_of, p.deadline) == (date(2025, 12, 4), date(2025, 12, 31))
 
 
-@pytest.mark.parametrize(("data", "key", "words"), [
-    ({"simz": 5}, "simz", "unknown key"),
-    ({"sims": 0}, "sims", "from 1 to 1,000,000"),
-    ({"sims": 1_000_001}, "sims", "from 1 to 1,000,000"),
-    ({"sims": "many"}, "sims", "whole number"),
-    ({"sims": True}, "sims", "whole number"),
-    ({"model": "prophet"}, "model", "hazard"),
-    ({"as_of": "12/31/2025"}, "as_of", "not a date"),
-    ({"as_of": "Dec 4"}, "as_of", "YYYY-MM-DD or dd/mm/yyyy"),
-    ({"as_of": "2025-12"}, "as_of", "not a date"),
-    ({"deadline": "31/12/9999"}, "deadline", "out of range"),
-    ({"as_of": "2025-12-04", "deadline": "2025-12-01"}, "deadline", "before as_of"),
-    ({"status_labels": {"Xong": "done"}}, "status_labels.Xong", "is not one of completed_on_time"),
-    ({"scenario": "a/b"}, "scenario", "short name"),
-    ({"timeout_minutes": -1}, "timeout_minutes", "greater than 0 and at most 1440"),
-    ({"timeout_minutes": 50000}, "timeout_minutes", "at most 1440"),
-    ({"timeout_minutes": float("nan")}, "timeout_minutes", "nan must be a number"),
-    ({"timeout_minutes": float("inf")}, "timeout_minutes", "inf must be a number"),
-    ({"horizon_days": 99999}, "horizon_days", "from 1 to 3,650"),
-])
+@pytest.mark.parametrize(
+    ("data", "key", "words"),
+    [
+        ({"simz": 5}, "simz", "unknown key"),
+        ({"sims": 0}, "sims", "from 1 to 1,000,000"),
+        ({"sims": 1_000_001}, "sims", "from 1 to 1,000,000"),
+        ({"sims": "many"}, "sims", "whole number"),
+        ({"sims": True}, "sims", "whole number"),
+        ({"model": "prophet"}, "model", "hazard"),
+        ({"as_of": "12/31/2025"}, "as_of", "not a date"),
+        ({"as_of": "Dec 4"}, "as_of", "YYYY-MM-DD or dd/mm/yyyy"),
+        ({"as_of": "2025-12"}, "as_of", "not a date"),
+        ({"deadline": "31/12/9999"}, "deadline", "out of range"),
+        ({"as_of": "2025-12-04", "deadline": "2025-12-01"}, "deadline", "before as_of"),
+        ({"status_labels": {"Xong": "done"}}, "status_labels.Xong", "is not one of completed_on_time"),
+        ({"scenario": "a/b"}, "scenario", "short name"),
+        ({"timeout_minutes": -1}, "timeout_minutes", "greater than 0 and at most 1440"),
+        ({"timeout_minutes": 50000}, "timeout_minutes", "at most 1440"),
+        ({"timeout_minutes": float("nan")}, "timeout_minutes", "nan must be a number"),
+        ({"timeout_minutes": float("inf")}, "timeout_minutes", "inf must be a number"),
+        ({"horizon_days": 99999}, "horizon_days", "from 1 to 3,650"),
+    ],
+)
 def test_bad_values_name_the_key(data, key, words):
     with pytest.raises(ParamsError) as exc:
         parse_params(data)
@@ -70,8 +73,13 @@ def test_to_dict_round_trips(tmp_path):
 def test_milestones_year_end_and_exits_are_validated_and_reach_the_model():
     from forecast.models import make_model
 
-    p = parse_params({"milestones": ["2025-11-06", {"date": "01/08/2025", "name": "review meeting"}],
-                      "year_end": {"median": 1.2, "p90": 3}, "exits": False})
+    p = parse_params(
+        {
+            "milestones": ["2025-11-06", {"date": "01/08/2025", "name": "review meeting"}],
+            "year_end": {"median": 1.2, "p90": 3},
+            "exits": False,
+        }
+    )
     assert [m.date.isoformat() for m in p.milestones] == ["2025-08-01", "2025-11-06"]  # sorted, day first
     assert p.milestones[0].name == "review meeting" and p.year_end.window_days == 31 and not p.exits
     model = make_model("hazard", **p.model_settings())
@@ -81,11 +89,13 @@ def test_milestones_year_end_and_exits_are_validated_and_reach_the_model():
     assert not parse_params({"year_end": False}).year_end.enabled
     values = {k: v for k, v in p.to_dict().items() if k != "source"}
     assert parse_params(values) == p  # the round trip through run.json and papermill
-    for bad, key in (({"year_end": {"median": 2, "p90": 1.5}}, "year_end.p90"),
-                     ({"year_end": {"medain": 2}}, "year_end.medain"),
-                     ({"milestones": [{"name": "no date"}]}, "milestones[1].date"),
-                     ({"milestones": ["31/02/2025"]}, "milestones[1]"),
-                     ({"exits": "yes"}, "exits")):
+    for bad, key in (
+        ({"year_end": {"median": 2, "p90": 1.5}}, "year_end.p90"),
+        ({"year_end": {"medain": 2}}, "year_end.medain"),
+        ({"milestones": [{"name": "no date"}]}, "milestones[1].date"),
+        ({"milestones": ["31/02/2025"]}, "milestones[1]"),
+        ({"exits": "yes"}, "exits"),
+    ):
         with pytest.raises(ParamsError) as exc:
             parse_params(bad)
         assert exc.value.key == key, (bad, exc.value)

@@ -61,8 +61,9 @@ def test_params_file_and_overrides(tmp_path, capsys):
 
 def test_user_errors_exit_2_without_traceback(tmp_path):
     for args in (["--as-of", "2024-01-01"], ["--deadline", "2025-01-01"], ["--model", "magic"], ["--sims", "0"]):
-        run = subprocess.run([sys.executable, "-m", "forecast.cli", "predict", *args], capture_output=True,
-                             text=True, check=False)
+        run = subprocess.run(
+            [sys.executable, "-m", "forecast.cli", "predict", *args], capture_output=True, text=True, check=False
+        )
         assert run.returncode == 2, args
         assert "Traceback" not in run.stderr and "error" in run.stderr
 

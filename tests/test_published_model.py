@@ -66,8 +66,17 @@ def _world(p: float, c: float, scale: int, seed: int) -> pd.DataFrame:
     rows = []
 
     def add(date, scope, metric, value):
-        rows.append({"date": pd.Timestamp(date), "scope": scope, "agency": "", "metric": metric, "value": value,
-                     "source_url": "test", "note": ""})
+        rows.append(
+            {
+                "date": pd.Timestamp(date),
+                "scope": scope,
+                "agency": "",
+                "metric": metric,
+                "value": value,
+                "source_url": "test",
+                "note": "",
+            }
+        )
 
     jun_late, jun_due = 5 * scale, 22 * scale
     jul = overdue_after(jun_late, jun_due, 41)
@@ -77,15 +86,18 @@ def _world(p: float, c: float, scale: int, seed: int) -> pd.DataFrame:
     add("2025-07-31", "res71", "overdue", jul)
     add("2025-08-28", "res71", "overdue", aug)
     concl_late = 30 * scale
-    for scope, assigned, done, late in (("res71", 330 * scale, 90 * scale, aug),
-                                        ("conclusions", 322 * scale, 136 * scale, concl_late)):
+    for scope, assigned, done, late in (
+        ("res71", 330 * scale, 90 * scale, aug),
+        ("conclusions", 322 * scale, 136 * scale, concl_late),
+    ):
         add("2025-08-28", scope, "assigned", assigned)
         add("2025-08-28", scope, "completed", done)
         if scope == "conclusions":
             add("2025-08-28", scope, "overdue", late)
     in_progress = (330 + 322 - 90 - 136) * scale - aug - concl_late
-    add("2025-10-28", "res71+conclusions", "overdue",
-        overdue_after(aug + concl_late, round(in_progress * 61 / 125), 61))
+    add(
+        "2025-10-28", "res71+conclusions", "overdue", overdue_after(aug + concl_late, round(in_progress * 61 / 125), 61)
+    )
     return pd.DataFrame(rows)
 
 
@@ -103,11 +115,13 @@ def test_more_tasks_behind_the_same_shares_narrow_the_posterior():
     """Shares are weighted by their counts: with the reports agreeing (the smallest overdispersion), 20 times the
     tasks give about sqrt(20) = 4.5 times less spread. (Over every overdispersion the number of reports, not of
     tasks, limits what three reports can say.)"""
+
     def spread(scale):
         post, _ = posterior(_world(0.35, 0.5, scale=scale, seed=2), "2025-10-28")
         marginal = post[0].sum(axis=1) / post[0].sum()
         mean = (marginal * GRID).sum()
         return np.sqrt((marginal * (GRID - mean) ** 2).sum())
+
     assert spread(40) < 0.4 * spread(2)
 
 
@@ -137,8 +151,7 @@ def test_backtest_scores_each_published_transition_from_earlier_figures_only(fig
     assert frame["evidence"].tolist() == [0, 2, 3]
     assert ((frame["pit_lower"] <= frame["pit_upper"]) & (frame["crps"] >= 0)).all()
     edited = figures.copy()
-    last = (edited["date"] == pd.Timestamp("2025-12-04")) & (edited["scope"] == "all") & (
-        edited["metric"] == "overdue")
+    last = (edited["date"] == pd.Timestamp("2025-12-04")) & (edited["scope"] == "all") & (edited["metric"] == "overdue")
     edited.loc[last, "value"] = 150
     again = published_backtest(edited, sims=1000)
     assert again["observed"].tolist() == [4, 51, 150]

@@ -1,6 +1,5 @@
 """Export files as offices make them: CSV delimiters, XLSX sheets, header rows and formulas."""
 
-
 import openpyxl
 import pytest
 
@@ -10,13 +9,16 @@ from forecast.readers import delimiter, read_table
 ROWS = [["task_id", "agency", "deadline", "status"], ["T1", "Finance", "2025-12-31", "In progress"]]
 
 
-@pytest.mark.parametrize(("text", "sep"), [
-    ("task_id,agency,deadline,status\nT1,A,2025-12-31,x\n", ","),
-    ("Mã nhiệm vụ;Cơ quan chủ trì;Thời hạn;Tình trạng\nT1;A, B;31/12/2025;x\n", ";"),
-    ("task_id\tagency\tdeadline\tstatus\nT1\tA;B\t2025-12-31\tx\n", "\t"),
-    ("task_id|agency|deadline|status\n", "|"),
-    ("a;b;c\n1;2;3\n4;5;6\n", ";"),  # no known header: the sniffer decides
-])
+@pytest.mark.parametrize(
+    ("text", "sep"),
+    [
+        ("task_id,agency,deadline,status\nT1,A,2025-12-31,x\n", ","),
+        ("Mã nhiệm vụ;Cơ quan chủ trì;Thời hạn;Tình trạng\nT1;A, B;31/12/2025;x\n", ";"),
+        ("task_id\tagency\tdeadline\tstatus\nT1\tA;B\t2025-12-31\tx\n", "\t"),
+        ("task_id|agency|deadline|status\n", "|"),
+        ("a;b;c\n1;2;3\n4;5;6\n", ";"),  # no known header: the sniffer decides
+    ],
+)
 def test_the_delimiter_is_the_one_that_finds_the_known_headers(text, sep):
     assert delimiter(text) == sep
 
@@ -50,10 +52,14 @@ def test_formula_cells_take_their_saved_values_and_those_without_are_listed(tmp_
 def test_unreadable_files_are_one_problem_naming_the_file(tmp_path):
     (tmp_path / "e.csv").write_bytes(b"")
     (tmp_path / "broken.xlsx").write_bytes(b"PK not really a zip")
-    (tmp_path / "ragged.csv").write_text("task_id,agency,deadline,status\nT1,A,2025-12-31,x,extra,more\n",
-                                         encoding="utf-8")
-    for name, words in (("e.csv", "the file is empty"), ("broken.xlsx", "cannot be read as XLSX"),
-                        ("ragged.csv", "cannot be read as CSV with delimiter ','")):
+    (tmp_path / "ragged.csv").write_text(
+        "task_id,agency,deadline,status\nT1,A,2025-12-31,x,extra,more\n", encoding="utf-8"
+    )
+    for name, words in (
+        ("e.csv", "the file is empty"),
+        ("broken.xlsx", "cannot be read as XLSX"),
+        ("ragged.csv", "cannot be read as CSV with delimiter ','"),
+    ):
         with pytest.raises(DataError) as err:
             read_table(tmp_path / name)
         assert err.value.problems[0].file == str(tmp_path / name) and words in str(err.value)

@@ -6,7 +6,14 @@ from forecast.models.reference import CLASSES, ReferenceClassModel, situation_cl
 
 def test_classes():
     assert [CLASSES[c] for c in situation_class(np.array([-100, -30, -1, 0, 13, 14, 27]))] == [
-        "overdue >30d", "overdue 1-30d", "overdue 1-30d", "due 0-13d", "due 0-13d", "due 14d+", "due 14d+"]
+        "overdue >30d",
+        "overdue 1-30d",
+        "overdue 1-30d",
+        "due 0-13d",
+        "due 0-13d",
+        "due 14d+",
+        "due 14d+",
+    ]
 
 
 def test_situations_only_look_as_far_as_the_as_of_date(bundled):

@@ -27,8 +27,17 @@ def test_params_show_names_the_bad_key(tmp_path, capsys):
 
 
 def test_schedule_refuses_a_bad_cron_expression_before_running(tmp_path, capsys):
-    code = main(["schedule", "--params", str(paths.PARAMS_DIR / "baseline.yaml"), "--cron", "0 25 * * *",
-                 "--out", str(tmp_path / "r")])
+    code = main(
+        [
+            "schedule",
+            "--params",
+            str(paths.PARAMS_DIR / "baseline.yaml"),
+            "--cron",
+            "0 25 * * *",
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
     assert code == 2
     assert "not a cron expression" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
@@ -36,6 +45,7 @@ def test_schedule_refuses_a_bad_cron_expression_before_running(tmp_path, capsys)
 
 def test_new_subcommands_have_help():
     for command in ("params", "report", "schedule"):
-        run = subprocess.run([sys.executable, "-m", "forecast.cli", command, "--help"], capture_output=True,
-                             text=True, check=False)
+        run = subprocess.run(
+            [sys.executable, "-m", "forecast.cli", command, "--help"], capture_output=True, text=True, check=False
+        )
         assert run.returncode == 0 and "usage: forecast" in run.stdout

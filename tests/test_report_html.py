@@ -14,8 +14,9 @@ CHART = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_line().encode(x
 
 
 def _notebook(path, *outputs, source="secret_code_marker = 1"):
-    nb = new_notebook(cells=[new_markdown_cell("# Title"),
-                             new_code_cell(source, outputs=list(outputs), execution_count=1)])
+    nb = new_notebook(
+        cells=[new_markdown_cell("# Title"), new_code_cell(source, outputs=list(outputs), execution_count=1)]
+    )
     nbformat.write(nb, path)
     return path
 
@@ -23,9 +24,11 @@ def _notebook(path, *outputs, source="secret_code_marker = 1"):
 def test_svg_charts_are_inline_code_is_hidden_and_nothing_is_remote(tmp_path):
     svg = '<?xml version="1.0" encoding="UTF-8"?>\n' + to_svg(CHART)
     table = "<table><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr></table>"
-    source = _notebook(tmp_path / "a.ipynb",
-                       new_output("display_data", data={"image/svg+xml": svg, "text/plain": "chart"}),
-                       new_output("execute_result", data={"text/html": table}, execution_count=1))
+    source = _notebook(
+        tmp_path / "a.ipynb",
+        new_output("display_data", data={"image/svg+xml": svg, "text/plain": "chart"}),
+        new_output("execute_result", data={"text/html": table}, execution_count=1),
+    )
     html = to_html(source, tmp_path / "a.html", title="a · run").read_text(encoding="utf-8")
     assert offline_problems(html) == []
     assert "<script" not in html.lower()  # no require.js, MathJax or mermaid loader
@@ -43,19 +46,24 @@ def test_a_notebook_that_loads_vega_from_a_cdn_is_refused(tmp_path):
     assert not (tmp_path / "b.html").exists()
 
 
-@pytest.mark.parametrize("snippet", [
-    '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>',
-    "<script type='text/javascript' src='//cdn.example.org/x.js'></script>",
-    '<link rel="stylesheet" href="http://example.org/a.css">',
-    "<style>@import url(https://fonts.example.org/a.css);</style>",
-    "<SCRIPT>fetch('/x')</SCRIPT>",
-    '<img src="https://example.org/logo.png">',
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>',
+        "<script type='text/javascript' src='//cdn.example.org/x.js'></script>",
+        '<link rel="stylesheet" href="http://example.org/a.css">',
+        "<style>@import url(https://fonts.example.org/a.css);</style>",
+        "<SCRIPT>fetch('/x')</SCRIPT>",
+        '<img src="https://example.org/logo.png">',
+    ],
+)
 def test_offline_problems_finds_every_kind_of_remote_load(snippet):
     assert offline_problems(f"<html>{snippet}</html>")
 
 
 def test_local_and_inline_resources_are_fine():
-    page = ('<a href="https://example.org/source">source</a><img src="data:image/png;base64,AAAA">'
-            '<svg xmlns="http://www.w3.org/2000/svg"></svg><a href="01_data.html">x</a>')
+    page = (
+        '<a href="https://example.org/source">source</a><img src="data:image/png;base64,AAAA">'
+        '<svg xmlns="http://www.w3.org/2000/svg"></svg><a href="01_data.html">x</a>'
+    )
     assert offline_problems(page) == []

@@ -10,29 +10,58 @@ def _run(out, name, started, status="ok", headline=None, message="", scenario="b
     folder = out / name
     folder.mkdir(parents=True)
     (folder / RUN_MARKER).write_text("", encoding="utf-8")
-    record = {"run": name, "status": status, "message": message, "scenario": scenario, "started": started,
-              "headline": headline, "summary": summary, "notebooks": [
-                  {"name": "01_data", "status": status, "html": "01_data.html", "notebook": "01_data.ipynb"}]}
+    record = {
+        "run": name,
+        "status": status,
+        "message": message,
+        "scenario": scenario,
+        "started": started,
+        "headline": headline,
+        "summary": summary,
+        "notebooks": [{"name": "01_data", "status": status, "html": "01_data.html", "notebook": "01_data.ipynb"}],
+    }
     write_json(folder / "run.json", record)
     return folder
 
 
 def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
-    _run(tmp_path, "20251201T060000Z_baseline", "2025-12-01T06:00:00Z",
-         headline={"as_of": "2025-11-27", "open_tasks": 510, "synthetic": True})
-    _run(tmp_path, "20251208T060000Z_baseline", "2025-12-08T06:00:00Z",
-         headline={"as_of": "2025-12-04", "open_tasks": 1472, "synthetic": True, "slip_mean": 118.44,
-                   "combined_weight_boosting": 0.25})  # a key added later shows with no code change
-    _run(tmp_path, "20251215T060000Z_baseline", "2025-12-15T06:00:00Z", status="failed", headline=None,
-         message="02_fail: ValueError: <boom>")
+    _run(
+        tmp_path,
+        "20251201T060000Z_baseline",
+        "2025-12-01T06:00:00Z",
+        headline={"as_of": "2025-11-27", "open_tasks": 510, "synthetic": True},
+    )
+    _run(
+        tmp_path,
+        "20251208T060000Z_baseline",
+        "2025-12-08T06:00:00Z",
+        headline={
+            "as_of": "2025-12-04",
+            "open_tasks": 1472,
+            "synthetic": True,
+            "slip_mean": 118.44,
+            "combined_weight_boosting": 0.25,
+        },
+    )  # a key added later shows with no code change
+    _run(
+        tmp_path,
+        "20251215T060000Z_baseline",
+        "2025-12-15T06:00:00Z",
+        status="failed",
+        headline=None,
+        message="02_fail: ValueError: <boom>",
+    )
     _run(tmp_path, ".tmp-20251222T060000Z_baseline", "2025-12-22T06:00:00Z")  # a run being written: not listed
 
     html = write_text(tmp_path / "index.html", render_index(load_runs(tmp_path))).read_text(encoding="utf-8")
     assert html.startswith(f"<!DOCTYPE html>\n{INDEX_MARKER}")
-    table = html[html.index("<tbody>"):]
+    table = html[html.index("<tbody>") :]
     rows = re.findall(r"<tr>.*?</tr>", table, flags=re.S)
     assert [re.search(r"\d{8}T\d{6}Z_baseline", r).group(0) for r in rows] == [
-        "20251215T060000Z_baseline", "20251208T060000Z_baseline", "20251201T060000Z_baseline"]
+        "20251215T060000Z_baseline",
+        "20251208T060000Z_baseline",
+        "20251201T060000Z_baseline",
+    ]
     assert "failed" in rows[0] and "02_fail: ValueError: &lt;boom&gt;" in rows[0]
     assert "<td>1,472</td>" in rows[1] and "<td>118.4</td>" in rows[1] and "<td>510</td>" in rows[2]
     assert "<td>0.2</td>" in rows[1] and "<td>–</td>" in rows[2]  # the new key; missing in the older run
@@ -65,23 +94,49 @@ def test_only_the_kits_run_folders_are_listed_and_broken_records_are_skipped_wit
 
 
 def _headline(as_of, mean, p10, p90, open_tasks=472):
-    return {"as_of": as_of, "deadline": "2025-12-31", "open_tasks": open_tasks, "model": "hazard", "slip_mean": mean,
-            "slip_p10": p10, "slip_p90": p90, "synthetic": True}
+    return {
+        "as_of": as_of,
+        "deadline": "2025-12-31",
+        "open_tasks": open_tasks,
+        "model": "hazard",
+        "slip_mean": mean,
+        "slip_p10": p10,
+        "slip_p90": p90,
+        "synthetic": True,
+    }
 
 
 def _summary(assigned, completed, scenarios=()):
-    return {"tasks": {"assigned": assigned, "completed": completed, "open": 500, "overdue": 90, "open_due": 472},
-            "agencies": [], "scenarios": [{"scenario": name, "slip_mean": mean} for name, mean in scenarios]}
+    return {
+        "tasks": {"assigned": assigned, "completed": completed, "open": 500, "overdue": 90, "open_due": 472},
+        "agencies": [],
+        "scenarios": [{"scenario": name, "slip_mean": mean} for name, mean in scenarios],
+    }
 
 
 def test_the_trend_is_by_the_datas_as_of_date_with_a_band_and_a_line_per_scenario(tmp_path):
     # run order (wall clock) differs from as-of order: a late re-run of last week's data, and a failed run
-    _run(tmp_path, "r1", "2025-12-01T06:00:00Z", headline=_headline("2025-11-27", 300.0, 280, 320),
-         summary=_summary(1250, 570, [("Finance faster", 292.5)]))
-    _run(tmp_path, "r2", "2025-12-08T06:00:00Z", headline=_headline("2025-12-04", 314.2, 226, 392),
-         summary=_summary(1287, 601, [("Finance faster", 306.0)]))
-    _run(tmp_path, "r3", "2025-12-09T06:00:00Z", headline=_headline("2025-11-27", 301.9, 281, 322),
-         summary=_summary(1250, 570))
+    _run(
+        tmp_path,
+        "r1",
+        "2025-12-01T06:00:00Z",
+        headline=_headline("2025-11-27", 300.0, 280, 320),
+        summary=_summary(1250, 570, [("Finance faster", 292.5)]),
+    )
+    _run(
+        tmp_path,
+        "r2",
+        "2025-12-08T06:00:00Z",
+        headline=_headline("2025-12-04", 314.2, 226, 392),
+        summary=_summary(1287, 601, [("Finance faster", 306.0)]),
+    )
+    _run(
+        tmp_path,
+        "r3",
+        "2025-12-09T06:00:00Z",
+        headline=_headline("2025-11-27", 301.9, 281, 322),
+        summary=_summary(1250, 570),
+    )
     _run(tmp_path, "r4", "2025-12-10T06:00:00Z", status="failed", headline=_headline("2025-12-11", 999.0, 1, 2))
     _run(tmp_path, "w1", "2025-12-08T07:00:00Z", scenario="whatif", headline=_headline("2025-12-04", 250.0, 230, 270))
     points = trend_points(load_runs(tmp_path))
@@ -93,21 +148,35 @@ def test_the_trend_is_by_the_datas_as_of_date_with_a_band_and_a_line_per_scenari
     assert points.loc[points["series"] == "whatif", "mean"].tolist() == [250.0]
     assert 999.0 not in points["mean"].tolist()
     html = render_index(load_runs(tmp_path))
-    chart = html[html.index("<figure"):html.index("</figure>")]
+    chart = html[html.index("<figure") : html.index("</figure>")]
     assert "data as of" in chart and "baseline: Finance faster" in chart and "Dec 2025" in chart
 
 
 def test_the_index_states_the_latest_headline_and_its_change(tmp_path):
-    _run(tmp_path, "r1", "2025-12-01T06:00:00Z", headline=_headline("2025-11-27", 301.9, 281, 322, 510),
-         summary=_summary(1250, 570))
-    _run(tmp_path, "r2", "2025-12-08T06:00:00Z", headline=_headline("2025-12-04", 314.2, 226, 392),
-         summary=_summary(1287, 601))
+    _run(
+        tmp_path,
+        "r1",
+        "2025-12-01T06:00:00Z",
+        headline=_headline("2025-11-27", 301.9, 281, 322, 510),
+        summary=_summary(1250, 570),
+    )
+    _run(
+        tmp_path,
+        "r2",
+        "2025-12-08T06:00:00Z",
+        headline=_headline("2025-12-04", 314.2, 226, 392),
+        summary=_summary(1287, 601),
+    )
     statement = latest_statement(load_runs(tmp_path))
     assert "data as of 4 Dec 2025" in statement
-    assert "About 314 of the 472 open tasks are likely to slip past 31 Dec 2025; 8 in 10 chance between 226 and 392" \
+    assert (
+        "About 314 of the 472 open tasks are likely to slip past 31 Dec 2025; 8 in 10 chance between 226 and 392"
         in statement
-    assert "Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2); +31 tasks completed; +37 tasks " \
-           "assigned." in statement
+    )
+    assert (
+        "Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2); +31 tasks completed; +37 tasks "
+        "assigned." in statement
+    )
     assert statement in render_index(load_runs(tmp_path))
     _run(tmp_path, "r0", "2025-11-01T06:00:00Z", scenario="other", headline=_headline("2025-10-30", 1.0, 0, 2))
     only = latest_statement([r for r in load_runs(tmp_path) if r["folder"] == "r1"])
@@ -136,12 +205,15 @@ def test_runs_and_an_index_made_before_the_marker_are_still_the_kits(tmp_path):
 
     old = tmp_path / "20251101T060000Z_baseline"
     old.mkdir()
-    write_json(old / "run.json", {"run": old.name, "package_version": "0.1.0", "status": "ok",
-                                  "started": "2025-11-01T06:00:00Z"})
+    write_json(
+        old / "run.json",
+        {"run": old.name, "package_version": "0.1.0", "status": "ok", "started": "2025-11-01T06:00:00Z"},
+    )
     lookalike = tmp_path / "copy"  # a run.json copied elsewhere names another folder: not a run
     lookalike.mkdir()
     write_json(lookalike / "run.json", {"run": old.name, "package_version": "0.1.0", "status": "ok"})
     assert [r["folder"] for r in load_runs(tmp_path)] == [old.name]
-    (tmp_path / "index.html").write_text("<!DOCTYPE html>\n<html><head><title>Resolution 57 forecast reports</title>",
-                                         encoding="utf-8")
+    (tmp_path / "index.html").write_text(
+        "<!DOCTYPE html>\n<html><head><title>Resolution 57 forecast reports</title>", encoding="utf-8"
+    )
     check_index(tmp_path)  # the kit's own index from before the marker: replaced as before

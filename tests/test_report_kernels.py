@@ -46,12 +46,14 @@ def test_pages_run_at_once_up_to_jobs(tmp_path, portfolio):
 def test_each_page_starts_from_an_empty_namespace_on_a_reused_kernel(tmp_path, portfolio):
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_first.ipynb", "leaked = 'from the first page'\nimport forecast.formatting")
-    write_notebook(nbs / "02_second.ipynb",
-                   "import sys\nfrom pathlib import Path\n"
-                   "assert 'leaked' not in globals(), 'a name from the page before'\n"
-                   "assert 'forecast.formatting' in sys.modules  # the same kernel: its imports stay\n"
-                   "assert (Path(run_folder) / '.run-data.pickle').is_file()  # the run's shared forecast\n"
-                   "print('clean')")
+    write_notebook(
+        nbs / "02_second.ipynb",
+        "import sys\nfrom pathlib import Path\n"
+        "assert 'leaked' not in globals(), 'a name from the page before'\n"
+        "assert 'forecast.formatting' in sys.modules  # the same kernel: its imports stay\n"
+        "assert (Path(run_folder) / '.run-data.pickle').is_file()  # the run's shared forecast\n"
+        "print('clean')",
+    )
     params = write_params(tmp_path / "p.yaml", portfolio, jobs=1)
     result = run_report(params, tmp_path / "reports", nbs, echo=lambda _: None)
     assert result.status == "ok", result.message
@@ -74,9 +76,24 @@ def test_kernels_give_no_transport_warning(tmp_path, portfolio):
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_x.ipynb", "print('x')")
     params = write_params(tmp_path / "p.yaml", portfolio)
-    run = subprocess.run([sys.executable, "-m", "forecast.cli", "report", "--params", str(params), "--out",
-                          str(tmp_path / "reports"), "--notebooks", str(nbs)], capture_output=True, text=True,
-                         timeout=600, check=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forecast.cli",
+            "report",
+            "--params",
+            str(params),
+            "--out",
+            str(tmp_path / "reports"),
+            "--notebooks",
+            str(nbs),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "TCP" not in run.stderr and "encryption" not in run.stderr
     assert "run ok" in run.stdout

@@ -63,6 +63,8 @@ def test_a_folder_that_cannot_hold_the_lock_is_one_clear_error(tmp_path):
     blocker = tmp_path / "reports"
     blocker.mkdir()
     (blocker / ".lock").mkdir()  # the lock file's place is taken by a folder: opening it fails, even as root
-    with pytest.raises(ReportError, match=r"cannot write to .*reports \(.*\.lock\): Is a directory"), \
-            output_lock(blocker):
+    with (
+        pytest.raises(ReportError, match=r"cannot write to .*reports \(.*\.lock\): Is a directory"),
+        output_lock(blocker),
+    ):
         pass

@@ -49,8 +49,12 @@ def kit_run(tmp_path_factory, portfolio):
     (week_before / "templates").mkdir(parents=True)
     shutil.copy(paths.NOTEBOOKS_DIR / "00_summary.ipynb", week_before)
     shutil.copy(paths.NOTEBOOKS_DIR / "templates" / "agency.ipynb", week_before / "templates")
-    earlier = run_report(write_params(tmp / "early.yaml", portfolio, as_of="2025-11-27"), tmp / "reports",
-                         week_before, echo=lambda _: None)
+    earlier = run_report(
+        write_params(tmp / "early.yaml", portfolio, as_of="2025-11-27"),
+        tmp / "reports",
+        week_before,
+        echo=lambda _: None,
+    )
     assert earlier.status == "ok", earlier.message
     params = write_params(tmp / "test.yaml", portfolio)
     lines: list[str] = []
@@ -138,8 +142,10 @@ def test_two_runs_give_the_right_trend_and_change_since_last_run(kit_run, portfo
     assert base["mean"].tolist() == [before["headline"]["slip_mean"], now["headline"]["slip_mean"]]
     completed = now["summary"]["tasks"]["completed"] - before["summary"]["tasks"]["completed"]
     slips = now["headline"]["slip_mean"] - before["headline"]["slip_mean"]
-    said = (f"Since the run as of 27 Nov 2025: expected slips {slips:+.1f} ({before['headline']['slip_mean']:,.1f} → "
-            f"{now['headline']['slip_mean']:,.1f}); {completed:+,} tasks completed;")
+    said = (
+        f"Since the run as of 27 Nov 2025: expected slips {slips:+.1f} ({before['headline']['slip_mean']:,.1f} → "
+        f"{now['headline']['slip_mean']:,.1f}); {completed:+,} tasks completed;"
+    )
     index = (out / "index.html").read_text(encoding="utf-8")
     assert said in index and "data as of 4 Dec 2025" in index
     summary = (result.folder / "00_summary.html").read_text(encoding="utf-8")
@@ -160,7 +166,7 @@ def test_every_page_has_navigation_and_every_run_folder_has_the_downloads(kit_ru
         assert len(pages) == len(rec["notebooks"]) + len(rec["agency_pages"])
         for page in pages:
             html = page.read_text(encoding="utf-8")
-            nav = html[html.index('<nav class="kit-nav"'):html.index("</nav>")]
+            nav = html[html.index('<nav class="kit-nav"') : html.index("</nav>")]
             assert 'href="../index.html"' in nav
             assert page.name.startswith("agency_") or f'href="{page.name}" aria-current="page"' in nav
             for href in re.findall(r'href="([^"#]+)', nav):
@@ -176,7 +182,7 @@ def test_every_page_has_navigation_and_every_run_folder_has_the_downloads(kit_ru
     summary = (result.folder / "00_summary.html").read_text(encoding="utf-8")
     linked = set(re.findall(r'href="(agency_[^"]+\.html)"', summary))
     assert linked == {s["html"] for s in rec["agency_pages"]}  # every agency name links to its page
-    assert 'Agencies (' in summary and 'href="00_summary.html#Every-agency"' in summary
+    assert "Agencies (" in summary and 'href="00_summary.html#Every-agency"' in summary
     forecast = (result.folder / "03_forecast.html").read_text(encoding="utf-8")
     assert re.search(r'href="agency_[^"]+\.html"', forecast)  # from the other pages too
     assert '<nav class="kit-contents"' in forecast and 'href="#Early-warning:-the-tasks-most-at-risk"' in forecast
@@ -214,8 +220,12 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
 
     bad_nbs = tmp_path / "bad"
     write_notebook(bad_nbs / "01_ok.ipynb", 'print("all good")')
-    write_notebook(bad_nbs / "02_fail.ipynb", 'print("before the failure")', 'raise ValueError("deliberate failure")',
-                   'print("never reached")')
+    write_notebook(
+        bad_nbs / "02_fail.ipynb",
+        'print("before the failure")',
+        'raise ValueError("deliberate failure")',
+        'print("never reached")',
+    )
     code = main(["report", "--params", str(params), "--out", str(out), "--notebooks", str(bad_nbs)])
     err = capsys.readouterr().err
     assert code == 2
@@ -232,7 +242,7 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
     assert snapshot_tree(good.folder) == before  # the previous good run is untouched
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f'Latest good run: <a href="{good.folder.name}/">' in index
-    table = index[index.index("<tbody>"):]
+    table = index[index.index("<tbody>") :]
     assert table.index(failed.name) < table.index(good.folder.name)  # newest first
     assert "deliberate failure" in index
 
@@ -260,8 +270,12 @@ def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, p
 def _cli(*args: str) -> subprocess.Popen:
     """The command as a shell's background job starts it: with SIGINT ignored, the worst case for Ctrl-C."""
     ignoring_sigint = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"]  # exec keeps the pid and the ignored signal
-    return subprocess.Popen([*ignoring_sigint, sys.executable, "-m", "forecast.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*ignoring_sigint, sys.executable, "-m", "forecast.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _started(out: Path) -> bool:
@@ -282,8 +296,23 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path, portfolio):
         with pytest.raises(ReportLockedError, match=str(out)) as refused:
             run_report(params, out, slow)
         assert f"pid {first.pid}" in str(refused.value)
-        second = subprocess.run([sys.executable, "-m", "forecast.cli", "report", "--params", str(params), "--out",
-                                 str(out), "--notebooks", str(slow)], capture_output=True, text=True, check=False)
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "forecast.cli",
+                "report",
+                "--params",
+                str(params),
+                "--out",
+                str(out),
+                "--notebooks",
+                str(slow),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert second.returncode == 2
         assert "another report run is writing to" in second.stderr and "Traceback" not in second.stderr
     finally:
@@ -333,8 +362,9 @@ def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
 def test_unusable_data_fails_the_run_with_the_data_problems(tmp_path, capsys):
     data = tmp_path / "exports"
     data.mkdir()
-    (data / "s_2025-11-06.csv").write_text("task_id,agency,deadline,status\nT1,Finance,2025-12-31,Maybe\n",
-                                           encoding="utf-8")
+    (data / "s_2025-11-06.csv").write_text(
+        "task_id,agency,deadline,status\nT1,Finance,2025-12-31,Maybe\n", encoding="utf-8"
+    )
     params = write_params(tmp_path / "p.yaml", data)
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_x.ipynb", 'print("x")')
@@ -363,10 +393,25 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     if chromium is None:
         pytest.fail("Chromium is missing: the browser test needs it (make test installs it with apt-get where it can)")
     return subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
-         "--host-resolver-rules=MAP * ~NOTFOUND", *args],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--proxy-server=127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _drawn_charts(html: str) -> int:
@@ -383,7 +428,7 @@ def test_a_browser_offline_shows_the_charts_and_never_runs_data(kit_run, tmp_pat
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout
     assert html.count('<div class="jp-RenderedSVG') >= 2
-    assert html.count("<svg") >= 2 and 'role-mark' in html and "<path" in html  # parsed into drawn SVG marks
+    assert html.count("<svg") >= 2 and "role-mark" in html and "<path" in html  # parsed into drawn SVG marks
     assert SYNTHETIC_WARNING in html
     assert "&lt;script&gt;document.documentElement.setAttribute" in html  # the title, as text
     assert "data-pwned" not in html.split("&lt;script&gt;")[0] and 'data-pwned="yes"' not in html  # never executed
@@ -409,8 +454,9 @@ def test_a_broken_scenario_file_stops_the_run_before_it_starts(tmp_path, portfol
     from forecast.errors import ParamsError
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\nlevers:\n  - lever: rate_multiplier\n    agency: all\n    multiplier: -2\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "name: bad\nlevers:\n  - lever: rate_multiplier\n    agency: all\n    multiplier: -2\n", encoding="utf-8"
+    )
     params = write_params(tmp_path / "p.yaml", portfolio)
     params.write_text(params.read_text(encoding="utf-8") + f"scenarios: [{bad}]\n", encoding="utf-8")
     with pytest.raises(ParamsError, match="multiplier"):

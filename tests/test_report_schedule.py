@@ -42,11 +42,13 @@ def _runner(fake: FakeTime, outcomes: list, took: timedelta = timedelta(minutes=
 
 def test_runs_at_each_cron_time_and_survives_failures(tmp_path):
     fake = FakeTime(datetime(2025, 12, 3, 9, 30, tzinfo=HANOI))  # a Wednesday
-    run, calls = _runner(fake, ["ok", "failed", ReportLockedError("another report run is writing to /r"),
-                                RuntimeError("kit bug"), "ok"])
+    run, calls = _runner(
+        fake, ["ok", "failed", ReportLockedError("another report run is writing to /r"), RuntimeError("kit bug"), "ok"]
+    )
     lines: list[str] = []
-    failed = run_schedule("0 6 * * MON", run, tmp_path, clock=fake.clock, sleep=fake.sleep, echo=lines.append,
-                          max_runs=5)
+    failed = run_schedule(
+        "0 6 * * MON", run, tmp_path, clock=fake.clock, sleep=fake.sleep, echo=lines.append, max_runs=5
+    )
     mondays = [datetime(2025, 12, 8, 6, tzinfo=HANOI) + timedelta(weeks=i) for i in range(5)]
     assert calls == mondays
     assert failed == 3

@@ -93,8 +93,9 @@ def test_agency_pages_have_distinct_plain_names():
     assert len(set(pages.values())) == len(names)
     assert pages["Đà Nẵng"] == "agency_da-nang.html" and pages["Bộ Tài chính"] == "agency_bo-tai-chinh.html"
     assert {pages["Ha Noi"], pages["Hà Nội"]} == {"agency_ha-noi.html", "agency_ha-noi-2.html"}
-    assert all(p.startswith("agency_") and p.endswith(".html") and p[7:-5].replace("-", "").isalnum()
-               for p in pages.values())
+    assert all(
+        p.startswith("agency_") and p.endswith(".html") and p[7:-5].replace("-", "").isalnum() for p in pages.values()
+    )
     assert rundata.page_names(reversed(names)) == pages  # the same names give the same pages, whatever the order
 
 

@@ -14,8 +14,11 @@ def _counts(frame, date, sources=None):
     if sources:
         snap = snap.loc[snap["source"].isin(sources)]
     c = snap["status"].value_counts()
-    return {"assigned": len(snap), "completed": c.get("completed_on_time", 0) + c.get("completed_late", 0),
-            **c.to_dict()}
+    return {
+        "assigned": len(snap),
+        "completed": c.get("completed_on_time", 0) + c.get("completed_late", 0),
+        **c.to_dict(),
+    }
 
 
 def test_matches_the_4_december_figures_exactly(sample_frame):
@@ -60,24 +63,34 @@ def test_extensions_and_reclassifications_show_in_the_exports(sample_frame):
     assert reclassified.sum() >= 5
     assert (f["deadline"].shift()[reclassified] < f.loc[reclassified, "snapshot_date"]).all()  # only late ones
     ever_regular = f.loc[f["status"] == "regular", "task_id"].unique()
-    later = f.loc[f["task_id"].isin(ever_regular)].groupby("task_id")["status"].apply(
-        lambda s: s.iloc[(s == "regular").to_numpy().argmax():])
+    later = (
+        f.loc[f["task_id"].isin(ever_regular)]
+        .groupby("task_id")["status"]
+        .apply(lambda s: s.iloc[(s == "regular").to_numpy().argmax() :])
+    )
     assert (later == "regular").all()  # regular stays regular
 
 
 def test_december_regime_changes_only_december(sample_frame):
     pushed = sample.generate(until="2026-01-08", december=3.0)
     up_to = sample_frame["snapshot_date"] <= DEC4
-    pd.testing.assert_frame_equal(pushed.loc[pushed["snapshot_date"] <= DEC4].reset_index(drop=True),
-                                  sample_frame.loc[up_to].reset_index(drop=True))
-    open_dec4 = set(sample_frame.loc[(sample_frame["snapshot_date"] == DEC4)
-                                     & sample_frame["status"].isin(["in_progress", "overdue"]), "task_id"])
+    pd.testing.assert_frame_equal(
+        pushed.loc[pushed["snapshot_date"] <= DEC4].reset_index(drop=True),
+        sample_frame.loc[up_to].reset_index(drop=True),
+    )
+    open_dec4 = set(
+        sample_frame.loc[
+            (sample_frame["snapshot_date"] == DEC4) & sample_frame["status"].isin(["in_progress", "overdue"]), "task_id"
+        ]
+    )
 
     def still_open(frame):
         last = frame.loc[frame["snapshot_date"] == pd.Timestamp("2026-01-01")]
         return int((last["task_id"].isin(open_dec4) & last["status"].isin(["in_progress", "overdue"])).sum())
+
     assert still_open(pushed) < still_open(sample_frame) - 30
     from forecast.errors import ForecastError
+
     with pytest.raises(ForecastError, match="positive"):
         sample.generate(tasks=100, december=0)
 
@@ -117,8 +130,13 @@ def test_written_sample_says_it_is_synthetic_and_loads(tmp_path):
 def test_the_bundled_sample_is_the_generator_output():
     snaps = load_snapshots(paths.SAMPLE_DIR)
     counts = snaps.status_counts().loc[DEC4]
-    assert (counts["completed_on_time"] + counts["completed_late"], counts["in_progress"], counts["overdue"],
-            counts["regular"], counts["total"]) == (601, 404, 104, 178, 1287)
+    assert (
+        counts["completed_on_time"] + counts["completed_late"],
+        counts["in_progress"],
+        counts["overdue"],
+        counts["regular"],
+        counts["total"],
+    ) == (601, 404, 104, 178, 1287)
     assert snaps.synthetic
     fresh = sample.generate()
     assert np.array_equal(np.sort(fresh["task_id"].unique()), np.sort(snaps.frame["task_id"].unique()))
@@ -202,13 +220,31 @@ def test_sample_command_writes_another_december(tmp_path):
     from forecast.cli import main
 
     out = tmp_path / "push"
-    assert main(["sample", "--out", str(out), "--tasks", "150", "--start", "2025-11-27", "--until", "2025-12-18",
-                 "--december", "3"]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "--out",
+                str(out),
+                "--tasks",
+                "150",
+                "--start",
+                "2025-11-27",
+                "--until",
+                "2025-12-18",
+                "--december",
+                "3",
+            ]
+        )
+        == 0
+    )
     assert "--december 3.0" in (out / "README.md").read_text(encoding="utf-8")
     pushed = load_snapshots(out).frame
     same = sample.generate(tasks=150, start="2025-11-27", until="2025-12-18", december=3.0)
-    assert (pushed.groupby("snapshot_date")["status"].value_counts().to_numpy()
-            == same.groupby("snapshot_date")["status"].value_counts().to_numpy()).all()
+    assert (
+        pushed.groupby("snapshot_date")["status"].value_counts().to_numpy()
+        == same.groupby("snapshot_date")["status"].value_counts().to_numpy()
+    ).all()
     with pytest.raises(SystemExit) as stop:
         main(["sample", "--out", str(tmp_path / "bad"), "--december", "0"])
     assert stop.value.code == 2

@@ -28,8 +28,16 @@ def _run(p: Process, n: int = 40_000, start="2025-06-01", end="2025-12-31", dead
     """``n`` identical tasks, overdue since ``deadline``, in the system from ``start``."""
     first, last = day_of(start)[0], day_of(end)[0]
     days = date_of(np.arange(first, last + 1))
-    out = simulate_tasks(np.full(n, first), np.full(n, day_of(deadline)[0]), np.full(n, rate), np.full(n, RES71),
-                         draw_luck(np.random.default_rng(1), n), p, calendar(days, p), first)
+    out = simulate_tasks(
+        np.full(n, first),
+        np.full(n, day_of(deadline)[0]),
+        np.full(n, rate),
+        np.full(n, RES71),
+        draw_luck(np.random.default_rng(1), n),
+        p,
+        calendar(days, p),
+        first,
+    )
     return out, np.arange(first, last + 1)
 
 

@@ -80,9 +80,11 @@ def test_levers_table_lists_every_lever_in_words(comparison):
 def test_charts_of_no_scenarios_render(comparison):
     empty = Comparison(comparison.baseline, ())
     assert len(empty.summary()) == 1 and empty.levers().empty
-    for chart in (forecast_charts.scenario_distributions(empty.distributions()),
-                  forecast_charts.scenario_differences(empty.summary()),
-                  forecast_charts.scenario_agency_deltas(empty.agency_differences())):
+    for chart in (
+        forecast_charts.scenario_distributions(empty.distributions()),
+        forecast_charts.scenario_differences(empty.summary()),
+        forecast_charts.scenario_agency_deltas(empty.agency_differences()),
+    ):
         _svg_ok(chart)
 
 

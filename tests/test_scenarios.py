@@ -39,6 +39,7 @@ def rate(multiplier, agency="all", **extra):
 
 # --- the example files ---------------------------------------------------------------------------------------------
 
+
 def test_three_example_scenarios_ship_and_are_in_the_baseline_params():
     assert len(EXAMPLES) == 3
     assert sorted(load_params(paths.PARAMS_DIR / "baseline.yaml").scenarios) == EXAMPLES
@@ -51,8 +52,11 @@ def test_example_scenarios_validate_and_apply_without_warnings(path):
     question, model = fitted()
     applied = apply_scenario(s, question, model.step_days_)
     assert applied.warnings == ()
-    assert not (applied.changed.rate == 1).all() or not applied.changed.active.all() or \
-        len(applied.changed.tasks) != len(question.tasks)
+    assert (
+        not (applied.changed.rate == 1).all()
+        or not applied.changed.active.all()
+        or len(applied.changed.tasks) != len(question.tasks)
+    )
 
 
 def test_the_file_format_parses_into_typed_levers():
@@ -80,14 +84,26 @@ BAD_FILES = [
     ({"name": "x", "levers": [{"lever": "speed_up", "multiplier": 2}]}, "'levers[1].lever'", "'speed_up'"),
     ({"name": "x", "levers": [{**rate(2), "multipler": 3}]}, "'levers[1].multipler'", "unknown setting"),
     ({"name": "x", "levers": [rate(2, **{"from": "2025-13-01"})]}, "'levers[1].from'", "'2025-13-01' is not a date"),
-    ({"name": "x", "levers": [{"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-12-24",
-                               "to": "2025-12-20"}]}, "'levers[1].to'", "2025-12-20 is before"),
-    ({"name": "x", "levers": [{"lever": "deadline_extension", "agency": "all", "by_days": 5, "to": "2026-01-31"}]},
-     "'levers[1]'", "exactly one of by_days"),
+    (
+        {
+            "name": "x",
+            "levers": [{"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-12-24", "to": "2025-12-20"}],
+        },
+        "'levers[1].to'",
+        "2025-12-20 is before",
+    ),
+    (
+        {"name": "x", "levers": [{"lever": "deadline_extension", "agency": "all", "by_days": 5, "to": "2026-01-31"}]},
+        "'levers[1]'",
+        "exactly one of by_days",
+    ),
     ({"name": "x", "levers": [{"lever": "drop", "count": 3}]}, "'levers[1]'", "says no tasks"),
     ({"name": "x", "levers": [{"lever": "drop", "status": "done"}]}, "'levers[1].status'", "'done'"),
-    ({"name": "x", "levers": [{"lever": "new_tasks", "count": 0, "agency": FINANCE, "deadline": "2025-12-31"}]},
-     "'levers[1].count'", "0 must be a whole number"),
+    (
+        {"name": "x", "levers": [{"lever": "new_tasks", "count": 0, "agency": FINANCE, "deadline": "2025-12-31"}]},
+        "'levers[1].count'",
+        "0 must be a whole number",
+    ),
     ({"name": "x", "levers": [{"lever": "transfer", "agency": FINANCE}]}, "'levers[1].to_agency'", "is required"),
     ({"name": "x", "levers": [rate(2, [FINANCE, "all"])]}, "'levers[1].agency'", "`all` cannot be combined"),
 ]
@@ -106,16 +122,31 @@ BAD_AGAINST_DATA = [
     ({"lever": "drop", "tasks": ["R57-000001", "NOPE-1"]}, "'levers[1].tasks'", "'NOPE-1' not in the open set"),
     ({"lever": "drop", "source": "Resolution 72"}, "'levers[1].source'", "'Resolution 72' is not a source"),
     (rate(2, FINANCE, **{"from": "2026-12-10"}), "'levers[1].from'", "after the forecast deadline 2025-12-31"),
-    ({"lever": "transfer", "agency": FINANCE, "to_agency": "Ministry of Magic"}, "'levers[1].to_agency'",
-     "'Ministry of Magic' is not an agency"),
-    ({"lever": "transfer", "agency": FINANCE, "to_agency": JUSTICE, "new_agency": True}, "'levers[1].to_agency'",
-     "is an agency in the snapshots"),
-    ({"lever": "new_tasks", "count": 3, "agency": FINANCE, "deadline": "2026-01-15"}, "'levers[1].deadline'",
-     "2026-01-15 must be between"),
-    ({"lever": "new_tasks", "count": 3, "agency": FINANCE, "deadline": "2025-12-20", "arrive": "2025-12-22"},
-     "'levers[1].arrive'", "after the tasks' deadline"),
-    ({"lever": "deadline_extension", "agency": FINANCE, "to": "2025-12-20"}, "'levers[1].to'",
-     "cannot bring a deadline forward"),
+    (
+        {"lever": "transfer", "agency": FINANCE, "to_agency": "Ministry of Magic"},
+        "'levers[1].to_agency'",
+        "'Ministry of Magic' is not an agency",
+    ),
+    (
+        {"lever": "transfer", "agency": FINANCE, "to_agency": JUSTICE, "new_agency": True},
+        "'levers[1].to_agency'",
+        "is an agency in the snapshots",
+    ),
+    (
+        {"lever": "new_tasks", "count": 3, "agency": FINANCE, "deadline": "2026-01-15"},
+        "'levers[1].deadline'",
+        "2026-01-15 must be between",
+    ),
+    (
+        {"lever": "new_tasks", "count": 3, "agency": FINANCE, "deadline": "2025-12-20", "arrive": "2025-12-22"},
+        "'levers[1].arrive'",
+        "after the tasks' deadline",
+    ),
+    (
+        {"lever": "deadline_extension", "agency": FINANCE, "to": "2025-12-20"},
+        "'levers[1].to'",
+        "cannot bring a deadline forward",
+    ),
 ]
 
 
@@ -140,15 +171,19 @@ def test_agency_names_ignore_case_and_spacing_and_lists_may_hold_commas():
     names = Names(["Ministry of Finance", "Ministry of Culture, Sports and Tourism", "Ha Noi"], "an agency")
     assert names.resolve("  ministry of   FINANCE ", "k") == "Ministry of Finance"
     assert names.split("Ha Noi, Ministry of Culture, Sports and Tourism,ministry of finance", "k") == (
-        "Ha Noi", "Ministry of Culture, Sports and Tourism", "Ministry of Finance")
+        "Ha Noi",
+        "Ministry of Culture, Sports and Tourism",
+        "Ministry of Finance",
+    )
     with pytest.raises(ParamsError, match=r"'Ha Nol' is not an agency.*did you mean 'Ha Noi'"):
         names.split("Ha Nol", "--agencies")
 
 
 def test_levers_that_change_nothing_warn():
-    result = run({"lever": "drop", "agency": FINANCE, "status": "overdue", "source": "Plan 02-KH/BCĐTW",
-                  "count": 5},
-                 {"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-11-01", "to": "2025-11-05"})
+    result = run(
+        {"lever": "drop", "agency": FINANCE, "status": "overdue", "source": "Plan 02-KH/BCĐTW", "count": 5},
+        {"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-11-01", "to": "2025-11-05"},
+    )
     text = " ".join(result.warnings)
     assert "levers[1]: count 5 but only 1 open task(s) match" in text
     assert "levers[2]: 2025-11-01 to 2025-11-05 is before" in text
@@ -156,15 +191,17 @@ def test_levers_that_change_nothing_warn():
 
 # --- the rate matrix -------------------------------------------------------------------------------------------------
 
+
 def test_partial_steps_weight_each_lever_by_its_days():
     """Steps from 4 Dec are the days 5-11, 12-18, 19-25 and 26-31 Dec; each gets the mean of its days' products."""
     question, model = fitted()
     assert model.step_days_ == 7
-    s = scenario(rate(3, FINANCE, **{"from": "2025-12-24"}),
-                 {"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-12-20", "to": "2025-12-22"},
-                 rate(2, FINANCE, **{"from": "2025-12-10"}),
-                 {"lever": "new_tasks", "count": 2, "agency": JUSTICE, "deadline": "2025-12-31",
-                  "arrive": "2025-12-15"})
+    s = scenario(
+        rate(3, FINANCE, **{"from": "2025-12-24"}),
+        {"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-12-20", "to": "2025-12-22"},
+        rate(2, FINANCE, **{"from": "2025-12-10"}),
+        {"lever": "new_tasks", "count": 2, "agency": JUSTICE, "deadline": "2025-12-31", "arrive": "2025-12-15"},
+    )
     applied = apply_scenario(s, question, 7)
     r, tasks = applied.changed.rate, applied.changed.tasks
     finance = (tasks["agency"] == FINANCE).to_numpy()
@@ -179,6 +216,7 @@ def test_partial_steps_weight_each_lever_by_its_days():
 
 # --- common random numbers and monotonicity --------------------------------------------------------------------------
 
+
 def test_a_scenario_that_changes_nothing_matches_the_baseline_in_every_run():
     question, model = fitted()
     comparison = compare(question, model, [scenario(rate(1.0))], PARAMS)
@@ -189,8 +227,12 @@ def test_a_scenario_that_changes_nothing_matches_the_baseline_in_every_run():
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.floats(0.2, 5), st.floats(1.01, 4), st.sampled_from(["all", FINANCE, "Government Office"]),
-       st.sampled_from([None, "2025-12-10", "2025-12-29"]))
+@given(
+    st.floats(0.2, 5),
+    st.floats(1.01, 4),
+    st.sampled_from(["all", FINANCE, "Government Office"]),
+    st.sampled_from([None, "2025-12-10", "2025-12-29"]),
+)
 @pytest.mark.slow
 def test_a_higher_multiplier_never_gives_more_slips_in_any_run(low, factor, agency, start):
     extra = {"from": start} if start else {}
@@ -207,8 +249,7 @@ def test_an_extension_out_of_the_window_switches_tasks_off_and_never_adds_a_slip
     assert (result.difference <= 0).all() and result.difference.mean() < -20
     question, _ = fitted()
     moved = set(question.tasks.index) - set(result.forecast.tasks.index)
-    longest_overdue = question.tasks.loc[question.tasks["status"] == "overdue"].sort_values(
-        ["deadline"]).index[:40]
+    longest_overdue = question.tasks.loc[question.tasks["status"] == "overdue"].sort_values(["deadline"]).index[:40]
     assert moved <= set(question.tasks.index[question.tasks["status"] == "overdue"])
     assert question.tasks.loc[list(moved), "deadline"].max() <= question.tasks.loc[longest_overdue, "deadline"].max()
 
@@ -216,14 +257,18 @@ def test_an_extension_out_of_the_window_switches_tasks_off_and_never_adds_a_slip
 def test_an_extension_inside_the_window_moves_deadlines_and_reopens_overdue_tasks():
     question, model = fitted()
     overdue = question.tasks.index[question.tasks["status"] == "overdue"][:5]
-    applied = apply_scenario(scenario({"lever": "deadline_extension", "tasks": list(overdue), "to": "2025-12-20"}),
-                             question, model.step_days_)
+    applied = apply_scenario(
+        scenario({"lever": "deadline_extension", "tasks": list(overdue), "to": "2025-12-20"}),
+        question,
+        model.step_days_,
+    )
     tasks = applied.changed.tasks
     assert (tasks.loc[overdue, "deadline"] == "2025-12-20").all()
     assert (tasks.loc[overdue, "status"] == "in_progress").all()
     assert applied.changed.active.all()
-    by_days = apply_scenario(scenario({"lever": "deadline_extension", "tasks": list(overdue), "by_days": 10}),
-                             question, model.step_days_).changed.tasks
+    by_days = apply_scenario(
+        scenario({"lever": "deadline_extension", "tasks": list(overdue), "by_days": 10}), question, model.step_days_
+    ).changed.tasks
     assert (by_days.loc[overdue, "deadline"] - question.tasks.loc[overdue, "deadline"]).dt.days.eq(10).all()
 
 
@@ -237,13 +282,16 @@ def test_a_transfer_conserves_the_tasks_and_they_take_the_receiving_agencys_rate
     moved = result.forecast.tasks.loc[result.baseline.tasks.index[result.baseline.tasks["agency"] == FINANCE]]
     assert moved["p_slip"].max() < 0.01  # Justice x1000 finishes them
     others = result.baseline.tasks["agency"].ne(FINANCE) & result.baseline.tasks["agency"].ne(JUSTICE)
-    assert (result.forecast.tasks.loc[others[others].index, "p_slip"]
-            == result.baseline.tasks.loc[others[others].index, "p_slip"]).all()
+    assert (
+        result.forecast.tasks.loc[others[others].index, "p_slip"]
+        == result.baseline.tasks.loc[others[others].index, "p_slip"]
+    ).all()
 
 
 def test_a_transfer_to_a_new_agency_draws_its_rate_from_the_prior():
-    result = run({"lever": "transfer", "agency": FINANCE, "count": 10, "to_agency": "Digital Task Force",
-                  "new_agency": True})
+    result = run(
+        {"lever": "transfer", "agency": FINANCE, "count": 10, "to_agency": "Digital Task Force", "new_agency": True}
+    )
     assert result.forecast.by_agency().set_index("agency").loc["Digital Task Force", "open"] == 10
     assert len(result.forecast.tasks) == len(result.baseline.tasks)
 
@@ -254,22 +302,26 @@ def test_drop_and_new_tasks_change_the_open_count():
     dropped = run({"lever": "drop", "agency": "Ministry of Health"})
     assert len(dropped.forecast.tasks) == len(question.tasks) - health
     assert (dropped.difference <= 0).all()
-    added = run({"lever": "new_tasks", "count": 30, "agency": JUSTICE, "deadline": "2025-12-31",
-                 "arrive": "2025-12-15"})
+    added = run(
+        {"lever": "new_tasks", "count": 30, "agency": JUSTICE, "deadline": "2025-12-31", "arrive": "2025-12-15"}
+    )
     assert len(added.forecast.tasks) == len(question.tasks) + 30
-    new = added.forecast.tasks.index[len(question.tasks):]
+    new = added.forecast.tasks.index[len(question.tasks) :]
     assert (added.difference >= 0).all() and 0 < added.difference.mean() < 30
     assert added.forecast.tasks.loc[new, "p_slip"].sum() == pytest.approx(added.difference.mean())  # only they changed
     early = run({"lever": "new_tasks", "count": 30, "agency": JUSTICE, "deadline": "2025-12-31"})
     assert (early.difference <= added.difference).all()  # open from 4 Dec instead of 15 Dec: never more slips
     assert early.difference.mean() < added.difference.mean()
-    assert list(added.forecast.tasks.index[:len(question.tasks)]) == list(question.tasks.index)  # appended at the end
+    assert list(added.forecast.tasks.index[: len(question.tasks)]) == list(question.tasks.index)  # appended at the end
     assert added.forecast.tasks.index[-1] == "NEW1-030"
 
 
 def test_levers_combine_and_per_agency_differences_add_up():
-    result = run(rate(2, FINANCE), {"lever": "drop", "agency": "Ministry of Health"},
-                 {"lever": "new_tasks", "count": 5, "agency": JUSTICE, "deadline": "2025-12-31"})
+    result = run(
+        rate(2, FINANCE),
+        {"lever": "drop", "agency": "Ministry of Health"},
+        {"lever": "new_tasks", "count": 5, "agency": JUSTICE, "deadline": "2025-12-31"},
+    )
     agencies = result.agency_differences()
     assert np.isclose(agencies["difference"].sum(), result.difference.mean())
     row = agencies.set_index("agency")
@@ -288,26 +340,47 @@ def test_duplicate_scenario_names_are_an_error():
 
 # --- the command -----------------------------------------------------------------------------------------------------
 
+
 def test_scenario_command_json_shape(capsys):
     files = [str(p) for p in EXAMPLES]
     assert main(["scenario", *files, "--sims", "300", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    predict_keys = {"as_of", "deadline", "model", "sims", "open_tasks", "slip", "split", "split_definition",
-                    "by_agency", "data_fingerprint", "synthetic"}
+    predict_keys = {
+        "as_of",
+        "deadline",
+        "model",
+        "sims",
+        "open_tasks",
+        "slip",
+        "split",
+        "split_definition",
+        "by_agency",
+        "data_fingerprint",
+        "synthetic",
+    }
     assert set(out) == {"baseline", "scenarios"} and set(out["baseline"]) == predict_keys
     assert len(out["scenarios"]) == 3
     for entry in out["scenarios"]:
-        assert set(entry) == predict_keys | {"scenario", "description", "file", "levers", "difference",
-                                             "by_agency_difference", "warnings"}
+        assert set(entry) == predict_keys | {
+            "scenario",
+            "description",
+            "file",
+            "levers",
+            "difference",
+            "by_agency_difference",
+            "warnings",
+        }
         assert set(entry["difference"]) == {"mean", "p10", "p90"}
         assert entry["difference"]["p10"] <= entry["difference"]["mean"] <= entry["difference"]["p90"]
         assert set(entry["slip"]) == {"mean", "p10", "p50", "p90"} and entry["sims"] == 300
-        assert all(set(a) == {"agency", "open", "slip_mean", "slip_p10", "slip_p90"}
-                   for a in entry["by_agency_difference"])
+        assert all(
+            set(a) == {"agency", "open", "slip_mean", "slip_p10", "slip_p90"} for a in entry["by_agency_difference"]
+        )
     finance = next(e for e in out["scenarios"] if e["scenario"] == "Finance doubles its pace")
     # no new rows: the baseline beside it is the reported one, so the difference is the difference of the means
-    assert finance["difference"]["mean"] == pytest.approx(finance["slip"]["mean"] - out["baseline"]["slip"]["mean"],
-                                                          abs=0.011)
+    assert finance["difference"]["mean"] == pytest.approx(
+        finance["slip"]["mean"] - out["baseline"]["slip"]["mean"], abs=0.011
+    )
     assert [a["agency"] for a in finance["by_agency_difference"]] == [FINANCE]
 
 

@@ -39,12 +39,15 @@ def _question(tasks):
 
 
 def _tasks(agencies):
-    return pd.DataFrame({"agency": agencies, "deadline": pd.Timestamp("2025-12-31"), "status": "in_progress"},
-                        index=pd.Index([f"T{i}" for i in range(len(agencies))], name="task_id"))
+    return pd.DataFrame(
+        {"agency": agencies, "deadline": pd.Timestamp("2025-12-31"), "status": "in_progress"},
+        index=pd.Index([f"T{i}" for i in range(len(agencies))], name="task_id"),
+    )
 
 
-portfolios = st.lists(st.tuples(st.sampled_from(["Finance", "Health", "Justice", "Ha Noi"]),
-                                st.floats(0, 5)), max_size=40)
+portfolios = st.lists(
+    st.tuples(st.sampled_from(["Finance", "Health", "Justice", "Ha Noi"]), st.floats(0, 5)), max_size=40
+)
 
 
 @settings(max_examples=40, deadline=None)

@@ -18,8 +18,17 @@ def _problem(exc: DataError, column: str):
 def test_every_dialect_loads_to_the_same_histories(tmp_path, small_frame, dialect):
     canonical = load_snapshots(write_exports(small_frame, tmp_path / "canonical", "canonical"))
     other = load_snapshots(write_exports(small_frame, tmp_path / dialect, dialect))
-    cols = ["agency", "deadline", "assigned_date", "status", "first_seen", "last_seen", "trajectory",
-            "completed_lo", "completed_hi"]
+    cols = [
+        "agency",
+        "deadline",
+        "assigned_date",
+        "status",
+        "first_seen",
+        "last_seen",
+        "trajectory",
+        "completed_lo",
+        "completed_hi",
+    ]
     a, b = build_history(canonical)[cols], build_history(other)[cols]
     pd.testing.assert_frame_equal(a.astype({"agency": str}), b.astype({"agency": str}))
     assert len(canonical.dates) == small_frame["snapshot_date"].nunique()
@@ -56,8 +65,11 @@ def test_missing_required_column_names_file_header_row_and_column(tmp_path):
 
 
 def test_unparseable_date_names_rows_and_column(tmp_path):
-    path = csv_export(tmp_path, "s_2025-11-06.csv", HEADER + "T1,Finance,2025-12-31,In progress,\n"
-                      "T2,Finance,12/31/2025,In progress,\nT3,Health,soon,Overdue,\n")
+    path = csv_export(
+        tmp_path,
+        "s_2025-11-06.csv",
+        HEADER + "T1,Finance,2025-12-31,In progress,\nT2,Finance,12/31/2025,In progress,\nT3,Health,soon,Overdue,\n",
+    )
     with pytest.raises(DataError) as exc:
         load_snapshots(tmp_path)
     p = _problem(exc.value, "deadline")
@@ -67,9 +79,13 @@ def test_unparseable_date_names_rows_and_column(tmp_path):
 
 
 def test_unknown_status_labels_are_listed(tmp_path):
-    path = csv_export(tmp_path, "s_2025-11-06.csv", HEADER + "T1,Finance,2025-12-31,Done-ish,\n"
-                      "T2,Finance,2025-12-31,In progress,\nT3,Health,2025-12-31,Paused,\n"
-                      "T4,Health,2025-12-31,Paused,\n")
+    path = csv_export(
+        tmp_path,
+        "s_2025-11-06.csv",
+        HEADER + "T1,Finance,2025-12-31,Done-ish,\n"
+        "T2,Finance,2025-12-31,In progress,\nT3,Health,2025-12-31,Paused,\n"
+        "T4,Health,2025-12-31,Paused,\n",
+    )
     with pytest.raises(DataError) as exc:
         load_snapshots(tmp_path)
     p = _problem(exc.value, "status")
@@ -84,8 +100,12 @@ def test_extra_status_labels_from_params(tmp_path):
 
 
 def test_duplicate_task_id_within_a_snapshot(tmp_path):
-    path = csv_export(tmp_path, "s_2025-11-06.csv", HEADER + "T1,Finance,2025-12-31,In progress,\n"
-                      "T2,Finance,2025-12-31,In progress,\nT1,Health,2025-12-31,Overdue,\n")
+    path = csv_export(
+        tmp_path,
+        "s_2025-11-06.csv",
+        HEADER + "T1,Finance,2025-12-31,In progress,\n"
+        "T2,Finance,2025-12-31,In progress,\nT1,Health,2025-12-31,Overdue,\n",
+    )
     with pytest.raises(DataError) as exc:
         load_snapshots(tmp_path)
     p = _problem(exc.value, "task_id")
@@ -116,8 +136,11 @@ def test_file_not_in_utf8(tmp_path):
 
 
 def test_deadline_before_assigned_date(tmp_path):
-    path = csv_export(tmp_path, "s_2025-11-06.csv", HEADER + "T1,Finance,2025-12-31,In progress,2025-01-05\n"
-                      "T2,Finance,2025-03-01,In progress,2025-04-16\n")
+    path = csv_export(
+        tmp_path,
+        "s_2025-11-06.csv",
+        HEADER + "T1,Finance,2025-12-31,In progress,2025-01-05\nT2,Finance,2025-03-01,In progress,2025-04-16\n",
+    )
     with pytest.raises(DataError) as exc:
         load_snapshots(tmp_path)
     p = _problem(exc.value, "deadline")
@@ -126,8 +149,12 @@ def test_deadline_before_assigned_date(tmp_path):
 
 
 def test_empty_cells_in_required_columns(tmp_path):
-    csv_export(tmp_path, "s_2025-11-06.csv", HEADER + ",Finance,2025-12-31,In progress,\n"
-               "T2,,2025-12-31,In progress,\nT3,Health,,Overdue,\nT4,Health,,Regular,\n")
+    csv_export(
+        tmp_path,
+        "s_2025-11-06.csv",
+        HEADER + ",Finance,2025-12-31,In progress,\n"
+        "T2,,2025-12-31,In progress,\nT3,Health,,Overdue,\nT4,Health,,Regular,\n",
+    )
     with pytest.raises(DataError) as exc:
         load_snapshots(tmp_path)
     assert _problem(exc.value, "task_id").rows == (2,)
@@ -158,8 +185,14 @@ def test_other_files_are_reported_not_silently_skipped(tmp_path):
 
 
 def test_excel_integer_ids_keep_their_text_form(tmp_path):
-    frame = pd.DataFrame({"ID": [101, 102], "Ministry": ["Finance", "Health"],
-                          "Due date": pd.to_datetime(["2025-12-31", "2025-12-15"]), "Status": ["Overdue", "Regular"]})
+    frame = pd.DataFrame(
+        {
+            "ID": [101, 102],
+            "Ministry": ["Finance", "Health"],
+            "Due date": pd.to_datetime(["2025-12-31", "2025-12-15"]),
+            "Status": ["Overdue", "Regular"],
+        }
+    )
     frame.to_excel(tmp_path / "x_2025-11-06.xlsx", index=False)
     snaps = load_snapshots(tmp_path)
     assert snaps.frame["task_id"].tolist() == ["101", "102"]
@@ -193,7 +226,8 @@ def test_date_warnings_gap_future_and_jump():
         "(2025-09-11); forecasts cannot be made across a gap of more than 8 weeks: check the date",
         "s_2026-01-08.csv: 30 tasks against 16 in the snapshot before (2025-12-04): more than 50% up in one step; "
         "check the export",
-        "s_2026-01-08.csv, column 'snapshot_date': snapshot dated 2026-01-08, after today (2025-12-20)"]
+        "s_2026-01-08.csv, column 'snapshot_date': snapshot dated 2026-01-08, after today (2025-12-20)",
+    ]
 
 
 def test_a_forecast_across_a_gap_is_refused_but_one_before_it_is_not(tmp_path, small_frame):

@@ -31,4 +31,3 @@ def test_the_readme_layout_lists_every_module_and_only_modules_that_exist():
     modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
     assert modules <= listed, sorted(modules - listed)
     assert all((PACKAGE / m).is_file() for m in listed), sorted(m for m in listed if not (PACKAGE / m).is_file())
-

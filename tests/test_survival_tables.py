@@ -6,19 +6,26 @@ from forecast.tables import completion_times, kaplan_meier
 
 
 def _frame(rows):
-    return from_frame(pd.DataFrame(rows, columns=["snapshot_date", "task_id", "agency", "deadline", "status",
-                                                  "assigned_date"]).assign(
-        snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]),
-        deadline=lambda f: pd.to_datetime(f["deadline"]), assigned_date=lambda f: pd.to_datetime(f["assigned_date"])))
+    return from_frame(
+        pd.DataFrame(
+            rows, columns=["snapshot_date", "task_id", "agency", "deadline", "status", "assigned_date"]
+        ).assign(
+            snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]),
+            deadline=lambda f: pd.to_datetime(f["deadline"]),
+            assigned_date=lambda f: pd.to_datetime(f["assigned_date"]),
+        )
+    )
 
 
 def test_times_count_from_assignment_with_late_entry():
-    snaps = _frame([
-        ("2025-03-06", "A", "F", "2025-06-30", "in_progress", "2025-01-06"),
-        ("2025-03-13", "A", "F", "2025-06-30", "completed_on_time", "2025-01-06"),
-        ("2025-03-06", "B", "F", "2025-06-30", "in_progress", "2025-03-01"),
-        ("2025-03-13", "B", "F", "2025-06-30", "in_progress", "2025-03-01"),
-    ])
+    snaps = _frame(
+        [
+            ("2025-03-06", "A", "F", "2025-06-30", "in_progress", "2025-01-06"),
+            ("2025-03-13", "A", "F", "2025-06-30", "completed_on_time", "2025-01-06"),
+            ("2025-03-06", "B", "F", "2025-06-30", "in_progress", "2025-03-01"),
+            ("2025-03-13", "B", "F", "2025-06-30", "in_progress", "2025-03-01"),
+        ]
+    )
     t = completion_times(snaps).set_index(completion_times(snaps).index)
     assert t.loc["A", "entry"] == 59 and t.loc["A", "time"] == 66 and t.loc["A", "completed"] == 1
     assert t.loc["B", "time"] == 12 and t.loc["B", "completed"] == 0

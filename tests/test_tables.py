@@ -29,20 +29,20 @@ def _history(rows):
 
 
 def test_agency_table_counts_each_kind_of_task():
-    hist = _history([
-        ("Finance", schema.IN_PROGRESS, "2025-12-20", True),   # open, due by the deadline
-        ("Finance", schema.IN_PROGRESS, "2026-03-31", True),   # open, due later
-        ("Finance", schema.OVERDUE, "2025-10-31", True),       # open, overdue, due
-        ("Finance", schema.COMPLETED_LATE, "2025-09-30", True),
-        ("Finance", schema.OVERDUE, "2025-10-31", False),      # gone from the latest snapshot: not counted
-        ("Health", schema.REGULAR, None, True),
-        ("Health", schema.COMPLETED_ON_TIME, "2025-11-30", True),
-    ])
+    hist = _history(
+        [
+            ("Finance", schema.IN_PROGRESS, "2025-12-20", True),  # open, due by the deadline
+            ("Finance", schema.IN_PROGRESS, "2026-03-31", True),  # open, due later
+            ("Finance", schema.OVERDUE, "2025-10-31", True),  # open, overdue, due
+            ("Finance", schema.COMPLETED_LATE, "2025-09-30", True),
+            ("Finance", schema.OVERDUE, "2025-10-31", False),  # gone from the latest snapshot: not counted
+            ("Health", schema.REGULAR, None, True),
+            ("Health", schema.COMPLETED_ON_TIME, "2025-11-30", True),
+        ]
+    )
     table = tables.agency_table(hist, DEADLINE)
-    assert table.loc["Finance"].to_dict() == {"tasks": 4, "completed": 1, "open": 3, "overdue": 1,
-                                              "due_by_deadline": 2}
-    assert table.loc["Health"].to_dict() == {"tasks": 2, "completed": 1, "open": 0, "overdue": 0,
-                                             "due_by_deadline": 0}
+    assert table.loc["Finance"].to_dict() == {"tasks": 4, "completed": 1, "open": 3, "overdue": 1, "due_by_deadline": 2}
+    assert table.loc["Health"].to_dict() == {"tasks": 2, "completed": 1, "open": 0, "overdue": 0, "due_by_deadline": 0}
     assert list(table.index) == ["All agencies", "Finance", "Health"]
     assert table.loc["All agencies", "tasks"] == 6
 
@@ -65,8 +65,15 @@ def test_overdue_tasks_longest_overdue_first(history):
 def test_published_comparison_counts_each_figure_in_the_nearest_snapshot(snaps):
     comparison = tables.published_comparison(load_published(), snaps.frame, DEFAULT_SCOPE_SOURCES)
     dec4 = comparison.loc[comparison["date"] == pd.Timestamp("2025-12-04").date()].set_index("metric")
-    for metric in ("assigned", "completed", "in_progress", "overdue", "regular", "in_progress_due_by_year_end",
-                   "to_finish_by_year_end"):
+    for metric in (
+        "assigned",
+        "completed",
+        "in_progress",
+        "overdue",
+        "regular",
+        "in_progress_due_by_year_end",
+        "to_finish_by_year_end",
+    ):
         assert dec4.loc[metric, "task_level"] == dec4.loc[metric, "published"], metric
         assert (dec4["difference"] == 0).all()
     late_oct = comparison.loc[comparison["date"] == pd.Timestamp("2025-10-28").date()].iloc[0]
@@ -87,8 +94,9 @@ def test_published_comparison_counts_a_real_exports_labels_from_the_params(snaps
     # a real export names its sources differently: the sample's mapping finds nothing, the params' mapping does
     frame = snaps.frame.assign(source=snaps.frame["source"].astype(str).replace({sample.RES71: "NQ 71/NQ-CP (2025)"}))
     default = tables.published_comparison(load_published(), frame, DEFAULT_SCOPE_SOURCES)
-    mapped = tables.published_comparison(load_published(), frame, {**DEFAULT_SCOPE_SOURCES,
-                                                                   "res71": ("NQ 71/NQ-CP (2025)",)})
+    mapped = tables.published_comparison(
+        load_published(), frame, {**DEFAULT_SCOPE_SOURCES, "res71": ("NQ 71/NQ-CP (2025)",)}
+    )
     res71 = (default["scope"] == "res71") & default["date"].notna()
     assert default.loc[res71, "task_level"].isna().all()  # missing, never counted as zero
     assert mapped.loc[res71, "task_level"].notna().any()
@@ -111,10 +119,13 @@ def test_the_default_scope_labels_are_the_samples_and_tables_do_not_import_the_s
 
 
 def test_problems_table_lists_every_problem_in_order():
-    problems = [Problem("bad date", file="a.csv", rows=(2, 5), column="deadline"),
-                Problem("3 task(s) changed agency", severity="warning", column="agency")]
+    problems = [
+        Problem("bad date", file="a.csv", rows=(2, 5), column="deadline"),
+        Problem("3 task(s) changed agency", severity="warning", column="agency"),
+    ]
     table = tables.problems_table(problems)
     assert table.to_dict("records") == [
         {"severity": "error", "file": "a.csv", "rows": "2, 5", "column": "deadline", "message": "bad date"},
-        {"severity": "warning", "file": "", "rows": "", "column": "agency", "message": "3 task(s) changed agency"}]
+        {"severity": "warning", "file": "", "rows": "", "column": "agency", "message": "3 task(s) changed agency"},
+    ]
     assert tables.problems_table([]).empty

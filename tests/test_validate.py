@@ -20,9 +20,11 @@ def test_did_you_mean():
 
 
 def test_load_yaml_names_the_file_and_the_problem(tmp_path):
-    cases = {"bad.yaml": (b"a: [1\n", "not valid YAML"),
-             "latin.yaml": ("a: 'Ministère'\n".encode("cp1252"), "not UTF-8"),
-             "big.yaml": (b"a: " + b"x" * 1_000_001, "a params file is at most 1,000,000")}
+    cases = {
+        "bad.yaml": (b"a: [1\n", "not valid YAML"),
+        "latin.yaml": ("a: 'Ministère'\n".encode("cp1252"), "not UTF-8"),
+        "big.yaml": (b"a: " + b"x" * 1_000_001, "a params file is at most 1,000,000"),
+    }
     for name, (data, words) in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(ParamsError, match=words):
@@ -35,19 +37,22 @@ def test_load_yaml_names_the_file_and_the_problem(tmp_path):
     assert load_yaml(tmp_path / "bom.yaml", "params") == {"a": 1}
 
 
-@pytest.mark.parametrize(("method", "args", "words"), [
-    ("whole", (True, (1, 10)), "True must be a whole number from 1 to 10"),
-    ("whole", (11, (1, 10)), "from 1 to 10"),
-    ("number", (float("nan"), (0.0, 5.0)), "nan must be a number greater than 0 and at most 5"),
-    ("number", ("2", (0.0, 5.0)), "'2' must be a number"),
-    ("date", ("31/12/2025x",), "is not a date"),
-    ("date", (20251231,), "is not a date"),
-    ("choice", ("hazzard", ("hazard", "reference")), "did you mean 'hazard'"),
-    ("names", ([], ), "must be a name or a list"),
-    ("names", (["a", "all"], "all"), "`all` cannot be combined"),
-    ("flag", ("yes",), "must be true or false"),
-    ("path", (5, None), "is not a path"),
-])
+@pytest.mark.parametrize(
+    ("method", "args", "words"),
+    [
+        ("whole", (True, (1, 10)), "True must be a whole number from 1 to 10"),
+        ("whole", (11, (1, 10)), "from 1 to 10"),
+        ("number", (float("nan"), (0.0, 5.0)), "nan must be a number greater than 0 and at most 5"),
+        ("number", ("2", (0.0, 5.0)), "'2' must be a number"),
+        ("date", ("31/12/2025x",), "is not a date"),
+        ("date", (20251231,), "is not a date"),
+        ("choice", ("hazzard", ("hazard", "reference")), "did you mean 'hazard'"),
+        ("names", ([],), "must be a name or a list"),
+        ("names", (["a", "all"], "all"), "`all` cannot be combined"),
+        ("flag", ("yes",), "must be true or false"),
+        ("path", (5, None), "is not a path"),
+    ],
+)
 def test_checks_name_the_key_and_value(method, args, words):
     with pytest.raises(ParamsError) as err:
         getattr(Checker("f.yaml"), method)("k", *args)

@@ -44,9 +44,13 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     f = frame.sort_values(["task_id", "snapshot_date"], kind="stable")
     after = f.groupby("task_id")["status"].shift(-1)
     keep = f["status"].isin(schema.OPEN) & after.notna()
-    return pd.DataFrame({"start": f.loc[keep, "snapshot_date"],
-                         "ttd": (f.loc[keep, "deadline"] - f.loc[keep, "snapshot_date"]).dt.days,
-                         "done": after[keep].isin(schema.COMPLETED)})
+    return pd.DataFrame(
+        {
+            "start": f.loc[keep, "snapshot_date"],
+            "ttd": (f.loc[keep, "deadline"] - f.loc[keep, "snapshot_date"]).dt.days,
+            "done": after[keep].isin(schema.COMPLETED),
+        }
+    )
 
 
 def weekly_share(rows: pd.DataFrame, lo: int, hi: int) -> float:
@@ -99,6 +103,7 @@ def test_the_kit_loads_the_written_exports_without_error_and_sees_the_exits(worl
 def test_the_spike_shows_in_the_empirical_weekly_hazard(worlds):
     """Tasks whose deadline falls within the coming week complete several times as often as those 10-16 days out in
     the spike world (x8 over the last 3 days); in the piecewise world (one push over 14 days) no more often."""
+
     def ratio(name):
         rows = pd.concat([transitions(worlds[name, s].frame) for s in SEEDS])
         rows = rows.loc[rows["start"] <= DEC4]
@@ -142,8 +147,9 @@ def test_the_year_end_surge_is_absent_before_15_december_and_speeds_completion_a
     for seed in SEEDS[:2]:
         surge, flat = worlds["exits", seed], worlds["exits, no surge", seed]
         cut = pd.Timestamp("2025-12-11")
-        pd.testing.assert_frame_equal(*(w.frame.loc[w.frame["snapshot_date"] <= cut].reset_index(drop=True)
-                                        for w in (surge, flat)))
+        pd.testing.assert_frame_equal(
+            *(w.frame.loc[w.frame["snapshot_date"] <= cut].reset_index(drop=True) for w in (surge, flat))
+        )
         assert surge.outcome(cut).completed > 1.5 * flat.outcome(cut).completed
         assert surge.outcome(cut).moved > flat.outcome(cut).moved
 
@@ -197,8 +203,14 @@ def test_a_forecaster_that_knows_the_truth_scores_no_bias_and_full_coverage():
 
 
 def test_a_constant_forecaster_scores_its_distance_from_the_truth():
-    rows = evaluate(lambda snaps, as_of, deadline, sims, seed: np.full(sims, 100), "spike", (4, 5, 6), [DEC4],
-                    settings=SMALL, sims=20)
+    rows = evaluate(
+        lambda snaps, as_of, deadline, sims, seed: np.full(sims, 100),
+        "spike",
+        (4, 5, 6),
+        [DEC4],
+        settings=SMALL,
+        sims=20,
+    )
     truth = rows["truth"].to_numpy()
     assert (rows["error"] == 100 - truth).all()
     assert (rows["covered"] == (truth == 100)).all()
@@ -211,8 +223,14 @@ def test_a_constant_forecaster_scores_its_distance_from_the_truth():
 
 
 def test_coverage_counts_an_interval_that_misses_the_truth_by_one_as_a_miss():
-    assert score(np.arange(10) + 41, 41) == {"mean": 45.5, "p10": 41, "p90": 49, "covered": True, "error": 4.5,
-                                             "rel_error": 4.5 / 41}
+    assert score(np.arange(10) + 41, 41) == {
+        "mean": 45.5,
+        "p10": 41,
+        "p90": 49,
+        "covered": True,
+        "error": 4.5,
+        "rel_error": 4.5 / 41,
+    }
     missed = score(np.arange(10) + 42, 41)
     assert (missed["p10"], missed["covered"]) == (42, False)
     assert score(np.arange(10) + 32, 41)["p90"] == 40 and not score(np.arange(10) + 32, 41)["covered"]
@@ -230,18 +248,27 @@ def test_the_forecaster_sees_only_the_exports_up_to_its_as_of_date():
         return np.zeros(sims)
 
     evaluate(spy, december, (4,), ["2025-12-12", "2025-12-18"], settings=SMALL, sims=5)
-    assert seen == [(pd.Timestamp("2025-12-11"), pd.Timestamp("2025-12-11"), YEAR_END),
-                    (pd.Timestamp("2025-12-18"), pd.Timestamp("2025-12-18"), YEAR_END)]
+    assert seen == [
+        (pd.Timestamp("2025-12-11"), pd.Timestamp("2025-12-11"), YEAR_END),
+        (pd.Timestamp("2025-12-18"), pd.Timestamp("2025-12-18"), YEAR_END),
+    ]
 
 
 def test_december_convergence_takes_the_december_rows_by_as_of_date():
-    rows = evaluate(lambda snaps, as_of, deadline, sims, seed: np.full(sims, 7), "december", (4,),
-                    list(reversed(DECEMBER_AS_OF)), settings=SMALL, sims=5)
+    rows = evaluate(
+        lambda snaps, as_of, deadline, sims, seed: np.full(sims, 7),
+        "december",
+        (4,),
+        list(reversed(DECEMBER_AS_OF)),
+        settings=SMALL,
+        sims=5,
+    )
     rows = pd.concat([rows, rows.assign(family="piecewise", error=999.0)])
     table = december_convergence(rows)
     assert table["as_of"].tolist() == list(DECEMBER_AS_OF)
-    assert table["bias"].tolist() == [7 - t for t in rows.loc[rows["family"] == "december"].sort_values(
-        "as_of")["truth"]]
+    assert table["bias"].tolist() == [
+        7 - t for t in rows.loc[rows["family"] == "december"].sort_values("as_of")["truth"]
+    ]
 
 
 def test_the_kits_hazard_forecast_runs_through_the_harness_on_the_worlds_open_set():

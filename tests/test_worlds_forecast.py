@@ -33,9 +33,11 @@ pytestmark = pytest.mark.slow
 
 def forecaster(**settings):
     def run(snaps, as_of, deadline, sims, seed):
-        params = parse_params({"as_of": str(as_of.date()), "deadline": str(deadline.date()), "sims": sims,
-                               "seed": seed, **settings})
+        params = parse_params(
+            {"as_of": str(as_of.date()), "deadline": str(deadline.date()), "sims": sims, "seed": seed, **settings}
+        )
         return forecast(params, snaps, "hazard").totals
+
     return run
 
 
@@ -46,8 +48,10 @@ def no_surge(seed, **settings):
 @pytest.fixture(scope="module")
 def history_only():
     dec4 = [DECEMBER_AS_OF[0]]
-    rows = [evaluate(forecaster(year_end=False), family, SEEDS, dec4, sims=SIMS)
-            for family in ("piecewise", "spike", no_surge)]
+    rows = [
+        evaluate(forecaster(year_end=False), family, SEEDS, dec4, sims=SIMS)
+        for family in ("piecewise", "spike", no_surge)
+    ]
     return pd.concat(rows, ignore_index=True)
 
 

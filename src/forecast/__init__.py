@@ -30,21 +30,25 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 # name -> module. A name must not be a submodule's name too: once the submodule is imported, Python sets the package
 # attribute to the module (so `simulate` itself is imported from forecast.simulate).
 _LAZY = {
-    "Params": "params", "load_params": "params",
-    "Snapshots": "snapshots", "load_snapshots": "snapshots",
+    "Params": "params",
+    "load_params": "params",
+    "Snapshots": "snapshots",
+    "load_snapshots": "snapshots",
     "load_published": "published",
     "build_history": "history",
-    "Question": "question", "ask": "question",
+    "Question": "question",
+    "ask": "question",
     "SlipForecast": "simulate",
-    "fit": "predict", "forecast": "predict",
-    "combined_forecast": "combine", "compare_models": "combine",
+    "fit": "predict",
+    "forecast": "predict",
+    "combined_forecast": "combine",
+    "compare_models": "combine",
     "run_backtest": "backtest",
     "compare_scenarios": "scenarios.compare",
     "goal_seek": "scenarios.goal",
 }
 
-__all__ = ["DataError", "ForecastError", "ParamsError", "ReportError", "__version__",  # noqa: PLE0604 (names)
-           *_LAZY]
+__all__ = ["DataError", "ForecastError", "ParamsError", "ReportError", "__version__", *_LAZY]  # noqa: PLE0604
 
 
 def __getattr__(name: str) -> Any:

@@ -72,8 +72,11 @@ def check_target(path: str | Path, *, force: bool = False, protected: Iterable[s
     where = path.resolve()
     for folder in protected:
         if where.is_relative_to(Path(folder).resolve()):
-            raise OutputError(path, f"is inside the snapshot folder {folder}: the kit never writes there (a file "
-                                    "there would be read as a snapshot export); write it elsewhere")
+            raise OutputError(
+                path,
+                f"is inside the snapshot folder {folder}: the kit never writes there (a file "
+                "there would be read as a snapshot export); write it elsewhere",
+            )
     if path.exists() and not force:
         raise OutputError(path, "already exists; pass --force to replace it")
     return path

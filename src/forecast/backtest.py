@@ -51,10 +51,14 @@ class Backtest:
         ``mae, crps, coverage50, coverage80, coverage90, brier``, best CRPS first."""
         f = self.frame.assign(error=self.frame["slip_mean"] - self.frame["observed"])
         per = f.groupby("model", sort=False).agg(
-            bias=("error", "mean"), mae=("abs_error", "mean"), crps=("crps", "mean"),
-            **{f"coverage{int(level * 100)}": (f"covered{int(level * 100)}", "mean") for level in LEVELS})
+            bias=("error", "mean"),
+            mae=("abs_error", "mean"),
+            crps=("crps", "mean"),
+            **{f"coverage{int(level * 100)}": (f"covered{int(level * 100)}", "mean") for level in LEVELS},
+        )
         per["brier"] = self.tasks.groupby("model", sort=False).apply(
-            lambda g: scores.brier(g["p_slip"], g["slipped"]), include_groups=False)
+            lambda g: scores.brier(g["p_slip"], g["slipped"]), include_groups=False
+        )
         return per.reset_index().sort_values("crps", ignore_index=True)
 
     @property
@@ -71,10 +75,15 @@ class Backtest:
 
     def to_json(self) -> dict:
         table = self.scores()
-        return {"horizon_days": self.horizon_days, "origins": self.origins,
-                "models": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
-                           for row in table.to_dict("records")],
-                "best": self.best}
+        return {
+            "horizon_days": self.horizon_days,
+            "origins": self.origins,
+            "models": [
+                {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+                for row in table.to_dict("records")
+            ],
+            "best": self.best,
+        }
 
 
 def cutoffs(snaps: Snapshots, horizon_days: int, min_history: int = 8) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -82,7 +91,7 @@ def cutoffs(snaps: Snapshots, horizon_days: int, min_history: int = 8) -> list[t
     after cutoff + horizon to score it against."""
     dates = snaps.dates
     pairs = []
-    for t in dates[max(min_history - 1, 1):]:
+    for t in dates[max(min_history - 1, 1) :]:
         later = dates[dates >= t + pd.Timedelta(days=horizon_days)]
         if len(later):
             pairs.append((t, later[0]))
@@ -99,10 +108,19 @@ def outcome(at: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[n
     return seen, slipped
 
 
-def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str] = tuple(MODELS),
-                 sims: int = 2000, seed: int = 2025, min_history: int = 8,
-                 progress: Callable[[str], None] | None = None, settings: dict | None = None,
-                 cache: Cache | None = None, figures: pd.DataFrame | None = None, step: int = 1) -> Backtest:
+def run_backtest(
+    snaps: Snapshots,
+    horizon_days: int = 27,
+    models: Sequence[str] = tuple(MODELS),
+    sims: int = 2000,
+    seed: int = 2025,
+    min_history: int = 8,
+    progress: Callable[[str], None] | None = None,
+    settings: dict | None = None,
+    cache: Cache | None = None,
+    figures: pd.DataFrame | None = None,
+    step: int = 1,
+) -> Backtest:
     """Backtest ``models`` at every ``step``-th eligible cutoff counted back from the latest; raise
     :class:`ForecastError` when there is none. ``settings`` (:meth:`forecast.params.Params.model_settings`) reach
     each model as in a forecast. With the published ``figures``, the published-figures model answers each cutoff's
@@ -125,8 +143,13 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
     rows, task_rows, draws = [], [], {}
     for i, (cutoff, outcome_date) in enumerate(pairs, 1):
         cut = _Cutoff(snaps, at, cutoff, outcome_date)
-        common = {"cutoff": str(cutoff.date()), "outcome": str(outcome_date.date()), "sims": sims, "seed": seed,
-                  "data": data_fingerprint(snaps, outcome_date)}
+        common = {
+            "cutoff": str(cutoff.date()),
+            "outcome": str(outcome_date.date()),
+            "sims": sims,
+            "seed": seed,
+            "data": data_fingerprint(snaps, outcome_date),
+        }
         for name in [*models, *(["published"] if figures is not None else [])]:
             if name == "published":
                 parts = {"model": name, "figures": figures_key, **common}
@@ -140,8 +163,10 @@ def run_backtest(snaps: Snapshots, horizon_days: int = 27, models: Sequence[str]
             task_rows.append(per_task)
             draws[cutoff, name] = slips
         if progress:
-            progress(f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {rows[-1]['open']} open, "
-                     f"{rows[-1]['observed']} slipped")
+            progress(
+                f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {rows[-1]['open']} open, "
+                f"{rows[-1]['observed']} slipped"
+            )
     frame = pd.DataFrame(rows).rename(columns={"mean": "slip_mean"})
     return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True), draws)
 
@@ -164,8 +189,9 @@ class _Cutoff:
         return outcome(self.at, self.question.tasks.index, self.outcome_date)
 
 
-def _simulated(model, snaps: Snapshots, cutoff: pd.Timestamp, sims: int, seed: int, question: Question,
-               active: np.ndarray) -> SlipForecast:
+def _simulated(
+    model, snaps: Snapshots, cutoff: pd.Timestamp, sims: int, seed: int, question: Question, active: np.ndarray
+) -> SlipForecast:
     """A task-level model fitted on the snapshots up to the cutoff, simulated on the question's ``active`` tasks."""
     return simulate(model.fit(snaps, cutoff), question, sims, seed, active=active)
 
@@ -175,18 +201,36 @@ def _published(figures: pd.DataFrame, sims: int, seed: int, question: Question, 
     return question_forecast(figures, question, sims, seed, active=active)
 
 
-def _score(cut: _Cutoff, name: str, run: Callable[[Question, np.ndarray], SlipForecast],
-           ) -> tuple[dict, pd.DataFrame, np.ndarray]:
+def _score(
+    cut: _Cutoff,
+    name: str,
+    run: Callable[[Question, np.ndarray], SlipForecast],
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """One model at one cutoff: its score row, its per-task rows and its slip draws."""
     seen, slipped = cut.outcome
     observed = int(slipped[seen].sum())
     fc = run(cut.question, seen)
     lo, hi = scores.pit_bounds(fc.totals, observed)
-    row = {"cutoff": cut.cutoff, "model": name, "outcome_date": cut.outcome_date, "open": int(seen.sum()),
-           "observed": observed, **fc.summary(),
-           "abs_error": abs(fc.totals.mean() - observed), "crps": scores.crps(fc.totals, observed),
-           **{f"covered{int(level * 100)}": scores.interval_covers(fc.totals, observed, level) for level in LEVELS},
-           "pit_lower": lo, "pit_upper": hi}
-    per_task = pd.DataFrame({"cutoff": cut.cutoff, "model": name, "task_id": fc.tasks.index,
-                             "p_slip": fc.tasks["p_slip"].to_numpy(), "slipped": slipped[seen]})
+    row = {
+        "cutoff": cut.cutoff,
+        "model": name,
+        "outcome_date": cut.outcome_date,
+        "open": int(seen.sum()),
+        "observed": observed,
+        **fc.summary(),
+        "abs_error": abs(fc.totals.mean() - observed),
+        "crps": scores.crps(fc.totals, observed),
+        **{f"covered{int(level * 100)}": scores.interval_covers(fc.totals, observed, level) for level in LEVELS},
+        "pit_lower": lo,
+        "pit_upper": hi,
+    }
+    per_task = pd.DataFrame(
+        {
+            "cutoff": cut.cutoff,
+            "model": name,
+            "task_id": fc.tasks.index,
+            "p_slip": fc.tasks["p_slip"].to_numpy(),
+            "slipped": slipped[seen],
+        }
+    )
     return row, per_task, fc.totals.astype(np.int32)

@@ -80,8 +80,10 @@ def _date_digests(frame: pd.DataFrame) -> pd.Series:
     rows = pd.util.hash_pandas_object(frame.drop(columns=["file", "row"], errors="ignore"), index=False).to_numpy()
     dates, starts = np.unique(frame["snapshot_date"].to_numpy(), return_index=True)
     ends = np.append(starts[1:], len(frame))
-    return pd.Series([hashlib.sha256(rows[a:b].tobytes()).hexdigest()[:16] for a, b in zip(starts, ends, strict=True)],
-                     index=pd.DatetimeIndex(dates))
+    return pd.Series(
+        [hashlib.sha256(rows[a:b].tobytes()).hexdigest()[:16] for a, b in zip(starts, ends, strict=True)],
+        index=pd.DatetimeIndex(dates),
+    )
 
 
 def model_settings(model: object) -> dict[str, str]:
@@ -131,22 +133,29 @@ class Cache:
             replace_file(path, lambda tmp: tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
         except (OSError, OutputError) as exc:
             self.unwritable = True
-            print(f"forecast: warning: cache {self.folder} cannot be written ({exc}); going on without it",
-                  file=sys.stderr)
+            print(
+                f"forecast: warning: cache {self.folder} cannot be written ({exc}); going on without it",
+                file=sys.stderr,
+            )
 
     def fitted(self, model: T, snaps: Snapshots, as_of: object) -> T:
         """``model`` fitted on the snapshots up to ``as_of`` (``model.fit(snaps, as_of)``), from the cache when the
         same model and settings were fitted on the same data before."""
-        parts = {**model_settings(model), "as_of": str(pd.Timestamp(as_of).date()),
-                 "data": data_fingerprint(snaps, as_of)}
+        parts = {
+            **model_settings(model),
+            "as_of": str(pd.Timestamp(as_of).date()),
+            "data": data_fingerprint(snaps, as_of),
+        }
         return self.get("fit", parts, lambda: model.fit(snaps, as_of))  # type: ignore[attr-defined]
 
     def summary(self) -> str:
         """``cache FOLDER: 3 hits, 1 miss`` (or ``cache off``)."""
         if self.folder is None:
             return "cache off"
-        return (f"cache {self.folder}: {self.hits} hit{'s' * (self.hits != 1)}, "
-                f"{self.misses} miss{'es' * (self.misses != 1)}")
+        return (
+            f"cache {self.folder}: {self.hits} hit{'s' * (self.hits != 1)}, "
+            f"{self.misses} miss{'es' * (self.misses != 1)}"
+        )
 
 
 def cache_folder(params) -> Path | None:
@@ -154,12 +163,17 @@ def cache_folder(params) -> Path | None:
     A folder inside the snapshot folder is refused."""
     if params.cache is False:
         return None
-    folder = Path(params.cache) if params.cache not in (None, True) else Path(os.environ.get("FORECAST_CACHE")
-                                                                                 or DEFAULT_DIR)
+    folder = (
+        Path(params.cache)
+        if params.cache not in (None, True)
+        else Path(os.environ.get("FORECAST_CACHE") or DEFAULT_DIR)
+    )
     folder = folder.resolve()
     if folder.is_relative_to(Path(params.snapshots).resolve()):
-        raise ForecastError(f"cache folder {folder} is inside the snapshot folder {params.snapshots}: the kit never "
-                            "writes there; set `cache:` to another folder")
+        raise ForecastError(
+            f"cache folder {folder} is inside the snapshot folder {params.snapshots}: the kit never "
+            "writes there; set `cache:` to another folder"
+        )
     return folder
 
 

@@ -26,8 +26,13 @@ FIGURES = (
 
 def previous_run(runs: Iterable[Mapping[str, Any]], scenario: str, as_of: str) -> dict[str, Any] | None:
     """The latest-started good run of ``scenario`` whose headline is as of a date before ``as_of`` (ISO)."""
-    earlier = [r for r in runs if r.get("status") == "ok" and r.get("scenario") == scenario
-               and str((r.get("headline") or {}).get("as_of", "9999")) < as_of]
+    earlier = [
+        r
+        for r in runs
+        if r.get("status") == "ok"
+        and r.get("scenario") == scenario
+        and str((r.get("headline") or {}).get("as_of", "9999")) < as_of
+    ]
     if not earlier:
         return None
     best = max(earlier, key=lambda r: (str(r["headline"]["as_of"]), str(r.get("started", ""))))
@@ -56,6 +61,7 @@ def overall(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> p
 def by_agency(previous: Mapping[str, Any] | None, current: Mapping[str, Any], top: int | None = None) -> pd.DataFrame:
     """Per agency in either run: open tasks due by the deadline, completed and expected slips, before and now,
     with their changes; the agencies whose expected slips moved most first (``top`` of them)."""
+
     def frame(record: Mapping[str, Any] | None) -> pd.DataFrame:
         rows = ((record or {}).get("summary") or {}).get("agencies") or []
         out = pd.DataFrame(rows, columns=["agency", "open_due", "completed", "slip_mean"])
@@ -71,8 +77,16 @@ def by_agency(previous: Mapping[str, Any] | None, current: Mapping[str, Any], to
     joined = joined.rename_axis("agency").reset_index()
     joined["_size"] = joined["slip_mean_change"].abs()
     joined = joined.sort_values(["_size", "agency"], ascending=[False, True]).drop(columns="_size")
-    cols = ["agency", "open_due_previous", "open_due_now", "open_due_change", "completed_change",
-            "slip_mean_previous", "slip_mean_now", "slip_mean_change"]
+    cols = [
+        "agency",
+        "open_due_previous",
+        "open_due_now",
+        "open_due_change",
+        "completed_change",
+        "slip_mean_previous",
+        "slip_mean_now",
+        "slip_mean_change",
+    ]
     out = joined[cols].reset_index(drop=True)
     return out.head(top) if top is not None else out
 
@@ -87,8 +101,10 @@ def sentence(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> 
     parts = []
     slips = table.get("expected slips")
     if slips is not None and pd.notna(slips):
-        parts.append(f"expected slips {slips:+.1f} ({_get(previous, ('headline', 'slip_mean')):,.1f} → "
-                     f"{_get(current, ('headline', 'slip_mean')):,.1f})")
+        parts.append(
+            f"expected slips {slips:+.1f} ({_get(previous, ('headline', 'slip_mean')):,.1f} → "
+            f"{_get(current, ('headline', 'slip_mean')):,.1f})"
+        )
     done, new = table.get("completed"), table.get("tasks assigned (net new)")
     if done is not None and pd.notna(done):
         parts.append(f"{done:+,.0f} tasks completed")

@@ -65,22 +65,38 @@ def burnup(counts: pd.DataFrame) -> alt.Chart:
     status and ``total``.
     """
     statuses = list(STATUS_COLOURS)
-    tidy = (counts.reindex(columns=statuses, fill_value=0).rename_axis("snapshot_date").reset_index()
-            .melt(id_vars="snapshot_date", var_name="status", value_name="tasks"))
+    tidy = (
+        counts.reindex(columns=statuses, fill_value=0)
+        .rename_axis("snapshot_date")
+        .reset_index()
+        .melt(id_vars="snapshot_date", var_name="status", value_name="tasks")
+    )
     tidy["order"] = tidy["status"].map({s: i for i, s in enumerate(statuses)})
     tidy["status"] = tidy["status"].str.replace("_", " ")
     labels = [s.replace("_", " ") for s in statuses]
-    area = alt.Chart(tidy).mark_area(opacity=0.85).encode(
-        x=alt.X("snapshot_date:T", title="snapshot", axis=alt.Axis(format=DATE_FORMAT)),
-        y=alt.Y("tasks:Q", stack="zero", title="tasks"),
-        color=alt.Color("status:N", sort=labels, title="status",
-                        scale=alt.Scale(domain=labels, range=list(STATUS_COLOURS.values()))),
-        order=alt.Order("order:Q"),
+    area = (
+        alt.Chart(tidy)
+        .mark_area(opacity=0.85)
+        .encode(
+            x=alt.X("snapshot_date:T", title="snapshot", axis=alt.Axis(format=DATE_FORMAT)),
+            y=alt.Y("tasks:Q", stack="zero", title="tasks"),
+            color=alt.Color(
+                "status:N",
+                sort=labels,
+                title="status",
+                scale=alt.Scale(domain=labels, range=list(STATUS_COLOURS.values())),
+            ),
+            order=alt.Order("order:Q"),
+        )
     )
-    total = alt.Chart(counts.rename_axis("snapshot_date").reset_index()[["snapshot_date", "total"]]).mark_line(
-        color="black", strokeDash=[4, 3]).encode(x="snapshot_date:T", y="total:Q")
-    return (area + total).properties(width=WIDTH, height=300,
-                                     title="Tasks by status at each snapshot (dashed line: every task)")
+    total = (
+        alt.Chart(counts.rename_axis("snapshot_date").reset_index()[["snapshot_date", "total"]])
+        .mark_line(color="black", strokeDash=[4, 3])
+        .encode(x="snapshot_date:T", y="total:Q")
+    )
+    return (area + total).properties(
+        width=WIDTH, height=300, title="Tasks by status at each snapshot (dashed line: every task)"
+    )
 
 
 def published_vs_tasks(comparison: pd.DataFrame) -> alt.Chart:
@@ -89,20 +105,37 @@ def published_vs_tasks(comparison: pd.DataFrame) -> alt.Chart:
     ``comparison`` is :func:`forecast.tables.published_comparison`; figures without a task-level count are left out.
     """
     rows = comparison.dropna(subset=["task_level"]).copy()
-    rows["figure"] = (pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d") + " " + rows["scope"] + " "
-                      + rows["metric"] + rows["agency"].map(lambda a: f" ({a})" if a else ""))
+    rows["figure"] = (
+        pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d")
+        + " "
+        + rows["scope"]
+        + " "
+        + rows["metric"]
+        + rows["agency"].map(lambda a: f" ({a})" if a else "")
+    )
     rows = rows[["figure", "published", "task_level"]].astype({"task_level": "float64"})
     tidy = rows.melt(id_vars="figure", var_name="count", value_name="tasks")
     tidy["count"] = tidy["count"].map({"published": "published figure", "task_level": "task-level count"})
     kinds = ["published figure", "task-level count"]
-    return alt.Chart(tidy).mark_point(size=90, strokeWidth=2, opacity=1).encode(
-        y=alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
-        x=alt.X("tasks:Q", title="tasks (symmetric log scale)", scale=alt.Scale(type="symlog")),
-        color=alt.Color("count:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, range=["black", "#1e88e5"]),
-                        legend=alt.Legend(orient="top")),
-        shape=alt.Shape("count:N", sort=kinds, scale=alt.Scale(domain=kinds, range=["circle", "diamond"]),
-                        legend=None),
-    ).properties(width=WIDTH - 240, title="Published figures beside the task-level counts")
+    return (
+        alt.Chart(tidy)
+        .mark_point(size=90, strokeWidth=2, opacity=1)
+        .encode(
+            y=alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
+            x=alt.X("tasks:Q", title="tasks (symmetric log scale)", scale=alt.Scale(type="symlog")),
+            color=alt.Color(
+                "count:N",
+                title=None,
+                sort=kinds,
+                scale=alt.Scale(domain=kinds, range=["black", "#1e88e5"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            shape=alt.Shape(
+                "count:N", sort=kinds, scale=alt.Scale(domain=kinds, range=["circle", "diamond"]), legend=None
+            ),
+        )
+        .properties(width=WIDTH - 240, title="Published figures beside the task-level counts")
+    )
 
 
 def agency_rates(table: pd.DataFrame, top: int | None = None) -> alt.Chart:
@@ -118,18 +151,34 @@ def agency_rates(table: pd.DataFrame, top: int | None = None) -> alt.Chart:
     x_scale = alt.Scale(type="log", domain=[0.05, 20], nice=False, clamp=True)
     kinds = ["pooled (±2 sd)", "raw"]
     base = alt.Chart(rows).encode(y=alt.Y("agency:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
-    bars = base.mark_rule(color="#1e88e5").encode(x=alt.X("low:Q", scale=x_scale, title="rate multiplier (log)"),
-                                                  x2="high:Q")
-    points = base.transform_fold(["pooled_multiplier", "raw"], as_=["kind", "rate"]).transform_calculate(
-        kind="datum.kind == 'raw' ? 'raw' : 'pooled (±2 sd)'").mark_point(size=60, filled=True, opacity=1).encode(
-        x="rate:Q", color=alt.Color("kind:N", title=None, sort=kinds, legend=alt.Legend(orient="top"),
-                                    scale=alt.Scale(domain=kinds, range=["#1e88e5", "black"])),
-        shape=alt.Shape("kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=["circle", "diamond"])))
+    bars = base.mark_rule(color="#1e88e5").encode(
+        x=alt.X("low:Q", scale=x_scale, title="rate multiplier (log)"), x2="high:Q"
+    )
+    points = (
+        base.transform_fold(["pooled_multiplier", "raw"], as_=["kind", "rate"])
+        .transform_calculate(kind="datum.kind == 'raw' ? 'raw' : 'pooled (±2 sd)'")
+        .mark_point(size=60, filled=True, opacity=1)
+        .encode(
+            x="rate:Q",
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                sort=kinds,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=kinds, range=["#1e88e5", "black"]),
+            ),
+            shape=alt.Shape(
+                "kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=["circle", "diamond"])
+            ),
+        )
+    )
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="grey").encode(x="x:Q")
     shown = f"all {len(rows)} agencies" if len(rows) == len(table) else f"{len(rows)} of {len(table)} agencies"
     return (bars + points + one).properties(
-        width=WIDTH - 200, height=ROW_HEIGHT * len(rows),
-        title=f"Completion rate against the portfolio's ({shown}; 1 = the portfolio rate)")
+        width=WIDTH - 200,
+        height=ROW_HEIGHT * len(rows),
+        title=f"Completion rate against the portfolio's ({shown}; 1 = the portfolio rate)",
+    )
 
 
 def survival_curves(km: pd.DataFrame, top: int = 6) -> alt.LayerChart:
@@ -143,75 +192,100 @@ def survival_curves(km: pd.DataFrame, top: int = 6) -> alt.LayerChart:
     names = {g: f"{g} ({sizes[g]:,} tasks)" for g in groups}
     rows["curve"] = rows["group"].map(names)
     domain = [names[g] for g in groups]
-    colour = alt.Color("curve:N", sort=domain, title=None, legend=alt.Legend(labelLimit=0, orient="right"),
-                       scale=alt.Scale(domain=domain, range=["black", *CATEGORY_COLOURS][: len(domain)]))
+    colour = alt.Color(
+        "curve:N",
+        sort=domain,
+        title=None,
+        legend=alt.Legend(labelLimit=0, orient="right"),
+        scale=alt.Scale(domain=domain, range=["black", *CATEGORY_COLOURS][: len(domain)]),
+    )
     base = alt.Chart(rows).encode(x=alt.X("days:Q", title="days since assigned"), color=colour)
     band = base.mark_area(interpolate="step-after", opacity=0.12).encode(
-        y=alt.Y("lower:Q", title="share still open (95 % band)", scale=alt.Scale(domain=[0, 1])), y2="upper:Q")
+        y=alt.Y("lower:Q", title="share still open (95 % band)", scale=alt.Scale(domain=[0, 1])), y2="upper:Q"
+    )
     line = base.mark_line(interpolate="step-after").encode(
-        y="survival:Q", strokeWidth=alt.condition(alt.datum.group == "All tasks", alt.value(3), alt.value(1.5)))
-    return (band + line).properties(width=WIDTH - 160, height=300,
-                                    title="Kaplan-Meier: share of tasks still open, by days since assigned")
+        y="survival:Q", strokeWidth=alt.condition(alt.datum.group == "All tasks", alt.value(3), alt.value(1.5))
+    )
+    return (band + line).properties(
+        width=WIDTH - 160, height=300, title="Kaplan-Meier: share of tasks still open, by days since assigned"
+    )
 
 
 def deadline_effect(coefficients: pd.DataFrame) -> alt.LayerChart:
     """Hazard ratios of the days-to-deadline bands (reference: due in more than 90 days) with 95 % intervals.
     ``coefficients`` is :meth:`forecast.models.hazard.HazardModel.coefficients`."""
-    return _ratios(coefficients.loc[coefficients["group"] == "deadline"], "days to the task's own deadline",
-                   "hazard ratio vs due in >90 days (log)",
-                   "The deadline pull: completion hazard by days to deadline")
+    return _ratios(
+        coefficients.loc[coefficients["group"] == "deadline"],
+        "days to the task's own deadline",
+        "hazard ratio vs due in >90 days (log)",
+        "The deadline pull: completion hazard by days to deadline",
+    )
 
 
 def calendar_effects(coefficients: pd.DataFrame) -> alt.LayerChart:
     """Hazard ratios of the programme's milestones (days to the next one) and of the year-end window, 95 %
     intervals. The year-end's is its prior unless the history holds an earlier year-end."""
     rows = coefficients.loc[coefficients["group"].isin(["milestone", "year-end"])]
-    return _ratios(rows, None, "hazard ratio (log; 1 = no effect)",
-                   "Milestones and the year-end: completion hazard multipliers")
+    return _ratios(
+        rows, None, "hazard ratio (log; 1 = no effect)", "Milestones and the year-end: completion hazard multipliers"
+    )
 
 
 def _ratios(rows: pd.DataFrame, y_title: str | None, x_title: str, title: str) -> alt.LayerChart:
     base = alt.Chart(rows).encode(y=alt.Y("term:N", sort=None, title=y_title, axis=alt.Axis(labelLimit=240)))
     scale = alt.Scale(type="log")
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="grey", strokeDash=[3, 3]).encode(x="x:Q")
-    return (base.mark_rule().encode(x=alt.X("hr_low:Q", scale=scale, title=x_title), x2="hr_high:Q")
-            + base.mark_circle(size=80, opacity=1).encode(x="hazard_ratio:Q")
-            + one).properties(width=WIDTH - 160, title=title)
+    return (
+        base.mark_rule().encode(x=alt.X("hr_low:Q", scale=scale, title=x_title), x2="hr_high:Q")
+        + base.mark_circle(size=80, opacity=1).encode(x="hazard_ratio:Q")
+        + one
+    ).properties(width=WIDTH - 160, title=title)
 
 
 def pace(table: pd.DataFrame) -> alt.LayerChart:
     """The portfolio's pace by snapshot period (the random walk the forecast carries on, 80 % band) and each
     period's own pace (dots). ``table`` is :meth:`forecast.models.hazard.HazardModel.pace`."""
-    base = alt.Chart(table).encode(x=alt.X("start:T", title="snapshot period starting",
-                                           axis=alt.Axis(format=DATE_FORMAT)))
+    base = alt.Chart(table).encode(
+        x=alt.X("start:T", title="snapshot period starting", axis=alt.Axis(format=DATE_FORMAT))
+    )
     band = base.mark_area(opacity=0.2, color="#1e88e5").encode(
-        y=alt.Y("low:Q", title="completion pace (x the first period's)", scale=alt.Scale(type="log")), y2="high:Q")
+        y=alt.Y("low:Q", title="completion pace (x the first period's)", scale=alt.Scale(type="log")), y2="high:Q"
+    )
     walk = base.mark_line(color="#0d47a1").encode(y="multiplier:Q")
     own = base.mark_circle(color="#0d47a1", size=25, opacity=0.6).encode(y="with_noise:Q")
-    return (band + walk + own).properties(width=WIDTH, height=220,
-                                          title="The portfolio's pace, period by period")
+    return (band + walk + own).properties(width=WIDTH, height=220, title="The portfolio's pace, period by period")
 
 
 def model_comparison(models: pd.DataFrame) -> alt.Chart:
     """Each model's mean slips (dot) and P10-P90 interval (bar). ``models`` is
     :func:`forecast.combine.compare_models`."""
     base = alt.Chart(models).encode(y=alt.Y("model:N", sort=None, title=None))
-    return (base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("p10:Q", title="tasks that slip (dot: mean; bar: P10–P90)", scale=alt.Scale(zero=True)), x2="p90:Q")
-            + base.mark_circle(size=120, opacity=1, color="#b71c1c").encode(x="mean:Q")
-            ).properties(width=WIDTH - 120, title="Slips by model")
+    return (
+        base.mark_rule(strokeWidth=3).encode(
+            x=alt.X("p10:Q", title="tasks that slip (dot: mean; bar: P10–P90)", scale=alt.Scale(zero=True)), x2="p90:Q"
+        )
+        + base.mark_circle(size=120, opacity=1, color="#b71c1c").encode(x="mean:Q")
+    ).properties(width=WIDTH - 120, title="Slips by model")
 
 
 def reliability_chart(table: pd.DataFrame) -> alt.Chart:
     """Predicted P(slip) against the observed share per bin, sized by tasks; the diagonal is perfect calibration.
     ``table`` is :func:`forecast.scores.reliability`."""
     rows = table.loc[table["tasks"] > 0]
-    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(strokeDash=[4, 3], color="grey").encode(
-        x="x:Q", y="y:Q")
-    points = alt.Chart(rows).mark_circle(opacity=1, color="#1e88e5").encode(
-        x=alt.X("predicted:Q", title="predicted P(slip)", scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("observed:Q", title="share that slipped", scale=alt.Scale(domain=[0, 1])),
-        size=alt.Size("tasks:Q", title="tasks"))
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]}))
+        .mark_line(strokeDash=[4, 3], color="grey")
+        .encode(x="x:Q", y="y:Q")
+    )
+    points = (
+        alt.Chart(rows)
+        .mark_circle(opacity=1, color="#1e88e5")
+        .encode(
+            x=alt.X("predicted:Q", title="predicted P(slip)", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("observed:Q", title="share that slipped", scale=alt.Scale(domain=[0, 1])),
+            size=alt.Size("tasks:Q", title="tasks"),
+        )
+    )
     return (diagonal + points).properties(width=320, height=320, title="Reliability of the per-task P(slip)")
 
 
@@ -219,16 +293,28 @@ def pit_chart(histogram: pd.DataFrame) -> alt.Chart:
     """The non-randomised PIT histogram; the dashed line is the flat height of a calibrated forecast.
     ``histogram`` is :func:`forecast.scores.pit_histogram`."""
     flat = 1 / len(histogram)
-    bars = alt.Chart(histogram).mark_bar(color="#78909c").encode(
-        x=alt.X("bin_low:Q", bin="binned", title="PIT"), x2="bin_high:Q",
-        y=alt.Y("share:Q", title="share of cutoffs"))
+    bars = (
+        alt.Chart(histogram)
+        .mark_bar(color="#78909c")
+        .encode(
+            x=alt.X("bin_low:Q", bin="binned", title="PIT"),
+            x2="bin_high:Q",
+            y=alt.Y("share:Q", title="share of cutoffs"),
+        )
+    )
     line = alt.Chart(pd.DataFrame({"y": [flat]})).mark_rule(strokeDash=[4, 3]).encode(y="y:Q")
     return (bars + line).properties(width=320, height=220, title="PIT histogram (flat = calibrated)")
 
 
 def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
     """CRPS of each model at each cutoff. ``frame`` is :attr:`forecast.backtest.Backtest.frame`."""
-    return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("cutoff:T", title="cutoff", axis=alt.Axis(format=DATE_FORMAT)), y=alt.Y("crps:Q", title="CRPS (slips)"),
-        color=alt.Color("model:N", title="model"),
-    ).properties(width=WIDTH, height=240, title="Backtest CRPS by cutoff (lower is better)")
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("cutoff:T", title="cutoff", axis=alt.Axis(format=DATE_FORMAT)),
+            y=alt.Y("crps:Q", title="CRPS (slips)"),
+            color=alt.Color("model:N", title="model"),
+        )
+        .properties(width=WIDTH, height=240, title="Backtest CRPS by cutoff (lower is better)")
+    )

@@ -47,74 +47,108 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="forecast", description=(
-        "Forecast how many Resolution 57 programme tasks will slip past their deadline."))
+    parser = argparse.ArgumentParser(
+        prog="forecast", description=("Forecast how many Resolution 57 programme tasks will slip past their deadline.")
+    )
     parser.add_argument("--version", action="version", version=f"forecast {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="load snapshot exports, show counts by status and every problem found",
-                       description="Load every export in a folder and report what is in it. Exit status 0 only "
-                                   "when the data is usable.")
+    p = sub.add_parser(
+        "validate",
+        help="load snapshot exports, show counts by status and every problem found",
+        description="Load every export in a folder and report what is in it. Exit status 0 only "
+        "when the data is usable.",
+    )
     _data_args(p, "params file (snapshot folder, extra status_labels)")
     p.set_defaults(run=commands.validate)
 
-    p = sub.add_parser("sample", help="write the calibrated SYNTHETIC sample portfolio",
-                       description="Write weekly snapshot exports of a synthetic portfolio calibrated to the "
-                                   "published figures of 4 Dec 2025. Deterministic for a seed.")
+    p = sub.add_parser(
+        "sample",
+        help="write the calibrated SYNTHETIC sample portfolio",
+        description="Write weekly snapshot exports of a synthetic portfolio calibrated to the "
+        "published figures of 4 Dec 2025. Deterministic for a seed.",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder, or an earlier sample's")
-    p.add_argument("--tasks", type=_whole(limits.SAMPLE_TASKS), default=1287, metavar="N",
-                   help="number of tasks (default 1287)")
-    p.add_argument("--seed", type=_whole(limits.SEED), default=37, metavar="S",
-                   help="random seed (default 37: see forecast.sample)")
+    p.add_argument(
+        "--tasks", type=_whole(limits.SAMPLE_TASKS), default=1287, metavar="N", help="number of tasks (default 1287)"
+    )
+    p.add_argument(
+        "--seed",
+        type=_whole(limits.SEED),
+        default=37,
+        metavar="S",
+        help="random seed (default 37: see forecast.sample)",
+    )
     p.add_argument("--start", type=parse_date, default=date(2025, 3, 6), metavar="DATE", help="first snapshot")
     p.add_argument("--until", type=parse_date, default=date(2025, 12, 4), metavar="DATE", help="last snapshot")
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv", help="file format")
-    p.add_argument("--december", type=_number(limits.DECEMBER), default=1.0, metavar="X",
-                   help="December regime: completion hazard x X from 5 to 31 Dec 2025 (default 1: like the "
-                        "history; prior median 1.5, 80%% interval 0.8-2.9: see forecast.sample_process)")
+    p.add_argument(
+        "--december",
+        type=_number(limits.DECEMBER),
+        default=1.0,
+        metavar="X",
+        help="December regime: completion hazard x X from 5 to 31 Dec 2025 (default 1: like the "
+        "history; prior median 1.5, 80%% interval 0.8-2.9: see forecast.sample_process)",
+    )
     p.set_defaults(run=commands.sample)
 
-    p = sub.add_parser("predict", help="forecast how many open tasks slip past the deadline",
-                       description="Fit a completion model on the snapshots up to the as-of date and simulate the "
-                                   "open tasks (open, not regular, due by the deadline) to the end of the deadline.")
+    p = sub.add_parser(
+        "predict",
+        help="forecast how many open tasks slip past the deadline",
+        description="Fit a completion model on the snapshots up to the as-of date and simulate the "
+        "open tasks (open, not regular, due by the deadline) to the end of the deadline.",
+    )
     _forecast_args(p)
     p.add_argument("--published", metavar="FILE", help="forecast from the published figures file alone instead")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     _table_file_args(p, "--tasks-out", "the early-warning list (every open task, P(slip))")
     p.set_defaults(run=commands.predict)
 
-    p = sub.add_parser("backtest", help="score every model on past snapshots (rolling origin)",
-                       description="At every past snapshot, fit each model on the data up to it, forecast the "
-                                   "then-open tasks HORIZON days ahead and score the forecast against what the "
-                                   "later snapshot shows.")
+    p = sub.add_parser(
+        "backtest",
+        help="score every model on past snapshots (rolling origin)",
+        description="At every past snapshot, fit each model on the data up to it, forecast the "
+        "then-open tasks HORIZON days ahead and score the forecast against what the "
+        "later snapshot shows.",
+    )
     _data_args(p, "params file (snapshots, horizon_days, seed, status_labels)")
-    p.add_argument("--horizon", type=_whole(limits.HORIZON_DAYS), metavar="DAYS",
-                   help="forecast horizon (default 27: 4 -> 31 Dec)")
+    p.add_argument(
+        "--horizon", type=_whole(limits.HORIZON_DAYS), metavar="DAYS", help="forecast horizon (default 27: 4 -> 31 Dec)"
+    )
     p.add_argument("--models", metavar="A,B", help=f"models to score, of {', '.join(MODELS)}, published (default: all)")
-    p.add_argument("--sims", type=_whole(limits.SIMS), default=2000, metavar="N",
-                   help="runs per forecast (default 2000)")
+    p.add_argument(
+        "--sims", type=_whole(limits.SIMS), default=2000, metavar="N", help="runs per forecast (default 2000)"
+    )
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     _table_file_args(p, "--out", "the per-cutoff scores")
     p.set_defaults(run=commands.backtest)
 
-    p = sub.add_parser("params", help="validate a params file and print its resolved parameters",
-                       description="Validate a params file and print every parameter, defaults filled in and paths "
-                                   "resolved, as YAML.")
+    p = sub.add_parser(
+        "params",
+        help="validate a params file and print its resolved parameters",
+        description="Validate a params file and print every parameter, defaults filled in and paths resolved, as YAML.",
+    )
     p.add_argument("file", nargs="?", metavar="FILE", help="params file")
     p.add_argument("--show", metavar="FILE", help="the same, as an option")
     p.set_defaults(run=commands.show_params)
 
-    p = sub.add_parser("report", help="run every notebook into a new run folder of offline HTML reports",
-                       description="Execute the notebooks with papermill into OUT/<UTC time>_<scenario>/ (HTML "
-                                   "reports, executed notebooks, run.json) and rebuild OUT/index.html. Exit status "
-                                   "2 when the run failed; earlier runs are never changed.")
+    p = sub.add_parser(
+        "report",
+        help="run every notebook into a new run folder of offline HTML reports",
+        description="Execute the notebooks with papermill into OUT/<UTC time>_<scenario>/ (HTML "
+        "reports, executed notebooks, run.json) and rebuild OUT/index.html. Exit status "
+        "2 when the run failed; earlier runs are never changed.",
+    )
     _report_arguments(p)
     p.set_defaults(run=commands.report)
 
-    p = sub.add_parser("schedule", help="run reports on a cron schedule until stopped",
-                       description="Run `forecast report` at every time a cron expression names (local time), "
-                                   "logging each run to stdout and OUT/schedule.log. A failed run does not stop it.")
+    p = sub.add_parser(
+        "schedule",
+        help="run reports on a cron schedule until stopped",
+        description="Run `forecast report` at every time a cron expression names (local time), "
+        "logging each run to stdout and OUT/schedule.log. A failed run does not stop it.",
+    )
     _report_arguments(p)
     p.add_argument("--cron", required=True, metavar="EXPR", help='five-field cron expression, e.g. "0 6 * * MON"')
     p.add_argument("--max-runs", type=_whole((1, 10**9)), metavar="N", help="stop after N runs (default: never)")
@@ -124,8 +158,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _data_args(p: argparse.ArgumentParser, params_help: str) -> None:
-    p.add_argument("--snapshots", metavar="DIR", help="folder of snapshot exports (default: the params file's, "
-                                                      "else the bundled synthetic sample)")
+    p.add_argument(
+        "--snapshots",
+        metavar="DIR",
+        help="folder of snapshot exports (default: the params file's, else the bundled synthetic sample)",
+    )
     p.add_argument("--params", metavar="FILE", help=params_help)
 
 
@@ -137,12 +174,24 @@ def _table_file_args(p: argparse.ArgumentParser, option: str, what: str) -> None
 
 def _forecast_args(p: argparse.ArgumentParser) -> None:
     _data_args(p, "params file; the options below override it")
-    p.add_argument("--as-of", type=parse_date, metavar="DATE",
-                   help="forecast date, YYYY-MM-DD or dd/mm/yyyy (default: the last snapshot)")
-    p.add_argument("--deadline", type=parse_date, metavar="DATE",
-                   help="deadline, YYYY-MM-DD or dd/mm/yyyy (default: 31 Dec of the as-of year)")
-    p.add_argument("--model", metavar="NAME", help=f"one of {', '.join(MODELS)} (default: the params file's, else "
-                                                   "hazard); predict gives the combined headline without it")
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        metavar="DATE",
+        help="forecast date, YYYY-MM-DD or dd/mm/yyyy (default: the last snapshot)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=parse_date,
+        metavar="DATE",
+        help="deadline, YYYY-MM-DD or dd/mm/yyyy (default: 31 Dec of the as-of year)",
+    )
+    p.add_argument(
+        "--model",
+        metavar="NAME",
+        help=f"one of {', '.join(MODELS)} (default: the params file's, else "
+        "hazard); predict gives the combined headline without it",
+    )
     p.add_argument("--sims", type=_whole(limits.SIMS), metavar="N", help="Monte Carlo runs (default 10000)")
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed (default 2025)")
 
@@ -151,45 +200,62 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     from . import paths
 
     p.add_argument("--params", required=True, metavar="FILE", help="params file, e.g. params/baseline.yaml")
-    p.add_argument("--out", default=str(paths.REPORTS_DIR), metavar="DIR",
-                   help="folder of run folders and index.html (default: the kit's reports/)")
-    p.add_argument("--notebooks", default=str(paths.NOTEBOOKS_DIR), metavar="DIR",
-                   help="folder of notebooks to run, in name order (default: the kit's notebooks/)")
+    p.add_argument(
+        "--out",
+        default=str(paths.REPORTS_DIR),
+        metavar="DIR",
+        help="folder of run folders and index.html (default: the kit's reports/)",
+    )
+    p.add_argument(
+        "--notebooks",
+        default=str(paths.NOTEBOOKS_DIR),
+        metavar="DIR",
+        help="folder of notebooks to run, in name order (default: the kit's notebooks/)",
+    )
 
 
 def _whole(bounds: tuple[int, int]):
     """An argparse type: a whole number within ``bounds``."""
+
     def whole(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
         if value is None or not bounds[0] <= value <= bounds[1]:
-            raise argparse.ArgumentTypeError(f"must be a whole number from {bounds[0]:,} to {bounds[1]:,}, "
-                                             f"not {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {bounds[0]:,} to {bounds[1]:,}, not {text!r}"
+            )
         return value
+
     return whole
 
 
 def _number(bounds: tuple[float, float]):
     """An argparse type: a finite number in ``(lo, hi]`` (NaN and infinity refused)."""
+
     def number(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
         if not (math.isfinite(value) and bounds[0] < value <= bounds[1]):
-            raise argparse.ArgumentTypeError(f"must be a number greater than {bounds[0]:g} and at most {bounds[1]:g}, "
-                                             f"not {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be a number greater than {bounds[0]:g} and at most {bounds[1]:g}, not {text!r}"
+            )
         return value
+
     return number
 
 
 def _scenario_parsers(sub) -> None:
-    p = sub.add_parser("scenario", help="simulate planner scenarios beside the baseline",
-                       description="Apply each scenario file's levers (params/scenarios/*.yaml) to the open set and "
-                                   "simulate it beside the baseline with common random numbers; prints each "
-                                   "scenario's slips and its difference from the baseline.")
+    p = sub.add_parser(
+        "scenario",
+        help="simulate planner scenarios beside the baseline",
+        description="Apply each scenario file's levers (params/scenarios/*.yaml) to the open set and "
+        "simulate it beside the baseline with common random numbers; prints each "
+        "scenario's slips and its difference from the baseline.",
+    )
     p.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the params file's scenarios)")
     p.add_argument("--check", action="store_true", help="only validate the scenario files (no data needed)")
     _forecast_args(p)
@@ -197,18 +263,36 @@ def _scenario_parsers(sub) -> None:
     p.add_argument("--wide", action="store_true", help="print every column (default: tables under 100 characters)")
     p.set_defaults(run=commands.scenario)
 
-    p = sub.add_parser("goal", help="find the rate multiplier that meets a slip target",
-                       description="Find the smallest uniform completion-rate multiplier (for every agency, or only "
-                                   "the listed ones) that makes P(slips <= N) reach the probability, by bisection on "
-                                   "common-random-number simulations, and rank the agencies whose acceleration "
-                                   "saves the most slips.")
-    p.add_argument("--target-slips", required=True, type=_whole(limits.TARGET_SLIPS), metavar="N",
-                   help="at most this many tasks slipping")
-    p.add_argument("--probability", type=_number((0.0, 0.999999)), default=0.8, metavar="P",
-                   help="with at least this probability, between 0 and 1 (default 0.8)")
+    p = sub.add_parser(
+        "goal",
+        help="find the rate multiplier that meets a slip target",
+        description="Find the smallest uniform completion-rate multiplier (for every agency, or only "
+        "the listed ones) that makes P(slips <= N) reach the probability, by bisection on "
+        "common-random-number simulations, and rank the agencies whose acceleration "
+        "saves the most slips.",
+    )
+    p.add_argument(
+        "--target-slips",
+        required=True,
+        type=_whole(limits.TARGET_SLIPS),
+        metavar="N",
+        help="at most this many tasks slipping",
+    )
+    p.add_argument(
+        "--probability",
+        type=_number((0.0, 0.999999)),
+        default=0.8,
+        metavar="P",
+        help="with at least this probability, between 0 and 1 (default 0.8)",
+    )
     p.add_argument("--agencies", metavar="A,B", help="accelerate only these agencies (comma-separated)")
-    p.add_argument("--cap", type=_number(limits.GOAL_CAP), default=20.0, metavar="X",
-                   help="largest multiplier tried, more than 1 and at most 1000 (default 20)")
+    p.add_argument(
+        "--cap",
+        type=_number(limits.GOAL_CAP),
+        default=20.0,
+        metavar="X",
+        help="largest multiplier tried, more than 1 and at most 1000 (default 20)",
+    )
     _forecast_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--wide", action="store_true", help="print every column (default: tables under 100 characters)")

@@ -70,9 +70,15 @@ def stack_weights(terms: Sequence[tuple[np.ndarray, np.ndarray]], case_weights: 
         return float(w @ a - w @ B @ w / 2), a - B @ w
 
     start = np.full(k, 1.0 / k)
-    result = minimize(loss, start, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * k,
-                      constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(k)},),
-                      options={"ftol": 1e-12, "maxiter": 200})
+    result = minimize(
+        loss,
+        start,
+        jac=True,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * k,
+        constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(k)},),
+        options={"ftol": 1e-12, "maxiter": 200},
+    )
     w = np.clip(result.x, 0.0, None)
     w[w < 1e-4] = 0.0
     return w / w.sum()
@@ -97,8 +103,13 @@ def pool_picks(weights: np.ndarray, sims: int, seed: int) -> np.ndarray:
     return np.random.default_rng([seed, 4]).choice(len(weights), size=sims, p=weights)
 
 
-def stacking_backtest(params: Params, snaps: Snapshots, question: Question, figures: pd.DataFrame | None,
-                      names: Sequence[str] = COMPONENTS) -> Backtest | None:
+def stacking_backtest(
+    params: Params,
+    snaps: Snapshots,
+    question: Question,
+    figures: pd.DataFrame | None,
+    names: Sequence[str] = COMPONENTS,
+) -> Backtest | None:
     """The backtest the weights of ``names`` come from: the cutoffs whose outcome the as-of date has seen, at the
     question's horizon, every ``ceil(horizon / STACK_SPACING_DAYS)``-th back from the latest (windows that overlap by
     more than half add little but time); None when the history has no such cutoff or a component cannot answer one
@@ -106,30 +117,41 @@ def stacking_backtest(params: Params, snaps: Snapshots, question: Question, figu
     horizon = max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS)
     task_models = [m for m in names if m in MODELS]
     try:
-        return run_backtest(snaps.until(question.as_of), horizon, models=task_models, sims=STACK_SIMS,
-                            seed=params.seed, settings=params.model_settings(),
-                            figures=figures if "published" in names else None,
-                            step=-(-horizon // STACK_SPACING_DAYS), cache=open_cache(params))
+        return run_backtest(
+            snaps.until(question.as_of),
+            horizon,
+            models=task_models,
+            sims=STACK_SIMS,
+            seed=params.seed,
+            settings=params.model_settings(),
+            figures=figures if "published" in names else None,
+            step=-(-horizon // STACK_SPACING_DAYS),
+            cache=open_cache(params),
+        )
     except ForecastError:
         return None
 
 
-def earned_weights(backtest: Backtest | None, names: Sequence[str], seed: int,
-                   last: int | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+def earned_weights(
+    backtest: Backtest | None, names: Sequence[str], seed: int, last: int | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Bagged stacking weights of ``names`` from ``backtest``'s cutoffs (its ``last`` ones only, when given; equal
     weights without a backtest), and per component its mean CRPS and the cutoffs it was scored on."""
     if backtest is None:
-        return np.full(len(names), 1 / len(names)), pd.DataFrame({"model": list(names), "backtest_crps": np.nan,
-                                                                   "cutoffs": 0})
+        return np.full(len(names), 1 / len(names)), pd.DataFrame(
+            {"model": list(names), "backtest_crps": np.nan, "cutoffs": 0}
+        )
     frame = backtest.frame.loc[backtest.frame["model"].isin(names)]
     if last:
         frame = frame.loc[frame["cutoff"].isin(sorted(frame["cutoff"].unique())[-last:])]
     observed = frame.groupby("cutoff")["observed"].first()
-    terms = [scores.mixture_crps_terms([backtest.draws[c, n] for n in names], float(observed[c]))
-             for c in observed.index]
+    terms = [
+        scores.mixture_crps_terms([backtest.draws[c, n] for n in names], float(observed[c])) for c in observed.index
+    ]
     crps = frame.groupby("model")["crps"].mean().reindex(list(names))
-    return bagged_weights(terms, seed), pd.DataFrame({"model": list(names), "backtest_crps": crps.to_numpy(),
-                                               "cutoffs": len(observed)})
+    return bagged_weights(terms, seed), pd.DataFrame(
+        {"model": list(names), "backtest_crps": crps.to_numpy(), "cutoffs": len(observed)}
+    )
 
 
 def _why(row: pd.Series, best: str) -> str:
@@ -137,12 +159,14 @@ def _why(row: pd.Series, best: str) -> str:
         return "equal weight: too little history for a backtest"
     if row["weight"] == 0:
         return "no weight: adding it does not lower the pool's backtest CRPS"
-    return ("lowest backtest CRPS of the components" if row["model"] == best
-            else "earns weight: it corrects the other components' errors in the backtest")
+    return (
+        "lowest backtest CRPS of the components"
+        if row["model"] == best
+        else "earns weight: it corrects the other components' errors in the backtest"
+    )
 
 
-def combined_forecast(params: Params, snaps: Snapshots | None = None,
-                      backtest: Backtest | None = None) -> SlipForecast:
+def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: Backtest | None = None) -> SlipForecast:
     """The combined headline (model ``combined``): each component of :data:`COMPONENTS` on the question, pooled with
     stacking weights (module docstring). ``meta`` carries ``components`` (model, weight, mean, P10/P50/P90, backtest
     CRPS, cutoffs, why), ``stacking`` (rule, cutoffs, horizon) and ``year_end`` (the pool with and without the
@@ -172,29 +196,52 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None,
     picks = pool_picks(weights, params.sims, params.seed)
     result = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
     hazard = fits.get("hazard")
-    without = (simulate(hazard.without_year_end(), question, params.sims, params.seed).totals
-               if hazard is not None and hazard.year_end else None)
-    table = table.assign(weight=weights.round(4), **{k: [parts[m].summary()[k] for m in names]
-                                                     for k in ("mean", "p10", "p50", "p90")})
+    without = (
+        simulate(hazard.without_year_end(), question, params.sims, params.seed).totals
+        if hazard is not None and hazard.year_end
+        else None
+    )
+    table = table.assign(
+        weight=weights.round(4), **{k: [parts[m].summary()[k] for m in names] for k in ("mean", "p10", "p50", "p90")}
+    )
     best = table.sort_values("backtest_crps")["model"].iloc[0]
     table["why"] = [_why(row, best) for _, row in table.iterrows()]
-    table = pd.concat([table, pd.DataFrame({"model": list(left_out), "weight": 0.0, "cutoffs": 0,
-                                            "why": [f"left out: {e}" for e in left_out.values()]})],
-                      ignore_index=True)
-    return dataclasses.replace(result, meta={
-        "components": _records(table[["model", "weight", "mean", "p10", "p50", "p90", "backtest_crps", "cutoffs",
-                                      "why"]]),
-        "stacking": {"rule": "linear pool; weights minimise the pool's mean CRPS over the backtest cutoffs, averaged "
-                             f"over {BAGS} Bayesian-bootstrap reweightings of them (equal weights with no cutoff)",
-                     "cutoffs": int(table["cutoffs"].max()),
-                     "horizon_days": max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS)},
-        "year_end": _year_end(result.totals, picks, names, parts["hazard"].totals if hazard else None, without,
-                              weights),
-    })
+    table = pd.concat(
+        [
+            table,
+            pd.DataFrame(
+                {
+                    "model": list(left_out),
+                    "weight": 0.0,
+                    "cutoffs": 0,
+                    "why": [f"left out: {e}" for e in left_out.values()],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    return dataclasses.replace(
+        result,
+        meta={
+            "components": _records(
+                table[["model", "weight", "mean", "p10", "p50", "p90", "backtest_crps", "cutoffs", "why"]]
+            ),
+            "stacking": {
+                "rule": "linear pool; weights minimise the pool's mean CRPS over the backtest cutoffs, averaged "
+                f"over {BAGS} Bayesian-bootstrap reweightings of them (equal weights with no cutoff)",
+                "cutoffs": int(table["cutoffs"].max()),
+                "horizon_days": max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS),
+            },
+            "year_end": _year_end(
+                result.totals, picks, names, parts["hazard"].totals if hazard else None, without, weights
+            ),
+        },
+    )
 
 
-def _pool(question: Question, parts: list[SlipForecast], weights: np.ndarray, picks: np.ndarray,
-          seed: int) -> SlipForecast:
+def _pool(
+    question: Question, parts: list[SlipForecast], weights: np.ndarray, picks: np.ndarray, seed: int
+) -> SlipForecast:
     runs = np.arange(len(picks))
     task_level = np.array([p.model != "published" for p in parts])
     detail = picks.copy()
@@ -214,28 +261,52 @@ def _pool(question: Question, parts: list[SlipForecast], weights: np.ndarray, pi
             if part.moved is not None:
                 moved[mine] = part.moved[mine]
     moved = np.minimum(moved, len(question.tasks) - totals)
-    p_slip = sum(w * p.tasks["p_slip"].reindex(question.tasks.index).to_numpy() for w, p in zip(weights, parts,
-                                                                                                strict=True))
-    return SlipForecast(model="combined", as_of=question.as_of, deadline=question.deadline, seed=lead.seed,
-                        tasks=question.tasks.assign(p_slip=p_slip), totals=totals, agencies=lead.agencies,
-                        agency_draws=agency_draws, provenance=question.provenance, moved=moved)
+    p_slip = sum(
+        w * p.tasks["p_slip"].reindex(question.tasks.index).to_numpy() for w, p in zip(weights, parts, strict=True)
+    )
+    return SlipForecast(
+        model="combined",
+        as_of=question.as_of,
+        deadline=question.deadline,
+        seed=lead.seed,
+        tasks=question.tasks.assign(p_slip=p_slip),
+        totals=totals,
+        agencies=lead.agencies,
+        agency_draws=agency_draws,
+        provenance=question.provenance,
+        moved=moved,
+    )
 
 
-def _year_end(totals: np.ndarray, picks: np.ndarray, names: list[str], hazard: np.ndarray | None,
-              without: np.ndarray | None, weights: np.ndarray) -> dict:
+def _year_end(
+    totals: np.ndarray,
+    picks: np.ndarray,
+    names: list[str],
+    hazard: np.ndarray | None,
+    without: np.ndarray | None,
+    weights: np.ndarray,
+) -> dict:
     if without is None or hazard is None:
-        return {"applied": False, "note": "the hazard model's year-end regime is switched off (params year_end) or "
-                                          "the hazard model is not in the pool"}
+        return {
+            "applied": False,
+            "note": "the hazard model's year-end regime is switched off (params year_end) or "
+            "the hazard model is not in the pool",
+        }
     other = totals.copy()
     from_hazard = picks == names.index("hazard")
     other[from_hazard] = without[from_hazard]
     with_, without_ = (_summary(x) for x in (totals, other))
-    return {"applied": True, "with_prior": with_, "without_prior": without_,
-            "contribution": round(with_["mean"] - without_["mean"], 2),
-            "hazard_weight": round(float(weights[names.index("hazard")]), 4),
-            "hazard_with_prior": _summary(hazard), "hazard_without_prior": _summary(without),
-            "note": "the pool with the hazard model's year-end regime switched off (same runs): the difference is "
-                    "what the prior adds to the history"}
+    return {
+        "applied": True,
+        "with_prior": with_,
+        "without_prior": without_,
+        "contribution": round(with_["mean"] - without_["mean"], 2),
+        "hazard_weight": round(float(weights[names.index("hazard")]), 4),
+        "hazard_with_prior": _summary(hazard),
+        "hazard_without_prior": _summary(without),
+        "note": "the pool with the hazard model's year-end regime switched off (same runs): the difference is "
+        "what the prior adds to the history",
+    }
 
 
 def _summary(draws: np.ndarray) -> dict[str, float]:
@@ -244,8 +315,13 @@ def _summary(draws: np.ndarray) -> dict[str, float]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (None if isinstance(v, float) and np.isnan(v) else round(v, 4) if isinstance(v, float) else v)
-             for k, v in row.items()} for row in frame.to_dict("records")]
+    return [
+        {
+            k: (None if isinstance(v, float) and np.isnan(v) else round(v, 4) if isinstance(v, float) else v)
+            for k, v in row.items()
+        }
+        for row in frame.to_dict("records")
+    ]
 
 
 def compare_models(params: Params, snaps: Snapshots, models: tuple[str, ...] = tuple(MODELS)) -> pd.DataFrame:

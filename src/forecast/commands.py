@@ -27,10 +27,16 @@ def _params(args: argparse.Namespace):
 
     base = load_params(args.params) if args.params else Params()
     values = {k: v for k, v in base.to_dict().items() if k != "source"}
-    cli = {"snapshots": args.snapshots, "as_of": getattr(args, "as_of", None),
-           "deadline": getattr(args, "deadline", None), "model": getattr(args, "model", None),
-           "sims": args.sims, "seed": args.seed, "published": getattr(args, "published", None),
-           "horizon_days": getattr(args, "horizon", None)}
+    cli = {
+        "snapshots": args.snapshots,
+        "as_of": getattr(args, "as_of", None),
+        "deadline": getattr(args, "deadline", None),
+        "model": getattr(args, "model", None),
+        "sims": args.sims,
+        "seed": args.seed,
+        "published": getattr(args, "published", None),
+        "horizon_days": getattr(args, "horizon", None),
+    }
     values.update({k: v for k, v in cli.items() if v is not None})
     return parse_params(values, base=Path.cwd(), origin=base.source)
 
@@ -65,8 +71,11 @@ def _note_as_of(params, snaps) -> None:
     asked, dates = pd.Timestamp(params.as_of), snaps.dates
     if asked >= dates[0] and asked not in dates:
         used = dates[dates <= asked][-1]
-        print(f"forecast: note: as-of {asked.date()} is not a snapshot date; using the last snapshot before it, "
-              f"{used.date()}", file=sys.stderr)
+        print(
+            f"forecast: note: as-of {asked.date()} is not a snapshot date; using the last snapshot before it, "
+            f"{used.date()}",
+            file=sys.stderr,
+        )
 
 
 def _wrote(path: Path, rows: int | None = None) -> None:
@@ -83,8 +92,10 @@ def _bar(total: int | None, unit: str) -> Iterator[Callable[[str], None]]:
     from tqdm import tqdm
 
     _step("")
-    with tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True, mininterval=0,
-              miniters=1) as bar:  # every step shown: a handful of slow steps, not thousands
+    with tqdm(
+        total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True, mininterval=0, miniters=1
+    ) as bar:  # every step shown: a handful of slow steps, not thousands
+
         def tick(name: str) -> None:
             bar.set_postfix_str(name, refresh=False)
             bar.update(1)
@@ -109,8 +120,10 @@ def validate(args: argparse.Namespace) -> int:
     hist = build_history(snaps)
     problems = [*snaps.warnings, *trajectory_warnings(snaps, history=hist)]
     _step("")
-    print(f"\n{len(hist)} tasks in all; at {snaps.dates[-1].date()}: "
-          + ", ".join(f"{k} {v}" for k, v in counts.iloc[-1].items()))
+    print(
+        f"\n{len(hist)} tasks in all; at {snaps.dates[-1].date()}: "
+        + ", ".join(f"{k} {v}" for k, v in counts.iloc[-1].items())
+    )
     warnings = [p for p in problems if p.severity != "note"]
     print(f"\n{len(warnings)} warning(s)" + (":" if warnings else ""))
     for p in warnings:
@@ -124,8 +137,15 @@ def validate(args: argparse.Namespace) -> int:
 def sample(args: argparse.Namespace) -> int:
     from .sample_files import write_sample
 
-    written = write_sample(args.out, tasks=args.tasks, seed=args.seed, start=str(args.start), until=str(args.until),
-                           fmt=args.format, december=args.december)
+    written = write_sample(
+        args.out,
+        tasks=args.tasks,
+        seed=args.seed,
+        start=str(args.start),
+        until=str(args.until),
+        fmt=args.format,
+        december=args.december,
+    )
     print(f"wrote {len(written)} SYNTHETIC snapshot exports and a README to {args.out}")
     return 0
 
@@ -178,19 +198,28 @@ def backtest(args: argparse.Namespace) -> int:
     figures = load_published(params.published)
     if models:  # "published" among --models asks for the published-figures model on the same cutoffs
         kwargs["models"] = [m for m in models if m != "published"]
-    result = run_backtest(snaps, params.horizon_days, sims=params.sims, seed=params.seed, progress=_step,
-                          settings=params.model_settings(), cache=open_cache(params),
-                          figures=figures if not models or "published" in models else None, **kwargs)
+    result = run_backtest(
+        snaps,
+        params.horizon_days,
+        sims=params.sims,
+        seed=params.seed,
+        progress=_step,
+        settings=params.model_settings(),
+        cache=open_cache(params),
+        figures=figures if not models or "published" in models else None,
+        **kwargs,
+    )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     transitions = published_backtest(figures, sims=params.sims, seed=params.seed)
     if args.out:
         _wrote(write_table(result.frame, args.out, force=args.force, protected=[params.snapshots]), len(result.frame))
     if args.json:
-        records = transitions.assign(cutoff=transitions["cutoff"].dt.strftime("%Y-%m-%d"),
-                                     outcome_date=transitions["outcome_date"].dt.strftime("%Y-%m-%d"))
-        print(json.dumps({**result.to_json(), "published_transitions": records.round(4).to_dict("records")},
-                         indent=2))
+        records = transitions.assign(
+            cutoff=transitions["cutoff"].dt.strftime("%Y-%m-%d"),
+            outcome_date=transitions["outcome_date"].dt.strftime("%Y-%m-%d"),
+        )
+        print(json.dumps({**result.to_json(), "published_transitions": records.round(4).to_dict("records")}, indent=2))
     else:
         print(backtest_table(result) + "\n\n" + published_backtest_table(transitions))
     return 0
@@ -223,8 +252,9 @@ def report(args: argparse.Namespace) -> int:
     _wrote(Path(args.out) / "index.html")
     print(f"index: {Path(args.out) / 'index.html'}")
     if result.status != "ok":
-        raise ReportError(f"run failed: {result.message}\n  partial report kept in {result.folder}; earlier runs "
-                          "are unchanged")
+        raise ReportError(
+            f"run failed: {result.message}\n  partial report kept in {result.folder}; earlier runs are unchanged"
+        )
     return 0
 
 
@@ -237,8 +267,9 @@ def schedule(args: argparse.Namespace) -> int:
 
     load_run_params(args.params)  # a broken file fails now, not at the first run
     parse_cron(args.cron)
-    failed = run_schedule(args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out),
-                          max_runs=args.max_runs)
+    failed = run_schedule(
+        args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out), max_runs=args.max_runs
+    )
     return 1 if failed else 0
 
 
@@ -261,8 +292,10 @@ def scenario(args: argparse.Namespace) -> int:
     params = _params(args)
     files = args.files or params.scenarios
     if not files:
-        raise ForecastError("no scenario files: name them (forecast scenario FILE ...) or list them under "
-                            "`scenarios:` in the params file")
+        raise ForecastError(
+            "no scenario files: name them (forecast scenario FILE ...) or list them under "
+            "`scenarios:` in the params file"
+        )
     for file in files:
         load_scenario(file)  # a broken file fails now, before the data is loaded
     snaps = _load(params)
@@ -272,8 +305,11 @@ def scenario(args: argparse.Namespace) -> int:
     for r in result.results:
         for warning in r.warnings:
             print(f"forecast scenario: warning: {r.scenario.name}: {warning}", file=sys.stderr)
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json
-          else comparison_text(result, wide=args.wide))
+    print(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+        if args.json
+        else comparison_text(result, wide=args.wide)
+    )
     return 0
 
 
@@ -286,9 +322,11 @@ def goal(args: argparse.Namespace) -> int:
     params = _params(args)
     snaps = _load(params)
     with _bar(None, "simulation") as tick:
-        result = goal_seek(params, args.target_slips, args.probability, args.agencies, args.cap, snaps=snaps,
-                           progress=tick)
+        result = goal_seek(
+            params, args.target_slips, args.probability, args.agencies, args.cap, snaps=snaps, progress=tick
+        )
     _step("")
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json
-          else goal_text(result, wide=args.wide))
+    print(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else goal_text(result, wide=args.wide)
+    )
     return 0

@@ -42,8 +42,12 @@ def run_downloads(run) -> dict[str, pd.DataFrame]:
     scenarios = comparison.summary()
     levers = {r.scenario.name: "; ".join(r.scenario.describe()) for r in comparison.results}
     scenarios.insert(1, "levers", scenarios["scenario"].map(levers).fillna(""))
-    return {"early_warning.xlsx": warning, "early_warning.csv": warning, "by_agency.csv": run.by_agency(),
-            "scenarios.csv": scenarios}
+    return {
+        "early_warning.xlsx": warning,
+        "early_warning.csv": warning,
+        "by_agency.csv": run.by_agency(),
+        "scenarios.csv": scenarios,
+    }
 
 
 def backtest_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -20,8 +20,10 @@ def require(extra: str, what: str) -> None:
     module of ``extra`` cannot be imported; ``what`` is the command that needs it."""
     missing = [name for name in EXTRAS[extra] if not _importable(name)]
     if missing:
-        raise MissingExtraError(f"{what} needs {', '.join(missing)}, not installed: install forecast[{extra}] "
-                                f"(pip install 'forecast[{extra}]', or `make setup` in the kit's folder)")
+        raise MissingExtraError(
+            f"{what} needs {', '.join(missing)}, not installed: install forecast[{extra}] "
+            f"(pip install 'forecast[{extra}]', or `make setup` in the kit's folder)"
+        )
 
 
 def _importable(name: str) -> bool:

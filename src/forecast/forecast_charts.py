@@ -32,11 +32,19 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
         seen = history.rename(columns={"open": "mean"})[["date", "mean"]].assign(series="observed at each snapshot")
         path = pd.concat([seen, path], ignore_index=True)
     series = list(pd.unique(path["series"]))
-    colour = alt.Color("series:N", title=None, sort=series, legend=alt.Legend(orient="top"),
-                       scale=alt.Scale(domain=series, range=[colours[s] for s in series]))
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        sort=series,
+        legend=alt.Legend(orient="top"),
+        scale=alt.Scale(domain=series, range=[colours[s] for s in series]),
+    )
     x = alt.X("date:T", title=None, axis=alt.Axis(format=DATE_FORMAT))
-    band = alt.Chart(over_time).mark_area(opacity=0.2, color=FORECAST).encode(
-        x=x, y=alt.Y("p10:Q", title="open tasks, due by the deadline", scale=alt.Scale(zero=True)), y2="p90:Q")
+    band = (
+        alt.Chart(over_time)
+        .mark_area(opacity=0.2, color=FORECAST)
+        .encode(x=x, y=alt.Y("p10:Q", title="open tasks, due by the deadline", scale=alt.Scale(zero=True)), y2="p90:Q")
+    )
     line = alt.Chart(path).mark_line(point=True).encode(x=x, y="mean:Q", color=colour)
     return (band + line).properties(width=WIDTH, height=260, title="Open tasks up to the deadline")
 
@@ -46,11 +54,15 @@ def convergence(by_date: pd.DataFrame) -> alt.LayerChart:
     snapshots came in. ``by_date`` is :func:`forecast.predict.by_as_of`."""
     x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT))
     base = alt.Chart(by_date).encode(x=x)
-    return (base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
-            + base.mark_rule(strokeWidth=3, color=FORECAST).encode(y="p10:Q", y2="p90:Q")
-            + base.mark_circle(size=80, opacity=1, color=FORECAST).encode(y="mean:Q")
-            ).properties(width=WIDTH, height=260,
-                         title="Slips forecast by as-of date (dot and bar: mean and P10–P90; dashed: open tasks)")
+    return (
+        base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
+        + base.mark_rule(strokeWidth=3, color=FORECAST).encode(y="p10:Q", y2="p90:Q")
+        + base.mark_circle(size=80, opacity=1, color=FORECAST).encode(y="mean:Q")
+    ).properties(
+        width=WIDTH,
+        height=260,
+        title="Slips forecast by as-of date (dot and bar: mean and P10–P90; dashed: open tasks)",
+    )
 
 
 def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str] | None = None) -> alt.LayerChart:
@@ -58,22 +70,38 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
     interval. ``by_agency`` is :meth:`forecast.simulate.SlipForecast.by_agency`."""
     rows = by_agency.head(top).copy()
     rows["page"] = rows["agency"].map(pages or {}).fillna("")
-    tidy = rows.melt(id_vars=["agency", "page", "slip_p10", "slip_p90"], value_vars=["open", "slip_mean"],
-                     var_name="kind", value_name="tasks")
+    tidy = rows.melt(
+        id_vars=["agency", "page", "slip_p10", "slip_p90"],
+        value_vars=["open", "slip_mean"],
+        var_name="kind",
+        value_name="tasks",
+    )
     tidy["kind"] = tidy["kind"].map({"open": "open tasks", "slip_mean": "expected slips"})
     kinds = ["open tasks", "expected slips"]
     y = alt.Y("agency:N", sort=rows["agency"].tolist(), title=None, axis=alt.Axis(labelLimit=300))
-    bars = alt.Chart(tidy).mark_bar().encode(
-        y=y, x=alt.X("tasks:Q", title="tasks (black line: P10–P90 of slips)", stack=None),
-        color=alt.Color("kind:N", title=None, sort=kinds, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=kinds, range=["#cfd8dc", "#e53935"])),
-        size=alt.Size("kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=[13, 7])))
+    bars = (
+        alt.Chart(tidy)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("tasks:Q", title="tasks (black line: P10–P90 of slips)", stack=None),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                sort=kinds,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=kinds, range=["#cfd8dc", "#e53935"]),
+            ),
+            size=alt.Size("kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=[13, 7])),
+        )
+    )
     if pages:
         bars = bars.encode(href="page:N")
     interval = alt.Chart(rows).mark_rule(color="black").encode(y=y, x="slip_p10:Q", x2="slip_p90:Q")
     shown = f"all {len(rows)}" if len(rows) == len(by_agency) else f"the {len(rows)} of {len(by_agency)} with most"
-    return (bars + interval).properties(width=WIDTH - 200, height=ROW_HEIGHT * len(rows),
-                                        title=f"Expected slips by agency ({shown})")
+    return (bars + interval).properties(
+        width=WIDTH - 200, height=ROW_HEIGHT * len(rows), title=f"Expected slips by agency ({shown})"
+    )
 
 
 def exceedance(totals: np.ndarray, targets: Sequence[int] = ()) -> alt.LayerChart | alt.FacetChart:
@@ -82,17 +110,26 @@ def exceedance(totals: np.ndarray, targets: Sequence[int] = ()) -> alt.LayerChar
     values = np.sort(np.asarray(totals))
     xs = np.arange(max(values.min() - 1, 0), values.max() + 1) if len(values) else np.arange(0)
     chance = 1 - np.searchsorted(values, xs, side="right") / max(len(values), 1)
-    curve = alt.Chart(pd.DataFrame({"slips": xs, "chance": chance})).mark_line(
-        interpolate="step-after", color=FORECAST).encode(
-        x=alt.X("slips:Q", title="x: tasks slipping past the deadline", scale=alt.Scale(zero=False)),
-        y=alt.Y("chance:Q", title="chance that more than x slip", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])))
+    curve = (
+        alt.Chart(pd.DataFrame({"slips": xs, "chance": chance}))
+        .mark_line(interpolate="step-after", color=FORECAST)
+        .encode(
+            x=alt.X("slips:Q", title="x: tasks slipping past the deadline", scale=alt.Scale(zero=False)),
+            y=alt.Y(
+                "chance:Q",
+                title="chance that more than x slip",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+        )
+    )
     layers = [curve]
     if len(targets):
         marks = alt.Chart(pd.DataFrame({"slips": list(targets)})).mark_rule(color="grey", strokeDash=[4, 3])
         layers.append(marks.encode(x="slips:Q"))
-    return alt.layer(*layers).properties(width=WIDTH - 160, height=220,
-                                         title="How likely more than x tasks slip (dashed: the targets)")
+    return alt.layer(*layers).properties(
+        width=WIDTH - 160, height=220, title="How likely more than x tasks slip (dashed: the targets)"
+    )
 
 
 def agency_distribution(draws: np.ndarray, agency: str) -> alt.Chart:
@@ -100,11 +137,21 @@ def agency_distribution(draws: np.ndarray, agency: str) -> alt.Chart:
     counts = pd.Series(np.asarray(draws)).value_counts(normalize=True).sort_index()
     frame = pd.DataFrame({"slips": counts.index.astype(int), "share": counts.to_numpy()})
     frame["next"] = frame["slips"] + 1
-    return alt.Chart(frame).mark_bar(color=FORECAST, opacity=0.8, binSpacing=1).encode(
-        x=alt.X("slips:Q", bin="binned", title="of its open tasks, slipping past the deadline",
-                axis=alt.Axis(tickMinStep=1, format="d")), x2="next:Q",
-        y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")),
-    ).properties(width=WIDTH - 200, height=180, title=f"{agency}: slips over the simulation runs")
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=FORECAST, opacity=0.8, binSpacing=1)
+        .encode(
+            x=alt.X(
+                "slips:Q",
+                bin="binned",
+                title="of its open tasks, slipping past the deadline",
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
+            x2="next:Q",
+            y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")),
+        )
+        .properties(width=WIDTH - 200, height=180, title=f"{agency}: slips over the simulation runs")
+    )
 
 
 def trend(points: pd.DataFrame) -> alt.LayerChart:
@@ -112,11 +159,13 @@ def trend(points: pd.DataFrame) -> alt.LayerChart:
     the expected slips, and for the run scenarios the P10-P90 band. ``points``: ``as_of`` (datetime), ``series``,
     ``mean``, ``p10``, ``p90`` (missing for a series without a band)."""
     series = list(pd.unique(points["series"]))
-    colour = alt.Color("series:N", title=None, sort=series, legend=alt.Legend(orient="bottom", columns=1,
-                                                                             labelLimit=0))
+    colour = alt.Color("series:N", title=None, sort=series, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
     x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=DATE_FORMAT))
-    band = alt.Chart(points.dropna(subset=["p10", "p90"])).mark_area(opacity=0.18).encode(
-        x=x, y=alt.Y("p10:Q", title="tasks expected to slip (band: P10–P90)"), y2="p90:Q", color=colour)
+    band = (
+        alt.Chart(points.dropna(subset=["p10", "p90"]))
+        .mark_area(opacity=0.18)
+        .encode(x=x, y=alt.Y("p10:Q", title="tasks expected to slip (band: P10–P90)"), y2="p90:Q", color=colour)
+    )
     line = alt.Chart(points).mark_line(point=True).encode(x=x, y="mean:Q", color=colour)
     return (band + line).properties(width=WIDTH, height=240, title="Expected slips by as-of date")
 
@@ -131,13 +180,24 @@ def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
     "baseline" or "scenario"), ``slips`` and ``share`` (of runs).
     """
     series = list(SCENARIO_COLOURS)
-    return alt.Chart(distributions).mark_bar(opacity=0.55, binSpacing=0).encode(
-        x=alt.X("slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2)),
-        y=alt.Y("sum(share):Q", stack=None, title="share of runs"),
-        color=alt.Color("series:N", sort=series, title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=series, range=list(SCENARIO_COLOURS.values()))),
-    ).properties(width=WIDTH, height=110).facet(row=_scenario_row(distributions)).properties(
-        title="Slips in each scenario over the baseline, same runs")
+    return (
+        alt.Chart(distributions)
+        .mark_bar(opacity=0.55, binSpacing=0)
+        .encode(
+            x=alt.X("slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2)),
+            y=alt.Y("sum(share):Q", stack=None, title="share of runs"),
+            color=alt.Color(
+                "series:N",
+                sort=series,
+                title=None,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=series, range=list(SCENARIO_COLOURS.values())),
+            ),
+        )
+        .properties(width=WIDTH, height=110)
+        .facet(row=_scenario_row(distributions))
+        .properties(title="Slips in each scenario over the baseline, same runs")
+    )
 
 
 def scenario_differences(summary: pd.DataFrame) -> alt.LayerChart:
@@ -150,7 +210,8 @@ def scenario_differences(summary: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(rows).encode(y=alt.Y("scenario:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)))
     interval = base.mark_rule(strokeWidth=6, opacity=0.45, color="#1e88e5").encode(
         x=alt.X("difference_p10:Q", title="slips vs the baseline (dot: mean; bar: P10–P90 of the per-run difference)"),
-        x2="difference_p90:Q")
+        x2="difference_p90:Q",
+    )
     mean = base.mark_circle(size=90, color="#0d47a1", opacity=1).encode(x="difference:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black", strokeDash=[3, 3]).encode(x="x:Q")
     return (interval + mean + zero).properties(width=WIDTH - 200, title="Difference from the baseline")
@@ -162,23 +223,45 @@ def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
 
     ``deltas`` is :meth:`forecast.scenarios.Comparison.agency_differences`.
     """
-    y = alt.Y("agency:N", sort=alt.EncodingSortField("size", op="max", order="descending"), title=None,
-              axis=alt.Axis(labelLimit=260))
+    y = alt.Y(
+        "agency:N",
+        sort=alt.EncodingSortField("size", op="max", order="descending"),
+        title=None,
+        axis=alt.Axis(labelLimit=260),
+    )
     ways = ["fewer slips", "more slips"]
-    bars = alt.Chart().transform_calculate(
-        size="abs(datum.difference)", way="datum.difference < 0 ? 'fewer slips' : 'more slips'").mark_bar(
-        opacity=0.8).encode(
-        y=y, x=alt.X("difference:Q", title="change in expected slips (line: P10–P90 of the per-run change)"),
-        color=alt.Color("way:N", title=None, sort=ways, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=ways, range=["#2e7d32", "#e53935"])))
+    bars = (
+        alt.Chart()
+        .transform_calculate(size="abs(datum.difference)", way="datum.difference < 0 ? 'fewer slips' : 'more slips'")
+        .mark_bar(opacity=0.8)
+        .encode(
+            y=y,
+            x=alt.X("difference:Q", title="change in expected slips (line: P10–P90 of the per-run change)"),
+            color=alt.Color(
+                "way:N",
+                title=None,
+                sort=ways,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=ways, range=["#2e7d32", "#e53935"]),
+            ),
+        )
+    )
     rules = alt.Chart().mark_rule(color="black").encode(y=y, x="difference_p10:Q", x2="difference_p90:Q")
     rules = rules.transform_calculate(size="abs(datum.difference)")
-    return alt.layer(bars, rules, data=deltas).properties(width=WIDTH - 260).facet(
-        row=_scenario_row(deltas)).resolve_scale(y="independent").properties(
-        title="Agencies whose slips change most")
+    return (
+        alt.layer(bars, rules, data=deltas)
+        .properties(width=WIDTH - 260)
+        .facet(row=_scenario_row(deltas))
+        .resolve_scale(y="independent")
+        .properties(title="Agencies whose slips change most")
+    )
 
 
 def _scenario_row(frame: pd.DataFrame) -> alt.Row:
     """One facet row per scenario, in the order the frame lists them."""
-    return alt.Row("scenario:N", title=None, sort=list(pd.unique(frame["scenario"])),
-                   header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=260))
+    return alt.Row(
+        "scenario:N",
+        title=None,
+        sort=list(pd.unique(frame["scenario"])),
+        header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=260),
+    )

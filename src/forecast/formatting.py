@@ -27,31 +27,101 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 LABELS = {
-    "agency": "agency", "open_due": "open, due by the deadline", "open": "open", "tasks": "tasks",
-    "completed": "completed", "overdue": "overdue", "due_by_deadline": "open, due by the deadline",
-    "slip_mean": "expected slips", "slip_p10": "P10", "slip_p50": "P50", "slip_p90": "P90",
-    "mean": "expected slips", "p10": "P10", "p50": "P50", "p90": "P90", "open_tasks": "open tasks",
-    "slips_saved_at_twice_the_pace": "slips saved at twice the pace", "pooled_multiplier": "pooled rate",
-    "raw_multiplier": "raw rate", "completions": "completions", "expected": "expected completions",
-    "p_slip": "P(slip)", "p_slip_at_twice_the_pace": "P(slip) at twice the pace",
-    "p_slip_saved": "P(slip) saved", "can_still_be_saved": "can still be saved", "task_id": "task",
-    "days_overdue": "days overdue", "difference": "difference (mean)", "difference_p10": "difference P10",
-    "difference_p90": "difference P90", "slip_baseline": "baseline slips", "slip_scenario": "scenario slips",
-    "open_baseline": "open (baseline)", "open_scenario": "open (scenario)", "mae": "MAE", "crps": "CRPS",
-    "bias": "bias", "brier": "Brier", "coverage50": "50 % covered", "coverage80": "80 % covered",
-    "coverage90": "90 % covered", "abs_error": "abs. error", "pit_lower": "PIT low", "pit_upper": "PIT high",
-    "observed": "observed", "cutoff": "cutoff", "outcome_date": "outcome date", "hazard_ratio": "hazard ratio",
-    "hr_low": "95 % low", "hr_high": "95 % high", "probability": "P(slips ≤ target)", "target": "target (slips)",
-    "previous": "previous run", "now": "this run", "change": "change", "open_due_previous": "open due (before)",
-    "open_due_now": "open due (now)", "open_due_change": "open due, change", "completed_change": "completed, change",
-    "slip_mean_previous": "expected slips (before)", "slip_mean_now": "expected slips (now)",
-    "slip_mean_change": "expected slips, change", "figure": "figure", "value": "value",
-    "covered50": "in 50 %", "covered80": "in 80 %", "covered90": "in 90 %",
+    "agency": "agency",
+    "open_due": "open, due by the deadline",
+    "open": "open",
+    "tasks": "tasks",
+    "completed": "completed",
+    "overdue": "overdue",
+    "due_by_deadline": "open, due by the deadline",
+    "slip_mean": "expected slips",
+    "slip_p10": "P10",
+    "slip_p50": "P50",
+    "slip_p90": "P90",
+    "mean": "expected slips",
+    "p10": "P10",
+    "p50": "P50",
+    "p90": "P90",
+    "open_tasks": "open tasks",
+    "slips_saved_at_twice_the_pace": "slips saved at twice the pace",
+    "pooled_multiplier": "pooled rate",
+    "raw_multiplier": "raw rate",
+    "completions": "completions",
+    "expected": "expected completions",
+    "p_slip": "P(slip)",
+    "p_slip_at_twice_the_pace": "P(slip) at twice the pace",
+    "p_slip_saved": "P(slip) saved",
+    "can_still_be_saved": "can still be saved",
+    "task_id": "task",
+    "days_overdue": "days overdue",
+    "difference": "difference (mean)",
+    "difference_p10": "difference P10",
+    "difference_p90": "difference P90",
+    "slip_baseline": "baseline slips",
+    "slip_scenario": "scenario slips",
+    "open_baseline": "open (baseline)",
+    "open_scenario": "open (scenario)",
+    "mae": "MAE",
+    "crps": "CRPS",
+    "bias": "bias",
+    "brier": "Brier",
+    "coverage50": "50 % covered",
+    "coverage80": "80 % covered",
+    "coverage90": "90 % covered",
+    "abs_error": "abs. error",
+    "pit_lower": "PIT low",
+    "pit_upper": "PIT high",
+    "observed": "observed",
+    "cutoff": "cutoff",
+    "outcome_date": "outcome date",
+    "hazard_ratio": "hazard ratio",
+    "hr_low": "95 % low",
+    "hr_high": "95 % high",
+    "probability": "P(slips ≤ target)",
+    "target": "target (slips)",
+    "previous": "previous run",
+    "now": "this run",
+    "change": "change",
+    "open_due_previous": "open due (before)",
+    "open_due_now": "open due (now)",
+    "open_due_change": "open due, change",
+    "completed_change": "completed, change",
+    "slip_mean_previous": "expected slips (before)",
+    "slip_mean_now": "expected slips (now)",
+    "slip_mean_change": "expected slips, change",
+    "figure": "figure",
+    "value": "value",
+    "covered50": "in 50 %",
+    "covered80": "in 80 %",
+    "covered90": "in 90 %",
 }
-_PROBABILITY = {"p_slip", "p_slip_at_twice_the_pace", "p_slip_saved", "probability", "share", "coverage50",
-                "coverage80", "coverage90", "p_target_alone", "weight", "weight_last_12_cutoffs", "hazard_weight"}
-_MEAN = {"slip_mean", "mean", "slip_baseline", "slip_scenario", "difference", "expected", "bias",
-         "slips_saved_at_twice_the_pace", "slip_mean_previous", "slip_mean_now", "slips_saved"}
+_PROBABILITY = {
+    "p_slip",
+    "p_slip_at_twice_the_pace",
+    "p_slip_saved",
+    "probability",
+    "share",
+    "coverage50",
+    "coverage80",
+    "coverage90",
+    "p_target_alone",
+    "weight",
+    "weight_last_12_cutoffs",
+    "hazard_weight",
+}
+_MEAN = {
+    "slip_mean",
+    "mean",
+    "slip_baseline",
+    "slip_scenario",
+    "difference",
+    "expected",
+    "bias",
+    "slips_saved_at_twice_the_pace",
+    "slip_mean_previous",
+    "slip_mean_now",
+    "slips_saved",
+}
 _RATE = {"raw_multiplier", "pooled_multiplier", "hazard_ratio", "hr_low", "hr_high", "multiplier"}
 _SCORE = {"mae", "crps", "abs_error", "pit_lower", "pit_upper", "coef", "se", "pooled_sd", "backtest_crps"}
 _SIGNED = ("change", "difference", "bias")
@@ -112,8 +182,15 @@ def link(name: Any, pages: Mapping[str, str]) -> str:
     return f'<a href="{escape(page)}">{text}</a>' if page else text
 
 
-def table(frame: pd.DataFrame, *, pages: Mapping[str, str] | None = None, top: int | None = None,
-          download: str | None = None, caption: str | None = None, index: bool = False) -> Styler:
+def table(
+    frame: pd.DataFrame,
+    *,
+    pages: Mapping[str, str] | None = None,
+    top: int | None = None,
+    download: str | None = None,
+    caption: str | None = None,
+    index: bool = False,
+) -> Styler:
     """``frame`` as a formatted table: words for headers, each column's rounding rule, text escaped and
     left-aligned, agency names linked to their pages (``pages``: agency -> file). ``top`` shows that many rows with
     a caption saying so and naming the ``download`` that holds them all; ``caption`` (escaped) goes first."""
@@ -131,10 +208,17 @@ def table(frame: pd.DataFrame, *, pages: Mapping[str, str] | None = None, top: i
     styler = shown.style.hide(axis="index").format(formats)  # one call: a second format() resets the first
     styler = styler.format_index(lambda c: escape(label(c)), axis=1)
     text = [c for c in shown.columns if not _numeric(shown[c])]
-    styles = {c: [{"selector": "td", "props": "text-align: left" + ("; white-space: nowrap" if _short(shown[c])
-                                                                    else "")}] for c in text}
-    styles.update({c: [{"selector": "td", "props": "text-align: right; white-space: nowrap"}]
-                   for c in shown.columns if c not in text})
+    styles = {
+        c: [{"selector": "td", "props": "text-align: left" + ("; white-space: nowrap" if _short(shown[c]) else "")}]
+        for c in text
+    }
+    styles.update(
+        {
+            c: [{"selector": "td", "props": "text-align: right; white-space: nowrap"}]
+            for c in shown.columns
+            if c not in text
+        }
+    )
     styler = styler.set_table_styles(styles, overwrite=False)
     styler = styler.set_table_attributes('class="kit-table"')
     if shown.empty:  # the caption alone: no header over nothing
@@ -160,9 +244,13 @@ def figures(values: Mapping[str, Any]) -> Styler:
     ``figure`` and ``value``, each value by its key's rule."""
     rows = [{"figure": label(k), "value": cell(k, v)} for k, v in values.items()]
     frame = pd.DataFrame(rows, columns=["figure", "value"])
-    return (frame.style.hide(axis="index").format(escape="html").format_index(label, axis=1)
-            .set_table_styles({"value": [{"selector": "td", "props": "text-align: right"}]}, overwrite=False)
-            .set_table_attributes('class="kit-table"'))
+    return (
+        frame.style.hide(axis="index")
+        .format(escape="html")
+        .format_index(label, axis=1)
+        .set_table_styles({"value": [{"selector": "td", "props": "text-align: right"}]}, overwrite=False)
+        .set_table_attributes('class="kit-table"')
+    )
 
 
 def _escaped_cell(column: str, value: Any) -> str:

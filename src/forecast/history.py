@@ -49,8 +49,9 @@ def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.Da
     hist["status"] = g["status"].last().astype(pd.CategoricalDtype(schema.STATUSES))
     status = frame["status"].astype(str)
     change = (status != status.shift()) | (frame["task_id"] != frame["task_id"].shift())
-    hist["trajectory"] = _joined(frame.loc[change, "task_id"].to_numpy(dtype=object),
-                                 status[change].to_numpy(dtype=object))
+    hist["trajectory"] = _joined(
+        frame.loc[change, "task_id"].to_numpy(dtype=object), status[change].to_numpy(dtype=object)
+    )
 
     is_open = frame["status"].isin(schema.OPEN)
     last_open = frame["snapshot_date"].where(is_open).groupby(frame["task_id"], sort=True).max()
@@ -83,8 +84,19 @@ def _joined(ids: np.ndarray, values: np.ndarray) -> pd.Series:
 
 
 def _empty_history() -> pd.DataFrame:
-    cols = [*_LATEST, "first_seen", "last_seen", "n_snapshots", "status", "trajectory", "regular", "completed",
-            "completed_lo", "completed_hi", "present"]
+    cols = [
+        *_LATEST,
+        "first_seen",
+        "last_seen",
+        "n_snapshots",
+        "status",
+        "trajectory",
+        "regular",
+        "completed",
+        "completed_lo",
+        "completed_hi",
+        "present",
+    ]
     return pd.DataFrame(columns=cols, index=pd.Index([], name="task_id"))
 
 
@@ -119,8 +131,20 @@ def intervals(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.DataFr
 
 
 def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
-    cols = ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "start", "end", "days",
-            "status", "first_seen", "event"]
+    cols = [
+        "task_id",
+        "agency",
+        "source",
+        "agency_type",
+        "deadline",
+        "assigned_date",
+        "start",
+        "end",
+        "days",
+        "status",
+        "first_seen",
+        "event",
+    ]
     if frame.empty:
         return pd.DataFrame(columns=cols)
     dates = np.sort(frame["snapshot_date"].unique())
@@ -131,10 +155,10 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
     nxt_date = frame["snapshot_date"].shift(-1)
     nxt_status = frame["status"].shift(-1)
     expected_next = frame["snapshot_date"].map(next_of)
-    keep = (frame["status"].isin(schema.OPEN) & same_task & nxt_date.eq(expected_next)
-            & nxt_status.ne(schema.REGULAR))
-    out = frame.loc[keep, ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date",
-                            "snapshot_date", "status"]].rename(columns={"snapshot_date": "start"})
+    keep = frame["status"].isin(schema.OPEN) & same_task & nxt_date.eq(expected_next) & nxt_status.ne(schema.REGULAR)
+    out = frame.loc[
+        keep, ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "snapshot_date", "status"]
+    ].rename(columns={"snapshot_date": "start"})
     out["end"] = nxt_date[keep]
     out["days"] = (out["end"] - out["start"]).dt.days.astype(np.int32)
     out["first_seen"] = first_seen[keep]
@@ -143,8 +167,9 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def trajectory_warnings(data: Snapshots | pd.DataFrame, as_of: object = None,
-                        history: pd.DataFrame | None = None) -> list[Problem]:
+def trajectory_warnings(
+    data: Snapshots | pd.DataFrame, as_of: object = None, history: pd.DataFrame | None = None
+) -> list[Problem]:
     """Findings that do not stop the data being used but an analyst should see. ``history`` saves rebuilding the
     task history when the caller has built it from the same data and ``as_of``."""
     frame = _frame(data, as_of)
@@ -154,21 +179,39 @@ def trajectory_warnings(data: Snapshots | pd.DataFrame, as_of: object = None,
     problems = []
     gone = hist.loc[~hist["present"] & hist["status"].isin(schema.OPEN)]
     if len(gone):
-        problems.append(Problem(
-            f"{len(gone)} open task(s) missing from later snapshots (not in the forecast): "
-            + _ids(gone.index), severity="warning", column="task_id", task_ids=tuple(gone.index)))
+        problems.append(
+            Problem(
+                f"{len(gone)} open task(s) missing from later snapshots (not in the forecast): " + _ids(gone.index),
+                severity="warning",
+                column="task_id",
+                task_ids=tuple(gone.index),
+            )
+        )
     reopened = hist.index[hist["trajectory"].str.contains(r"completed_\w+>(?:in_progress|overdue)", regex=True)]
     if len(reopened):
-        problems.append(Problem(f"{len(reopened)} task(s) went from completed back to open: " + _ids(reopened),
-                                severity="warning", column="status", task_ids=tuple(reopened)))
+        problems.append(
+            Problem(
+                f"{len(reopened)} task(s) went from completed back to open: " + _ids(reopened),
+                severity="warning",
+                column="status",
+                task_ids=tuple(reopened),
+            )
+        )
     for col, what, severity, tail in (
-            ("agency", "changed agency", "warning", ""),
-            ("deadline", "had their deadline moved", "note", " (extensions: the models count them as exits)")):
+        ("agency", "changed agency", "warning", ""),
+        ("deadline", "had their deadline moved", "note", " (extensions: the models count them as exits)"),
+    ):
         moved = frame.groupby("task_id", observed=True)[col].nunique()
         moved = moved.index[moved > 1]
         if len(moved):
-            problems.append(Problem(f"{len(moved)} task(s) {what} between snapshots: " + _ids(moved) + tail,
-                                    severity=severity, column=col, task_ids=tuple(moved)))
+            problems.append(
+                Problem(
+                    f"{len(moved)} task(s) {what} between snapshots: " + _ids(moved) + tail,
+                    severity=severity,
+                    column=col,
+                    task_ids=tuple(moved),
+                )
+            )
     return problems
 
 

@@ -51,4 +51,5 @@ def check_simulation(tasks: int, agencies: int, sims: int) -> None:
         raise ForecastError(
             f"a simulation of {tasks:,} open tasks in {agencies:,} agencies with {sims:,} runs needs about "
             f"{need / 2**30:.1f} GiB, more than the limit of {MEMORY_LIMIT_BYTES / 2**30:.0f} GiB "
-            "(forecast.limits.MEMORY_LIMIT_BYTES); use fewer runs (--sims)")
+            "(forecast.limits.MEMORY_LIMIT_BYTES); use fewer runs (--sims)"
+        )

@@ -57,12 +57,18 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
         facts, as_of, deadline = data.facts, data.question.as_of.date(), data.question.deadline.date()
     else:
         facts, (as_of, deadline) = DataFacts.of(data, params.snapshots), run_dates(params, data)
-    text = (f"Scenario <b>{escape(params.scenario)}</b> · as of {as_of} · deadline {deadline}"
-            f" · {facts.files} snapshots ({facts.first:%d %b %Y} – {facts.last:%d %b %Y})"
-            f" from <code>{escape(str(params.snapshots))}</code>"
-            f" · data fingerprint <code>{escape(facts.fingerprint)}</code>")
-    warning = ('<div style="background:#b71c1c;color:#fff;padding:10px 14px;font-size:1.2em;font-weight:bold;'
-               f'border-radius:4px;margin-bottom:6px">{SYNTHETIC_WARNING}</div>' if facts.synthetic else "")
+    text = (
+        f"Scenario <b>{escape(params.scenario)}</b> · as of {as_of} · deadline {deadline}"
+        f" · {facts.files} snapshots ({facts.first:%d %b %Y} – {facts.last:%d %b %Y})"
+        f" from <code>{escape(str(params.snapshots))}</code>"
+        f" · data fingerprint <code>{escape(facts.fingerprint)}</code>"
+    )
+    warning = (
+        '<div style="background:#b71c1c;color:#fff;padding:10px 14px;font-size:1.2em;font-weight:bold;'
+        f'border-radius:4px;margin-bottom:6px">{SYNTHETIC_WARNING}</div>'
+        if facts.synthetic
+        else ""
+    )
     return HTML(f'{warning}<div style="padding:6px 0">{text}</div>')
 
 
@@ -72,11 +78,21 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
     from .downloads import write
 
     if not run_folder:
-        return HTML(f"<p><i>{escape(name)} is written by <code>forecast report</code> (this notebook runs outside a "
-                    "report run, so nothing was written).</i></p>")
+        return HTML(
+            f"<p><i>{escape(name)} is written by <code>forecast report</code> (this notebook runs outside a "
+            "report run, so nothing was written).</i></p>"
+        )
     path = write(frame, run_folder, name, protected=[params.snapshots])
     return HTML(f'<p>Download: <a href="{escape(path.name)}">{escape(path.name)}</a> ({len(frame):,} rows).</p>')
 
 
-__all__ = ["PARAMETER_NAMES", "RUNNER_PARAMETERS", "banner", "headline", "notebook_params", "run_data",
-           "run_dates", "save_download"]
+__all__ = [
+    "PARAMETER_NAMES",
+    "RUNNER_PARAMETERS",
+    "banner",
+    "headline",
+    "notebook_params",
+    "run_data",
+    "run_dates",
+    "save_download",
+]

@@ -118,9 +118,14 @@ class Params:
 
     def model_settings(self) -> dict[str, Any]:
         """The settings the task-level models take from these params (each model takes the ones it knows)."""
-        return {"milestones": tuple(m.date for m in self.milestones), "year_end": self.year_end.enabled,
-                "year_end_days": self.year_end.window_days, "year_end_median": self.year_end.median,
-                "year_end_p90": self.year_end.p90, "exits": self.exits}
+        return {
+            "milestones": tuple(m.date for m in self.milestones),
+            "year_end": self.year_end.enabled,
+            "year_end_days": self.year_end.window_days,
+            "year_end_median": self.year_end.median,
+            "year_end_p90": self.year_end.p90,
+            "exits": self.exits,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (paths and dates as strings), e.g. for run.json and papermill."""
@@ -132,8 +137,9 @@ class Params:
             elif f.name == "milestones":
                 value = [{"date": str(m.date), **({"name": m.name} if m.name else {})} for m in value]
             elif f.name == "year_end":
-                value = {k: v for k, v in dataclasses.asdict(value).items() if k != "enabled"} if value.enabled \
-                    else False
+                value = (
+                    {k: v for k, v in dataclasses.asdict(value).items() if k != "enabled"} if value.enabled else False
+                )
             elif isinstance(value, tuple):
                 value = [v if isinstance(v, int) else str(v) for v in value]
             elif f.name == "scope_sources":
@@ -149,9 +155,13 @@ def load_params(path: str | Path) -> Params:
     if data is None:
         data = {}
     if isinstance(data, Mapping) and "levers" in data:
-        raise ParamsError("params", "this is a scenario file (it has `levers:`), not a params file: list it under "
-                                    "`scenarios:` in a params file, or check it with `forecast scenario --check "
-                                    "FILE`", file=str(path))
+        raise ParamsError(
+            "params",
+            "this is a scenario file (it has `levers:`), not a params file: list it under "
+            "`scenarios:` in a params file, or check it with `forecast scenario --check "
+            "FILE`",
+            file=str(path),
+        )
     if not isinstance(data, Mapping):
         raise ParamsError("params", "the file must hold key: value pairs", file=str(path))
     return parse_params(data, base=path.resolve().parent, origin=path)
@@ -213,7 +223,7 @@ def _labels(check: Checker, value: Any) -> dict[str, str]:
     for label, status in check.mapping("status_labels", value, "a mapping of export labels to statuses").items():
         if not isinstance(label, str | int) or isinstance(label, bool):
             raise check.error("status_labels", f"{shown(label)} is not a label")
-        out[str(label)] = check.choice(f"status_labels.{str(label)[:limits.SHOWN_CHARS]}", status, schema.STATUSES)
+        out[str(label)] = check.choice(f"status_labels.{str(label)[: limits.SHOWN_CHARS]}", status, schema.STATUSES)
     return out
 
 
@@ -226,9 +236,11 @@ def _scopes(check: Checker, value: Any) -> dict[str, tuple[str, ...] | None]:
     for scope, labels in mapping.items():
         if not isinstance(scope, str) or not scope.strip():
             raise check.error("scope_sources", f"{shown(scope)} is not a published scope name")
-        key = f"scope_sources.{scope[:limits.SHOWN_CHARS]}"
+        key = f"scope_sources.{scope[: limits.SHOWN_CHARS]}"
         out[scope.strip()] = None if labels is None else check.names(key, labels)
     return out
+
+
 def _milestones(check: Checker, value: Any) -> tuple[Milestone, ...]:
     """A list of dates, or of ``{date:, name:}`` mappings; sorted by date."""
     out = []

@@ -39,8 +39,9 @@ def forecast_published(params: Params) -> SlipForecast:
 
     figures = load_published(params.published)
     provenance = Provenance(fingerprint([params.published]), False, str(params.published))
-    return published_forecast(figures, params.sims, params.seed, provenance,
-                              deadline=params.deadline or year_end(figures["date"].max()))
+    return published_forecast(
+        figures, params.sims, params.seed, provenance, deadline=params.deadline or year_end(figures["date"].max())
+    )
 
 
 def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
@@ -53,4 +54,3 @@ def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None) 
         result = forecast(replace(params, as_of=pd.Timestamp(when).date(), deadline=deadline), snaps.until(when), model)
         rows.append({"as_of": result.as_of, "open_tasks": len(result.tasks), **result.summary()})
     return pd.DataFrame(rows, columns=["as_of", "open_tasks", "mean", "p10", "p50", "p90"])
-

@@ -20,7 +20,7 @@ PIT_BAND = (0.4, 0.6)  # a mean PIT outside this band leans one way
 
 
 def headline_sentence(result: SlipForecast) -> str:
-    """"About X of the N open tasks are likely to slip past D; 8 in 10 chance between a and b" (a and b: the
+    """ "About X of the N open tasks are likely to slip past D; 8 in 10 chance between a and b" (a and b: the
     forecast's P10 and P90)."""
     lo, hi = result.interval(0.8)
     return headline_words(result.summary()["mean"], len(result.tasks), result.deadline, lo, hi)
@@ -28,19 +28,24 @@ def headline_sentence(result: SlipForecast) -> str:
 
 def headline_words(mean: float, open_tasks: int, deadline: object, p10: int, p90: int) -> str:
     """:func:`headline_sentence` from the figures themselves (e.g. a run's ``headline`` in ``run.json``)."""
-    return (f"About {mean:,.0f} of the {open_tasks:,} open tasks are likely to slip past "
-            f"{pd.Timestamp(deadline):{DATE}}; 8 in 10 chance between {p10:,} and {p90:,}")
+    return (
+        f"About {mean:,.0f} of the {open_tasks:,} open tasks are likely to slip past "
+        f"{pd.Timestamp(deadline):{DATE}}; 8 in 10 chance between {p10:,} and {p90:,}"
+    )
 
 
 def headline_text(head: Mapping[str, Any]) -> str:
     """:func:`headline_words` from a run's headline (:func:`forecast.headline.headline`, ``run.json``), the figures
     the index and the summary state; "" when one of them (``slip_mean``, ``slip_p10``, ``slip_p90``,
     ``open_tasks``, ``deadline``) is missing."""
-    if not all(isinstance(head.get(k), int | float) and not isinstance(head.get(k), bool)
-               for k in ("slip_mean", "slip_p10", "slip_p90", "open_tasks")) or not head.get("deadline"):
+    if not all(
+        isinstance(head.get(k), int | float) and not isinstance(head.get(k), bool)
+        for k in ("slip_mean", "slip_p10", "slip_p90", "open_tasks")
+    ) or not head.get("deadline"):
         return ""
-    return headline_words(head["slip_mean"], int(head["open_tasks"]), head["deadline"], int(head["slip_p10"]),
-                          int(head["slip_p90"]))
+    return headline_words(
+        head["slip_mean"], int(head["open_tasks"]), head["deadline"], int(head["slip_p10"]), int(head["slip_p90"])
+    )
 
 
 def agency_sentence(result: SlipForecast, agency: str, saved: float | None = None) -> str:
@@ -49,9 +54,11 @@ def agency_sentence(result: SlipForecast, agency: str, saved: float | None = Non
     if agency not in rows.index:
         return f"{agency} holds none of the {len(result.tasks):,} open tasks due by {result.deadline:{DATE}}."
     r = rows.loc[agency]
-    text = (f"{agency} holds {int(r['open']):,} of the {len(result.tasks):,} open tasks due by "
-            f"{result.deadline:{DATE}}; about {r['slip_mean']:,.0f} are likely to slip (8 in 10 chance between "
-            f"{int(r['slip_p10']):,} and {int(r['slip_p90']):,})")
+    text = (
+        f"{agency} holds {int(r['open']):,} of the {len(result.tasks):,} open tasks due by "
+        f"{result.deadline:{DATE}}; about {r['slip_mean']:,.0f} are likely to slip (8 in 10 chance between "
+        f"{int(r['slip_p10']):,} and {int(r['slip_p90']):,})"
+    )
     if saved is not None:
         text += f"; twice its pace from now would save about {saved:,.0f}"
     return text + "."
@@ -81,15 +88,23 @@ def bias_sentence(frame: pd.DataFrame, model: str) -> str:
     error = rows["slip_mean"] - rows["observed"]
     n, under, over = len(rows), int((error < 0).sum()), int((error > 0).sum())
     pit = float(((rows["pit_lower"] + rows["pit_upper"]) / 2).mean())
-    facts = (f"mean error {error.mean():+.1f} slips against a mean absolute error of {error.abs().mean():.2f}; "
-             f"mean PIT {pit:.2f}")
+    facts = (
+        f"mean error {error.mean():+.1f} slips against a mean absolute error of {error.abs().mean():.2f}; "
+        f"mean PIT {pit:.2f}"
+    )
     if under >= BIAS_SHARE * n or pit > PIT_BAND[1]:
-        return (f"The {model} model under-forecasts: its mean was below the outcome at {under} of {n} cutoffs "
-                f"({facts}, so outcomes fall in the upper part of its forecast and the PIT histogram leans right). "
-                "Read its slips as a floor rather than a centre.")
+        return (
+            f"The {model} model under-forecasts: its mean was below the outcome at {under} of {n} cutoffs "
+            f"({facts}, so outcomes fall in the upper part of its forecast and the PIT histogram leans right). "
+            "Read its slips as a floor rather than a centre."
+        )
     if over >= BIAS_SHARE * n or pit < PIT_BAND[0]:
-        return (f"The {model} model over-forecasts: its mean was above the outcome at {over} of {n} cutoffs "
-                f"({facts}, so outcomes fall in the lower part of its forecast and the PIT histogram leans left). "
-                "Read its slips as a ceiling rather than a centre.")
-    return (f"The {model} model shows no clear bias: its mean was below the outcome at {under} and above it at "
-            f"{over} of {n} cutoffs ({facts}).")
+        return (
+            f"The {model} model over-forecasts: its mean was above the outcome at {over} of {n} cutoffs "
+            f"({facts}, so outcomes fall in the lower part of its forecast and the PIT histogram leans left). "
+            "Read its slips as a ceiling rather than a centre."
+        )
+    return (
+        f"The {model} model shows no clear bias: its mean was below the outcome at {under} and above it at "
+        f"{over} of {n} cutoffs ({facts})."
+    )

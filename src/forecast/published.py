@@ -30,18 +30,29 @@ def load_published(path: str | Path = paths.PUBLISHED_FIGURES) -> pd.DataFrame:
     except UnicodeDecodeError:
         raise DataError(Problem("not UTF-8 text; re-save it as UTF-8", file=name)) from None
     except (OSError, ValueError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
-        raise DataError(Problem(f"not a published-figures CSV file ({' '.join(str(exc).split())[:200]})",
-                                file=name)) from None
+        raise DataError(
+            Problem(f"not a published-figures CSV file ({' '.join(str(exc).split())[:200]})", file=name)
+        ) from None
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
-        raise DataError([Problem(f"required column missing; a published-figures file has the columns "
-                                 f"{', '.join(COLUMNS)}", file=name, rows=(1,), column=c) for c in missing])
+        raise DataError(
+            [
+                Problem(
+                    f"required column missing; a published-figures file has the columns {', '.join(COLUMNS)}",
+                    file=name,
+                    rows=(1,),
+                    column=c,
+                )
+                for c in missing
+            ]
+        )
     rows = raw.index.to_numpy() + 2
     problems = []
     dates, bad_dates, _ = schema.column_dates(raw["date"])
     if bad_dates.any():
-        problems.append(Problem(f"not a date ({schema.ACCEPTED_DATES})", file=name, rows=tuple(rows[bad_dates]),
-                                column="date"))
+        problems.append(
+            Problem(f"not a date ({schema.ACCEPTED_DATES})", file=name, rows=tuple(rows[bad_dates]), column="date")
+        )
     values = pd.to_numeric(raw["value"], errors="coerce")
     bad_values = ~(np.isfinite(values) & (values >= 0) & (values == values.round())).to_numpy()
     if bad_values.any():
@@ -78,25 +89,33 @@ class Identity:
     def values(self, frame: pd.DataFrame) -> tuple[int, int]:
         def total(side: tuple[tuple[str, str], ...]) -> int:
             return sum(figure(frame, self.date, s, m) for s, m in side)
+
         return total(self.lhs), total(self.rhs)
 
 
 IDENTITIES = (
-    Identity("2025-12-04", (("all", "completed"), ("all", "in_progress"), ("all", "overdue"), ("all", "regular")),
-             (("all", "assigned"),)),
-    Identity("2025-12-04", (("all", "in_progress_due_by_year_end"), ("all", "overdue")),
-             (("all", "to_finish_by_year_end"),)),
-    Identity("2025-12-04", (("res71_databases", "completed"), ("res71_databases", "in_progress"),
-                            ("res71_databases", "not_started")), (("res71_databases", "assigned"),)),
-    Identity("2025-08-28", (("res71", "completed_on_time"), ("res71", "completed_late")),
-             (("res71", "completed"),)),
-    Identity("2025-08-28", (("res71", "assigned"), ("conclusions", "assigned")),
-             (("res71+conclusions", "assigned"),)),
-    Identity("2025-08-28", (("res71", "overdue"), ("conclusions", "overdue")),
-             (("res71+conclusions", "overdue"),)),
+    Identity(
+        "2025-12-04",
+        (("all", "completed"), ("all", "in_progress"), ("all", "overdue"), ("all", "regular")),
+        (("all", "assigned"),),
+    ),
+    Identity(
+        "2025-12-04", (("all", "in_progress_due_by_year_end"), ("all", "overdue")), (("all", "to_finish_by_year_end"),)
+    ),
+    Identity(
+        "2025-12-04",
+        (("res71_databases", "completed"), ("res71_databases", "in_progress"), ("res71_databases", "not_started")),
+        (("res71_databases", "assigned"),),
+    ),
+    Identity("2025-08-28", (("res71", "completed_on_time"), ("res71", "completed_late")), (("res71", "completed"),)),
+    Identity("2025-08-28", (("res71", "assigned"), ("conclusions", "assigned")), (("res71+conclusions", "assigned"),)),
+    Identity("2025-08-28", (("res71", "overdue"), ("conclusions", "overdue")), (("res71+conclusions", "overdue"),)),
     Identity("2025-07-31", (("res71", "completed_late"), ("res71", "overdue")), (("res71", "behind_schedule"),)),
-    Identity("2025-06-20", (("res71", "completed"), ("res71", "overdue"), ("res71", "in_progress")),
-             (("res71", "implemented"),)),
+    Identity(
+        "2025-06-20",
+        (("res71", "completed"), ("res71", "overdue"), ("res71", "in_progress")),
+        (("res71", "implemented"),),
+    ),
 )
 
 
@@ -105,7 +124,14 @@ def check_identities(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for ident in IDENTITIES:
         lhs, rhs = ident.values(frame)
-        rows.append({"date": ident.date, "lhs": " + ".join(f"{s}.{m}" for s, m in ident.lhs),
-                     "rhs": " + ".join(f"{s}.{m}" for s, m in ident.rhs),
-                     "lhs_value": lhs, "rhs_value": rhs, "holds": lhs == rhs})
+        rows.append(
+            {
+                "date": ident.date,
+                "lhs": " + ".join(f"{s}.{m}" for s, m in ident.lhs),
+                "rhs": " + ".join(f"{s}.{m}" for s, m in ident.rhs),
+                "lhs_value": lhs,
+                "rhs_value": rhs,
+                "holds": lhs == rhs,
+            }
+        )
     return pd.DataFrame(rows)

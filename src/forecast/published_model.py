@@ -65,28 +65,76 @@ class Transition:
 
 
 TRANSITIONS = (
-    Transition("2025-06-20", "2025-07-31", "res71", "res71", "all", "2025-07-31",
-               "the June report counts the 86 first-phase Res 71 tasks; its 22 in progress fell due by 31 Jul "
-               "(33 were behind schedule on 31 Jul, which needs them all)"),
-    Transition("2025-07-31", "2025-08-28", "res71", "res71", "none", "2025-07-31",
-               "the first phase had fallen due; the second wave, loaded from July, was due from September"),
-    Transition("2025-08-28", "2025-10-28", "res71+conclusions", "res71+conclusions", "uniform", "2025-10-28",
-               "deadlines of the 392 tasks in progress on 28 Aug are not published: uniform to 31 Dec"),
-    Transition("2025-10-28", "2025-12-04", "res71+conclusions", "all", "uniform", "2025-12-04",
-               "no in-progress count on 28 Oct: the 28 Aug one less those due by 28 Oct; the 4 Dec count adds "
-               "Plan 02, which no earlier report covers (so this transition is scored, never used as evidence)"),
+    Transition(
+        "2025-06-20",
+        "2025-07-31",
+        "res71",
+        "res71",
+        "all",
+        "2025-07-31",
+        "the June report counts the 86 first-phase Res 71 tasks; its 22 in progress fell due by 31 Jul "
+        "(33 were behind schedule on 31 Jul, which needs them all)",
+    ),
+    Transition(
+        "2025-07-31",
+        "2025-08-28",
+        "res71",
+        "res71",
+        "none",
+        "2025-07-31",
+        "the first phase had fallen due; the second wave, loaded from July, was due from September",
+    ),
+    Transition(
+        "2025-08-28",
+        "2025-10-28",
+        "res71+conclusions",
+        "res71+conclusions",
+        "uniform",
+        "2025-10-28",
+        "deadlines of the 392 tasks in progress on 28 Aug are not published: uniform to 31 Dec",
+    ),
+    Transition(
+        "2025-10-28",
+        "2025-12-04",
+        "res71+conclusions",
+        "all",
+        "uniform",
+        "2025-12-04",
+        "no in-progress count on 28 Oct: the 28 Aug one less those due by 28 Oct; the 4 Dec count adds "
+        "Plan 02, which no earlier report covers (so this transition is scored, never used as evidence)",
+    ),
 )
 # The published transitions a forecast is scored on: June -> 28 Aug (the June report's tasks), 28 Aug -> 28 Oct,
 # 28 Oct -> 4 Dec.
 BACKTEST = (
     Transition("2025-06-20", "2025-08-28", "res71", "res71", "all", "2025-07-31", TRANSITIONS[0].reading),
-    TRANSITIONS[2], TRANSITIONS[3],
+    TRANSITIONS[2],
+    TRANSITIONS[3],
 )
 
 
-BACKTEST_COLUMNS = ["cutoff", "model", "outcome_date", "scope", "open", "overdue_at_cutoff", "due_in_window",
-                    "evidence", "observed", "slip_mean", "p10", "p50", "p90", "abs_error", "crps", "covered50",
-                    "covered80", "covered90", "pit_lower", "pit_upper"]
+BACKTEST_COLUMNS = [
+    "cutoff",
+    "model",
+    "outcome_date",
+    "scope",
+    "open",
+    "overdue_at_cutoff",
+    "due_in_window",
+    "evidence",
+    "observed",
+    "slip_mean",
+    "p10",
+    "p50",
+    "p90",
+    "abs_error",
+    "crps",
+    "covered50",
+    "covered80",
+    "covered90",
+    "pit_lower",
+    "pit_upper",
+]
 
 
 def _value(figures: pd.DataFrame, date: str, scope: str, metric: str) -> float | None:
@@ -95,8 +143,12 @@ def _value(figures: pd.DataFrame, date: str, scope: str, metric: str) -> float |
         known = [v for v in parts if v is not None]
         if len(known) == len(parts):
             return float(sum(known))
-    hit = figures.loc[(figures["date"] == pd.Timestamp(date)) & (figures["scope"] == scope)
-                      & (figures["metric"] == metric) & (figures["agency"] == "")]
+    hit = figures.loc[
+        (figures["date"] == pd.Timestamp(date))
+        & (figures["scope"] == scope)
+        & (figures["metric"] == metric)
+        & (figures["agency"] == "")
+    ]
     return float(hit["value"].iloc[0]) if len(hit) else None
 
 
@@ -120,8 +172,16 @@ def at_risk(figures: pd.DataFrame, t: Transition) -> tuple[int, int]:
         return int(late), 0
     if t.due_rule == "all":
         return int(late), int(_in_progress(figures, t.start, t.scope) or 0)
-    dated = figures.loc[figures["scope"].isin([t.scope, *PARTS.get(t.scope, ())]) & figures["date"].notna()
-                        & (figures["date"] <= pd.Timestamp(t.start)), "date"].drop_duplicates().sort_values()
+    dated = (
+        figures.loc[
+            figures["scope"].isin([t.scope, *PARTS.get(t.scope, ())])
+            & figures["date"].notna()
+            & (figures["date"] <= pd.Timestamp(t.start)),
+            "date",
+        ]
+        .drop_duplicates()
+        .sort_values()
+    )
     for when in dated[::-1]:
         count = _in_progress(figures, str(when.date()), t.scope)
         if count is not None:
@@ -192,8 +252,11 @@ def _mixing(rho: float) -> np.ndarray:
 def posterior(figures: pd.DataFrame, cutoff) -> tuple[np.ndarray, list[Transition]]:
     """Posterior weights on RHO_GRID x GRID (p) x GRID (c) from the transitions ending by ``cutoff`` whose two
     counts share a scope; and those transitions."""
-    used = [t for t in TRANSITIONS if pd.Timestamp(t.end) <= pd.Timestamp(cutoff) and t.scope == t.end_scope
-            and _usable(figures, t)]
+    used = [
+        t
+        for t in TRANSITIONS
+        if pd.Timestamp(t.end) <= pd.Timestamp(cutoff) and t.scope == t.end_scope and _usable(figures, t)
+    ]
     post = np.ones((len(RHO_GRID), len(GRID), len(GRID)))
     for t in used:
         like = _likelihood(figures, t)
@@ -220,8 +283,9 @@ def _simulate(post, late: int, due: int, horizon: float, early: float, sims: int
     return rng.binomial(due, q_due) + rng.binomial(late, q_late), q_due, q_late, p, c
 
 
-def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: Provenance,
-                       deadline=None) -> SlipForecast:
+def published_forecast(
+    figures: pd.DataFrame, sims: int, seed: int, provenance: Provenance, deadline=None
+) -> SlipForecast:
     """Simulated slips among the published open tasks (``in_progress_due_by_year_end`` + ``overdue`` at the last
     report that gives them) to ``deadline`` (default: 31 Dec of that report's year), in the same shape as the
     task-level forecast."""
@@ -234,19 +298,30 @@ def published_forecast(figures: pd.DataFrame, sims: int, seed: int, provenance: 
         raise ForecastError(f"published figures of {date.date()} lack in_progress_due_by_year_end or overdue")
     deadline = pd.Timestamp(deadline) if deadline is not None else year_end(date)
     post, used = posterior(figures, date)
-    totals, q_due, q_late, p, c = _simulate(post, int(late), int(due), float((deadline - date).days), 0.0, sims,
-                                            seed)
+    totals, q_due, q_late, p, c = _simulate(post, int(late), int(due), float((deadline - date).days), 0.0, sims, seed)
     tasks = pd.DataFrame({"status": ["in_progress"] * int(due) + ["overdue"] * int(late)})
     tasks = tasks.assign(p_slip=np.where(tasks["status"] == "overdue", q_late.mean(), q_due.mean()))
-    meta = {"flows": {"done_by_deadline": _summary(p), "cleared_in_28_days": _summary(c)},
-            "evidence": [f"{t.start} -> {t.end} {t.scope}" for t in used]}
-    return SlipForecast(model="published", as_of=date, deadline=deadline, seed=seed, tasks=tasks, totals=totals,
-                        agencies=(), agency_draws=np.zeros((0, sims), dtype=np.int64), provenance=provenance,
-                        meta=meta)
+    meta = {
+        "flows": {"done_by_deadline": _summary(p), "cleared_in_28_days": _summary(c)},
+        "evidence": [f"{t.start} -> {t.end} {t.scope}" for t in used],
+    }
+    return SlipForecast(
+        model="published",
+        as_of=date,
+        deadline=deadline,
+        seed=seed,
+        tasks=tasks,
+        totals=totals,
+        agencies=(),
+        agency_draws=np.zeros((0, sims), dtype=np.int64),
+        provenance=provenance,
+        meta=meta,
+    )
 
 
-def question_forecast(figures: pd.DataFrame, question: Question, sims: int, seed: int,
-                      active: np.ndarray | None = None) -> SlipForecast:
+def question_forecast(
+    figures: pd.DataFrame, question: Question, sims: int, seed: int, active: np.ndarray | None = None
+) -> SlipForecast:
     """The published-figures model asked a task-level question: of the question's open tasks (those ``active``),
     ``late`` are overdue and ``due`` in progress, due within ``h = deadline - as_of`` days (``e = 0``); the flows'
     posterior comes from the published transitions ending on or before the as-of date. Each task's ``p_slip`` is its
@@ -256,18 +331,32 @@ def question_forecast(figures: pd.DataFrame, question: Question, sims: int, seed
     post, used = posterior(figures, question.as_of)
     horizon = float((question.deadline - question.as_of).days)
     totals, q_due, q_late, p, c = _simulate(post, int(late.sum()), int((~late).sum()), horizon, 0.0, sims, seed)
-    meta = {"flows": {"done_by_deadline": _summary(p), "cleared_in_28_days": _summary(c)},
-            "evidence": [f"{t.start} -> {t.end} {t.scope}" for t in used]}
-    return SlipForecast(model="published", as_of=question.as_of, deadline=question.deadline, seed=seed,
-                        tasks=tasks.assign(p_slip=np.where(late, q_late.mean(), q_due.mean())), totals=totals,
-                        agencies=(), agency_draws=np.zeros((0, sims), dtype=np.int64),
-                        provenance=question.provenance, meta=meta)
+    meta = {
+        "flows": {"done_by_deadline": _summary(p), "cleared_in_28_days": _summary(c)},
+        "evidence": [f"{t.start} -> {t.end} {t.scope}" for t in used],
+    }
+    return SlipForecast(
+        model="published",
+        as_of=question.as_of,
+        deadline=question.deadline,
+        seed=seed,
+        tasks=tasks.assign(p_slip=np.where(late, q_late.mean(), q_due.mean())),
+        totals=totals,
+        agencies=(),
+        agency_draws=np.zeros((0, sims), dtype=np.int64),
+        provenance=question.provenance,
+        meta=meta,
+    )
 
 
 def _summary(draws: np.ndarray) -> dict[str, float]:
     lo, mid, hi = np.quantile(draws, [0.1, 0.5, 0.9])
-    return {"mean": round(float(draws.mean()), 3), "p10": round(float(lo), 3), "p50": round(float(mid), 3),
-            "p90": round(float(hi), 3)}
+    return {
+        "mean": round(float(draws.mean()), 3),
+        "p10": round(float(lo), 3),
+        "p50": round(float(mid), 3),
+        "p90": round(float(hi), 3),
+    }
 
 
 def published_backtest(figures: pd.DataFrame, sims: int = 2000, seed: int = 2025) -> pd.DataFrame:
@@ -287,13 +376,29 @@ def published_backtest(figures: pd.DataFrame, sims: int = 2000, seed: int = 2025
         observed = _overdue_at_end(figures, t)
         lo, hi = scores.pit_bounds(totals, observed)
         q = np.quantile(totals, [0.1, 0.5, 0.9], method="inverted_cdf")
-        rows.append({"cutoff": pd.Timestamp(t.start), "model": "published", "outcome_date": pd.Timestamp(t.end),
-                     "scope": t.scope if t.scope == t.end_scope else f"{t.scope} -> {t.end_scope}",
-                     "open": late + due, "overdue_at_cutoff": late, "due_in_window": due, "evidence": len(used),
-                     "observed": observed, "slip_mean": float(totals.mean()),
-                     "p10": int(q[0]), "p50": int(q[1]), "p90": int(q[2]),
-                     "abs_error": abs(float(totals.mean()) - observed), "crps": scores.crps(totals, observed),
-                     **{f"covered{int(level * 100)}": scores.interval_covers(totals, observed, level)
-                        for level in (0.5, 0.8, 0.9)},
-                     "pit_lower": lo, "pit_upper": hi})
+        rows.append(
+            {
+                "cutoff": pd.Timestamp(t.start),
+                "model": "published",
+                "outcome_date": pd.Timestamp(t.end),
+                "scope": t.scope if t.scope == t.end_scope else f"{t.scope} -> {t.end_scope}",
+                "open": late + due,
+                "overdue_at_cutoff": late,
+                "due_in_window": due,
+                "evidence": len(used),
+                "observed": observed,
+                "slip_mean": float(totals.mean()),
+                "p10": int(q[0]),
+                "p50": int(q[1]),
+                "p90": int(q[2]),
+                "abs_error": abs(float(totals.mean()) - observed),
+                "crps": scores.crps(totals, observed),
+                **{
+                    f"covered{int(level * 100)}": scores.interval_covers(totals, observed, level)
+                    for level in (0.5, 0.8, 0.9)
+                },
+                "pit_lower": lo,
+                "pit_upper": hi,
+            }
+        )
     return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)

@@ -67,14 +67,18 @@ def _csv(path: Path) -> RawTable:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DataError(Problem(f"not UTF-8 text (byte 0x{data[exc.start]:02X}); re-save the export as UTF-8",
-                                file=name, rows=(line,))) from None
+        raise DataError(
+            Problem(
+                f"not UTF-8 text (byte 0x{data[exc.start]:02X}); re-save the export as UTF-8", file=name, rows=(line,)
+            )
+        ) from None
     if not text.strip():
         raise DataError(Problem("the file is empty", file=name))
     sep = delimiter(text)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None,
-                            skip_blank_lines=True)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None, skip_blank_lines=True
+        )
     except pd.errors.ParserError as exc:
         shown = "tab" if sep == "\t" else repr(sep)
         raise DataError(Problem(f"cannot be read as CSV with delimiter {shown}: {_cut(exc)}", file=name)) from None
@@ -85,8 +89,10 @@ def _csv(path: Path) -> RawTable:
 def delimiter(text: str) -> str:
     """The delimiter of a CSV text: the one that splits its header line into the most known column names."""
     first = next((line for line in io.StringIO(text[:65536]) if line.strip()), "").rstrip("\r\n")
-    known = {sep: sum(schema.canonical_column(h) is not None for h in next(csv.reader([first], delimiter=sep)))
-             for sep in DELIMITERS}
+    known = {
+        sep: sum(schema.canonical_column(h) is not None for h in next(csv.reader([first], delimiter=sep)))
+        for sep in DELIMITERS
+    }
     best = max(DELIMITERS, key=lambda sep: known[sep])
     if known[best]:
         return best
@@ -127,8 +133,13 @@ def _find_header(book, name: str) -> tuple[str, int, list]:
                 best = (score, ws.title, number, list(cells))
     if best is None or best[0][0] == 0:
         sheets = ", ".join(repr(ws.title) for ws in book.worksheets)
-        raise DataError(Problem(f"no sheet has the required columns ({', '.join(schema.REQUIRED)}) in its first "
-                                f"{limits.XLSX_HEADER_ROWS} rows; sheets: {sheets}", file=name))
+        raise DataError(
+            Problem(
+                f"no sheet has the required columns ({', '.join(schema.REQUIRED)}) in its first "
+                f"{limits.XLSX_HEADER_ROWS} rows; sheets: {sheets}",
+                file=name,
+            )
+        )
     _, sheet, row, headers = best
     while headers and headers[-1] is None:
         headers.pop()
@@ -145,8 +156,10 @@ def _cached_values(path: Path, sheet: str, header_row: int, frame: pd.DataFrame)
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        cached = [list(r) for r in book[sheet].iter_rows(min_row=header_row + 1, max_row=header_row + len(frame),
-                                                        values_only=True)]
+        cached = [
+            list(r)
+            for r in book[sheet].iter_rows(min_row=header_row + 1, max_row=header_row + len(frame), values_only=True)
+        ]
     finally:
         book.close()
     width = frame.shape[1]

@@ -41,8 +41,10 @@ from .snapshots import Snapshots
 FILE = ".run-data.pickle"  # in the run folder, beside the pages; removed when the run is published
 FASTER = 2.0
 SAVE_THRESHOLD = 0.10
-SAVE_DEFINITION = (f"can still be saved: doubling its completion pace from the as-of date lowers its P(slip) by at "
-                   f"least {SAVE_THRESHOLD * 100:.0f} percentage points (same simulation runs)")
+SAVE_DEFINITION = (
+    f"can still be saved: doubling its completion pace from the as-of date lowers its P(slip) by at "
+    f"least {SAVE_THRESHOLD * 100:.0f} percentage points (same simulation runs)"
+)
 
 
 @dataclass(frozen=True)
@@ -123,16 +125,15 @@ class RunData:
         out = status.merge(fc, on="agency", how="outer")
         counts = ["open_due", "slip_p10", "slip_p50", "slip_p90", "tasks", "completed", "open", "overdue"]
         out[counts] = out[counts].fillna(0).astype("int64")
-        out[["slip_mean", "slips_saved_at_twice_the_pace"]] = out[["slip_mean", "slips_saved_at_twice_the_pace"]
-                                                                 ].fillna(0.0)
+        out[["slip_mean", "slips_saved_at_twice_the_pace"]] = out[
+            ["slip_mean", "slips_saved_at_twice_the_pace"]
+        ].fillna(0.0)
         rates = getattr(self.model, "agency_table", None)
         if rates is not None:
             out = out.merge(rates()[["agency", "pooled_multiplier"]], on="agency", how="left")
-        first = ["agency", "open_due", "slip_mean", "slip_p10", "slip_p50", "slip_p90",
-                 "slips_saved_at_twice_the_pace"]
+        first = ["agency", "open_due", "slip_mean", "slip_p10", "slip_p50", "slip_p90", "slips_saved_at_twice_the_pace"]
         out = out[first + [c for c in out.columns if c not in first]]
-        return out.sort_values(["slip_mean", "open_due", "agency"], ascending=[False, False, True],
-                               ignore_index=True)
+        return out.sort_values(["slip_mean", "open_due", "agency"], ascending=[False, False, True], ignore_index=True)
 
     @functools.cached_property
     def scenario_effects(self) -> pd.DataFrame:
@@ -155,19 +156,36 @@ class RunData:
         total = self.agencies.loc["All agencies"] if "All agencies" in self.agencies.index else None
         agencies = self.by_agency()
         return {
-            "tasks": {"assigned": int(total["tasks"]) if total is not None else 0,
-                      "completed": int(total["completed"]) if total is not None else 0,
-                      "open": int(total["open"]) if total is not None else 0,
-                      "overdue": int(total["overdue"]) if total is not None else 0,
-                      "open_due": len(self.forecast.tasks)},
+            "tasks": {
+                "assigned": int(total["tasks"]) if total is not None else 0,
+                "completed": int(total["completed"]) if total is not None else 0,
+                "open": int(total["open"]) if total is not None else 0,
+                "overdue": int(total["overdue"]) if total is not None else 0,
+                "open_due": len(self.forecast.tasks),
+            },
             "slips_saved_at_twice_the_pace": round(float(agencies["slips_saved_at_twice_the_pace"].sum()), 1),
-            "agencies": [{"agency": r.agency, "open_due": int(r.open_due), "completed": int(r.completed),
-                          "slip_mean": round(float(r.slip_mean), 1), "slip_p10": int(r.slip_p10),
-                          "slip_p90": int(r.slip_p90)} for r in agencies.itertuples()],
-            "scenarios": [{"scenario": r.scenario, "open_tasks": int(r.open_tasks),
-                           "slip_mean": round(float(r.slip_mean), 1), "slip_p10": int(r.slip_p10),
-                           "slip_p90": int(r.slip_p90), "difference": round(float(r.difference), 1)}
-                          for r in self.comparison.summary().iloc[1:].itertuples()],
+            "agencies": [
+                {
+                    "agency": r.agency,
+                    "open_due": int(r.open_due),
+                    "completed": int(r.completed),
+                    "slip_mean": round(float(r.slip_mean), 1),
+                    "slip_p10": int(r.slip_p10),
+                    "slip_p90": int(r.slip_p90),
+                }
+                for r in agencies.itertuples()
+            ],
+            "scenarios": [
+                {
+                    "scenario": r.scenario,
+                    "open_tasks": int(r.open_tasks),
+                    "slip_mean": round(float(r.slip_mean), 1),
+                    "slip_p10": int(r.slip_p10),
+                    "slip_p90": int(r.slip_p90),
+                    "difference": round(float(r.difference), 1),
+                }
+                for r in self.comparison.summary().iloc[1:].itertuples()
+            ],
         }
 
 
@@ -190,14 +208,27 @@ def compute(params: Params, snaps: Snapshots, previous: Mapping[str, Any] | None
     as_of = question.as_of
     known = snaps.until(as_of).frame
     known = known.loc[known["agency"].astype(str).isin(result.agencies)]
-    history = (known.assign(agency=known["agency"].astype(str), status=known["status"].astype(str))
-               .groupby(["snapshot_date", "agency", "status"]).size().rename("tasks").reset_index())
-    return RunData(params=params, facts=DataFacts.of(snaps, params.snapshots),
-                   question=dataclasses.replace(question, snapshots=None), model=model, forecast=result,
-                   combined=combined,
-                   faster=faster_pace(model, question, params, result), comparison=comparison,
-                   agencies=agency_table(build_history(snaps, as_of), question.deadline), agency_history=history,
-                   headline=headline(params, snaps, combined), previous=dict(previous) if previous else None)
+    history = (
+        known.assign(agency=known["agency"].astype(str), status=known["status"].astype(str))
+        .groupby(["snapshot_date", "agency", "status"])
+        .size()
+        .rename("tasks")
+        .reset_index()
+    )
+    return RunData(
+        params=params,
+        facts=DataFacts.of(snaps, params.snapshots),
+        question=dataclasses.replace(question, snapshots=None),
+        model=model,
+        forecast=result,
+        combined=combined,
+        faster=faster_pace(model, question, params, result),
+        comparison=comparison,
+        agencies=agency_table(build_history(snaps, as_of), question.deadline),
+        agency_history=history,
+        headline=headline(params, snaps, combined),
+        previous=dict(previous) if previous else None,
+    )
 
 
 def faster_pace(model: SlipModel, question: Question, params: Params, result: SlipForecast) -> np.ndarray:
@@ -258,8 +289,10 @@ def for_notebook(params: Params, snaps: Snapshots | None = None, run_folder: str
         if not (Path(run_folder) / FILE).is_file():
             from .errors import ReportError
 
-            raise ReportError(f"{Path(run_folder) / FILE} is missing: the run's forecast was not written, or "
-                              "run_folder is not the run's folder (it must be absolute or relative to the notebook)")
+            raise ReportError(
+                f"{Path(run_folder) / FILE} is missing: the run's forecast was not written, or "
+                "run_folder is not the run's folder (it must be absolute or relative to the notebook)"
+            )
         return load(run_folder)
     if snaps is None:
         from .snapshots import load_snapshots

@@ -62,29 +62,60 @@ BUNDLED_DRAW = 0  # the bundled sample is draw BUNDLED_DRAW from the pool of see
 
 # (agency, type, weight): weights are relative task counts; 1,287 tasks spread over them gives 3..150 per agency.
 AGENCIES: tuple[tuple[str, str, float], ...] = (
-    ("Ministry of Science and Technology", "ministry", 150), ("Ministry of Public Security", "ministry", 115),
-    ("Ministry of Finance", "ministry", 100), ("Ministry of Agriculture and Environment", "ministry", 80),
-    ("Government Office", "central agency", 70), ("Ministry of Home Affairs", "ministry", 62),
-    ("Ministry of Industry and Trade", "ministry", 58), ("Ministry of Education and Training", "ministry", 52),
-    ("Ministry of Health", "ministry", 46), ("Ministry of Justice", "ministry", 42),
-    ("Ministry of Construction", "ministry", 40), ("State Bank of Vietnam", "central agency", 28),
+    ("Ministry of Science and Technology", "ministry", 150),
+    ("Ministry of Public Security", "ministry", 115),
+    ("Ministry of Finance", "ministry", 100),
+    ("Ministry of Agriculture and Environment", "ministry", 80),
+    ("Government Office", "central agency", 70),
+    ("Ministry of Home Affairs", "ministry", 62),
+    ("Ministry of Industry and Trade", "ministry", 58),
+    ("Ministry of Education and Training", "ministry", 52),
+    ("Ministry of Health", "ministry", 46),
+    ("Ministry of Justice", "ministry", 42),
+    ("Ministry of Construction", "ministry", 40),
+    ("State Bank of Vietnam", "central agency", 28),
     ("Ministry of Culture, Sports and Tourism", "ministry", 26),
     ("Ministry of Ethnic Minorities and Religions", "ministry", 20),
-    ("Ministry of National Defence", "ministry", 16), ("Ministry of Foreign Affairs", "ministry", 14),
+    ("Ministry of National Defence", "ministry", 16),
+    ("Ministry of Foreign Affairs", "ministry", 14),
     ("Government Inspectorate", "central agency", 9),
     ("Vietnam Academy of Science and Technology", "central agency", 8),
-    ("Vietnam Social Security", "central agency", 6), ("Vietnam Academy of Social Sciences", "central agency", 4),
-    ("Ha Noi", "province", 26), ("Ho Chi Minh City", "province", 24), ("Da Nang", "province", 12),
-    ("Hai Phong", "province", 10), ("Can Tho", "province", 8), ("Hue", "province", 7), ("Quang Ninh", "province", 6),
-    ("Dong Nai", "province", 6), ("Bac Ninh", "province", 5), ("Khanh Hoa", "province", 5), ("Nghe An", "province", 5),
-    ("Thanh Hoa", "province", 5), ("Lam Dong", "province", 4), ("Gia Lai", "province", 4), ("Dak Lak", "province", 4),
-    ("An Giang", "province", 4), ("Tay Ninh", "province", 4), ("Vinh Long", "province", 3),
+    ("Vietnam Social Security", "central agency", 6),
+    ("Vietnam Academy of Social Sciences", "central agency", 4),
+    ("Ha Noi", "province", 26),
+    ("Ho Chi Minh City", "province", 24),
+    ("Da Nang", "province", 12),
+    ("Hai Phong", "province", 10),
+    ("Can Tho", "province", 8),
+    ("Hue", "province", 7),
+    ("Quang Ninh", "province", 6),
+    ("Dong Nai", "province", 6),
+    ("Bac Ninh", "province", 5),
+    ("Khanh Hoa", "province", 5),
+    ("Nghe An", "province", 5),
+    ("Thanh Hoa", "province", 5),
+    ("Lam Dong", "province", 4),
+    ("Gia Lai", "province", 4),
+    ("Dak Lak", "province", 4),
+    ("An Giang", "province", 4),
+    ("Tay Ninh", "province", 4),
+    ("Vinh Long", "province", 3),
     ("Dong Thap", "province", 3),
-    ("Ca Mau", "province", 3), ("Phu Tho", "province", 3), ("Thai Nguyen", "province", 3), ("Lao Cai", "province", 3),
-    ("Tuyen Quang", "province", 3), ("Son La", "province", 3), ("Lai Chau", "province", 3),
+    ("Ca Mau", "province", 3),
+    ("Phu Tho", "province", 3),
+    ("Thai Nguyen", "province", 3),
+    ("Lao Cai", "province", 3),
+    ("Tuyen Quang", "province", 3),
+    ("Son La", "province", 3),
+    ("Lai Chau", "province", 3),
     ("Dien Bien", "province", 3),
-    ("Cao Bang", "province", 3), ("Lang Son", "province", 3), ("Ninh Binh", "province", 3), ("Hung Yen", "province", 3),
-    ("Ha Tinh", "province", 3), ("Quang Tri", "province", 3), ("Quang Ngai", "province", 3),
+    ("Cao Bang", "province", 3),
+    ("Lang Son", "province", 3),
+    ("Ninh Binh", "province", 3),
+    ("Hung Yen", "province", 3),
+    ("Ha Tinh", "province", 3),
+    ("Quang Tri", "province", 3),
+    ("Quang Ngai", "province", 3),
 )
 
 
@@ -104,20 +135,54 @@ COHORTS = (
     # Res 71 (16 Apr 2025): a first wave of 86 tasks due by the 1 Jul switch-over (59 done, 22 in progress in June;
     # 33 behind schedule on 31 Jul), the rest loaded in Jul-Aug. The first wave's shares are fitted (see
     # _deadline_weights); the others are assumptions.
-    Cohort(RES71, 86 / 1109, ("2025-04-17", "2025-04-17"),
-           (("2025-05-15", 0.3), ("2025-05-31", 0.25), ("2025-06-30", 0.35), ("2025-12-31", 0.1)), "res71_first", 1),
-    Cohort(RES71, 244 / 1109, ("2025-07-03", "2025-08-21"),
-           (("2025-09-30", 0.08), ("2025-10-31", 0.12), ("2025-11-30", 0.14), ("2025-12-31", 0.63),
-            ("2026-06-30", 0.03)), "res71_second", 60),
-    Cohort(CONCLUSIONS, 120 / 1109, ("2025-01-10", "2025-03-06"),
-           (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)), "conclusions_early", 5),
-    Cohort(CONCLUSIONS, 125 / 1109, ("2025-03-07", "2025-08-28"),
-           (("+45", 0.2), ("+90", 0.3), ("+150", 0.15), ("2025-12-31", 0.33), ("2026-03-31", 0.02)),
-           "conclusions_early", 5),
-    Cohort(CONCLUSIONS, 305 / 1109, ("2025-08-29", "2025-11-27"),
-           (("+60", 0.12), ("+90", 0.14), ("2025-12-31", 0.71), ("2026-03-31", 0.03)), "conclusions_late", 5),
-    Cohort(PLAN02, 229 / 1109, ("2025-06-12", "2025-10-30"),
-           (("2025-09-30", 0.18), ("2025-11-30", 0.07), ("2025-12-31", 0.72), ("2026-06-30", 0.03)), "plan02", 10),
+    Cohort(
+        RES71,
+        86 / 1109,
+        ("2025-04-17", "2025-04-17"),
+        (("2025-05-15", 0.3), ("2025-05-31", 0.25), ("2025-06-30", 0.35), ("2025-12-31", 0.1)),
+        "res71_first",
+        1,
+    ),
+    Cohort(
+        RES71,
+        244 / 1109,
+        ("2025-07-03", "2025-08-21"),
+        (("2025-09-30", 0.08), ("2025-10-31", 0.12), ("2025-11-30", 0.14), ("2025-12-31", 0.63), ("2026-06-30", 0.03)),
+        "res71_second",
+        60,
+    ),
+    Cohort(
+        CONCLUSIONS,
+        120 / 1109,
+        ("2025-01-10", "2025-03-06"),
+        (("+45", 0.3), ("+90", 0.4), ("+150", 0.15), ("2025-12-31", 0.15)),
+        "conclusions_early",
+        5,
+    ),
+    Cohort(
+        CONCLUSIONS,
+        125 / 1109,
+        ("2025-03-07", "2025-08-28"),
+        (("+45", 0.2), ("+90", 0.3), ("+150", 0.15), ("2025-12-31", 0.33), ("2026-03-31", 0.02)),
+        "conclusions_early",
+        5,
+    ),
+    Cohort(
+        CONCLUSIONS,
+        305 / 1109,
+        ("2025-08-29", "2025-11-27"),
+        (("+60", 0.12), ("+90", 0.14), ("2025-12-31", 0.71), ("2026-03-31", 0.03)),
+        "conclusions_late",
+        5,
+    ),
+    Cohort(
+        PLAN02,
+        229 / 1109,
+        ("2025-06-12", "2025-10-30"),
+        (("2025-09-30", 0.18), ("2025-11-30", 0.07), ("2025-12-31", 0.72), ("2026-06-30", 0.03)),
+        "plan02",
+        10,
+    ),
 )
 REGULAR_SHARES = {CONCLUSIONS: 110 / 178, PLAN02: 68 / 178}
 AGENCY_SD = 0.6
@@ -126,20 +191,48 @@ STATE_TARGETS = {"completed": 601, "overdue": 104, "due_by_year_end": 368, "due_
 REGULAR_TASKS = 178
 WEEK_ORIGIN, N_WEEKS = pd.Timestamp("2024-01-04"), 52 * 4
 THEMES = (
-    "Build the national database on {}", "Draft the decree on {}", "Put {} online as a full public service",
-    "Connect {} to the National Data Centre", "Issue the plan for {}", "Digitise the records of {}",
-    "Report on {} to the Steering Committee", "Pilot the sandbox for {}",
+    "Build the national database on {}",
+    "Draft the decree on {}",
+    "Put {} online as a full public service",
+    "Connect {} to the National Data Centre",
+    "Issue the plan for {}",
+    "Digitise the records of {}",
+    "Report on {} to the Steering Committee",
+    "Pilot the sandbox for {}",
 )
 TOPICS = (
-    "land", "civil status", "health insurance", "business registration", "tax administration", "education",
-    "social security", "public investment", "venture capital funds", "strategic technologies",
-    "digital signatures", "cashless payments", "e-invoices", "administrative procedures", "cybersecurity",
-    "innovation centres", "AI applications", "the 5G network", "research institutes", "intellectual property",
+    "land",
+    "civil status",
+    "health insurance",
+    "business registration",
+    "tax administration",
+    "education",
+    "social security",
+    "public investment",
+    "venture capital funds",
+    "strategic technologies",
+    "digital signatures",
+    "cashless payments",
+    "e-invoices",
+    "administrative procedures",
+    "cybersecurity",
+    "innovation centres",
+    "AI applications",
+    "the 5G network",
+    "research institutes",
+    "intellectual property",
 )
 
 
-def generate(tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06", until: str = "2025-12-04",
-             december: float = 1.0, process: Process = FITTED, draw: int = BUNDLED_DRAW) -> pd.DataFrame:
+def generate(
+    tasks: int = BASE_TASKS,
+    seed: int = 37,
+    start: str = "2025-03-06",
+    until: str = "2025-12-04",
+    december: float = 1.0,
+    process: Process = FITTED,
+    draw: int = BUNDLED_DRAW,
+) -> pd.DataFrame:
     """The long snapshot frame (canonical columns plus ``dataset``) of a synthetic portfolio of ``tasks`` tasks.
 
     ``seed`` sets the pool (agency frailties, weekly shocks, tasks and what happens to them), ``draw`` the tasks
@@ -147,8 +240,9 @@ def generate(tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06",
     4 Dec do not depend on it."""
     start_ts, until_ts = pd.Timestamp(start), pd.Timestamp(until)
     if start_ts < WEEK_ORIGIN or until_ts > WEEK_ORIGIN + pd.Timedelta(weeks=N_WEEKS - 26) or until_ts < start_ts:
-        raise ForecastError(f"the sample covers {WEEK_ORIGIN.date()} to 2027, start before until; "
-                            f"got {start} to {until}")
+        raise ForecastError(
+            f"the sample covers {WEEK_ORIGIN.date()} to 2027, start before until; got {start} to {until}"
+        )
     if not december > 0:
         raise ForecastError(f"december must be a positive multiplier, not {december}")
     pool = draw_pool(tasks, seed, max(until_ts, YEAR_END) + pd.Timedelta(days=30), replace(process, december=december))
@@ -165,19 +259,26 @@ def portfolio(pool: pd.DataFrame, tasks: int, seed: int, draw: int) -> pd.DataFr
     return out
 
 
-def draw_pool(tasks: int, seed: int, horizon: pd.Timestamp, process: Process,
-              factor: int = POOL_FACTOR) -> pd.DataFrame:
+def draw_pool(
+    tasks: int, seed: int, horizon: pd.Timestamp, process: Process, factor: int = POOL_FACTOR
+) -> pd.DataFrame:
     """A pool of ``factor`` times the needed tasks, simulated to ``horizon``. A fixed number of draws per seed, so
     a later horizon continues the same portfolio."""
     rng = np.random.default_rng(seed)
-    week_shock = np.exp(rng.normal(-WEEK_SD**2 / 2, WEEK_SD, N_WEEKS))
-    frailty = np.exp(rng.normal(-AGENCY_SD**2 / 2, AGENCY_SD, len(AGENCIES)))
+    week_shock = np.exp(rng.normal(-(WEEK_SD**2) / 2, WEEK_SD, N_WEEKS))
+    frailty = np.exp(rng.normal(-(AGENCY_SD**2) / 2, AGENCY_SD, len(AGENCIES)))
     n = factor * round(sum(STATE_TARGETS.values()) * tasks / BASE_TASKS)
     return _pool(rng, n, horizon, week_shock, frailty, process)
 
 
-def _pool(rng: np.random.Generator, n: int, horizon: pd.Timestamp, week_shock: np.ndarray, frailty: np.ndarray,
-          process: Process) -> pd.DataFrame:
+def _pool(
+    rng: np.random.Generator,
+    n: int,
+    horizon: pd.Timestamp,
+    week_shock: np.ndarray,
+    frailty: np.ndarray,
+    process: Process,
+) -> pd.DataFrame:
     """Simulate ``n`` candidate tasks: what happens to each, and when (:mod:`forecast.sample_process`)."""
     parts = []
     counts = rng.multinomial(n, [c.share for c in COHORTS])
@@ -189,20 +290,40 @@ def _pool(rng: np.random.Generator, n: int, horizon: pd.Timestamp, week_shock: n
         deadline = _deadlines([cohort.deadlines[r][0] for r in range(len(cohort.deadlines))], rule, arrival)
         deadline = deadline.where(deadline > arrival + pd.Timedelta(days=14), arrival + pd.offsets.MonthEnd(2))
         agency = rng.choice(len(AGENCIES), size=k, p=weights / weights.sum())
-        parts.append(pd.DataFrame({
-            "cohort": index, "source": cohort.source, "agency": agency, "arrival": arrival, "deadline": deadline,
-            "assigned_date": arrival - pd.to_timedelta(rng.integers(0, cohort.assigned_lag + 1, k), unit="D"),
-            "rate": process.rates[cohort.group] * frailty[agency]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "cohort": index,
+                    "source": cohort.source,
+                    "agency": agency,
+                    "arrival": arrival,
+                    "deadline": deadline,
+                    "assigned_date": arrival - pd.to_timedelta(rng.integers(0, cohort.assigned_lag + 1, k), unit="D"),
+                    "rate": process.rates[cohort.group] * frailty[agency],
+                }
+            )
+        )
     pool = pd.concat(parts, ignore_index=True)
     luck = draw_luck(rng, len(pool))
     first, last = day_of(pool["arrival"].min())[0] if len(pool) else 0, day_of(horizon)[0]
     days = date_of(np.arange(first, last + 1))
     common = week_shock[(days - WEEK_ORIGIN).days // 7] * calendar(days, process)
-    events = simulate_tasks(day_of(pool["arrival"]), day_of(pool["deadline"]), pool["rate"].to_numpy(),
-                            pool["source"].to_numpy(), luck, process, common, first)
+    events = simulate_tasks(
+        day_of(pool["arrival"]),
+        day_of(pool["deadline"]),
+        pool["rate"].to_numpy(),
+        pool["source"].to_numpy(),
+        luck,
+        process,
+        common,
+        first,
+    )
     return pool.drop(columns="rate").assign(
-        done=date_of(events["done"]), extended=date_of(events["extended"]),
-        new_deadline=date_of(events["new_deadline"]), reclassified=date_of(events["reclassified"]))
+        done=date_of(events["done"]),
+        extended=date_of(events["extended"]),
+        new_deadline=date_of(events["new_deadline"]),
+        reclassified=date_of(events["reclassified"]),
+    )
 
 
 def _deadline_weights(cohort: Cohort, process: Process) -> list[float]:
@@ -219,8 +340,11 @@ def _deadlines(rules: list[str], rule: np.ndarray, arrival: pd.DatetimeIndex) ->
     out = pd.Series(pd.NaT, index=range(len(arrival)), dtype="datetime64[ns]")
     for r, text in enumerate(rules):
         pick = rule == r
-        out[pick] = (arrival[pick] + pd.Timedelta(days=int(text[1:])) + pd.offsets.MonthEnd(0) if text[0] == "+"
-                     else pd.Timestamp(text))
+        out[pick] = (
+            arrival[pick] + pd.Timedelta(days=int(text[1:])) + pd.offsets.MonthEnd(0)
+            if text[0] == "+"
+            else pd.Timestamp(text)
+        )
     return pd.DatetimeIndex(out)
 
 
@@ -228,10 +352,20 @@ def state(pool: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
     """Each task's state on ``when``: not_arrived, regular (reclassified), completed, overdue, due_by_year_end or
     due_later (in progress, by the deadline in force)."""
     deadline = pool["new_deadline"].where(pool["extended"] <= when, pool["deadline"])
-    return pd.Series(np.select(
-        [pool["arrival"] > when, pool["reclassified"] <= when, pool["done"] <= when, deadline < when,
-         deadline <= YEAR_END],
-        ["not_arrived", "regular", "completed", "overdue", "due_by_year_end"], "due_later"), index=pool.index)
+    return pd.Series(
+        np.select(
+            [
+                pool["arrival"] > when,
+                pool["reclassified"] <= when,
+                pool["done"] <= when,
+                deadline < when,
+                deadline <= YEAR_END,
+            ],
+            ["not_arrived", "regular", "completed", "overdue", "due_by_year_end"],
+            "due_later",
+        ),
+        index=pool.index,
+    )
 
 
 def quotas(pool: pd.DataFrame, scale: float) -> tuple[pd.Series, pd.DataFrame]:
@@ -244,10 +378,12 @@ def quotas(pool: pd.DataFrame, scale: float) -> tuple[pd.Series, pd.DataFrame]:
     share = (st[arrived] == "regular").mean()
     targets["regular"] = min(round(sum(targets.values()) * share / (1 - share)), round(REGULAR_TASKS * scale))
     table = pd.crosstab(pool.loc[arrived, "cohort"], st[arrived]).reindex(
-        index=range(len(COHORTS)), columns=list(targets), fill_value=0)
+        index=range(len(COHORTS)), columns=list(targets), fill_value=0
+    )
     total = sum(targets.values())
-    quota = _fit_margins(table.to_numpy(float), np.array([round(c.share * total) for c in COHORTS]),
-                         np.array(list(targets.values())))
+    quota = _fit_margins(
+        table.to_numpy(float), np.array([round(c.share * total) for c in COHORTS]), np.array(list(targets.values()))
+    )
     return st.where(arrived), pd.DataFrame(quota, index=table.index, columns=table.columns)
 
 
@@ -315,18 +451,31 @@ def regular_tasks(rng: np.random.Generator, n: int) -> pd.DataFrame:
     weights = np.array([a[2] for a in AGENCIES])
     agency = rng.choice(len(AGENCIES), size=n, p=weights / weights.sum())
     never = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    return pd.DataFrame({"source": source, "agency": [AGENCIES[a][0] for a in agency],
-                         "arrival": arrival, "deadline": never, "assigned_date": arrival, "done": never,
-                         "extended": never, "new_deadline": never, "reclassified": arrival})
+    return pd.DataFrame(
+        {
+            "source": source,
+            "agency": [AGENCIES[a][0] for a in agency],
+            "arrival": arrival,
+            "deadline": never,
+            "assigned_date": arrival,
+            "done": never,
+            "extended": never,
+            "new_deadline": never,
+            "reclassified": arrival,
+        }
+    )
 
 
 def snapshots(portfolio: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """The long snapshot frame of ``portfolio`` (tasks with their event dates) at ``dates``."""
     agency_type = {a[0]: a[1] for a in AGENCIES}
     rng = np.random.default_rng(len(portfolio))
-    titles = [THEMES[t].format(TOPICS[p]) + " (synthetic)" for t, p in
-              zip(rng.integers(0, len(THEMES), len(portfolio)), rng.integers(0, len(TOPICS), len(portfolio)),
-                  strict=True)]
+    titles = [
+        THEMES[t].format(TOPICS[p]) + " (synthetic)"
+        for t, p in zip(
+            rng.integers(0, len(THEMES), len(portfolio)), rng.integers(0, len(TOPICS), len(portfolio)), strict=True
+        )
+    ]
     portfolio = portfolio.assign(title=titles, agency_type=portfolio["agency"].map(agency_type))
     frames = []
     for when in dates:
@@ -336,11 +485,24 @@ def snapshots(portfolio: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
         due_then = snap["new_deadline"].where(snap["extended"] < snap["done"], snap["deadline"])
         status = np.select(
             [snap["reclassified"] <= when, done & (snap["done"] <= due_then), done, deadline < when],
-            [schema.REGULAR, schema.COMPLETED_ON_TIME, schema.COMPLETED_LATE, schema.OVERDUE], schema.IN_PROGRESS)
-        frames.append(pd.DataFrame({
-            "snapshot_date": when, "task_id": snap["task_id"].to_numpy(), "title": snap["title"].to_numpy(),
-            "agency": snap["agency"].to_numpy(), "agency_type": snap["agency_type"].to_numpy(),
-            "source": snap["source"].to_numpy(), "assigned_date": snap["assigned_date"].to_numpy(),
-            "deadline": deadline.to_numpy(), "status": status, "dataset": DATASET_LABEL,
-            **({"weight": snap["weight"].to_numpy()} if "weight" in snap else {})}))
+            [schema.REGULAR, schema.COMPLETED_ON_TIME, schema.COMPLETED_LATE, schema.OVERDUE],
+            schema.IN_PROGRESS,
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "snapshot_date": when,
+                    "task_id": snap["task_id"].to_numpy(),
+                    "title": snap["title"].to_numpy(),
+                    "agency": snap["agency"].to_numpy(),
+                    "agency_type": snap["agency_type"].to_numpy(),
+                    "source": snap["source"].to_numpy(),
+                    "assigned_date": snap["assigned_date"].to_numpy(),
+                    "deadline": deadline.to_numpy(),
+                    "status": status,
+                    "dataset": DATASET_LABEL,
+                    **({"weight": snap["weight"].to_numpy()} if "weight" in snap else {}),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True).sort_values(["snapshot_date", "task_id"], ignore_index=True)

@@ -14,8 +14,15 @@ from .errors import ForecastError, OutputError
 from .sample import BASE_TASKS, DATASET_LABEL, generate
 
 
-def write_sample(out: str | Path, tasks: int = BASE_TASKS, seed: int = 37, start: str = "2025-03-06",
-                 until: str = "2025-12-04", fmt: str = "csv", december: float = 1.0) -> list[Path]:
+def write_sample(
+    out: str | Path,
+    tasks: int = BASE_TASKS,
+    seed: int = 37,
+    start: str = "2025-03-06",
+    until: str = "2025-12-04",
+    fmt: str = "csv",
+    december: float = 1.0,
+) -> list[Path]:
     """Write one export per snapshot date (``snapshot_YYYY-MM-DD.<fmt>``) plus a README saying it is synthetic.
 
     ``out`` must be a new or empty folder, or one the kit made: its README says it is the synthetic sample and it
@@ -32,8 +39,11 @@ def write_sample(out: str | Path, tasks: int = BASE_TASKS, seed: int = 37, start
     foreign = _not_the_kits(out)
     if foreign:
         shown = ", ".join(sorted(foreign)[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise OutputError(out, f"holds files that are not a synthetic sample the kit wrote ({shown}); nothing was "
-                               "written: give --out a new or empty folder")
+        raise OutputError(
+            out,
+            f"holds files that are not a synthetic sample the kit wrote ({shown}); nothing was "
+            "written: give --out a new or empty folder",
+        )
     frame = generate(tasks, seed, start, until, december)
     dates = pd.date_range(start, until, freq="7D")
     empty = dates.difference(pd.DatetimeIndex(frame["snapshot_date"].unique()))
@@ -50,7 +60,8 @@ def write_sample(out: str | Path, tasks: int = BASE_TASKS, seed: int = 37, start
                 f"--until {until} --december {december}`.\nEvery figure here is invented; only the totals are "
                 "calibrated to the published figures of 4 Dec 2025.\nSee the docstring of `forecast.sample` for how "
                 "it is made.\n",
-                encoding="utf-8")
+                encoding="utf-8",
+            )
             (build / "previous").mkdir()
             for old in [p for p in out.iterdir() if p != build]:
                 old.rename(build / "previous" / old.name)  # the kit's earlier sample: removed with the temporary
@@ -73,8 +84,11 @@ def _not_the_kits(folder: Path) -> list[str]:
     names = [p.name for p in folder.iterdir()]
     if names and DATASET_LABEL not in _readme(folder):
         return names
-    return [p.name for p in folder.iterdir()
-            if not (p.is_file() and not p.is_symlink() and (p.name == "README.md" or _SAMPLE_FILE.match(p.name)))]
+    return [
+        p.name
+        for p in folder.iterdir()
+        if not (p.is_file() and not p.is_symlink() and (p.name == "README.md" or _SAMPLE_FILE.match(p.name)))
+    ]
 
 
 def _write_snapshots(frame: pd.DataFrame, folder: Path, fmt: str) -> None:

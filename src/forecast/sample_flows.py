@@ -24,8 +24,12 @@ from . import schema
 from .published import figure, load_published
 from .sample_process import CONCLUSIONS, PLAN02, RES71
 
-SCOPES = {"res71": (RES71,), "conclusions": (CONCLUSIONS,), "res71+conclusions": (RES71, CONCLUSIONS),
-          "all": (RES71, CONCLUSIONS, PLAN02)}
+SCOPES = {
+    "res71": (RES71,),
+    "conclusions": (CONCLUSIONS,),
+    "res71+conclusions": (RES71, CONCLUSIONS),
+    "all": (RES71, CONCLUSIONS, PLAN02),
+}
 YEAR_END = pd.Timestamp("2025-12-31")
 
 
@@ -58,42 +62,106 @@ REPORT_SNAPSHOTS = (JUN, JUL, AUG, OCT)  # the sample's snapshots nearest the pu
 TARGETS: tuple[Target, ...] = (
     Target("Res 71, June: completed", "count", JUN, "res71", "completed", published=(PUB_JUN, "res71", "completed")),
     Target("Res 71, June: overdue", "count", JUN, "res71", "overdue", published=(PUB_JUN, "res71", "overdue")),
-    Target("Res 71, June: in progress", "count", JUN, "res71", "in_progress",
-           published=(PUB_JUN, "res71", "in_progress")),
-    Target("Res 71, June: overdue / (completed + overdue)", "share", JUN, "res71", "overdue",
-           of=("completed", "overdue")),
-    Target("Res 71, 31 Jul: completed late", "count", JUL, "res71", "completed_late",
-           published=(JUL, "res71", "completed_late")),
+    Target(
+        "Res 71, June: in progress", "count", JUN, "res71", "in_progress", published=(PUB_JUN, "res71", "in_progress")
+    ),
+    Target(
+        "Res 71, June: overdue / (completed + overdue)", "share", JUN, "res71", "overdue", of=("completed", "overdue")
+    ),
+    Target(
+        "Res 71, 31 Jul: completed late",
+        "count",
+        JUL,
+        "res71",
+        "completed_late",
+        published=(JUL, "res71", "completed_late"),
+    ),
     Target("Res 71, 31 Jul: overdue", "count", JUL, "res71", "overdue", published=(JUL, "res71", "overdue")),
     Target("Res 71, 31 Jul -> 28 Aug: completed late in between", "diff", AUG, "res71", "completed_late", JUL),
-    Target("Res 71, 31 Jul -> 28 Aug: overdue on both dates (published: at most)", "persist", AUG, "res71",
-           "overdue", JUL),
+    Target(
+        "Res 71, 31 Jul -> 28 Aug: overdue on both dates (published: at most)", "persist", AUG, "res71", "overdue", JUL
+    ),
     Target("Res 71, 28 Aug: assigned", "count", AUG, "res71", "assigned", published=(AUG, "res71", "assigned")),
     Target("Res 71, 28 Aug: completed", "count", AUG, "res71", "completed", published=(AUG, "res71", "completed")),
-    Target("Res 71, 28 Aug: completed on time", "count", AUG, "res71", "completed_on_time",
-           published=(AUG, "res71", "completed_on_time")),
-    Target("Res 71, 28 Aug: completed late", "count", AUG, "res71", "completed_late",
-           published=(AUG, "res71", "completed_late")),
+    Target(
+        "Res 71, 28 Aug: completed on time",
+        "count",
+        AUG,
+        "res71",
+        "completed_on_time",
+        published=(AUG, "res71", "completed_on_time"),
+    ),
+    Target(
+        "Res 71, 28 Aug: completed late",
+        "count",
+        AUG,
+        "res71",
+        "completed_late",
+        published=(AUG, "res71", "completed_late"),
+    ),
     Target("Res 71, 28 Aug: overdue", "count", AUG, "res71", "overdue", published=(AUG, "res71", "overdue")),
-    Target("Res 71, 28 Aug: overdue / (completed + overdue)", "share", AUG, "res71", "overdue",
-           of=("completed", "overdue")),
-    Target("Res 71, 28 Aug: completed late / (completed late + overdue)", "share", AUG, "res71", "completed_late",
-           of=("completed_late", "overdue")),
-    Target("Conclusions, 28 Aug: assigned", "count", AUG, "conclusions", "assigned",
-           published=(AUG, "conclusions", "assigned")),
-    Target("Conclusions, 28 Aug: completed", "count", AUG, "conclusions", "completed",
-           published=(AUG, "conclusions", "completed")),
-    Target("Conclusions, 28 Aug: overdue", "count", AUG, "conclusions", "overdue",
-           published=(AUG, "conclusions", "overdue")),
-    Target("Res 71 + conclusions, 28 Aug: overdue", "count", AUG, "res71+conclusions", "overdue",
-           published=(AUG, "res71+conclusions", "overdue")),
-    Target("Res 71 + conclusions, 28 Oct: overdue", "count", OCT, "res71+conclusions", "overdue",
-           published=(PUB_OCT, "res71+conclusions", "overdue")),
-    *(Target(f"All, 4 Dec: {name}", "count", DEC, "all", metric, published=(DEC, "all", pub))
-      for name, metric, pub in (("assigned", "assigned", "assigned"), ("completed", "completed", "completed"),
-                                ("in progress", "in_progress", "in_progress"),
-                                ("in progress due by 31 Dec", "due_by_year_end", "in_progress_due_by_year_end"),
-                                ("overdue", "overdue", "overdue"), ("regular", "regular", "regular"))),
+    Target(
+        "Res 71, 28 Aug: overdue / (completed + overdue)", "share", AUG, "res71", "overdue", of=("completed", "overdue")
+    ),
+    Target(
+        "Res 71, 28 Aug: completed late / (completed late + overdue)",
+        "share",
+        AUG,
+        "res71",
+        "completed_late",
+        of=("completed_late", "overdue"),
+    ),
+    Target(
+        "Conclusions, 28 Aug: assigned",
+        "count",
+        AUG,
+        "conclusions",
+        "assigned",
+        published=(AUG, "conclusions", "assigned"),
+    ),
+    Target(
+        "Conclusions, 28 Aug: completed",
+        "count",
+        AUG,
+        "conclusions",
+        "completed",
+        published=(AUG, "conclusions", "completed"),
+    ),
+    Target(
+        "Conclusions, 28 Aug: overdue",
+        "count",
+        AUG,
+        "conclusions",
+        "overdue",
+        published=(AUG, "conclusions", "overdue"),
+    ),
+    Target(
+        "Res 71 + conclusions, 28 Aug: overdue",
+        "count",
+        AUG,
+        "res71+conclusions",
+        "overdue",
+        published=(AUG, "res71+conclusions", "overdue"),
+    ),
+    Target(
+        "Res 71 + conclusions, 28 Oct: overdue",
+        "count",
+        OCT,
+        "res71+conclusions",
+        "overdue",
+        published=(PUB_OCT, "res71+conclusions", "overdue"),
+    ),
+    *(
+        Target(f"All, 4 Dec: {name}", "count", DEC, "all", metric, published=(DEC, "all", pub))
+        for name, metric, pub in (
+            ("assigned", "assigned", "assigned"),
+            ("completed", "completed", "completed"),
+            ("in progress", "in_progress", "in_progress"),
+            ("in progress due by 31 Dec", "due_by_year_end", "in_progress_due_by_year_end"),
+            ("overdue", "overdue", "overdue"),
+            ("regular", "regular", "regular"),
+        )
+    ),
 )
 
 
@@ -102,12 +170,18 @@ def _counts(snap: pd.DataFrame, weight: np.ndarray) -> dict[str, float]:
 
     def total(mask) -> float:
         return float(weight[mask].sum())
+
     done_on, done_late = status == schema.COMPLETED_ON_TIME, status == schema.COMPLETED_LATE
-    return {"assigned": total(np.ones(len(snap), bool)), "completed": total(done_on | done_late),
-            "completed_on_time": total(done_on), "completed_late": total(done_late),
-            "overdue": total(status == schema.OVERDUE), "in_progress": total(status == schema.IN_PROGRESS),
-            "regular": total(status == schema.REGULAR),
-            "due_by_year_end": total((status == schema.IN_PROGRESS) & (snap["deadline"] <= YEAR_END).to_numpy())}
+    return {
+        "assigned": total(np.ones(len(snap), bool)),
+        "completed": total(done_on | done_late),
+        "completed_on_time": total(done_on),
+        "completed_late": total(done_late),
+        "overdue": total(status == schema.OVERDUE),
+        "in_progress": total(status == schema.IN_PROGRESS),
+        "regular": total(status == schema.REGULAR),
+        "due_by_year_end": total((status == schema.IN_PROGRESS) & (snap["deadline"] <= YEAR_END).to_numpy()),
+    }
 
 
 def _published(target: Target, figures: pd.DataFrame) -> tuple[float, float]:
@@ -120,8 +194,9 @@ def _published(target: Target, figures: pd.DataFrame) -> tuple[float, float]:
         den = sum(figure(figures, pub_date, target.scope, m) for m in target.of)
         return num / den, float(den)
     later = figure(figures, pub_date, target.scope, target.metric)
-    return float(later - figure(figures, target.since, target.scope, target.metric)) if target.kind == "diff" \
-        else float(later), 0.0
+    return float(
+        later - figure(figures, target.since, target.scope, target.metric)
+    ) if target.kind == "diff" else float(later), 0.0
 
 
 def flow_table(frame: pd.DataFrame, figures: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -132,8 +207,10 @@ def flow_table(frame: pd.DataFrame, figures: pd.DataFrame | None = None) -> pd.D
     """
     figures = load_published() if figures is None else figures
     weight = frame["weight"].to_numpy(float) if "weight" in frame else np.ones(len(frame))
-    by_date = {d: np.flatnonzero((frame["snapshot_date"] == pd.Timestamp(d)).to_numpy())
-               for d in {t.snapshot for t in TARGETS} | {t.since for t in TARGETS if t.since}}
+    by_date = {
+        d: np.flatnonzero((frame["snapshot_date"] == pd.Timestamp(d)).to_numpy())
+        for d in {t.snapshot for t in TARGETS} | {t.since for t in TARGETS if t.since}
+    }
     source = frame["source"].to_numpy()
     cache: dict[tuple[str, str], dict[str, float]] = {}
 
@@ -156,8 +233,16 @@ def flow_table(frame: pd.DataFrame, figures: pd.DataFrame | None = None) -> pd.D
         else:
             value = _persist(frame, weight, t)
         tol = t.tolerance(published, denominator)
-        out.append({"target": t.label, "kind": t.kind, "published": published, "sample": value, "tolerance": tol,
-                    "within": abs(value - published) <= tol + 1e-9})
+        out.append(
+            {
+                "target": t.label,
+                "kind": t.kind,
+                "published": published,
+                "sample": value,
+                "tolerance": tol,
+                "within": abs(value - published) <= tol + 1e-9,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -207,8 +292,15 @@ def expected_table(process, seed: int = 1, factor: int = 12) -> pd.DataFrame:
     born_regular = sample.REGULAR_TASKS - int(quota["regular"].sum())
     regular = sample.regular_tasks(np.random.default_rng([seed, 10**6]), factor * born_regular)
     regular = regular.assign(weight=1 / factor)
-    portfolio = pd.concat([pool.loc[pool["weight"] > 0].drop(columns="cohort").assign(
-        agency=lambda f: [sample.AGENCIES[a][0] for a in f["agency"]]), regular], ignore_index=True)
+    portfolio = pd.concat(
+        [
+            pool.loc[pool["weight"] > 0]
+            .drop(columns="cohort")
+            .assign(agency=lambda f: [sample.AGENCIES[a][0] for a in f["agency"]]),
+            regular,
+        ],
+        ignore_index=True,
+    )
     portfolio["task_id"] = np.arange(len(portfolio))
     dates = pd.DatetimeIndex(sorted({t.snapshot for t in TARGETS} | {t.since for t in TARGETS if t.since}))
     return flow_table(sample.snapshots(portfolio, dates))

@@ -87,8 +87,17 @@ class Process:
     first_wave_june: float = 0.35  # share of Res 71's first wave due on 30 Jun (see forecast.sample.COHORTS)
     december: float = 1.0
 
-    FREE = ("far", "push", "catch_up", "stall", "meeting_push", "exit_rate", "switch_over", "task_sd",
-            "first_wave_june")
+    FREE = (
+        "far",
+        "push",
+        "catch_up",
+        "stall",
+        "meeting_push",
+        "exit_rate",
+        "switch_over",
+        "task_sd",
+        "first_wave_june",
+    )
 
     def vector(self) -> np.ndarray:
         """log of the fitted levels: rates (in group order), then :attr:`FREE`."""
@@ -97,17 +106,33 @@ class Process:
     def from_vector(self, x: np.ndarray) -> Process:
         values = np.exp(np.asarray(x, dtype=float))
         n = len(self.rates)
-        return replace(self, rates=dict(zip(self.rates, values[:n].tolist(), strict=True)),
-                       **dict(zip(self.FREE, values[n:].tolist(), strict=True)))
+        return replace(
+            self,
+            rates=dict(zip(self.rates, values[:n].tolist(), strict=True)),
+            **dict(zip(self.FREE, values[n:].tolist(), strict=True)),
+        )
 
 
 # Fitted by `python bench/calibrate_sample.py` (Nelder-Mead on the published flows, two runs of 700 and 600
 # evaluations; loss 114.6 at the hand-set starting levels, 6.76 here; table in data/sample/README.md).
 FITTED = Process(
-    rates={"res71_first": 0.01862, "res71_second": 0.00246, "conclusions_early": 0.01054, "conclusions_late": 0.00707,
-           "plan02": 0.00873},
-    far=0.8219, push=2.0623, catch_up=1.3126, stall=0.9753, meeting_push=3.2093, exit_rate=0.0031, switch_over=0.1827,
-    task_sd=0.5472, first_wave_june=0.4225)
+    rates={
+        "res71_first": 0.01862,
+        "res71_second": 0.00246,
+        "conclusions_early": 0.01054,
+        "conclusions_late": 0.00707,
+        "plan02": 0.00873,
+    },
+    far=0.8219,
+    push=2.0623,
+    catch_up=1.3126,
+    stall=0.9753,
+    meeting_push=3.2093,
+    exit_rate=0.0031,
+    switch_over=0.1827,
+    task_sd=0.5472,
+    first_wave_june=0.4225,
+)
 
 
 @dataclass(frozen=True)
@@ -167,8 +192,17 @@ def calendar(dates: pd.DatetimeIndex, p: Process) -> np.ndarray:
     return np.where(switch, p.switch_over, 1.0) * np.where(december, p.december, 1.0)
 
 
-def simulate_tasks(arrival: np.ndarray, deadline: np.ndarray, rate: np.ndarray, source: np.ndarray, luck: Luck,
-                   p: Process, common: np.ndarray, first_day: int, chunk: int = 4000) -> dict[str, np.ndarray]:
+def simulate_tasks(
+    arrival: np.ndarray,
+    deadline: np.ndarray,
+    rate: np.ndarray,
+    source: np.ndarray,
+    luck: Luck,
+    p: Process,
+    common: np.ndarray,
+    first_day: int,
+    chunk: int = 4000,
+) -> dict[str, np.ndarray]:
     """Completion, extension and reclassification days of each task (integer days; :data:`NEVER` = not by the
     end of ``common``) and its deadline after any extension (``new_deadline``).
 
@@ -185,8 +219,18 @@ def simulate_tasks(arrival: np.ndarray, deadline: np.ndarray, rate: np.ndarray, 
     out["new_deadline"] = deadline.astype(np.int64).copy()
     for s in range(0, n, chunk):
         i = np.arange(s, min(s + chunk, n))
-        t_c, t_x = _competing(days, arrival[i], deadline[i], rate[i], luck.complete[i], luck.exit[i], p.exit_rate,
-                              p, common, by_source[code[i]])
+        t_c, t_x = _competing(
+            days,
+            arrival[i],
+            deadline[i],
+            rate[i],
+            luck.complete[i],
+            luck.exit[i],
+            p.exit_rate,
+            p,
+            common,
+            by_source[code[i]],
+        )
         done = t_c <= t_x
         out["done"][i[done]] = t_c[done]
         exits = t_x < t_c
@@ -200,8 +244,18 @@ def simulate_tasks(arrival: np.ndarray, deadline: np.ndarray, rate: np.ndarray, 
         month = (day0 + when.astype("timedelta64[D]")).astype("datetime64[M]")
         month_end = (month + luck.months[j] + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
         out["new_deadline"][j] = (month_end - day0).astype(np.int64)
-        t_c, t_x = _competing(days, when + 1, out["new_deadline"][j], rate[j], luck.complete_after[j],
-                              luck.reclassify_after[j], p.exit_rate * RECLASSIFY_SHARE, p, common, by_source[code[j]])
+        t_c, t_x = _competing(
+            days,
+            when + 1,
+            out["new_deadline"][j],
+            rate[j],
+            luck.complete_after[j],
+            luck.reclassify_after[j],
+            p.exit_rate * RECLASSIFY_SHARE,
+            p,
+            common,
+            by_source[code[j]],
+        )
         out["done"][j[t_c <= t_x]] = t_c[t_c <= t_x]
         out["reclassified"][j[t_x < t_c]] = t_x[t_x < t_c]
     return out

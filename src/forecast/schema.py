@@ -60,9 +60,7 @@ def header_key(text: str) -> str:
 
 
 _HEADER_LOOKUP = {
-    header_key(alias): canonical
-    for canonical, aliases in COLUMN_ALIASES.items()
-    for alias in (canonical, *aliases)
+    header_key(alias): canonical for canonical, aliases in COLUMN_ALIASES.items() for alias in (canonical, *aliases)
 }
 
 

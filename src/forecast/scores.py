@@ -67,8 +67,11 @@ def reliability(p: np.ndarray, happened: np.ndarray, bins: int = 10) -> pd.DataF
     p, o = np.asarray(p, float), np.asarray(happened, float)
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
-    frame = pd.DataFrame({"bin": which, "p": p, "o": o}).groupby("bin").agg(
-        tasks=("p", "size"), predicted=("p", "mean"), observed=("o", "mean"))
+    frame = (
+        pd.DataFrame({"bin": which, "p": p, "o": o})
+        .groupby("bin")
+        .agg(tasks=("p", "size"), predicted=("p", "mean"), observed=("o", "mean"))
+    )
     frame = frame.reindex(range(bins))
     frame.insert(0, "bin_high", edges[1:])
     frame.insert(0, "bin_low", edges[:-1])

@@ -30,9 +30,11 @@ from .question import Provenance, Question
 from .threads import one_thread
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
-SPLIT_DEFINITION = ("Of the tasks open at the as-of date and due by the deadline: completed by the end of the "
-                    "deadline; moved out of the window (deadline extended past it, or reclassified as regular); "
-                    "slipped (still open after the deadline).")
+SPLIT_DEFINITION = (
+    "Of the tasks open at the as-of date and due by the deadline: completed by the end of the "
+    "deadline; moved out of the window (deadline extended past it, or reclassified as regular); "
+    "slipped (still open after the deadline)."
+)
 CHUNK_CELLS = 4_000_000  # task-runs per chunk: about 60 MB of working arrays
 
 
@@ -73,6 +75,7 @@ class SlipForecast:
     provenance: Provenance
     moved: np.ndarray | None = None  # per run: tasks that left the window (extended past the deadline, reclassified)
     meta: dict[str, Any] = field(default_factory=dict)
+
     @property
     def sims(self) -> int:
         return len(self.totals)
@@ -101,8 +104,16 @@ class SlipForecast:
         rows = []
         for name, draws in zip(self.agencies, self.agency_draws, strict=True):
             q = _quantiles(draws)
-            rows.append({"agency": name, "open": int(open_counts.get(name, 0)), "slip_mean": float(draws.mean()),
-                         "slip_p10": q["p10"], "slip_p50": q["p50"], "slip_p90": q["p90"]})
+            rows.append(
+                {
+                    "agency": name,
+                    "open": int(open_counts.get(name, 0)),
+                    "slip_mean": float(draws.mean()),
+                    "slip_p10": q["p10"],
+                    "slip_p50": q["p50"],
+                    "slip_p90": q["p90"],
+                }
+            )
         frame = pd.DataFrame(rows, columns=["agency", "open", "slip_mean", "slip_p10", "slip_p50", "slip_p90"])
         return frame.sort_values(["slip_mean", "agency"], ascending=[False, True], ignore_index=True)
 
@@ -116,14 +127,27 @@ class SlipForecast:
         """The ``forecast predict --json`` contract."""
         agencies = self.by_agency()
         return {
-            "as_of": str(self.as_of.date()), "deadline": str(self.deadline.date()), "model": self.model,
-            "sims": self.sims, "open_tasks": len(self.tasks),
+            "as_of": str(self.as_of.date()),
+            "deadline": str(self.deadline.date()),
+            "model": self.model,
+            "sims": self.sims,
+            "open_tasks": len(self.tasks),
             "slip": {k: round(v, 2) if k == "mean" else v for k, v in self.summary().items()},
-            "split": {part: {k: round(v, 2) if k == "mean" else v for k, v in values.items()}
-                      for part, values in self.split().items()},
+            "split": {
+                part: {k: round(v, 2) if k == "mean" else v for k, v in values.items()}
+                for part, values in self.split().items()
+            },
             "split_definition": SPLIT_DEFINITION,
-            "by_agency": [{"agency": r.agency, "open": r.open, "slip_mean": round(r.slip_mean, 2),
-                           "slip_p10": r.slip_p10, "slip_p90": r.slip_p90} for r in agencies.itertuples()],
+            "by_agency": [
+                {
+                    "agency": r.agency,
+                    "open": r.open,
+                    "slip_mean": round(r.slip_mean, 2),
+                    "slip_p10": r.slip_p10,
+                    "slip_p90": r.slip_p90,
+                }
+                for r in agencies.itertuples()
+            ],
             **self.provenance.to_json(),
             **self.meta,
         }
@@ -136,8 +160,16 @@ def _quantiles(draws: np.ndarray) -> dict[str, int]:
     return {k: int(v) for k, v in zip(QUANTILES, values, strict=True)}
 
 
-def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate: np.ndarray | None = None,
-             active: np.ndarray | None = None, chunk: int | None = None) -> SlipForecast:
+def simulate(
+    model: SlipModel,
+    question: Question,
+    sims: int,
+    seed: int,
+    *,
+    rate: np.ndarray | None = None,
+    active: np.ndarray | None = None,
+    chunk: int | None = None,
+) -> SlipForecast:
     """Simulate ``sims`` runs of the question's open set with a fitted ``model``: the one main step.
 
     When the model's sampler has competing ``exits``, a task can leave the window instead of completing or
@@ -185,17 +217,26 @@ def simulate(model: SlipModel, question: Question, sims: int, seed: int, *, rate
                 total = H + X
                 slip = luck_rng.random((n, size), dtype=np.float32) < np.exp(-total)
                 left = ~slip & (exit_luck_rng.random((n, size), dtype=np.float32) * total < X) & on[:, None]
-                moved[lo:lo + size] = np.count_nonzero(left, axis=0)
+                moved[lo : lo + size] = np.count_nonzero(left, axis=0)
             slip &= on[:, None]
             per_task += np.count_nonzero(slip, axis=1)
             counts = np.add.reduceat(slip if presorted else slip[order], starts, axis=0)
-            by_agency[:, lo:lo + size] = counts
-            totals[lo:lo + size] = counts.sum(axis=0)
+            by_agency[:, lo : lo + size] = counts
+            totals[lo : lo + size] = counts.sum(axis=0)
     out = tasks.loc[on].assign(p_slip=per_task[on] / sims)
     keep = np.isin(np.arange(len(names)), np.unique(agency_idx[on]))
-    return SlipForecast(model=model.name, as_of=question.as_of, deadline=question.deadline, seed=seed, tasks=out,
-                        totals=totals, agencies=tuple(names[keep]), agency_draws=by_agency[keep],
-                        provenance=question.provenance, moved=moved if leaving is not None else None)
+    return SlipForecast(
+        model=model.name,
+        as_of=question.as_of,
+        deadline=question.deadline,
+        seed=seed,
+        tasks=out,
+        totals=totals,
+        agencies=tuple(names[keep]),
+        agency_draws=by_agency[keep],
+        provenance=question.provenance,
+        moved=moved if leaving is not None else None,
+    )
 
 
 def still_open_path(model: SlipModel, question: Question, sims: int, seed: int, every_days: int = 7) -> pd.DataFrame:
@@ -205,6 +246,7 @@ def still_open_path(model: SlipModel, question: Question, sims: int, seed: int, 
     the fan narrows consistently. Columns ``date, mean, p10, p50, p90``.
     """
     dates = [*pd.date_range(question.as_of, question.deadline, freq=f"{every_days}D"), question.deadline]
-    rows = [{"date": when, **simulate(model, question.until(when), sims, seed).summary()}
-            for when in sorted(set(dates))]
+    rows = [
+        {"date": when, **simulate(model, question.until(when), sims, seed).summary()} for when in sorted(set(dates))
+    ]
     return pd.DataFrame(rows)

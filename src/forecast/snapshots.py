@@ -61,7 +61,8 @@ class Snapshots:
     def status_counts(self) -> pd.DataFrame:
         """Tasks by status at each snapshot date (rows) with a ``total`` column."""
         counts = pd.crosstab(self.frame["snapshot_date"], self.frame["status"]).reindex(
-            columns=list(schema.STATUSES), fill_value=0)
+            columns=list(schema.STATUSES), fill_value=0
+        )
         counts["total"] = counts.sum(axis=1)
         counts.columns.name = None
         return counts
@@ -95,8 +96,13 @@ class Snapshots:
 def as_of_frame(frame: pd.DataFrame, as_of: object) -> pd.DataFrame:
     """Rows of snapshots taken on or before ``as_of``; category levels first seen later are dropped too."""
     frame = frame.loc[frame["snapshot_date"] <= pd.Timestamp(as_of)]
-    return frame.assign(**{c: frame[c].cat.remove_unused_categories() for c in frame.columns
-                           if c != "status" and isinstance(frame[c].dtype, pd.CategoricalDtype)})
+    return frame.assign(
+        **{
+            c: frame[c].cat.remove_unused_categories()
+            for c in frame.columns
+            if c != "status" and isinstance(frame[c].dtype, pd.CategoricalDtype)
+        }
+    )
 
 
 def _first_seen(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -104,8 +110,9 @@ def _first_seen(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame.groupby(column, observed=True)["snapshot_date"].min()
 
 
-def load_snapshots(directory: str | Path, status_labels: Mapping[str, str] | None = None,
-                   progress: Progress | None = None) -> Snapshots:
+def load_snapshots(
+    directory: str | Path, status_labels: Mapping[str, str] | None = None, progress: Progress | None = None
+) -> Snapshots:
     """Load every export in ``directory``; raise :class:`DataError` listing every unusable file, row and column.
 
     ``progress(done, total, file)`` is called after each file (the CLI draws it on a terminal).
@@ -154,8 +161,9 @@ def from_frame(frame: pd.DataFrame, synthetic: bool = False) -> Snapshots:
         if col not in out:
             out[col] = pd.Series(pd.NA, index=out.index, dtype="str")
     for col in _DATE_COLUMNS:
-        out[col] = pd.to_datetime(out[col]) if col in out else pd.Series(pd.NaT, index=out.index,
-                                                                          dtype="datetime64[ns]")
+        out[col] = (
+            pd.to_datetime(out[col]) if col in out else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        )
     out["file"] = out.get("file", "(frame)")
     out["row"] = np.arange(len(out)) + 2
     out = out.sort_values(["snapshot_date", "task_id"], kind="stable").reset_index(drop=True)
@@ -209,8 +217,11 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
     cells = _Cells(out, where)
     for col, i in columns.items():
         if i in table.no_value:
-            cells.flag(col, np.isin(np.arange(len(raw)), table.no_value[i]),
-                       "a formula with no saved value: open the file in Excel and save it, or paste the values")
+            cells.flag(
+                col,
+                np.isin(np.arange(len(raw)), table.no_value[i]),
+                "a formula with no saved value: open the file in Excel and save it, or paste the values",
+            )
     problems += _snapshot_date(raw, path, out, where)
     out["agency"] = _text(raw["agency"])
     for col in _TEXT_COLUMNS:
@@ -250,8 +261,15 @@ class _Cells:
             return
         self.flagged[col] = ~self.ok(col) | mask
         ids = self.out["task_id"].to_numpy(dtype=object)[mask]
-        self.problems.append(Problem(message, rows=tuple(self.out["row"].to_numpy()[mask]), column=col,
-                                     task_ids=tuple(str(i) for i in ids if _present(i)), **self.where))
+        self.problems.append(
+            Problem(
+                message,
+                rows=tuple(self.out["row"].to_numpy()[mask]),
+                column=col,
+                task_ids=tuple(str(i) for i in ids if _present(i)),
+                **self.where,
+            )
+        )
 
 
 def _dataset_column(table: RawTable) -> bool:
@@ -272,17 +290,29 @@ def _map_headers(headers: tuple[str, ...], where: dict, header_row: int) -> tupl
             continue
         if canonical in mapping:
             first = headers[mapping[canonical]]
-            same = "appears twice" if schema.header_key(first) == schema.header_key(header) else \
-                f"and column '{first}' both mean '{canonical}'"
-            problems.append(Problem(f"column '{header}' {same} (columns {mapping[canonical] + 1} and {i + 1}): "
-                                    "keep one", rows=(header_row,), column=canonical, **where))
+            same = (
+                "appears twice"
+                if schema.header_key(first) == schema.header_key(header)
+                else f"and column '{first}' both mean '{canonical}'"
+            )
+            problems.append(
+                Problem(
+                    f"column '{header}' {same} (columns {mapping[canonical] + 1} and {i + 1}): keep one",
+                    rows=(header_row,),
+                    column=canonical,
+                    **where,
+                )
+            )
             continue
         mapping[canonical] = i
     for col in schema.REQUIRED:
         if col not in mapping:
             accepted = ", ".join(repr(a) for a in (col, *schema.COLUMN_ALIASES[col]))
-            problems.append(Problem(f"required column missing (accepted headers: {accepted})",
-                                    rows=(header_row,), column=col, **where))
+            problems.append(
+                Problem(
+                    f"required column missing (accepted headers: {accepted})", rows=(header_row,), column=col, **where
+                )
+            )
     return mapping, problems
 
 
@@ -297,18 +327,35 @@ def _snapshot_date(raw: pd.DataFrame, path: Path, out: pd.DataFrame, where: dict
         distinct = dates.dropna().unique()
         if bad.any() or dates.isna().any() or len(distinct) != 1:
             rows = tuple(out["row"].to_numpy()[bad | dates.isna().to_numpy()])
-            return [Problem("a file holds one snapshot: every row needs the same readable snapshot_date",
-                            rows=rows or (int(out["row"].iloc[0]),), column="snapshot_date", **where)]
+            return [
+                Problem(
+                    "a file holds one snapshot: every row needs the same readable snapshot_date",
+                    rows=rows or (int(out["row"].iloc[0]),),
+                    column="snapshot_date",
+                    **where,
+                )
+            ]
         out["snapshot_date"] = pd.Timestamp(distinct[0])
         if named is not None and named != distinct[0]:
-            return [Problem(f"the file name says {named.date()} but the snapshot_date column says "
-                            f"{pd.Timestamp(distinct[0]).date()}; the column is used", column="snapshot_date",
-                            severity="warning", **where)]
+            return [
+                Problem(
+                    f"the file name says {named.date()} but the snapshot_date column says "
+                    f"{pd.Timestamp(distinct[0]).date()}; the column is used",
+                    column="snapshot_date",
+                    severity="warning",
+                    **where,
+                )
+            ]
         return []
     if named is None:
         out["snapshot_date"] = pd.NaT
-        return [Problem("no snapshot date: add a snapshot_date column or put YYYY-MM-DD in the file name",
-                        column="snapshot_date", **where)]
+        return [
+            Problem(
+                "no snapshot date: add a snapshot_date column or put YYYY-MM-DD in the file name",
+                column="snapshot_date",
+                **where,
+            )
+        ]
     out["snapshot_date"] = named
     return []
 
@@ -317,8 +364,9 @@ def _ids(values: pd.Series) -> pd.Series:
     """Task ids as text, the same whatever the file type: integral numbers without a decimal part (Excel and
     Parquet turn ``101`` into ``101.0``, and so may a CSV written from them), surrounding whitespace trimmed."""
     text = _text(values)
-    return pd.Series(pc.replace_substring_regex(pa.array(text.array), r"^(\d+)\.0+$", r"\1"), index=values.index,
-                     dtype="str")
+    return pd.Series(
+        pc.replace_substring_regex(pa.array(text.array), r"^(\d+)\.0+$", r"\1"), index=values.index, dtype="str"
+    )
 
 
 _OTHER_SPACES = r"\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{1C}-\x{1F}"
@@ -347,13 +395,18 @@ def _statuses(values: pd.Series, lookup: Mapping[str, str], cells: _Cells) -> No
     found = [lookup.get(schema.fold(u)) for u in uniques]
     mapped = np.array([*found, None], dtype=object)[codes]  # code -1 (an empty cell) takes the last: None
     cells.out["status"] = mapped
-    unknown = sorted({str(u) if str(u).strip() else "(empty)" for u, s in zip(uniques, found, strict=True)
-                      if s is None} | ({"(empty)"} if (codes < 0).any() else set()))
+    unknown = sorted(
+        {str(u) if str(u).strip() else "(empty)" for u, s in zip(uniques, found, strict=True) if s is None}
+        | ({"(empty)"} if (codes < 0).any() else set())
+    )
     if not unknown:
         return
     labels = ", ".join(_cut(u) for u in unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
-    cells.flag("status", cells.out["status"].isna().to_numpy(),
-               f"unknown status label(s) {labels}; map them under status_labels in a params file")
+    cells.flag(
+        "status",
+        cells.out["status"].isna().to_numpy(),
+        f"unknown status label(s) {labels}; map them under status_labels in a params file",
+    )
 
 
 def _cut(text: str, limit: int = 40) -> str:
@@ -364,9 +417,11 @@ def _cut(text: str, limit: int = 40) -> str:
 def _row_rules(cells: _Cells) -> None:
     out = cells.out
     no_deadline = (out["deadline"].isna() & out["status"].notna() & (out["status"] != schema.REGULAR)).to_numpy()
-    cells.flag("deadline", no_deadline & cells.ok("status"),
-               f"no deadline (empty, or the {schema.NO_DEADLINE:%d/%m/%Y} placeholder): only regular tasks may "
-               "have none")
+    cells.flag(
+        "deadline",
+        no_deadline & cells.ok("status"),
+        f"no deadline (empty, or the {schema.NO_DEADLINE:%d/%m/%Y} placeholder): only regular tasks may have none",
+    )
     cells.flag("deadline", (out["deadline"] < out["assigned_date"]).to_numpy(), "deadline before the assigned date")
     dup = (out["task_id"].notna() & out["task_id"].duplicated(keep=False)).to_numpy()
     if dup.any():

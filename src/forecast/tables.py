@@ -33,14 +33,16 @@ def agency_table(history: pd.DataFrame, deadline: object) -> pd.DataFrame:
     hist = history.loc[history["present"]]
     is_open = hist["status"].isin(schema.OPEN)
     due = is_open & (hist["deadline"] <= pd.Timestamp(deadline))
-    flags = pd.DataFrame({
-        "agency": hist["agency"].astype(str),
-        "tasks": 1,
-        "completed": hist["status"].isin(schema.COMPLETED),
-        "open": is_open,
-        "overdue": hist["status"] == schema.OVERDUE,
-        "due_by_deadline": due,
-    })
+    flags = pd.DataFrame(
+        {
+            "agency": hist["agency"].astype(str),
+            "tasks": 1,
+            "completed": hist["status"].isin(schema.COMPLETED),
+            "open": is_open,
+            "overdue": hist["status"] == schema.OVERDUE,
+            "due_by_deadline": due,
+        }
+    )
     table = flags.groupby("agency").sum().astype("int64")
     table = table.sort_values(["due_by_deadline", "open", "tasks"], ascending=False)
     total = table.sum().to_frame("All agencies").T.astype("int64")
@@ -75,16 +77,34 @@ def scenario_effects(comparison) -> pd.DataFrame:
     """Per planner scenario and agency (every agency with open tasks in the baseline or the scenario): open tasks
     and expected slips in both, and the mean, P10 and P90 of the per-run change (zeros where the scenario leaves
     the agency alone). ``comparison`` is :class:`forecast.scenarios.compare.Comparison`."""
-    columns = ["scenario", "agency", "open_baseline", "open_scenario", "slip_baseline", "slip_scenario",
-               "difference", "difference_p10", "difference_p90"]
+    columns = [
+        "scenario",
+        "agency",
+        "open_baseline",
+        "open_scenario",
+        "slip_baseline",
+        "slip_scenario",
+        "difference",
+        "difference_p10",
+        "difference_p90",
+    ]
     frames = []
     for result in comparison.results:
         changed = result.agency_differences()
         base = result.baseline.by_agency()
         same = base.loc[~base["agency"].isin(changed["agency"])]
-        alone = pd.DataFrame({"agency": same["agency"], "open_baseline": same["open"], "open_scenario": same["open"],
-                              "slip_baseline": same["slip_mean"], "slip_scenario": same["slip_mean"],
-                              "difference": 0.0, "difference_p10": 0, "difference_p90": 0})
+        alone = pd.DataFrame(
+            {
+                "agency": same["agency"],
+                "open_baseline": same["open"],
+                "open_scenario": same["open"],
+                "slip_baseline": same["slip_mean"],
+                "slip_scenario": same["slip_mean"],
+                "difference": 0.0,
+                "difference_p10": 0,
+                "difference_p90": 0,
+            }
+        )
         frames.append(pd.concat([changed, alone], ignore_index=True).assign(scenario=result.scenario.name))
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
@@ -93,8 +113,9 @@ def target_chances(totals: np.ndarray, targets: Iterable[int]) -> pd.DataFrame:
     """For each target, the chance that at most that many tasks slip: ``target, probability`` (``totals``: slips
     per simulation run)."""
     values = np.asarray(totals)
-    rows = [{"target": int(t), "probability": float(np.mean(values <= t)) if len(values) else float("nan")}
-            for t in targets]
+    rows = [
+        {"target": int(t), "probability": float(np.mean(values <= t)) if len(values) else float("nan")} for t in targets
+    ]
     return pd.DataFrame(rows, columns=["target", "probability"])
 
 
@@ -107,8 +128,9 @@ def open_due_history(snaps, as_of: object, deadline: object, last: int = 12) -> 
     return counts.rename("open").rename_axis("date").reset_index().tail(last).reset_index(drop=True)
 
 
-def published_comparison(published: pd.DataFrame, frame: pd.DataFrame,
-                         scope_sources: Mapping[str, tuple[str, ...] | None]) -> pd.DataFrame:
+def published_comparison(
+    published: pd.DataFrame, frame: pd.DataFrame, scope_sources: Mapping[str, tuple[str, ...] | None]
+) -> pd.DataFrame:
     """Each published figure that task-level data can reproduce, beside the count in the nearest snapshot.
 
     ``frame`` is the long snapshot frame (pass ``snaps.until(as_of).frame`` to stay as of a date);
@@ -131,8 +153,17 @@ def published_comparison(published: pd.DataFrame, frame: pd.DataFrame,
             if abs((nearest - fig.date).days) <= MATCH_DAYS:
                 snapshot = nearest
                 count = _count(frame, nearest, scope_sources[fig.scope], fig.agency, fig.metric)
-        rows.append({"date": fig.date, "scope": fig.scope, "agency": fig.agency, "metric": fig.metric,
-                     "published": fig.value, "snapshot": snapshot, "task_level": count})
+        rows.append(
+            {
+                "date": fig.date,
+                "scope": fig.scope,
+                "agency": fig.agency,
+                "metric": fig.metric,
+                "published": fig.value,
+                "snapshot": snapshot,
+                "task_level": count,
+            }
+        )
     out = pd.DataFrame(rows, columns=["date", "scope", "agency", "metric", "published", "snapshot", "task_level"])
     out["task_level"] = out["task_level"].astype("Int64")
     out["difference"] = out["task_level"] - out["published"]
@@ -151,15 +182,16 @@ _METRICS = {
     schema.OVERDUE: lambda s: s["status"] == schema.OVERDUE,
     schema.REGULAR: lambda s: s["status"] == schema.REGULAR,
     "behind_schedule": lambda s: s["status"].isin([schema.COMPLETED_LATE, schema.OVERDUE]),
-    "in_progress_due_by_year_end": lambda s: (s["status"] == schema.IN_PROGRESS)
-    & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0])),
-    "to_finish_by_year_end": lambda s: s["status"].isin(schema.OPEN)
-    & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0])),
+    "in_progress_due_by_year_end": lambda s: (
+        (s["status"] == schema.IN_PROGRESS) & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0]))
+    ),
+    "to_finish_by_year_end": lambda s: (
+        s["status"].isin(schema.OPEN) & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0]))
+    ),
 }
 
 
-def _count(frame: pd.DataFrame, when: pd.Timestamp, sources: tuple[str, ...] | None, agency: str,
-           metric: str) -> float:
+def _count(frame: pd.DataFrame, when: pd.Timestamp, sources: tuple[str, ...] | None, agency: str, metric: str) -> float:
     snap = frame.loc[frame["snapshot_date"] == when]
     if sources is not None:
         snap = snap.loc[snap["source"].isin(sources)]
@@ -172,8 +204,16 @@ def _count(frame: pd.DataFrame, when: pd.Timestamp, sources: tuple[str, ...] | N
 
 def problems_table(problems: Iterable[Problem]) -> pd.DataFrame:
     """One row per data problem: ``severity, file, rows, column, message``, in the order found."""
-    rows = [{"severity": p.severity, "file": p.file or "", "rows": ", ".join(map(str, p.rows)),
-             "column": p.column or "", "message": p.message} for p in problems]
+    rows = [
+        {
+            "severity": p.severity,
+            "file": p.file or "",
+            "rows": ", ".join(map(str, p.rows)),
+            "column": p.column or "",
+            "message": p.message,
+        }
+        for p in problems
+    ]
     return pd.DataFrame(rows, columns=["severity", "file", "rows", "column", "message"])
 
 
@@ -185,8 +225,9 @@ def completion_times(data, as_of=None) -> pd.DataFrame:
     end = hist["completed_hi"].where(hist["completed"], hist["last_seen"])
     time = (end - origin).dt.days.clip(lower=0)
     entry = (hist["first_seen"] - origin).dt.days.clip(lower=0)
-    out = pd.DataFrame({"agency": hist["agency"].astype(str), "entry": entry, "time": time,
-                        "completed": hist["completed"].astype(int)})
+    out = pd.DataFrame(
+        {"agency": hist["agency"].astype(str), "entry": entry, "time": time, "completed": hist["completed"].astype(int)}
+    )
     return out.loc[out["time"] > out["entry"]]  # seen only once, or first seen completed: no time at risk
 
 
@@ -207,9 +248,17 @@ def kaplan_meier(data, as_of=None, min_tasks: int = 15) -> pd.DataFrame:
             continue
         sf = SurvfuncRight(g["time"].to_numpy(float), g["completed"].to_numpy(), entry=g["entry"].to_numpy(float))
         half = 1.96 * np.nan_to_num(sf.surv_prob_se)
-        curve = pd.DataFrame({"group": name, "tasks": len(g), "days": sf.surv_times, "at_risk": sf.n_risk,
-                              "survival": sf.surv_prob, "lower": np.clip(sf.surv_prob - half, 0, 1),
-                              "upper": np.clip(sf.surv_prob + half, 0, 1)})
+        curve = pd.DataFrame(
+            {
+                "group": name,
+                "tasks": len(g),
+                "days": sf.surv_times,
+                "at_risk": sf.n_risk,
+                "survival": sf.surv_prob,
+                "lower": np.clip(sf.surv_prob - half, 0, 1),
+                "upper": np.clip(sf.surv_prob + half, 0, 1),
+            }
+        )
         few = np.flatnonzero(curve["at_risk"].to_numpy() < MIN_AT_RISK)
         frames.append(curve.iloc[: few[0]] if len(few) else curve)
     columns = ["group", "tasks", "days", "at_risk", "survival", "lower", "upper"]

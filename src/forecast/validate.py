@@ -52,8 +52,9 @@ def load_yaml(path: str | Path, what: str) -> Any:
     except OSError as exc:
         raise ParamsError(what, f"cannot be read: {exc.strerror}", file=str(path)) from None
     if len(data) > limits.MAX_YAML_BYTES:
-        raise ParamsError(what, f"{len(data):,} bytes; a {what} file is at most {limits.MAX_YAML_BYTES:,}",
-                          file=str(path))
+        raise ParamsError(
+            what, f"{len(data):,} bytes; a {what} file is at most {limits.MAX_YAML_BYTES:,}", file=str(path)
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -77,15 +78,18 @@ class Checker:
     def error(self, key: str, message: str) -> ParamsError:
         return ParamsError(key, message, file=self.file)
 
-    def keys(self, key: str | None, data: Mapping, allowed: Iterable[str], required: Iterable[str] = (),
-             word: str = "key") -> None:
+    def keys(
+        self, key: str | None, data: Mapping, allowed: Iterable[str], required: Iterable[str] = (), word: str = "key"
+    ) -> None:
         """Every key of ``data`` is ``allowed`` (else: did you mean ...) and every ``required`` one is given."""
         allowed = tuple(allowed)
         for k in data:
             if k not in allowed:
                 name = k if isinstance(k, str) else shown(k)
-                raise self.error(f"{key}.{name[: limits.SHOWN_CHARS]}" if key else name[: limits.SHOWN_CHARS],
-                                 f"unknown {word}{did_you_mean(k, allowed)} (known: {', '.join(allowed)})")
+                raise self.error(
+                    f"{key}.{name[: limits.SHOWN_CHARS]}" if key else name[: limits.SHOWN_CHARS],
+                    f"unknown {word}{did_you_mean(k, allowed)} (known: {', '.join(allowed)})",
+                )
         for k in required:
             if data.get(k) is None:
                 raise self.error(f"{key}.{k}" if key else k, "is required")

@@ -35,38 +35,82 @@ from .world import World, snapshot_dates, snapshot_frame
 END_OF_DECEMBER = "2025-12-31"
 
 
-def piecewise(seed: int, *, tasks: int = 1500, agencies: int = 48, base_rate: float = 0.0035,
-              agency_sd: float = 0.6, push: float = 5.0, push_days: int = 14, overdue: float = 0.5) -> World:
+def piecewise(
+    seed: int,
+    *,
+    tasks: int = 1500,
+    agencies: int = 48,
+    base_rate: float = 0.0035,
+    agency_sd: float = 0.6,
+    push: float = 5.0,
+    push_days: int = 14,
+    overdue: float = 0.5,
+) -> World:
     """Piecewise-constant deadline pull, no calendar effect (see the module docstring)."""
     dynamics = Dynamics(pull_edges=(0, push_days + 1), pull=(overdue, push, 1.0))
     return _world("piecewise", seed, locals(), dynamics)
 
 
-def spike(seed: int, *, tasks: int = 1500, agencies: int = 48, base_rate: float = 0.004, agency_sd: float = 0.6,
-          spike: float = 8.0, spike_days: int = 3, overdue: float = 0.5) -> World:
+def spike(
+    seed: int,
+    *,
+    tasks: int = 1500,
+    agencies: int = 48,
+    base_rate: float = 0.004,
+    agency_sd: float = 0.6,
+    spike: float = 8.0,
+    spike_days: int = 3,
+    overdue: float = 0.5,
+) -> World:
     """A sharp spike of ``spike`` times the far rate in the last ``spike_days`` days up to the deadline day."""
     dynamics = Dynamics(pull_edges=(0, spike_days), pull=(overdue, spike, 1.0))
     return _world("spike", seed, locals(), dynamics)
 
 
-def december(seed: int, *, tasks: int = 1500, agencies: int = 48, base_rate: float = 0.0035,
-             agency_sd: float = 0.6, push: float = 5.0, overdue: float = 0.5, december_push: float = 3.0,
-             push_from: str = "2025-12-05") -> World:
+def december(
+    seed: int,
+    *,
+    tasks: int = 1500,
+    agencies: int = 48,
+    base_rate: float = 0.0035,
+    agency_sd: float = 0.6,
+    push: float = 5.0,
+    overdue: float = 0.5,
+    december_push: float = 3.0,
+    push_from: str = "2025-12-05",
+) -> World:
     """:func:`piecewise` with every completion hazard times ``december_push`` from ``push_from`` on."""
-    dynamics = Dynamics(pull_edges=(0, 15), pull=(overdue, push, 1.0),
-                        surges=((push_from, "2099-12-31", december_push),))
+    dynamics = Dynamics(
+        pull_edges=(0, 15), pull=(overdue, push, 1.0), surges=((push_from, "2099-12-31", december_push),)
+    )
     return _world("december", seed, locals(), dynamics)
 
 
-def exits(seed: int, *, tasks: int = 1500, agencies: int = 48, base_rate: float = 0.0035, agency_sd: float = 0.6,
-          push: float = 5.0, overdue: float = 0.5, extend_rate: float = 0.004, reclassify_rate: float = 0.0006,
-          surge: float = 2.5, extend_surge: float = 3.0, surge_from: str = "2025-12-15") -> World:
+def exits(
+    seed: int,
+    *,
+    tasks: int = 1500,
+    agencies: int = 48,
+    base_rate: float = 0.0035,
+    agency_sd: float = 0.6,
+    push: float = 5.0,
+    overdue: float = 0.5,
+    extend_rate: float = 0.004,
+    reclassify_rate: float = 0.0006,
+    surge: float = 2.5,
+    extend_surge: float = 3.0,
+    surge_from: str = "2025-12-15",
+) -> World:
     """:func:`piecewise` completion with extensions and reclassifications as competing exits and a year-end surge
     from ``surge_from`` to 31 Dec."""
-    dynamics = Dynamics(pull_edges=(0, 15), pull=(overdue, push, 1.0),
-                        surges=((surge_from, END_OF_DECEMBER, surge),), extend_rate=extend_rate,
-                        extend_surges=((surge_from, END_OF_DECEMBER, extend_surge),),
-                        reclassify_rate=reclassify_rate)
+    dynamics = Dynamics(
+        pull_edges=(0, 15),
+        pull=(overdue, push, 1.0),
+        surges=((surge_from, END_OF_DECEMBER, surge),),
+        extend_rate=extend_rate,
+        extend_surges=((surge_from, END_OF_DECEMBER, extend_surge),),
+        reclassify_rate=reclassify_rate,
+    )
     return _world("exits", seed, locals(), dynamics)
 
 

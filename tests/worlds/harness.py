@@ -27,20 +27,41 @@ from .world import YEAR_END, World
 
 Forecaster = Callable[[Snapshots, pd.Timestamp, pd.Timestamp, int, int], np.ndarray]
 DECEMBER_AS_OF = (pd.Timestamp("2025-12-04"), pd.Timestamp("2025-12-11"), pd.Timestamp("2025-12-18"))
-ROW_COLUMNS = ("family", "seed", "as_of", "open", "truth", "completed", "moved", "mean", "p10", "p90", "covered",
-               "error", "rel_error")
+ROW_COLUMNS = (
+    "family",
+    "seed",
+    "as_of",
+    "open",
+    "truth",
+    "completed",
+    "moved",
+    "mean",
+    "p10",
+    "p90",
+    "covered",
+    "error",
+    "rel_error",
+)
 
 
-def hazard_forecaster(snaps: Snapshots, as_of: pd.Timestamp, deadline: pd.Timestamp, sims: int,
-                      seed: int) -> np.ndarray:
+def hazard_forecaster(
+    snaps: Snapshots, as_of: pd.Timestamp, deadline: pd.Timestamp, sims: int, seed: int
+) -> np.ndarray:
     """The kit's default forecast through its public path: ``forecast.predict.forecast(Params(...), snaps)``."""
     params = Params(as_of=as_of.date(), deadline=deadline.date(), sims=sims, seed=seed)
     return forecast(params, snaps).totals
 
 
-def evaluate(forecaster: Forecaster, family: str | Callable[..., World], seeds: Iterable[int],
-             as_of_dates: Iterable[object], *, deadline: object = YEAR_END, sims: int = 2000,
-             settings: dict | None = None) -> pd.DataFrame:
+def evaluate(
+    forecaster: Forecaster,
+    family: str | Callable[..., World],
+    seeds: Iterable[int],
+    as_of_dates: Iterable[object],
+    *,
+    deadline: object = YEAR_END,
+    sims: int = 2000,
+    settings: dict | None = None,
+) -> pd.DataFrame:
     """Generate each seed's world of ``family`` (a name in :data:`FAMILIES` or a generator) with ``settings``, ask
     ``forecaster`` the question at each as-of date, and score its draws against the world's outcome."""
     generate = FAMILIES[family] if isinstance(family, str) else family
@@ -50,9 +71,18 @@ def evaluate(forecaster: Forecaster, family: str | Callable[..., World], seeds: 
         for as_of in as_of_dates:
             outcome = world.outcome(as_of, due)
             draws = forecaster(world.snapshots(outcome.as_of), outcome.as_of, due, sims, seed)
-            rows.append({"family": world.family, "seed": seed, "as_of": outcome.as_of, "open": outcome.open,
-                         "truth": outcome.slipped, "completed": outcome.completed, "moved": outcome.moved,
-                         **score(draws, outcome.slipped)})
+            rows.append(
+                {
+                    "family": world.family,
+                    "seed": seed,
+                    "as_of": outcome.as_of,
+                    "open": outcome.open,
+                    "truth": outcome.slipped,
+                    "completed": outcome.completed,
+                    "moved": outcome.moved,
+                    **score(draws, outcome.slipped),
+                }
+            )
     return pd.DataFrame(rows, columns=list(ROW_COLUMNS))
 
 
@@ -64,8 +94,14 @@ def score(draws: np.ndarray, truth: int) -> dict[str, float]:
     mean = float(draws.mean())
     p10, p90 = (float(q) for q in np.quantile(draws, [0.1, 0.9], method="inverted_cdf"))
     error = mean - truth
-    return {"mean": mean, "p10": p10, "p90": p90, "covered": bool(p10 <= truth <= p90), "error": error,
-            "rel_error": error / truth if truth else float("nan")}
+    return {
+        "mean": mean,
+        "p10": p10,
+        "p90": p90,
+        "covered": bool(p10 <= truth <= p90),
+        "error": error,
+        "rel_error": error / truth if truth else float("nan"),
+    }
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
@@ -73,12 +109,22 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     ``bias`` (mean error, slips), ``bias_pct`` (bias as % of the mean truth), ``mae`` (mean absolute error),
     ``mare`` (mean absolute relative error), ``over`` (share of worlds over-predicted) and ``coverage`` (share of
     worlds whose P10-P90 covered the truth)."""
+
     def one(g: pd.DataFrame) -> pd.Series:
         means = g[["open", "truth", "completed", "moved", "mean", "p10", "p90"]].mean()
         bias = g["error"].mean()
-        return pd.Series({"worlds": len(g), **means, "bias": bias, "bias_pct": 100 * bias / means["truth"],
-                          "mae": g["error"].abs().mean(), "mare": g["rel_error"].abs().mean(),
-                          "over": (g["error"] > 0).mean(), "coverage": g["covered"].mean()})
+        return pd.Series(
+            {
+                "worlds": len(g),
+                **means,
+                "bias": bias,
+                "bias_pct": 100 * bias / means["truth"],
+                "mae": g["error"].abs().mean(),
+                "mare": g["rel_error"].abs().mean(),
+                "over": (g["error"] > 0).mean(),
+                "coverage": g["covered"].mean(),
+            }
+        )
 
     groups = rows.groupby(["family", "as_of"], sort=False)[[c for c in rows.columns if c not in ("family", "as_of")]]
     return groups.apply(one).reset_index().astype({"worlds": int})

@@ -40,8 +40,9 @@ def agency_table(count: int) -> pd.DataFrame:
         raise ValueError(f"agencies must be between 1 and {len(names)}, not {count}")
     order = np.random.default_rng(0).permutation(len(names))[:count]  # a fixed mix of the three kinds
     weight = 1 / (np.arange(count) + 2) ** 0.9
-    return pd.DataFrame({"agency": np.array(names)[order], "agency_type": np.array(types)[order],
-                         "weight": weight / weight.sum()})
+    return pd.DataFrame(
+        {"agency": np.array(names)[order], "agency_type": np.array(types)[order], "weight": weight / weight.sum()}
+    )
 
 
 def arrival_days(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -63,8 +64,15 @@ def month_end(days: np.ndarray, months_ahead: np.ndarray | int = 0) -> np.ndarra
     return (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
 
 
-def draw_tasks(rng: np.random.Generator, tasks: int, agencies: int, agency_sd: float, base_rate: float,
-               year_end_share: float = 0.4, regular_share: float = 0.12) -> pd.DataFrame:
+def draw_tasks(
+    rng: np.random.Generator,
+    tasks: int,
+    agencies: int,
+    agency_sd: float,
+    base_rate: float,
+    year_end_share: float = 0.4,
+    regular_share: float = 0.12,
+) -> pd.DataFrame:
     """One row per task: ``task_id, agency, agency_type, source, title, arrival, assigned_date, deadline, regular,
     rate`` (``rate`` = base daily completion rate x source x agency effect, per day)."""
     table = agency_table(agencies)
@@ -78,15 +86,17 @@ def draw_tasks(rng: np.random.Generator, tasks: int, agencies: int, agency_sd: f
     deadline = np.where(year_end, YEAR_END, ahead)
     regular = rng.random(tasks) < regular_share
     rates = base_rate * np.array([s[1] for s in SOURCES])[source] * effect[agency]
-    return pd.DataFrame({
-        "task_id": [f"W-{i + 1:04d}" for i in range(tasks)],
-        "agency": table["agency"].to_numpy()[agency],
-        "agency_type": table["agency_type"].to_numpy()[agency],
-        "source": np.array([s[0] for s in SOURCES])[source],
-        "title": [f"Programme task {i + 1}" for i in range(tasks)],
-        "arrival": arrival,
-        "assigned_date": assigned,
-        "deadline": np.where(regular, np.datetime64("NaT"), deadline).astype("datetime64[D]"),
-        "regular": regular,
-        "rate": rates,
-    })
+    return pd.DataFrame(
+        {
+            "task_id": [f"W-{i + 1:04d}" for i in range(tasks)],
+            "agency": table["agency"].to_numpy()[agency],
+            "agency_type": table["agency_type"].to_numpy()[agency],
+            "source": np.array([s[0] for s in SOURCES])[source],
+            "title": [f"Programme task {i + 1}" for i in range(tasks)],
+            "arrival": arrival,
+            "assigned_date": assigned,
+            "deadline": np.where(regular, np.datetime64("NaT"), deadline).astype("datetime64[D]"),
+            "regular": regular,
+            "rate": rates,
+        }
+    )

@@ -26,8 +26,17 @@ from forecast.snapshots import Snapshots, from_frame
 
 FIRST_SNAPSHOT, LAST_SNAPSHOT = pd.Timestamp("2025-03-06"), pd.Timestamp("2026-01-08")
 YEAR_END = pd.Timestamp("2025-12-31")
-COLUMNS = ("snapshot_date", "task_id", "agency", "deadline", "status", "title", "assigned_date", "source",
-           "agency_type")
+COLUMNS = (
+    "snapshot_date",
+    "task_id",
+    "agency",
+    "deadline",
+    "status",
+    "title",
+    "assigned_date",
+    "source",
+    "agency_type",
+)
 
 
 @dataclass(frozen=True)
@@ -133,15 +142,25 @@ def snapshot_frame(tasks: pd.DataFrame, events: pd.DataFrame, dates: pd.Datetime
         done = done_day <= when
         status[done] = np.where(done_day[done] <= deadline[done], schema.COMPLETED_ON_TIME, schema.COMPLETED_LATE)
         status[born_regular | (regular_day <= when)] = schema.REGULAR
-        parts.append(pd.DataFrame({
-            "snapshot_date": when, "task_id": tasks["task_id"].to_numpy()[seen],
-            "agency": tasks["agency"].to_numpy()[seen], "deadline": deadline[seen], "status": status[seen],
-            "title": tasks["title"].to_numpy()[seen], "assigned_date": tasks["assigned_date"].to_numpy()[seen],
-            "source": tasks["source"].to_numpy()[seen], "agency_type": tasks["agency_type"].to_numpy()[seen],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "snapshot_date": when,
+                    "task_id": tasks["task_id"].to_numpy()[seen],
+                    "agency": tasks["agency"].to_numpy()[seen],
+                    "deadline": deadline[seen],
+                    "status": status[seen],
+                    "title": tasks["title"].to_numpy()[seen],
+                    "assigned_date": tasks["assigned_date"].to_numpy()[seen],
+                    "source": tasks["source"].to_numpy()[seen],
+                    "agency_type": tasks["agency_type"].to_numpy()[seen],
+                }
+            )
+        )
     frame = pd.concat(parts, ignore_index=True)
-    return frame.astype({"snapshot_date": "datetime64[ns]", "deadline": "datetime64[ns]",
-                         "assigned_date": "datetime64[ns]"})[list(COLUMNS)]
+    return frame.astype(
+        {"snapshot_date": "datetime64[ns]", "deadline": "datetime64[ns]", "assigned_date": "datetime64[ns]"}
+    )[list(COLUMNS)]
 
 
 def _event_day(events: pd.DataFrame, kind: str, index: pd.Index) -> np.ndarray:

@@ -94,16 +94,23 @@ class BoostingModel:
         iv = intervals(data, as_of)
         y = iv["event"].to_numpy(np.int64)
         if iv.empty or y.sum() == 0 or y.all():
-            raise ForecastError("the boosting model needs at least two snapshots, and intervals that end in a "
-                                "completion and intervals that do not")
+            raise ForecastError(
+                "the boosting model needs at least two snapshots, and intervals that end in a "
+                "completion and intervals that do not"
+            )
         self.as_of_ = pd.Timestamp(iv["end"].max())
         self.step_days_ = int(np.median(iv["days"]))
         self.agencies_ = agency_levels(iv["agency"], self.min_agency_intervals)
         self.pooled_ = frozenset(iv["agency"].astype(str).unique()) - set(self.agencies_)
         self.sources_ = design.source_levels(iv["source"], self.min_source_intervals)
         start = _days(iv["start"])
-        X = self._features(_days(iv["deadline"]) - start, iv["days"].to_numpy(float),
-                           start - _days(design.task_origin(iv)), iv["agency"], iv["source"])
+        X = self._features(
+            _days(iv["deadline"]) - start,
+            iv["days"].to_numpy(float),
+            start - _days(design.task_origin(iv)),
+            iv["agency"],
+            iv["source"],
+        )
         train = self._training_rows(iv["start"], y)
         task = pd.factorize(iv["task_id"])[0]
         expected, fits = np.zeros(len(y)), np.zeros(len(y))  # out-of-sample P(complete) of each row, summed
@@ -126,12 +133,20 @@ class BoostingModel:
             raise ForecastError("the boosting model needs completions in random halves of the tasks: too few tasks")
         seen = fits > 0
         p = expected[seen] / fits[seen]
-        self.periods_ = (pd.DataFrame({"start": iv["start"].to_numpy()[seen], "observed": y[seen], "expected": p,
-                                       "variance": p * (1 - p)})
-                         .groupby("start").sum().reset_index())
+        self.periods_ = (
+            pd.DataFrame(
+                {"start": iv["start"].to_numpy()[seen], "observed": y[seen], "expected": p, "variance": p * (1 - p)}
+            )
+            .groupby("start")
+            .sum()
+            .reset_index()
+        )
         gaps = np.diff(self.periods_["start"].to_numpy("datetime64[D]").astype(np.int64)).astype(float)
-        self.pace_ = (fit_pace(self.periods_["observed"], self.periods_["expected"], self.periods_["variance"], gaps)
-                      if self.pace else STILL)
+        self.pace_ = (
+            fit_pace(self.periods_["observed"], self.periods_["expected"], self.periods_["variance"], gaps)
+            if self.pace
+            else STILL
+        )
         self.exits_ = ExitModel().fit(data, as_of) if self.exits else None
         return self
 
@@ -146,15 +161,29 @@ class BoostingModel:
 
     def _classifier(self) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(
-            max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
-            categorical_features=CATEGORICAL, early_stopping=False, random_state=self.seed)
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            categorical_features=CATEGORICAL,
+            early_stopping=False,
+            random_state=self.seed,
+        )
 
-    def _features(self, ttd: np.ndarray, days: np.ndarray, age: np.ndarray, agency: pd.Series,
-                  source: pd.Series) -> np.ndarray:
+    def _features(
+        self, ttd: np.ndarray, days: np.ndarray, age: np.ndarray, agency: pd.Series, source: pd.Series
+    ) -> np.ndarray:
         """The feature matrix (rows x :data:`FEATURES`), float64."""
-        return np.column_stack([ttd, days, age, agency_code(agency, self.agencies_, self.pooled_),
-                                design.source_code(source, self.sources_)]).astype(float)
+        return np.column_stack(
+            [
+                ttd,
+                days,
+                age,
+                agency_code(agency, self.agencies_, self.pooled_),
+                design.source_code(source, self.sources_),
+            ]
+        ).astype(float)
 
     def sampler(self, tasks: pd.DataFrame, as_of, deadline, rate: np.ndarray | None = None) -> BoostingSampler:
         """Step hazards of ``tasks`` from ``as_of`` to the end of ``deadline``, ready to draw.
@@ -166,11 +195,17 @@ class BoostingModel:
         n, m = len(tasks), len(starts)
         as_of_day = float(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
         offset = starts.astype(np.int64) - as_of_day  # days from the as-of date to each step's start
-        at_as_of = self._features(_days(tasks["deadline"]) - as_of_day, np.full(n, float(self.step_days_)),
-                                  as_of_day - _days(design.task_origin(tasks)), tasks["agency"], tasks["source"])
+        at_as_of = self._features(
+            _days(tasks["deadline"]) - as_of_day,
+            np.full(n, float(self.step_days_)),
+            as_of_day - _days(design.task_origin(tasks)),
+            tasks["agency"],
+            tasks["source"],
+        )
         if rate is None:  # a profile = a distinct feature row at the as-of date; its path follows from it
-            _, first, profile = np.unique(np.nan_to_num(at_as_of, nan=-1e12), axis=0, return_index=True,
-                                          return_inverse=True)
+            _, first, profile = np.unique(
+                np.nan_to_num(at_as_of, nan=-1e12), axis=0, return_index=True, return_inverse=True
+            )
             rows = at_as_of[first]
         else:  # scenario multipliers differ task by task
             rows, profile = at_as_of, np.arange(n)
@@ -242,7 +277,7 @@ def agency_levels(agencies: pd.Series, min_count: int) -> tuple[str, ...]:
     """Agencies with at least ``min_count`` rows, most frequent first (at most :data:`MAX_LEVELS` - 1), then
     :data:`OTHER_AGENCY` for the rest when there are any."""
     counts = agencies.astype(str).value_counts()
-    keep = tuple(counts.index[counts >= min_count][:MAX_LEVELS - 1])
+    keep = tuple(counts.index[counts >= min_count][: MAX_LEVELS - 1])
     return keep if len(keep) == len(counts) else (*keep, OTHER_AGENCY)
 
 

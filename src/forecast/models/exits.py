@@ -42,8 +42,9 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     dates = np.sort(frame["snapshot_date"].unique())
     if len(dates) < 2:
         return pd.DataFrame(columns=cols)
-    f = frame[["task_id", "snapshot_date", "status", "deadline"]].sort_values(["task_id", "snapshot_date"],
-                                                                              kind="stable")
+    f = frame[["task_id", "snapshot_date", "status", "deadline"]].sort_values(
+        ["task_id", "snapshot_date"], kind="stable"
+    )
     task = f["task_id"].to_numpy()
     when = f["snapshot_date"].to_numpy("datetime64[D]")
     status = f["status"].to_numpy(dtype=object)
@@ -55,11 +56,18 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     keep &= np.isin(status, list(schema.OPEN))
     i = np.flatnonzero(keep)
     length = (due[i + 1] - due[i]).astype("timedelta64[D]").astype(float)
-    return pd.DataFrame({
-        "task_id": task[i], "start": when[i], "end": when[i + 1], "days": (when[i + 1] - when[i]).astype(np.int64),
-        "ttd": (due[i] - when[i]).astype(np.int64),
-        "extended": np.isin(status[i + 1], list(schema.OPEN)) & (np.nan_to_num(length) > 0),
-        "reclassified": status[i + 1] == schema.REGULAR, "length": length})
+    return pd.DataFrame(
+        {
+            "task_id": task[i],
+            "start": when[i],
+            "end": when[i + 1],
+            "days": (when[i + 1] - when[i]).astype(np.int64),
+            "ttd": (due[i] - when[i]).astype(np.int64),
+            "extended": np.isin(status[i + 1], list(schema.OPEN)) & (np.nan_to_num(length) > 0),
+            "reclassified": status[i + 1] == schema.REGULAR,
+            "length": length,
+        }
+    )
 
 
 class ExitModel:
@@ -84,11 +92,16 @@ class ExitModel:
     def table(self) -> pd.DataFrame:
         """Per band: task-days at risk, extensions and reclassifications seen, and each per 100 task-months."""
         per = 100 * 30 / np.maximum(self.exposure_, 1.0)
-        return pd.DataFrame({"band": BAND_LABELS, "task_days": self.exposure_.astype(int),
-                             "extensions": self.extensions_.astype(int),
-                             "reclassifications": self.reclassifications_.astype(int),
-                             "extensions_per_100_task_months": self.extensions_ * per,
-                             "reclassifications_per_100_task_months": self.reclassifications_ * per})
+        return pd.DataFrame(
+            {
+                "band": BAND_LABELS,
+                "task_days": self.exposure_.astype(int),
+                "extensions": self.extensions_.astype(int),
+                "reclassifications": self.reclassifications_.astype(int),
+                "extensions_per_100_task_months": self.extensions_ * per,
+                "reclassifications_per_100_task_months": self.reclassifications_ * per,
+            }
+        )
 
     def sampler(self, tasks: pd.DataFrame, as_of, deadline) -> ExitSampler:
         """Exit hazards of ``tasks`` from ``as_of`` to the end of ``deadline``."""

@@ -27,15 +27,30 @@ from collections.abc import Sequence
 import numpy as np
 
 TTD_EDGES = np.array([-90, -30, -7, 0, 1, 3, 8, 15, 31, 61, 91])
-TTD_LABELS = ("overdue >90d", "overdue 31-90d", "overdue 8-30d", "overdue 1-7d", "deadline day", "due 1-2d",
-              "due 3-7d", "due 8-14d", "due 15-30d", "due 31-60d", "due 61-90d", "due >90d")
+TTD_LABELS = (
+    "overdue >90d",
+    "overdue 31-90d",
+    "overdue 8-30d",
+    "overdue 1-7d",
+    "deadline day",
+    "due 1-2d",
+    "due 3-7d",
+    "due 8-14d",
+    "due 15-30d",
+    "due 31-60d",
+    "due 61-90d",
+    "due >90d",
+)
 TTD_REFERENCE = len(TTD_LABELS) - 1
 MILESTONE_LABELS = ("milestone in 0-6d", "milestone in 7-13d", "no milestone within 13d")
 MILESTONE_REFERENCE = len(MILESTONE_LABELS) - 1
 YEAR_END_LABEL = "year-end window"
 N_STATES = len(TTD_LABELS) * len(MILESTONE_LABELS) * 2
-THETA_NAMES = ([t for i, t in enumerate(TTD_LABELS) if i != TTD_REFERENCE]
-               + [m for i, m in enumerate(MILESTONE_LABELS) if i != MILESTONE_REFERENCE] + [YEAR_END_LABEL])
+THETA_NAMES = (
+    [t for i, t in enumerate(TTD_LABELS) if i != TTD_REFERENCE]
+    + [m for i, m in enumerate(MILESTONE_LABELS) if i != MILESTONE_REFERENCE]
+    + [YEAR_END_LABEL]
+)
 YEAR_END_INDEX = len(THETA_NAMES) - 1
 NO_MILESTONE = np.iinfo(np.int64).max // 4
 
@@ -68,8 +83,9 @@ def year_end_flag(day: np.ndarray, window_days: int, until: int | None = None) -
     return flag.astype(np.int64)
 
 
-def state_of(day: np.ndarray, deadline: np.ndarray, milestones: np.ndarray, year_end_days: int,
-             year_end_until: int | None = None) -> np.ndarray:
+def state_of(
+    day: np.ndarray, deadline: np.ndarray, milestones: np.ndarray, year_end_days: int, year_end_until: int | None = None
+) -> np.ndarray:
     """State index of a task due ``deadline`` on ``day`` (both in days since the epoch, broadcastable)."""
     ttd = ttd_band(deadline - day)
     mil = milestone_band(day, milestones)
@@ -77,8 +93,14 @@ def state_of(day: np.ndarray, deadline: np.ndarray, milestones: np.ndarray, year
     return (ttd * len(MILESTONE_LABELS) + mil) * 2 + ye
 
 
-def exposure(start: np.ndarray, days: np.ndarray, deadline: np.ndarray, milestones: Sequence[int] | np.ndarray,
-             year_end_days: int, year_end_until: int | None = None) -> np.ndarray:
+def exposure(
+    start: np.ndarray,
+    days: np.ndarray,
+    deadline: np.ndarray,
+    milestones: Sequence[int] | np.ndarray,
+    year_end_days: int,
+    year_end_until: int | None = None,
+) -> np.ndarray:
     """Days each interval spends in each state: (intervals x :data:`N_STATES`), float64.
 
     ``start`` and ``deadline`` are days since the epoch; interval i covers the days ``start + 1 .. start + days``.

@@ -82,8 +82,9 @@ class HazardModel:
         self.agencies_ = tuple(sorted(iv["agency"].astype(str).unique()))
         self.periods_ = pd.DatetimeIndex(sorted(iv["start"].unique()))
         learn_until = (pd.Timestamp(year=self.as_of_.year, month=1, day=1) - pd.Timedelta(days=1)).value // DAY_NS
-        rows, self.collapsed_ = _rows(iv, self.sources_, self.agencies_, self.periods_, self._milestone_days(),
-                                      self._window(), learn_until)
+        rows, self.collapsed_ = _rows(
+            iv, self.sources_, self.agencies_, self.periods_, self._milestone_days(), self._window(), learn_until
+        )
         self.posterior_ = laplace.fit(rows, exposure.state_design(), self._priors(rows))
         self.collapsed_["H"] = laplace.interval_hazard(rows, exposure.state_design(), self.posterior_)
         self.names_ = design.design_names(self.sources_)
@@ -134,12 +135,17 @@ class HazardModel:
         n_ttd = len(exposure.TTD_LABELS) - 1
         groups = ["deadline"] * n_ttd + ["milestone"] * (len(exposure.MILESTONE_LABELS) - 1) + ["year-end"]
         theta, beta = post.block("theta"), post.block("beta")
-        frame = pd.DataFrame({
-            "group": groups + ["intercept"] + ["age"] * (len(design.AGE_LABELS) - 1)
-            + ["source"] * (len(self.sources_) - 1),
-            "term": list(exposure.THETA_NAMES) + self.names_,
-            "coef": np.concatenate([post.mode[theta], post.mode[beta]]),
-            "se": np.concatenate([sd[theta], sd[beta]])})
+        frame = pd.DataFrame(
+            {
+                "group": groups
+                + ["intercept"]
+                + ["age"] * (len(design.AGE_LABELS) - 1)
+                + ["source"] * (len(self.sources_) - 1),
+                "term": list(exposure.THETA_NAMES) + self.names_,
+                "coef": np.concatenate([post.mode[theta], post.mode[beta]]),
+                "se": np.concatenate([sd[theta], sd[beta]]),
+            }
+        )
         frame["hazard_ratio"] = np.exp(frame["coef"])
         frame["hr_low"] = np.exp(frame["coef"] - 1.96 * frame["se"])
         frame["hr_high"] = np.exp(frame["coef"] + 1.96 * frame["se"])
@@ -152,9 +158,16 @@ class HazardModel:
         H = np.exp(-b[c["agency"]]) * c["H"]  # each row's interval hazard without its agency's effect
         expected = np.bincount(c["agency"], weights=c["trials"] * -np.expm1(-H), minlength=post.n_agencies)
         observed = np.bincount(c["agency"], weights=c["events"], minlength=post.n_agencies)
-        return pd.DataFrame({"agency": self.agencies_, "completions": observed.astype(int), "expected": expected,
-                             "raw_multiplier": observed / np.maximum(expected, 1e-9), "pooled_multiplier": np.exp(b),
-                             "pooled_sd": post.sd()[post.block("b")]})
+        return pd.DataFrame(
+            {
+                "agency": self.agencies_,
+                "completions": observed.astype(int),
+                "expected": expected,
+                "raw_multiplier": observed / np.maximum(expected, 1e-9),
+                "pooled_multiplier": np.exp(b),
+                "pooled_sd": post.sd()[post.block("b")],
+            }
+        )
 
     def pace(self) -> pd.DataFrame:
         """The portfolio's pace in each snapshot period relative to the first: ``start``, ``multiplier`` (exp of
@@ -163,8 +176,15 @@ class HazardModel:
         post = self.posterior_
         w, sd = post.mode[post.block("w")], post.sd()[post.block("w")]
         e = post.mode[post.block("e")]
-        return pd.DataFrame({"start": self.periods_, "multiplier": np.exp(w), "low": np.exp(w - Z90 * sd),
-                             "high": np.exp(w + Z90 * sd), "with_noise": np.exp(w + e)})
+        return pd.DataFrame(
+            {
+                "start": self.periods_,
+                "multiplier": np.exp(w),
+                "low": np.exp(w - Z90 * sd),
+                "high": np.exp(w + Z90 * sd),
+                "with_noise": np.exp(w + e),
+            }
+        )
 
     # -- simulation ----------------------------------------------------------------------------------------------
     def sampler(self, tasks: pd.DataFrame, as_of, deadline, rate: np.ndarray | None = None) -> HazardSampler:
@@ -185,29 +205,45 @@ class HazardModel:
         E = np.zeros((u, m, exposure.N_STATES))
         age = np.zeros((u, m), dtype=np.int64)
         for j, (s, d) in enumerate(zip(starts.astype(np.int64), days.astype(int), strict=True)):
-            E[:, j] = exposure.exposure(np.full(u, s), np.full(u, d), keys[:, 0], self._milestone_days(),
-                                        self._window())
+            E[:, j] = exposure.exposure(
+                np.full(u, s), np.full(u, d), keys[:, 0], self._milestone_days(), self._window()
+            )
             age[:, j] = design.age_band(s - keys[:, 1])
-        patterns, inverse = np.unique(np.column_stack([E.reshape(u, -1), age, keys[:, 2]]), axis=0,
-                                      return_inverse=True)
+        patterns, inverse = np.unique(np.column_stack([E.reshape(u, -1), age, keys[:, 2]]), axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)[of_task.reshape(-1)]
         k = len(patterns)
-        ages = patterns[:, m * exposure.N_STATES:-1].astype(np.int64)
-        X = design.design_matrix(ages.reshape(-1), np.repeat(patterns[:, -1].astype(np.int64), m),
-                                 len(self.sources_)).reshape(k, m, len(self.names_))
+        ages = patterns[:, m * exposure.N_STATES : -1].astype(np.int64)
+        X = design.design_matrix(
+            ages.reshape(-1), np.repeat(patterns[:, -1].astype(np.int64), m), len(self.sources_)
+        ).reshape(k, m, len(self.names_))
         agency = agency_codes(tasks["agency"], self.agencies_)
         if rate is None:  # a profile = (covariate path, agency)
             combos, profile = np.unique(np.column_stack([inverse.reshape(-1), agency]), axis=0, return_inverse=True)
         else:  # scenario multipliers differ task by task
             combos, profile = np.column_stack([inverse.reshape(-1), agency]), np.arange(n)
         exits = self.exits_.sampler(tasks, as_of, deadline) if self.exits_ is not None else None
-        return HazardSampler(self.posterior_, X, patterns[:, :m * exposure.N_STATES].reshape(k, m, exposure.N_STATES),
-                             combos[:, 0], combos[:, 1], profile.reshape(-1), self.step_days_,
-                             None if rate is None else np.asarray(rate, float), exits)
+        return HazardSampler(
+            self.posterior_,
+            X,
+            patterns[:, : m * exposure.N_STATES].reshape(k, m, exposure.N_STATES),
+            combos[:, 0],
+            combos[:, 1],
+            profile.reshape(-1),
+            self.step_days_,
+            None if rate is None else np.asarray(rate, float),
+            exits,
+        )
 
 
-def _rows(iv: pd.DataFrame, sources, agencies, periods: pd.DatetimeIndex, milestones: np.ndarray,
-          window: int, year_end_until: int) -> tuple[laplace.Rows, dict[str, np.ndarray]]:
+def _rows(
+    iv: pd.DataFrame,
+    sources,
+    agencies,
+    periods: pd.DatetimeIndex,
+    milestones: np.ndarray,
+    window: int,
+    year_end_until: int,
+) -> tuple[laplace.Rows, dict[str, np.ndarray]]:
     """Person-period rows collapsed to (agency, period, age, source, exposure pattern): intervals that spend the
     same days in the same day-states are one row with a count, whatever their exact deadlines."""
     start = iv["start"].to_numpy("datetime64[D]").astype(np.int64)
@@ -218,20 +254,30 @@ def _rows(iv: pd.DataFrame, sources, agencies, periods: pd.DatetimeIndex, milest
     trip, trip_of = np.unique(np.column_stack([start, days, due - start]), axis=0, return_inverse=True)
     E_trip = exposure.exposure(trip[:, 0], trip[:, 1], trip[:, 0] + trip[:, 2], milestones, window, year_end_until)
     patterns, pattern_of = np.unique(E_trip, axis=0, return_inverse=True)
-    codes = pd.DataFrame({
-        "agency": pd.Categorical(iv["agency"].astype(str), categories=agencies).codes,
-        "period": periods.get_indexer(iv["start"]),
-        "age": design.age_band(start - origin),
-        "source": design.source_code(iv["source"], sources),
-        "pattern": pattern_of.reshape(-1)[trip_of.reshape(-1)],
-        "event": iv["event"].to_numpy(np.int64)})
+    codes = pd.DataFrame(
+        {
+            "agency": pd.Categorical(iv["agency"].astype(str), categories=agencies).codes,
+            "period": periods.get_indexer(iv["start"]),
+            "age": design.age_band(start - origin),
+            "source": design.source_code(iv["source"], sources),
+            "pattern": pattern_of.reshape(-1)[trip_of.reshape(-1)],
+            "event": iv["event"].to_numpy(np.int64),
+        }
+    )
     keys = ["agency", "period", "age", "source", "pattern"]
     g = codes.groupby(keys, sort=False)["event"].agg(["sum", "size"]).reset_index()
     col = {c: g[c].to_numpy(np.int64) for c in keys}
     gaps = np.diff(periods.to_numpy("datetime64[D]").astype(np.int64)).astype(float)
-    rows = laplace.Rows(design.design_matrix(col["age"], col["source"], len(sources)), patterns[col["pattern"]],
-                        col["agency"], col["period"], g["sum"].to_numpy(float), g["size"].to_numpy(float),
-                        len(agencies), np.maximum(gaps, 1.0))
+    rows = laplace.Rows(
+        design.design_matrix(col["age"], col["source"], len(sources)),
+        patterns[col["pattern"]],
+        col["agency"],
+        col["period"],
+        g["sum"].to_numpy(float),
+        g["size"].to_numpy(float),
+        len(agencies),
+        np.maximum(gaps, 1.0),
+    )
     return rows, {"agency": rows.agency, "events": rows.events, "trials": rows.trials}
 
 
@@ -270,7 +316,8 @@ class HazardSampler:
             step[j] = z[0] / np.sqrt(rng.gamma(laplace.NU / 2, 2 / laplace.NU, size))
             noise[j] = z[1]
         walk = phi[:, post.block("w")][:, -1][None, :] + np.cumsum(step, axis=0) * post.tau * np.sqrt(
-            self.step_days / 7.0)
+            self.step_days / 7.0
+        )
         pace = walk + noise * post.sigma_noise  # (steps x size)
         beta, theta, b = phi[:, post.block("beta")], phi[:, post.block("theta")], phi[:, post.block("b")].T
         state_rate = np.exp(theta @ exposure.state_design().T)  # (size x states) per-day multiplier of each state

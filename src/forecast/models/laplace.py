@@ -114,8 +114,12 @@ def fit(rows: Rows, S: np.ndarray, priors: Priors, max_iter: int = 12) -> Poster
 def interval_hazard(rows: Rows, S: np.ndarray, post: Posterior) -> np.ndarray:
     """Each row's cumulative hazard over its interval at the posterior mode, ``H_i``."""
     x = post.mode
-    u = (rows.X @ x[post.block("beta")] + x[post.block("b")][rows.agency] + x[post.block("w")][rows.period]
-         + x[post.block("e")][rows.period])
+    u = (
+        rows.X @ x[post.block("beta")]
+        + x[post.block("b")][rows.agency]
+        + x[post.block("w")][rows.period]
+        + x[post.block("e")][rows.period]
+    )
     return np.exp(u) * (rows.E @ np.exp(S @ x[post.block("theta")]))
 
 
@@ -191,13 +195,13 @@ def _prior(priors: Priors, gaps: np.ndarray, sizes, var: dict[str, Any]):
     n = sum(sizes)
     Q = np.zeros((n, n))
     Q[:p, :p] = np.diag(1.0 / np.asarray(priors.beta_sd, float) ** 2)
-    Q[p:p + q, p:p + q] = priors.theta_precision
+    Q[p : p + q, p : p + q] = priors.theta_precision
     o = p + q
-    Q[o:o + A, o:o + A] = np.eye(A) * (1.0 / var["sigma_agency"] ** 2 if priors.pooling else PINNED)
+    Q[o : o + A, o : o + A] = np.eye(A) * (1.0 / var["sigma_agency"] ** 2 if priors.pooling else PINNED)
     o += A
-    Q[o:o + W, o:o + W] = rw_precision(gaps, var["tau"], var["weights"]) if priors.periods else np.eye(W) * PINNED
+    Q[o : o + W, o : o + W] = rw_precision(gaps, var["tau"], var["weights"]) if priors.periods else np.eye(W) * PINNED
     o += W
-    Q[o:o + W, o:o + W] = np.eye(W) * (1.0 / var["sigma_noise"] ** 2 if priors.periods else PINNED)
+    Q[o : o + W, o : o + W] = np.eye(W) * (1.0 / var["sigma_noise"] ** 2 if priors.periods else PINNED)
     mean = np.concatenate([priors.beta_mean, priors.theta_mean, np.zeros(A + 2 * W)])
     return Q, mean
 
@@ -217,12 +221,16 @@ class _Likelihood:
     def _u(self, x):
         p, q, A, W = self.p, self.q, self.A, self.W
         o = p + q
-        return (self.X @ x[:p] + x[o:o + A][self.agency] + x[o + A:o + A + W][self.period]
-                + x[o + A + W:o + A + 2 * W][self.period])
+        return (
+            self.X @ x[:p]
+            + x[o : o + A][self.agency]
+            + x[o + A : o + A + W][self.period]
+            + x[o + A + W : o + A + 2 * W][self.period]
+        )
 
     def _hazard(self, x):
         eu = np.exp(np.clip(self._u(x), -50, 50))
-        Ew = self.E * np.exp(np.clip(self.S @ x[self.p:self.p + self.q], -50, 50))[None, :]
+        Ew = self.E * np.exp(np.clip(self.S @ x[self.p : self.p + self.q], -50, 50))[None, :]
         return eu, Ew, np.clip(eu * Ew.sum(axis=1), H_MIN, H_MAX)
 
     def value(self, x) -> float:
@@ -233,8 +241,7 @@ class _Likelihood:
         """Sums of ``values`` (rows,) or (rows x c) by ``codes``: (k,) or (k x c)."""
         if values.ndim == 1:
             return np.bincount(codes, weights=values, minlength=k)
-        return np.stack([np.bincount(codes, weights=values[:, j], minlength=k) for j in range(values.shape[1])],
-                        axis=1)
+        return np.stack([np.bincount(codes, weights=values[:, j], minlength=k) for j in range(values.shape[1])], axis=1)
 
     def derivatives(self, x):
         """(gradient, negative Hessian) of log L."""
@@ -246,8 +253,13 @@ class _Likelihood:
         Gk = Ew @ S  # rows x q: d G / d theta, G = sum_s Ew
         gu, v = a * H, c * H**2 + a * H  # d logL / du and d2 logL / du2
         cross = Gk * ((c * H + a) * eu)[:, None]  # d2 logL / du dtheta
-        sl = {"beta": slice(0, p), "theta": slice(p, p + q), "b": slice(p + q, p + q + A),
-              "w": slice(p + q + A, p + q + A + W), "e": slice(p + q + A + W, p + q + A + 2 * W)}
+        sl = {
+            "beta": slice(0, p),
+            "theta": slice(p, p + q),
+            "b": slice(p + q, p + q + A),
+            "w": slice(p + q + A, p + q + A + W),
+            "e": slice(p + q + A + W, p + q + A + 2 * W),
+        }
         g = np.zeros(len(x))
         g[sl["beta"]] = X.T @ gu
         g[sl["theta"]] = Gk.T @ (a * eu)

@@ -49,8 +49,9 @@ class Pace:
 STILL = Pace(0.0, 0.0, 0.0, 0.0)
 
 
-def fit_pace(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, gaps: np.ndarray,
-             iterations: int = 100) -> Pace:
+def fit_pace(
+    observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, gaps: np.ndarray, iterations: int = 100
+) -> Pace:
     """The local level of the log ratio of ``observed`` to ``expected`` completions per period (``variance``: their
     binomial variance; ``gaps``: days between consecutive periods). Fewer than three periods: :data:`STILL`."""
     seen, expect, var = (np.asarray(a, float) for a in (observed, expected, variance))

@@ -62,9 +62,13 @@ class ReferenceClassModel:
         status_then = outcome.reindex(pd.MultiIndex.from_arrays([s["task_id"], s["outcome_date"]])).to_numpy()
         s = s.assign(status_then=status_then)
         s = s.loc[pd.Series(status_then, index=s.index).isin(schema.OPEN | schema.COMPLETED)]
-        return pd.DataFrame({"agency": s["agency"].astype(str).to_numpy(),
-                             "cls": situation_class(s["ttd"].to_numpy()),
-                             "still_open": s["status_then"].isin(schema.OPEN).to_numpy(int)})
+        return pd.DataFrame(
+            {
+                "agency": s["agency"].astype(str).to_numpy(),
+                "cls": situation_class(s["ttd"].to_numpy()),
+                "still_open": s["status_then"].isin(schema.OPEN).to_numpy(int),
+            }
+        )
 
     def shares(self, horizon_days: int) -> pd.DataFrame:
         """Per (agency, class): situations, still open, raw share and the Beta posterior (alpha, beta)."""
@@ -97,16 +101,17 @@ class ReferenceClassModel:
             return ShareSampler(groups[:, 0], groups[:, 1], inverse.reshape(-1), horizon == 0, None, None)
         # multipliers differ task by task: one profile each, still one draw per (agency, class) cell and run
         power = np.asarray(rate, float).mean(axis=1)
-        return ShareSampler(groups[:, 0], groups[:, 1], np.arange(len(tasks)), horizon == 0, power,
-                            inverse.reshape(-1))
+        return ShareSampler(groups[:, 0], groups[:, 1], np.arange(len(tasks)), horizon == 0, power, inverse.reshape(-1))
 
 
 def _fit_kappa(n: np.ndarray, k: np.ndarray, prior: np.ndarray) -> float:
     """Beta-binomial prior strength kappa maximising the marginal likelihood of the agency cells."""
+
     def neg(log_kappa: float) -> float:
         kappa = np.exp(log_kappa)
         a, b = kappa * prior, kappa * (1 - prior)
         return -float(np.sum(betaln(a + k, b + n - k) - betaln(a, b)))
+
     return float(np.exp(minimize_scalar(neg, bounds=(np.log(0.5), np.log(5000.0)), method="bounded").x))
 
 

@@ -32,7 +32,7 @@ class ThroughputModel:
         iv = intervals(data, as_of)
         if iv.empty:
             raise ForecastError("the throughput model needs at least two snapshots")
-        ends = np.sort(iv["end"].unique())[-self.window:]
+        ends = np.sort(iv["end"].unique())[-self.window :]
         recent = iv.loc[iv["end"].isin(ends)]
         table = pd.crosstab(recent["end"], recent["agency"].astype(str), values=recent["event"], aggfunc="sum")
         self.periods_ = table.fillna(0).reindex(ends, fill_value=0)

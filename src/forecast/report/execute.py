@@ -43,8 +43,10 @@ from .kernels import Kernel, elapsed
 from .prerequisites import runnable
 
 # what a kernel imports while the run's data is computed (the modules the pages use)
-PRELOAD = ("import forecast.notebook, forecast.formatting, forecast.charts, forecast.forecast_charts, "
-           "forecast.rundata, forecast.tables, forecast.simulate")
+PRELOAD = (
+    "import forecast.notebook, forecast.formatting, forecast.charts, forecast.forecast_charts, "
+    "forecast.rundata, forecast.tables, forecast.simulate"
+)
 
 
 @dataclass
@@ -66,9 +68,15 @@ def main() -> int:
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     status_file = Path(job["status"])
     status: dict[str, Any] = {
-        "error": None, "data_fingerprint": None, "headline": None, "summary": None, "downloads": [],
-        "notebooks": [{"name": Path(nb["input"]).stem, "status": "not run", "seconds": None, "error": None}
-                      for nb in job["notebooks"]],
+        "error": None,
+        "data_fingerprint": None,
+        "headline": None,
+        "summary": None,
+        "downloads": [],
+        "notebooks": [
+            {"name": Path(nb["input"]).stem, "status": "not run", "seconds": None, "error": None}
+            for nb in job["notebooks"]
+        ],
         "agency_pages": [],
     }
     write_json(status_file, status)
@@ -95,9 +103,18 @@ class _Runner:
         self.folder = Path(job["folder"])
         self.base = {**job["parameters"], "run_folder": str(self.folder)}
         self.suffix = f" · {params.scenario} · {job.get('run', self.folder.name)}"
-        self.waiting = [Page(state["name"], _notebook(runnable(nb["input"], params, snaps)), Path(nb["output"]), state,
-                             nb.get("needs_run_data", True), self.base, notebook_title(Path(nb["input"])) + self.suffix)
-                        for nb, state in zip(job["notebooks"], status["notebooks"], strict=True)]
+        self.waiting = [
+            Page(
+                state["name"],
+                _notebook(runnable(nb["input"], params, snaps)),
+                Path(nb["output"]),
+                state,
+                nb.get("needs_run_data", True),
+                self.base,
+                notebook_title(Path(nb["input"])) + self.suffix,
+            )
+            for nb, state in zip(job["notebooks"], status["notebooks"], strict=True)
+        ]
         self.ready: asyncio.Event | None = None
         self.progress = _Progress(len(self.waiting))
 
@@ -118,8 +135,12 @@ class _Runner:
 
         began = time.monotonic()
         try:
-            run = await asyncio.to_thread(rundata.compute, self.params, self.snaps,
-                                          _previous(self.job.get("earlier_runs") or [], self.params, self.snaps))
+            run = await asyncio.to_thread(
+                rundata.compute,
+                self.params,
+                self.snaps,
+                _previous(self.job.get("earlier_runs") or [], self.params, self.snaps),
+            )
             await asyncio.to_thread(rundata.save, run, self.folder)
             for name, frame in downloads.run_downloads(run).items():
                 downloads.write(frame, self.folder, name, protected=[self.params.snapshots])
@@ -150,8 +171,17 @@ class _Runner:
             name = Path(page).stem
             state = {"name": name, "agency": agency, "status": "not run", "seconds": None, "error": None}
             self.status["agency_pages"].append(state)
-            self.waiting.append(Page(name, nb, self.folder / f"{name}.ipynb", state, True,
-                                     {**self.base, "agency": agency}, agency + self.suffix))
+            self.waiting.append(
+                Page(
+                    name,
+                    nb,
+                    self.folder / f"{name}.ipynb",
+                    state,
+                    True,
+                    {**self.base, "agency": agency},
+                    agency + self.suffix,
+                )
+            )
         self.progress.total(len(self.status["notebooks"]) + len(self.status["agency_pages"]))
 
     async def _next(self) -> Page | None:
@@ -204,8 +234,9 @@ class _Runner:
             status = "failed"
         if page.output.exists():  # rendered now, while the kernels run the next pages; the parent adds the nav
             try:
-                page.state["html"] = (await asyncio.to_thread(to_html, page.output, page.output.with_suffix(".html"),
-                                                              page.title)).name
+                page.state["html"] = (
+                    await asyncio.to_thread(to_html, page.output, page.output.with_suffix(".html"), page.title)
+                ).name
             except ReportError as exc:
                 status, error = "failed", str(exc)
         page.state.update(status=status, error=error, seconds=elapsed(began))

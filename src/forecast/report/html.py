@@ -122,9 +122,13 @@ def _svg_inline(svg: str) -> str:
 def exporter() -> HTMLExporter:
     """nbconvert's HTML exporter with the offline template and the code cells (inputs and prompts) hidden; made
     once per process (building one takes a third of a second, rendering a page a few hundredths)."""
-    exp = HTMLExporter(extra_loaders=[DictLoader({"forecast_offline.html.j2": _TEMPLATE})],
-                       template_file="forecast_offline.html.j2", exclude_input=True, exclude_input_prompt=True,
-                       exclude_output_prompt=True)
+    exp = HTMLExporter(
+        extra_loaders=[DictLoader({"forecast_offline.html.j2": _TEMPLATE})],
+        template_file="forecast_offline.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     exp.register_filter("svg_inline", _svg_inline)
     return exp
 
@@ -145,7 +149,7 @@ def _place_contents(body: str) -> str:
     end = body.find("</h1>")
     if end < 0:
         return body.replace("<main>", f"<main>\n{listing}", 1)
-    return body[:end + 5] + listing + body[end + 5:]
+    return body[: end + 5] + listing + body[end + 5 :]
 
 
 def offline_problems(html: str) -> list[str]:
@@ -166,8 +170,10 @@ def to_html(notebook: Path, target: Path, title: str | None = None, nav: Nav | N
         body = body.replace(NAV_MARK, nav.html(current=target.name), 1)
     problems = offline_problems(body)
     if problems:
-        raise ReportError(f"{notebook.name} has a script or loads from the network ({problems[0]} ...); notebooks "
-                          "must call forecast.charts.use_offline_renderer() and show no scripts or remote content")
+        raise ReportError(
+            f"{notebook.name} has a script or loads from the network ({problems[0]} ...); notebooks "
+            "must call forecast.charts.use_offline_renderer() and show no scripts or remote content"
+        )
     write_text(target, body)
     return target
 

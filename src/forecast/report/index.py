@@ -41,8 +41,10 @@ def check_index(folder: Path) -> None:
     """Refuse to go on when ``folder/index.html`` exists but was not written by the kit."""
     index = folder / INDEX_NAME
     if index.is_symlink() or index.is_dir() or (index.exists() and not _is_ours(index)):
-        raise ReportError(f"{index} was not written by forecast report and would be replaced; move it away or use "
-                          "another --out folder")
+        raise ReportError(
+            f"{index} was not written by forecast report and would be replaced; move it away or use "
+            "another --out folder"
+        )
 
 
 def _is_ours(index: Path) -> bool:
@@ -95,8 +97,11 @@ def render_index(runs: list[dict[str, Any]]) -> str:
     # order headline() gives them; "synthetic" is a tag instead
     keys = list(dict.fromkeys(k for r in runs for k in (r.get("headline") or {}) if k != "synthetic"))
     good = next((r for r in runs if r.get("status") == "ok"), None)
-    latest = (f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>' if good
-              else "<p>No successful run yet.</p>")
+    latest = (
+        f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>'
+        if good
+        else "<p>No successful run yet.</p>"
+    )
     head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
     rows = "\n".join(_row(r, keys) for r in runs)
     chart = _trend(runs)
@@ -143,15 +148,20 @@ def _row(run: dict[str, Any], keys: list[str]) -> str:
     headline = run.get("headline") or {}
     synthetic = ' <span class="synthetic">SYNTHETIC</span>' if headline.get("synthetic") else ""
     cells = "".join(f"<td>{escape(cell(k, headline.get(k)))}</td>" for k in keys)
-    links = [f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(nb["name"])}</a>'
-             + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
-             for nb in run.get("notebooks", []) if nb.get("html")]
+    links = [
+        f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(nb["name"])}</a>'
+        + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
+        for nb in run.get("notebooks", [])
+        if nb.get("html")
+    ]
     links.append(f'<a href="{_href(folder)}/{RUN_FILE}">run.json</a>')
     started = run.get("started", "").replace("T", " ").removesuffix("Z")
-    return (f"<tr><td>{escape(started)}<br><small>{escape(folder)}</small></td>"
-            f"<td>{escape(run.get('scenario', ''))}{synthetic}</td>"
-            f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}</td>'
-            f"{cells}<td>{' · '.join(links)}</td></tr>")
+    return (
+        f"<tr><td>{escape(started)}<br><small>{escape(folder)}</small></td>"
+        f"<td>{escape(run.get('scenario', ''))}{synthetic}</td>"
+        f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}</td>'
+        f"{cells}<td>{' · '.join(links)}</td></tr>"
+    )
 
 
 def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
@@ -166,12 +176,26 @@ def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
     points = []
     for (scenario, as_of), r in latest.items():
         head = r["headline"]
-        points.append({"as_of": pd.Timestamp(as_of), "series": scenario, "mean": head["slip_mean"],
-                       "p10": head.get("slip_p10"), "p90": head.get("slip_p90")})
+        points.append(
+            {
+                "as_of": pd.Timestamp(as_of),
+                "series": scenario,
+                "mean": head["slip_mean"],
+                "p10": head.get("slip_p10"),
+                "p90": head.get("slip_p90"),
+            }
+        )
         for s in (r.get("summary") or {}).get("scenarios") or []:
             if isinstance(s, dict) and isinstance(s.get("slip_mean"), int | float):
-                points.append({"as_of": pd.Timestamp(as_of), "series": f"{scenario}: {s.get('scenario', '')}",
-                               "mean": s["slip_mean"], "p10": None, "p90": None})
+                points.append(
+                    {
+                        "as_of": pd.Timestamp(as_of),
+                        "series": f"{scenario}: {s.get('scenario', '')}",
+                        "mean": s["slip_mean"],
+                        "p10": None,
+                        "p90": None,
+                    }
+                )
     frame = pd.DataFrame(points, columns=["as_of", "series", "mean", "p10", "p90"])
     return frame.astype({"mean": "float64", "p10": "float64", "p90": "float64"}).sort_values(["series", "as_of"])
 

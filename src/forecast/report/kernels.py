@@ -27,8 +27,10 @@ KERNEL = "forecast"  # the Jupyter kernel `make setup` registers in the kit's en
 
 # Empty the namespace as IPython's %reset does, without its gc.collect (a third of a second per page): every name
 # but IPython's own (In, Out, get_ipython, ... and the module dunders) goes, and Out's cache of results with them.
-_RESET = ("(lambda ip: (ip.history_manager.output_hist.clear(), [ip.user_ns.pop(n) for n in list(ip.user_ns) "
-          "if n not in ip.user_ns_hidden and not (n[:2] == n[-2:] == '__' and len(n) > 4)]))(get_ipython())")
+_RESET = (
+    "(lambda ip: (ip.history_manager.output_hist.clear(), [ip.user_ns.pop(n) for n in list(ip.user_ns) "
+    "if n not in ip.user_ns_hidden and not (n[:2] == n[-2:] == '__' and len(n) > 4)]))(get_ipython())"
+)
 
 
 class Kernel:
@@ -55,8 +57,13 @@ class Kernel:
 
     @property
     def alive(self) -> bool:
-        return self.km is not None and self.km.has_kernel and self.km.provisioner is not None \
-            and self.km.provisioner.process is not None and self.km.provisioner.process.poll() is None
+        return (
+            self.km is not None
+            and self.km.has_kernel
+            and self.km.provisioner is not None
+            and self.km.provisioner.process is not None
+            and self.km.provisioner.process.poll() is None
+        )
 
     async def _silent(self, code: str) -> None:
         reply = await self.kc.execute_interactive(code, silent=True, store_history=False, timeout=300)
@@ -87,8 +94,11 @@ class Kernel:
         except CellExecutionError as exc:
             status = ("failed", f"{exc.ename}: {exc.evalue} (cell [{_failed_cell(nb)}])")
         except (DeadKernelError, RuntimeError, OSError) as exc:
-            status = ("died", f"the kernel stopped: {type(exc).__name__}: {exc}") if not self.alive else (
-                "failed", f"{type(exc).__name__}: {exc}")
+            status = (
+                ("died", f"the kernel stopped: {type(exc).__name__}: {exc}")
+                if not self.alive
+                else ("failed", f"{type(exc).__name__}: {exc}")
+            )
         write_text(output, nbformat.writes(nb))
         return status
 

@@ -34,7 +34,8 @@ def output_lock(folder: Path) -> Iterator[None]:
             holder = fh.read().strip() or "another process"
             raise ReportLockedError(
                 f"another report run is writing to {folder} ({holder}); wait for it to finish, or use another "
-                f"--out folder") from None
+                f"--out folder"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")

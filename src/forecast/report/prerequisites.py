@@ -43,7 +43,9 @@ def backtest_shortfall(snaps: Snapshots, horizon_days: int) -> str | None:
     if cutoffs(snaps, horizon_days, MIN_HISTORY):
         return None
     dates = snaps.dates
-    return (f"A backtest needs a cutoff snapshot with at least {MIN_HISTORY} snapshots up to it and a later one at "
-            f"least {horizon_days} days after it; the data up to the as-of date has {len(dates)} snapshot(s), "
-            f"{dates[0].date()} to {dates[-1].date()}. This page fills in as more snapshots arrive; the other pages "
-            "do not depend on it.")
+    return (
+        f"A backtest needs a cutoff snapshot with at least {MIN_HISTORY} snapshots up to it and a later one at "
+        f"least {horizon_days} days after it; the data up to the as-of date has {len(dates)} snapshot(s), "
+        f"{dates[0].date()} to {dates[-1].date()}. This page fills in as more snapshots arrive; the other pages "
+        "do not depend on it."
+    )

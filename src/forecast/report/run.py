@@ -52,9 +52,13 @@ class RunResult:
     record: dict[str, Any]
 
 
-def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
-               notebooks_dir: str | Path = paths.NOTEBOOKS_DIR, echo: Callable[[str], None] = print,
-               warn: Callable[[str], None] = lambda line: print(f"warning: {line}", file=sys.stderr)) -> RunResult:
+def run_report(
+    params_file: str | Path,
+    out: str | Path = paths.REPORTS_DIR,
+    notebooks_dir: str | Path = paths.NOTEBOOKS_DIR,
+    echo: Callable[[str], None] = print,
+    warn: Callable[[str], None] = lambda line: print(f"warning: {line}", file=sys.stderr),
+) -> RunResult:
     """Run every notebook of ``notebooks_dir`` (sorted by name) with the validated params into ``out/<run>/``.
 
     ``echo`` gets the progress lines, ``warn`` what was skipped (e.g. an unreadable ``run.json``).
@@ -86,20 +90,25 @@ def run_report(params_file: str | Path, out: str | Path = paths.REPORTS_DIR,
         try:
             tmp.mkdir()
             (tmp / RUN_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
-            earlier = [r for r in load_runs(out, warn) if r.get("status") == "ok"
-                       and r.get("scenario") == params.scenario]
+            earlier = [
+                r for r in load_runs(out, warn) if r.get("status") == "ok" and r.get("scenario") == params.scenario
+            ]
             record = _build(params, notebooks, tmp, name, started, earlier)
             write_json(tmp / RUN_FILE, record)
             _publish(out, tmp, name, record, warn)
         except OSError as exc:
-            raise ReportError(f"cannot write {exc.filename or tmp}: {reason(exc)}; the run was not published and "
-                              "earlier runs are unchanged") from None
+            raise ReportError(
+                f"cannot write {exc.filename or tmp}: {reason(exc)}; the run was not published and "
+                "earlier runs are unchanged"
+            ) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
     pages = len(record["notebooks"]) + len(record["agency_pages"])
-    echo(f"run {record['status']} in {record['seconds']:.1f} s: {out / name} ({pages} pages, "
-         f"{len(record['downloads'])} downloads, {record['jobs']} at a time)" +
-         (f"; {record['message']}" if record["message"] else ""))
+    echo(
+        f"run {record['status']} in {record['seconds']:.1f} s: {out / name} ({pages} pages, "
+        f"{len(record['downloads'])} downloads, {record['jobs']} at a time)"
+        + (f"; {record['message']}" if record["message"] else "")
+    )
     return RunResult(out / name, record["status"], record["message"], record)
 
 
@@ -147,8 +156,9 @@ def load_run_params(params_file: str | Path) -> Params:
     return params
 
 
-def _build(params: Params, notebooks: list[Path], folder: Path, name: str, started: datetime,
-           earlier: list[dict[str, Any]]) -> dict[str, Any]:
+def _build(
+    params: Params, notebooks: list[Path], folder: Path, name: str, started: datetime, earlier: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Execute, render and describe the run inside ``folder``; the ``run.json`` record."""
     from .. import downloads, rundata
 
@@ -156,15 +166,32 @@ def _build(params: Params, notebooks: list[Path], folder: Path, name: str, start
     parameters = {k: v for k, v in params.to_dict().items() if k != "source"}
     status_file = folder / f"{TEMP_PREFIX}status.json"
     template = notebooks[0].parent / TEMPLATE if notebooks else None
-    job = {"parameters": parameters, "status": str(status_file), "folder": str(folder), "run": name,
-           "notebooks": [{"input": str(nb.resolve()), "output": str(folder / nb.name),
-                          "needs_run_data": _needs_run_data(nb)} for nb in notebooks],
-           "template": str(template.resolve()) if template and template.is_file() else None,
-           "earlier_runs": earlier, "deadline": time.time() + params.timeout_minutes * 60}
+    job = {
+        "parameters": parameters,
+        "status": str(status_file),
+        "folder": str(folder),
+        "run": name,
+        "notebooks": [
+            {"input": str(nb.resolve()), "output": str(folder / nb.name), "needs_run_data": _needs_run_data(nb)}
+            for nb in notebooks
+        ],
+        "template": str(template.resolve()) if template and template.is_file() else None,
+        "earlier_runs": earlier,
+        "deadline": time.time() + params.timeout_minutes * 60,
+    }
     timed_out = _execute(job)
-    status = json.loads(status_file.read_text(encoding="utf-8")) if status_file.exists() else {
-        "error": "the run stopped before it started", "notebooks": [], "agency_pages": [], "headline": None,
-        "summary": None, "data_fingerprint": None}
+    status = (
+        json.loads(status_file.read_text(encoding="utf-8"))
+        if status_file.exists()
+        else {
+            "error": "the run stopped before it started",
+            "notebooks": [],
+            "agency_pages": [],
+            "headline": None,
+            "summary": None,
+            "data_fingerprint": None,
+        }
+    )
     status_file.unlink(missing_ok=True)
     (folder / rundata.FILE).unlink(missing_ok=True)  # the pages have read it; a run folder keeps what people read
 
@@ -173,17 +200,22 @@ def _build(params: Params, notebooks: list[Path], folder: Path, name: str, start
     for state in pages:
         if timed_out and state["status"] in ("running", "timed out"):
             state["status"] = "timed out"
-            messages.append(f"{state['name']} stopped: the run exceeded its limit of {params.timeout_minutes:g} min "
-                            f"(timeout_minutes)")
+            messages.append(
+                f"{state['name']} stopped: the run exceeded its limit of {params.timeout_minutes:g} min "
+                f"(timeout_minutes)"
+            )
         elif state["status"] == "failed":
             messages.append(f"{state['name']}: {state['error']}")
     titles = {nb.stem: notebook_title(nb) for nb in notebooks}
     shown = [s for s in status["notebooks"] if (folder / f"{s['name']}.ipynb").exists()]
     agencies = len(status.get("agency_pages", []))
-    nav = Nav(pages=tuple((titles.get(s["name"], s["name"]), f"{s['name']}.html") for s in shown),
-              agencies=(f"Agencies ({agencies})", f"{SUMMARY}.html#Every-agency")
-              if agencies and any(s["name"] == SUMMARY for s in shown) else None,
-              downloads=tuple(downloads.present(folder)))
+    nav = Nav(
+        pages=tuple((titles.get(s["name"], s["name"]), f"{s['name']}.html") for s in shown),
+        agencies=(f"Agencies ({agencies})", f"{SUMMARY}.html#Every-agency")
+        if agencies and any(s["name"] == SUMMARY for s in shown)
+        else None,
+        downloads=tuple(downloads.present(folder)),
+    )
     for state in pages:
         executed, page = folder / f"{state['name']}.ipynb", folder / f"{state['name']}.html"
         state["notebook"] = executed.name if executed.exists() else None
@@ -237,8 +269,9 @@ def _needs_run_data(notebook: Path) -> bool:
 
 def _execute(job: dict[str, Any]) -> bool:
     """Run the job in a child process until it ends or the deadline passes; True if the time limit stopped it."""
-    proc = subprocess.Popen([sys.executable, "-m", "forecast.report.execute"], stdin=subprocess.PIPE, text=True,
-                            start_new_session=True)  # Ctrl-C reaches the parent, which stops the child below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "forecast.report.execute"], stdin=subprocess.PIPE, text=True, start_new_session=True
+    )  # Ctrl-C reaches the parent, which stops the child below
     try:
         proc.communicate(json.dumps(job), timeout=max(0.0, job["deadline"] - time.time()))
         return False
@@ -266,8 +299,10 @@ def _check_kernel() -> None:
     try:
         KernelSpecManager().get_kernel_spec(KERNEL)
     except NoSuchKernel:
-        raise ReportError(f"the Jupyter kernel '{KERNEL}' is not installed in this environment; run `make setup` "
-                          f"(or: {sys.executable} -m ipykernel install --sys-prefix --name {KERNEL})") from None
+        raise ReportError(
+            f"the Jupyter kernel '{KERNEL}' is not installed in this environment; run `make setup` "
+            f"(or: {sys.executable} -m ipykernel install --sys-prefix --name {KERNEL})"
+        ) from None
 
 
 def _run_name(out: Path, started: datetime, scenario: str) -> str:
@@ -289,10 +324,20 @@ def _git_commit() -> str | None:
     if not (paths.PROJECT_DIR / ".git").exists():
         return None
     try:
-        head = subprocess.run(["git", "-C", str(paths.PROJECT_DIR), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(paths.PROJECT_DIR), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(paths.PROJECT_DIR), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(paths.PROJECT_DIR), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("-dirty" if dirty else "")

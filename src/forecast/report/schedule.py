@@ -29,10 +29,16 @@ def parse_cron(expression: str) -> str:
     return expression
 
 
-def run_schedule(cron: str, run: Callable[[], RunResult], out: Path, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
-                 sleep: Callable[[float], None] = time.sleep, echo: Callable[[str], None] = print,
-                 max_runs: int | None = None) -> int:
+def run_schedule(
+    cron: str,
+    run: Callable[[], RunResult],
+    out: Path,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+    sleep: Callable[[float], None] = time.sleep,
+    echo: Callable[[str], None] = print,
+    max_runs: int | None = None,
+) -> int:
     """Call ``run`` at every time ``cron`` names, ``max_runs`` times (None: forever); the number of failed runs.
 
     ``clock`` returns the current time (timezone-aware) and ``sleep`` waits seconds; tests pass fakes of both.

@@ -159,9 +159,13 @@ class Application:
         rate = self.rates()
         base_active = np.zeros(len(self.tasks), dtype=bool)
         base_active[: self.n_open] = True
-        baseline = pd.concat([base_frame(self.question.tasks), self.tasks.iloc[self.n_open:]])
-        return Applied(self.scenario, Inputs(self.tasks, self.active, rate),
-                       Inputs(baseline, base_active, np.ones_like(rate)), tuple(self.warnings))
+        baseline = pd.concat([base_frame(self.question.tasks), self.tasks.iloc[self.n_open :]])
+        return Applied(
+            self.scenario,
+            Inputs(self.tasks, self.active, rate),
+            Inputs(baseline, base_active, np.ones_like(rate)),
+            tuple(self.warnings),
+        )
 
     def day(self, when: date) -> int:
         """Index of the first horizon day on or after ``when`` (0 .. horizon length)."""
@@ -169,8 +173,11 @@ class Application:
 
     def not_after_deadline(self, key: str, when: date) -> None:
         if when > self.deadline:
-            raise self.error(key, f"{when} is after the forecast deadline {self.deadline}, so this lever changes "
-                                  "nothing (a typo in the year?)")
+            raise self.error(
+                key,
+                f"{when} is after the forecast deadline {self.deadline}, so this lever changes "
+                "nothing (a typo in the year?)",
+            )
 
     def write(self, rows: np.ndarray, column: str, values: object) -> None:
         """``values`` into ``column`` of the rows at positions ``rows``."""

@@ -38,8 +38,9 @@ def step_days(model) -> int:
 def run_inputs(model: SlipModel, question: Question, inputs: Inputs, params: Params) -> SlipForecast:
     """Simulate one scenario input (its rows, switches and rates) on ``question`` with ``params.sims`` runs of
     ``params.seed``: the same rows always draw the same random numbers."""
-    return simulate(model, question.with_tasks(inputs.tasks), params.sims, params.seed, rate=inputs.rate,
-                    active=inputs.active)
+    return simulate(
+        model, question.with_tasks(inputs.tasks), params.sims, params.seed, rate=inputs.rate, active=inputs.active
+    )
 
 
 def _quantiles(values: np.ndarray) -> tuple[int, int]:
@@ -74,18 +75,24 @@ class ScenarioResult:
         open_base = self.baseline.tasks.groupby("agency").size()
         open_scen = self.forecast.tasks.groupby("agency").size()
         diff = scen - base
-        lo, hi = (np.quantile(diff, [0.1, 0.9], axis=1, method="inverted_cdf") if names
-                  else (np.zeros(0), np.zeros(0)))
-        frame = pd.DataFrame({
-            "agency": names,
-            "open_baseline": [int(open_base.get(a, 0)) for a in names],
-            "open_scenario": [int(open_scen.get(a, 0)) for a in names],
-            "slip_baseline": base.mean(axis=1), "slip_scenario": scen.mean(axis=1),
-            "difference": diff.mean(axis=1), "difference_p10": lo.astype(int), "difference_p90": hi.astype(int)})
+        lo, hi = np.quantile(diff, [0.1, 0.9], axis=1, method="inverted_cdf") if names else (np.zeros(0), np.zeros(0))
+        frame = pd.DataFrame(
+            {
+                "agency": names,
+                "open_baseline": [int(open_base.get(a, 0)) for a in names],
+                "open_scenario": [int(open_scen.get(a, 0)) for a in names],
+                "slip_baseline": base.mean(axis=1),
+                "slip_scenario": scen.mean(axis=1),
+                "difference": diff.mean(axis=1),
+                "difference_p10": lo.astype(int),
+                "difference_p90": hi.astype(int),
+            }
+        )
         changed = (diff != 0).any(axis=1) | frame["open_baseline"].ne(frame["open_scenario"]).to_numpy()
         frame = frame.loc[changed].assign(_size=lambda f: f["difference"].abs())  # a Series would add rows to none
-        return frame.sort_values(["_size", "agency"], ascending=[False, True]).drop(columns="_size").reset_index(
-            drop=True)
+        return (
+            frame.sort_values(["_size", "agency"], ascending=[False, True]).drop(columns="_size").reset_index(drop=True)
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The scenario's entry in ``forecast scenario --json``: the ``predict`` object plus the scenario and its
@@ -93,14 +100,22 @@ class ScenarioResult:
         body = self.forecast.to_json()
         agencies = self.agency_differences()
         return {
-            "scenario": self.scenario.name, "description": self.scenario.description,
-            "file": str(self.scenario.file) if self.scenario.file else None, "levers": self.scenario.describe(),
+            "scenario": self.scenario.name,
+            "description": self.scenario.description,
+            "file": str(self.scenario.file) if self.scenario.file else None,
+            "levers": self.scenario.describe(),
             **body,
             "difference": self.difference_summary(),
             "by_agency_difference": [
-                {"agency": r.agency, "open": r.open_scenario - r.open_baseline, "slip_mean": round(r.difference, 2),
-                 "slip_p10": r.difference_p10, "slip_p90": r.difference_p90}
-                for r in agencies.itertuples()],
+                {
+                    "agency": r.agency,
+                    "open": r.open_scenario - r.open_baseline,
+                    "slip_mean": round(r.difference, 2),
+                    "slip_p10": r.difference_p10,
+                    "slip_p90": r.difference_p90,
+                }
+                for r in agencies.itertuples()
+            ],
             "warnings": list(self.warnings),
         }
 
@@ -128,12 +143,28 @@ class Comparison:
     def summary(self) -> pd.DataFrame:
         """One row for the baseline and one per scenario: open tasks, slips (mean, P10/P50/P90) and the difference
         from the baseline (mean, P10, P90 of the per-run difference)."""
-        rows = [{"scenario": BASELINE, "open_tasks": len(self.baseline.tasks), **_slips(self.baseline),
-                 "difference": 0.0, "difference_p10": 0, "difference_p90": 0}]
+        rows = [
+            {
+                "scenario": BASELINE,
+                "open_tasks": len(self.baseline.tasks),
+                **_slips(self.baseline),
+                "difference": 0.0,
+                "difference_p10": 0,
+                "difference_p90": 0,
+            }
+        ]
         for r in self.results:
             d = r.difference_summary()
-            rows.append({"scenario": r.scenario.name, "open_tasks": len(r.forecast.tasks), **_slips(r.forecast),
-                         "difference": d["mean"], "difference_p10": d["p10"], "difference_p90": d["p90"]})
+            rows.append(
+                {
+                    "scenario": r.scenario.name,
+                    "open_tasks": len(r.forecast.tasks),
+                    **_slips(r.forecast),
+                    "difference": d["mean"],
+                    "difference_p10": d["p10"],
+                    "difference_p90": d["p90"],
+                }
+            )
         return pd.DataFrame(rows)
 
     def levers(self) -> pd.DataFrame:
@@ -155,8 +186,16 @@ class Comparison:
         for r in self.results:
             for series, result in (("baseline", r.baseline), ("scenario", r.forecast)):
                 counts = pd.Series(result.totals).value_counts(normalize=True).sort_index()
-                frames.append(pd.DataFrame({"scenario": r.scenario.name, "series": series,
-                                            "slips": counts.index.astype(int), "share": counts.to_numpy()}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "scenario": r.scenario.name,
+                            "series": series,
+                            "slips": counts.index.astype(int),
+                            "share": counts.to_numpy(),
+                        }
+                    )
+                )
         columns = ["scenario", "series", "slips", "share"]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
@@ -164,8 +203,17 @@ class Comparison:
         """Per scenario, the ``top`` agencies whose slips or open tasks change most
         (:meth:`ScenarioResult.agency_differences`)."""
         frames = [r.agency_differences().head(top).assign(scenario=r.scenario.name) for r in self.results]
-        columns = ["scenario", "agency", "open_baseline", "open_scenario", "slip_baseline", "slip_scenario",
-                   "difference", "difference_p10", "difference_p90"]
+        columns = [
+            "scenario",
+            "agency",
+            "open_baseline",
+            "open_scenario",
+            "slip_baseline",
+            "slip_scenario",
+            "difference",
+            "difference_p10",
+            "difference_p90",
+        ]
         return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
@@ -174,18 +222,29 @@ def _slips(result: SlipForecast) -> dict[str, float]:
     return {"slip_mean": s["mean"], "slip_p10": s["p10"], "slip_p50": s["p50"], "slip_p90": s["p90"]}
 
 
-def compare(question: Question, model: SlipModel, scenarios: Sequence[Scenario], params: Params,
-            progress: Callable[[str], None] | None = None) -> Comparison:
+def compare(
+    question: Question,
+    model: SlipModel,
+    scenarios: Sequence[Scenario],
+    params: Params,
+    progress: Callable[[str], None] | None = None,
+) -> Comparison:
     """Each scenario against the baseline on a fitted ``model``; scenario names must be unique. ``progress`` is
     told the name of each simulation as it finishes (1 + 2 per scenario)."""
     seen: dict[str, Scenario] = {}
     for s in scenarios:
         if s.name in seen:
-            raise ParamsError("name", f"{s.name!r} names two scenarios ({seen[s.name].file} and {s.file}); "
-                                      "give each its own name", file=str(s.file) if s.file else None)
+            raise ParamsError(
+                "name",
+                f"{s.name!r} names two scenarios ({seen[s.name].file} and {s.file}); give each its own name",
+                file=str(s.file) if s.file else None,
+            )
         if s.name == BASELINE:
-            raise ParamsError("name", f"{BASELINE!r} is the forecast without levers; choose another name",
-                              file=str(s.file) if s.file else None)
+            raise ParamsError(
+                "name",
+                f"{BASELINE!r} is the forecast without levers; choose another name",
+                file=str(s.file) if s.file else None,
+            )
         seen[s.name] = s
     days = step_days(model)
     tell = progress or (lambda _: None)
@@ -194,8 +253,9 @@ def compare(question: Question, model: SlipModel, scenarios: Sequence[Scenario],
         applied = apply_scenario(s, question, days)
         changed = run_inputs(model, question, applied.changed, params)
         tell(s.name)
-        results.append(ScenarioResult(s, changed, run_inputs(model, question, applied.baseline, params),
-                                      applied.warnings))
+        results.append(
+            ScenarioResult(s, changed, run_inputs(model, question, applied.baseline, params), applied.warnings)
+        )
         tell(f"{s.name}: its baseline")
     baseline = run_baseline(question, model, params)
     tell(BASELINE)
@@ -210,8 +270,12 @@ def run_baseline(question: Question, model: SlipModel, params: Params) -> SlipFo
     return run_inputs(model, question, Inputs(tasks, np.ones(len(tasks), dtype=bool), rate), params)
 
 
-def compare_scenarios(params: Params, files: Sequence[str | Path] | None = None,
-                      snaps: Snapshots | None = None, progress: Callable[[str], None] | None = None) -> Comparison:
+def compare_scenarios(
+    params: Params,
+    files: Sequence[str | Path] | None = None,
+    snaps: Snapshots | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Comparison:
     """Load the scenario ``files`` (default: ``params.scenarios``), fit ``params.model`` once and compare."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     scenarios = [load_scenario(f) for f in (params.scenarios if files is None else files)]

@@ -70,9 +70,12 @@ class GoalResult:
         who = "every agency" if self.agencies is None else " and ".join(self.agencies)
         goal = f"P(slips <= {self.target_slips}) >= {self.probability:.0%}"
         if self.multiplier is None:  # not reachable
-            why = (f"even if {who} finished all {self.accelerated_open} of their open tasks, P would be "
-                   f"{self.ceiling_probability:.2%}" if self.ceiling_probability < self.probability else
-                   f"at ×{self.cap:g} P is {self.probability_at:.2%}")
+            why = (
+                f"even if {who} finished all {self.accelerated_open} of their open tasks, P would be "
+                f"{self.ceiling_probability:.2%}"
+                if self.ceiling_probability < self.probability
+                else f"at ×{self.cap:g} P is {self.probability_at:.2%}"
+            )
             return f"Not reachable: {goal} needs more than ×{self.cap:g} for {who}; {why}."
         if self.multiplier == 0:
             return f"Already met: {goal} holds even if {who} completed nothing more ({self.probability_at:.2%})."
@@ -80,29 +83,43 @@ class GoalResult:
         base = f"at the current pace P = {self.baseline_probability:.2%}"
         if self.multiplier <= 1:
             return f"Already met ({base}); it still holds down to {pace} (P = {self.probability_at:.2%})."
-        return (f"{goal} needs {pace} (P = {self.probability_at:.2%}; ×{self.multiplier_below:.2f} gives "
-                f"{self.probability_below:.2%}); {base}.")
+        return (
+            f"{goal} needs {pace} (P = {self.probability_at:.2%}; ×{self.multiplier_below:.2f} gives "
+            f"{self.probability_below:.2%}); {base}."
+        )
 
     def to_json(self) -> dict[str, Any]:
         """``forecast goal --json``."""
         s = self.forecast.summary()
         return {
-            "as_of": str(self.forecast.as_of.date()), "deadline": str(self.forecast.deadline.date()),
-            "model": self.forecast.model, "sims": self.forecast.sims, "seed": self.forecast.seed,
+            "as_of": str(self.forecast.as_of.date()),
+            "deadline": str(self.forecast.deadline.date()),
+            "model": self.forecast.model,
+            "sims": self.forecast.sims,
+            "seed": self.forecast.seed,
             "open_tasks": len(self.baseline.tasks),
             "target": {"slips": self.target_slips, "probability": self.probability},
             "agencies": list(self.agencies) if self.agencies is not None else None,
-            "reachable": self.reachable, "multiplier": self.multiplier,
+            "reachable": self.reachable,
+            "multiplier": self.multiplier,
             "probability_at_multiplier": round(self.probability_at, 4),
             "multiplier_below": self.multiplier_below,
             "probability_below": None if self.probability_below is None else round(self.probability_below, 4),
             "baseline_probability": round(self.baseline_probability, 4),
-            "ceiling_probability": round(self.ceiling_probability, 4), "cap": self.cap,
+            "ceiling_probability": round(self.ceiling_probability, 4),
+            "cap": self.cap,
             "slip": {k: round(v, 2) if k == "mean" else v for k, v in s.items()},
             "ranking_multiplier": self.ranking_multiplier,
-            "ranking": [{"agency": r.agency, "open": r.open, "slip_mean": round(r.slip_mean, 2),
-                         "slips_saved": round(r.slips_saved, 2), "p_target_alone": round(r.p_target_alone, 4)}
-                        for r in self.ranking.itertuples()],
+            "ranking": [
+                {
+                    "agency": r.agency,
+                    "open": r.open,
+                    "slip_mean": round(r.slip_mean, 2),
+                    "slips_saved": round(r.slips_saved, 2),
+                    "p_target_alone": round(r.p_target_alone, 4),
+                }
+                for r in self.ranking.itertuples()
+            ],
             "message": self.message(),
             **self.forecast.provenance.to_json(),
         }
@@ -111,8 +128,15 @@ class GoalResult:
 class _Search:
     """P(slips <= N) at multiplier k / GRID on the accelerated rows, every evaluation with the same luck."""
 
-    def __init__(self, question: Question, model: SlipModel, params: Params, rows: np.ndarray, target: int,
-                 progress: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        question: Question,
+        model: SlipModel,
+        params: Params,
+        rows: np.ndarray,
+        target: int,
+        progress: Callable[[str], None] | None = None,
+    ):
         self.question, self.model, self.params, self.rows, self.target = question, model, params, rows, target
         self.progress = progress
         self.tasks = base_frame(question.tasks)
@@ -121,8 +145,11 @@ class _Search:
 
     def forecast(self, k: int) -> SlipForecast:
         if k not in self.runs:
-            inputs = Inputs(self.tasks, np.ones(len(self.tasks), dtype=bool),
-                            uniform_rate(len(self.tasks), self.steps, self.rows, k / GRID))
+            inputs = Inputs(
+                self.tasks,
+                np.ones(len(self.tasks), dtype=bool),
+                uniform_rate(len(self.tasks), self.steps, self.rows, k / GRID),
+            )
             self.runs[k] = run_inputs(self.model, self.question, inputs, self.params)
             if self.progress:
                 self.progress(f"×{k / GRID:.2f}")
@@ -132,9 +159,16 @@ class _Search:
         return float(np.mean(self.forecast(k).totals <= self.target))
 
 
-def seek(question: Question, model: SlipModel, params: Params, target_slips: int, probability: float = 0.8,
-         agencies: Sequence[str] | None = None, cap: float = 20.0,
-         progress: Callable[[str], None] | None = None) -> GoalResult:
+def seek(
+    question: Question,
+    model: SlipModel,
+    params: Params,
+    target_slips: int,
+    probability: float = 0.8,
+    agencies: Sequence[str] | None = None,
+    cap: float = 20.0,
+    progress: Callable[[str], None] | None = None,
+) -> GoalResult:
     """The smallest multiplier (in hundredths, 0 to ``cap``) on ``agencies``' tasks (``None``: all) making
     P(slips <= ``target_slips``) >= ``probability``, by bisection on common-random-number simulations; ``progress``
     is told each multiplier simulated."""
@@ -152,8 +186,10 @@ def seek(question: Question, model: SlipModel, params: Params, target_slips: int
         agencies = tuple(dict.fromkeys(names.resolve(a, "--agencies") for a in agencies))
         idle = [a for a in agencies if not (open_agencies == a).any()]
         if idle:
-            raise ForecastError(f"{', '.join(idle)} hold(s) no open task due by {question.deadline.date()}; "
-                                "accelerating them changes nothing")
+            raise ForecastError(
+                f"{', '.join(idle)} hold(s) no open task due by {question.deadline.date()}; "
+                "accelerating them changes nothing"
+            )
     rows = open_agencies.isin(agencies).to_numpy() if agencies is not None else np.ones(len(open_agencies), bool)
     search = _Search(question, model, params, rows, int(target_slips), progress)
     top = int(np.floor(cap * GRID))
@@ -172,21 +208,33 @@ def seek(question: Question, model: SlipModel, params: Params, target_slips: int
     chosen = sorted(pd.unique(open_agencies[rows]))
     ceiling = _ceiling(baseline, chosen, int(target_slips))
     return GoalResult(
-        target_slips=int(target_slips), probability=probability, agencies=agencies, cap=cap,
-        multiplier=None if hi is None else hi / GRID, probability_at=search.p(at),
+        target_slips=int(target_slips),
+        probability=probability,
+        agencies=agencies,
+        cap=cap,
+        multiplier=None if hi is None else hi / GRID,
+        probability_at=search.p(at),
         multiplier_below=None if hi in (None, 0) else (hi - 1) / GRID,
         probability_below=None if hi in (None, 0) else search.p(hi - 1),
-        baseline_probability=search.p(GRID), ceiling_probability=ceiling, accelerated_open=int(rows.sum()),
-        forecast=search.forecast(at), baseline=baseline, ranking_multiplier=rank_k / GRID,
+        baseline_probability=search.p(GRID),
+        ceiling_probability=ceiling,
+        accelerated_open=int(rows.sum()),
+        forecast=search.forecast(at),
+        baseline=baseline,
+        ranking_multiplier=rank_k / GRID,
         ranking=_ranking(baseline, search.forecast(rank_k), chosen, int(target_slips)),
-        evaluations=len(search.runs))
+        evaluations=len(search.runs),
+    )
 
 
 def _draws(result: SlipForecast, agencies: Sequence[str]) -> np.ndarray:
     """Per-run slips of ``agencies`` (agencies x runs), zeros for one without open tasks."""
     index = {a: i for i, a in enumerate(result.agencies)}
-    return np.stack([result.agency_draws[index[a]] if a in index else np.zeros(result.sims, np.int64)
-                     for a in agencies]) if len(agencies) else np.zeros((0, result.sims), np.int64)
+    return (
+        np.stack([result.agency_draws[index[a]] if a in index else np.zeros(result.sims, np.int64) for a in agencies])
+        if len(agencies)
+        else np.zeros((0, result.sims), np.int64)
+    )
 
 
 def _ceiling(baseline: SlipForecast, agencies: Sequence[str], target: int) -> float:
@@ -200,16 +248,27 @@ def _ranking(baseline: SlipForecast, accelerated: SlipForecast, agencies: Sequen
     base, fast = _draws(baseline, agencies), _draws(accelerated, agencies)
     saved = base - fast  # (agencies x runs), exact per run under common random numbers
     open_counts = baseline.tasks.groupby("agency").size()
-    frame = pd.DataFrame({
-        "agency": list(agencies), "open": [int(open_counts.get(a, 0)) for a in agencies],
-        "slip_mean": base.mean(axis=1), "slips_saved": saved.mean(axis=1),
-        "p_target_alone": ((baseline.totals[None, :] - saved) <= target).mean(axis=1)})
+    frame = pd.DataFrame(
+        {
+            "agency": list(agencies),
+            "open": [int(open_counts.get(a, 0)) for a in agencies],
+            "slip_mean": base.mean(axis=1),
+            "slips_saved": saved.mean(axis=1),
+            "p_target_alone": ((baseline.totals[None, :] - saved) <= target).mean(axis=1),
+        }
+    )
     return frame.sort_values(["slips_saved", "agency"], ascending=[False, True], ignore_index=True)
 
 
-def goal_seek(params: Params, target_slips: int, probability: float = 0.8, agencies: str | Sequence[str] | None = None,
-              cap: float = 20.0, snaps: Snapshots | None = None,
-              progress: Callable[[str], None] | None = None) -> GoalResult:
+def goal_seek(
+    params: Params,
+    target_slips: int,
+    probability: float = 0.8,
+    agencies: str | Sequence[str] | None = None,
+    cap: float = 20.0,
+    snaps: Snapshots | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GoalResult:
     """Load, fit ``params.model`` once and :func:`seek`. ``agencies`` may be one comma-separated text (names holding
     commas are matched whole)."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)

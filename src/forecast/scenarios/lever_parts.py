@@ -53,16 +53,20 @@ class Selection:
     def parse(cls, c: Checker, key: str, item: Mapping) -> Selection:
         """The selectors of lever ``key``; at least one of tasks, agency, source and status."""
         if all(item.get(k) is None for k in ("tasks", "agency", "source", "status")):
-            raise c.error(key, "says no tasks: give tasks, agency, source or status (`agency: all` for every open "
-                               "task)")
+            raise c.error(
+                key, "says no tasks: give tasks, agency, source or status (`agency: all` for every open task)"
+            )
         statuses = c.optional(item, key, "status", c.names)
         for s in statuses or ():
             if s not in STATUSES:
                 raise c.error(f"{key}.status", f"{shown(s)} is not an open status; use {' or '.join(STATUSES)}")
-        return cls(tasks=c.optional(item, key, "tasks", c.names), agencies=c.optional(item, key, "agency", c.names,
-                                                                                      ALL),
-                   sources=c.optional(item, key, "source", c.names), statuses=statuses,
-                   count=c.optional(item, key, "count", c.whole, limits.SELECT_COUNT))
+        return cls(
+            tasks=c.optional(item, key, "tasks", c.names),
+            agencies=c.optional(item, key, "agency", c.names, ALL),
+            sources=c.optional(item, key, "source", c.names),
+            statuses=statuses,
+            count=c.optional(item, key, "count", c.whole, limits.SELECT_COUNT),
+        )
 
     def describe(self) -> str:
         """In words, e.g. "the 40 earliest-due overdue tasks of Ministry of Finance"."""
@@ -81,8 +85,11 @@ class Selection:
             where = pd.Index(t.index.astype(str))
             missing = [i for i in self.tasks if i not in where]
             if missing:
-                raise app.error(f"{key}.tasks", f"{_ids(missing)} not in the open set at {app.as_of} (tasks open "
-                                                f"and due by {app.deadline}: completed, or due later?)")
+                raise app.error(
+                    f"{key}.tasks",
+                    f"{_ids(missing)} not in the open set at {app.as_of} (tasks open "
+                    f"and due by {app.deadline}: completed, or due later?)",
+                )
             gone = [i for i in self.tasks if not mask[where.get_loc(i)]]
             if gone:
                 raise app.error(f"{key}.tasks", f"{_ids(gone)} already left the open set by an earlier lever")
@@ -108,5 +115,8 @@ class Selection:
 
 def _ids(ids: list[str], limit: int = 5) -> str:
     listed = ", ".join(repr(i) for i in ids[:limit])
-    return ("task " if len(ids) == 1 else "tasks ") + listed + (f" and {len(ids) - limit} more" if len(ids) > limit
-                                                                else "")
+    return (
+        ("task " if len(ids) == 1 else "tasks ")
+        + listed
+        + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    )

@@ -85,8 +85,9 @@ class Lever(Protocol):
         """Its effect on the scenario being applied."""
 
 
-LEVERS: dict[str, type[Lever]] = {cls.form.kind: cls for cls in (RateMultiplier, HolidaySlowdown, DeadlineExtension,
-                                                                 Transfer, NewTasks, Drop)}
+LEVERS: dict[str, type[Lever]] = {
+    cls.form.kind: cls for cls in (RateMultiplier, HolidaySlowdown, DeadlineExtension, Transfer, NewTasks, Drop)
+}
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,12 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     data = load_yaml(path, "scenario")
     if isinstance(data, Mapping) and "levers" not in data and any(k in data for k in _PARAMS_KEYS):
-        raise ParamsError("scenario", "this is a params file, not a scenario file (a scenario file has `name:` and "
-                                      "`levers:`); check it with `forecast params FILE`", file=str(path))
+        raise ParamsError(
+            "scenario",
+            "this is a params file, not a scenario file (a scenario file has `name:` and "
+            "`levers:`); check it with `forecast params FILE`",
+            file=str(path),
+        )
     return parse_scenario(data, file=path)
 
 
@@ -128,8 +133,10 @@ def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
         raise check.error("description", f"{shown(description)} must be text")
     levers = data.get("levers")
     if not isinstance(levers, list) or not levers or len(levers) > limits.MAX_LIST:
-        raise check.error("levers", f"must be a list of at least one lever, at most {limits.MAX_LIST} (`- lever: "
-                                    "rate_multiplier`, ...)")
+        raise check.error(
+            "levers",
+            f"must be a list of at least one lever, at most {limits.MAX_LIST} (`- lever: rate_multiplier`, ...)",
+        )
     parsed = tuple(_lever(check, f"levers[{i}]", item) for i, item in enumerate(levers, start=1))
     return Scenario(name, parsed, " ".join(description.split()), Path(file) if file else None)
 
@@ -142,5 +149,17 @@ def _lever(c: Checker, key: str, item: Any) -> Lever:
     return cls.parse(c, key, item)
 
 
-__all__ = ["LEVERS", "DeadlineExtension", "Drop", "HolidaySlowdown", "Lever", "NewTasks", "RateMultiplier",
-           "Scenario", "Selection", "Transfer", "load_scenario", "parse_scenario"]
+__all__ = [
+    "LEVERS",
+    "DeadlineExtension",
+    "Drop",
+    "HolidaySlowdown",
+    "Lever",
+    "NewTasks",
+    "RateMultiplier",
+    "Scenario",
+    "Selection",
+    "Transfer",
+    "load_scenario",
+    "parse_scenario",
+]

@@ -30,8 +30,12 @@ class RateMultiplier:
 
     @classmethod
     def parse(cls, c: Checker, key: str, item: Mapping) -> RateMultiplier:
-        return cls(key, multiplier(c, f"{key}.multiplier", item["multiplier"]),
-                   c.names(f"{key}.agency", item["agency"], ALL), c.optional(item, key, "from", c.date))
+        return cls(
+            key,
+            multiplier(c, f"{key}.multiplier", item["multiplier"]),
+            c.names(f"{key}.agency", item["agency"], ALL),
+            c.optional(item, key, "from", c.date),
+        )
 
     def describe(self) -> str:
         who = "every agency" if self.agencies is None else " and ".join(self.agencies)
@@ -80,8 +84,10 @@ class HolidaySlowdown:
     def apply(self, app: Application) -> None:
         app.not_after_deadline(f"{self.key}.from", self.start)
         if self.end <= app.as_of:
-            app.warnings.append(f"{self.key}: {self.start} to {self.end} is before the forecast horizon (after "
-                                f"{app.as_of}); it changes nothing")
+            app.warnings.append(
+                f"{self.key}: {self.start} to {self.end} is before the forecast horizon (after "
+                f"{app.as_of}); it changes nothing"
+            )
         app.rate_levers.append(self)
 
     def span(self, app: Application) -> tuple[int, int]:

@@ -36,8 +36,12 @@ class DeadlineExtension:
     def parse(cls, c: Checker, key: str, item: Mapping) -> DeadlineExtension:
         if (item.get("by_days") is None) == (item.get("to") is None):
             raise c.error(key, "give exactly one of by_days (a number of days) or to (a new deadline)")
-        return cls(key, Selection.parse(c, key, item), c.optional(item, key, "by_days", c.whole, limits.BY_DAYS),
-                   c.optional(item, key, "to", c.date))
+        return cls(
+            key,
+            Selection.parse(c, key, item),
+            c.optional(item, key, "by_days", c.whole, limits.BY_DAYS),
+            c.optional(item, key, "to", c.date),
+        )
 
     def describe(self) -> str:
         change = f"moved to {self.to}" if self.to else f"extended by {self.by_days} days"
@@ -49,8 +53,11 @@ class DeadlineExtension:
         if self.to is not None:
             earlier = int((old > pd.Timestamp(self.to)).sum())
             if earlier:
-                raise app.error(f"{self.key}.to", f"{self.to} is before the deadline of {earlier} selected task(s); "
-                                                  "an extension cannot bring a deadline forward")
+                raise app.error(
+                    f"{self.key}.to",
+                    f"{self.to} is before the deadline of {earlier} selected task(s); "
+                    "an extension cannot bring a deadline forward",
+                )
             new = pd.Series(pd.Timestamp(self.to), index=old.index)
         else:
             new = old + pd.Timedelta(days=self.by_days)
@@ -71,8 +78,12 @@ class Transfer:
 
     @classmethod
     def parse(cls, c: Checker, key: str, item: Mapping) -> Transfer:
-        return cls(key, Selection.parse(c, key, item), c.name(f"{key}.to_agency", item["to_agency"]),
-                   c.flag(f"{key}.new_agency", item.get("new_agency")))
+        return cls(
+            key,
+            Selection.parse(c, key, item),
+            c.name(f"{key}.to_agency", item["to_agency"]),
+            c.flag(f"{key}.new_agency", item.get("new_agency")),
+        )
 
     def describe(self) -> str:
         return f"{self.select.describe()} transferred to {self.to_agency}"
@@ -87,8 +98,9 @@ class NewTasks:
     """``count`` new open tasks of ``agency`` due ``deadline``, open from ``arrive`` (``None``: the forecast date);
     ids ``NEW<lever number>-001`` on."""
 
-    form: ClassVar[Form] = Form("new_tasks", ("count", "agency", "deadline", "source", "arrive", "new_agency"),
-                                ("count", "agency", "deadline"))
+    form: ClassVar[Form] = Form(
+        "new_tasks", ("count", "agency", "deadline", "source", "arrive", "new_agency"), ("count", "agency", "deadline")
+    )
     key: str
     count: int
     agency: str
@@ -99,10 +111,15 @@ class NewTasks:
 
     @classmethod
     def parse(cls, c: Checker, key: str, item: Mapping) -> NewTasks:
-        return cls(key, c.whole(f"{key}.count", item["count"], limits.NEW_TASKS),
-                   c.name(f"{key}.agency", item["agency"]), c.date(f"{key}.deadline", item["deadline"]),
-                   c.optional(item, key, "source", c.name), c.optional(item, key, "arrive", c.date),
-                   c.flag(f"{key}.new_agency", item.get("new_agency")))
+        return cls(
+            key,
+            c.whole(f"{key}.count", item["count"], limits.NEW_TASKS),
+            c.name(f"{key}.agency", item["agency"]),
+            c.date(f"{key}.deadline", item["deadline"]),
+            c.optional(item, key, "source", c.name),
+            c.optional(item, key, "arrive", c.date),
+            c.flag(f"{key}.new_agency", item.get("new_agency")),
+        )
 
     def describe(self) -> str:
         when = f" arriving {self.arrive}" if self.arrive else ""
@@ -111,8 +128,11 @@ class NewTasks:
     def apply(self, app: Application) -> None:
         agency = app.target_agency(self.agency, self.new_agency, f"{self.key}.agency")
         if not app.as_of <= self.deadline <= app.deadline:
-            raise app.error(f"{self.key}.deadline", f"{self.deadline} must be between the forecast date "
-                                                    f"{app.as_of} and the forecast deadline {app.deadline}")
+            raise app.error(
+                f"{self.key}.deadline",
+                f"{self.deadline} must be between the forecast date "
+                f"{app.as_of} and the forecast deadline {app.deadline}",
+            )
         source = app.sources.resolve(self.source, f"{self.key}.source", app.file) if self.source else None
         arrive = self.arrive or app.as_of
         app.not_after_deadline(f"{self.key}.arrive", arrive)
@@ -120,9 +140,18 @@ class NewTasks:
             raise app.error(f"{self.key}.arrive", f"{arrive} is after the tasks' deadline {self.deadline}")
         number = self.key.removeprefix("levers[").removesuffix("]")
         ids = pd.Index([f"NEW{number}-{j:03d}" for j in range(1, self.count + 1)], name=app.tasks.index.name)
-        new = pd.DataFrame({"agency": agency, "deadline": pd.Timestamp(self.deadline), "status": IN_PROGRESS,
-                            "source": source, "title": f"new task ({app.scenario.name})",
-                            "assigned_date": pd.Timestamp(arrive), "first_seen": pd.Timestamp(arrive)}, index=ids)
+        new = pd.DataFrame(
+            {
+                "agency": agency,
+                "deadline": pd.Timestamp(self.deadline),
+                "status": IN_PROGRESS,
+                "source": source,
+                "title": f"new task ({app.scenario.name})",
+                "assigned_date": pd.Timestamp(arrive),
+                "first_seen": pd.Timestamp(arrive),
+            },
+            index=ids,
+        )
         app.append(new, np.datetime64(arrive, "D") if self.arrive else np.datetime64("NaT"))
 
 
