@@ -69,13 +69,13 @@ def data_fingerprint(snaps: Snapshots, until: object) -> str:
             if day <= when:  # the bytes read at load time (Snapshots.file_digests), not the file as it is now
                 digest.update(f"{name}:{snaps.file_digests[str(name)]};".encode())
     else:
-        for day, part in snaps.memo("cache:date digests", _date_digests).items():
+        for day, part in snaps.memo("cache:date digests", _digests_by_date).items():
             if day <= when:
                 digest.update(f"{day.date()}:{part};".encode())
     return digest.hexdigest()[:16]
 
 
-def _date_digests(frame: pd.DataFrame) -> pd.Series:
+def _digests_by_date(frame: pd.DataFrame) -> pd.Series:
     """Per snapshot date, SHA-256 of its rows (every column but ``file`` and ``row``; the frame is sorted by date)."""
     rows = pd.util.hash_pandas_object(frame.drop(columns=["file", "row"], errors="ignore"), index=False).to_numpy()
     dates, starts = np.unique(frame["snapshot_date"].to_numpy(), return_index=True)
