@@ -10,6 +10,8 @@ Dates read ``4 Dec 2025`` on every axis (:data:`DATE_FORMAT`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -56,6 +58,18 @@ def svg_of(spec: dict) -> str:
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as an SVG document (a string), rendered locally by ``vl-convert``."""
     return svg_of(chart.to_dict())
+
+
+def keyed_colour(field: str, keys: Sequence[str], colours: Sequence[str]) -> alt.Color:
+    """A colour encoding of ``field`` (an altair shorthand such as ``"kind:N"``) with each of ``keys`` in its own
+    colour, in that order, and the legend, untitled, on top."""
+    return alt.Color(
+        field,
+        title=None,
+        sort=list(keys),
+        legend=alt.Legend(orient="top"),
+        scale=alt.Scale(domain=list(keys), range=list(colours)),
+    )
 
 
 def burnup(counts: pd.DataFrame) -> alt.Chart:
@@ -123,13 +137,7 @@ def published_vs_tasks(comparison: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
             x=alt.X("tasks:Q", title="tasks (symmetric log scale)", scale=alt.Scale(type="symlog")),
-            color=alt.Color(
-                "count:N",
-                title=None,
-                sort=kinds,
-                scale=alt.Scale(domain=kinds, range=["black", "#1e88e5"]),
-                legend=alt.Legend(orient="top"),
-            ),
+            color=keyed_colour("count:N", kinds, ["black", "#1e88e5"]),
             shape=alt.Shape(
                 "count:N", sort=kinds, scale=alt.Scale(domain=kinds, range=["circle", "diamond"]), legend=None
             ),
@@ -160,13 +168,7 @@ def agency_rates(table: pd.DataFrame, top: int | None = None) -> alt.Chart:
         .mark_point(size=60, filled=True, opacity=1)
         .encode(
             x="rate:Q",
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                sort=kinds,
-                legend=alt.Legend(orient="top"),
-                scale=alt.Scale(domain=kinds, range=["#1e88e5", "black"]),
-            ),
+            color=keyed_colour("kind:N", kinds, ["#1e88e5", "black"]),
             shape=alt.Shape(
                 "kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=["circle", "diamond"])
             ),

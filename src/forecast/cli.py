@@ -19,6 +19,58 @@ from .errors import ForecastError
 from .models import MODELS
 from .schema import parse_date
 
+# Each subcommand's one-line help (the command list) and its description (its own --help).
+_TEXTS: dict[str, tuple[str, str]] = {
+    "validate": (
+        "load snapshot exports, show counts by status and every problem found",
+        "Load every export in a folder and report what is in it. Exit status 0 only when the data is usable.",
+    ),
+    "sample": (
+        "write the calibrated SYNTHETIC sample portfolio",
+        "Write weekly snapshot exports of a synthetic portfolio calibrated to the "
+        "published figures of 4 Dec 2025. Deterministic for a seed.",
+    ),
+    "predict": (
+        "forecast how many open tasks slip past the deadline",
+        "Fit a completion model on the snapshots up to the as-of date and simulate the "
+        "open tasks (open, not regular, due by the deadline) to the end of the deadline.",
+    ),
+    "backtest": (
+        "score every model on past snapshots (rolling origin)",
+        "At every past snapshot, fit each model on the data up to it, forecast the "
+        "then-open tasks HORIZON days ahead and score the forecast against what the "
+        "later snapshot shows.",
+    ),
+    "params": (
+        "validate a params file and print its resolved parameters",
+        "Validate a params file and print every parameter, defaults filled in and paths resolved, as YAML.",
+    ),
+    "report": (
+        "run every notebook into a new run folder of offline HTML reports",
+        "Execute the notebooks with papermill into OUT/<UTC time>_<scenario>/ (HTML "
+        "reports, executed notebooks, run.json) and rebuild OUT/index.html. Exit status "
+        "2 when the run failed; earlier runs are never changed.",
+    ),
+    "schedule": (
+        "run reports on a cron schedule until stopped",
+        "Run `forecast report` at every time a cron expression names (local time), "
+        "logging each run to stdout and OUT/schedule.log. A failed run does not stop it.",
+    ),
+    "scenario": (
+        "simulate planner scenarios beside the baseline",
+        "Apply each scenario file's levers (params/scenarios/*.yaml) to the open set and "
+        "simulate it beside the baseline with common random numbers; prints each "
+        "scenario's slips and its difference from the baseline.",
+    ),
+    "goal": (
+        "find the rate multiplier that meets a slip target",
+        "Find the smallest uniform completion-rate multiplier (for every agency, or only "
+        "the listed ones) that makes P(slips <= N) reach the probability, by bisection on "
+        "common-random-number simulations, and rank the agencies whose acceleration "
+        "saves the most slips.",
+    ),
+}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     # A shell starts background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt: restore
@@ -53,32 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"forecast {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser(
-        "validate",
-        help="load snapshot exports, show counts by status and every problem found",
-        description="Load every export in a folder and report what is in it. Exit status 0 only "
-        "when the data is usable.",
-    )
+    p = _command(sub, "validate", commands.validate)
     _data_args(p, "params file (snapshot folder, extra status_labels)")
-    p.set_defaults(run=commands.validate)
 
-    p = sub.add_parser(
-        "sample",
-        help="write the calibrated SYNTHETIC sample portfolio",
-        description="Write weekly snapshot exports of a synthetic portfolio calibrated to the "
-        "published figures of 4 Dec 2025. Deterministic for a seed.",
-    )
+    p = _command(sub, "sample", commands.sample)
     p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder, or an earlier sample's")
     p.add_argument(
         "--tasks", type=_whole(limits.SAMPLE_TASKS), default=1287, metavar="N", help="number of tasks (default 1287)"
     )
-    p.add_argument(
-        "--seed",
-        type=_whole(limits.SEED),
-        default=37,
-        metavar="S",
-        help="random seed (default 37: see forecast.sample)",
-    )
+    p.add_argument("--seed", type=_whole(limits.SEED), default=37, metavar="S", help="random seed (default 37)")
     p.add_argument("--start", type=parse_date, default=date(2025, 3, 6), metavar="DATE", help="first snapshot")
     p.add_argument("--until", type=parse_date, default=date(2025, 12, 4), metavar="DATE", help="last snapshot")
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv", help="file format")
@@ -90,27 +125,14 @@ def _parser() -> argparse.ArgumentParser:
         help="December regime: completion hazard x X from 5 to 31 Dec 2025 (default 1: like the "
         "history; prior median 1.5, 80%% interval 0.8-2.9: see forecast.sample_process)",
     )
-    p.set_defaults(run=commands.sample)
 
-    p = sub.add_parser(
-        "predict",
-        help="forecast how many open tasks slip past the deadline",
-        description="Fit a completion model on the snapshots up to the as-of date and simulate the "
-        "open tasks (open, not regular, due by the deadline) to the end of the deadline.",
-    )
+    p = _command(sub, "predict", commands.predict)
     _forecast_args(p)
     p.add_argument("--published", metavar="FILE", help="forecast from the published figures file alone instead")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _json_arg(p)
     _table_file_args(p, "--tasks-out", "the early-warning list (every open task, P(slip))")
-    p.set_defaults(run=commands.predict)
 
-    p = sub.add_parser(
-        "backtest",
-        help="score every model on past snapshots (rolling origin)",
-        description="At every past snapshot, fit each model on the data up to it, forecast the "
-        "then-open tasks HORIZON days ahead and score the forecast against what the "
-        "later snapshot shows.",
-    )
+    p = _command(sub, "backtest", commands.backtest)
     _data_args(p, "params file (snapshots, horizon_days, seed, status_labels)")
     p.add_argument(
         "--horizon", type=_whole(limits.HORIZON_DAYS), metavar="DAYS", help="forecast horizon (default 27: 4 -> 31 Dec)"
@@ -120,41 +142,30 @@ def _parser() -> argparse.ArgumentParser:
         "--sims", type=_whole(limits.SIMS), default=2000, metavar="N", help="runs per forecast (default 2000)"
     )
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _json_arg(p)
     _table_file_args(p, "--out", "the per-cutoff scores")
-    p.set_defaults(run=commands.backtest)
 
-    p = sub.add_parser(
-        "params",
-        help="validate a params file and print its resolved parameters",
-        description="Validate a params file and print every parameter, defaults filled in and paths resolved, as YAML.",
-    )
+    p = _command(sub, "params", commands.show_params)
     p.add_argument("file", nargs="?", metavar="FILE", help="params file")
     p.add_argument("--show", metavar="FILE", help="the same, as an option")
-    p.set_defaults(run=commands.show_params)
 
-    p = sub.add_parser(
-        "report",
-        help="run every notebook into a new run folder of offline HTML reports",
-        description="Execute the notebooks with papermill into OUT/<UTC time>_<scenario>/ (HTML "
-        "reports, executed notebooks, run.json) and rebuild OUT/index.html. Exit status "
-        "2 when the run failed; earlier runs are never changed.",
-    )
+    p = _command(sub, "report", commands.report)
     _report_arguments(p)
-    p.set_defaults(run=commands.report)
 
-    p = sub.add_parser(
-        "schedule",
-        help="run reports on a cron schedule until stopped",
-        description="Run `forecast report` at every time a cron expression names (local time), "
-        "logging each run to stdout and OUT/schedule.log. A failed run does not stop it.",
-    )
+    p = _command(sub, "schedule", commands.schedule)
     _report_arguments(p)
     p.add_argument("--cron", required=True, metavar="EXPR", help='five-field cron expression, e.g. "0 6 * * MON"')
     p.add_argument("--max-runs", type=_whole((1, 10**9)), metavar="N", help="stop after N runs (default: never)")
-    p.set_defaults(run=commands.schedule)
     _scenario_parsers(sub)
     return parser
+
+
+def _command(sub, name: str, run) -> argparse.ArgumentParser:
+    """The subcommand ``name``, with its texts from ``_TEXTS``, that runs ``run(args)``."""
+    help_text, description = _TEXTS[name]
+    p = sub.add_parser(name, help=help_text, description=description)
+    p.set_defaults(run=run)
+    return p
 
 
 def _data_args(p: argparse.ArgumentParser, params_help: str) -> None:
@@ -164,6 +175,10 @@ def _data_args(p: argparse.ArgumentParser, params_help: str) -> None:
         help="folder of snapshot exports (default: the params file's, else the bundled synthetic sample)",
     )
     p.add_argument("--params", metavar="FILE", help=params_help)
+
+
+def _json_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
 def _table_file_args(p: argparse.ArgumentParser, option: str, what: str) -> None:
@@ -249,28 +264,14 @@ def _number(bounds: tuple[float, float]):
 
 
 def _scenario_parsers(sub) -> None:
-    p = sub.add_parser(
-        "scenario",
-        help="simulate planner scenarios beside the baseline",
-        description="Apply each scenario file's levers (params/scenarios/*.yaml) to the open set and "
-        "simulate it beside the baseline with common random numbers; prints each "
-        "scenario's slips and its difference from the baseline.",
-    )
+    p = _command(sub, "scenario", commands.scenario)
     p.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the params file's scenarios)")
     p.add_argument("--check", action="store_true", help="only validate the scenario files (no data needed)")
     _forecast_args(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _json_arg(p)
     p.add_argument("--wide", action="store_true", help="print every column (default: tables under 100 characters)")
-    p.set_defaults(run=commands.scenario)
 
-    p = sub.add_parser(
-        "goal",
-        help="find the rate multiplier that meets a slip target",
-        description="Find the smallest uniform completion-rate multiplier (for every agency, or only "
-        "the listed ones) that makes P(slips <= N) reach the probability, by bisection on "
-        "common-random-number simulations, and rank the agencies whose acceleration "
-        "saves the most slips.",
-    )
+    p = _command(sub, "goal", commands.goal)
     p.add_argument(
         "--target-slips",
         required=True,
@@ -286,17 +287,11 @@ def _scenario_parsers(sub) -> None:
         help="with at least this probability, between 0 and 1 (default 0.8)",
     )
     p.add_argument("--agencies", metavar="A,B", help="accelerate only these agencies (comma-separated)")
-    p.add_argument(
-        "--cap",
-        type=_number(limits.GOAL_CAP),
-        default=20.0,
-        metavar="X",
-        help="largest multiplier tried, more than 1 and at most 1000 (default 20)",
-    )
+    cap_help = "largest multiplier tried, more than 1 and at most 1000 (default 20)"
+    p.add_argument("--cap", type=_number(limits.GOAL_CAP), default=20.0, metavar="X", help=cap_help)
     _forecast_args(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _json_arg(p)
     p.add_argument("--wide", action="store_true", help="print every column (default: tables under 100 characters)")
-    p.set_defaults(run=commands.goal)
 
 
 if __name__ == "__main__":

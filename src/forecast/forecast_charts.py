@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import DATE_FORMAT, ROW_HEIGHT, WIDTH
+from .charts import DATE_FORMAT, ROW_HEIGHT, WIDTH, keyed_colour
 
 OBSERVED, FORECAST = "#37474f", "#b71c1c"
 
@@ -32,13 +32,7 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
         seen = history.rename(columns={"open": "mean"})[["date", "mean"]].assign(series="observed at each snapshot")
         path = pd.concat([seen, path], ignore_index=True)
     series = list(pd.unique(path["series"]))
-    colour = alt.Color(
-        "series:N",
-        title=None,
-        sort=series,
-        legend=alt.Legend(orient="top"),
-        scale=alt.Scale(domain=series, range=[colours[s] for s in series]),
-    )
+    colour = keyed_colour("series:N", series, [colours[s] for s in series])
     x = alt.X("date:T", title=None, axis=alt.Axis(format=DATE_FORMAT))
     band = (
         alt.Chart(over_time)
@@ -85,13 +79,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
         .encode(
             y=y,
             x=alt.X("tasks:Q", title="tasks (black line: P10–P90 of slips)", stack=None),
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                sort=kinds,
-                legend=alt.Legend(orient="top"),
-                scale=alt.Scale(domain=kinds, range=["#cfd8dc", "#e53935"]),
-            ),
+            color=keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"]),
             size=alt.Size("kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=[13, 7])),
         )
     )
@@ -186,13 +174,7 @@ def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
         .encode(
             x=alt.X("slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2)),
             y=alt.Y("sum(share):Q", stack=None, title="share of runs"),
-            color=alt.Color(
-                "series:N",
-                sort=series,
-                title=None,
-                legend=alt.Legend(orient="top"),
-                scale=alt.Scale(domain=series, range=list(SCENARIO_COLOURS.values())),
-            ),
+            color=keyed_colour("series:N", series, list(SCENARIO_COLOURS.values())),
         )
         .properties(width=WIDTH, height=110)
         .facet(row=_scenario_row(distributions))
@@ -237,13 +219,7 @@ def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
         .encode(
             y=y,
             x=alt.X("difference:Q", title="change in expected slips (line: P10–P90 of the per-run change)"),
-            color=alt.Color(
-                "way:N",
-                title=None,
-                sort=ways,
-                legend=alt.Legend(orient="top"),
-                scale=alt.Scale(domain=ways, range=["#2e7d32", "#e53935"]),
-            ),
+            color=keyed_colour("way:N", ways, ["#2e7d32", "#e53935"]),
         )
     )
     rules = alt.Chart().mark_rule(color="black").encode(y=y, x="difference_p10:Q", x2="difference_p90:Q")

@@ -56,50 +56,33 @@ class Target:
         return 0.1 * value if value >= 50 else 5.0
 
 
+def _count(label: str, snapshot: str, scope: str, metric: str, published_on: str = "") -> Target:
+    """A count target whose published figure is the same count in the same scope, published on ``published_on``
+    (default: the snapshot's date)."""
+    return Target(label, "count", snapshot, scope, metric, published=(published_on or snapshot, scope, metric))
+
+
 JUN, JUL, AUG, OCT, DEC = "2025-06-19", "2025-07-31", "2025-08-28", "2025-10-30", "2025-12-04"
 PUB_JUN, PUB_OCT = "2025-06-20", "2025-10-28"
 REPORT_SNAPSHOTS = (JUN, JUL, AUG, OCT)  # the sample's snapshots nearest the published reports before 4 Dec
 TARGETS: tuple[Target, ...] = (
-    Target("Res 71, June: completed", "count", JUN, "res71", "completed", published=(PUB_JUN, "res71", "completed")),
-    Target("Res 71, June: overdue", "count", JUN, "res71", "overdue", published=(PUB_JUN, "res71", "overdue")),
-    Target(
-        "Res 71, June: in progress", "count", JUN, "res71", "in_progress", published=(PUB_JUN, "res71", "in_progress")
-    ),
+    _count("Res 71, June: completed", JUN, "res71", "completed", published_on=PUB_JUN),
+    _count("Res 71, June: overdue", JUN, "res71", "overdue", published_on=PUB_JUN),
+    _count("Res 71, June: in progress", JUN, "res71", "in_progress", published_on=PUB_JUN),
     Target(
         "Res 71, June: overdue / (completed + overdue)", "share", JUN, "res71", "overdue", of=("completed", "overdue")
     ),
-    Target(
-        "Res 71, 31 Jul: completed late",
-        "count",
-        JUL,
-        "res71",
-        "completed_late",
-        published=(JUL, "res71", "completed_late"),
-    ),
-    Target("Res 71, 31 Jul: overdue", "count", JUL, "res71", "overdue", published=(JUL, "res71", "overdue")),
+    _count("Res 71, 31 Jul: completed late", JUL, "res71", "completed_late"),
+    _count("Res 71, 31 Jul: overdue", JUL, "res71", "overdue"),
     Target("Res 71, 31 Jul -> 28 Aug: completed late in between", "diff", AUG, "res71", "completed_late", JUL),
     Target(
         "Res 71, 31 Jul -> 28 Aug: overdue on both dates (published: at most)", "persist", AUG, "res71", "overdue", JUL
     ),
-    Target("Res 71, 28 Aug: assigned", "count", AUG, "res71", "assigned", published=(AUG, "res71", "assigned")),
-    Target("Res 71, 28 Aug: completed", "count", AUG, "res71", "completed", published=(AUG, "res71", "completed")),
-    Target(
-        "Res 71, 28 Aug: completed on time",
-        "count",
-        AUG,
-        "res71",
-        "completed_on_time",
-        published=(AUG, "res71", "completed_on_time"),
-    ),
-    Target(
-        "Res 71, 28 Aug: completed late",
-        "count",
-        AUG,
-        "res71",
-        "completed_late",
-        published=(AUG, "res71", "completed_late"),
-    ),
-    Target("Res 71, 28 Aug: overdue", "count", AUG, "res71", "overdue", published=(AUG, "res71", "overdue")),
+    _count("Res 71, 28 Aug: assigned", AUG, "res71", "assigned"),
+    _count("Res 71, 28 Aug: completed", AUG, "res71", "completed"),
+    _count("Res 71, 28 Aug: completed on time", AUG, "res71", "completed_on_time"),
+    _count("Res 71, 28 Aug: completed late", AUG, "res71", "completed_late"),
+    _count("Res 71, 28 Aug: overdue", AUG, "res71", "overdue"),
     Target(
         "Res 71, 28 Aug: overdue / (completed + overdue)", "share", AUG, "res71", "overdue", of=("completed", "overdue")
     ),
@@ -111,46 +94,11 @@ TARGETS: tuple[Target, ...] = (
         "completed_late",
         of=("completed_late", "overdue"),
     ),
-    Target(
-        "Conclusions, 28 Aug: assigned",
-        "count",
-        AUG,
-        "conclusions",
-        "assigned",
-        published=(AUG, "conclusions", "assigned"),
-    ),
-    Target(
-        "Conclusions, 28 Aug: completed",
-        "count",
-        AUG,
-        "conclusions",
-        "completed",
-        published=(AUG, "conclusions", "completed"),
-    ),
-    Target(
-        "Conclusions, 28 Aug: overdue",
-        "count",
-        AUG,
-        "conclusions",
-        "overdue",
-        published=(AUG, "conclusions", "overdue"),
-    ),
-    Target(
-        "Res 71 + conclusions, 28 Aug: overdue",
-        "count",
-        AUG,
-        "res71+conclusions",
-        "overdue",
-        published=(AUG, "res71+conclusions", "overdue"),
-    ),
-    Target(
-        "Res 71 + conclusions, 28 Oct: overdue",
-        "count",
-        OCT,
-        "res71+conclusions",
-        "overdue",
-        published=(PUB_OCT, "res71+conclusions", "overdue"),
-    ),
+    _count("Conclusions, 28 Aug: assigned", AUG, "conclusions", "assigned"),
+    _count("Conclusions, 28 Aug: completed", AUG, "conclusions", "completed"),
+    _count("Conclusions, 28 Aug: overdue", AUG, "conclusions", "overdue"),
+    _count("Res 71 + conclusions, 28 Aug: overdue", AUG, "res71+conclusions", "overdue"),
+    _count("Res 71 + conclusions, 28 Oct: overdue", OCT, "res71+conclusions", "overdue", published_on=PUB_OCT),
     *(
         Target(f"All, 4 Dec: {name}", "count", DEC, "all", metric, published=(DEC, "all", pub))
         for name, metric, pub in (

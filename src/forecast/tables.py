@@ -19,6 +19,20 @@ from .history import build_history
 from .models import design
 from .question import year_end
 
+# A scenario's effect on one agency: open tasks and expected slips in the baseline and the scenario, and the mean,
+# P10 and P90 of the per-run change (:func:`scenario_effects`, ``Comparison.agency_differences``).
+AGENCY_EFFECT_COLUMNS = (
+    "scenario",
+    "agency",
+    "open_baseline",
+    "open_scenario",
+    "slip_baseline",
+    "slip_scenario",
+    "difference",
+    "difference_p10",
+    "difference_p90",
+)
+
 MATCH_DAYS = 7  # a published figure is compared with the nearest snapshot at most this many days away
 MIN_AT_RISK = 5  # a Kaplan-Meier curve stops where fewer tasks than this remain at risk
 
@@ -77,17 +91,7 @@ def scenario_effects(comparison) -> pd.DataFrame:
     """Per planner scenario and agency (every agency with open tasks in the baseline or the scenario): open tasks
     and expected slips in both, and the mean, P10 and P90 of the per-run change (zeros where the scenario leaves
     the agency alone). ``comparison`` is :class:`forecast.scenarios.compare.Comparison`."""
-    columns = [
-        "scenario",
-        "agency",
-        "open_baseline",
-        "open_scenario",
-        "slip_baseline",
-        "slip_scenario",
-        "difference",
-        "difference_p10",
-        "difference_p90",
-    ]
+    columns = list(AGENCY_EFFECT_COLUMNS)
     frames = []
     for result in comparison.results:
         changed = result.agency_differences()

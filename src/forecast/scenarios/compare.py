@@ -24,6 +24,7 @@ from ..predict import fit
 from ..question import Question
 from ..simulate import SlipForecast, SlipModel, simulate
 from ..snapshots import Snapshots, load_snapshots
+from ..tables import AGENCY_EFFECT_COLUMNS
 from .apply import Inputs, apply_scenario, base_frame
 from .levers import Scenario, load_scenario
 
@@ -203,17 +204,7 @@ class Comparison:
         """Per scenario, the ``top`` agencies whose slips or open tasks change most
         (:meth:`ScenarioResult.agency_differences`)."""
         frames = [r.agency_differences().head(top).assign(scenario=r.scenario.name) for r in self.results]
-        columns = [
-            "scenario",
-            "agency",
-            "open_baseline",
-            "open_scenario",
-            "slip_baseline",
-            "slip_scenario",
-            "difference",
-            "difference_p10",
-            "difference_p90",
-        ]
+        columns = list(AGENCY_EFFECT_COLUMNS)
         return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
