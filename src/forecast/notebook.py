@@ -12,6 +12,10 @@ Notebooks stay thin: no logic in cells beyond calling the kit. Every notebook st
 Besides every params key (:data:`PARAMETER_NAMES`), ``forecast report`` injects :data:`RUNNER_PARAMETERS`:
 ``run_folder`` (where the run's data and downloads are; empty in JupyterLab, where the notebook computes them) and,
 for the agency template, ``agency``.
+
+A notebook imports from two places: the analysis API from ``forecast`` (``load_snapshots``, ``fit``,
+``run_backtest``, ...) and everything a page shows from here (the helpers below, and the charts, tables, text and
+downloads of :data:`_PAGE`, imported on first use).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from html import escape
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +91,70 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
     return HTML(f'<p>Download: <a href="{escape(path.name)}">{escape(path.name)}</a> ({len(frame):,} rows).</p>')
 
 
-__all__ = [
+# What the report pages show, besides the helpers above: a notebook imports the analysis from ``forecast`` and
+# everything else from here. module -> names (``None``: the module itself); each is imported on first use.
+_PAGE: dict[str, tuple[str, ...] | None] = {
+    "cache": ("open_cache",),
+    "changes": None,
+    "charts": (
+        "agency_rates",
+        "backtest_scores",
+        "burnup",
+        "calendar_effects",
+        "deadline_effect",
+        "model_comparison",
+        "pace",
+        "pit_chart",
+        "published_vs_tasks",
+        "reliability_chart",
+        "survival_curves",
+        "use_offline_renderer",
+    ),
+    "combine": ("COMPONENTS", "earned_weights"),
+    "downloads": ("backtest_table",),
+    "forecast_charts": (
+        "agency_distribution",
+        "agency_slips",
+        "convergence",
+        "exceedance",
+        "fan",
+        "scenario_agency_deltas",
+        "scenario_differences",
+        "scenario_distributions",
+    ),
+    "formatting": ("figures", "table"),
+    "history": ("trajectory_warnings",),
+    "predict": ("by_as_of",),
+    "prose": ("agency_sentence", "bias_sentence", "default_targets", "headline_text"),
+    "published_model": ("published_backtest",),
+    "rundata": ("SAVE_DEFINITION",),
+    "simulate": ("SPLIT_DEFINITION", "still_open_path"),
+    "tables": (
+        "agency_status_counts",
+        "agency_table",
+        "at_risk",
+        "kaplan_meier",
+        "open_due_history",
+        "overdue_tasks",
+        "problems_table",
+        "published_comparison",
+        "target_chances",
+    ),
+}
+_PAGE_NAMES = {name: module for module, names in _PAGE.items() for name in (names or (module,))}
+
+
+def __getattr__(name: str) -> Any:
+    module = _PAGE_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'forecast.notebook' has no attribute {name!r}")
+    loaded = import_module(f"..{module}", __name__)
+    value = loaded if name == module else getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [  # noqa: PLE0604
     "PARAMETER_NAMES",
     "RUNNER_PARAMETERS",
     "banner",
@@ -95,4 +163,5 @@ __all__ = [
     "run_data",
     "run_dates",
     "save_download",
+    *_PAGE_NAMES,
 ]
