@@ -236,19 +236,20 @@ def _run_in_worker(i: int, names: Sequence[str]) -> dict[str, tuple[dict, pd.Dat
 
 
 def _computed(work: _Work, todo: dict[int, list[str]], jobs: int | None) -> Iterator[dict]:
-    """The results of each cutoff in ``todo`` (index -> models), in cutoff order. On ``jobs`` processes (default:
-    :func:`default_jobs`) forked from this one, so they share its loaded snapshots; one BLAS thread each. Every
-    result depends only on its cutoff, model, runs and seed, so the numbers do not depend on ``jobs``."""
+    """The results of each cutoff in ``todo`` (index -> models), in cutoff order: the first in this process, the
+    others on ``jobs`` processes (default: :func:`default_jobs`) forked from it, so they share its loaded snapshots
+    and what the first computed from them; one BLAS thread each. Every result depends only on its cutoff, model, runs
+    and seed, so the numbers do not depend on ``jobs``."""
     order = sorted(todo)
-    jobs = min(default_jobs() if jobs is None else jobs, len(order))
-    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
-        with one_thread():
-            for i in order:
-                yield work.run(i, todo[i])
-        return
-    context = mp.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(work,)) as pool:
-        yield from pool.map(_run_in_worker, order, [todo[i] for i in order])
+    jobs = min(default_jobs() if jobs is None else jobs, len(order) - 1)
+    parallel = jobs > 1 and "fork" in mp.get_all_start_methods()
+    with one_thread():  # the first cutoff here: it fills the snapshots' memos (intervals, transitions) workers share
+        for i in order[:1] if parallel else order:
+            yield work.run(i, todo[i])
+    if parallel:
+        context = mp.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(work,)) as pool:
+            yield from pool.map(_run_in_worker, order[1:], [todo[i] for i in order[1:]])
 
 
 @dataclass
