@@ -148,7 +148,8 @@ def run_backtest(
     figures_key = "" if figures is None else str(int(pd.util.hash_pandas_object(figures, index=False).sum()))
     names = [*models, *(["published"] if figures is not None else [])]
     found: dict[tuple[int, str], tuple[dict, pd.DataFrame, np.ndarray]] = {}
-    keys, todo = {}, {}
+    keys: dict[tuple[int, str], dict] = {}
+    todo: dict[int, list[str]] = {}
     for i, (cutoff, outcome_date) in enumerate(pairs):
         common = {
             "cutoff": str(cutoff.date()),

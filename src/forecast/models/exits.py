@@ -114,7 +114,7 @@ class ExitModel:
         E = np.stack([(band(ttd) == k).sum(axis=1) for k in range(len(BAND_LABELS))], axis=1).astype(float)
         if len(self.lengths_):  # the share of the extension lengths seen that reach past the deadline: L > end - due
             lengths = np.sort(self.lengths_)
-            room = (np.datetime64(end.date(), "D") - due).astype(np.int64)
+            room = np.datetime64(end.date(), "D").astype(np.int64) - due.astype(np.int64)  # days
             p_out = 1.0 - np.searchsorted(lengths, room, side="right") / len(lengths)
         else:
             p_out = np.ones(len(due))
