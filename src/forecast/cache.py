@@ -117,8 +117,8 @@ class Cache:
         return value
 
     def lookup(self, kind: str, parts: Mapping[str, Any]) -> tuple[bool, Any]:
-        """``(True, entry)`` for these parts, or ``(False, None)`` (counted as a miss; always when off). For work
-        computed elsewhere (a backtest's cutoffs on several cores): look up, compute the misses, :meth:`store`."""
+        """``(True, entry)`` for these parts; ``(False, None)`` when there is none (a miss) or the cache is off. For
+        work computed elsewhere (a backtest's cutoffs on several cores): look up, compute the misses, :meth:`store`."""
         if self.folder is None:
             return False, None
         try:
