@@ -5,11 +5,13 @@ Timings are best-of-N and, where two things are compared, interleaved (A, B, A, 
 hits both alike; the best run is the one least disturbed.
 
 1. Fit + 10,000 simulations on the bundled sample, in-process.
-2. ``forecast predict --json`` end to end (cache off) against ``python -c "import forecast"`` plus the fit
-   (goal: within 1.5x), and again with the fit in the cache.
+2. ``forecast predict --json`` end to end (cache off; the combined headline) against ``python -c "import forecast"``
+   plus the fit (goal: within 1.5x): the hazard model's fit alone, and the combined headline's (its components' fits
+   and the stacking backtest); and again with the fits in the cache.
 3. The Monte Carlo against a raw numpy Bernoulli draw of the same size, same run (goal: within 1.5x).
-4. The full backtest on the bundled sample, every model, 2,000 runs per forecast: cold (no cache; goal < 5 s),
-   the week after (one new snapshot: only the new cutoffs computed) and all cached.
+4. The full backtest on the bundled sample, every model, 2,000 runs per forecast: cold (no cache; goal < 5 s) on
+   every core and on one process, wall clock and CPU, the week after (one new snapshot: only the new cutoffs
+   computed) and all cached.
 5. Load + history + fit + forecast of 10k, 100k and 1M tasks x 52 weekly snapshots (goal for 1M: < 3 min,
    < 8 GB peak), each in a fresh process. ``--sizes 10000,100000`` to skip the million.
 6. The full report, every notebook: ``bench/report.py`` (``--no-report`` to skip).
@@ -18,6 +20,7 @@ hits both alike; the best run is the one least disturbed.
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,16 +35,21 @@ import report
 from common import ROOT, large_sample, load, run_child, timer
 
 from forecast import load_snapshots, paths
-from forecast.backtest import run_backtest
+from forecast.backtest import default_jobs, run_backtest
 from forecast.cache import Cache
-from forecast.models import make_model
+from forecast.combine import COMPONENTS, stacking_backtest
+from forecast.models import MODELS, make_model
+from forecast.params import load_params
+from forecast.published import load_published
 from forecast.question import ask
 from forecast.simulate import simulate
 
 SCALE_CODE = """
 import json, resource, time
 from forecast import load_snapshots
-from forecast.models import make_model
+from forecast.models import MODELS, make_model
+from forecast.params import load_params
+from forecast.published import load_published
 from forecast.question import ask
 from forecast.simulate import simulate
 t = {{}}
@@ -73,12 +81,14 @@ def in_process(sims: int = 10_000, name: str = "hazard") -> dict:
 
 
 def monte_carlo_ratio(sims: int = 10_000) -> dict:
-    """The simulation against ``rng.random((n, sims)) < p`` for the same n x sims, interleaved, best of nine."""
+    """The simulation against ``rng.random((n, sims)) < p`` for the same n x sims, interleaved, best of nine; and the
+    floor of the hazard model's draws: only the random numbers it needs, no arithmetic (per task and run two float32
+    uniforms, the slip's and the exit's; per run one normal per posterior parameter, the joint draw)."""
     snaps = load_snapshots(paths.SAMPLE_DIR)
     question = ask(snaps)
     model = make_model("hazard").fit(snaps, question.as_of)
-    n = len(question.tasks)
-    ours, raw = [], []
+    n, k = len(question.tasks), len(model.posterior_.mode)
+    ours, raw, floor = [], [], []
     rng = np.random.default_rng(0)
     p = rng.random(n)[:, None]
     for _ in range(9):
@@ -88,7 +98,20 @@ def monte_carlo_ratio(sims: int = 10_000) -> dict:
         s = time.perf_counter()
         (rng.random((n, sims)) < p).sum(axis=0)
         raw.append(time.perf_counter() - s)
-    return {"tasks": n, "sims": sims, "ours": min(ours), "raw_bernoulli": min(raw), "ratio": min(ours) / min(raw)}
+        s = time.perf_counter()
+        rng.random((n, sims), dtype=np.float32), rng.random((n, sims), dtype=np.float32)
+        rng.standard_normal((sims, k))
+        floor.append(time.perf_counter() - s)
+    return {
+        "tasks": n,
+        "sims": sims,
+        "parameters": k,
+        "ours": min(ours),
+        "raw_bernoulli": min(raw),
+        "ratio": min(ours) / min(raw),
+        "floor": min(floor),
+        "floor_ratio": min(floor) / min(raw),
+    }
 
 
 def _wall(cmd: list[str]) -> float:
@@ -120,26 +143,49 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
         s = time.perf_counter()
         make_model("hazard").fit(snaps, question.as_of)
         fits.append(time.perf_counter() - s)
+    params = load_params(cold)
+    figures = load_published(params.published)
+    combined = []
+    for _ in range(2):  # the combined headline's fit: its components' fits and the stacking backtest's
+        s = time.perf_counter()
+        for name in COMPONENTS:
+            if name in MODELS:
+                make_model(name, **params.model_settings()).fit(snaps, question.as_of)
+        stacking_backtest(params, snaps, question, figures)
+        combined.append(time.perf_counter() - s)
     out = {
         "import": min(imports),
         "libraries": min(libraries),
         "fit": min(fits),
+        "combined_fit": min(combined),
         "cold": min(colds),
         "warm": min(warms),
     }
     out["ratio"] = out["cold"] / (out["import"] + out["fit"])
     out["ratio_libraries"] = out["cold"] / (out["libraries"] + out["fit"])
+    out["ratio_combined"] = out["cold"] / (out["import"] + out["combined_fit"])
     return out
 
 
-def backtests(folder: Path) -> dict:
-    """The full backtest: cold (no cache), the week after (the cache holds every cutoff of the data without its
-    last snapshot) and all cached."""
+def _cpu() -> float:
+    """CPU seconds (user + sys) of this process and of its children that have ended (the backtest's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def backtests(folder: Path, runs: int = 2) -> dict:
+    """The full backtest: cold (no cache) on every core and on one process, interleaved, best of ``runs``, wall
+    clock and CPU (user + sys, the workers' included); the week after (the cache holds every cutoff of the data
+    without its last snapshot) and all cached."""
     snaps = load_snapshots(paths.SAMPLE_DIR)
-    out = {}
-    s = time.perf_counter()
-    bt = run_backtest(snaps)
-    out["cold"], out["cutoffs"] = time.perf_counter() - s, len(bt.origins)
+    out: dict = {"jobs": default_jobs()}
+    for label, jobs in (("cold", None), ("one", 1)) * runs:
+        s, c = time.perf_counter(), _cpu()
+        bt = run_backtest(snaps, jobs=jobs)
+        wall, cpu = time.perf_counter() - s, _cpu() - c
+        if wall < out.get(label, np.inf):
+            out[label], out[f"{label}_cpu"] = wall, cpu
+    out["cutoffs"] = len(bt.origins)
     store = Cache(folder / "bt-cache")
     last_week = snaps.until(snaps.dates[-2])
     run_backtest(last_week, cache=store)
@@ -183,19 +229,25 @@ def main() -> None:
         f"   = {e['ratio_libraries']:.2f}x (`import forecast.predict, forecast.models.hazard`, the libraries predict "
         f"needs, {e['libraries']:.2f} s, + fit); with the fit cached {e['warm']:.2f} s  [load {load()}]"
     )
+    print(
+        f"   = {e['ratio_combined']:.2f}x `import forecast` + the combined headline's fit ({e['combined_fit']:.2f} s: "
+        f"its components' fits and the stacking backtest, in-process)  [load {load()}]"
+    )
     print("3. Monte Carlo vs raw numpy Bernoulli of the same size, same run (goal: within 1.5x):")
     m = monte_carlo_ratio()
     print(
         f"   {m['tasks']} tasks x {m['sims']} runs: ours {m['ours']:.3f} s, raw {m['raw_bernoulli']:.3f} s, "
-        f"ratio {m['ratio']:.2f}x  [load {load()}]"
+        f"ratio {m['ratio']:.2f}x; the draws alone (2 uniforms per task-run, {m['parameters']} normals per run) "
+        f"{m['floor']:.3f} s = {m['floor_ratio']:.2f}x  [load {load()}]"
     )
     print("4. full backtest on the bundled sample, every model, 2,000 runs per forecast (goal cold < 5 s):")
     with tempfile.TemporaryDirectory() as tmp:
         b = backtests(Path(tmp))
     print(
-        f"   cold {b['cold']:.1f} s ({b['cutoffs']} cutoffs); the week after {b['week_after']:.1f} s "
-        f"({b['computed']} (cutoff, model) computed); all cached {b['cached']:.1f} s ({b['hits']} hits)  "
-        f"[load {load()}]"
+        f"   cold {b['cold']:.1f} s wall, {b['cold_cpu']:.1f} s CPU on {b['jobs']} processes; on one "
+        f"{b['one']:.1f} s wall, {b['one_cpu']:.1f} s CPU ({b['cutoffs']} cutoffs); the week after "
+        f"{b['week_after']:.1f} s ({b['computed']} (cutoff, model) computed); all cached {b['cached']:.1f} s "
+        f"({b['hits']} hits)  [load {load()}]"
     )
     print(
         "5. load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots (goal for 1M: < 3 min, < 8 GB):"

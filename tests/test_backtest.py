@@ -4,9 +4,10 @@ import os
 import pandas as pd
 import pytest
 
+from forecast import backtest as backtest_module
 from forecast import load_snapshots
 from forecast.backtest import cutoffs, run_backtest
-from forecast.cache import open_cache
+from forecast.cache import Cache, open_cache
 from forecast.cli import main
 from forecast.errors import ForecastError
 from forecast.models import MODELS
@@ -118,3 +119,29 @@ def test_bad_arguments(bundled):
     with pytest.raises(ForecastError, match="no cutoff"):
         run_backtest(snaps, 400)
     assert main(["backtest", "--models", "nope"]) == 2
+
+
+def test_cutoffs_on_two_processes_give_the_numbers_of_one(small, tmp_path):
+    snaps = load_snapshots(small)
+    args = dict(horizon_days=14, models=["hazard", "reference"], sims=300, min_history=4)
+    one = run_backtest(snaps, **args, jobs=1)
+    store = Cache(tmp_path / "cache")
+    two = run_backtest(snaps, **args, jobs=2, cache=store)
+    pd.testing.assert_frame_equal(one.frame, two.frame)
+    pd.testing.assert_frame_equal(one.tasks, two.tasks)
+    assert one.draws.keys() == two.draws.keys()
+    assert all((one.draws[k] == two.draws[k]).all() for k in one.draws)
+    # the parent wrote every (cutoff, model) the workers computed: a second run computes nothing
+    assert store.misses == len(one.frame) == len(list((tmp_path / "cache").glob("backtest-*.pkl")))
+    again = Cache(tmp_path / "cache")
+    pd.testing.assert_frame_equal(run_backtest(snaps, **args, jobs=2, cache=again).frame, one.frame)
+    assert (again.hits, again.misses) == (len(one.frame), 0)
+
+
+def test_a_models_error_in_a_worker_reaches_the_caller(small, monkeypatch):
+    def fails(*args, **kwargs):
+        raise ForecastError("the model cannot answer this cutoff")
+
+    monkeypatch.setattr(backtest_module, "_simulated", fails)  # the forked workers inherit the patch
+    with pytest.raises(ForecastError, match="cannot answer this cutoff"):
+        run_backtest(load_snapshots(small), 14, models=["hazard"], sims=50, min_history=4, jobs=2)

@@ -13,7 +13,10 @@ best model is the one with the lowest mean CRPS.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -28,6 +31,7 @@ from .published_model import question_forecast
 from .question import Question, ask
 from .simulate import SlipForecast, simulate
 from .snapshots import Snapshots
+from .threads import one_thread
 
 LEVELS = (0.5, 0.8, 0.9)
 
@@ -120,13 +124,15 @@ def run_backtest(
     cache: Cache | None = None,
     figures: pd.DataFrame | None = None,
     step: int = 1,
+    jobs: int | None = None,
 ) -> Backtest:
     """Backtest ``models`` at every ``step``-th eligible cutoff counted back from the latest; raise
     :class:`ForecastError` when there is none. ``settings`` (:meth:`forecast.params.Params.model_settings`) reach
     each model as in a forecast. With the published ``figures``, the published-figures model answers each cutoff's
     question too (model ``published``: :func:`forecast.published_model.question_forecast`). ``cache``
     (:func:`forecast.cache.open_cache`) keeps each (cutoff, model) result, keyed by the snapshots up to the cutoff's
-    outcome date: a new snapshot adds its cutoffs and leaves the earlier ones as they were."""
+    outcome date: a new snapshot adds its cutoffs and leaves the earlier ones as they were. The cutoffs not cached
+    run on ``jobs`` processes (:func:`_computed`); the cache is written here, in this process."""
     if horizon_days < 1:
         raise ForecastError(f"horizon_days must be at least 1, not {horizon_days}")
     unknown = [m for m in models if m not in MODELS]
@@ -140,9 +146,11 @@ def run_backtest(
     cache = cache or Cache(None)
     at = snaps.frame.set_index(["snapshot_date", "task_id"])[["status", "deadline"]]
     figures_key = "" if figures is None else str(int(pd.util.hash_pandas_object(figures, index=False).sum()))
-    rows, task_rows, draws = [], [], {}
-    for i, (cutoff, outcome_date) in enumerate(pairs, 1):
-        cut = _Cutoff(snaps, at, cutoff, outcome_date)
+    names = [*models, *(["published"] if figures is not None else [])]
+    found: dict[tuple[int, str], tuple[dict, pd.DataFrame, np.ndarray]] = {}
+    keys: dict[tuple[int, str], dict] = {}
+    todo: dict[int, list[str]] = {}
+    for i, (cutoff, outcome_date) in enumerate(pairs):
         common = {
             "cutoff": str(cutoff.date()),
             "outcome": str(outcome_date.date()),
@@ -150,25 +158,99 @@ def run_backtest(
             "seed": seed,
             "data": data_fingerprint(snaps, outcome_date),
         }
-        for name in [*models, *(["published"] if figures is not None else [])]:
+        for name in names:
             if name == "published":
-                parts = {"model": name, "figures": figures_key, **common}
-                run = partial(_published, figures, sims, seed)
+                keys[i, name] = {"model": name, "figures": figures_key, **common}
             else:
-                model = make_model(name, **(settings or {}))
-                parts = {**model_settings(model), **common}
-                run = partial(_simulated, model, cut.snaps, cut.cutoff, sims, seed)
-            row, per_task, slips = cache.get("backtest", parts, partial(_score, cut, name, run))
+                keys[i, name] = {**model_settings(make_model(name, **(settings or {}))), **common}
+            hit, value = cache.lookup("backtest", keys[i, name])
+            if hit:
+                found[i, name] = value
+            else:
+                todo.setdefault(i, []).append(name)
+    work = _Work(snaps, at, tuple(pairs), sims, seed, settings or {}, figures)
+    computed = _computed(work, todo, jobs)
+    rows, task_rows, draws = [], [], {}
+    for i, (cutoff, outcome_date) in enumerate(pairs):
+        if i in todo:
+            for name, value in next(computed).items():
+                cache.store("backtest", keys[i, name], value)
+                found[i, name] = value
+        for name in names:
+            row, per_task, slips = found[i, name]
             rows.append(row)
             task_rows.append(per_task)
             draws[cutoff, name] = slips
         if progress:
             progress(
-                f"cutoff {i}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {rows[-1]['open']} open, "
+                f"cutoff {i + 1}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {rows[-1]['open']} open, "
                 f"{rows[-1]['observed']} slipped"
             )
     frame = pd.DataFrame(rows).rename(columns={"mean": "slip_mean"})
     return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True), draws)
+
+
+def default_jobs() -> int:
+    """Processes a backtest's cutoffs run on: the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What every cutoff's computation reads: the snapshots, their outcomes, the cutoffs and the settings."""
+
+    snaps: Snapshots
+    at: pd.DataFrame
+    pairs: tuple[tuple[pd.Timestamp, pd.Timestamp], ...]
+    sims: int
+    seed: int
+    settings: dict
+    figures: pd.DataFrame | None
+
+    def run(self, i: int, names: Sequence[str]) -> dict[str, tuple[dict, pd.DataFrame, np.ndarray]]:
+        """The results of ``names`` at cutoff ``i``: each model fitted on the snapshots up to it and scored."""
+        cut = _Cutoff(self.snaps, self.at, *self.pairs[i])
+        out = {}
+        for name in names:
+            if name == "published":
+                run = partial(_published, self.figures, self.sims, self.seed)
+            else:
+                model = make_model(name, **self.settings)
+                run = partial(_simulated, model, cut.snaps, cut.cutoff, self.sims, self.seed)
+            out[name] = _score(cut, name, run)
+        return out
+
+
+_WORKER: list[_Work] = []  # in a worker process: the work it was forked with
+
+
+def _start_worker(work: _Work) -> None:
+    _WORKER[:] = [work]
+
+
+def _run_in_worker(i: int, names: Sequence[str]) -> dict[str, tuple[dict, pd.DataFrame, np.ndarray]]:
+    with one_thread():
+        try:
+            return _WORKER[0].run(i, names)
+        except ForecastError as exc:  # its message crosses the process boundary; a subclass's fields may not
+            raise ForecastError(str(exc)) from None
+
+
+def _computed(work: _Work, todo: dict[int, list[str]], jobs: int | None) -> Iterator[dict]:
+    """The results of each cutoff in ``todo`` (index -> models), in cutoff order: the first in this process, the
+    others on ``jobs`` processes (default: :func:`default_jobs`) forked from it, so they share its loaded snapshots
+    and what the first computed from them; one BLAS thread each. Every result depends only on its cutoff, model, runs
+    and seed, so the numbers do not depend on ``jobs``."""
+    order = sorted(todo)
+    jobs = min(default_jobs() if jobs is None else jobs, len(order) - 1)
+    parallel = jobs > 1 and "fork" in mp.get_all_start_methods()
+    with one_thread():  # the first cutoff here: it fills the snapshots' memos (intervals, transitions) workers share
+        for i in order[:1] if parallel else order:
+            yield work.run(i, todo[i])
+    if parallel:
+        context = mp.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(work,)) as pool:
+            yield from pool.map(_run_in_worker, order[1:], [todo[i] for i in order[1:]])
 
 
 @dataclass

@@ -110,20 +110,33 @@ class Cache:
 
     def get(self, kind: str, parts: Mapping[str, Any], make: Callable[[], T]) -> T:
         """The entry for these parts, or ``make()`` stored under them."""
+        found, value = self.lookup(kind, parts)
+        if not found:
+            value = make()
+            self.store(kind, parts, value)
+        return value
+
+    def lookup(self, kind: str, parts: Mapping[str, Any]) -> tuple[bool, Any]:
+        """``(True, entry)`` for these parts; ``(False, None)`` when there is none (a miss) or the cache is off. For
+        work computed elsewhere (a backtest's cutoffs on several cores): look up, compute the misses, :meth:`store`."""
         if self.folder is None:
-            return make()
-        path = self.folder / f"{kind}-{self.key(kind, parts)}.pkl"
+            return False, None
         try:
-            with path.open("rb") as fh:
+            with self._path(self.folder, kind, parts).open("rb") as fh:
                 value = pickle.load(fh)
         except Exception:  # missing, truncated, unreadable, from another library version: recompute
             self.misses += 1
-        else:
-            self.hits += 1
-            return value
-        value = make()
-        self._put(path, value)
-        return value
+            return False, None
+        self.hits += 1
+        return True, value
+
+    def store(self, kind: str, parts: Mapping[str, Any], value: object) -> None:
+        """Write ``value`` as the entry for these parts (atomically; nothing when off or unwritable)."""
+        if self.folder is not None:
+            self._put(self._path(self.folder, kind, parts), value)
+
+    def _path(self, folder: Path, kind: str, parts: Mapping[str, Any]) -> Path:
+        return folder / f"{kind}-{self.key(kind, parts)}.pkl"
 
     def _put(self, path: Path, value: object) -> None:
         if self.unwritable:

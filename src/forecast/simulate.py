@@ -207,18 +207,24 @@ def simulate(
             size = min(chunk, sims - lo)
             if n == 0:
                 continue
-            hazard = np.array(sampler.draw(param_rng, size), dtype=np.float32)  # per profile
+            hazard = np.asarray(sampler.draw(param_rng, size), dtype=np.float32)  # per profile, a fresh array
             if leaving is None:
                 np.negative(hazard, out=hazard)
                 slip = luck_rng.random((n, size), dtype=np.float32) < np.exp(hazard, out=hazard)[sampler.profile]
             else:
-                H = hazard[sampler.profile]
                 X = np.asarray(leaving.draw(exit_rng, size), dtype=np.float32)
-                total = H + X
-                slip = luck_rng.random((n, size), dtype=np.float32) < np.exp(-total)
-                left = ~slip & (exit_luck_rng.random((n, size), dtype=np.float32) * total < X) & on[:, None]
+                total = hazard[sampler.profile] + X
+                still = np.negative(total)
+                np.exp(still, out=still)
+                slip = luck_rng.random((n, size), dtype=np.float32) < still
+                left = exit_luck_rng.random((n, size), dtype=np.float32)
+                left = np.less(np.multiply(left, total, out=left), X)
+                left &= ~slip
+                if active is not None:
+                    left &= on[:, None]
                 moved[lo : lo + size] = np.count_nonzero(left, axis=0)
-            slip &= on[:, None]
+            if active is not None:
+                slip &= on[:, None]
             per_task += np.count_nonzero(slip, axis=1)
             counts = np.add.reduceat(slip if presorted else slip[order], starts, axis=0)
             by_agency[:, lo : lo + size] = counts

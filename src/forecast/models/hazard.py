@@ -294,7 +294,7 @@ class HazardSampler:
     step_days: int
     rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
     exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
-    chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # Cholesky factor of the covariance
+    chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # rows of the covariance's factor, used
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
@@ -305,19 +305,20 @@ class HazardSampler:
         # one joint parameter draw, then one pace step per future step, then agencies with no history: a later
         # deadline only appends pace steps and a scenario only appends new agencies, so their runs share every
         # other draw with the baseline
-        if self.chol_ is None:  # one factorisation per sampler, not per chunk of runs
-            self.chol_ = _cholesky(post.cov)
-        chol = self.chol_
-        phi = post.mode[None, :] + rng.standard_normal((size, len(post.mode))) @ chol.T
+        used = np.r_[post.block("beta"), post.block("theta"), post.block("b"), post.block("w").stop - 1]
+        if self.chol_ is None:  # one factorisation per sampler, not per chunk of runs; only the rows drawn are used
+            self.chol_ = np.ascontiguousarray(_cholesky(post.cov)[used].T)
+        # the joint draw is mode + L z; the runs need beta, theta, b and the walk's last level, so only those rows of
+        # L are multiplied (the period noise and the earlier walk are drawn in z, so the stream stays the same); beta,
+        # theta and b lead ``used`` in the posterior's order, so their blocks index phi as they index the mode
+        phi = post.mode[used][None, :] + rng.standard_normal((size, len(post.mode))) @ self.chol_
         step = np.empty((m, size))
         noise = np.empty((m, size))
         for j in range(m):  # per future step: the walk's t step, the period's noise (same draws for a later deadline)
             z = rng.standard_normal((2, size))
             step[j] = z[0] / np.sqrt(rng.gamma(laplace.NU / 2, 2 / laplace.NU, size))
             noise[j] = z[1]
-        walk = phi[:, post.block("w")][:, -1][None, :] + np.cumsum(step, axis=0) * post.tau * np.sqrt(
-            self.step_days / 7.0
-        )
+        walk = phi[:, -1][None, :] + np.cumsum(step, axis=0) * post.tau * np.sqrt(self.step_days / 7.0)
         pace = walk + noise * post.sigma_noise  # (steps x size)
         beta, theta, b = phi[:, post.block("beta")], phi[:, post.block("theta")], phi[:, post.block("b")].T
         state_rate = np.exp(theta @ exposure.state_design().T)  # (size x states) per-day multiplier of each state
