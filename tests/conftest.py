@@ -1,7 +1,13 @@
 """Shared fixtures (helpers are in ``tests/helpers.py``).
 
-Every test process keeps its cache of fitted models and backtest cutoffs in a temporary folder of its own
-(``FORECAST_CACHE``, inherited by the CLI and notebook kernels the tests start), never in the project's ``.cache/``.
+A test session keeps its cache of fitted models and backtest cutoffs in a temporary folder of its own
+(``FORECAST_CACHE``), never in the project's ``.cache/``. The session's first process makes it before any worker
+starts, so the pytest-xdist workers, and the CLI and notebook kernels the tests start, inherit it: a fit or a backtest
+cutoff one worker computed is found by the other (entries are written atomically, :mod:`forecast.cache`). Tests that
+count hits and misses use a cache folder of their own.
+
+``make test`` runs the modules with report runs (kernels) and slow fits first (:func:`pytest_collection_modifyitems`,
+with ``--no-loadscope-reorder``), so the two workers end together instead of one finishing a long module alone.
 """
 
 from __future__ import annotations
@@ -9,19 +15,40 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter, defaultdict
 
 import pandas as pd
 import pytest
 
 from forecast import sample
 
+_CACHE = pytest.StashKey[str]()
 
-@pytest.fixture(scope="session", autouse=True)
-def _own_cache():
-    folder = tempfile.mkdtemp(prefix="forecast-test-cache-")
-    os.environ["FORECAST_CACHE"] = folder
-    yield
-    shutil.rmtree(folder, ignore_errors=True)
+
+def pytest_configure(config: pytest.Config) -> None:
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller (or a run without xdist): workers inherit the folder
+        config.stash[_CACHE] = os.environ["FORECAST_CACHE"] = tempfile.mkdtemp(prefix="forecast-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE in config.stash:
+        shutil.rmtree(config.stash[_CACHE], ignore_errors=True)
+
+
+# Modules first by what they start: report runs (kernels, several seconds of CPU each), then slow fits; the rest after
+_FIRST = ("report", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the modules by their heaviest marker (:data:`_FIRST`), then by how many of their tests carry it (most
+    first), keeping the order of the tests in each module."""
+    counts: dict[str, Counter[int]] = defaultdict(Counter)
+    for item in items:
+        marks = {m.name for m in item.iter_markers()}
+        rank = min((i for i, name in enumerate(_FIRST) if name in marks), default=len(_FIRST))
+        counts[item.nodeid.split("::")[0]][rank] += 1
+    weight = {module: (min(c), -c[min(c)]) for module, c in counts.items()}
+    items.sort(key=lambda item: weight[item.nodeid.split("::")[0]])
 
 
 @pytest.fixture(scope="session")

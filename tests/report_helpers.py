@@ -49,7 +49,8 @@ def write_portfolio(folder: Path) -> Path:
 
 
 def write_params(path: Path, snapshots: Path, **overrides: object) -> Path:
-    """A params file for ``snapshots`` as of 4 Dec 2025, small enough for tests."""
+    """A params file for ``snapshots`` as of 4 Dec 2025, small enough for tests: one page at a time (``jobs: 1``, one
+    kernel to start) unless the test gives ``jobs``."""
     values = {
         "scenario": "test",
         "snapshots": str(snapshots),
@@ -57,6 +58,7 @@ def write_params(path: Path, snapshots: Path, **overrides: object) -> Path:
         "deadline": "2025-12-31",
         "sims": 200,
         "seed": 1,
+        "jobs": 1,
         **overrides,
     }
     path.write_text(yaml.safe_dump(values), encoding="utf-8")

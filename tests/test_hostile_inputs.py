@@ -37,7 +37,8 @@ HOSTILE_TITLES = [
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
-    """A workspace: 14 weekly CSV exports of a 200-task portfolio (Sep - 4 Dec 2025) and a params file."""
+    """A workspace: 14 weekly CSV exports of a 200-task portfolio (Sep - 4 Dec 2025) and a params file (reports one
+    page at a time: one kernel)."""
     root = tmp_path_factory.mktemp("base")
     frame = sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04")
     last = frame.loc[frame["snapshot_date"] == frame["snapshot_date"].max()]
@@ -53,7 +54,7 @@ def base(tmp_path_factory) -> Path:
             exports / f"snapshot_{when:%Y-%m-%d}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\r\n"
         )  # as Excel
     (root / "params.yaml").write_text(
-        yaml.safe_dump({"snapshots": "exports", "sims": 200, "seed": 1}), encoding="utf-8"
+        yaml.safe_dump({"snapshots": "exports", "sims": 200, "seed": 1, "jobs": 1}), encoding="utf-8"
     )
     return root
 

@@ -1,5 +1,5 @@
 """Every optional export column may be absent (#9): validate -> predict -> backtest -> scenario on exports without
-each one, and without all of them; a full report run on exports with none."""
+each one, and without all of them; a full report run on exports with none (one page at a time: one kernel)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def test_a_report_runs_on_exports_with_no_optional_column(tmp_path, full_frame):
     exports = _exports(full_frame, tmp_path / "exports", OPTIONAL)
     params = tmp_path / "p.yaml"
     params.write_text(
-        yaml.safe_dump({"scenario": "bare", "snapshots": str(exports), "sims": 200, "seed": 1}), encoding="utf-8"
+        yaml.safe_dump({"scenario": "bare", "snapshots": str(exports), "sims": 200, "seed": 1, "jobs": 1}),
+        encoding="utf-8",
     )
     result = run_report(params, tmp_path / "reports", echo=lambda _: None)
     assert result.status == "ok", result.message

@@ -42,8 +42,8 @@ def portfolio(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def kit_run(tmp_path_factory, portfolio):
-    """A run of the kit's own notebooks on the small portfolio as of 4 Dec, after last week's run (as of 27 Nov, the
-    summary page and the agency pages only) into the same folder."""
+    """A run of the kit's own notebooks on the small portfolio as of 4 Dec (two pages at a time), after last week's
+    run (as of 27 Nov, the summary page and the agency pages only) into the same folder."""
     tmp = tmp_path_factory.mktemp("kit_run")
     week_before = tmp / "summary_only"
     (week_before / "templates").mkdir(parents=True)
@@ -56,7 +56,7 @@ def kit_run(tmp_path_factory, portfolio):
         echo=lambda _: None,
     )
     assert earlier.status == "ok", earlier.message
-    params = write_params(tmp / "test.yaml", portfolio)
+    params = write_params(tmp / "test.yaml", portfolio, jobs=2)
     lines: list[str] = []
     cwd = Path.cwd()
     os.chdir(tmp)  # `--out reports`, relative, as `make report` gives it: the pages run in the notebooks' folder
@@ -252,7 +252,7 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
 def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
     # 60 s: room for a kernel start (it imports the kit: 30 s and more at a load average of 11 on 2 cores, which
     # made a 30 s limit end the run before 01_slow began) and the first cell, far from the notebook's 300 s sleep
-    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=1.0, jobs=1)  # one page at a time
+    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=1.0)  # one page at a time (write_params: jobs 1)
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_slow.ipynb", 'print("first cell done")', "import time\ntime.sleep(300)")
     write_notebook(nbs / "02_next.ipynb", 'print("second notebook")')
