@@ -252,7 +252,7 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
 def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
     # 60 s: room for a kernel start (it imports the kit: 30 s and more at a load average of 11 on 2 cores, which
     # made a 30 s limit end the run before 01_slow began) and the first cell, far from the notebook's 300 s sleep
-    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=1.0)  # one page at a time (write_params: jobs 1)
+    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=1.0)  # jobs 1: one page at a time
     nbs = tmp_path / "nbs"
     write_notebook(nbs / "01_slow.ipynb", 'print("first cell done")', "import time\ntime.sleep(300)")
     write_notebook(nbs / "02_next.ipynb", 'print("second notebook")')
