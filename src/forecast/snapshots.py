@@ -158,13 +158,13 @@ def _long_frame(frames: list[pd.DataFrame]) -> pd.DataFrame:
     columns are made per file and merged by their codes (:func:`~pandas.api.types.union_categoricals`, categories
     sorted as ``astype("category")`` sorts them), and ``file`` is the file's name repeated as one code: a file of
     a million rows does not hold a million copies of its name."""
-    order = sorted(range(len(frames)), key=lambda i: frames[i]["snapshot_date"].iat[0])
+    order = sorted(range(len(frames)), key=lambda i: frames[i]["snapshot_date"].iloc[0])
     parts, names = [], []
     while frames:  # each file's frame is let go as its part is made, so the text is held once, not twice
         f = frames.pop(0)
         if not f["task_id"].is_monotonic_increasing:
             f = f.sort_values("task_id", kind="stable")
-        names.append(f["file"].iat[0])
+        names.append(f["file"].iloc[0])
         parts.append(f.assign(status=pd.Categorical(f["status"], categories=schema.STATUSES)))
     parts = [parts[i] for i in order]
     names = [names[i] for i in order]
