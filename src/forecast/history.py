@@ -37,28 +37,34 @@ def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.Da
     repeats collapsed, joined by ``>``); ``n_snapshots``; ``regular``; ``completed``; ``completed_lo`` and
     ``completed_hi`` bounding the completion date; ``present`` (seen in the last snapshot up to ``as_of``).
     """
-    frame = _frame(data, as_of).sort_values(["task_id", "snapshot_date"], kind="stable")
+    frame = _frame(data, as_of)
     if frame.empty:
         return _empty_history()
+    if not frame["snapshot_date"].is_monotonic_increasing:  # a snapshots' frame is in date order already
+        frame = frame.sort_values("snapshot_date", kind="stable")
     last_snapshot = frame["snapshot_date"].max()
-    g = frame.groupby("task_id", sort=True, observed=True)
+    g = frame.groupby("task_id", sort=True, observed=True)  # a task's rows in date order: no copy sorted by task
     hist = g[list(_LATEST)].last()  # last non-missing value of each column
     hist["first_seen"] = g["snapshot_date"].min()
     hist["last_seen"] = g["snapshot_date"].max()
     hist["n_snapshots"] = g.size()
     hist["status"] = g["status"].last().astype(pd.CategoricalDtype(schema.STATUSES))
-    status = frame["status"].astype(str)
-    change = (status != status.shift()) | (frame["task_id"] != frame["task_id"].shift())
-    hist["trajectory"] = _joined(
-        frame.loc[change, "task_id"].to_numpy(dtype=object), status[change].to_numpy(dtype=object)
-    )
+    task_of = g.ngroup().to_numpy()  # each row's task, as its position in hist
+    order = np.argsort(task_of, kind="stable")  # rows by task, then date
+    status, labels = pd.factorize(frame["status"])
+    task, status = task_of[order], status[order]
+    change = np.r_[True, (status[1:] != status[:-1]) | (task[1:] != task[:-1])]
+    names = np.array([*map(str, labels), "nan"], dtype=object)  # code -1 (a missing status) takes the last
+    hist["trajectory"] = _joined(task[change], names[status[change]]).to_numpy()
 
-    is_open = frame["status"].isin(schema.OPEN)
-    last_open = frame["snapshot_date"].where(is_open).groupby(frame["task_id"], sort=True).max()
-    seen_open_at = frame["task_id"].map(last_open)
-    after = seen_open_at.isna() | (frame["snapshot_date"] > seen_open_at)
-    done_rows = frame["status"].isin(schema.COMPLETED) & after
-    first_done = frame["snapshot_date"].where(done_rows).groupby(frame["task_id"], sort=True).min()
+    when = frame["snapshot_date"].reset_index(drop=True)
+    is_open = frame["status"].isin(schema.OPEN).to_numpy()
+    last_open = when.where(is_open).groupby(task_of, sort=True).max()
+    seen_open_at = last_open.to_numpy()[task_of]
+    after = pd.isna(seen_open_at) | (when.to_numpy() > seen_open_at)
+    done_rows = frame["status"].isin(schema.COMPLETED).to_numpy() & after
+    first_done = when.where(done_rows).groupby(task_of, sort=True).min()
+    last_open.index, first_done.index = hist.index, hist.index
 
     hist["regular"] = hist["status"] == schema.REGULAR
     hist["completed"] = hist["status"].isin(schema.COMPLETED)
