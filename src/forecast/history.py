@@ -155,9 +155,10 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     dates = np.sort(frame["snapshot_date"].unique())
     next_of = pd.Series(np.append(dates[1:], np.datetime64("NaT")), index=dates)
-    frame = frame.sort_values(["task_id", "snapshot_date"], kind="stable")
-    first_seen = frame.groupby("task_id", sort=False, observed=True)["snapshot_date"].transform("min")
-    same_task = frame["task_id"].eq(frame["task_id"].shift(-1))
+    columns = ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "snapshot_date", "status"]
+    frame, task = by_task(frame, columns)
+    first_seen = frame["snapshot_date"].groupby(task, sort=False).transform("min")
+    same_task = pd.Series(np.r_[task[1:] == task[:-1], False], index=frame.index)
     nxt_date = frame["snapshot_date"].shift(-1)
     nxt_status = frame["status"].shift(-1)
     expected_next = frame["snapshot_date"].map(next_of)
@@ -171,6 +172,18 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
     out["event"] = nxt_status[keep].isin(schema.COMPLETED).astype(np.int8)
     out["status"] = out["status"].astype(str)
     return out[cols].reset_index(drop=True)
+
+
+def by_task(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """``columns`` of the rows with a task id, sorted by task id then snapshot date (stable), and each row's task
+    as an integer code in that order. The sort is of integer codes and copies only ``columns``: the long frame's
+    other columns (titles, file names) are not copied, and no string is compared after the grouping."""
+    if not frame["snapshot_date"].is_monotonic_increasing:
+        frame = frame.sort_values("snapshot_date", kind="stable")
+    frame = frame.loc[frame["task_id"].notna()] if frame["task_id"].hasnans else frame
+    task = frame.groupby("task_id", sort=True, observed=True).ngroup().to_numpy()
+    order = np.argsort(task, kind="stable")
+    return frame[columns].take(order), task[order]
 
 
 def trajectory_warnings(
