@@ -155,17 +155,16 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     dates = np.sort(frame["snapshot_date"].unique())
     next_of = pd.Series(np.append(dates[1:], np.datetime64("NaT")), index=dates)
-    columns = ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "snapshot_date", "status"]
-    frame, task = by_task(frame, columns)
+    columns = ["agency", "source", "agency_type", "deadline", "assigned_date", "snapshot_date", "status"]
+    frame, task, ids = by_task(frame, columns)
     first_seen = frame["snapshot_date"].groupby(task, sort=False).transform("min")
     same_task = pd.Series(np.r_[task[1:] == task[:-1], False], index=frame.index)
     nxt_date = frame["snapshot_date"].shift(-1)
     nxt_status = frame["status"].shift(-1)
     expected_next = frame["snapshot_date"].map(next_of)
     keep = frame["status"].isin(schema.OPEN) & same_task & nxt_date.eq(expected_next) & nxt_status.ne(schema.REGULAR)
-    out = frame.loc[
-        keep, ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "snapshot_date", "status"]
-    ].rename(columns={"snapshot_date": "start"})
+    out = frame.loc[keep, columns].rename(columns={"snapshot_date": "start"})
+    out.insert(0, "task_id", ids.at(np.flatnonzero(keep.to_numpy())).array)
     out["end"] = nxt_date[keep]
     out["days"] = (out["end"] - out["start"]).dt.days.astype(np.int32)
     out["first_seen"] = first_seen[keep]
@@ -174,16 +173,27 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def by_task(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """``columns`` of the rows with a task id, sorted by task id then snapshot date (stable), and each row's task
-    as an integer code in that order. The sort is of integer codes and copies only ``columns``: the long frame's
-    other columns (titles, file names) are not copied, and no string is compared after the grouping."""
+def by_task(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """``columns`` of the rows with a task id, sorted by task id then snapshot date (stable); each row's task as an
+    integer code in that order; and the task ids in that order, to take at the rows a caller keeps. The sort is of
+    integer codes and copies only ``columns``: the long frame's text (task ids, titles, file names) is not copied
+    for every row, and no string is compared after the grouping."""
     if not frame["snapshot_date"].is_monotonic_increasing:
         frame = frame.sort_values("snapshot_date", kind="stable")
     frame = frame.loc[frame["task_id"].notna()] if frame["task_id"].hasnans else frame
     task = frame.groupby("task_id", sort=True, observed=True).ngroup().to_numpy()
     order = np.argsort(task, kind="stable")
-    return frame[columns].take(order), task[order]
+    return frame[columns].take(order), task[order], _Taken(frame["task_id"], order)
+
+
+class _Taken:
+    """``values`` in ``order``, taken only at the positions asked for."""
+
+    def __init__(self, values: pd.Series, order: np.ndarray):
+        self.values, self.order = values, order
+
+    def at(self, positions: np.ndarray) -> pd.Series:
+        return self.values.iloc[self.order[positions]]
 
 
 def trajectory_warnings(

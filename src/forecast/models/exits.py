@@ -43,7 +43,7 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     dates = np.sort(frame["snapshot_date"].unique())
     if len(dates) < 2:
         return pd.DataFrame(columns=cols)
-    f, task = by_task(frame, ["task_id", "snapshot_date", "status", "deadline"])
+    f, task, ids = by_task(frame, ["snapshot_date", "status", "deadline"])
     when = f["snapshot_date"].to_numpy("datetime64[D]")
     is_open = f["status"].isin(schema.OPEN).to_numpy()
     regular = f["status"].eq(schema.REGULAR).to_numpy()
@@ -57,7 +57,7 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     length = (due[i + 1] - due[i]).astype("timedelta64[D]").astype(float)
     return pd.DataFrame(
         {
-            "task_id": f["task_id"].array.take(i),
+            "task_id": ids.at(i).array,
             "start": when[i],
             "end": when[i + 1],
             "days": (when[i + 1] - when[i]).astype(np.int64),
