@@ -45,6 +45,7 @@ def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.Da
     last_snapshot = frame["snapshot_date"].max()
     g = frame.groupby("task_id", sort=True, observed=True)  # a task's rows in date order: no copy sorted by task
     hist = g[list(_LATEST)].last()  # last non-missing value of each column
+    hist["title"] = hist["title"].astype("str")  # text, whether the frame holds it as text or as a categorical
     hist["first_seen"] = g["snapshot_date"].min()
     hist["last_seen"] = g["snapshot_date"].max()
     hist["n_snapshots"] = g.size()
