@@ -106,7 +106,8 @@ class ExitModel:
         """Exit hazards of ``tasks`` from ``as_of`` to the end of ``deadline``."""
         start, end = pd.Timestamp(as_of), pd.Timestamp(deadline)
         total = max((end - start).days, 0)
-        due = tasks["deadline"].to_numpy("datetime64[D]")
+        # a task's exit hazard depends only on its deadline: one row per distinct deadline, taken per task
+        due, row = np.unique(tasks["deadline"].to_numpy("datetime64[D]"), return_inverse=True)
         day = np.datetime64(start.date(), "D") + np.arange(1, total + 1)
         ttd = (due[:, None] - day[None, :]).astype(np.int64)  # tasks x days
         E = np.stack([(band(ttd) == k).sum(axis=1) for k in range(len(BAND_LABELS))], axis=1).astype(float)
@@ -115,21 +116,23 @@ class ExitModel:
             room = (np.datetime64(end.date(), "D") - due).astype(np.int64)
             p_out = 1.0 - np.searchsorted(lengths, room, side="right") / len(lengths)
         else:
-            p_out = np.ones(len(tasks))
-        return ExitSampler(E, p_out, self.exposure_, self.extensions_, self.reclassifications_)
+            p_out = np.ones(len(due))
+        return ExitSampler(E, p_out, self.exposure_, self.extensions_, self.reclassifications_, row.reshape(-1))
 
 
 @dataclass
 class ExitSampler:
-    E: np.ndarray  # (tasks x bands) days each task spends in each band over the horizon
-    p_out: np.ndarray  # (tasks,) chance an extension takes the task past the deadline
+    E: np.ndarray  # (deadlines x bands) days a task due then spends in each band over the horizon
+    p_out: np.ndarray  # (deadlines,) chance an extension takes a task due then past the deadline
     exposure: np.ndarray  # (bands,) task-days at risk in the history
     extensions: np.ndarray
     reclassifications: np.ndarray
+    row: np.ndarray  # (tasks,) each task's deadline: its row of E and p_out
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Exit hazards (tasks x size): rates drawn from their Gamma posteriors, one draw per band and run."""
+        """Exit hazards (tasks x size): rates drawn from their Gamma posteriors, one draw per band and run; worked
+        out per distinct deadline, then taken per task."""
         scale = 1.0 / np.maximum(self.exposure, 1.0)
         ext = rng.gamma(0.5 + self.extensions[:, None], scale[:, None], (len(scale), size))
         rec = rng.gamma(0.5 + self.reclassifications[:, None], scale[:, None], (len(scale), size))
-        return (self.E @ ext) * self.p_out[:, None] + self.E @ rec
+        return ((self.E @ ext) * self.p_out[:, None] + self.E @ rec)[self.row]
