@@ -202,7 +202,9 @@ def main() -> None:
     print(
         "5. load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots (goal for 1M: < 3 min, < 8 GB):"
     )
-    print("   tasks     rows        open     load  history  fit    simulate  total   CPU s   s/1k tasks  peak MB  load")
+    print(
+        "   tasks     rows        open     load  history  fit    simulate  total   CPU s  s/1k tasks  peak MB  load avg"
+    )
     for r in scale([int(s) for s in args.sizes.split(",")]):
         print(
             f"   {r['tasks']:<9d} {r['rows']:<11d} {r['open']:<8d} {r['load']:5.1f}  {r['history']:6.1f}  "
