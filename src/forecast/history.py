@@ -9,6 +9,7 @@ past date is exactly what an analyst could have built that day (no leakage from 
 * :func:`intervals` — the person-period table the hazard models fit: one row per task per inter-snapshot
   interval while open, starting at the first snapshot the task is seen (left truncation).
 * :func:`open_set` — the tasks a forecast is about.
+* :func:`by_task` — rows in task, then date order, by integer task codes (for the intervals and exit transitions).
 * :func:`trajectory_warnings` — tasks that vanish, reopen, change agency or deadline.
 """
 
