@@ -108,13 +108,13 @@ class ExitModel:
         total = max((end - start).days, 0)
         # a task's exit hazard depends only on its deadline: one row per distinct deadline, taken per task
         distinct, row = np.unique(tasks["deadline"].to_numpy("datetime64[D]"), return_inverse=True)
-        due: np.ndarray = np.asarray(distinct, dtype="datetime64[D]")
+        due = np.asarray(distinct, dtype="datetime64[D]")
         day = np.datetime64(start.date(), "D") + np.arange(1, total + 1)
         ttd = (due[:, None] - day[None, :]).astype(np.int64)  # deadlines x days
         E = np.stack([(band(ttd) == k).sum(axis=1) for k in range(len(BAND_LABELS))], axis=1).astype(float)
         if len(self.lengths_):  # the share of the extension lengths seen that reach past the deadline: L > end - due
             lengths = np.sort(self.lengths_)
-            room = (np.datetime64(end.date(), "D") - due).astype(np.int64)
+            room = np.subtract(np.datetime64(end.date(), "D"), due).astype(np.int64)
             p_out = 1.0 - np.searchsorted(lengths, room, side="right") / len(lengths)
         else:
             p_out = np.ones(len(due))
