@@ -13,7 +13,9 @@ hits both alike; the best run is the one least disturbed.
    every core and on one process, wall clock and CPU, the week after (one new snapshot: only the new cutoffs
    computed) and all cached.
 5. Load + history + fit + forecast of 10k, 100k and 1M tasks x 52 weekly snapshots (goal for 1M: < 3 min,
-   < 8 GB peak), each in a fresh process. ``--sizes 10000,100000`` to skip the million.
+   < 8 GB peak), each in a fresh process, with its CPU time (user + system: on a busy machine the fairer
+   figure) beside the wall clock. ``--sizes 10000,100000`` to skip the million;
+   ``--scale-only`` to run this benchmark alone.
 6. The full report, every notebook: ``bench/report.py`` (``--no-report`` to skip).
 """
 
@@ -60,7 +62,8 @@ s = time.perf_counter()
 fc = simulate(model, question, {sims}, 1)
 t["simulate"] = time.perf_counter() - s
 t.update(rows=len(snaps.frame), open=len(question.tasks), snapshots=len(snaps.dates), total=sum(t.values()))
-t["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+usage = resource.getrusage(resource.RUSAGE_SELF)
+t.update(peak_mb=usage.ru_maxrss / 1024, cpu=usage.ru_utime + usage.ru_stime)
 print(json.dumps(t))
 """
 
@@ -208,12 +211,33 @@ def scale(sizes, sims: int = 10_000) -> list[dict]:
     return rows
 
 
+def print_scale(sizes: str) -> None:
+    """Benchmark 5 at each of the comma-separated ``sizes``, one fresh process each."""
+    print(
+        "5. load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots (goal for 1M: < 3 min, < 8 GB):"
+    )
+    print(
+        "   tasks     rows        open     load  history  fit    simulate  total   CPU s  s/1k tasks  peak MB  load avg"
+    )
+    for r in scale([int(s) for s in sizes.split(",")]):
+        print(
+            f"   {r['tasks']:<9d} {r['rows']:<11d} {r['open']:<8d} {r['load']:5.1f}  {r['history']:6.1f}  "
+            f"{r['fit']:5.1f}  {r['simulate']:7.1f}  {r['total']:6.1f}  {r['cpu']:6.1f}  "
+            f"{1000 * r['total'] / r['tasks']:9.3f}  "
+            f"{r['peak_mb']:7.0f}  {r['load_avg']}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="portfolio sizes of benchmark 5")
     parser.add_argument("--no-report", action="store_true", help="skip benchmark 6 (the full report)")
+    parser.add_argument("--scale-only", action="store_true", help="run benchmark 5 (the portfolio sizes) alone")
     args = parser.parse_args()
     print(f"machine: {__import__('os').cpu_count()} cores; load average at start {load()}")
+    if args.scale_only:
+        print_scale(args.sizes)
+        return
     print("1. bundled sample, fit + 10,000 simulations in-process, best of 3:")
     for name in ("hazard", "boosting"):
         r = in_process(name=name)
@@ -249,16 +273,7 @@ def main() -> None:
         f"{b['week_after']:.1f} s ({b['computed']} (cutoff, model) computed); all cached {b['cached']:.1f} s "
         f"({b['hits']} hits)  [load {load()}]"
     )
-    print(
-        "5. load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots (goal for 1M: < 3 min, < 8 GB):"
-    )
-    print("   tasks     rows        open     load  history  fit    simulate  total   s/1k tasks  peak MB  load avg")
-    for r in scale([int(s) for s in args.sizes.split(",")]):
-        print(
-            f"   {r['tasks']:<9d} {r['rows']:<11d} {r['open']:<8d} {r['load']:5.1f}  {r['history']:6.1f}  "
-            f"{r['fit']:5.1f}  {r['simulate']:7.1f}  {r['total']:6.1f}  {1000 * r['total'] / r['tasks']:9.3f}  "
-            f"{r['peak_mb']:7.0f}  {r['load_avg']}"
-        )
+    print_scale(args.sizes)
     if not args.no_report:
         print("6. full report on the bundled data:")
         report.main([])

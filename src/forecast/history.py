@@ -9,6 +9,7 @@ past date is exactly what an analyst could have built that day (no leakage from 
 * :func:`intervals` — the person-period table the hazard models fit: one row per task per inter-snapshot
   interval while open, starting at the first snapshot the task is seen (left truncation).
 * :func:`open_set` — the tasks a forecast is about.
+* :func:`by_task` — rows in task, then date order, by integer task codes (for the intervals and exit transitions).
 * :func:`trajectory_warnings` — tasks that vanish, reopen, change agency or deadline.
 """
 
@@ -37,28 +38,35 @@ def build_history(data: Snapshots | pd.DataFrame, as_of: object = None) -> pd.Da
     repeats collapsed, joined by ``>``); ``n_snapshots``; ``regular``; ``completed``; ``completed_lo`` and
     ``completed_hi`` bounding the completion date; ``present`` (seen in the last snapshot up to ``as_of``).
     """
-    frame = _frame(data, as_of).sort_values(["task_id", "snapshot_date"], kind="stable")
+    frame = _frame(data, as_of)
     if frame.empty:
         return _empty_history()
+    if not frame["snapshot_date"].is_monotonic_increasing:  # a snapshots' frame is in date order already
+        frame = frame.sort_values("snapshot_date", kind="stable")
     last_snapshot = frame["snapshot_date"].max()
-    g = frame.groupby("task_id", sort=True, observed=True)
+    g = frame.groupby("task_id", sort=True, observed=True)  # a task's rows in date order: no copy sorted by task
     hist = g[list(_LATEST)].last()  # last non-missing value of each column
+    hist["title"] = hist["title"].astype("str")  # text, whether the frame holds it as text or as a categorical
     hist["first_seen"] = g["snapshot_date"].min()
     hist["last_seen"] = g["snapshot_date"].max()
     hist["n_snapshots"] = g.size()
     hist["status"] = g["status"].last().astype(pd.CategoricalDtype(schema.STATUSES))
-    status = frame["status"].astype(str)
-    change = (status != status.shift()) | (frame["task_id"] != frame["task_id"].shift())
-    hist["trajectory"] = _joined(
-        frame.loc[change, "task_id"].to_numpy(dtype=object), status[change].to_numpy(dtype=object)
-    )
+    task_of = g.ngroup().to_numpy()  # each row's task, as its position in hist
+    order = np.argsort(task_of, kind="stable")  # rows by task, then date
+    status, labels = pd.factorize(frame["status"])
+    task, status = task_of[order], status[order]
+    change = np.r_[True, (status[1:] != status[:-1]) | (task[1:] != task[:-1])]
+    names = np.array([*map(str, labels), "nan"], dtype=object)  # code -1 (a missing status) takes the last
+    hist["trajectory"] = _joined(task[change], names[status[change]]).to_numpy()
 
-    is_open = frame["status"].isin(schema.OPEN)
-    last_open = frame["snapshot_date"].where(is_open).groupby(frame["task_id"], sort=True).max()
-    seen_open_at = frame["task_id"].map(last_open)
-    after = seen_open_at.isna() | (frame["snapshot_date"] > seen_open_at)
-    done_rows = frame["status"].isin(schema.COMPLETED) & after
-    first_done = frame["snapshot_date"].where(done_rows).groupby(frame["task_id"], sort=True).min()
+    when = frame["snapshot_date"].reset_index(drop=True)
+    is_open = frame["status"].isin(schema.OPEN).to_numpy()
+    last_open = when.where(is_open).groupby(task_of, sort=True).max()
+    seen_open_at = last_open.to_numpy()[task_of]
+    after = pd.isna(seen_open_at) | (when.to_numpy() > seen_open_at)
+    done_rows = frame["status"].isin(schema.COMPLETED).to_numpy() & after
+    first_done = when.where(done_rows).groupby(task_of, sort=True).min()
+    last_open.index, first_done.index = hist.index, hist.index
 
     hist["regular"] = hist["status"] == schema.REGULAR
     hist["completed"] = hist["status"].isin(schema.COMPLETED)
@@ -149,22 +157,45 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     dates = np.sort(frame["snapshot_date"].unique())
     next_of = pd.Series(np.append(dates[1:], np.datetime64("NaT")), index=dates)
-    frame = frame.sort_values(["task_id", "snapshot_date"], kind="stable")
-    first_seen = frame.groupby("task_id", sort=False, observed=True)["snapshot_date"].transform("min")
-    same_task = frame["task_id"].eq(frame["task_id"].shift(-1))
+    columns = ["agency", "source", "agency_type", "deadline", "assigned_date", "snapshot_date", "status"]
+    frame, task, ids = by_task(frame, columns)
+    first_seen = frame["snapshot_date"].groupby(task, sort=False).transform("min")
+    same_task = pd.Series(np.r_[task[1:] == task[:-1], False], index=frame.index)
     nxt_date = frame["snapshot_date"].shift(-1)
     nxt_status = frame["status"].shift(-1)
     expected_next = frame["snapshot_date"].map(next_of)
     keep = frame["status"].isin(schema.OPEN) & same_task & nxt_date.eq(expected_next) & nxt_status.ne(schema.REGULAR)
-    out = frame.loc[
-        keep, ["task_id", "agency", "source", "agency_type", "deadline", "assigned_date", "snapshot_date", "status"]
-    ].rename(columns={"snapshot_date": "start"})
+    out = frame.loc[keep, columns].rename(columns={"snapshot_date": "start"})
+    out.insert(0, "task_id", ids.at(np.flatnonzero(keep.to_numpy())).array)
     out["end"] = nxt_date[keep]
     out["days"] = (out["end"] - out["start"]).dt.days.astype(np.int32)
     out["first_seen"] = first_seen[keep]
     out["event"] = nxt_status[keep].isin(schema.COMPLETED).astype(np.int8)
     out["status"] = out["status"].astype(str)
     return out[cols].reset_index(drop=True)
+
+
+def by_task(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """``columns`` of the rows with a task id, sorted by task id then snapshot date (stable); each row's task as an
+    integer code in that order; and the task ids in that order, to take at the rows a caller keeps. The sort is of
+    integer codes and copies only ``columns``: the long frame's text (task ids, titles, file names) is not copied
+    for every row, and no string is compared after the grouping."""
+    if not frame["snapshot_date"].is_monotonic_increasing:
+        frame = frame.sort_values("snapshot_date", kind="stable")
+    frame = frame.loc[frame["task_id"].notna()] if frame["task_id"].hasnans else frame
+    task = frame.groupby("task_id", sort=True, observed=True).ngroup().to_numpy()
+    order = np.argsort(task, kind="stable")
+    return frame[columns].take(order), task[order], _Taken(frame["task_id"], order)
+
+
+class _Taken:
+    """``values`` in ``order``, taken only at the positions asked for."""
+
+    def __init__(self, values: pd.Series, order: np.ndarray):
+        self.values, self.order = values, order
+
+    def at(self, positions: np.ndarray) -> pd.Series:
+        return self.values.iloc[self.order[positions]]
 
 
 def trajectory_warnings(

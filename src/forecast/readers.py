@@ -7,7 +7,7 @@
   rows of any sheet that holds the most required columns (a title block above the table, or the table on the
   second sheet, both happen). A formula cell is read from its saved (cached) value; one that has none is
   reported as such, not as an empty cell.
-* **Parquet**: as stored.
+* **Parquet**: as stored; text columns of few values (all but task id and title) as categoricals.
 
 Headers are kept as written, duplicates included (``headers[i]`` names ``frame`` column ``i``), so the checks in
 :mod:`forecast.snapshots` can flag a column given twice. Rows keep their spreadsheet numbers: the header is
@@ -52,8 +52,7 @@ def read_table(path: Path) -> RawTable:
             return _csv(path)
         if suffix == ".xlsx":
             return _xlsx(path)
-        frame = pd.read_parquet(path)
-        return RawTable(frame.set_axis(range(frame.shape[1]), axis=1), tuple(str(c) for c in frame.columns))
+        return _parquet(path)
     except DataError:
         raise
     except Exception as exc:  # a reader's own message is the most precise thing we can show
@@ -84,6 +83,27 @@ def _csv(path: Path) -> RawTable:
         raise DataError(Problem(f"cannot be read as CSV with delimiter {shown}: {_cut(exc)}", file=name)) from None
     headers = tuple(frame.iloc[0].fillna("").astype(str))
     return RawTable(frame.iloc[1:].reset_index(drop=True), headers)
+
+
+_MANY_VALUES = ("task_id", "title")  # columns with a value per task: not worth a dictionary
+
+
+def _parquet(path: Path) -> RawTable:
+    """Parquet through Arrow, with no Python loop per row: text columns of few distinct values (agency, status,
+    dates as text, ...) are read dictionary-encoded, as categoricals, so every later step works on each distinct
+    value once, not on every row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fields = pq.read_schema(path)
+    few = [
+        f.name
+        for f in fields
+        if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+        and schema.canonical_column(f.name) not in _MANY_VALUES
+    ]
+    frame = pq.read_table(path, read_dictionary=few).to_pandas()
+    return RawTable(frame.set_axis(range(frame.shape[1]), axis=1), tuple(str(c) for c in frame.columns))
 
 
 def delimiter(text: str) -> str:

@@ -7,7 +7,9 @@ The long frame has one row per task per snapshot, with canonical columns::
 
 Dates are ``datetime64[ns]`` (midnight), ``status`` is one of :data:`forecast.schema.STATUSES`, ``row`` is the
 spreadsheet row number of the record in its file (header = row 1, or the XLSX header row found by
-:mod:`forecast.readers`). Every problem in every file is collected before anything is raised, so one run shows the
+:mod:`forecast.readers`); ``agency``, ``source``, ``agency_type``, ``title``, ``file`` and ``status`` are
+categoricals (a national portfolio's 25 million rows hold each value once). The frame is sorted by snapshot date,
+then task id. Every problem in every file is collected before anything is raised, so one run shows the
 analyst the whole list; each cell gets at most one error, and a row's error names its task id. Task ids and text
 are normalised once here, column-wise, whatever the file type. :mod:`forecast.snapshot_dates` flags snapshots that
 look wrong (a gap, a future date, a jump in size) and refuses a forecast across a gap.
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
 
 from . import schema
 from .errors import DataError, Problem
@@ -94,8 +97,13 @@ class Snapshots:
 
 
 def as_of_frame(frame: pd.DataFrame, as_of: object) -> pd.DataFrame:
-    """Rows of snapshots taken on or before ``as_of``; category levels first seen later are dropped too."""
-    frame = frame.loc[frame["snapshot_date"] <= pd.Timestamp(as_of)]
+    """Rows of snapshots taken on or before ``as_of``; category levels first seen later are dropped too. A frame in
+    date order (a :class:`Snapshots` frame) is cut as a slice: no copy of its rows."""
+    dates = frame["snapshot_date"]
+    if dates.is_monotonic_increasing:
+        frame = frame.iloc[: dates.searchsorted(pd.Timestamp(as_of), side="right")]
+    else:
+        frame = frame.loc[dates <= pd.Timestamp(as_of)]
     return frame.assign(
         **{
             c: frame[c].cat.remove_unused_categories()
@@ -144,13 +152,44 @@ def load_snapshots(
     if errors:
         raise DataError(errors)
     warnings += date_warnings(frames)
-    frame = pd.concat(frames, ignore_index=True).sort_values(["snapshot_date", "task_id"], kind="stable")
-    frame = frame.reset_index(drop=True)
-    for col in ("agency", "source", "agency_type", "file"):
-        frame[col] = frame[col].astype("category")
-    frame["status"] = pd.Categorical(frame["status"], categories=schema.STATUSES)
+    frame = _long_frame(frames)
     whole, each = digests(data_paths)
     return Snapshots(frame, tuple(data_paths), tuple(warnings), whole, synthetic, each)
+
+
+def _long_frame(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The files' frames as one frame sorted by (snapshot_date, task_id), its few-valued text as categoricals.
+
+    Each file is one snapshot date and no two share one (an error above), so the files in date order, each sorted
+    by task id, are that order: no sort of every row, and no copy of the whole frame for it. The categorical
+    columns are made per file and merged by their codes (:func:`~pandas.api.types.union_categoricals`, categories
+    sorted as ``astype("category")`` sorts them), and ``file`` is the file's name repeated as one code: a file of
+    a million rows does not hold a million copies of its name. ``title`` is a categorical too: each title once,
+    not once per snapshot."""
+    order = sorted(range(len(frames)), key=lambda i: frames[i]["snapshot_date"].iloc[0])
+    parts, names = [], []
+    while frames:  # each file's frame is let go as its part is made, so the text is held once, not twice
+        f = frames.pop(0)
+        if not f["task_id"].is_monotonic_increasing:
+            f = f.sort_values("task_id", kind="stable")
+        names.append(f["file"].iloc[0])
+        parts.append(f.assign(status=pd.Categorical(f["status"], categories=schema.STATUSES)))
+    parts = [parts[i] for i in order]
+    names = [names[i] for i in order]
+    categorical = {
+        col: union_categoricals([p[col].astype("category") for p in parts], sort_categories=True)
+        for col in ("agency", "source", "agency_type")
+    }
+    lengths = [len(p) for p in parts]
+    columns = list(parts[0].columns)
+    frame = pd.concat([p.drop(columns=[*categorical, "file"]) for p in parts], ignore_index=True)
+    parts.clear()
+    files = pd.Categorical(names).categories
+    frame["file"] = pd.Categorical.from_codes(np.repeat(files.get_indexer(names), lengths), categories=files)
+    for col, values in categorical.items():
+        frame[col] = values
+    frame["title"] = frame["title"].astype("category")  # a task's title repeats in every snapshot: held once
+    return frame[columns]
 
 
 def from_frame(frame: pd.DataFrame, synthetic: bool = False) -> Snapshots:
@@ -276,7 +315,10 @@ def _dataset_column(table: RawTable) -> bool:
     """Whether a ``dataset`` column marks the rows as the SYNTHETIC sample."""
     for i, header in enumerate(table.headers):
         if schema.header_key(header) == "dataset":
-            return bool(table.frame[i].astype(str).str.contains("synthetic", case=False).any())
+            values = table.frame[i]
+            if isinstance(values.dtype, pd.CategoricalDtype):  # the values the rows use, each once
+                values = pd.Series(values.cat.remove_unused_categories().cat.categories)
+            return bool(values.astype(str).str.contains("synthetic", case=False).any())
     return False
 
 
@@ -376,7 +418,13 @@ _UNTIDY = rf"\s\s|[^ \S]|^\s|\s$|[{_OTHER_SPACES}]"  # a cell that needs _SPACES
 
 def _text(values: pd.Series) -> pd.Series:
     """NFC, trimmed, inner whitespace collapsed; empty cells become missing. Vectorised (Arrow), as a million-row
-    export has a million distinct titles."""
+    export has a million distinct titles; a categorical (a Parquet dictionary) stays one, tidied by category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # a Parquet dictionary: each distinct value tidied once
+        tidy = pd.Categorical(_text(pd.Series(values.cat.categories)))
+        codes = np.append(tidy.codes, -1)[values.cat.codes.to_numpy()]  # code -1 (an empty cell) stays missing
+        return pd.Series(
+            pd.Categorical.from_codes(codes, dtype=tidy.dtype).remove_unused_categories(), index=values.index
+        )
     if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
         values = values.astype("str")  # numbers as text; None, NaN and NaT stay missing
     arr = pc.utf8_normalize(pa.array(values.array), "NFC")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..history import by_task
 from ..snapshots import Snapshots, as_of_frame
 
 BAND_EDGES = np.array([0, 31])
@@ -42,29 +43,27 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
     dates = np.sort(frame["snapshot_date"].unique())
     if len(dates) < 2:
         return pd.DataFrame(columns=cols)
-    f = frame[["task_id", "snapshot_date", "status", "deadline"]].sort_values(
-        ["task_id", "snapshot_date"], kind="stable"
-    )
-    task = f["task_id"].to_numpy()
+    f, task, ids = by_task(frame, ["snapshot_date", "status", "deadline"])
     when = f["snapshot_date"].to_numpy("datetime64[D]")
-    status = f["status"].to_numpy(dtype=object)
+    is_open = f["status"].isin(schema.OPEN).to_numpy()
+    regular = f["status"].eq(schema.REGULAR).to_numpy()
     due = f["deadline"].to_numpy("datetime64[D]")
     nxt = np.searchsorted(dates.astype("datetime64[D]"), when) + 1  # index of the next snapshot date
     next_date = np.append(dates.astype("datetime64[D]"), np.datetime64("NaT"))[nxt]
     keep = np.zeros(len(f), dtype=bool)
     keep[:-1] = (task[1:] == task[:-1]) & (when[1:] == next_date[:-1])
-    keep &= np.isin(status, list(schema.OPEN))
+    keep &= is_open
     i = np.flatnonzero(keep)
     length = (due[i + 1] - due[i]).astype("timedelta64[D]").astype(float)
     return pd.DataFrame(
         {
-            "task_id": task[i],
+            "task_id": ids.at(i).array,
             "start": when[i],
             "end": when[i + 1],
             "days": (when[i + 1] - when[i]).astype(np.int64),
             "ttd": (due[i] - when[i]).astype(np.int64),
-            "extended": np.isin(status[i + 1], list(schema.OPEN)) & (np.nan_to_num(length) > 0),
-            "reclassified": status[i + 1] == schema.REGULAR,
+            "extended": is_open[i + 1] & (np.nan_to_num(length) > 0),
+            "reclassified": regular[i + 1],
             "length": length,
         }
     )
@@ -110,7 +109,7 @@ class ExitModel:
         # the exit hazards depend on a task's deadline only: computed once per distinct deadline
         due, profile = np.unique(tasks["deadline"].to_numpy("datetime64[D]"), return_inverse=True)
         day = np.datetime64(start.date(), "D") + np.arange(1, total + 1)
-        ttd = (due[:, None] - day[None, :]).astype(np.int64)  # tasks x days
+        ttd = (due[:, None] - day[None, :]).astype(np.int64)  # deadlines x days
         E = np.stack([(band(ttd) == k).sum(axis=1) for k in range(len(BAND_LABELS))], axis=1).astype(float)
         if len(self.lengths_):  # the share of the extension lengths seen that reach past the deadline: L > end - due
             lengths = np.sort(self.lengths_)

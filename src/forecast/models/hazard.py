@@ -39,7 +39,7 @@ import pandas as pd
 from ..errors import ForecastError
 from ..history import intervals
 from . import design, exposure, laplace
-from .base import agency_codes, horizon_steps
+from .base import agency_codes, distinct_rows, horizon_steps
 from .exits import ExitModel, ExitSampler
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -79,7 +79,7 @@ class HazardModel:
         self.as_of_ = pd.Timestamp(iv["end"].max())
         self.step_days_ = int(np.median(iv["days"]))
         self.sources_ = design.source_levels(iv["source"], self.min_source_intervals)
-        self.agencies_ = tuple(sorted(iv["agency"].astype(str).unique()))
+        self.agencies_ = tuple(sorted(pd.Series(iv["agency"].unique()).astype(str).unique()))
         self.periods_ = pd.DatetimeIndex(sorted(iv["start"].unique()))
         learn_until = (pd.Timestamp(year=self.as_of_.year, month=1, day=1) - pd.Timedelta(days=1)).value // DAY_NS
         rows, self.collapsed_ = _rows(
@@ -251,12 +251,12 @@ def _rows(
     due = iv["deadline"].to_numpy("datetime64[D]").astype(np.int64)
     days = iv["days"].to_numpy(np.int64)
     # distinct (start, days, days to deadline) first: the exposure of each, then its pattern among all of them
-    trip, trip_of = np.unique(np.column_stack([start, days, due - start]), axis=0, return_inverse=True)
+    trip, trip_of = distinct_rows([start, days, due - start])  # their order does not matter: patterns are sorted
     E_trip = exposure.exposure(trip[:, 0], trip[:, 1], trip[:, 0] + trip[:, 2], milestones, window, year_end_until)
     patterns, pattern_of = np.unique(E_trip, axis=0, return_inverse=True)
     codes = pd.DataFrame(
         {
-            "agency": pd.Categorical(iv["agency"].astype(str), categories=agencies).codes,
+            "agency": agency_codes(iv["agency"], agencies),
             "period": periods.get_indexer(iv["start"]),
             "age": design.age_band(start - origin),
             "source": design.source_code(iv["source"], sources),
