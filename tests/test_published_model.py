@@ -8,16 +8,15 @@ from forecast import load_published
 from forecast.cli import main
 from forecast.output import published_backtest_table
 from forecast.published_model import (
-    BACKTEST,
     GRID,
     RHO_GRID,
     TRANSITIONS,
     at_risk,
     posterior,
-    published_backtest,
     published_forecast,
     slip_probabilities,
 )
+from forecast.published_scores import BACKTEST, published_backtest
 from forecast.question import Provenance
 
 PUBLISHED = Provenance("published figures", False, "data/published/figures.csv")

@@ -185,7 +185,7 @@ def backtest(args: argparse.Namespace) -> int:
     from .cache import open_cache
     from .output import backtest_table, published_backtest_table, write_table
     from .published import load_published
-    from .published_model import published_backtest
+    from .published_scores import published_backtest
     from .snapshot_dates import require_no_gap
 
     params = _params(args)

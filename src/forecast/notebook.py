@@ -126,7 +126,7 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
     "history": ("trajectory_warnings",),
     "predict": ("by_as_of",),
     "prose": ("agency_sentence", "bias_sentence", "default_targets", "headline_text"),
-    "published_model": ("published_backtest",),
+    "published_scores": ("published_backtest",),
     "rundata": ("SAVE_DEFINITION",),
     "simulate": ("SPLIT_DEFINITION", "still_open_path"),
     "tables": (

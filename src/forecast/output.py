@@ -87,7 +87,7 @@ def backtest_table(result) -> str:
 
 
 def published_backtest_table(frame: pd.DataFrame) -> str:
-    """The published-figures model on the published transitions (``forecast.published_model.published_backtest``)."""
+    """The published-figures model on the published transitions (``forecast.published_scores.published_backtest``)."""
     if frame.empty:
         return "Published-figures model: the published figures hold no transition it can be scored on."
     cols = [

@@ -24,8 +24,7 @@ in (0, 1) and on :data:`RHO_GRID`); a forecast draws ``(p, c, rho)`` from it, th
 disagreement between reports (the July stall and the August clearing of Res 71's overdue tasks), not an unweighted
 spread of shares.
 
-:func:`published_backtest` forecasts each published transition of :data:`BACKTEST` from the figures dated on or
-before its start only, and scores it like :mod:`forecast.backtest`.
+:mod:`forecast.published_scores` scores it on the published transitions.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from . import schema, scores
+from . import schema
 from .errors import ForecastError
 from .question import Provenance, Question, year_end
 from .simulate import SlipForecast
@@ -106,37 +105,6 @@ TRANSITIONS = (
         "Plan 02, which no earlier report covers (so this transition is scored, never used as evidence)",
     ),
 )
-# The published transitions a forecast is scored on: June -> 28 Aug (the June report's tasks), 28 Aug -> 28 Oct,
-# 28 Oct -> 4 Dec.
-BACKTEST = (
-    Transition("2025-06-20", "2025-08-28", "res71", "res71", "all", "2025-07-31", TRANSITIONS[0].reading),
-    TRANSITIONS[2],
-    TRANSITIONS[3],
-)
-
-
-BACKTEST_COLUMNS = [
-    "cutoff",
-    "model",
-    "outcome_date",
-    "scope",
-    "open",
-    "overdue_at_cutoff",
-    "due_in_window",
-    "evidence",
-    "observed",
-    "slip_mean",
-    "p10",
-    "p50",
-    "p90",
-    "abs_error",
-    "crps",
-    "covered50",
-    "covered80",
-    "covered90",
-    "pit_lower",
-    "pit_upper",
-]
 
 
 def _value(figures: pd.DataFrame, date: str, scope: str, metric: str) -> float | None:
@@ -192,15 +160,15 @@ def at_risk(figures: pd.DataFrame, t: Transition) -> tuple[int, int]:
     raise ForecastError(f"the published figures have no in-progress count for {t.scope} by {t.start}")
 
 
-def _overdue_at_end(figures: pd.DataFrame, t: Transition) -> int:
-    """The published overdue count at ``t``'s end (:func:`_usable` checks it is there)."""
+def overdue_at_end(figures: pd.DataFrame, t: Transition) -> int:
+    """The published overdue count at ``t``'s end (:func:`usable` checks it is there)."""
     value = _value(figures, t.end, t.end_scope, "overdue")
     if value is None:
         raise ForecastError(f"the published figures hold no overdue count of {t.end_scope} on {t.end}")
     return int(value)
 
 
-def _usable(figures: pd.DataFrame, t: Transition) -> bool:
+def usable(figures: pd.DataFrame, t: Transition) -> bool:
     """Whether ``figures`` hold every count transition ``t`` needs."""
     try:
         at_risk(figures, t)
@@ -218,7 +186,7 @@ def slip_probabilities(p: np.ndarray, c: np.ndarray, horizon: float, early: floa
     return (1 - p) * np.exp(-rate * early) * mean_stay, np.exp(-rate * horizon)
 
 
-def _window(t: Transition) -> tuple[float, float]:
+def window(t: Transition) -> tuple[float, float]:
     start, end, due_by = (pd.Timestamp(d) for d in (t.start, t.end, t.due_by))
     return float((end - start).days), float((end - min(due_by, end)).days)
 
@@ -226,8 +194,8 @@ def _window(t: Transition) -> tuple[float, float]:
 def _likelihood(figures: pd.DataFrame, t: Transition) -> np.ndarray:
     """P(published overdue at the end | p', c') on GRID x GRID."""
     late, due = at_risk(figures, t)
-    observed = _overdue_at_end(figures, t)
-    horizon, early = _window(t)
+    observed = overdue_at_end(figures, t)
+    horizon, early = window(t)
     q_due, q_late = slip_probabilities(GRID[:, None], GRID[None, :], horizon, early)
     j = np.arange(observed + 1)
     from_late = _binom_pmf(j[None, :], late, q_late[0][:, None])  # (c', j)
@@ -258,7 +226,7 @@ def posterior(figures: pd.DataFrame, cutoff) -> tuple[np.ndarray, list[Transitio
     used = [
         t
         for t in TRANSITIONS
-        if pd.Timestamp(t.end) <= pd.Timestamp(cutoff) and t.scope == t.end_scope and _usable(figures, t)
+        if pd.Timestamp(t.end) <= pd.Timestamp(cutoff) and t.scope == t.end_scope and usable(figures, t)
     ]
     post = np.ones((len(RHO_GRID), len(GRID), len(GRID)))
     digest = int(pd.util.hash_pandas_object(figures, index=False).sum())
@@ -292,7 +260,7 @@ def _draws(post: np.ndarray, rng: np.random.Generator, sims: int) -> tuple[np.nd
     return rng.beta(p * strength, (1 - p) * strength), rng.beta(c * strength, (1 - c) * strength)
 
 
-def _simulate(post, late: int, due: int, horizon: float, early: float, sims: int, seed: int):
+def simulate_slips(post, late: int, due: int, horizon: float, early: float, sims: int, seed: int):
     rng = np.random.default_rng([seed, 2])
     p, c = _draws(post, rng, sims)
     q_due, q_late = slip_probabilities(p, c, horizon, early)
@@ -314,7 +282,9 @@ def published_forecast(
         raise ForecastError(f"published figures of {date.date()} lack in_progress_due_by_year_end or overdue")
     deadline = pd.Timestamp(deadline) if deadline is not None else year_end(date)
     post, used = posterior(figures, date)
-    totals, q_due, q_late, p, c = _simulate(post, int(late), int(due), float((deadline - date).days), 0.0, sims, seed)
+    totals, q_due, q_late, p, c = simulate_slips(
+        post, int(late), int(due), float((deadline - date).days), 0.0, sims, seed
+    )
     tasks = pd.DataFrame({"status": ["in_progress"] * int(due) + ["overdue"] * int(late)})
     tasks = tasks.assign(p_slip=np.where(tasks["status"] == "overdue", q_late.mean(), q_due.mean()))
     meta = {
@@ -346,7 +316,7 @@ def question_forecast(
     late = (tasks["status"] == schema.OVERDUE).to_numpy()
     post, used = posterior(figures, question.as_of)
     horizon = float((question.deadline - question.as_of).days)
-    totals, q_due, q_late, p, c = _simulate(post, int(late.sum()), int((~late).sum()), horizon, 0.0, sims, seed)
+    totals, q_due, q_late, p, c = simulate_slips(post, int(late.sum()), int((~late).sum()), horizon, 0.0, sims, seed)
     meta = {
         "flows": {"done_by_deadline": _summary(p), "cleared_in_28_days": _summary(c)},
         "evidence": [f"{t.start} -> {t.end} {t.scope}" for t in used],
@@ -373,48 +343,3 @@ def _summary(draws: np.ndarray) -> dict[str, float]:
         "p50": round(float(mid), 3),
         "p90": round(float(hi), 3),
     }
-
-
-def published_backtest(figures: pd.DataFrame, sims: int = 2000, seed: int = 2025) -> pd.DataFrame:
-    """Each transition of :data:`BACKTEST` forecast from the figures dated on or before its start, scored against
-    the published overdue count at its end: one row per transition, with the score columns of
-    :mod:`forecast.backtest` (``abs_error, crps, covered50/80/90, pit_lower, pit_upper``). Transitions whose
-    counts the figures lack are left out."""
-    rows = []
-    for t in BACKTEST:
-        before = figures.loc[figures["date"].notna() & (figures["date"] <= pd.Timestamp(t.start))]
-        if not _usable(pd.concat([before, figures.loc[figures["date"] == pd.Timestamp(t.end)]]), t):
-            continue
-        late, due = at_risk(before, t)
-        post, used = posterior(before, t.start)
-        horizon, early = _window(t)
-        totals = _simulate(post, late, due, horizon, early, sims, seed)[0]
-        observed = _overdue_at_end(figures, t)
-        lo, hi = scores.pit_bounds(totals, observed)
-        q = np.quantile(totals, [0.1, 0.5, 0.9], method="inverted_cdf")
-        rows.append(
-            {
-                "cutoff": pd.Timestamp(t.start),
-                "model": "published",
-                "outcome_date": pd.Timestamp(t.end),
-                "scope": t.scope if t.scope == t.end_scope else f"{t.scope} -> {t.end_scope}",
-                "open": late + due,
-                "overdue_at_cutoff": late,
-                "due_in_window": due,
-                "evidence": len(used),
-                "observed": observed,
-                "slip_mean": float(totals.mean()),
-                "p10": int(q[0]),
-                "p50": int(q[1]),
-                "p90": int(q[2]),
-                "abs_error": abs(float(totals.mean()) - observed),
-                "crps": scores.crps(totals, observed),
-                **{
-                    f"covered{int(level * 100)}": scores.interval_covers(totals, observed, level)
-                    for level in (0.5, 0.8, 0.9)
-                },
-                "pit_lower": lo,
-                "pit_upper": hi,
-            }
-        )
-    return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
