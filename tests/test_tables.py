@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, load_published, load_snapshots, paths, sample, schema, tables
+from forecast import build_history, load_published, load_snapshots, paths, sample_process, schema, tables
 from forecast.errors import Problem
 from forecast.history import open_set
 from forecast.params import DEFAULT_SCOPE_SOURCES
@@ -92,7 +92,9 @@ def test_published_comparison_stays_as_of_a_date(snaps):
 
 def test_published_comparison_counts_a_real_exports_labels_from_the_params(snaps):
     # a real export names its sources differently: the sample's mapping finds nothing, the params' mapping does
-    frame = snaps.frame.assign(source=snaps.frame["source"].astype(str).replace({sample.RES71: "NQ 71/NQ-CP (2025)"}))
+    frame = snaps.frame.assign(
+        source=snaps.frame["source"].astype(str).replace({sample_process.RES71: "NQ 71/NQ-CP (2025)"})
+    )
     default = tables.published_comparison(load_published(), frame, DEFAULT_SCOPE_SOURCES)
     mapped = tables.published_comparison(
         load_published(), frame, {**DEFAULT_SCOPE_SOURCES, "res71": ("NQ 71/NQ-CP (2025)",)}
@@ -109,9 +111,9 @@ def test_published_comparison_counts_a_real_exports_labels_from_the_params(snaps
 def test_the_default_scope_labels_are_the_samples_and_tables_do_not_import_the_sample():
     import ast
 
-    assert DEFAULT_SCOPE_SOURCES["res71"] == (sample.RES71,)
-    assert DEFAULT_SCOPE_SOURCES["conclusions"] == (sample.CONCLUSIONS,)
-    assert set(DEFAULT_SCOPE_SOURCES["res71+conclusions"]) == {sample.RES71, sample.CONCLUSIONS}
+    assert DEFAULT_SCOPE_SOURCES["res71"] == (sample_process.RES71,)
+    assert DEFAULT_SCOPE_SOURCES["conclusions"] == (sample_process.CONCLUSIONS,)
+    assert set(DEFAULT_SCOPE_SOURCES["res71+conclusions"]) == {sample_process.RES71, sample_process.CONCLUSIONS}
     tree = ast.parse((paths.PACKAGE_DIR / "tables.py").read_text(encoding="utf-8"))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom | ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
