@@ -127,7 +127,9 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
     """``forecast predict --json`` (baseline params, cache off, then cache warm) against a bare ``import forecast``
     process, interleaved, best of ``runs``; plus the fit alone, in-process, best of three."""
     base = yaml.safe_load((paths.PARAMS_DIR / "baseline.yaml").read_text(encoding="utf-8")) or {}
-    base["snapshots"] = str(paths.SAMPLE_DIR)
+    base["snapshots"] = str(paths.SAMPLE_DIR)  # the params file's relative paths, made absolute for the temp copy
+    base["published"] = str(paths.PUBLISHED_FIGURES)
+    base["scenarios"] = [str(paths.PARAMS_DIR / s) for s in base.get("scenarios", [])]
     cold, warm = folder / "cold.yaml", folder / "warm.yaml"
     cold.write_text(yaml.safe_dump({**base, "cache": False}), encoding="utf-8")
     warm.write_text(yaml.safe_dump({**base, "cache": str(folder / "cache")}), encoding="utf-8")

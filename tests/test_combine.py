@@ -126,3 +126,14 @@ def test_predict_prints_the_combined_headline_and_model_gives_one_model(tmp_path
     assert main(["predict", "--snapshots", str(folder), "--sims", "300"]) == 0
     text = capsys.readouterr().out
     assert "Components" in text and "Year-end prior" in text and "moved out of the window" in text
+
+
+def test_a_published_figures_file_that_cannot_be_read_is_named_among_the_left_out_components(tmp_path, small):
+    """A params file naming figures that are not there still gets a headline from the task-level models, and the
+    output says the published component is left out and why (it used to vanish without a word)."""
+    missing = tmp_path / "nowhere" / "figures.csv"
+    result = combined_forecast(parse_params({"sims": 300, "seed": 7, "published": str(missing)}), small)
+    table = pd.DataFrame(result.meta["components"]).set_index("model")
+    assert table.loc["published", "weight"] == 0
+    assert "left out" in table.loc["published", "why"] and str(missing) in table.loc["published", "why"]
+    assert table.drop(index="published")["weight"].sum() == pytest.approx(1, abs=1e-3)

@@ -174,12 +174,12 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
     that cannot answer the question (too little history for it) is left out and listed with the reason."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     question = ask(snaps, params.as_of, params.deadline)
+    fits, parts, left_out = {}, {}, {}
     try:
         figures = load_published(params.published)
-    except (ForecastError, OSError):
-        figures = None
+    except (ForecastError, OSError) as exc:  # named, not silently dropped: the output lists it with the reason
+        figures, left_out["published"] = None, str(exc)
     cache = open_cache(params)
-    fits, parts, left_out = {}, {}, {}
     for m in (c for c in COMPONENTS if c in MODELS):
         try:
             fits[m] = cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
