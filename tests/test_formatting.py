@@ -70,6 +70,7 @@ def test_tables_escape_text_link_agencies_and_say_what_is_cut():
 def test_an_empty_table_says_so():
     empty = formatting.table(pd.DataFrame(columns=["agency", "slip_mean"])).to_html()
     assert "None." in empty and "expected slips" not in empty  # no header over an empty table
+    assert "min-width" in empty  # its caption on a readable width, not wrapped a word per line in a 0-px table
     assert formatting.cell("status", "in_progress") == "in progress" and formatting.cell("title", "a_b") == "a_b"
 
 

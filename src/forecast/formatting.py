@@ -221,8 +221,8 @@ def table(
     )
     styler = styler.set_table_styles(styles, overwrite=False)
     styler = styler.set_table_attributes('class="kit-table"')
-    if shown.empty:  # the caption alone: no header over nothing
-        styler = styler.hide(axis="columns")
+    if shown.empty:  # the caption alone, on a readable width (an empty table is a few pixels wide): no header
+        styler = styler.hide(axis="columns").set_table_attributes('class="kit-table" style="min-width: 36em"')
         notes.append("None.")
     if notes:
         styler = styler.set_caption(" ".join(notes))
