@@ -26,30 +26,18 @@ def timer(label: str, into: dict):
     into[label] = time.perf_counter() - start
 
 
+def sample_folder(name: str, tasks: int, *options: str) -> Path:
+    """``forecast sample --tasks TASKS --format parquet OPTIONS`` written once into ``CACHE/name`` and reused."""
+    folder = CACHE / name
+    if not (folder / "README.md").exists():
+        command = ["sample", "--out", str(folder), "--tasks", str(tasks), "--format", "parquet", *options]
+        subprocess.run([sys.executable, "-m", "forecast.cli", *command], check=True, capture_output=True)
+    return folder
+
+
 def large_sample(tasks: int) -> Path:
     """52 weekly Parquet snapshots (9 Jan 2025 - 1 Jan 2026) of a synthetic portfolio, generated once and cached."""
-    folder = CACHE / f"sample-{tasks}"
-    if not (folder / "README.md").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "forecast.cli",
-                "sample",
-                "--out",
-                str(folder),
-                "--tasks",
-                str(tasks),
-                "--start",
-                "2025-01-09",
-                "--until",
-                "2026-01-01",
-                "--format",
-                "parquet",
-            ],
-            check=True,
-        )
-    return folder
+    return sample_folder(f"sample-{tasks}", tasks, "--start", "2025-01-09", "--until", "2026-01-01")
 
 
 def run_child(code: str) -> dict:

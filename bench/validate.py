@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CACHE, ROOT
+from common import CACHE, ROOT, sample_folder
 
 GOAL_SECONDS = 30.0
 _CHILD = (
@@ -32,25 +32,8 @@ _CHILD = (
 
 
 def many_snapshots(tasks: int = 50_000) -> Path:
-    folder = CACHE / f"validate-{tasks}"
-    if not (folder / "README.md").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "forecast.cli",
-                "sample",
-                "--out",
-                str(folder),
-                "--tasks",
-                str(tasks),
-                "--format",
-                "parquet",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    return folder
+    """40 weekly Parquet snapshots (the sample's default dates) of ``tasks`` tasks."""
+    return sample_folder(f"validate-{tasks}", tasks)
 
 
 def one_big_csv(rows: int = 1_000_000) -> Path:
