@@ -89,6 +89,11 @@ def refused(capsys, root: Path, *args: str, says: tuple[str, ...], kits: tuple[s
     return err
 
 
+def validate_refuses(capsys, root: Path, exports: Path, says: tuple[str, ...]) -> str:
+    """``forecast validate --snapshots EXPORTS`` refused as :func:`refused` checks it."""
+    return refused(capsys, root, "validate", "--snapshots", str(exports), says=says)
+
+
 # --- dates: one day-first parser for every input ---------------------------------------------------------------------
 
 
@@ -151,11 +156,9 @@ def test_dates_past_2262_are_an_error_naming_the_cell_except_the_no_deadline_pla
         "T3,Health,31/12/9999,Overdue,\nT4,Health,2025-12-31,In progress,\n",
         encoding="utf-8",
     )
-    err = refused(
+    err = validate_refuses(
         capsys,
         tmp_path,
-        "validate",
-        "--snapshots",
         exports,
         says=(
             "s_2025-11-06.csv, row 3, column 'deadline', task T2: '31/12/2300' is out of range",
@@ -557,20 +560,16 @@ def test_xlsx_with_the_table_on_another_sheet_below_a_title_block(capsys, tmp_pa
     (exports / "s_2025-11-13.xlsx").unlink(missing_ok=True)
     broken = [[*TABLE[0][:2], "due", TABLE[0][3]], *TABLE[1:]]  # no recognisable deadline header
     _xlsx(exports / "s_2025-11-13.xlsx", {"Cover": [["title"]], "Data": [[], [], *broken]})
-    refused(
+    validate_refuses(
         capsys,
         tmp_path,
-        "validate",
-        "--snapshots",
         exports,
         says=("s_2025-11-13.xlsx, sheet 'Data' (header in row 3), row 3, column 'deadline': required column",),
     )
     _xlsx(exports / "s_2025-11-13.xlsx", {"Cover": [["nothing here"]], "Notes": [["a", "b"]]})
-    refused(
+    validate_refuses(
         capsys,
         tmp_path,
-        "validate",
-        "--snapshots",
         exports,
         says=("s_2025-11-13.xlsx: no sheet has the required columns", "'Cover', 'Notes'"),
     )
@@ -581,11 +580,9 @@ def test_a_formula_without_a_saved_value_is_reported_as_such(capsys, tmp_path):
     exports.mkdir()
     rows = [*TABLE[:2], ["T2", "Health", "=DATE(2025,12,15)", "Overdue"]]  # openpyxl saves no cached value
     _xlsx(exports / "s_2025-11-06.xlsx", {"Sheet1": rows})
-    err = refused(
+    err = validate_refuses(
         capsys,
         tmp_path,
-        "validate",
-        "--snapshots",
         exports,
         says=("row 3, column 'deadline', task T2: a formula with no saved value",),
     )
@@ -598,11 +595,9 @@ def test_duplicate_headers_one_error_per_cell_and_task_ids_in_row_messages(capsy
     (exports / "s_2025-11-06.csv").write_text(
         "task_id,agency,deadline,status,title,status\nT1,Finance,2025-12-31,In progress,A title,x\n", encoding="utf-8"
     )
-    err = refused(
+    err = validate_refuses(
         capsys,
         tmp_path,
-        "validate",
-        "--snapshots",
         exports,
         says=("row 1, column 'status': column 'status' appears twice (columns 4 and 6)",),
     )
@@ -612,11 +607,9 @@ def test_duplicate_headers_one_error_per_cell_and_task_ids_in_row_messages(capsy
         "2025-04-16\n",
         encoding="utf-8",
     )
-    err = refused(
+    err = validate_refuses(
         capsys,
         tmp_path,
-        "validate",
-        "--snapshots",
         exports,
         says=(
             "rows 2, 3, column 'deadline', tasks T1, T2: '29/02/2025' is not a date",
