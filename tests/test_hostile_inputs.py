@@ -94,6 +94,12 @@ def validate_refuses(capsys, root: Path, exports: Path, says: tuple[str, ...]) -
     return refused(capsys, root, "validate", "--snapshots", str(exports), says=says)
 
 
+def report_refused(capsys, world: Path, out: Path, notebooks: Path, says: tuple[str, ...], kits=()) -> str:
+    """``forecast report`` of ``world``'s params into ``out`` refused as :func:`refused` checks it."""
+    args = ("report", "--params", str(world / "params.yaml"), "--out", str(out), "--notebooks", str(notebooks))
+    return refused(capsys, world, *args, says=says, kits=kits)
+
+
 # --- dates: one day-first parser for every input ---------------------------------------------------------------------
 
 
@@ -309,15 +315,10 @@ def test_report_touches_only_what_it_made(capsys, world, tiny_notebooks):
     assert run_folder in index and "2099" not in index and "20251201T000000Z_old" not in index
 
     (out / INDEX_NAME).write_text("<html>my own page</html>", encoding="utf-8")  # an index the kit did not write
-    refused(
+    report_refused(
         capsys,
         world,
-        "report",
-        "--params",
-        world / "params.yaml",
-        "--out",
         out,
-        "--notebooks",
         tiny_notebooks,
         says=(str(out / INDEX_NAME), "was not written by forecast report"),
     )
@@ -497,15 +498,10 @@ def test_an_index_that_cannot_be_written_publishes_no_run(capsys, world, monkeyp
         return real(path, fail_after_publishing)
 
     monkeypatch.setattr(report_run, "replace_file", index_disk_full)
-    err = refused(
+    err = report_refused(
         capsys,
         world,
-        "report",
-        "--params",
-        world / "params.yaml",
-        "--out",
         out,
-        "--notebooks",
         tiny_notebooks,
         says=(str(out / INDEX_NAME), "No space left on device", "was not published"),
         kits=("reports/.lock",),
