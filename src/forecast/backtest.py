@@ -16,7 +16,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -102,11 +102,12 @@ def cutoffs(snaps: Snapshots, horizon_days: int, min_history: int = 8) -> list[t
     return pairs
 
 
-def outcome(at: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
-    """(seen, slipped) per task at the snapshot of ``when``: seen = in that snapshot (else it cannot be scored);
-    slipped = still open and due by ``when``. A task reclassified as regular, or extended past ``when``, has left
-    the window: seen, not slipped (the forecast's competing exits)."""
-    later = at.reindex(pd.MultiIndex.from_product([[when], task_ids]))
+def outcome(frame: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """(seen, slipped) per task of ``task_ids`` at the snapshot of ``when`` in the long ``frame``: seen = in that
+    snapshot (else it cannot be scored); slipped = still open and due by ``when``. A task reclassified as regular,
+    or extended past ``when``, has left the window: seen, not slipped (the forecast's competing exits)."""
+    rows = frame.loc[frame["snapshot_date"] == when, ["task_id", "status", "deadline"]]
+    later = rows.set_index("task_id").reindex(task_ids)
     seen = later["status"].notna().to_numpy()
     slipped = (later["status"].isin(schema.OPEN) & (later["deadline"] <= when)).to_numpy()
     return seen, slipped
@@ -132,7 +133,8 @@ def run_backtest(
     question too (model ``published``: :func:`forecast.published_model.question_forecast`). ``cache``
     (:func:`forecast.cache.open_cache`) keeps each (cutoff, model) result, keyed by the snapshots up to the cutoff's
     outcome date: a new snapshot adds its cutoffs and leaves the earlier ones as they were. The cutoffs not cached
-    run on ``jobs`` processes (:func:`_computed`); the cache is written here, in this process."""
+    run on ``jobs`` processes (:func:`_computed`); the cache is written here, in this process, and
+    ``progress`` hears of each as it ends."""
     if horizon_days < 1:
         raise ForecastError(f"horizon_days must be at least 1, not {horizon_days}")
     unknown = [m for m in models if m not in MODELS]
@@ -144,7 +146,6 @@ def run_backtest(
     if not pairs:
         raise ForecastError(f"no cutoff has {min_history} snapshots before it and one {horizon_days} days after it")
     cache = cache or Cache(None)
-    at = snaps.frame.set_index(["snapshot_date", "task_id"])[["status", "deadline"]]
     figures_key = "" if figures is None else str(int(pd.util.hash_pandas_object(figures, index=False).sum()))
     names = [*models, *(["published"] if figures is not None else [])]
     found: dict[tuple[int, str], tuple[dict, pd.DataFrame, np.ndarray]] = {}
@@ -168,24 +169,21 @@ def run_backtest(
                 found[i, name] = value
             else:
                 todo.setdefault(i, []).append(name)
-    work = _Work(snaps, at, tuple(pairs), sims, seed, settings or {}, figures)
-    computed = _computed(work, todo, jobs)
+    work = _Work(snaps, tuple(pairs), sims, seed, settings or {}, figures)
+    for done, (i, results) in enumerate(_computed(work, todo, jobs), start=1):
+        for name, value in results.items():
+            cache.store("backtest", keys[i, name], value)
+            found[i, name] = value
+        if progress:
+            cutoff, outcome_date = pairs[i]
+            progress(f"cutoff {done}/{len(todo)} computed: {cutoff.date()} -> {outcome_date.date()}")
     rows, task_rows, draws = [], [], {}
-    for i, (cutoff, outcome_date) in enumerate(pairs):
-        if i in todo:
-            for name, value in next(computed).items():
-                cache.store("backtest", keys[i, name], value)
-                found[i, name] = value
+    for i, (cutoff, _) in enumerate(pairs):
         for name in names:
             row, per_task, slips = found[i, name]
             rows.append(row)
             task_rows.append(per_task)
             draws[cutoff, name] = slips
-        if progress:
-            progress(
-                f"cutoff {i + 1}/{len(pairs)} {cutoff.date()} -> {outcome_date.date()}: {rows[-1]['open']} open, "
-                f"{rows[-1]['observed']} slipped"
-            )
     frame = pd.DataFrame(rows).rename(columns={"mean": "slip_mean"})
     return Backtest(horizon_days, frame, pd.concat(task_rows, ignore_index=True), draws)
 
@@ -197,10 +195,9 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class _Work:
-    """What every cutoff's computation reads: the snapshots, their outcomes, the cutoffs and the settings."""
+    """What every cutoff's computation reads: the snapshots (outcomes included), the cutoffs and the settings."""
 
     snaps: Snapshots
-    at: pd.DataFrame
     pairs: tuple[tuple[pd.Timestamp, pd.Timestamp], ...]
     sims: int
     seed: int
@@ -209,7 +206,7 @@ class _Work:
 
     def run(self, i: int, names: Sequence[str]) -> dict[str, tuple[dict, pd.DataFrame, np.ndarray]]:
         """The results of ``names`` at cutoff ``i``: each model fitted on the snapshots up to it and scored."""
-        cut = _Cutoff(self.snaps, self.at, *self.pairs[i])
+        cut = _Cutoff(self.snaps, *self.pairs[i])
         out = {}
         for name in names:
             if name == "published":
@@ -236,21 +233,24 @@ def _run_in_worker(i: int, names: Sequence[str]) -> dict[str, tuple[dict, pd.Dat
             raise ForecastError(str(exc)) from None
 
 
-def _computed(work: _Work, todo: dict[int, list[str]], jobs: int | None) -> Iterator[dict]:
-    """The results of each cutoff in ``todo`` (index -> models), in cutoff order: the first in this process, the
-    others on ``jobs`` processes (default: :func:`default_jobs`) forked from it, so they share its loaded snapshots
-    and what the first computed from them; one BLAS thread each. Every result depends only on its cutoff, model, runs
-    and seed, so the numbers do not depend on ``jobs``."""
+def _computed(work: _Work, todo: dict[int, list[str]], jobs: int | None) -> Iterator[tuple[int, dict]]:
+    """(index, results) of each cutoff in ``todo`` (index -> models): the first in this process, the others on
+    ``jobs`` processes (default: :func:`default_jobs`) forked from it, so they share its loaded snapshots and what
+    the first computed from them; one BLAS thread each. The latest cutoffs (the most data) start first and results
+    come as they end, so no core waits long for the last one. Every result depends only on its cutoff, model, runs
+    and seed, so the numbers do not depend on ``jobs`` or the order."""
     order = sorted(todo)
     jobs = min(default_jobs() if jobs is None else jobs, len(order) - 1)
     parallel = jobs > 1 and "fork" in mp.get_all_start_methods()
     with one_thread():  # the first cutoff here: it fills the snapshots' memos (intervals, transitions) workers share
         for i in order[:1] if parallel else order:
-            yield work.run(i, todo[i])
+            yield i, work.run(i, todo[i])
     if parallel:
         context = mp.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(work,)) as pool:
-            yield from pool.map(_run_in_worker, order[1:], [todo[i] for i in order[1:]])
+            futures = {pool.submit(_run_in_worker, i, todo[i]): i for i in reversed(order[1:])}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
 
 
 @dataclass
@@ -258,7 +258,6 @@ class _Cutoff:
     """One cutoff's question and outcome, built on first use (not at all when every model's result is cached)."""
 
     snaps: Snapshots
-    at: pd.DataFrame
     cutoff: pd.Timestamp
     outcome_date: pd.Timestamp
 
@@ -268,7 +267,7 @@ class _Cutoff:
 
     @cached_property
     def outcome(self) -> tuple[np.ndarray, np.ndarray]:
-        return outcome(self.at, self.question.tasks.index, self.outcome_date)
+        return outcome(self.snaps.frame, self.question.tasks.index, self.outcome_date)
 
 
 def _simulated(

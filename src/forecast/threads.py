@@ -5,19 +5,21 @@ and on a busy machine several threads on too few cores are many times slower (th
 load with two). The Laplace fit, the simulation, the published-figures posterior and each backtest cutoff (in its own
 worker process when the backtest runs on several) run inside :func:`one_thread`. Results do not depend on it.
 
-The controller knows the libraries loaded when it was made (numpy's BLAS): the boosting model limits scikit-learn's
-OpenMP pool itself (``threadpool_limits``), since scikit-learn may be loaded later.
+A controller knows the libraries loaded when it was made, and making one takes a few milliseconds (it inspects the
+process's loaded libraries), so each is made once: the one for every pool on first use (numpy's BLAS), the one for
+OpenMP pools when the boosting model first asks, after scikit-learn (and its OpenMP runtime) is loaded.
 """
 
 from __future__ import annotations
 
 from threadpoolctl import ThreadpoolController
 
-_CONTROLLER: list[ThreadpoolController] = []  # inspecting the loaded libraries takes ~0.1 s: once, on first use
+_CONTROLLERS: dict[str | None, ThreadpoolController] = {}  # by user_api: made once, on first use
 
 
-def one_thread():
-    """A context manager limiting every loaded BLAS and OpenMP pool to one thread (restored on exit)."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1)
+def one_thread(user_api: str | None = None):
+    """A context manager limiting the loaded pools to one thread (restored on exit): every BLAS and OpenMP pool, or
+    only those of ``user_api`` (``"openmp"``, ``"blas"``)."""
+    if user_api not in _CONTROLLERS:
+        _CONTROLLERS[user_api] = ThreadpoolController()
+    return _CONTROLLERS[user_api].limit(limits=1, user_api=user_api)

@@ -47,10 +47,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
-from threadpoolctl import threadpool_limits
 
 from ..errors import ForecastError
 from ..history import intervals
+from ..threads import one_thread
 from . import design
 from .base import horizon_steps
 from .exits import ExitModel, ExitSampler
@@ -73,9 +73,9 @@ class BoostingModel:
 
     name = "boosting"
 
-    bags: int = 4  # half-sample fits, at least 2
-    max_iter: int = 40  # the classifier's boosting iterations
-    learning_rate: float = 0.15  # ... its shrinkage
+    bags: int = 3  # half-sample fits, at least 2
+    max_iter: int = 20  # the classifier's boosting iterations
+    learning_rate: float = 0.3  # ... its shrinkage
     max_leaf_nodes: int = 8  # ... leaves per tree
     min_samples_leaf: int = 40  # ... rows per leaf at least
     l2_regularization: float = 1.0  # ... penalty on leaf values
@@ -115,7 +115,7 @@ class BoostingModel:
         task = pd.factorize(iv["task_id"])[0]
         expected, fits = np.zeros(len(y)), np.zeros(len(y))  # out-of-sample P(complete) of each row, summed
         rng = np.random.default_rng([self.seed, 11])
-        with threadpool_limits(limits=1, user_api="openmp"):  # small fits: one thread beats two on a busy machine
+        with one_thread("openmp"):  # small fits: one thread beats two on a busy machine
             self.full_ = self._classifier().fit(X[train], y[train])
             expected[~train] = self.full_.predict_proba(X[~train])[:, 1] if (~train).any() else 0.0
             fits[~train] = 1
@@ -218,7 +218,7 @@ class BoostingModel:
         if k * m == 0:
             step_h = np.zeros((len(self.halves_), k, m))
         else:
-            with threadpool_limits(limits=1, user_api="openmp"):
+            with one_thread("openmp"):
                 full = self.full_.predict_proba(flat)[:, 1].reshape(k, m)
                 halves = np.stack([h.predict_proba(flat)[:, 1] for h in self.halves_]).reshape(-1, k, m)
             step_h = step_hazard(full, fraction)[None] * half_sample_deviation(step_hazard(halves, 1.0))
