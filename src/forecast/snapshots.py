@@ -49,6 +49,9 @@ class Snapshots:
     synthetic: bool
     file_digests: Mapping[str, str] = field(default_factory=dict, repr=False)  # SHA-256 of each file, by name
     derived: dict[str, pd.DataFrame | pd.Series] = field(default_factory=dict, init=False, repr=False, compare=False)
+    cuts: dict[int, tuple[pd.DataFrame, str, pd.Timestamp, pd.DataFrame]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )  # per table (by id, the table itself kept): its last cut, which the next model fitted at that date reuses
 
     @property
     def dates(self) -> pd.DatetimeIndex:
@@ -78,14 +81,19 @@ class Snapshots:
         """The rows of a :meth:`memo` table whose ``column`` date is on or before ``as_of``, with the category
         levels :func:`as_of_frame` keeps (those seen up to ``as_of``). For a table whose every row depends only on
         the snapshots up to its ``column`` date, this is ``make(as_of_frame(frame, as_of))``, without remaking it
-        (``tests/test_history.py`` checks it at every backtest cutoff)."""
+        (``tests/test_history.py`` checks it at every backtest cutoff). The last cut of each table is kept: the
+        models fitted at one date share it (callers must not change it in place)."""
         when = pd.Timestamp(as_of)
+        last = self.cuts.get(id(table))
+        if last is not None and last[0] is table and last[1] == column and last[2] == when:
+            return last[3]
         out = table.loc[table[column] <= when].reset_index(drop=True)
         for col in out.columns:
             if col != "status" and isinstance(out[col].dtype, pd.CategoricalDtype) and col in self.frame:
                 first = self.memo(f"first seen:{col}", partial(_first_seen, column=col))
                 keep = [c for c in out[col].cat.categories if first.get(c, pd.NaT) <= when]
                 out[col] = out[col].cat.set_categories(keep)
+        self.cuts[id(table)] = (table, column, when, out)
         return out
 
 
