@@ -234,23 +234,24 @@ def _run_in_worker(i: int, names: Sequence[str]) -> dict[str, tuple[dict, pd.Dat
 
 
 def _computed(work: _Work, todo: dict[int, list[str]], jobs: int | None) -> Iterator[tuple[int, dict]]:
-    """(index, results) of each cutoff in ``todo`` (index -> models): the first in this process, the others on
-    ``jobs`` processes (default: :func:`default_jobs`) forked from it, so they share its loaded snapshots and what
-    the first computed from them; one BLAS thread each. The latest cutoffs (the most data) start first and results
-    come as they end, so no core waits long for the last one. Every result depends only on its cutoff, model, runs
-    and seed, so the numbers do not depend on ``jobs`` or the order."""
+    """(index, results) of each cutoff in ``todo`` (index -> models), on ``jobs`` processes (default:
+    :func:`default_jobs`) forked from this one, so they share its loaded snapshots and imported models; one BLAS
+    thread each. Each worker builds the snapshots' memos (intervals, exit transitions: a few hundredths of a second)
+    on its first cutoff. The latest cutoffs (the most data) start first and results come as they end, so no core
+    waits long for the last one. Every result depends only on its cutoff, model, runs and seed, so the numbers do not
+    depend on ``jobs`` or the order."""
     order = sorted(todo)
-    jobs = min(default_jobs() if jobs is None else jobs, len(order) - 1)
-    parallel = jobs > 1 and "fork" in mp.get_all_start_methods()
-    with one_thread():  # the first cutoff here: it fills the snapshots' memos (intervals, transitions) workers share
-        for i in order[:1] if parallel else order:
-            yield i, work.run(i, todo[i])
-    if parallel:
-        context = mp.get_context("fork")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(work,)) as pool:
-            futures = {pool.submit(_run_in_worker, i, todo[i]): i for i in reversed(order[1:])}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+    jobs = min(default_jobs() if jobs is None else jobs, len(order))
+    if jobs < 2 or "fork" not in mp.get_all_start_methods():
+        with one_thread():
+            for i in order:
+                yield i, work.run(i, todo[i])
+        return
+    context = mp.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(work,)) as pool:
+        futures = {pool.submit(_run_in_worker, i, todo[i]): i for i in reversed(order)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
 
 @dataclass
