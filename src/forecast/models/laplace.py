@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
+from scipy.sparse import csr_matrix
 
 from ..threads import one_thread
 
@@ -217,6 +218,8 @@ class _Likelihood:
         self.agency, self.period = rows.agency, rows.period
         self.p, self.q, self.A, self.W, _ = sizes
         self.cell = rows.agency * self.W + rows.period
+        self._groups = {"agency": (self.agency, self.A), "period": (self.period, self.W)}
+        self._sums = {name: _summer(codes, k) for name, (codes, k) in self._groups.items()}
 
     def _u(self, x):
         p, q, A, W = self.p, self.q, self.A, self.W
@@ -237,11 +240,13 @@ class _Likelihood:
         H = self._hazard(x)[2]
         return float(np.sum(self.y * np.log(-np.expm1(-H)) - (self.n - self.y) * H))
 
-    def _by(self, codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
-        """Sums of ``values`` (rows,) or (rows x c) by ``codes``: (k,) or (k x c)."""
+    def _by(self, group: str, values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` (rows,) or (rows x c) by ``group`` ("agency" or "period"): (k,) or (k x c). Either
+        way each sum adds its rows in row order from zero (a bincount; a sparse 0/1 product): the same bits."""
         if values.ndim == 1:
+            codes, k = self._groups[group]
             return np.bincount(codes, weights=values, minlength=k)
-        return np.stack([np.bincount(codes, weights=values[:, j], minlength=k) for j in range(values.shape[1])], axis=1)
+        return self._sums[group] @ values
 
     def derivatives(self, x):
         """(gradient, negative Hessian) of log L."""
@@ -263,8 +268,8 @@ class _Likelihood:
         g = np.zeros(len(x))
         g[sl["beta"]] = X.T @ gu
         g[sl["theta"]] = Gk.T @ (a * eu)
-        g[sl["b"]] = self._by(self.agency, A, gu)
-        g[sl["w"]] = g[sl["e"]] = self._by(self.period, W, gu)
+        g[sl["b"]] = self._by("agency", gu)
+        g[sl["w"]] = g[sl["e"]] = self._by("period", gu)
         Hm = np.zeros((len(x), len(x)))
 
         def put(r, c_, block):
@@ -275,21 +280,26 @@ class _Likelihood:
         put("beta", "beta", X.T @ (X * v[:, None]))
         put("theta", "theta", Gk.T @ (Gk * (c * eu**2)[:, None]) + S.T @ (S * (Ew.T @ (a * eu))[:, None]))
         put("beta", "theta", X.T @ cross)
-        by_agency = self._by(self.agency, A, np.column_stack([X * v[:, None], cross]))
-        by_period = self._by(self.period, W, np.column_stack([X * v[:, None], cross]))
+        by_agency = self._by("agency", np.column_stack([X * v[:, None], cross]))
+        by_period = self._by("period", np.column_stack([X * v[:, None], cross]))
         put("b", "beta", by_agency[:, :p])
         put("b", "theta", by_agency[:, p:])
         bw = np.bincount(self.cell, weights=v, minlength=A * W).reshape(A, W)
-        dw = np.diag(self._by(self.period, W, v))
+        dw = np.diag(self._by("period", v))
         for name in ("w", "e"):
             put(name, "beta", by_period[:, :p])
             put(name, "theta", by_period[:, p:])
             put("b", name, bw)
-        put("b", "b", np.diag(self._by(self.agency, A, v)))
+        put("b", "b", np.diag(self._by("agency", v)))
         put("w", "w", dw)
         put("e", "e", dw)
         put("w", "e", dw)
         return g, -Hm
+
+
+def _summer(codes: np.ndarray, k: int) -> csr_matrix:
+    """The (k x rows) 0/1 matrix whose product with a (rows x c) array sums its rows by ``codes``."""
+    return csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(k, len(codes)))
 
 
 def _inverse(neg_hess: np.ndarray) -> np.ndarray:
