@@ -295,6 +295,7 @@ class HazardSampler:
     rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
     exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
     chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # rows of the covariance's factor, used
+    live_: np.ndarray | None = field(default=None, init=False, repr=False)  # day-states with exposure in the horizon
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
@@ -321,9 +322,14 @@ class HazardSampler:
         walk = phi[:, -1][None, :] + np.cumsum(step, axis=0) * post.tau * np.sqrt(self.step_days / 7.0)
         pace = walk + noise * post.sigma_noise  # (steps x size)
         beta, theta, b = phi[:, post.block("beta")], phi[:, post.block("theta")], phi[:, post.block("b")].T
-        state_rate = np.exp(theta @ exposure.state_design().T)  # (size x states) per-day multiplier of each state
-        step_h = np.einsum("kms,ns->kmn", self.E, state_rate, optimize=True)
-        step_h *= np.exp(np.einsum("kmp,np->kmn", self.X, beta, optimize=True) + pace[None, :, :])
+        if self.live_ is None:  # the day-states the horizon reaches (9 of 72 for December): only their rates count
+            self.live_ = np.flatnonzero(self.E.sum(axis=(0, 1)) > 0)
+        state_rate = np.exp(theta @ exposure.state_design()[self.live_].T)  # (size x live states) per-day multiplier
+        step_h = np.einsum("kms,ns->kmn", self.E[:, :, self.live_], state_rate, optimize=True)
+        k, _, p = self.X.shape
+        linear = (self.X.reshape(-1, p) @ beta.T).reshape(k, m, size)  # X beta per pattern, step and run
+        linear += pace[None, :, :]
+        step_h *= np.exp(linear, out=linear)
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
             b = np.vstack([b, rng.normal(0.0, post.sigma_agency, (unseen, size))])
