@@ -194,7 +194,7 @@ class HazardModel:
         :func:`forecast.models.base.horizon_steps` of this model's snapshot spacing.
         """
         starts, days = horizon_steps(as_of, deadline, self.step_days_)
-        n, m = len(tasks), len(starts)
+        m = len(starts)
         due = tasks["deadline"].to_numpy("datetime64[D]").astype(np.int64)
         origin = design.task_origin(tasks).to_numpy("datetime64[D]").astype(np.int64)
         src = design.source_code(tasks["source"], self.sources_)
@@ -217,20 +217,19 @@ class HazardModel:
             ages.reshape(-1), np.repeat(patterns[:, -1].astype(np.int64), m), len(self.sources_)
         ).reshape(k, m, len(self.names_))
         agency = agency_codes(tasks["agency"], self.agencies_)
-        if rate is None:  # a profile = (covariate path, agency)
-            combos, profile = np.unique(np.column_stack([inverse.reshape(-1), agency]), axis=0, return_inverse=True)
-        else:  # scenario multipliers differ task by task
-            combos, profile = np.column_stack([inverse.reshape(-1), agency]), np.arange(n)
+        # a profile = (covariate path, agency) and, under a scenario, the task's multipliers (most tasks share them)
+        by = [inverse.reshape(-1), agency] + ([] if rate is None else [np.asarray(rate, float)])
+        combos, profile = np.unique(np.column_stack(by), axis=0, return_inverse=True)
         exits = self.exits_.sampler(tasks, as_of, deadline) if self.exits_ is not None else None
         return HazardSampler(
             self.posterior_,
             X,
             patterns[:, : m * exposure.N_STATES].reshape(k, m, exposure.N_STATES),
-            combos[:, 0],
-            combos[:, 1],
+            combos[:, 0].astype(np.int64),
+            combos[:, 1].astype(np.int64),
             profile.reshape(-1),
             self.step_days_,
-            None if rate is None else np.asarray(rate, float),
+            None if rate is None else combos[:, 2:],
             exits,
         )
 
@@ -292,7 +291,7 @@ class HazardSampler:
     agency: np.ndarray  # (profiles,) index into the model's agencies; agencies it has not seen come after them
     profile: np.ndarray  # (tasks,) profile of each task
     step_days: int
-    rate: np.ndarray | None  # (tasks x steps) scenario multipliers; then each task is its own profile
+    rate: np.ndarray | None  # (profiles x steps) scenario multipliers
     exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
     chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # rows of the covariance's factor, used
     live_: np.ndarray | None = field(default=None, init=False, repr=False)  # day-states with exposure in the horizon
@@ -337,9 +336,18 @@ class HazardSampler:
         if self.rate is None:
             H = step_h.sum(axis=1).astype(np.float32)[self.pattern]
         else:
-            H = np.einsum("nm,nms->ns", self.rate, step_h[self.pattern], optimize=True).astype(np.float32)
+            H = _rated(self.rate, step_h, self.pattern)
         H *= scale[self.agency]
         return H
+
+
+def _rated(rate: np.ndarray, step_h: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+    """Cumulative hazards (tasks x runs), float32: ``sum_j rate[i, j] * step_h[pattern[i], j]`` over the steps j,
+    a step at a time (no tasks x steps x runs array)."""
+    H = rate[:, :1] * step_h[pattern, 0]
+    for j in range(1, step_h.shape[1]):
+        H += rate[:, j : j + 1] * step_h[pattern, j]
+    return H.astype(np.float32)
 
 
 def _cholesky(cov: np.ndarray) -> np.ndarray:
