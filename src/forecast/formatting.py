@@ -231,8 +231,8 @@ def table(
 
 def _short(column: pd.Series) -> bool:
     """A text column of short values (ids, dates, statuses): kept on one line."""
-    lengths = column.map(lambda v: len(str(v)))
-    return bool(len(lengths) == 0 or lengths.max() <= 16)
+    lengths = [len(str(v)) for v in column]  # not Series.map: on a categorical it gives an unordered categorical
+    return max(lengths, default=0) <= 16
 
 
 def _numeric(column: pd.Series) -> bool:
