@@ -26,6 +26,7 @@ from ..errors import ForecastError
 from ..snapshots import Snapshots, as_of_frame
 
 CLASSES = ("overdue >30d", "overdue 1-30d", "due 0-13d", "due 14d+")
+_ABSENT, _OPEN, _DONE, _OTHER = 0, 1, 2, 3  # a task's state at a snapshot, in the situations' grid
 
 
 def situation_class(days_to_deadline: np.ndarray) -> np.ndarray:
@@ -49,24 +50,29 @@ class ReferenceClassModel:
         return self
 
     def situations(self, horizon_days: int) -> pd.DataFrame:
-        """Past situations with ``still_open`` outcome, ``horizon_days`` after each snapshot."""
+        """Past situations with ``still_open`` outcome, ``horizon_days`` after each snapshot (rows in the frame's
+        order). Each task's status at each snapshot is looked up in a (tasks x snapshots) grid of small codes."""
         f = self.frame_
-        dates = np.sort(f["snapshot_date"].unique())
-        target = pd.Series(dates).searchsorted(pd.Series(dates) + pd.Timedelta(days=horizon_days))
-        later = pd.Series([dates[i] if i < len(dates) else pd.NaT for i in target], index=dates)
-        open_rows = f.loc[f["status"].isin(schema.OPEN)]
-        ttd = (open_rows["deadline"] - open_rows["snapshot_date"]).dt.days
-        s = open_rows.loc[ttd <= horizon_days].assign(ttd=ttd)
-        s = s.assign(outcome_date=s["snapshot_date"].map(later)).dropna(subset=["outcome_date"])
-        outcome = f.set_index(["task_id", "snapshot_date"])["status"]
-        status_then = outcome.reindex(pd.MultiIndex.from_arrays([s["task_id"], s["outcome_date"]])).to_numpy()
-        s = s.assign(status_then=status_then)
-        s = s.loc[pd.Series(status_then, index=s.index).isin(schema.OPEN | schema.COMPLETED)]
+        when = f["snapshot_date"].to_numpy("datetime64[ns]")
+        dates = np.unique(when)
+        at = np.searchsorted(dates, when)
+        later = np.searchsorted(dates, dates + np.timedelta64(horizon_days, "D"))  # == len(dates): not seen yet
+        status = f["status"]
+        state = np.where(status.isin(schema.OPEN), _OPEN, np.where(status.isin(schema.COMPLETED), _DONE, _OTHER))
+        task, _ = pd.factorize(f["task_id"])
+        grid = np.full((task.max(initial=-1) + 1, len(dates) + 1), _ABSENT, dtype=np.int8)
+        grid[task, at] = state
+        due = f["deadline"].to_numpy("datetime64[ns]")
+        dated = ~np.isnat(due)
+        ttd = np.zeros(len(f), dtype=np.int64)
+        ttd[dated] = (due[dated] - when[dated]) // np.timedelta64(1, "D")  # whole days, rounded down
+        then = grid[task, later[at]]
+        keep = dated & (state == _OPEN) & (ttd <= horizon_days) & ((then == _OPEN) | (then == _DONE))
         return pd.DataFrame(
             {
-                "agency": s["agency"].astype(str).to_numpy(),
-                "cls": situation_class(s["ttd"].to_numpy()),
-                "still_open": s["status_then"].isin(schema.OPEN).to_numpy(int),
+                "agency": f["agency"][keep].astype(str).to_numpy(),
+                "cls": situation_class(ttd[keep]),
+                "still_open": (then[keep] == _OPEN).astype(int),
             }
         )
 
