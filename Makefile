@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,report,lab]'
+	@# jsonschema imports rfc3987-syntax (an optional extra that jupyter-events pulls in) when it is imported, and that
+	@# module builds a grammar: 1.2 s in every process that imports altair or nbformat (each kernel, each report,
+	@# each test worker). The kit validates no IRIs, so it goes; jsonschema does without it (pip check stays clean).
+	@# Upstream: python-jsonschema/jsonschema#1428.
+	$(BIN)/python -m pip uninstall --quiet -y rfc3987-syntax
 	$(BIN)/python -m ipykernel install --sys-prefix --name forecast --display-name "forecast (kit)" >/dev/null
 	@touch $(STAMP)
 
