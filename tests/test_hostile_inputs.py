@@ -3,8 +3,10 @@ message naming the file, row, column, task or path, no traceback, and nothing ch
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
+import io
 import json
 import os
 import shutil
@@ -268,8 +270,13 @@ def tiny_notebooks(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.mark.report
-def test_report_touches_only_what_it_made(capsys, world, tiny_notebooks):
+@pytest.fixture(scope="module")
+def first_report(base, tmp_path_factory, tiny_notebooks):
+    """A copy of the workspace whose output folder ``docs`` already holds the user's files (hidden drafts, a
+    ``run.json`` of their own, notes, a run folder with a broken record), after one ``forecast report`` into it:
+    (workspace, exit status, stderr, every file and folder before the run). Tests that change it work on a copy."""
+    world = tmp_path_factory.mktemp("first") / "w"
+    shutil.copytree(base, world)
     out = world / "docs"
     out.mkdir()
     users = {
@@ -286,9 +293,21 @@ def test_report_touches_only_what_it_made(capsys, world, tiny_notebooks):
     (broken / RUN_MARKER).write_text("", encoding="utf-8")
     (broken / "run.json").write_text("{not json", encoding="utf-8")
     before = tree(world)
-    code, _, err = run(capsys, "report", "--params", world / "params.yaml", "--out", out, "--notebooks", tiny_notebooks)
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main(
+            ["report", "--params", str(world / "params.yaml"), "--out", str(out), "--notebooks", str(tiny_notebooks)]
+        )
+    return world, code, err.getvalue(), before
+
+
+@pytest.mark.report
+def test_report_touches_only_what_it_made(capsys, first_report, tiny_notebooks, tmp_path):
+    world, code, err, before = first_report
+    out = world / "docs"
     assert code == 0, err
-    assert f"skipped {broken / 'run.json'}: unreadable run record" in err
+    assert "Traceback" not in err
+    assert f"skipped {out / '20251201T000000Z_old' / 'run.json'}: unreadable run record" in err
     after = tree(world)
     made = {k for k in after if k not in before}
     [run_folder] = {k.split("/")[1] for k in made if k.count("/") == 1 and k.startswith("docs/2")}
@@ -314,6 +333,9 @@ def test_report_touches_only_what_it_made(capsys, world, tiny_notebooks):
     index = (out / INDEX_NAME).read_text(encoding="utf-8")
     assert run_folder in index and "2099" not in index and "20251201T000000Z_old" not in index
 
+    world = tmp_path / "w"
+    shutil.copytree(first_report[0], world)  # the shared workspace stays as the run left it
+    out = world / "docs"
     (out / INDEX_NAME).write_text("<html>my own page</html>", encoding="utf-8")  # an index the kit did not write
     report_refused(
         capsys,
@@ -483,11 +505,15 @@ def test_a_full_disk_leaves_earlier_files_and_runs_as_they_were(capsys, world, m
 
 
 @pytest.mark.report
-def test_an_index_that_cannot_be_written_publishes_no_run(capsys, world, monkeypatch, tiny_notebooks):
+def test_an_index_that_cannot_be_written_publishes_no_run(capsys, first_report, monkeypatch, tiny_notebooks, tmp_path):
+    """After a good run (:func:`first_report`'s), the next run cannot write the index: nothing is published."""
     import forecast.report.run as report_run
 
-    out = world / "reports"
-    assert run(capsys, "report", "--params", world / "params.yaml", "--out", out, "--notebooks", tiny_notebooks)[0] == 0
+    world = tmp_path / "w"
+    shutil.copytree(first_report[0], world)
+    out = world / "docs"
+    shutil.rmtree(out / "20251201T000000Z_old")  # the user's broken run record: its warning would be a second line
+    assert len(list(out.glob("2*/run.json"))) == 1  # the good run is there
     real = report_run.replace_file
 
     def index_disk_full(path, write):
@@ -504,7 +530,7 @@ def test_an_index_that_cannot_be_written_publishes_no_run(capsys, world, monkeyp
         out,
         tiny_notebooks,
         says=(str(out / INDEX_NAME), "No space left on device", "was not published"),
-        kits=("reports/.lock",),
+        kits=("docs/.lock",),
     )
     assert len(err.strip().splitlines()) == 1
 

@@ -14,6 +14,7 @@ from forecast import sample, schema
 from forecast.cli import main
 from forecast.models import MODELS
 from forecast.report.run import run_report
+from tests.report_helpers import fold_agencies
 
 OPTIONAL = ("title", "assigned_date", "completed_date", "source", "agency_type")
 SCENARIO = """name: optional columns
@@ -82,7 +83,8 @@ def test_every_command_works_without_the_optional_column(capsys, tmp_path, full_
 @pytest.mark.report
 @pytest.mark.slow
 def test_a_report_runs_on_exports_with_no_optional_column(tmp_path, full_frame):
-    exports = _exports(full_frame, tmp_path / "exports", OPTIONAL)
+    """Every notebook and the agency template (on three agencies: three pages, not two dozen)."""
+    exports = _exports(fold_agencies(full_frame, 3), tmp_path / "exports", OPTIONAL)
     params = tmp_path / "p.yaml"
     params.write_text(
         yaml.safe_dump({"scenario": "bare", "snapshots": str(exports), "sims": 200, "seed": 1, "jobs": 1}),
@@ -92,3 +94,6 @@ def test_a_report_runs_on_exports_with_no_optional_column(tmp_path, full_frame):
     assert result.status == "ok", result.message
     assert all(nb["status"] == "ok" and nb["html"] for nb in result.record["notebooks"])
     assert result.record["headline"]["open_tasks"] > 20
+    pages = {s["agency"]: s["status"] for s in result.record["agency_pages"]}
+    assert pages == {a["agency"]: "ok" for a in result.record["summary"]["agencies"] if a["open_due"] > 0}
+    assert len(pages) == 3

@@ -12,7 +12,7 @@ from forecast.report.html import offline_problems
 from forecast.report.run import run_report
 from forecast.scenarios.compare import Comparison, compare
 from forecast.scenarios.levers import load_scenario
-from tests.report_helpers import record, write_params
+from tests.report_helpers import record, write_params, write_portfolio
 from tests.scenario_helpers import PARAMS, fitted
 
 EXAMPLES = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))
@@ -93,7 +93,8 @@ def test_the_scenarios_notebook_reports_the_example_scenarios(tmp_path):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     shutil.copy(paths.NOTEBOOKS_DIR / "04_scenarios.ipynb", notebooks)
-    params = write_params(tmp_path / "p.yaml", paths.SAMPLE_DIR, scenarios=[str(p) for p in EXAMPLES], sims=300)
+    portfolio = write_portfolio(tmp_path / "portfolio")  # 200 tasks: the examples' agencies are among its 34
+    params = write_params(tmp_path / "p.yaml", portfolio, scenarios=[str(p) for p in EXAMPLES], sims=300)
     result = run_report(params, tmp_path / "reports", notebooks, echo=lambda _: None)
     assert result.status == "ok", result.message
     assert record(result.folder)["parameters"]["scenarios"] == [str(p) for p in EXAMPLES]

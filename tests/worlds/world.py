@@ -132,32 +132,30 @@ def snapshot_frame(tasks: pd.DataFrame, events: pd.DataFrame, dates: pd.Datetime
     extensions = events.loc[events["kind"] == "extended"].sort_values("day", kind="stable")
     ext_pos, ext_day = index.get_indexer(extensions["task_id"]), extensions["day"].to_numpy("datetime64[ns]")
     ext_new, applied = extensions["deadline"].to_numpy("datetime64[ns]"), 0
-    parts = []
+    when_rows, rows, deadlines, statuses = [], [], [], []  # per snapshot: its rows' positions, deadlines, statuses
     for when in dates.to_numpy("datetime64[ns]"):
         while applied < len(ext_day) and ext_day[applied] <= when:
             deadline[ext_pos[applied]] = ext_new[applied]
             applied += 1
-        seen = arrival <= when
+        seen = np.flatnonzero(arrival <= when)
         status = np.where(when > deadline, schema.OVERDUE, schema.IN_PROGRESS).astype(object)
         done = done_day <= when
         status[done] = np.where(done_day[done] <= deadline[done], schema.COMPLETED_ON_TIME, schema.COMPLETED_LATE)
         status[born_regular | (regular_day <= when)] = schema.REGULAR
-        parts.append(
-            pd.DataFrame(
-                {
-                    "snapshot_date": when,
-                    "task_id": tasks["task_id"].to_numpy()[seen],
-                    "agency": tasks["agency"].to_numpy()[seen],
-                    "deadline": deadline[seen],
-                    "status": status[seen],
-                    "title": tasks["title"].to_numpy()[seen],
-                    "assigned_date": tasks["assigned_date"].to_numpy()[seen],
-                    "source": tasks["source"].to_numpy()[seen],
-                    "agency_type": tasks["agency_type"].to_numpy()[seen],
-                }
-            )
-        )
-    frame = pd.concat(parts, ignore_index=True)
+        when_rows.append(np.full(len(seen), when))
+        rows.append(seen)
+        deadlines.append(deadline[seen])
+        statuses.append(status[seen])
+    row = np.concatenate(rows)
+    columns = ("task_id", "agency", "title", "assigned_date", "source", "agency_type")
+    frame = pd.DataFrame(
+        {
+            "snapshot_date": np.concatenate(when_rows),
+            **{c: tasks[c].to_numpy()[row] for c in columns},
+            "deadline": np.concatenate(deadlines),
+            "status": np.concatenate(statuses),
+        }
+    )
     return frame.astype(
         {"snapshot_date": "datetime64[ns]", "deadline": "datetime64[ns]", "assigned_date": "datetime64[ns]"}
     )[list(COLUMNS)]
