@@ -67,14 +67,8 @@ def test_tables_escape_text_link_agencies_and_say_what_is_cut():
     assert 'class="kit-table"' in html and "<th" in html and "row_heading" not in html  # no index column
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="known bug (src/forecast/formatting.py, _short): Series.map on a categorical column whose categories all "
-    "have different lengths returns an unordered Categorical, and its max() raises TypeError; a report whose data "
-    "has a few agencies (e.g. 'Ministry of Finance' and 'Government Office') fails on the summary's tables",
-)
 def test_a_table_of_categorical_text_with_names_of_different_lengths():
+    """Categories that all differ in length (a report with a few agencies) once raised TypeError on the summary."""
     agencies = pd.Categorical(["Ministry of Finance", "Government Office", "Ministry of Finance"])
     html = formatting.table(pd.DataFrame({"agency": agencies, "p_slip": [0.5, 0.2, 0.9]})).to_html()
     assert ">Government Office<" in html and "text-align: left" in html
