@@ -176,6 +176,7 @@ def by_as_of(params, snaps: Snapshots, dates, model: str | None = None) -> pd.Da
     cache when the same model, settings, runs, seed and deadline were forecast on the same snapshots up to that
     date before: the week after, only the new date is fitted and simulated."""
     from dataclasses import replace
+    from functools import partial
 
     from .predict import by_as_of as compute
     from .question import year_end
@@ -194,7 +195,7 @@ def by_as_of(params, snaps: Snapshots, dates, model: str | None = None) -> pd.Da
             "as_of": str(pd.Timestamp(when).date()),
             "data": data_fingerprint(snaps, when),
         }
-        rows.append(cache.get("as-of", parts, lambda when=when: compute(params, snaps, [when], name)))
+        rows.append(cache.get("as-of", parts, partial(compute, params, snaps, [when], name)))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -128,7 +128,7 @@ class _Exporter(HTMLExporter):
     than half of a page's rendering) to give images without alt text a default one (:func:`_alt_text` does that
     with one substitution) and the cells of a ``.jp-Notebook`` a ``tabindex`` (the kit's template has none)."""
 
-    def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[override]
+    def from_notebook_node(self, nb, resources=None, **kw):
         info = nb.metadata.get("language_info", {})
         lexer = info.get("pygments_lexer", info.get("name"))
         resources = self._init_resources(resources)
