@@ -296,6 +296,7 @@ def main() -> None:
     if not args.no_report:
         print("6. full report on the bundled data:")
         report.main([])
+        report.main(["--week-after"])
         print(f"   [load {load()}]")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,10 +11,12 @@ import pytest
 from forecast import cache as cache_module
 from forecast import load_snapshots
 from forecast.backtest import run_backtest
-from forecast.cache import Cache, data_fingerprint, open_cache
+from forecast.cache import Cache, by_as_of, data_fingerprint, open_cache
 from forecast.errors import ForecastError
 from forecast.params import parse_params
+from forecast.predict import by_as_of as predict_by_as_of
 from forecast.predict import fit
+from forecast.question import year_end
 from tests.helpers import write_exports
 
 RUNS = {"horizon_days": 14, "models": ["reference", "throughput"], "sims": 100, "min_history": 4}
@@ -135,6 +139,39 @@ def test_predict_reuses_a_fit_and_gives_the_same_forecast(tmp_path, exports):
     )
     fit(labels, load_snapshots(exports))  # read with other labels: another entry
     assert open_cache(labels).misses == 1
+
+
+def test_forecasts_by_as_of_date_the_week_after_compute_only_the_new_date_and_equal_the_uncached(tmp_path, exports):
+    files = sorted(exports.glob("*.parquet"))
+    last = files[-1].rename(tmp_path / files[-1].name)  # the week before: without the last export
+    params = parse_params({"snapshots": str(exports), "cache": str(tmp_path / "cache"), "sims": 200})
+    store = open_cache(params)
+    before = load_snapshots(exports)
+    by_as_of(params, before, before.dates[-4:])
+    assert (store.hits, store.misses) == (0, 8)  # each date's row and its fit
+    assert len(list((tmp_path / "cache").glob("as-of-*.pkl"))) == 4
+
+    last.rename(exports / last.name)  # the week after: one new snapshot
+    after = load_snapshots(exports)
+    dates = after.dates[-4:]
+    cached = by_as_of(params, after, dates)
+    assert (store.hits, store.misses) == (3, 10)  # three rows found; the new date's row and fit computed
+    deadline = year_end(dates[-1]).date()  # the deadline the uncached call derives from its dates
+    pd.testing.assert_frame_equal(cached, predict_by_as_of(params, after, dates))
+    assert cached["as_of"].astype(str).tolist() == [str(d.date()) for d in dates] and params.deadline is None
+    assert by_as_of(replace(params, deadline=deadline), after, dates).equals(cached)
+
+    table = pd.read_parquet(files[-3])  # a corrected snapshot (one task completed): the rows as of it and after it
+    table.loc[table["status"].eq("in_progress").idxmax(), "status"] = "completed_late"  # are computed again
+    table.to_parquet(files[-3], index=False)
+    store.hits = store.misses = 0
+    corrected = by_as_of(params, load_snapshots(exports), dates)
+    assert (store.hits, store.misses) == (1, 6)
+    pd.testing.assert_frame_equal(corrected, predict_by_as_of(params, load_snapshots(exports), dates))
+    assert not corrected.equals(cached)
+    store.hits = store.misses = 0
+    by_as_of(replace(params, sims=300), after, dates[-1:])  # other runs: another row, same fit
+    assert (store.hits, store.misses) == (1, 1)
 
 
 def test_cache_off_and_where_it_may_be(tmp_path, exports):

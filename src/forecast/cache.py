@@ -1,4 +1,4 @@
-"""A cache of fitted models and backtest cutoffs, keyed by exactly what each result depends on.
+"""A cache of fitted models, backtest cutoffs and forecasts by as-of date, keyed by exactly what each result depends on.
 
 An entry's key is a SHA-256 over
 
@@ -169,6 +169,34 @@ class Cache:
             f"cache {self.folder}: {self.hits} hit{'s' * (self.hits != 1)}, "
             f"{self.misses} miss{'es' * (self.misses != 1)}"
         )
+
+
+def by_as_of(params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
+    """:func:`forecast.predict.by_as_of` (the forecast as of each of ``dates``), each date's row from the params'
+    cache when the same model, settings, runs, seed and deadline were forecast on the same snapshots up to that
+    date before: the week after, only the new date is fitted and simulated."""
+    from dataclasses import replace
+    from functools import partial
+
+    from .predict import by_as_of as compute
+    from .question import year_end
+
+    params = replace(params, deadline=params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date())
+    name = model or params.model
+    cache = open_cache(params)
+    rows = []
+    for when in dates:
+        parts = {
+            "model": name,
+            **{k: repr(v) for k, v in params.model_settings().items()},
+            "sims": params.sims,
+            "seed": params.seed,
+            "deadline": str(params.deadline),
+            "as_of": str(pd.Timestamp(when).date()),
+            "data": data_fingerprint(snaps, when),
+        }
+        rows.append(cache.get("as-of", parts, partial(compute, params, snaps, [when], name)))
+    return pd.concat(rows, ignore_index=True)
 
 
 def cache_folder(params) -> Path | None:

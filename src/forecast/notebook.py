@@ -94,7 +94,7 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
 # What the report pages show, besides the helpers above: a notebook imports the analysis from ``forecast`` and
 # everything else from here. module -> names (``None``: the module itself); each is imported on first use.
 _PAGE: dict[str, tuple[str, ...] | None] = {
-    "cache": ("open_cache",),
+    "cache": ("by_as_of", "open_cache"),
     "changes": None,
     "charts": (
         "agency_rates",
@@ -124,7 +124,6 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
     ),
     "formatting": ("figures", "table"),
     "history": ("trajectory_warnings",),
-    "predict": ("by_as_of",),
     "prose": ("agency_sentence", "bias_sentence", "default_targets", "headline_text"),
     "published_scores": ("published_backtest",),
     "rundata": ("SAVE_DEFINITION",),
