@@ -103,3 +103,23 @@ def test_early_warning_list_is_highest_risk_first():
     ew = fc.early_warning()
     assert ew["task_id"].tolist() == ["T1", "T2", "T0"]
     assert ew["p_slip"].is_monotonic_decreasing
+
+
+def test_an_as_of_date_with_no_open_task_gives_no_slip_from_every_model():
+    """Every open task completed by the last snapshot: each model answers 0 slips (the hazard model's sampler once
+    failed to reshape its empty exposure array)."""
+    from forecast import sample, schema
+    from forecast.models import MODELS, make_model
+    from forecast.question import ask
+    from forecast.snapshots import from_frame
+
+    frame = sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04")
+    last = frame["snapshot_date"] == frame["snapshot_date"].max()
+    frame.loc[last & frame["status"].isin(schema.OPEN), "status"] = schema.COMPLETED_ON_TIME
+    snaps = from_frame(frame)
+    question = ask(snaps)
+    assert len(question.tasks) == 0
+    for name in MODELS:
+        result = simulate(make_model(name).fit(snaps, question.as_of), question, 100, 1)
+        assert result.summary() == {"mean": 0.0, "p10": 0, "p50": 0, "p90": 0}, name
+        assert len(result.totals) == 100 and not result.totals.any(), name

@@ -209,7 +209,7 @@ class HazardModel:
                 np.full(u, s), np.full(u, d), keys[:, 0], self._milestone_days(), self._window()
             )
             age[:, j] = design.age_band(s - keys[:, 1])
-        patterns, inverse = sorted_rows(np.column_stack([E.reshape(u, -1), age, keys[:, 2]]))
+        patterns, inverse = sorted_rows(np.column_stack([E.reshape(u, m * exposure.N_STATES), age, keys[:, 2]]))
         inverse = inverse.reshape(-1)[of_task.reshape(-1)]
         k = len(patterns)
         ages = patterns[:, m * exposure.N_STATES : -1].astype(np.int64)
