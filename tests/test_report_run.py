@@ -6,19 +6,14 @@ import dataclasses
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pytest
 
 from forecast import paths
 from forecast.cli import main
-from forecast.errors import ReportLockedError
 from forecast.question import SYNTHETIC_WARNING
 from forecast.report.html import offline_problems
 from forecast.report.index import load_runs, trend_points
@@ -28,7 +23,6 @@ from tests.report_helpers import (
     record,
     run_folders,
     snapshot_tree,
-    wait_for,
     write_notebook,
     write_params,
     write_portfolio,
@@ -247,108 +241,6 @@ def test_a_failing_notebook_fails_the_run_and_keeps_the_good_one(tmp_path, portf
     table = index[index.index("<tbody>") :]
     assert table.index(failed.name) < table.index(good.folder.name)  # newest first
     assert "deliberate failure" in index
-
-
-@pytest.mark.report
-@pytest.mark.slow
-def test_the_time_limit_stops_the_run_and_keeps_the_partial_notebook(tmp_path, portfolio):
-    # 60 s: room for a kernel start (it imports the kit: 30 s and more at a load average of 11 on 2 cores, which
-    # made a 30 s limit end the run before 01_slow began) and the first cell, far from the notebook's 300 s sleep
-    params = write_params(tmp_path / "p.yaml", portfolio, timeout_minutes=1.0)  # jobs 1: one page at a time
-    nbs = tmp_path / "nbs"
-    write_notebook(nbs / "01_slow.ipynb", 'print("first cell done")', "import time\ntime.sleep(300)")
-    write_notebook(nbs / "02_next.ipynb", 'print("second notebook")')
-    started = time.monotonic()
-    result = run_report(params, tmp_path / "reports", nbs, echo=lambda _: None)
-    elapsed = time.monotonic() - started
-    assert elapsed < 60 + 90, elapsed  # the limit plus kernel shutdown and rendering, far from the 300 s sleep
-    assert result.status == "failed"
-    assert "limit of 1 min" in result.message and "01_slow" in result.message
-    states = {nb["name"]: nb["status"] for nb in result.record["notebooks"]}
-    assert states == {"01_slow": "timed out", "02_next": "not run"}
-    assert "first cell done" in (result.folder / "01_slow.html").read_text(encoding="utf-8")
-    assert not (result.folder / "02_next.html").exists()
-
-
-def _cli(*args: str) -> subprocess.Popen:
-    """The command as a shell's background job starts it: with SIGINT ignored, the worst case for Ctrl-C."""
-    ignoring_sigint = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"]  # exec keeps the pid and the ignored signal
-    return subprocess.Popen(
-        [*ignoring_sigint, sys.executable, "-m", "forecast.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _started(out: Path) -> bool:
-    """A run's worker has begun executing its first notebook in a hidden temporary folder."""
-    return any(out.glob(".tmp-*/01_*.ipynb"))
-
-
-@pytest.mark.report
-@pytest.mark.slow
-def test_a_second_run_into_the_same_folder_is_refused(tmp_path, portfolio):
-    params = write_params(tmp_path / "p.yaml", portfolio)
-    out = tmp_path / "reports"
-    slow = tmp_path / "slow"
-    write_notebook(slow / "01_slow.ipynb", "import time\ntime.sleep(300)")
-    first = _cli("report", "--params", str(params), "--out", str(out), "--notebooks", str(slow))
-    try:
-        wait_for(lambda: _started(out), what="the first run to start")
-        with pytest.raises(ReportLockedError, match=str(out)) as refused:
-            run_report(params, out, slow)
-        assert f"pid {first.pid}" in str(refused.value)
-        second = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "forecast.cli",
-                "report",
-                "--params",
-                str(params),
-                "--out",
-                str(out),
-                "--notebooks",
-                str(slow),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert second.returncode == 2
-        assert "another report run is writing to" in second.stderr and "Traceback" not in second.stderr
-    finally:
-        first.send_signal(signal.SIGINT)  # Ctrl-C: the run stops, cleans up and publishes nothing
-        first.communicate(timeout=60)
-    assert first.returncode == 130
-    assert run_folders(out) == [] and not list(out.glob(".tmp-*"))
-
-
-@pytest.mark.report
-@pytest.mark.slow
-def test_a_killed_run_leaves_no_half_written_report(tmp_path, portfolio):
-    params = write_params(tmp_path / "p.yaml", portfolio)
-    out = tmp_path / "reports"
-    nbs = tmp_path / "nbs"
-    write_notebook(nbs / "01_first.ipynb", 'print("done")')
-    write_notebook(nbs / "02_slow.ipynb", "import time\ntime.sleep(300)")
-    run = _cli("report", "--params", str(params), "--out", str(out), "--notebooks", str(nbs))
-    wait_for(lambda: any(out.glob(".tmp-*/02_slow.ipynb")), what="the second notebook to start")
-    assert run_folders(out) == [] and not (out / "index.html").exists()  # nothing visible while it runs
-    descendants = psutil.Process(run.pid).children(recursive=True)  # the worker and its kernel
-    assert len(descendants) >= 2
-    os.kill(run.pid, signal.SIGKILL)
-    run.communicate(timeout=30)
-    _gone, alive = psutil.wait_procs(descendants, timeout=15)
-    assert alive == [], "the worker and kernel outlive a killed run"
-    assert run_folders(out) == [] and not (out / "index.html").exists()
-
-    fast = tmp_path / "fast"
-    write_notebook(fast / "01_first.ipynb", 'print("done")')
-    result = run_report(params, out, fast, echo=lambda _: None)  # the lock died with the run; its leftovers go
-    assert result.status == "ok"
-    assert run_folders(out) == [result.folder] and not list(out.glob(".tmp-*"))
 
 
 def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
