@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .combine import combined_forecast
 from .params import Params
 from .question import resolve_dates
 from .simulate import SlipForecast
@@ -34,6 +33,8 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
     ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``; ``result`` saves re-running
     a forecast the caller has already made with these params.
     """
+    from .combine import combined_forecast  # the pools' models and libraries only when there is no result to read
+
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     result = result if result is not None else combined_forecast(params, snaps)
     summary, split = result.summary(), result.split()

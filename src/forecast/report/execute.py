@@ -49,6 +49,14 @@ PRELOAD = (
 )
 
 
+def _uses_kit(notebook: Any) -> bool:
+    """Whether a notebook's code mentions the kit (``forecast``): then its kernel should import the kit ahead. A
+    page that is no notebook (a path: it fails saying why) does not."""
+    if isinstance(notebook, str):
+        return False
+    return any(c.get("cell_type") == "code" and "forecast" in c.get("source", "") for c in notebook.get("cells", []))
+
+
 @dataclass
 class Page:
     """One page to execute: a notebook, or the agency template for ``agency``."""
@@ -117,6 +125,10 @@ class _Runner:
         ]
         self.ready: asyncio.Event | None = None
         self.progress = _Progress(len(self.waiting))
+        # the kit's pages import it: the kernels do so while the run's data is computed; pages that never use the
+        # kit (a user's own notebook) start on a bare kernel
+        uses_kit = self.job.get("template") or any(_uses_kit(p.source) for p in self.waiting)
+        self.preload = PRELOAD if uses_kit else ""
 
     async def run(self) -> None:
         self.ready = asyncio.Event()
@@ -201,13 +213,13 @@ class _Runner:
         left; a kernel that died is replaced, but none starts after the time limit."""
         kernel = None
         try:
-            kernel = await Kernel(sockets, cwd, name).start(PRELOAD)
+            kernel = await Kernel(sockets, cwd, name).start(self.preload)
             while (page := await self._next()) is not None:
                 if time.time() >= self.deadline:
                     continue  # stays "not run"
                 if not kernel.alive:
                     await kernel.shutdown()
-                    kernel = await Kernel(sockets, cwd, name).start(PRELOAD)
+                    kernel = await Kernel(sockets, cwd, name).start(self.preload)
                 await self._execute(kernel, page)
         except Exception as exc:  # a kernel that cannot start (or a runner bug): the pages left cannot run
             if time.time() < self.deadline:
