@@ -167,7 +167,7 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
         for name in COMPONENTS:
             if name in MODELS:
                 make_model(name, **params.model_settings()).fit(snaps, question.as_of)
-        stacking_backtest(params, snaps, question, figures)
+        stacking_backtest(params, snaps, question.as_of, figures)
         combined.append(time.perf_counter() - s)
     out = {
         "import": min(imports),

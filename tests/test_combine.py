@@ -10,8 +10,17 @@ import pytest
 
 from forecast import sample, scores
 from forecast.backtest import run_backtest
+from forecast.cache import open_cache
 from forecast.cli import main
-from forecast.combine import COMPONENTS, bagged_weights, combined_forecast, pool_picks, stack_weights
+from forecast.combine import (
+    COMPONENTS,
+    bagged_weights,
+    combined_forecast,
+    pool_picks,
+    stack_weights,
+    stacking_backtest,
+)
+from forecast.models import MODELS
 from forecast.models.hazard import HazardModel
 from forecast.params import parse_params
 from forecast.published import load_published
@@ -75,12 +84,37 @@ def test_the_published_model_answers_every_backtest_cutoff(small):
     assert (gaps == 14).all()  # every second weekly cutoff
 
 
+def test_the_backtest_page_finds_the_stacking_backtest_in_the_cache(small, tmp_path):
+    """The weights are earned on the backtest notebook 05 shows: its call (the params' horizon, seed, settings and
+    cache, the default runs) finds every cutoff of the stacking backtest cached and computes none again."""
+    params = parse_params({"sims": 600, "seed": 7, "cache": str(tmp_path / "cache")})
+    as_of, figures = ask(small).as_of, load_published(params.published)
+    stacked = stacking_backtest(params, small, as_of, figures)
+    assert stacked is not None and len(stacked.origins) >= 3
+    computed: list[str] = []
+    page = run_backtest(  # notebook 05's call, with the pool's task-level models
+        small.until(as_of),
+        params.horizon_days,
+        models=[m for m in COMPONENTS if m in MODELS],
+        seed=params.seed,
+        settings=params.model_settings(),
+        figures=figures,
+        cache=open_cache(params),
+        progress=computed.append,
+    )
+    assert computed == []
+    pd.testing.assert_frame_equal(page.frame, stacked.frame)
+    gaps = np.diff(np.sort(page.frame["cutoff"].unique())).astype("timedelta64[D]").astype(int)
+    assert (gaps == 7).all()  # every weekly cutoff
+
+
 def test_the_combined_forecast_carries_its_components_weights_and_split(combined):
     meta = combined.meta
     table = pd.DataFrame(meta["components"])
     assert combined.model == "combined" and tuple(table["model"]) == COMPONENTS
     assert table["weight"].sum() == pytest.approx(1, abs=1e-3) and (table["weight"] >= 0).all()
     assert (table["cutoffs"] == meta["stacking"]["cutoffs"]).all() and meta["stacking"]["cutoffs"] >= 3
+    assert meta["stacking"]["horizon_days"] == 27  # the params' horizon_days: the backtest notebook 05 shows
     assert table["why"].str.len().gt(10).all()
     # the pool's mean lies within its components' and its runs are theirs
     assert table["mean"].min() - 1 <= combined.summary()["mean"] <= table["mean"].max() + 1

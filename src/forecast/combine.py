@@ -6,9 +6,12 @@ throughput model is left out of the pool: it ignores each task's deadline, so it
 deadlines that the question is about (it stays in the backtest and in :func:`compare_models`).
 
 **Stacking.** The headline is a linear pool ``F = sum_i w_i F_i`` with weights on the simplex chosen to minimise the
-mean CRPS of the pool over the backtest cutoffs whose outcome the as-of date has seen (about two weeks apart), at the
-question's horizon (Yao, Vehtari, Simpson & Gelman 2018, "Using stacking to average Bayesian predictive
-distributions", with CRPS as the score). The pool's CRPS is a quadratic in w
+mean CRPS of the pool over the backtest cutoffs whose outcome the as-of date has seen (Yao, Vehtari, Simpson & Gelman
+2018, "Using stacking to average Bayesian predictive distributions", with CRPS as the score). It is the backtest
+notebook 05 shows (:func:`stacking_backtest`): every weekly cutoff, at the params' ``horizon_days``, so next week's run
+finds every cutoff but the new one in the cache, and the weights a page shows are the weights the headline used. The
+windows keep that horizon as the deadline nears: the weights say which model did best over ``horizon_days``, not over
+the days left. The pool's CRPS is a quadratic in w
 (:func:`forecast.scores.mixture_crps_terms`) and convex on the simplex, so ``scipy.optimize.minimize`` (SLSQP) finds
 the optimum. Overlapping weekly windows are few independent cases (on the bundled sample the plain optimum over the
 last 12 cutoffs gives boosting 0.98 and the hazard model 0), so the weights are *bagged* (:func:`bagged_weights`):
@@ -50,9 +53,6 @@ from .simulate import SlipForecast, simulate
 from .snapshots import Snapshots, load_snapshots
 
 COMPONENTS = ("hazard", "reference", "boosting", "published")
-STACK_SIMS = 500  # runs per component and cutoff in the stacking backtest
-MIN_HORIZON_DAYS = 7
-STACK_SPACING_DAYS = 14  # stacking cutoffs are about half a 27-day horizon apart or more
 BAGS = 200  # Bayesian-bootstrap reweightings of the cutoffs behind the weights
 
 
@@ -106,26 +106,22 @@ def pool_picks(weights: np.ndarray, sims: int, seed: int) -> np.ndarray:
 def stacking_backtest(
     params: Params,
     snaps: Snapshots,
-    question: Question,
+    as_of: pd.Timestamp,
     figures: pd.DataFrame | None,
     names: Sequence[str] = COMPONENTS,
 ) -> Backtest | None:
-    """The backtest the weights of ``names`` come from: the cutoffs whose outcome the as-of date has seen, at the
-    question's horizon, every ``ceil(horizon / STACK_SPACING_DAYS)``-th back from the latest (windows that overlap by
-    more than half add little but time); None when the history has no such cutoff or a component cannot answer one
-    (then the weights are equal)."""
-    horizon = max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS)
-    task_models = [m for m in names if m in MODELS]
+    """The backtest the weights of ``names`` come from, and the one notebook 05 shows: the snapshots up to ``as_of``,
+    every cutoff whose outcome they hold, at ``params.horizon_days``, with :func:`run_backtest`'s runs and the params'
+    seed, settings and cache (one key per cutoff and model: a report's backtest page finds them there). None when the
+    history has no such cutoff or a component cannot answer one (then the weights are equal)."""
     try:
         return run_backtest(
-            snaps.until(question.as_of),
-            horizon,
-            models=task_models,
-            sims=STACK_SIMS,
+            snaps.until(as_of),
+            params.horizon_days,
+            models=[m for m in names if m in MODELS],
             seed=params.seed,
             settings=params.model_settings(),
             figures=figures if "published" in names else None,
-            step=-(-horizon // STACK_SPACING_DAYS),
             cache=open_cache(params),
         )
     except ForecastError:
@@ -191,7 +187,7 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
     if figures is not None:
         parts["published"] = question_forecast(figures, question, params.sims, params.seed)
     names = list(parts)
-    backtest = backtest if backtest is not None else stacking_backtest(params, snaps, question, figures, names)
+    backtest = backtest if backtest is not None else stacking_backtest(params, snaps, question.as_of, figures, names)
     weights, table = earned_weights(backtest, names, params.seed)
     picks = pool_picks(weights, params.sims, params.seed)
     result = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
@@ -230,7 +226,7 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
                 "rule": "linear pool; weights minimise the pool's mean CRPS over the backtest cutoffs, averaged "
                 f"over {BAGS} Bayesian-bootstrap reweightings of them (equal weights with no cutoff)",
                 "cutoffs": int(table["cutoffs"].max()),
-                "horizon_days": max((question.deadline - question.as_of).days, MIN_HORIZON_DAYS),
+                "horizon_days": params.horizon_days,
             },
             "year_end": _year_end(
                 result.totals, picks, names, parts["hazard"].totals if hazard else None, without, weights

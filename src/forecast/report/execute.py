@@ -4,13 +4,13 @@ on a pool of kernels, ``jobs`` at a time.
 Runs as ``python -m forecast.report.execute`` with the job (JSON) on stdin::
 
     {"parameters": {...}, "folder": ".../.tmp-<run>", "status": ".../.tmp-status.json", "deadline": 1733380000.0,
-     "notebooks": [{"input": ".../01_data.ipynb", "output": ".../01_data.ipynb", "needs_run_data": true}, ...],
+     "notebooks": [{"input": ".../01_data.ipynb", "output": ".../01_data.ipynb"}, ...],
      "template": ".../templates/agency.ipynb" or null, "earlier_runs": [<run.json of earlier good runs>, ...]}
 
-The order of work: the data is loaded; the run's data (:mod:`forecast.rundata`: fit, simulation, scenarios,
-downloads) is computed in this process while the kernels start and import the kit; notebooks that do not need it
-(``needs_run_data`` false: the backtest) start at once; the others, then one page per agency of the open set (the
-``template`` run with ``agency`` set), follow as soon as it is ready. Longest first, so the cores stay busy.
+The order of work: the data is loaded; the run's data (:mod:`forecast.rundata`: fit, simulation, the stacking
+backtest, scenarios, downloads) is computed in this process while the kernels start and import the kit; the notebooks,
+then one page per agency of the open set (the ``template`` run with ``agency`` set), follow as soon as it is ready (the
+backtest page then finds the stacking backtest's cutoffs in the cache). Longest first, so the cores stay busy.
 
 It writes what it has done to the ``status`` file (atomically, after every page), so the parent (:mod:`.run`) knows
 how far it got even if it has to kill it. ``deadline`` is the wall-clock limit (Unix time, seconds): at that moment
@@ -65,7 +65,6 @@ class Page:
     source: Any  # a path, or a notebook cut short by .prerequisites
     output: Path
     state: dict[str, Any]
-    needs_run_data: bool = True
     parameters: dict[str, Any] = field(default_factory=dict)
     title: str = ""
 
@@ -117,7 +116,6 @@ class _Runner:
                 _notebook(runnable(nb["input"], params, snaps)),
                 Path(nb["output"]),
                 state,
-                nb.get("needs_run_data", True),
                 self.base,
                 notebook_title(Path(nb["input"])) + self.suffix,
             )
@@ -166,9 +164,8 @@ class _Runner:
             traceback.print_exc()
             self.status["error"] = f"the run's forecast: {type(exc).__name__}: {exc}"
             for page in self.waiting:
-                if page.needs_run_data:
-                    page.state["error"] = "not run: the run's forecast failed"
-            self.waiting = [p for p in self.waiting if not p.needs_run_data]
+                page.state["error"] = "not run: the run's forecast failed"
+            self.waiting.clear()
         finally:
             write_json(self.status_file, self.status)
             assert self.ready is not None
@@ -189,7 +186,6 @@ class _Runner:
                     nb,
                     self.folder / f"{name}.ipynb",
                     state,
-                    True,
                     {**self.base, "agency": agency},
                     agency + self.suffix,
                 )
@@ -197,16 +193,10 @@ class _Runner:
         self.progress.total(len(self.status["notebooks"]) + len(self.status["agency_pages"]))
 
     async def _next(self) -> Page | None:
-        """The next page this worker may run: one that needs no run data at once; the others once it is ready."""
+        """The next page this worker may run, once the run's data is ready; None when none is left."""
         assert self.ready is not None
-        while True:
-            free = next((p for p in self.waiting if not p.needs_run_data or self.ready.is_set()), None)
-            if free is not None:
-                self.waiting.remove(free)
-                return free
-            if self.ready.is_set():
-                return None
-            await self.ready.wait()
+        await self.ready.wait()
+        return self.waiting.pop(0) if self.waiting else None
 
     async def _worker(self, sockets: Path, cwd: Path, name: str) -> None:
         """Start a kernel (it imports the kit while the run's data is computed) and run pages on it until none is

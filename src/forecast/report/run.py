@@ -171,10 +171,7 @@ def _build(
         "status": str(status_file),
         "folder": str(folder),
         "run": name,
-        "notebooks": [
-            {"input": str(nb.resolve()), "output": str(folder / nb.name), "needs_run_data": _needs_run_data(nb)}
-            for nb in notebooks
-        ],
+        "notebooks": [{"input": str(nb.resolve()), "output": str(folder / nb.name)} for nb in notebooks],
         "template": str(template.resolve()) if template and template.is_file() else None,
         "earlier_runs": earlier,
         "deadline": time.time() + params.timeout_minutes * 60,
@@ -255,16 +252,6 @@ def _build(
         "git_commit": _git_commit(),
         "python": platform.python_version(),
     }
-
-
-def _needs_run_data(notebook: Path) -> bool:
-    """False when the notebook's metadata says it does not read the run's data (``"forecast": {"needs_run_data":
-    false}``): it may start before that data is ready."""
-    try:
-        meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError):
-        return True
-    return bool(meta.get("forecast", {}).get("needs_run_data", True))
 
 
 def _execute(job: dict[str, Any]) -> bool:
