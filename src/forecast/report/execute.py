@@ -43,10 +43,26 @@ from .kernels import Kernel, elapsed
 from .prerequisites import runnable
 
 # what a kernel imports while the run's data is computed (the modules the pages use)
-PRELOAD = (
+IMPORTS = (
     "import forecast.notebook, forecast.formatting, forecast.charts, forecast.forecast_charts, "
     "forecast.rundata, forecast.tables, forecast.simulate"
 )
+
+
+def preload(parameters: dict[str, Any]) -> str:
+    """What a kernel runs while the run's data is computed, so the pages find it done: the imports, a first chart
+    (vl-convert starts its JavaScript engine: half a second, once per process) and the snapshots read
+    (:func:`forecast.notebook.snapshots_of`, with the run's parameters). A failure of the last two is left to the
+    page that meets it, which reports it."""
+    return (
+        f"{IMPORTS}\n"
+        "try:\n"
+        "    forecast.charts.svg_of({'mark': 'point'})\n"
+        "    forecast.notebook.snapshots_of(forecast.params.parse_params("
+        f"__import__('json').loads({json.dumps(parameters)!r})))\n"
+        "except Exception:\n"
+        "    pass"
+    )
 
 
 def _uses_kit(notebook: Any) -> bool:
@@ -126,7 +142,7 @@ class _Runner:
         # the kit's pages import it: the kernels do so while the run's data is computed; pages that never use the
         # kit (a user's own notebook) start on a bare kernel
         uses_kit = self.job.get("template") or any(_uses_kit(p.source) for p in self.waiting)
-        self.preload = PRELOAD if uses_kit else ""
+        self.preload = preload(job["parameters"]) if uses_kit else ""
 
     async def run(self) -> None:
         self.ready = asyncio.Event()
