@@ -324,7 +324,8 @@ class HazardSampler:
         if self.live_ is None:  # the day-states the horizon reaches (9 of 72 for December): only their rates count
             self.live_ = np.flatnonzero(self.E.sum(axis=(0, 1)) > 0)
         state_rate = np.exp(theta @ exposure.state_design()[self.live_].T)  # (size x live states) per-day multiplier
-        step_h = np.einsum("kms,ns->kmn", self.E[:, :, self.live_], state_rate, optimize=True)
+        # einsum returns a runs-major view; the products and the sum over steps below run 10x faster on (k, m, n)
+        step_h = np.ascontiguousarray(np.einsum("kms,ns->kmn", self.E[:, :, self.live_], state_rate, optimize=True))
         k, _, p = self.X.shape
         linear = (self.X.reshape(-1, p) @ beta.T).reshape(k, m, size)  # X beta per pattern, step and run
         linear += pace[None, :, :]
