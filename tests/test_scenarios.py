@@ -226,6 +226,21 @@ def test_a_scenario_that_changes_nothing_matches_the_baseline_in_every_run():
     assert (forecast(PARAMS).totals == comparison.baseline.totals).all()  # the baseline is predict's forecast
 
 
+def test_each_distinct_input_is_simulated_once():
+    """A scenario that adds no rows has the baseline as its own baseline: simulated once, not once per scenario; one
+    that adds tasks has a baseline of its own (its rows, the new ones switched off)."""
+    question, model = fitted()
+    added = {"lever": "new_tasks", "count": 5, "agency": JUSTICE, "deadline": "2025-12-31"}
+    comparison = compare(
+        question, model, [scenario(rate(2.0), name="a"), scenario(rate(3.0), name="b"), scenario(added)], PARAMS
+    )
+    a, b, more = comparison.results
+    assert a.baseline is comparison.baseline and b.baseline is comparison.baseline
+    assert more.baseline is not comparison.baseline and len(more.forecast.tasks) == len(question.tasks) + 5
+    alone = compare(question, model, [scenario(rate(3.0), name="b")], PARAMS).results[0]
+    assert (alone.forecast.totals == b.forecast.totals).all() and (alone.difference == b.difference).all()
+
+
 @settings(max_examples=12, deadline=None)
 @given(
     st.floats(0.2, 5),

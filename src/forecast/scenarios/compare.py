@@ -239,26 +239,47 @@ def compare(
         seen[s.name] = s
     days = step_days(model)
     tell = progress or (lambda _: None)
+    done: list[tuple[Inputs, SlipForecast]] = []
+
+    def run(inputs: Inputs) -> SlipForecast:
+        """``run_inputs``, once per distinct input: a scenario that adds no rows has the baseline's own baseline."""
+        known = next((result for seen, result in done if _same(seen, inputs)), None)
+        if known is None:
+            known = run_inputs(model, question, inputs, params)
+            done.append((inputs, known))
+        return known
+
+    baseline = run(baseline_inputs(question, model))
+    tell(BASELINE)
     results = []
     for s in scenarios:
         applied = apply_scenario(s, question, days)
-        changed = run_inputs(model, question, applied.changed, params)
+        changed = run(applied.changed)
         tell(s.name)
-        results.append(
-            ScenarioResult(s, changed, run_inputs(model, question, applied.baseline, params), applied.warnings)
-        )
+        results.append(ScenarioResult(s, changed, run(applied.baseline), applied.warnings))
         tell(f"{s.name}: its baseline")
-    baseline = run_baseline(question, model, params)
-    tell(BASELINE)
     return Comparison(baseline, tuple(results))
+
+
+def _same(a: Inputs, b: Inputs) -> bool:
+    return (
+        a.rate.shape == b.rate.shape
+        and np.array_equal(a.rate, b.rate)
+        and np.array_equal(a.active, b.active)
+        and a.tasks.equals(b.tasks)
+    )
+
+
+def baseline_inputs(question: Question, model: SlipModel) -> Inputs:
+    """The forecast without levers as a scenario input: the open set, every task active, every rate 1."""
+    tasks = base_frame(question.tasks)
+    steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
+    return Inputs(tasks, np.ones(len(tasks), dtype=bool), np.ones((len(tasks), steps)))
 
 
 def run_baseline(question: Question, model: SlipModel, params: Params) -> SlipForecast:
     """The forecast without levers, through the scenarios' sampler path (every rate 1)."""
-    tasks = base_frame(question.tasks)
-    steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
-    rate = np.ones((len(tasks), steps))
-    return run_inputs(model, question, Inputs(tasks, np.ones(len(tasks), dtype=bool), rate), params)
+    return run_inputs(model, question, baseline_inputs(question, model), params)
 
 
 def compare_scenarios(
