@@ -10,7 +10,8 @@ Runs as ``python -m forecast.report.execute`` with the job (JSON) on stdin::
 The order of work: the data is loaded; the run's data (:mod:`forecast.rundata`: fit, simulation, the stacking
 backtest, scenarios, downloads) is computed in this process while the kernels start and import the kit; the notebooks,
 then one page per agency of the open set (the ``template`` run with ``agency`` set), follow as soon as it is ready (the
-backtest page then finds the stacking backtest's cutoffs in the cache). Longest first, so the cores stay busy.
+backtest page then finds the stacking backtest's cutoffs in the cache). The short agency pages come last, so
+neither core waits long for the other at the end.
 
 It writes what it has done to the ``status`` file (atomically, after every page), so the parent (:mod:`.run`) knows
 how far it got even if it has to kill it. ``deadline`` is the wall-clock limit (Unix time, seconds): at that moment
