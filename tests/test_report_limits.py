@@ -74,11 +74,13 @@ def killed(tmp_path_factory, portfolio) -> Killed:
     write_notebook(nbs / "01_first.ipynb", 'print("done")')
     write_notebook(nbs / "02_slow.ipynb", "import time\ntime.sleep(300)")
     run = _cli("report", "--params", str(params), "--out", str(out), "--notebooks", str(nbs))
-    wait_for(lambda: any(out.glob(".tmp-*/02_slow.ipynb")), what="the second notebook to start")
-    visible, index = run_folders(out), (out / "index.html").exists()
-    descendants = psutil.Process(run.pid).children(recursive=True)  # the worker and its kernel
-    os.kill(run.pid, signal.SIGKILL)
-    run.communicate(timeout=30)
+    try:
+        wait_for(lambda: any(out.glob(".tmp-*/02_slow.ipynb")), what="the second notebook to start")
+        visible, index = run_folders(out), (out / "index.html").exists()
+        descendants = psutil.Process(run.pid).children(recursive=True)  # the worker and its kernel
+    finally:
+        os.kill(run.pid, signal.SIGKILL)  # its worker kills its kernels and exits when it is gone
+        run.communicate(timeout=30)
     _gone, alive = psutil.wait_procs(descendants, timeout=15)
     visible_after, index_after = run_folders(out), (out / "index.html").exists()
 
