@@ -60,6 +60,7 @@ def _run(capsys, *args) -> str:
     return out
 
 
+@pytest.mark.slow  # four commands, each fitting the models on its own exports: 2-4 s of CPU a case
 @pytest.mark.parametrize("drop", [(c,) for c in OPTIONAL] + [OPTIONAL], ids=[*OPTIONAL, "all"])
 def test_every_command_works_without_the_optional_column(capsys, tmp_path, full_frame, drop):
     exports = _exports(full_frame, tmp_path / "exports", drop)
