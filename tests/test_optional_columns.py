@@ -1,5 +1,7 @@
 """Every optional export column may be absent (#9): validate -> predict -> backtest -> scenario on exports without
-each one, and without all of them; a full report run on exports with none (one page at a time: one kernel)."""
+each one, and without all of them. A full report run on exports with none is
+``tests/test_report_run.py::test_a_report_runs_on_exports_with_no_optional_column`` (last week's run of the kit's
+notebooks there, one report run serving several tests)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from forecast import sample, schema
 from forecast.cli import main
 from forecast.models import MODELS
-from forecast.report.run import run_report
-from tests.report_helpers import fold_agencies
 
 OPTIONAL = ("title", "assigned_date", "completed_date", "source", "agency_type")
 SCENARIO = """name: optional columns
@@ -61,6 +60,7 @@ def _run(capsys, *args) -> str:
     return out
 
 
+@pytest.mark.slow  # four commands, each fitting the models on its own exports: 2-4 s of CPU a case
 @pytest.mark.parametrize("drop", [(c,) for c in OPTIONAL] + [OPTIONAL], ids=[*OPTIONAL, "all"])
 def test_every_command_works_without_the_optional_column(capsys, tmp_path, full_frame, drop):
     exports = _exports(full_frame, tmp_path / "exports", drop)
@@ -78,22 +78,3 @@ def test_every_command_works_without_the_optional_column(capsys, tmp_path, full_
     [only] = compared["scenarios"]
     assert only["open_tasks"] == result["open_tasks"] - 3 + 4  # 3 moved out of the window, 4 new
     assert only["difference"]["mean"] != 0
-
-
-@pytest.mark.report
-@pytest.mark.slow
-def test_a_report_runs_on_exports_with_no_optional_column(tmp_path, full_frame):
-    """Every notebook and the agency template (on three agencies: three pages, not two dozen)."""
-    exports = _exports(fold_agencies(full_frame, 3), tmp_path / "exports", OPTIONAL)
-    params = tmp_path / "p.yaml"
-    params.write_text(
-        yaml.safe_dump({"scenario": "bare", "snapshots": str(exports), "sims": 200, "seed": 1, "jobs": 1}),
-        encoding="utf-8",
-    )
-    result = run_report(params, tmp_path / "reports", echo=lambda _: None)
-    assert result.status == "ok", result.message
-    assert all(nb["status"] == "ok" and nb["html"] for nb in result.record["notebooks"])
-    assert result.record["headline"]["open_tasks"] > 20
-    pages = {s["agency"]: s["status"] for s in result.record["agency_pages"]}
-    assert pages == {a["agency"]: "ok" for a in result.record["summary"]["agencies"] if a["open_due"] > 0}
-    assert len(pages) == 3

@@ -1,18 +1,15 @@
-"""The scenario charts, their tables, and notebook 04 run as a report."""
+"""The scenario charts and their tables. Notebook 04 run as a report, with the example scenarios, is
+``tests/test_report_run.py::test_the_scenarios_notebook_reports_the_example_scenarios`` (this week's run of the kit's
+notebooks there, one report run serving several tests)."""
 
 from __future__ import annotations
-
-import shutil
 
 import numpy as np
 import pytest
 
 from forecast import charts, forecast_charts, paths
-from forecast.report.html import offline_problems
-from forecast.report.run import run_report
 from forecast.scenarios.compare import Comparison, compare
 from forecast.scenarios.levers import load_scenario
-from tests.report_helpers import record, write_params, write_portfolio
 from tests.scenario_helpers import PARAMS, fitted
 
 EXAMPLES = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))
@@ -86,20 +83,3 @@ def test_charts_of_no_scenarios_render(comparison):
         forecast_charts.scenario_agency_deltas(empty.agency_differences()),
     ):
         _svg_ok(chart)
-
-
-@pytest.mark.report
-def test_the_scenarios_notebook_reports_the_example_scenarios(tmp_path):
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    shutil.copy(paths.NOTEBOOKS_DIR / "04_scenarios.ipynb", notebooks)
-    portfolio = write_portfolio(tmp_path / "portfolio")  # 200 tasks: the examples' agencies are among its 34
-    params = write_params(tmp_path / "p.yaml", portfolio, scenarios=[str(p) for p in EXAMPLES], sims=300)
-    result = run_report(params, tmp_path / "reports", notebooks, echo=lambda _: None)
-    assert result.status == "ok", result.message
-    assert record(result.folder)["parameters"]["scenarios"] == [str(p) for p in EXAMPLES]
-    html = (result.folder / "04_scenarios.html").read_text(encoding="utf-8")
-    assert offline_problems(html) == [] and "<script" not in html.lower()
-    assert html.count("<svg") >= 3
-    for path in EXAMPLES:
-        assert load_scenario(path).name in html
