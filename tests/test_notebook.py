@@ -86,30 +86,3 @@ def test_banner_warns_of_synthetic_data_and_escapes_text():
     odd = parse_params({"snapshots": "/data/<b>x</b>"})
     assert "&lt;b&gt;x&lt;/b&gt;" in banner(odd, snaps).data
 
-
-def test_snapshots_are_read_once_per_process_while_the_files_are_the_same(tmp_path):
-    """A report's kernel reads the snapshots once (while the run's forecast is computed) and its pages find them; a
-    new export, or a changed one, is read again."""
-    import os
-    import shutil
-
-    from forecast.notebook import snapshots_of
-
-    data = tmp_path / "exports"
-    exports = sorted(p for p in paths.SAMPLE_DIR.iterdir() if p.name.startswith("snapshot_"))
-    data.mkdir()
-    for p in exports[:12]:
-        shutil.copy2(p, data / p.name)
-    params = parse_params({"snapshots": str(data)})
-    first = snapshots_of(params)
-    assert snapshots_of(parse_params({"snapshots": str(data)})) is first
-    assert first.fingerprint == load_snapshots(data).fingerprint
-    shutil.copy2(exports[12], data / exports[12].name)  # the week after: one more export
-    after = snapshots_of(params)
-    assert after is not first and len(after.dates) == len(first.dates) + 1
-    path = data / exports[0].name
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(",in_progress,", ",overdue,", 1), encoding="utf-8")  # an export corrected
-    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1))
-    corrected = snapshots_of(params)
-    assert corrected is not after and corrected.fingerprint != after.fingerprint

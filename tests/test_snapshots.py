@@ -206,6 +206,37 @@ def test_fingerprint_tracks_content(tmp_path):
     assert load_snapshots(tmp_path).fingerprint != first
 
 
+def test_the_same_files_are_parsed_once_and_each_caller_gets_its_own_copy(tmp_path):
+    """A process remembers the last folder it read by its files' bytes: read again, the same folder is not parsed
+    (the progress callback hears it is done), a changed file of the same size and time is, and what one caller
+    changes in its frame no other caller sees."""
+    import os
+
+    from forecast import snapshots
+
+    csv_export(
+        tmp_path, "s_2025-11-06.csv", HEADER + "T1,Finance,2025-12-31,In progress,\nT2,Health,2025-12-31,Overdue,\n"
+    )
+    path = csv_export(tmp_path, "s_2025-11-13.csv", HEADER + "T1,Finance,2025-12-31,Overdue,\n")
+    first = load_snapshots(tmp_path)
+    assert [s.fingerprint for s in snapshots._LAST.values()] == [first.fingerprint]
+    heard = []
+    again = load_snapshots(tmp_path, progress=lambda done, total, name: heard.append((done, total)))
+    assert again is not first and again.frame is not first.frame and again.fingerprint == first.fingerprint
+    pd.testing.assert_frame_equal(again.frame, first.frame)
+    assert heard == [(2, 2)]
+    first.frame.loc[0, "task_id"] = "T9"  # one caller edits its copy ...
+    first.frame["extra"] = 1
+    third = load_snapshots(tmp_path)
+    assert "extra" not in third.frame and third.frame.loc[0, "task_id"] == "T1"  # ... and no other caller sees it
+    stat = path.stat()
+    path.write_text(HEADER + "T1,Finance,2025-12-31,Xverdue,\n", encoding="utf-8")  # same size, other bytes
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same modification time
+    assert path.stat().st_size == stat.st_size
+    with pytest.raises(DataError, match="Xverdue"):
+        load_snapshots(tmp_path)  # read again: the new bytes hold an unknown status
+
+
 def test_status_counts_per_snapshot(tmp_path, small_frame):
     snaps = load_snapshots(write_exports(small_frame, tmp_path / "c"))
     counts = snaps.status_counts()

@@ -5,7 +5,7 @@ Notebooks stay thin: no logic in cells beyond calling the kit. Every notebook st
 
     use_offline_renderer()
     params = notebook_params(globals())
-    snaps = snapshots_of(params)                  # read once per kernel while the files are unchanged
+    snaps = load_snapshots(params.snapshots, params.status_labels)
     run = run_data(params, snaps, run_folder)     # the run's forecast, computed once per run
     banner(params, snaps)
 
@@ -21,7 +21,6 @@ downloads of :data:`_PAGE`, imported on first use).
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Mapping
 from html import escape
 from importlib import import_module
@@ -34,7 +33,7 @@ from .headline import headline, run_dates
 from .params import Params, parse_params
 from .question import SYNTHETIC_WARNING
 from .rundata import DataFacts, RunData, for_notebook
-from .snapshots import Snapshots, load_snapshots
+from .snapshots import Snapshots
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
 RUNNER_PARAMETERS = ("run_folder", "agency")
@@ -49,22 +48,6 @@ def notebook_params(namespace: Mapping[str, Any]) -> Params:
     """
     values = {name: namespace[name] for name in PARAMETER_NAMES if name in namespace}
     return parse_params(values, base=Path.cwd())
-
-
-def snapshots_of(params: Params) -> Snapshots:
-    """The params' snapshots (:func:`forecast.load_snapshots` of ``params.snapshots`` with ``params.status_labels``),
-    read once per process while the folder's files are the same (names, sizes, modification times): a report's kernels
-    read them while the run's forecast is computed, and every notebook after that finds them. Pages must not change
-    them (like the kit's modules, they outlive a page)."""
-    folder = Path(params.snapshots)
-    files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-    stamp = tuple((p.name, st.st_size, st.st_mtime_ns) for p in files for st in [p.stat()])
-    return _snapshots(str(folder), tuple(sorted(params.status_labels.items())), stamp)
-
-
-@functools.lru_cache(maxsize=1)
-def _snapshots(folder: str, labels: tuple[tuple[str, str], ...], _stamp: tuple) -> Snapshots:
-    return load_snapshots(folder, dict(labels))
 
 
 def run_data(params: Params, snaps: Snapshots | None = None, run_folder: str = "") -> RunData:
@@ -179,6 +162,5 @@ __all__ = [  # noqa: PLE0604
     "run_data",
     "run_dates",
     "save_download",
-    "snapshots_of",
     *_PAGE_NAMES,
 ]

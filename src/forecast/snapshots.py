@@ -125,6 +125,11 @@ def load_snapshots(
     """Load every export in ``directory``; raise :class:`DataError` listing every unusable file, row and column.
 
     ``progress(done, total, file)`` is called after each file (the CLI draws it on a terminal).
+
+    The last folder read (up to :data:`REMEMBER_ROWS` rows) is remembered in this process, by its files' names and
+    their SHA-256 (read anyway for the fingerprint): the same folder with the same bytes is not parsed again (a report
+    kernel's pages, a notebook cell run twice, the commands of one test process). Each call gets its own
+    :class:`Snapshots` on a copy-on-write view of the frame, so what one caller changes no other sees.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -138,6 +143,12 @@ def load_snapshots(
     ]
     if not data_paths:
         raise DataError(Problem(f"no {', '.join(SUFFIXES)} exports in {directory}"))
+    whole, each = digests(data_paths)
+    key = (str(directory), tuple(sorted((status_labels or {}).items())), tuple(p.name for p in paths), whole)
+    if key in _LAST:
+        if progress:
+            progress(len(data_paths), len(data_paths), data_paths[-1].name)
+        return _own(_LAST[key])
     lookup = schema.status_lookup(status_labels)
     frames, errors = [], []
     for done, path in enumerate(data_paths, start=1):
@@ -153,9 +164,20 @@ def load_snapshots(
     if errors:
         raise DataError(errors)
     warnings += date_warnings(frames)
-    frame = _long_frame(frames)
-    whole, each = digests(data_paths)
-    return Snapshots(frame, tuple(data_paths), tuple(warnings), whole, synthetic, each)
+    snaps = Snapshots(_long_frame(frames), tuple(data_paths), tuple(warnings), whole, synthetic, each)
+    _LAST.clear()
+    if len(snaps.frame) <= REMEMBER_ROWS:
+        _LAST[key] = snaps
+    return _own(snaps)
+
+
+REMEMBER_ROWS = 2_000_000  # a national portfolio's frame is let go with its last user, not kept for a next call
+_LAST: dict[tuple, Snapshots] = {}  # the last folder read: (folder, status labels, file names, fingerprint) -> it
+
+
+def _own(snaps: Snapshots) -> Snapshots:
+    """A :class:`Snapshots` of its own (its own memos) on a copy-on-write view of ``snaps``'s frame."""
+    return dataclasses.replace(snaps, frame=snaps.frame.copy(deep=False))
 
 
 def _long_frame(frames: list[pd.DataFrame]) -> pd.DataFrame:

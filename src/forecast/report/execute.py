@@ -52,15 +52,15 @@ IMPORTS = (
 
 def preload(parameters: dict[str, Any]) -> str:
     """What a kernel runs while the run's data is computed, so the pages find it done: the imports, a first chart
-    (vl-convert starts its JavaScript engine: half a second, once per process) and the snapshots read
-    (:func:`forecast.notebook.snapshots_of`, with the run's parameters). A failure of the last two is left to the
+    (vl-convert starts its JavaScript engine: half a second, once per process) and the snapshots read (a process
+    remembers the last folder it read: :func:`forecast.load_snapshots`). A failure of the last two is left to the
     page that meets it, which reports it."""
+    folder, labels = parameters["snapshots"], parameters.get("status_labels") or {}
     return (
         f"{IMPORTS}\n"
         "try:\n"
         "    forecast.charts.svg_of({'mark': 'point'})\n"
-        "    forecast.notebook.snapshots_of(forecast.params.parse_params("
-        f"__import__('json').loads({json.dumps(parameters)!r})))\n"
+        f"    forecast.snapshots.load_snapshots({folder!r}, {labels!r})\n"
         "except Exception:\n"
         "    pass"
     )
