@@ -85,4 +85,3 @@ def test_banner_warns_of_synthetic_data_and_escapes_text():
     assert SYNTHETIC_WARNING in html and snaps.fingerprint in html and "as of 2025-12-04" in html
     odd = parse_params({"snapshots": "/data/<b>x</b>"})
     assert "&lt;b&gt;x&lt;/b&gt;" in banner(odd, snaps).data
-
