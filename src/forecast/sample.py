@@ -321,32 +321,28 @@ def snapshots(portfolio: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
         )
     ]
     portfolio = portfolio.assign(title=titles, agency_type=portfolio["agency"].map(agency_type))
-    frames = []
-    for when in dates:
-        snap = portfolio.loc[portfolio["arrival"] <= when]
-        deadline = snap["new_deadline"].where(snap["extended"] <= when, snap["deadline"])
-        done = snap["done"] <= when
-        due_then = snap["new_deadline"].where(snap["extended"] < snap["done"], snap["deadline"])
-        status = np.select(
-            [snap["reclassified"] <= when, done & (snap["done"] <= due_then), done, deadline < when],
-            [schema.REGULAR, schema.COMPLETED_ON_TIME, schema.COMPLETED_LATE, schema.OVERDUE],
-            schema.IN_PROGRESS,
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "snapshot_date": when,
-                    "task_id": snap["task_id"].to_numpy(),
-                    "title": snap["title"].to_numpy(),
-                    "agency": snap["agency"].to_numpy(),
-                    "agency_type": snap["agency_type"].to_numpy(),
-                    "source": snap["source"].to_numpy(),
-                    "assigned_date": snap["assigned_date"].to_numpy(),
-                    "deadline": deadline.to_numpy(),
-                    "status": status,
-                    "dataset": DATASET_LABEL,
-                    **({"weight": snap["weight"].to_numpy()} if "weight" in snap else {}),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True).sort_values(["snapshot_date", "task_id"], ignore_index=True)
+    events = ("arrival", "extended", "new_deadline", "deadline", "done", "reclassified")
+    day = {c: portfolio[c].to_numpy("datetime64[ns]") for c in events}
+    at, row = np.nonzero(day["arrival"][None, :] <= dates.to_numpy("datetime64[ns]")[:, None])  # by date, then task
+    when = dates.to_numpy("datetime64[ns]")[at]
+    take = {c: day[c][row] for c in day}
+    deadline = np.where(take["extended"] <= when, take["new_deadline"], take["deadline"])
+    done = take["done"] <= when
+    due_then = np.where(take["extended"] < take["done"], take["new_deadline"], take["deadline"])
+    status = np.select(
+        [take["reclassified"] <= when, done & (take["done"] <= due_then), done, deadline < when],
+        [schema.REGULAR, schema.COMPLETED_ON_TIME, schema.COMPLETED_LATE, schema.OVERDUE],
+        schema.IN_PROGRESS,
+    )
+    frame = pd.DataFrame(
+        {
+            "snapshot_date": when.astype("datetime64[us]"),  # the unit a Timestamp column gets
+            **{c: portfolio[c].to_numpy()[row] for c in ("task_id", "title", "agency", "agency_type", "source")},
+            "assigned_date": portfolio["assigned_date"].to_numpy()[row],
+            "deadline": deadline,
+            "status": status,
+            "dataset": DATASET_LABEL,
+            **({"weight": portfolio["weight"].to_numpy()[row]} if "weight" in portfolio else {}),
+        }
+    )
+    return frame.sort_values(["snapshot_date", "task_id"], ignore_index=True)
