@@ -89,6 +89,11 @@ def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
     assert rec["headline"]["as_of"] == "2025-12-04" and rec["headline"]["synthetic"] is True
     assert rec["headline"]["open_tasks"] > 0
     assert any("run ok" in line for line in lines)
+    # the run log and run.json say what the run's forecast found in the cache (#14): fits and backtest cutoffs
+    [cache] = rec["cache"]
+    assert f"the run's forecast: {cache}" in lines
+    found = re.fullmatch(r"cache (.+): (\d+) hits?, (\d+) miss(?:es)?", cache)
+    assert found and Path(found[1]) == Path(os.environ["FORECAST_CACHE"]) and int(found[2]) + int(found[3]) > 3
 
 
 @pytest.mark.report

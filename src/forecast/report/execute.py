@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_json
+from ..cache import summaries as cache_summaries
 from ..errors import ForecastError, ReportError
 from ..params import parse_params
 from ..snapshots import load_snapshots
@@ -174,6 +175,7 @@ class _Runner:
                 self.status["downloads"].append({"name": name, "rows": len(frame)})
             self.status["headline"], self.status["summary"] = run.headline, run.summary()
             self.status["run_data_seconds"] = elapsed(began)
+            self.status["cache"] = cache_summaries()  # the run's forecast: fits and backtest cutoffs found or made
             template = self.job.get("template")
             if template:
                 self._agency_pages(run, Path(template))

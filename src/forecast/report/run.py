@@ -104,6 +104,8 @@ def run_report(
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
     pages = len(record["notebooks"]) + len(record["agency_pages"])
+    for line in record.get("cache", []):
+        echo(f"the run's forecast: {line}")
     echo(
         f"run {record['status']} in {record['seconds']:.1f} s: {out / name} ({pages} pages, "
         f"{len(record['downloads'])} downloads, {record['jobs']} at a time)"
@@ -245,6 +247,7 @@ def _build(
         "downloads": list(nav.downloads),
         "jobs": params.jobs,
         "run_data_seconds": status.get("run_data_seconds"),
+        "cache": status.get("cache", []),
         "parameters": parameters,
         "params_file": str(params.source.resolve()) if params.source else None,
         "data_fingerprint": status["data_fingerprint"],
