@@ -81,3 +81,14 @@ def test_offline_renderer_emits_svg_and_no_script():
         alt.renderers.enable(previous)
     assert "text/html" not in bundle
     assert bundle["image/svg+xml"].lstrip().startswith("<svg")
+
+
+def test_labels_are_shown_whole_unless_the_chart_sets_a_limit():
+    name = "Ministry of Agriculture and Environment, Department of Science, Technology and International Cooperation"
+    bars = alt.Chart(pd.DataFrame({"agency": [name, "Ha Noi"], "tasks": [3, 5]})).mark_bar()
+    chart = bars.encode(y=alt.Y("agency:N", title=name), x=alt.X("tasks:Q", title=name))
+    shown = f">{name}</text>"  # an axis label or title as drawn (aria labels carry the name too)
+    svg = charts.to_svg(chart)
+    assert svg.count(shown) == 3 and "…" not in svg
+    cut = charts.to_svg(chart.configure_axis(labelLimit=80))  # the chart's own config wins: the label is cut
+    assert "…</text>" in cut and cut.count(shown) == 2
