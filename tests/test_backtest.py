@@ -1,4 +1,5 @@
 import json
+import multiprocessing
 import os
 
 import pandas as pd
@@ -145,3 +146,20 @@ def test_a_models_error_in_a_worker_reaches_the_caller(small, monkeypatch):
     monkeypatch.setattr(backtest_module, "_simulated", fails)  # the forked workers inherit the patch
     with pytest.raises(ForecastError, match="cannot answer this cutoff"):
         run_backtest(load_snapshots(small), 14, models=["hazard"], sims=50, min_history=4, jobs=2)
+
+
+def test_the_callers_work_runs_once_beside_the_workers_and_changes_no_number(small, tmp_path):
+    snaps = load_snapshots(small)
+    args = dict(horizon_days=14, models=["hazard"], sims=200, min_history=4)
+    seen: list[int] = []
+
+    def meanwhile():  # the workers are forked and busy while the caller's own work runs
+        seen.append(len(multiprocessing.active_children()))
+
+    store = Cache(tmp_path / "cache")
+    beside = run_backtest(snaps, **args, jobs=2, cache=store, meanwhile=meanwhile)
+    assert seen == [2]
+    pd.testing.assert_frame_equal(beside.frame, run_backtest(snaps, **args, jobs=1).frame)
+    # nothing left to compute (every cutoff cached): the work still runs, once, here
+    run_backtest(snaps, **args, jobs=2, cache=Cache(tmp_path / "cache"), meanwhile=meanwhile)
+    assert seen == [2, 0]

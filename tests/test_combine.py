@@ -20,7 +20,9 @@ from forecast.combine import (
     stack_weights,
     stacking_backtest,
 )
+from forecast.errors import ForecastError
 from forecast.models import MODELS
+from forecast.models.boosting import BoostingModel
 from forecast.models.hazard import HazardModel
 from forecast.params import parse_params
 from forecast.published import load_published
@@ -171,3 +173,21 @@ def test_a_published_figures_file_that_cannot_be_read_is_named_among_the_left_ou
     assert table.loc["published", "weight"] == 0
     assert "left out" in table.loc["published", "why"] and str(missing) in table.loc["published", "why"]
     assert table.drop(index="published")["weight"].sum() == pytest.approx(1, abs=1e-3)
+
+
+def test_a_model_that_fails_its_backtest_and_the_question_is_left_out_and_the_others_earn_their_weights(
+    small, monkeypatch
+):
+    """The components are fitted beside their backtest; one that answers neither (its fit raises) is listed as left
+    out, and the others' weights still come from a backtest (of them alone), not equal by default."""
+
+    def fails(self, *args, **kwargs):
+        raise ForecastError("too little history for boosting")
+
+    monkeypatch.setattr(BoostingModel, "fit", fails)  # the backtest's forked workers inherit the patch
+    result = combined_forecast(parse_params({"sims": 300, "seed": 7, "cache": False}), small)
+    table = pd.DataFrame(result.meta["components"]).set_index("model")
+    assert "too little history" in table.loc["boosting", "why"] and table.loc["boosting", "weight"] == 0
+    kept = table.drop(index="boosting")
+    assert (kept["cutoffs"] > 0).all() and kept["backtest_crps"].notna().all()
+    assert kept["weight"].sum() == pytest.approx(1, abs=1e-3)

@@ -126,6 +126,7 @@ def run_backtest(
     figures: pd.DataFrame | None = None,
     step: int = 1,
     jobs: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Backtest:
     """Backtest ``models`` at every ``step``-th eligible cutoff counted back from the latest; raise
     :class:`ForecastError` when there is none. ``settings`` (:meth:`forecast.params.Params.model_settings`) reach
@@ -134,7 +135,9 @@ def run_backtest(
     (:func:`forecast.cache.open_cache`) keeps each (cutoff, model) result, keyed by the snapshots up to the cutoff's
     outcome date: a new snapshot adds its cutoffs and leaves the earlier ones as they were. The cutoffs not cached
     run on ``jobs`` processes (:func:`_computed`); the cache is written here, in this process, and
-    ``progress`` hears of each as it ends."""
+    ``progress`` hears of each as it ends. ``meanwhile`` is work of the caller's for this process while they run
+    (called once, on one BLAS thread, as soon as the workers have their cutoffs; first, when there are no workers
+    or nothing to compute; not at all when this raises before)."""
     if horizon_days < 1:
         raise ForecastError(f"horizon_days must be at least 1, not {horizon_days}")
     unknown = [m for m in models if m not in MODELS]
@@ -170,7 +173,7 @@ def run_backtest(
             else:
                 todo.setdefault(i, []).append(name)
     work = _Work(snaps, tuple(pairs), sims, seed, settings or {}, figures)
-    for done, (i, results) in enumerate(_computed(work, todo, jobs), start=1):
+    for done, (i, results) in enumerate(_computed(work, todo, jobs, meanwhile), start=1):
         for name, value in results.items():
             cache.store("backtest", keys[i, name], value)
             found[i, name] = value
@@ -233,23 +236,33 @@ def _run_in_worker(i: int, names: Sequence[str]) -> dict[str, tuple[dict, pd.Dat
             raise ForecastError(str(exc)) from None
 
 
-def _computed(work: _Work, todo: dict[int, list[str]], jobs: int | None) -> Iterator[tuple[int, dict]]:
+def _computed(
+    work: _Work, todo: dict[int, list[str]], jobs: int | None, meanwhile: Callable[[], object] | None = None
+) -> Iterator[tuple[int, dict]]:
     """(index, results) of each cutoff in ``todo`` (index -> models), on ``jobs`` processes (default:
     :func:`default_jobs`) forked from this one, so they share its loaded snapshots and imported models; one BLAS
-    thread each. Each worker builds the snapshots' memos (intervals, exit transitions: a few hundredths of a second)
-    on its first cutoff. The latest cutoffs (the most data) start first and results come as they end, so no core
-    waits long for the last one. Every result depends only on its cutoff, model, runs and seed, so the numbers do not
-    depend on ``jobs`` or the order."""
+    thread each. ``meanwhile`` runs in this process once they have their work (the core it would leave idle is used:
+    a forecast's own fits beside its backtest); first, when the cutoffs run here or there are none. Each worker
+    builds the snapshots' memos (intervals, exit transitions: a few hundredths of a second) on its first cutoff. The
+    latest cutoffs (the most data) start first and results come as they end, so no core waits long for the last one.
+    Every result depends only on its cutoff, model, runs and seed, so the numbers do not depend on ``jobs`` or the
+    order.
+    """
     order = sorted(todo)
     jobs = min(default_jobs() if jobs is None else jobs, len(order))
     if jobs < 2 or "fork" not in mp.get_all_start_methods():
         with one_thread():
+            if meanwhile:
+                meanwhile()
             for i in order:
                 yield i, work.run(i, todo[i])
         return
     context = mp.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(work,)) as pool:
-        futures = {pool.submit(_run_in_worker, i, todo[i]): i for i in reversed(order)}
+        futures = {pool.submit(_run_in_worker, i, todo[i]): i for i in reversed(order)}  # forks every worker
+        if meanwhile:
+            with one_thread():
+                meanwhile()
         for future in as_completed(futures):
             yield futures[future], future.result()
 

@@ -33,7 +33,7 @@ runs, same picks), so a planner sees how much of the answer is the history and h
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -109,11 +109,13 @@ def stacking_backtest(
     as_of: pd.Timestamp,
     figures: pd.DataFrame | None,
     names: Sequence[str] = COMPONENTS,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Backtest | None:
     """The backtest the weights of ``names`` come from, and the one notebook 05 shows: the snapshots up to ``as_of``,
     every cutoff whose outcome they hold, at ``params.horizon_days``, with :func:`run_backtest`'s runs and the params'
     seed, settings and cache (one key per cutoff and model: a report's backtest page finds them there). None when the
-    history has no such cutoff or a component cannot answer one (then the weights are equal)."""
+    history has no such cutoff or a component cannot answer one (then the weights are equal). ``meanwhile``: the
+    caller's work for this process while the cutoffs run (:func:`run_backtest`)."""
     try:
         return run_backtest(
             snaps.until(as_of),
@@ -123,6 +125,7 @@ def stacking_backtest(
             settings=params.model_settings(),
             figures=figures if "published" in names else None,
             cache=open_cache(params),
+            meanwhile=meanwhile,
         )
     except ForecastError:
         return None
@@ -176,18 +179,27 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
     except (ForecastError, OSError) as exc:  # named, not silently dropped: the output lists it with the reason
         figures, left_out["published"] = None, str(exc)
     cache = open_cache(params)
-    for m in (c for c in COMPONENTS if c in MODELS):
-        try:
-            fits[m] = cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
-            parts[m] = simulate(fits[m], question, params.sims, params.seed)
-        except ForecastError as exc:
-            left_out[m] = str(exc)
+
+    def components() -> None:
+        for m in (c for c in COMPONENTS if c in MODELS and c not in fits and c not in left_out):
+            try:
+                fits[m] = cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
+                parts[m] = simulate(fits[m], question, params.sims, params.seed)
+            except ForecastError as exc:
+                left_out[m] = str(exc)
+
+    given = backtest is not None
+    if not given:  # every component's backtest: its cutoffs run on the workers while this process fits the components
+        every = [c for c in COMPONENTS if c in MODELS or figures is not None]
+        backtest = stacking_backtest(params, snaps, question.as_of, figures, every, meanwhile=components)
+    components()  # with a backtest given (or one that stopped before its work began): now
     if not parts:
         raise ForecastError(f"no task-level model can answer the question: {'; '.join(left_out.values())}")
     if figures is not None:
         parts["published"] = question_forecast(figures, question, params.sims, params.seed)
     names = list(parts)
-    backtest = backtest if backtest is not None else stacking_backtest(params, snaps, question.as_of, figures, names)
+    if backtest is None and not given and any(m in MODELS for m in left_out):  # it failed the backtest too: without it
+        backtest = stacking_backtest(params, snaps, question.as_of, figures, names)
     weights, table = earned_weights(backtest, names, params.seed)
     picks = pool_picks(weights, params.sims, params.seed)
     result = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
