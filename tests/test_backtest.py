@@ -163,3 +163,11 @@ def test_the_callers_work_runs_once_beside_the_workers_and_changes_no_number(sma
     # nothing left to compute (every cutoff cached): the work still runs, once, here
     run_backtest(snaps, **args, jobs=2, cache=Cache(tmp_path / "cache"), meanwhile=meanwhile)
     assert seen == [2, 0]
+    # the week after: one new cutoff runs on one worker, beside the work; on one process, here after the work
+    week = Cache(tmp_path / "week")
+    run_backtest(snaps.until(snaps.dates[-2]), **args, jobs=2, cache=week)
+    after = run_backtest(snaps, **args, jobs=2, cache=Cache(tmp_path / "week"), meanwhile=meanwhile)
+    assert seen == [2, 0, 1]
+    pd.testing.assert_frame_equal(after.frame, beside.frame)
+    run_backtest(snaps, **args, jobs=1, cache=Cache(tmp_path / "none"), meanwhile=meanwhile)
+    assert seen == [2, 0, 1, 0]

@@ -242,15 +242,17 @@ def _computed(
     """(index, results) of each cutoff in ``todo`` (index -> models), on ``jobs`` processes (default:
     :func:`default_jobs`) forked from this one, so they share its loaded snapshots and imported models; one BLAS
     thread each. ``meanwhile`` runs in this process once they have their work (the core it would leave idle is used:
-    a forecast's own fits beside its backtest); first, when the cutoffs run here or there are none. Each worker
-    builds the snapshots' memos (intervals, exit transitions: a few hundredths of a second) on its first cutoff. The
-    latest cutoffs (the most data) start first and results come as they end, so no core waits long for the last one.
-    Every result depends only on its cutoff, model, runs and seed, so the numbers do not depend on ``jobs`` or the
-    order.
+    a forecast's own fits beside its backtest, even when one cutoff is new); first, when the cutoffs run here or
+    there are none. Each worker builds the snapshots' memos (intervals, exit transitions: a few hundredths of a
+    second) on its first cutoff. The latest cutoffs (the most data) start first and results come as they end, so no
+    core waits long for the last one. Every result depends only on its cutoff, model, runs and seed, so the numbers
+    do not depend on ``jobs`` or the order.
     """
     order = sorted(todo)
-    jobs = min(default_jobs() if jobs is None else jobs, len(order))
-    if jobs < 2 or "fork" not in mp.get_all_start_methods():
+    cores = default_jobs() if jobs is None else jobs
+    jobs = min(cores, len(order))
+    beside = jobs == 1 and cores > 1 and meanwhile is not None  # one new cutoff: on a worker, beside the caller's work
+    if (jobs < 2 and not beside) or "fork" not in mp.get_all_start_methods():
         with one_thread():
             if meanwhile:
                 meanwhile()
