@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -30,7 +31,7 @@ def test_twice_the_pace_never_raises_a_tasks_chance_of_slipping(run):
     assert (drop >= 0).all()
     # E[exp(-H) - exp(-2H)] is at most 1/4 (at exp(-H) = 1/2); the runs' noise is far below the margin
     assert drop.max() <= 0.25 + 0.02
-    assert (tasks["can_still_be_saved"] == (drop >= rundata.SAVE_THRESHOLD)).all()
+    assert (tasks["can_still_be_saved"] == (drop >= rundata.SAVE_THRESHOLD - 1e-9)).all()
 
 
 def test_where_action_pays_lists_savable_mid_range_tasks_not_hopeless_ones(run):
@@ -106,3 +107,15 @@ def test_a_notebook_without_a_run_computes_the_run_data(bundled, tmp_path):
     assert isinstance(computed.forecast.tasks, pd.DataFrame) and computed.comparison.results == ()
     with pytest.raises(ReportError, match=r"\.run-data\.pickle is missing"):  # a run's page never refits silently
         rundata.for_notebook(Params(sims=200), snaps, str(tmp_path))
+
+
+def test_a_drop_of_exactly_the_threshold_in_runs_counts_as_saved(run):
+    """P(slip) is a count of runs over the runs: a drop of exactly 10 % of the runs is "saved", whatever the float
+    subtraction rounds it to (0.88 - 0.78 is 0.0999... in binary)."""
+    sims = run.forecast.sims
+    slips = np.rint(run.forecast.tasks["p_slip"].to_numpy() * sims)
+    exactly = np.maximum(slips - rundata.SAVE_THRESHOLD * sims, 0) / sims
+    tasks = dataclasses.replace(run, faster=exactly).early_warning()
+    drop_in_runs = np.rint((tasks["p_slip"] - tasks["p_slip_at_twice_the_pace"]) * sims)
+    assert (tasks["can_still_be_saved"] == (drop_in_runs >= rundata.SAVE_THRESHOLD * sims)).all()
+    assert tasks["can_still_be_saved"].sum() == (slips >= rundata.SAVE_THRESHOLD * sims).sum()

@@ -98,7 +98,9 @@ class RunData:
         out = self.forecast.early_warning()
         faster = pd.Series(self.faster, index=self.forecast.tasks.index)
         out["p_slip_at_twice_the_pace"] = out[out.columns[0]].map(faster).to_numpy()
-        out["can_still_be_saved"] = (out["p_slip"] - out["p_slip_at_twice_the_pace"]) >= SAVE_THRESHOLD
+        sims = self.forecast.sims  # both P(slip) are counts of the same runs over the runs: compare the counts, as
+        drop = np.rint((out["p_slip"] - out["p_slip_at_twice_the_pace"]) * sims)  # 0.88 - 0.78 is 0.0999... in floats
+        out["can_still_be_saved"] = drop >= SAVE_THRESHOLD * sims
         out["deadline"] = pd.to_datetime(out["deadline"]).dt.date
         return out
 
