@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast import combine as combine_module
 from forecast import sample, scores
 from forecast.backtest import run_backtest
 from forecast.cache import open_cache
@@ -191,3 +192,20 @@ def test_a_model_that_fails_its_backtest_and_the_question_is_left_out_and_the_ot
     kept = table.drop(index="boosting")
     assert (kept["cutoffs"] > 0).all() and kept["backtest_crps"].notna().all()
     assert kept["weight"].sum() == pytest.approx(1, abs=1e-3)
+
+
+def test_a_model_fitted_but_unable_to_simulate_the_question_is_left_out_not_a_crash(small, monkeypatch):
+    """The year-end comparison reads the hazard component's runs: a hazard model that fits but whose simulation
+    refuses the question (e.g. too large for memory) is left out with its reason, like one that cannot fit."""
+    real = combine_module.simulate
+
+    def refuses(model, *args, **kwargs):
+        if model.name == "hazard":
+            raise ForecastError("the simulation would not fit in memory")
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(combine_module, "simulate", refuses)  # the pool's own runs; the backtest's are its module's
+    result = combined_forecast(parse_params({"sims": 300, "seed": 7, "cache": False}), small)
+    table = pd.DataFrame(result.meta["components"]).set_index("model")
+    assert "would not fit in memory" in table.loc["hazard", "why"] and table.loc["hazard", "weight"] == 0
+    assert table.drop(index="hazard")["weight"].sum() == pytest.approx(1, abs=1e-3)

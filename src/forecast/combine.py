@@ -183,8 +183,9 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
     def components() -> None:
         for m in (c for c in COMPONENTS if c in MODELS and c not in fits and c not in left_out):
             try:
-                fits[m] = cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
-                parts[m] = simulate(fits[m], question, params.sims, params.seed)
+                fitted = cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
+                parts[m] = simulate(fitted, question, params.sims, params.seed)
+                fits[m] = fitted
             except ForecastError as exc:
                 left_out[m] = str(exc)
 
