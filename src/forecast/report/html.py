@@ -18,16 +18,16 @@ import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import nbformat
-from jinja2 import DictLoader
-from nbconvert import HTMLExporter, TemplateExporter
-from nbconvert.filters.highlight import Highlight2HTML
-from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from ..atomic import write_text
 from ..errors import ReportError
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 CSS = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 0; }
@@ -123,25 +123,6 @@ def _svg_inline(svg: str) -> str:
 _IMG_NO_ALT = re.compile(r"<img(?![^>]*\balt=)", re.IGNORECASE)
 
 
-class _Exporter(HTMLExporter):
-    """nbconvert's HTML exporter without its BeautifulSoup pass, which parsed and re-serialised every page (more
-    than half of a page's rendering) to give images without alt text a default one (:func:`_alt_text` does that
-    with one substitution) and the cells of a ``.jp-Notebook`` a ``tabindex`` (the kit's template has none)."""
-
-    def from_notebook_node(self, nb, resources=None, **kw):
-        info = nb.metadata.get("language_info", {})
-        lexer = info.get("pygments_lexer", info.get("name"))
-        resources = self._init_resources(resources)
-        highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-        self.register_filter("highlight_code", highlight)
-        self.register_filter(
-            "filter_data_type",
-            WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
-        )
-        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return _alt_text(html), resources
-
-
 def _alt_text(html: str) -> str:
     """Images without alt text get nbconvert's default one."""
     return _IMG_NO_ALT.sub('<img alt="No description has been provided for this image"', html)
@@ -150,7 +131,32 @@ def _alt_text(html: str) -> str:
 @functools.cache
 def exporter() -> HTMLExporter:
     """nbconvert's HTML exporter with the offline template and the code cells (inputs and prompts) hidden; made
-    once per process (building one takes a third of a second, rendering a page a few hundredths)."""
+    once per process (building one takes a third of a second, rendering a page a few hundredths). nbconvert is
+    imported here, not with this module: a report's parent process and its runner start without it (0.3 s each,
+    before the first page can run), and the parent renders a page only when the runner was stopped first."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class _Exporter(HTMLExporter):
+        """nbconvert's HTML exporter without its BeautifulSoup pass, which parsed and re-serialised every page (more
+        than half of a page's rendering) to give images without alt text a default one (:func:`_alt_text` does that
+        with one substitution) and the cells of a ``.jp-Notebook`` a ``tabindex`` (the kit's template has none)."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name"))
+            resources = self._init_resources(resources)
+            highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            self.register_filter("highlight_code", highlight)
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+            )
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _alt_text(html), resources
+
     exp = _Exporter(
         extra_loaders=[DictLoader({"forecast_offline.html.j2": _TEMPLATE})],
         template_file="forecast_offline.html.j2",
