@@ -39,3 +39,12 @@ def test_light_imports_load_no_statsmodels():
     ):
         loaded = _loaded_after(statement)
         assert not any(m == "statsmodels" or m.startswith("statsmodels.") for m in loaded), statement
+
+
+@pytest.mark.slow
+def test_a_report_run_starts_without_nbconvert():
+    """The report's parent and its runner import nbconvert only when a page is rendered (0.3 s each, before the
+    first page could run)."""
+    loaded = _loaded_after("import forecast.report.run, forecast.report.execute")
+    assert "nbconvert" not in loaded
+    assert "nbconvert" in _loaded_after("from forecast.report.html import exporter; exporter()")
