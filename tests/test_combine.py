@@ -18,6 +18,7 @@ from forecast.combine import (
     bagged_weights,
     combined_forecast,
     pool_picks,
+    simplex_minimum,
     stack_weights,
     stacking_backtest,
 )
@@ -70,6 +71,56 @@ def test_two_biased_components_on_either_side_share_the_weight():
     )
     alone = min(sum(scores.crps(c, y) for c, y in zip(comp, outcomes, strict=True)) for comp in (low, high))
     assert pooled < alone  # the pool beats either component
+
+
+def _pool_crps(w, a, B):
+    return w @ a - w @ B @ w / 2
+
+
+def test_the_simplex_minimum_is_exact_against_a_fine_grid_and_a_local_solver():
+    """Pools of 3 and 4 real mixtures (CRPS terms of random count forecasts): no point of a 1/60 grid of the simplex,
+    and no SLSQP solution, has a lower pooled CRPS than the exact minimum; it lies on the simplex."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(11)
+    for k in (3, 4):
+        outcomes = rng.integers(20, 80, 10)
+        comps = [[rng.poisson(y + shift, 400) for y in outcomes] for shift in rng.integers(-15, 15, k)]
+        terms = _terms(outcomes, comps)
+        d = rng.dirichlet(np.ones(len(terms)), size=5)
+        a = d @ np.array([t[0] for t in terms])
+        B = np.tensordot(d, np.array([t[1] for t in terms]), axes=1)
+        w = simplex_minimum(a, B)
+        assert (w >= 0).all() and np.allclose(w.sum(axis=1), 1)
+        grid = np.array([g for g in np.ndindex(*(61,) * (k - 1)) if sum(g) <= 60], dtype=float) / 60
+        grid = np.column_stack([grid, 1 - grid.sum(axis=1)])
+        for i in range(len(a)):
+            found = _pool_crps(w[i], a[i], B[i])
+            on_grid = np.einsum("gk,k->g", grid, a[i]) - np.einsum("gk,kl,gl->g", grid, B[i], grid) / 2
+            assert found <= on_grid.min() + 1e-9
+            local = minimize(
+                lambda v, i=i: _pool_crps(v, a[i], B[i]),
+                np.full(k, 1 / k),
+                method="SLSQP",
+                bounds=[(0, 1)] * k,
+                constraints=({"type": "eq", "fun": lambda v: v.sum() - 1},),
+                options={"ftol": 1e-12},
+            )
+            assert found <= local.fun + 1e-9
+
+
+def test_the_simplex_minimum_takes_two_identical_components_in_its_stride():
+    """Two components with the same draws make the face's linear system singular: still a minimum on the simplex,
+    and their shared weight is what the one would get alone."""
+    rng = np.random.default_rng(12)
+    outcomes = rng.integers(30, 70, 12)
+    good = [rng.poisson(y, 300) for y in outcomes]
+    off = [rng.poisson(y + 20, 300) for y in outcomes]
+    twice = stack_weights(_terms(outcomes, [good, off, good]))
+    once = stack_weights(_terms(outcomes, [good, off]))
+    assert twice.sum() == pytest.approx(1) and (twice >= 0).all()
+    assert twice[0] + twice[2] == pytest.approx(once[0], abs=1e-6)
+    assert twice[1] == pytest.approx(once[1], abs=1e-6)
 
 
 def test_the_pool_takes_each_component_as_often_as_its_weight():
