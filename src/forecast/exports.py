@@ -41,8 +41,9 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
     columns, problems = _map_headers(table.headers, where, table.header_row)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    raw = pd.DataFrame({canonical: table.frame[i] for canonical, i in columns.items()})
-    rows = np.arange(len(raw), dtype=np.int64) + table.header_row + 1
+    raw = {canonical: table.frame[i] for canonical, i in columns.items()}  # the file's columns, not copied
+    index = table.frame.index
+    rows = np.arange(len(index), dtype=np.int64) + table.header_row + 1
     out = pd.DataFrame({"row": rows})
     out["task_id"] = _ids(raw["task_id"])
     cells = _Cells(out, where)
@@ -50,19 +51,19 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
         if i in table.no_value:
             cells.flag(
                 col,
-                np.isin(np.arange(len(raw)), table.no_value[i]),
+                np.isin(np.arange(len(index)), table.no_value[i]),
                 "a formula with no saved value: open the file in Excel and save it, or paste the values",
             )
     problems += _snapshot_date(raw, path, out, where)
     out["agency"] = _text(raw["agency"])
     for col in _TEXT_COLUMNS:
-        out[col] = _text(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="str")
+        out[col] = _text(raw[col]) if col in raw else pd.Series(pd.NA, index=index, dtype="str")
     for col in ("task_id", "agency"):
         cells.flag(col, out[col].isna().to_numpy(), "empty value")
     _statuses(raw["status"], lookup, cells)
     for col in DATE_COLUMNS:
         if col not in raw:
-            out[col] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+            out[col] = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
             continue
         out[col], bad, reasons = schema.column_dates(raw[col])
         shown = "; ".join(reasons[v] for v in list(reasons)[:5]) + (" ..." if len(reasons) > 5 else "")
@@ -150,7 +151,7 @@ def _map_headers(headers: tuple[str, ...], where: dict, header_row: int) -> tupl
     return mapping, problems
 
 
-def _snapshot_date(raw: pd.DataFrame, path: Path, out: pd.DataFrame, where: dict) -> list[Problem]:
+def _snapshot_date(raw: Mapping[str, pd.Series], path: Path, out: pd.DataFrame, where: dict) -> list[Problem]:
     m = _DATE_IN_NAME.search(path.name)
     try:
         named = pd.Timestamp(schema.parse_date(f"{m[1]}-{m[2]}-{m[3]}")) if m else None

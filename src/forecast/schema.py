@@ -7,6 +7,7 @@ trimming and case-folding; in headers, runs of spaces, underscores and hyphens c
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -149,20 +150,29 @@ def column_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, dict[object,
     """Parse an export column (``cell=True``); returns (datetime64[ns] series with NaT for empty cells, boolean mask
     of unreadable cells, each unreadable value's reason).
 
-    Each distinct value is parsed once, so a column of a million rows with a few hundred dates costs little.
+    Each distinct value is parsed once, and a text value once per process (:func:`_cell_date`): a column of a
+    million rows with a few hundred dates costs little, and so do forty weekly exports sharing their deadlines.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # the last: empty cells
     failed = np.zeros(len(uniques) + 1, dtype=bool)
     bad: dict[object, str] = {}
     for i, u in enumerate(uniques):
-        try:
-            day = parse_date(u, cell=True)
-        except DateError as exc:
-            bad[u] = str(exc)
+        day, reason = _cell_date(u) if isinstance(u, str) else _cell_date.__wrapped__(u)
+        if reason is not None:
+            bad[u] = reason
             failed[i] = True
-            continue
-        if day is not None:
-            parsed[i] = np.datetime64(day, "ns")
+        elif day is not None:
+            parsed[i] = day
     out = pd.Series(parsed[codes], index=values.index, name=values.name)
     return out, failed[codes], bad
+
+
+@functools.lru_cache(maxsize=65536)
+def _cell_date(value: object) -> tuple[np.datetime64 | None, str | None]:
+    """An export cell as (day or None, None), or (None, why it is no date)."""
+    try:
+        day = parse_date(value, cell=True)
+    except DateError as exc:
+        return None, str(exc)
+    return (None if day is None else np.datetime64(day, "ns")), None
