@@ -99,7 +99,7 @@ def test_the_simplex_minimum_is_exact_against_a_fine_grid_and_a_local_solver():
             on_grid = np.einsum("gk,k->g", grid, a[i]) - np.einsum("gk,kl,gl->g", grid, B[i], grid) / 2
             assert found <= on_grid.min() + 1e-9
             local = minimize(
-                lambda v, i=i: _pool_crps(v, a[i], B[i]),
+                lambda v, a_i=a[i], b_i=B[i]: _pool_crps(v, a_i, b_i),
                 np.full(k, 1 / k),
                 method="SLSQP",
                 bounds=[(0, 1)] * k,

@@ -29,6 +29,8 @@ from forecast import formatting, prose
         ("slip_mean_change", 12.34, "+12.3"),
         ("open_due_change", 3, "+3"),
         ("bias", -2.04, "-2.0"),
+        ("points_saved", 9.6, "9.6"),  # percentage points: a tenth, so 9.6 is not shown as the threshold's 10
+        ("points_saved", 10.0, "10.0"),
         ("can_still_be_saved", True, "yes"),
         ("deadline", dt.date(2025, 12, 31), "2025-12-31"),
         ("cutoff", pd.Timestamp("2025-04-24"), "2025-04-24"),

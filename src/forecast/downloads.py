@@ -2,7 +2,7 @@
 whole through :func:`forecast.output.write_table`).
 
 * ``early_warning.xlsx`` and ``.csv`` — every open task with agency, deadline, status, P(slip), P(slip) at twice
-  the pace and the "can still be saved" flag (:mod:`forecast.rundata`);
+  the pace, the drop in percentage points and the "can still be saved" flag (:mod:`forecast.rundata`);
 * ``by_agency.csv`` — per agency: open tasks, expected slips with P10/P50/P90, slips a doubled pace would save,
   tasks by status, pooled completion rate;
 * ``scenarios.csv`` — the baseline and each planner scenario: its levers in words, slips and the difference;

@@ -50,7 +50,7 @@ LABELS = {
     "expected": "expected completions",
     "p_slip": "P(slip)",
     "p_slip_at_twice_the_pace": "P(slip) at twice the pace",
-    "p_slip_saved": "P(slip) saved",
+    "points_saved": "lower by (points)",
     "can_still_be_saved": "can still be saved",
     "task_id": "task",
     "days_overdue": "days overdue",
@@ -98,7 +98,6 @@ LABELS = {
 _PROBABILITY = {
     "p_slip",
     "p_slip_at_twice_the_pace",
-    "p_slip_saved",
     "probability",
     "share",
     "coverage50",
@@ -122,16 +121,19 @@ _MEAN = {
     "slip_mean_now",
     "slips_saved",
 }
+_POINTS = {"points_saved"}  # percentage points, to a tenth: a whole-percent display would hide the threshold
 _RATE = {"raw_multiplier", "pooled_multiplier", "hazard_ratio", "hr_low", "hr_high", "multiplier"}
 _SCORE = {"mae", "crps", "abs_error", "pit_lower", "pit_upper", "coef", "se", "pooled_sd", "backtest_crps"}
 _SIGNED = ("change", "difference", "bias")
 
 
 def kind(column: str) -> str:
-    """The quantity a column holds, by its name: ``probability``, ``mean``, ``rate``, ``score``, ``brier`` or
-    ``number`` (counts and anything else numeric)."""
+    """The quantity a column holds, by its name: ``probability``, ``points`` (percentage points), ``mean``,
+    ``rate``, ``score``, ``brier`` or ``number`` (counts and anything else numeric)."""
     if column in _PROBABILITY:
         return "probability"
+    if column in _POINTS:
+        return "points"
     if column == "brier":
         return "brier"
     if column in _MEAN or column.endswith(("_mean_change", "_mean")):
@@ -159,7 +161,7 @@ def cell(column: str, value: Any) -> str:
     rule = kind(column)
     if rule == "probability":
         return f"{value:.0%}".replace("%", " %")
-    if rule == "mean":
+    if rule in ("mean", "points"):
         return f"{value:{signed},.1f}"
     if rule in ("rate", "score"):
         return f"{value:{signed},.2f}"
