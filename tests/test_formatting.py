@@ -81,6 +81,10 @@ def test_an_empty_table_says_so():
     assert "None." in empty and "expected slips" not in empty  # no header over an empty table
     assert "min-width" in empty  # its caption on a readable width, not wrapped a word per line in a 0-px table
     assert formatting.cell("status", "in_progress") == "in progress" and formatting.cell("title", "a_b") == "a_b"
+    # a caption that already says why there are no rows stands alone (an agency page before its scenario's 2nd run)
+    why = "No earlier run of this scenario to compare with: changes show from the next run on."
+    alone = formatting.table(pd.DataFrame(columns=["agency", "slip_mean"]), caption=why, empty="").to_html()
+    assert why in alone and "None." not in alone and "expected slips" not in alone
 
 
 def test_figures_show_every_key_even_new_ones():

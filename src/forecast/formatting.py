@@ -192,10 +192,12 @@ def table(
     download: str | None = None,
     caption: str | None = None,
     index: bool = False,
+    empty: str = "None.",
 ) -> Styler:
     """``frame`` as a formatted table: words for headers, each column's rounding rule, text escaped and
     left-aligned, agency names linked to their pages (``pages``: agency -> file). ``top`` shows that many rows with
-    a caption saying so and naming the ``download`` that holds them all; ``caption`` (escaped) goes first."""
+    a caption saying so and naming the ``download`` that holds them all; ``caption`` (escaped) goes first. A frame
+    with no rows shows its caption and ``empty`` ("": the caption alone, when it already says why)."""
     shown = frame.reset_index() if index else frame
     notes = [escape(caption)] if caption else []
     if top is not None and len(shown) > top:
@@ -225,7 +227,7 @@ def table(
     styler = styler.set_table_attributes('class="kit-table"')
     if shown.empty:  # the caption alone, on a readable width (an empty table is a few pixels wide): no header
         styler = styler.hide(axis="columns").set_table_attributes('class="kit-table" style="min-width: 36em"')
-        notes.append("None.")
+        notes += [escape(empty)] if empty else []
     if notes:
         styler = styler.set_caption(" ".join(notes))
     return styler
