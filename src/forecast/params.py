@@ -28,10 +28,12 @@ Keys (all optional)::
     milestones:                     # programme dates (review meetings, directives, conferences): the hazard model
       - 2025-08-01                  #   learns the push before past ones and applies it before the next
       - {date: 2025-11-06, name: Directive 33/CT-TTg}
-    year_end:                       # the year-end regime's prior (README, "The year-end"); `year_end: false` drops it
+    year_end:                       # the year-end regime (README, "The year end"); `year_end: false` drops it
       window_days: 31               #   the last days of the year it covers
-      median: 1.0                   #   prior median of the completion-rate multiplier in the window
-      p90: 2.0                      #   prior 90th percentile
+      reference: ../data/reference/year_end.csv   # the reference class its prior is fitted on (the default)
+      no_push: 0.3                  #   overrides of the fitted prior (optional): the weight of a December like the
+      multiplier_median: 2.0        #   autumn, the median December pace of a push, the median year-end overdue
+      backlog_median: 0.5           #   share against the share before it
     exits: true                     # competing exits: deadline extensions and reclassifications leave the window
     cache: ../.cache                # fitted models and backtest cutoffs (forecast.cache); default the project's
                                     #   .cache/; false: off
@@ -40,6 +42,7 @@ Keys (all optional)::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -84,13 +87,37 @@ class Milestone:
 
 @dataclass(frozen=True)
 class YearEnd:
-    """The year-end regime: the last ``window_days`` days of a year, and the prior of the completion-rate multiplier
-    in them (log-normal with this ``median`` and 90th percentile ``p90``). ``enabled=False`` drops the regime."""
+    """The year-end regime: the last ``window_days`` days of a year; its prior is fitted on the reference class in
+    ``reference`` (:mod:`forecast.outside_view`), with any of ``no_push``, ``multiplier_median`` and
+    ``backlog_median`` overridden. ``enabled=False`` drops the regime."""
 
     window_days: int = 31
-    median: float = 1.0
-    p90: float = 2.0
+    reference: Path = paths.DATA_DIR / "reference" / "year_end.csv"
+    no_push: float | None = None
+    multiplier_median: float | None = None
+    backlog_median: float | None = None
     enabled: bool = True
+
+    def overrides(self) -> dict[str, float]:
+        return {k: v for k in OVERRIDES if (v := getattr(self, k)) is not None}
+
+    def prior(self) -> Any:
+        """The fitted prior (:class:`forecast.outside_view.YearEndPrior`), with the overrides."""
+        from . import outside_view
+
+        stat = self.reference.stat() if self.reference.is_file() else None
+        key = (str(self.reference), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+        return outside_view.override(_fitted_prior(key), **self.overrides())
+
+
+OVERRIDES = ("no_push", "multiplier_median", "backlog_median")
+
+
+@functools.lru_cache(maxsize=8)
+def _fitted_prior(key: tuple[str, int, int]) -> Any:
+    from . import outside_view
+
+    return outside_view.fit_prior(outside_view.load_reference(key[0]))
 
 
 @dataclass(frozen=True)
@@ -122,8 +149,7 @@ class Params:
             "milestones": tuple(m.date for m in self.milestones),
             "year_end": self.year_end.enabled,
             "year_end_days": self.year_end.window_days,
-            "year_end_median": self.year_end.median,
-            "year_end_p90": self.year_end.p90,
+            "year_end_prior": self.year_end.prior() if self.year_end.enabled else None,
             "exits": self.exits,
         }
 
@@ -138,7 +164,13 @@ class Params:
                 value = [{"date": str(m.date), **({"name": m.name} if m.name else {})} for m in value]
             elif f.name == "year_end":
                 value = (
-                    {k: v for k, v in dataclasses.asdict(value).items() if k != "enabled"} if value.enabled else False
+                    {
+                        k: str(v) if isinstance(v, Path) else v
+                        for k, v in dataclasses.asdict(value).items()
+                        if k != "enabled" and v is not None
+                    }
+                    if value.enabled
+                    else False
                 )
             elif isinstance(value, tuple):
                 value = [v if isinstance(v, int) else str(v) for v in value]
@@ -204,7 +236,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
         elif key == "milestones":
             values[key] = _milestones(check, value)
         elif key == "year_end":
-            values[key] = _year_end(check, value)
+            values[key] = _year_end(check, value, base)
         elif key == "exits":
             values[key] = check.flag(key, value)
         elif key == "cache":
@@ -255,16 +287,23 @@ def _milestones(check: Checker, value: Any) -> tuple[Milestone, ...]:
     return tuple(sorted(out, key=lambda m: m.date))
 
 
-def _year_end(check: Checker, value: Any) -> YearEnd:
-    """``false`` (no regime) or a mapping of ``window_days``, ``median``, ``p90`` (defaults for the rest)."""
+def _year_end(check: Checker, value: Any, base: Path) -> YearEnd:
+    """``false`` (no regime) or a mapping of ``window_days``, ``reference`` and the prior's overrides (defaults for
+    the rest)."""
     if value is False:
         return YearEnd(enabled=False)
-    data = check.mapping("year_end", value, "false or a mapping of window_days, median and p90")
-    check.keys("year_end", data, ("window_days", "median", "p90"))
+    data = check.mapping("year_end", value, "false or a mapping of window_days, reference, " + ", ".join(OVERRIDES))
+    for old in ("median", "p90"):
+        if old in data:
+            raise check.error(
+                f"year_end.{old}",
+                "the year-end prior is fitted on the reference class (data/reference/year_end.csv, `forecast "
+                "prior`); to override it use " + ", ".join(OVERRIDES),
+            )
+    check.keys("year_end", data, ("window_days", "reference", *OVERRIDES))
     default = YearEnd()
-    window = check.whole("year_end.window_days", data.get("window_days", default.window_days), (1, 366))
-    median = check.number("year_end.median", data.get("median", default.median), (0.0, 100.0))
-    p90 = check.number("year_end.p90", data.get("p90", default.p90), (0.0, 100.0))
-    if not p90 > median:
-        raise check.error("year_end.p90", f"{p90:g} must be greater than the median {median:g}")
-    return YearEnd(window, median, p90)
+    window = check.whole("year_end.window_days", data.get("window_days", default.window_days), (7, 366))
+    reference = check.path("year_end.reference", data["reference"], base) if "reference" in data else default.reference
+    bounds = {"no_push": (0.0, 1.0), "multiplier_median": (0.01, 100.0), "backlog_median": (0.001, 100.0)}
+    found = {k: check.number(f"year_end.{k}", data[k], bounds[k]) for k in OVERRIDES if data.get(k) is not None}
+    return YearEnd(window, reference, **found)

@@ -70,9 +70,14 @@ def transitions(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class ExitModel:
-    """Rates of deadline extensions and reclassifications per task-day, by band of days to the deadline."""
+    """Rates of deadline extensions and reclassifications per task-day, by band of days to the deadline. With
+    ``window_days``, intervals that reach into the last ``window_days`` days of a year are left out: a year end's
+    carry-over is the year-end regime's (:mod:`.year_end`), not an ordinary week's."""
 
     name = "exits"
+
+    def __init__(self, window_days: int = 0):
+        self.window_days = window_days
 
     def fit(self, data: Snapshots | pd.DataFrame, as_of=None) -> ExitModel:
         if isinstance(data, Snapshots):  # every snapshot's transitions once per object, cut to the as-of date
@@ -80,6 +85,13 @@ class ExitModel:
             t = t if as_of is None else data.rows_until(t, "end", as_of)
         else:
             t = transitions(data if as_of is None else as_of_frame(data, as_of))
+        if self.window_days > 0 and len(t):
+            end = t["end"].to_numpy("datetime64[D]")
+            start = t["start"].to_numpy("datetime64[D]")
+            next_year = (end.astype("datetime64[Y]") + 1).astype("datetime64[D]")
+            start_year_end = (start.astype("datetime64[Y]") + 1).astype("datetime64[D]")
+            in_window = ((next_year - end).astype(np.int64) <= self.window_days) | (start_year_end < next_year)
+            t = t.loc[~in_window]
         b = band(t["ttd"].to_numpy(np.int64))
         days = t["days"].to_numpy(float)
         self.exposure_ = np.bincount(b, weights=days, minlength=len(BAND_LABELS))
@@ -101,6 +113,23 @@ class ExitModel:
                 "reclassifications_per_100_task_months": self.reclassifications_ * per,
             }
         )
+
+    def move_hazard(self, due: np.ndarray, start: np.ndarray, days: np.ndarray, until: np.ndarray) -> np.ndarray:
+        """Each row's hazard of leaving the window that ends on ``until`` over the days ``start + 1 .. start + days``
+        (all in days since the epoch): per day, its band's reclassification rate plus its extension rate times the
+        share of the extension lengths seen that reach past ``until`` (the rates' posterior means)."""
+        due, start, days, until = (np.asarray(a, dtype=np.int64) for a in (due, start, days, until))
+        at_risk = np.maximum(self.exposure_, 1.0)
+        ext, rec = (0.5 + self.extensions_) / at_risk, (0.5 + self.reclassifications_) / at_risk
+        lengths = np.sort(self.lengths_)
+        room = until - due
+        p_out = 1.0 - np.searchsorted(lengths, room, side="right") / len(lengths) if len(lengths) else np.ones(len(due))
+        out = np.zeros(len(due))
+        for k in range(1, int(days.max(initial=0)) + 1):
+            live = days >= k
+            b = band(due[live] - (start[live] + k))
+            out[live] += ext[b] * p_out[live] + rec[b]
+        return out
 
     def sampler(self, tasks: pd.DataFrame, as_of, deadline) -> ExitSampler:
         """Exit hazards of ``tasks`` from ``as_of`` to the end of ``deadline``."""

@@ -16,12 +16,13 @@ sd ``band_smoothing`` across adjacent bands) so a band the snapshots cannot iden
 
 **Milestones** (``milestones``: dates of review meetings, directives, conferences) give two bands, 0-6 and 7-13 days
 before the next one; their effects are learned from the milestones inside the history and applied to those in the
-horizon. **The year-end regime** (the last ``year_end_days`` days of a year) has a documented prior (log-normal,
-median ``year_end_median``, 90th percentile ``year_end_p90``: README, "The year-end"), updated by the whole year-end
-windows of earlier years the history holds (with none, the forecast draws it from the prior). The current year's
-window is the regime the history has not seen: its days so far are fitted as ordinary days, so what they show moves
-the pace walk, and the regime's effect on the rest of the window stays the prior's. ``year_end=False`` fits without
-it, for the forecast "from the history alone".
+horizon. **The year end** (the last ``year_end_days`` days of a year) is the one thing ordinary weeks cannot show.
+Its days get year-end states (:mod:`.exposure`) with free effects in this fit, so what December snapshots show does
+not move the ordinary-week effects or the pace walk; the forecast replaces them with the year-end regime
+(:mod:`.year_end`): with the posterior weight ``regime_.weight`` a push drawn from its posterior (its prior from the
+reference class, ``year_end_prior``), otherwise December as the autumn (``year_end_mode``: ``"blend"``, or one of
+the two conditional forecasts, ``"autumn"`` and ``"year_end"``). ``year_end=False`` fits December days as ordinary
+days and has no regime: the forecast "from the history alone".
 
 Simulation draws, per run, all parameters jointly from the Laplace posterior, the pace of each future week as the
 random walk continued from the last period (``w_T`` plus N(0, tau^2) per week), agency effects for agencies never
@@ -38,9 +39,11 @@ import pandas as pd
 
 from ..errors import ForecastError
 from ..history import intervals
+from ..outside_view import YearEndPrior, fit_prior
 from . import design, exposure, laplace
 from .base import agency_codes, distinct_rows, horizon_steps, sorted_rows
 from .exits import ExitModel, ExitSampler
+from .year_end import Regime, fit_regime, window_start_snapshot
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 DAY_NS = 86_400_000_000_000
@@ -56,8 +59,8 @@ class HazardModel:
     milestones: tuple = ()  # dates (review meetings, directives, conferences)
     year_end: bool = True  # False: no year-end regime
     year_end_days: int = 31  # the regime's window, the last days of a year
-    year_end_median: float = 1.0  # its prior multiplier's median ...
-    year_end_p90: float = 2.0  # ... and 90th percentile
+    year_end_prior: YearEndPrior | None = None  # the regime's prior (None: from data/reference/, outside_view)
+    year_end_mode: str = "blend"  # "blend", "autumn" or "year_end": what the forecast draws (module docstring)
     exits: bool = True  # False: no competing exits; True: extensions and reclassifications (.exits) fitted beside
     pooling: bool = True  # False: every agency at the portfolio rate
     period_effect: bool = True  # False: no pace random walk
@@ -65,8 +68,8 @@ class HazardModel:
     min_source_intervals: int = 200  # rarer sources are pooled
 
     def __post_init__(self) -> None:
-        if not 0 < self.year_end_median < self.year_end_p90:
-            raise ValueError("the year-end prior needs 0 < median < p90")
+        if self.year_end_mode not in ("blend", "autumn", "year_end"):
+            raise ValueError("year_end_mode is blend, autumn or year_end")
         if self.band_smoothing <= 0:
             raise ValueError("band_smoothing must be positive")
         self.milestones = tuple(pd.Timestamp(m) for m in self.milestones)
@@ -77,26 +80,43 @@ class HazardModel:
         if iv.empty or iv["event"].sum() == 0:
             raise ForecastError("the hazard model needs at least two snapshots with completions between them")
         self.as_of_ = pd.Timestamp(iv["end"].max())
+        # with the regime, the ordinary weeks end at the last snapshot before this year's window: what December has
+        # shown so far is the regime's to explain (a pace walk would take it up as an ordinary week's)
+        self.fitted_until_ = window_start_snapshot(data, self.as_of_, self.year_end_days) if self.year_end else None
+        if self.fitted_until_ is not None and self.fitted_until_ < self.as_of_:
+            early = intervals(data, self.fitted_until_)
+            if len(early) and early["event"].sum() > 0:
+                iv = early
+        self.fitted_until_ = pd.Timestamp(iv["end"].max())
         self.step_days_ = int(np.median(iv["days"]))
         self.sources_ = design.source_levels(iv["source"], self.min_source_intervals)
         self.agencies_ = tuple(sorted(pd.Series(iv["agency"].unique()).astype(str).unique()))
         self.periods_ = pd.DatetimeIndex(sorted(iv["start"].unique()))
-        learn_until = (pd.Timestamp(year=self.as_of_.year, month=1, day=1) - pd.Timedelta(days=1)).value // DAY_NS
         rows, self.collapsed_ = _rows(
-            iv, self.sources_, self.agencies_, self.periods_, self._milestone_days(), self._window(), learn_until
+            iv, self.sources_, self.agencies_, self.periods_, self._milestone_days(), self._window()
         )
         self.posterior_ = laplace.fit(rows, exposure.state_design(), self._priors(rows))
         self.collapsed_["H"] = laplace.interval_hazard(rows, exposure.state_design(), self.posterior_)
         self.names_ = design.design_names(self.sources_)
-        self.exits_ = ExitModel().fit(data, as_of) if self.exits else None
+        self.exits_ = ExitModel(self._window()).fit(data, self.fitted_until_) if self.exits else None
+        self.regime_: Regime | None = None
+        if self.year_end:
+            prior = self.year_end_prior if self.year_end_prior is not None else fit_prior()
+            self.regime_ = fit_regime(self, data, self.as_of_, prior).with_mode(self.year_end_mode)
         return self
 
-    def without_year_end(self) -> HazardModel:
-        """This fitted model with its year-end regime switched off in the simulation (the history's fit as it is):
-        the forecast without the prior, for its contribution."""
+    def with_year_end_mode(self, mode: str) -> HazardModel:
+        """This fitted model forecasting ``mode`` (``"blend"``, ``"autumn"``: December as the autumn, ``"year_end"``:
+        a year-end push drawn from its posterior); the fit is shared."""
         other = copy.copy(self)
-        other.year_end = False
+        other.year_end_mode = mode
+        if self.regime_ is not None:
+            other.regime_ = self.regime_.with_mode(mode)
         return other
+
+    def without_year_end(self) -> HazardModel:
+        """The autumn forecast: this fitted model with December as the ordinary weeks before it."""
+        return self.with_year_end_mode("autumn")
 
     def _window(self) -> int:
         return self.year_end_days if self.year_end else 0
@@ -114,15 +134,15 @@ class HazardModel:
         beta_sd[0] = 5.0
         q = len(exposure.THETA_NAMES)
         theta_mean = np.zeros(q)
-        theta_mean[exposure.YEAR_END_INDEX] = np.log(self.year_end_median)
         precision = np.zeros((q, q))
         n_ttd = len(exposure.TTD_LABELS) - 1  # the chain band 0 .. band 10, then the reference (0)
         D = np.diff(np.eye(n_ttd + 1), axis=0)[:, :n_ttd]
         precision[:n_ttd, :n_ttd] = D.T @ D / self.band_smoothing**2 + np.eye(n_ttd) * 1e-4
-        for k in range(n_ttd, exposure.YEAR_END_INDEX):
+        ye = exposure.YEAR_END_SLICE
+        for k in range(n_ttd, ye.start):
             precision[k, k] = 1.0  # milestone bands: N(0, 1)
-        sd_log = np.log(self.year_end_p90 / self.year_end_median) / Z90
-        precision[exposure.YEAR_END_INDEX, exposure.YEAR_END_INDEX] = 1 / sd_log**2 if self.year_end else 1e8
+        for k in range(ye.start, ye.stop):  # year-end states: free (sd 5 on the log scale), or off
+            precision[k, k] = 1 / 25.0 if self.year_end else 1e8
         return laplace.Priors(beta_mean, beta_sd, theta_mean, precision, self.pooling, self.period_effect)
 
     # -- what the notebooks show ---------------------------------------------------------------------------------
@@ -141,7 +161,7 @@ class HazardModel:
                 + ["intercept"]
                 + ["age"] * (len(design.AGE_LABELS) - 1)
                 + ["source"] * (len(self.sources_) - 1),
-                "term": list(exposure.THETA_NAMES) + self.names_,
+                "term": list(exposure.THETA_NAMES[: exposure.YEAR_END_SLICE.start]) + self.names_,
                 "coef": np.concatenate([post.mode[theta], post.mode[beta]]),
                 "se": np.concatenate([sd[theta], sd[beta]]),
             }
@@ -209,8 +229,8 @@ class HazardModel:
                 np.full(u, s), np.full(u, d), keys[:, 0], self._milestone_days(), self._window()
             )
             age[:, j] = design.age_band(s - keys[:, 1])
-        patterns, inverse = sorted_rows(np.column_stack([E.reshape(u, m * exposure.N_STATES), age, keys[:, 2]]))
-        inverse = inverse.reshape(-1)[of_task.reshape(-1)]
+        patterns, key_pattern = sorted_rows(np.column_stack([E.reshape(u, m * exposure.N_STATES), age, keys[:, 2]]))
+        inverse = key_pattern.reshape(-1)[of_task.reshape(-1)]
         k = len(patterns)
         ages = patterns[:, m * exposure.N_STATES : -1].astype(np.int64)
         X = design.design_matrix(
@@ -221,7 +241,13 @@ class HazardModel:
         by = [inverse.reshape(-1), agency] + ([] if rate is None else [np.asarray(rate, float)])
         combos, profile = np.unique(np.column_stack(by), axis=0, return_inverse=True)
         exits = self.exits_.sampler(tasks, as_of, deadline) if self.exits_ is not None else None
-        return HazardSampler(
+        regime = self.regime_ if self.year_end else None
+        after = None
+        if regime is not None:  # days each pattern spends in each class on each window day, summed from each onset on
+            owner = np.empty(k, dtype=np.int64)  # a key of each pattern (its exposure fixes its window days)
+            owner[key_pattern.reshape(-1)] = np.arange(u)
+            after = _window_days(starts, days, keys[owner, 0], regime.window)
+        sampler = HazardSampler(
             self.posterior_,
             X,
             patterns[:, : m * exposure.N_STATES].reshape(k, m, exposure.N_STATES),
@@ -231,7 +257,27 @@ class HazardModel:
             self.step_days_,
             None if rate is None else combos[:, 2:],
             exits,
+            regime,
+            after,
+            max(0, (pd.Timestamp(as_of) - self.fitted_until_).days // self.step_days_)
+            if getattr(self, "fitted_until_", None) is not None
+            else 0,
         )
+        if regime is not None and regime.pushes.exit.any():
+            sampler.exits = _RegimeExits(exits, sampler)
+        return sampler
+
+
+def _window_days(starts: np.ndarray, days: np.ndarray, due: np.ndarray, window: int) -> np.ndarray:
+    """(patterns x steps x 3 x window + 1), float32: the days a task due ``due`` spends in each class (overdue, due by
+    the year end, due later) in each step on the window's days from each onset day on (suffix sums over the day)."""
+    F = np.zeros((len(due), len(starts), 3, window + 1), dtype=np.float32)
+    for j, (s, d) in enumerate(zip(starts.astype(np.int64), days.astype(int), strict=True)):
+        for t in range(1, d + 1):
+            wd = int(exposure.window_day(np.array([s + t]), window)[0])
+            if wd >= 0:
+                F[np.arange(len(due)), j, exposure.year_end_class(s + t, due), wd] += 1.0
+    return np.cumsum(F[..., ::-1], axis=-1)[..., ::-1].copy()
 
 
 def _rows(
@@ -241,7 +287,6 @@ def _rows(
     periods: pd.DatetimeIndex,
     milestones: np.ndarray,
     window: int,
-    year_end_until: int,
 ) -> tuple[laplace.Rows, dict[str, np.ndarray]]:
     """Person-period rows collapsed to (agency, period, age, source, exposure pattern): intervals that spend the
     same days in the same day-states are one row with a count, whatever their exact deadlines."""
@@ -251,7 +296,7 @@ def _rows(
     days = iv["days"].to_numpy(np.int64)
     # distinct (start, days, days to deadline) first: the exposure of each, then its pattern among all of them
     trip, trip_of = distinct_rows([start, days, due - start])  # their order does not matter: patterns are sorted
-    E_trip = exposure.exposure(trip[:, 0], trip[:, 1], trip[:, 0] + trip[:, 2], milestones, window, year_end_until)
+    E_trip = exposure.exposure(trip[:, 0], trip[:, 1], trip[:, 0] + trip[:, 2], milestones, window)
     patterns, pattern_of = sorted_rows(E_trip)
     codes = pd.DataFrame(
         {
@@ -292,15 +337,20 @@ class HazardSampler:
     profile: np.ndarray  # (tasks,) profile of each task
     step_days: int
     rate: np.ndarray | None  # (profiles x steps) scenario multipliers
-    exits: ExitSampler | None  # competing exits (extensions past the deadline, reclassifications)
+    exits: ExitSampler | _RegimeExits | None  # competing exits (extensions past the deadline, reclassifications)
+    regime: Regime | None = None  # the year-end regime (None: none; its mode says blend, autumn or year end)
+    after: np.ndarray | None = None  # (patterns x steps x 3 x W + 1) window days per class from each onset day on
+    lead: int = 0  # pace steps between the fit's last snapshot and the as-of date (the walk goes on through them)
     chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # rows of the covariance's factor, used
     live_: np.ndarray | None = field(default=None, init=False, repr=False)  # day-states with exposure in the horizon
+    regime_exit_: np.ndarray | None = field(default=None, init=False, repr=False)  # the last chunk's year-end exits
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
         post = self.posterior
         n, m = len(self.pattern), self.E.shape[1]
         if m == 0:
+            self.regime_exit_ = np.zeros((n, size), dtype=np.float32)
             return np.zeros((n, size))
         # one joint parameter draw, then one pace step per future step, then agencies with no history: a later
         # deadline only appends pace steps and a scenario only appends new agencies, so their runs share every
@@ -312,15 +362,16 @@ class HazardSampler:
         # L are multiplied (the period noise and the earlier walk are drawn in z, so the stream stays the same); beta,
         # theta and b lead ``used`` in the posterior's order, so their blocks index phi as they index the mode
         phi = post.mode[used][None, :] + rng.standard_normal((size, len(post.mode))) @ self.chol_
-        step = np.empty((m, size))
-        noise = np.empty((m, size))
-        for j in range(m):  # per future step: the walk's t step, the period's noise (same draws for a later deadline)
+        step = np.empty((self.lead + m, size))
+        noise = np.empty((self.lead + m, size))
+        for j in range(self.lead + m):  # per step: the walk's t step, the period's noise (same for a later deadline)
             z = rng.standard_normal((2, size))
             step[j] = z[0] / np.sqrt(rng.gamma(laplace.NU / 2, 2 / laplace.NU, size))
             noise[j] = z[1]
         walk = phi[:, -1][None, :] + np.cumsum(step, axis=0) * post.tau * np.sqrt(self.step_days / 7.0)
-        pace = walk + noise * post.sigma_noise  # (steps x size)
+        pace = (walk + noise * post.sigma_noise)[self.lead :]  # (steps x size)
         beta, theta, b = phi[:, post.block("beta")], phi[:, post.block("theta")], phi[:, post.block("b")].T
+        theta[:, exposure.YEAR_END_SLICE] = 0.0  # the fit's free December effects: the regime stands in for them
         if self.live_ is None:  # the day-states the horizon reaches (9 of 72 for December): only their rates count
             self.live_ = np.flatnonzero(self.E.sum(axis=(0, 1)) > 0)
         state_rate = np.exp(theta @ exposure.state_design()[self.live_].T)  # (size x live states) per-day multiplier
@@ -329,17 +380,67 @@ class HazardSampler:
         k, _, p = self.X.shape
         linear = (self.X.reshape(-1, p) @ beta.T).reshape(k, m, size)  # X beta per pattern, step and run
         linear += pace[None, :, :]
-        step_h *= np.exp(linear, out=linear)
+        level = np.exp(linear, out=linear)
+        add = self._year_end(rng, size, state_rate, step_h) if self.regime is not None else None
+        step_h *= level
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
             b = np.vstack([b, rng.normal(0.0, post.sigma_agency, (unseen, size))])
         scale = np.exp(b).astype(np.float32)
         if self.rate is None:
             H = step_h.sum(axis=1).astype(np.float32)[self.pattern]
+            H *= scale[self.agency]
+            if add is not None:  # the year-end clearance: the same for every task of a class, whatever its agency
+                H += add.sum(axis=1).astype(np.float32)[self.pattern]
         else:
             H = _rated(self.rate, step_h, self.pattern)
-        H *= scale[self.agency]
+            H *= scale[self.agency]
+            if add is not None:
+                H += _rated(self.rate, add, self.pattern)
         return H
+
+    def _year_end(
+        self, rng: np.random.Generator, size: int, state_rate: np.ndarray, step_h: np.ndarray
+    ) -> np.ndarray | None:
+        """Each run's December (:mod:`.year_end`): the autumn's, or a push drawn from the regime's posterior. Adds the
+        push's pace to ``step_h`` (the row and pace level is applied after), keeps its exits for
+        :class:`_RegimeExits` and returns its clearance (patterns x steps x runs; the same for every agency)."""
+        assert self.regime is not None and self.after is not None
+        pick = self.regime.pick(rng.random(size))
+        push = pick >= 0
+        runs = self.regime.pushes.take(np.maximum(pick, 0))
+        window = self.regime.window
+        onset = np.where(push, runs.onset, window)  # an autumn run: no day after its onset
+        intensity = np.where(push, runs.intensity, 1.0)
+        after = self.after[:, :, :, onset]  # (k, m, 3, runs): days of each class from the run's onset on
+        total = np.maximum(self.after[:, :, :, :1], 1.0)
+        cls = exposure.ye_part(self.live_) - 1  # the class of each live state, -1 outside the window
+        for c in range(3):
+            mine = cls == c
+            if mine.any():  # the class's hazard in each step, spread evenly over its days, times (I - 1) after onset
+                part = np.einsum("kms,ns->kmn", self.E[:, :, self.live_[mine]], state_rate[:, mine], optimize=True)
+                step_h += part * (intensity - 1.0) * (after[:, :, c] / total[:, :, c])
+        on_day = self.after[:, :, :2, np.minimum(onset + 1, window)].sum(axis=2)  # open on the onset day: its wave
+        on_day = (after[:, :, 0] + after[:, :, 1] - on_day).sum(axis=1)
+        self.regime_exit_ = (np.where(push, runs.exit, 0.0) * on_day).astype(np.float32)[self.pattern]
+        clear = after[:, :, 0] * np.where(push, runs.clear_o, 0.0) + after[:, :, 1] * np.where(push, runs.clear_d, 0.0)
+        return clear if clear.any() else None
+
+
+class _RegimeExits:
+    """Competing exits with the year-end regime's carry-over added: each run's exit hazard is the ordinary-week
+    exits' (if any) plus the regime's for that run, which the completion sampler drew with the same run's push (it
+    runs first in every chunk)."""
+
+    def __init__(self, base: ExitSampler | None, sampler: HazardSampler):
+        self.base, self.sampler = base, sampler
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        regime = self.sampler.regime_exit_
+        if regime is None or regime.shape[1] != size:
+            raise RuntimeError("the year-end exits are drawn after the completion hazards of the same runs")
+        out = regime[self.sampler.profile]
+        return out + self.base.draw(rng, size) if self.base is not None else out
 
 
 def _rated(rate: np.ndarray, step_h: np.ndarray, pattern: np.ndarray) -> np.ndarray:
