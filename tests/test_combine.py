@@ -1,4 +1,4 @@
-"""The combined headline: stacking weights, the pool run by run, the components and the year-end prior's part."""
+"""The combined headline: stacking weights, the pool run by run, the components and the two Decembers."""
 
 from __future__ import annotations
 
@@ -170,8 +170,9 @@ def test_the_combined_forecast_carries_its_components_weights_and_split(combined
     assert (table["cutoffs"] == meta["stacking"]["cutoffs"]).all() and meta["stacking"]["cutoffs"] >= 3
     assert meta["stacking"]["horizon_days"] == 27  # the params' horizon_days: the backtest notebook 05 shows
     assert table["why"].str.len().gt(10).all()
-    # the pool's mean lies within its components' and its runs are theirs
-    assert table["mean"].min() - 1 <= combined.summary()["mean"] <= table["mean"].max() + 1
+    # the autumn forecast is the pool: its mean lies within its components'
+    year_end = meta["year_end"]
+    assert table["mean"].min() - 1 <= year_end["autumn"]["mean"] <= table["mean"].max() + 1
     split = combined.split()
     n = len(combined.tasks)
     assert split["completed"]["mean"] + split["moved"]["mean"] + split["slipped"]["mean"] == pytest.approx(n)
@@ -183,22 +184,41 @@ def test_the_combined_forecast_carries_its_components_weights_and_split(combined
     assert {"stacking", "year_end", "split", "split_definition"} <= set(out)
 
 
-def test_the_year_end_prior_contribution_follows_the_prior(small, combined):
-    """The pool's contribution is the hazard component's, in the runs the pool takes from it; a prior that says
-    December is three times as fast removes slips from the hazard model's answer."""
-    neutral = combined.meta["year_end"]
-    assert neutral["applied"] and neutral["contribution"] == pytest.approx(
-        neutral["with_prior"]["mean"] - neutral["without_prior"]["mean"], abs=0.02
+def test_the_headline_mixes_the_two_decembers_by_the_regime_weight(small, combined):
+    """The headline is the autumn pool and the hazard model's year-end forecast mixed run by run with the regime's
+    posterior weight; every run is one of the two's, the split adds up, and the weight says where it comes from."""
+    year_end = combined.meta["year_end"]
+    assert year_end["applied"] and 0 < year_end["weight"] < 1
+    assert (
+        "reference class" in year_end["weight_source"]
+        and f"{100 * year_end['prior_weight']:.0f} %" in (year_end["weight_source"])
     )
-    hazard = next(c for c in combined.meta["components"] if c["model"] == "hazard")
-    assert neutral["hazard_with_prior"]["mean"] == pytest.approx(hazard["mean"], abs=0.01)
-    own = neutral["hazard_with_prior"]["mean"] - neutral["hazard_without_prior"]["mean"]
-    assert abs(neutral["contribution"]) <= abs(own) + 1
-    assert abs(neutral["hazard_without_prior"]["mean"] - hazard["mean"]) < 0.2 * hazard["mean"]
+    w, ye, autumn = year_end["weight"], year_end["year_end"], year_end["autumn"]
+    expected = w * ye["mean"] + (1 - w) * autumn["mean"]
+    spread = abs(autumn["mean"] - ye["mean"])
+    assert combined.summary()["mean"] == pytest.approx(expected, abs=0.1 * spread + 1)
+    for part in (ye, autumn):
+        split = part["split"]
+        assert sum(split[k]["mean"] for k in ("completed", "moved", "slipped")) == pytest.approx(len(combined.tasks))
+        assert split["slipped"]["mean"] == pytest.approx(part["mean"], abs=0.01)
+    assert ye["mean"] < autumn["mean"]  # a year-end push, as past ones, leaves fewer tasks open
+    # the year-end forecast is the hazard model's own in that mode, the same runs
     question = ask(small)
-    fast = HazardModel(year_end_median=3.0, year_end_p90=4.5).fit(small, question.as_of)
-    with_, without = (simulate(m, question, 600, 7).totals.mean() for m in (fast, fast.without_year_end()))
-    assert with_ < without - 5
+    model = HazardModel().fit(small, question.as_of)
+    own = simulate(model.with_year_end_mode("year_end"), question, 600, 7)
+    assert own.summary()["mean"] == pytest.approx(ye["mean"], abs=0.01)
+
+
+def test_the_weight_follows_the_prior_and_december_like_the_autumn_is_the_pool(small):
+    """With a prior all but certain of no push the headline is the autumn pool; all but certain of one, the year-end
+    forecast."""
+    none = combined_forecast(parse_params({"sims": 400, "seed": 7, "year_end": {"no_push": 0.999}}), small)
+    push = combined_forecast(parse_params({"sims": 400, "seed": 7, "year_end": {"no_push": 0.001}}), small)
+    assert none.meta["year_end"]["weight"] < 0.01 < 0.99 < push.meta["year_end"]["weight"]
+    assert none.summary()["mean"] == pytest.approx(none.meta["year_end"]["autumn"]["mean"], abs=1)
+    assert push.summary()["mean"] == pytest.approx(push.meta["year_end"]["year_end"]["mean"], abs=1)
+    off = combined_forecast(parse_params({"sims": 400, "seed": 7, "year_end": False}), small)
+    assert not off.meta["year_end"]["applied"]
 
 
 def test_predict_prints_the_combined_headline_and_model_gives_one_model(tmp_path, capsys, small):
@@ -213,7 +233,7 @@ def test_predict_prints_the_combined_headline_and_model_gives_one_model(tmp_path
     assert one["model"] == "reference" and "components" not in one
     assert main(["predict", "--snapshots", str(folder), "--sims", "300"]) == 0
     text = capsys.readouterr().out
-    assert "Components" in text and "Year-end prior" in text and "moved out of the window" in text
+    assert "Components" in text and "depends on December" in text and "moved out of the window" in text
 
 
 def test_a_published_figures_file_that_cannot_be_read_is_named_among_the_left_out_components(tmp_path, small):

@@ -56,8 +56,8 @@ def test_deadline_effect_and_survival_curves(fitted):
     assert set(_data(effect)["term"]) == set(exposure.TTD_LABELS) - {"due >90d"}
     _svg(effect)
     calendar = charts.calendar_effects(coefficients)
-    assert set(_data(calendar)["term"]) == {"milestone in 0-6d", "milestone in 7-13d", "year-end window"}
-    assert "year-end window" in _svg(calendar)
+    assert set(_data(calendar)["term"]) == {"milestone in 0-6d", "milestone in 7-13d"}
+    assert "milestone in 0-6d" in _svg(calendar)
     pace = charts.pace(model.pace())
     assert len(_data(pace)) == len(model.periods_) and "<path" in _svg(pace)
     km = kaplan_meier(snaps, question.as_of)

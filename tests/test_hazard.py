@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,8 +33,11 @@ def test_small_agencies_are_pooled_not_extreme(fitted):
     assert len(small) > 0
     assert small["pooled_multiplier"].between(0.25, 4).all()
     assert (small["raw_multiplier"] == 0).any()  # the raw rate of some is zero; pooled they are not
-    big = table.loc[table["expected"] > 40]
-    # well-measured agencies stay near their own rate
+    # well-measured agencies (30 completions or more: a raw log rate within about 0.2) stay near their own rate; an
+    # agency expected to finish many but seen finishing few (the Government Office: 8 of about 50) is measured by
+    # its completions, not its exposure, and is pooled like the few it has
+    big = table.loc[table["completions"] >= 30]
+    assert len(big) >= 4
     assert np.allclose(np.log(big["pooled_multiplier"]), np.log(big["raw_multiplier"]), atol=0.35)
 
 
@@ -43,7 +48,12 @@ def test_no_pooling_gives_every_agency_the_portfolio_rate(bundled):
 
 
 def test_a_later_deadline_never_raises_slips(fitted):
+    """Run by run, with the completions alone: with exits, an extension that takes a task past an early deadline
+    can land inside a later one, where it may slip (the exit hazard of leaving the window is not monotone in the
+    deadline), so the model is asked without them."""
     model, question = fitted
+    model = copy.copy(model)
+    model.exits_ = None
     previous = None
     for deadline in pd.date_range(DEC4, "2026-03-31", freq="9D"):
         fc = simulate(model, question.until(deadline), 400, 11)

@@ -76,21 +76,24 @@ def test_milestones_year_end_and_exits_are_validated_and_reach_the_model():
     p = parse_params(
         {
             "milestones": ["2025-11-06", {"date": "01/08/2025", "name": "review meeting"}],
-            "year_end": {"median": 1.2, "p90": 3},
+            "year_end": {"no_push": 0.5, "multiplier_median": 3},
             "exits": False,
         }
     )
     assert [m.date.isoformat() for m in p.milestones] == ["2025-08-01", "2025-11-06"]  # sorted, day first
     assert p.milestones[0].name == "review meeting" and p.year_end.window_days == 31 and not p.exits
     model = make_model("hazard", **p.model_settings())
-    assert (model.year_end_median, model.year_end_p90, model.exits) == (1.2, 3.0, False)
+    prior = model.year_end_prior
+    assert (prior.no_push, round(prior.multiplier.quantile(0.5), 6), model.exits) == (0.5, 3.0, False)
+    assert prior.backlog == p.year_end.prior().backlog  # what is not overridden is fitted on the reference class
     assert model.milestones == (pd.Timestamp("2025-08-01"), pd.Timestamp("2025-11-06"))
     make_model("reference", **p.model_settings())  # a model takes only the settings it knows
     assert not parse_params({"year_end": False}).year_end.enabled
     values = {k: v for k, v in p.to_dict().items() if k != "source"}
     assert parse_params(values) == p  # the round trip through run.json and papermill
     for bad, key in (
-        ({"year_end": {"median": 2, "p90": 1.5}}, "year_end.p90"),
+        ({"year_end": {"median": 2, "p90": 3}}, "year_end.median"),  # the old typed prior: refused, with the way
+        ({"year_end": {"no_push": 1.5}}, "year_end.no_push"),
         ({"year_end": {"medain": 2}}, "year_end.medain"),
         ({"milestones": [{"name": "no date"}]}, "milestones[1].date"),
         ({"milestones": ["31/02/2025"]}, "milestones[1]"),

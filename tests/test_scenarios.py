@@ -27,7 +27,7 @@ from forecast.scenarios.levers import (
     load_scenario,
     parse_scenario,
 )
-from tests.scenario_helpers import FINANCE, PARAMS, fitted, run, scenario
+from tests.scenario_helpers import FINANCE, PARAMS, blended, fitted, run, scenario
 
 EXAMPLES = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))
 JUSTICE = "Ministry of Justice"
@@ -218,7 +218,7 @@ def test_partial_steps_weight_each_lever_by_its_days():
 
 
 def test_a_scenario_that_changes_nothing_matches_the_baseline_in_every_run():
-    question, model = fitted()
+    question, model = blended()
     comparison = compare(question, model, [scenario(rate(1.0))], PARAMS)
     result = comparison.results[0]
     assert (result.difference == 0).all()

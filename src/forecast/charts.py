@@ -239,12 +239,10 @@ def deadline_effect(coefficients: pd.DataFrame) -> alt.LayerChart:
 
 
 def calendar_effects(coefficients: pd.DataFrame) -> alt.LayerChart:
-    """Hazard ratios of the programme's milestones (days to the next one) and of the year-end window, 95 %
-    intervals. The year-end's is its prior unless the history holds an earlier year-end."""
-    rows = coefficients.loc[coefficients["group"].isin(["milestone", "year-end"])]
-    return _ratios(
-        rows, None, "hazard ratio (log; 1 = no effect)", "Milestones and the year-end: completion hazard multipliers"
-    )
+    """Hazard ratios of the programme's milestones (days to the next one), 95 % intervals. (The year end is the
+    year-end regime's: :mod:`forecast.models.year_end`.)"""
+    rows = coefficients.loc[coefficients["group"].isin(["milestone"])]
+    return _ratios(rows, None, "hazard ratio (log; 1 = no effect)", "Milestones: completion hazard multipliers")
 
 
 def _ratios(rows: pd.DataFrame, y_title: str | None, x_title: str, title: str) -> alt.LayerChart:

@@ -41,6 +41,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "then-open tasks HORIZON days ahead and score the forecast against what the "
         "later snapshot shows.",
     ),
+    "prior": (
+        "fit the year-end prior on the reference class and show what each row contributes",
+        "Fit the year-end regime's prior on the reference class of past year ends (data/reference/year_end.csv, or "
+        "--reference FILE), print it, what each row contributes and a leave-one-out table; with data (the params' "
+        "snapshots, or the bundled sample), also what each leave-one-out prior makes of the forecast.",
+    ),
     "params": (
         "validate a params file and print its resolved parameters",
         "Validate a params file and print every parameter, defaults filled in and paths resolved, as YAML.",
@@ -144,6 +150,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed")
     _json_arg(p)
     _table_file_args(p, "--out", "the per-cutoff scores")
+
+    p = _command(sub, "prior", commands.prior)
+    _data_args(p, "params file (snapshots, as_of, year_end.reference)")
+    p.add_argument("--reference", metavar="FILE", help="reference class CSV (default: the params', else the kit's)")
+    p.add_argument("--as-of", type=parse_date, metavar="DATE", help="as-of date of the forecast effects")
+    p.add_argument("--sims", type=_whole(limits.SIMS), metavar="N", help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help=argparse.SUPPRESS)
+    p.add_argument("--no-forecast", action="store_true", help="the prior and its tables only (no data read)")
+    _json_arg(p)
 
     p = _command(sub, "params", commands.show_params)
     p.add_argument("file", nargs="?", metavar="FILE", help="params file")

@@ -26,8 +26,14 @@ run drawn from them the agency counts and the tasks moved out of the window come
 the task-level weights renormalised), the moved count capped at the tasks that did not slip. Each task's ``p_slip``
 is the weighted mean of the components' (the published model's is its task state's).
 
-**The year-end prior's contribution**: the same pool with the hazard model's year-end regime switched off (same
-runs, same picks), so a planner sees how much of the answer is the history and how much the prior.
+**Two Decembers.** The pool is the forecast *if December runs like the autumn*: its weights are earned on ordinary
+weeks, and its hazard component is the hazard model with December as its ordinary weeks. The hazard model's
+year-end regime (:mod:`forecast.models.year_end`) gives the forecast *if December runs like past year-end reviews*
+(the only component that can carry one). The headline is the two mixed run by run: run s is the year-end
+forecast's run s with the regime's posterior weight ``w`` (the reference class's share of year ends with a push,
+updated by the December snapshots so far), else the pool's run s; each task's ``p_slip`` is the weighted mean of
+the two. ``meta["year_end"]`` carries both conditional forecasts with their splits, the weight and where it comes
+from.
 """
 
 from __future__ import annotations
@@ -204,7 +210,8 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
         for m in (c for c in COMPONENTS if c in MODELS and c not in fits and c not in left_out):
             try:
                 fitted = cache.fitted(make_model(m, **params.model_settings()), snaps, question.as_of)
-                parts[m] = simulate(fitted, question, params.sims, params.seed)
+                autumn = fitted.without_year_end() if hasattr(fitted, "without_year_end") else fitted
+                parts[m] = simulate(autumn, question, params.sims, params.seed)
                 fits[m] = fitted
             except ForecastError as exc:
                 left_out[m] = str(exc)
@@ -223,13 +230,11 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
         backtest = stacking_backtest(params, snaps, question.as_of, figures, names)
     weights, table = earned_weights(backtest, names, params.seed)
     picks = pool_picks(weights, params.sims, params.seed)
-    result = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
+    pool = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
     hazard = fits.get("hazard")
-    without = (
-        simulate(hazard.without_year_end(), question, params.sims, params.seed).totals
-        if hazard is not None and hazard.year_end
-        else None
-    )
+    regime = getattr(hazard, "regime_", None) if hazard is not None and hazard.year_end else None
+    year_end = simulate(hazard.with_year_end_mode("year_end"), question, params.sims, params.seed) if regime else None
+    result = blend(pool, year_end, regime.weight if regime else 0.0, params.seed)
     table = table.assign(
         weight=weights.round(4), **{k: [parts[m].summary()[k] for m in names] for k in ("mean", "p10", "p50", "p90")}
     )
@@ -261,11 +266,78 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
                 "cutoffs": int(table["cutoffs"].max()),
                 "horizon_days": params.horizon_days,
             },
-            "year_end": _year_end(
-                result.totals, picks, names, parts["hazard"].totals if hazard else None, without, weights
-            ),
+            "year_end": year_end_meta(pool, year_end, regime),
         },
     )
+
+
+def blend(autumn: SlipForecast, year_end: SlipForecast | None, weight: float, seed: int) -> SlipForecast:
+    """The two Decembers mixed run by run (module docstring): run s is ``year_end``'s with probability ``weight``,
+    else ``autumn``'s; the runs' agency counts and exits come with them, each task's ``p_slip`` is the weighted mean.
+    ``autumn`` when there is no year-end forecast."""
+    if year_end is None:
+        return dataclasses.replace(autumn, model="combined")
+    take = np.random.default_rng([seed, 8]).random(autumn.sims) < weight
+    index = pd.Index(autumn.tasks.index)
+    p_slip = (
+        weight * year_end.tasks["p_slip"].reindex(index).to_numpy() + (1 - weight) * autumn.tasks["p_slip"].to_numpy()
+    )
+    agencies = autumn.agency_draws.copy()
+    order = [year_end.agencies.index(a) for a in autumn.agencies]
+    agencies[:, take] = year_end.agency_draws[order][:, take]
+    moved = None
+    if autumn.moved is not None or year_end.moved is not None:
+        zeros = np.zeros(autumn.sims, dtype=np.int64)
+        moved = np.where(take, _or(year_end.moved, zeros), _or(autumn.moved, zeros))
+    return dataclasses.replace(
+        autumn,
+        model="combined",
+        tasks=autumn.tasks.assign(p_slip=p_slip),
+        totals=np.where(take, year_end.totals, autumn.totals),
+        agency_draws=agencies,
+        moved=moved,
+    )
+
+
+def _or(value: np.ndarray | None, default: np.ndarray) -> np.ndarray:
+    return default if value is None else value
+
+
+def year_end_meta(autumn: SlipForecast, year_end: SlipForecast | None, regime) -> dict:
+    """The headline's two Decembers for ``meta["year_end"]``: each conditional forecast with its split (means and
+    80 % intervals), the weight of the year-end one with its prior and what moved it, and the regime's posterior."""
+    if year_end is None or regime is None:
+        return {
+            "applied": False,
+            "note": "no year-end regime: params year_end is off, or the hazard model is not in the pool",
+            "autumn": _conditional(autumn),
+        }
+    rows = regime.rows
+    source = (
+        f"the reference class of past year ends (data/reference): {100 * regime.prior_weight:.0f} % of them had a "
+        "year-end push"
+        + (
+            f"; the {rows} task-intervals of the December snapshots so far move it to {100 * regime.weight:.0f} %"
+            if rows
+            else ""
+        )
+    )
+    return {
+        "applied": True,
+        "weight": round(regime.weight, 4),
+        "prior_weight": round(regime.prior_weight, 4),
+        "weight_source": source,
+        "autumn": _conditional(autumn),
+        "year_end": _conditional(year_end),
+        "regime": regime.summary(),
+    }
+
+
+def _conditional(result: SlipForecast) -> dict:
+    split = result.split()
+    out = {k: _summary(v) for k, v in (("slipped", result.totals),)}["slipped"]
+    out["split"] = {part: {"mean": round(v["mean"], 2), "p10": v["p10"], "p90": v["p90"]} for part, v in split.items()}
+    return out
 
 
 def _pool(
@@ -305,37 +377,6 @@ def _pool(
         provenance=question.provenance,
         moved=moved,
     )
-
-
-def _year_end(
-    totals: np.ndarray,
-    picks: np.ndarray,
-    names: list[str],
-    hazard: np.ndarray | None,
-    without: np.ndarray | None,
-    weights: np.ndarray,
-) -> dict:
-    if without is None or hazard is None:
-        return {
-            "applied": False,
-            "note": "the hazard model's year-end regime is switched off (params year_end) or "
-            "the hazard model is not in the pool",
-        }
-    other = totals.copy()
-    from_hazard = picks == names.index("hazard")
-    other[from_hazard] = without[from_hazard]
-    with_, without_ = (_summary(x) for x in (totals, other))
-    return {
-        "applied": True,
-        "with_prior": with_,
-        "without_prior": without_,
-        "contribution": round(with_["mean"] - without_["mean"], 2),
-        "hazard_weight": round(float(weights[names.index("hazard")]), 4),
-        "hazard_with_prior": _summary(hazard),
-        "hazard_without_prior": _summary(without),
-        "note": "the pool with the hazard model's year-end regime switched off (same runs): the difference is "
-        "what the prior adds to the history",
-    }
 
 
 def _summary(draws: np.ndarray) -> dict[str, float]:

@@ -240,6 +240,71 @@ def show_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def prior(args: argparse.Namespace) -> int:
+    import json
+
+    from . import outside_view
+    from .predict import prior_effects
+
+    params = _params(args)
+    reference = outside_view.load_reference(args.reference or params.year_end.reference)
+    fitted = outside_view.fit_prior(reference)
+    contributions = outside_view.contributions(fitted)
+    loo = outside_view.leave_one_out(reference)
+    effects = None
+    if not args.no_forecast:
+        priors = {"(none)": fitted}
+        for _, r in reference.loc[reference["id"].isin(loo["left_out"])].iterrows():
+            try:
+                priors[r["id"]] = outside_view.fit_prior(reference.loc[reference["id"] != r["id"]])
+            except ForecastError:
+                continue
+        effects = prior_effects(params, _load(params), priors)
+        loo = loo.merge(effects.rename(columns={"prior": "left_out"}), on="left_out", how="left")
+    _step("")
+    if args.json:
+        out = {
+            "reference": str(args.reference or params.year_end.reference),
+            "prior": fitted.summary(),
+            "contributions": json.loads(contributions.to_json(orient="records")),
+            "leave_one_out": json.loads(loo.to_json(orient="records")),
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    summary = fitted.summary()
+    weeks = ", ".join(f"{100 * p:.0f} %" for p in summary["onset_weeks"])
+    print(
+        "\n".join(
+            [
+                f"The year-end prior, fitted on {len(reference)} rows of {args.reference or params.year_end.reference}",
+                f"  December like the autumn (no push): {100 * summary['no_push_weight']:.0f} % "
+                f"({summary['rows']['push no']} of {summary['rows']['push no'] + summary['rows']['push yes']} "
+                "coded regimes had none)",
+                f"  a push's December pace against the autumn: median {summary['multiplier_median']:.2f}, "
+                f"80 % between {summary['multiplier_p10']:.2f} and {summary['multiplier_p90']:.2f} "
+                f"({summary['rows']['multiplier']} rows)",
+                f"  year-end overdue share against the share before it: median {summary['backlog_median']:.2f}, "
+                f"80 % between {summary['backlog_p10']:.2f} and {summary['backlog_p90']:.2f} "
+                f"({summary['rows']['backlog']} rows)",
+                f"  the push starts in week 1, 2, 3, 4 of December: {weeks} ({summary['rows']['onset']} rows)",
+                f"  share carried over at the year-end review: mean {100 * summary['carry_over_mean']:.0f} % "
+                f"({summary['rows']['carry_over']} rows)",
+                "",
+                "What each row contributes (prior percentile: where the row's figure falls in the fitted prior):",
+                contributions.drop(columns=["source_url", "population"]).to_string(
+                    index=False, float_format=lambda v: f"{v:.3g}"
+                ),
+                "",
+                "Leave one out (the prior refitted without each row"
+                + ("; weight and year-end forecast on the params' data)" if effects is not None else ")")
+                + ":",
+                loo.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
+            ]
+        )
+    )
+    return 0
+
+
 def report(args: argparse.Namespace) -> int:
     require("report", "forecast report")
     from .report.run import run_report

@@ -26,7 +26,9 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
       (:func:`forecast.combine.combined_forecast`, same seed and runs as the notebooks, so the numbers match);
     * ``completed_mean``, ``moved_mean`` — the rest of the open set's split (completed by the deadline, moved out of
       the window);
-    * ``year_end_contribution`` — slips the year-end prior adds to the history's answer (negative: removes);
+    * ``year_end_weight`` — the chance the headline gives a year-end push (the reference class, updated by the
+      December snapshots so far), ``year_end_mean`` and ``autumn_mean`` — the expected slips if December runs like
+      past year-end reviews, and if it runs like the autumn;
     * ``weights`` — each component's weight in the headline;
     * ``synthetic`` — whether the data is the SYNTHETIC sample.
 
@@ -49,7 +51,9 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
         "slip_p90": summary["p90"],
         "completed_mean": round(split["completed"]["mean"], 1),
         "moved_mean": round(split["moved"]["mean"], 1),
-        "year_end_contribution": year_end.get("contribution", 0.0),
+        "year_end_weight": year_end.get("weight", 0.0),
+        "year_end_mean": year_end["year_end"]["mean"] if year_end.get("applied") else None,
+        "autumn_mean": year_end["autumn"]["mean"] if "autumn" in year_end else None,
         "weights": ", ".join(f"{c['model']} {c['weight']:.2f}" for c in result.meta.get("components", [])),
         "synthetic": result.provenance.synthetic,
     }

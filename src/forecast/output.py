@@ -14,7 +14,7 @@ import pandas as pd
 
 from .atomic import check_target, replace_file
 from .errors import OutputError
-from .prose import headline_sentence
+from .prose import december_sentence, headline_sentence
 from .question import SYNTHETIC_WARNING
 from .simulate import SlipForecast
 
@@ -54,11 +54,27 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
         ]
     year_end = result.meta.get("year_end", {})
     if year_end.get("applied"):
-        w, wo = year_end["with_prior"], year_end["without_prior"]
+        rows = []
+        for name, part in (
+            ("if December runs like past year ends", "year_end"),
+            ("if it runs like the autumn", "autumn"),
+        ):
+            c = year_end[part]
+            rows.append(
+                {
+                    "December": name,
+                    "weight": year_end["weight"] if part == "year_end" else 1 - year_end["weight"],
+                    **{
+                        f"{k} (mean, P10-P90)": f"{v['mean']:.1f} ({v['p10']}-{v['p90']})"
+                        for k, v in c["split"].items()
+                    },
+                }
+            )
         lines += [
             "",
-            f"Year-end prior: with it {w['mean']:.1f} [{w['p10']}, {w['p90']}], without it {wo['mean']:.1f} "
-            f"[{wo['p10']}, {wo['p90']}]: it adds {year_end['contribution']:+.1f} slips.",
+            december_sentence(year_end, len(result.tasks), result.deadline),
+            pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.2f}"),
+            f"Weight: {year_end['weight_source']}.",
         ]
     agencies = result.by_agency()
     if len(agencies):

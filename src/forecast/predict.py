@@ -33,6 +33,32 @@ def forecast(params: Params, snaps: Snapshots | None = None, model: str | None =
     return simulate(fitted, question, params.sims, params.seed)
 
 
+def prior_effects(params: Params, snaps: Snapshots, priors: dict[str, object], sims: int = 2000) -> pd.DataFrame:
+    """What each year-end prior in ``priors`` (name -> :class:`forecast.outside_view.YearEndPrior`) makes of the
+    params' question: the hazard model's ordinary-week fit once, then per prior its regime (:mod:`forecast.models.
+    year_end`) and ``sims`` runs of the forecast if December runs like past year ends. Columns ``prior, weight,
+    year_end_mean, year_end_p10, year_end_p90``."""
+    from .models.year_end import fit_regime
+
+    question, model = fit(params, snaps, "hazard")
+    rows = []
+    for name, prior in priors.items():
+        other = model.with_year_end_mode("year_end")
+        other.regime_ = fit_regime(model, snaps, question.as_of, prior).with_mode("year_end")  # type: ignore[attr-defined]
+        result = simulate(other, question, sims, params.seed)
+        s = result.summary()
+        rows.append(
+            {
+                "prior": name,
+                "weight": round(other.regime_.weight, 4),  # type: ignore[attr-defined]
+                "year_end_mean": round(s["mean"], 1),
+                "year_end_p10": s["p10"],
+                "year_end_p90": s["p90"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def forecast_published(params: Params) -> SlipForecast:
     """The forecast from the published aggregate figures alone."""
     from .published_model import published_forecast

@@ -48,6 +48,32 @@ def headline_text(head: Mapping[str, Any]) -> str:
     )
 
 
+def december_sentence(year_end: Mapping[str, Any], open_tasks: int, deadline: object) -> str:
+    """What the headline rests on, in a planner's words: the forecast if the year-end review clears the backlog as
+    past ones did, the forecast if December runs like the autumn, and how likely the first is (``year_end``: a
+    combined forecast's ``meta["year_end"]``). "" when the forecast has no year-end regime."""
+    if not year_end.get("applied"):
+        return ""
+    ye, autumn = year_end["year_end"], year_end["autumn"]
+    prior, weight = year_end["prior_weight"], year_end["weight"]
+    rows = year_end.get("regime", {}).get("december_intervals", 0)
+    if not rows:
+        evidence = "no December snapshot has been seen yet, so that is the chance this forecast uses"
+    elif abs(weight - prior) < 0.02:
+        evidence = f"the December snapshots so far leave that at about {round(100 * weight)} in 100"
+    else:
+        way = "raise" if weight > prior else "lower"
+        evidence = f"the December snapshots so far {way} that to about {round(100 * weight)} in 100"
+    day = f"{pd.Timestamp(deadline):{DATE}}"
+    return (
+        f"The answer depends on December. If the year-end review clears the backlog as past year-end reviews have, "
+        f"about {ye['mean']:,.0f} of the {open_tasks:,} open tasks will slip past {day} (8 in 10 chance between "
+        f"{ye['p10']:,} and {ye['p90']:,}); if December runs like the autumn, about {autumn['mean']:,.0f} will "
+        f"(between {autumn['p10']:,} and {autumn['p90']:,}). In past year ends such a push came about "
+        f"{round(100 * prior)} times in 100; {evidence}."
+    )
+
+
 def agency_sentence(result: SlipForecast, agency: str, saved: float | None = None) -> str:
     """One agency's open tasks and expected slips with their 80 % interval, and what twice the pace would save."""
     rows = result.by_agency().set_index("agency")

@@ -223,7 +223,16 @@ def _solve_clearance(
 FAMILIES: dict[str, Callable[..., World]] = {
     f.__name__: f
     for f in (
-        piecewise, spike, december, exits, additive_push, overdue_surge, carry_over_wave, late_push, no_push, reference
+        piecewise,
+        spike,
+        december,
+        exits,
+        additive_push,
+        overdue_surge,
+        carry_over_wave,
+        late_push,
+        no_push,
+        reference,
     )
 }
 DECEMBER_SHAPES = ("additive_push", "overdue_surge", "carry_over_wave", "late_push", "no_push")
@@ -231,9 +240,7 @@ DECEMBER_SHAPES = ("additive_push", "overdue_surge", "carry_over_wave", "late_pu
 
 def _piecewise_dynamics(settings: dict[str, Any], **december: Any) -> Dynamics:
     """:func:`piecewise`'s dynamics (its ``push`` and ``overdue`` from ``settings``) with December's additions."""
-    return Dynamics(
-        pull_edges=(0, 15), pull=(settings.get("overdue", 0.5), settings.get("pull", 5.0), 1.0), **december
-    )
+    return Dynamics(pull_edges=(0, 15), pull=(settings.get("overdue", 0.5), settings.get("pull", 5.0), 1.0), **december)
 
 
 WORLD_DEFAULTS = {"tasks": 1500, "agencies": 48, "base_rate": 0.0035, "agency_sd": 0.6}

@@ -69,7 +69,9 @@ def class_windows(
         if cls not in CLASSES:
             raise ValueError(f"class {cls!r} is not one of {CLASSES}")
         if np.datetime64(first) <= day <= np.datetime64(last):
-            mine = np.ones(len(k), bool) if cls == "all" else (k < 0) if cls == "overdue" else (k >= 0) & due_by_year_end
+            mine = (
+                np.ones(len(k), bool) if cls == "all" else (k < 0) if cls == "overdue" else (k >= 0) & due_by_year_end
+            )
             mult = np.where(mine, mult * value, mult)
             total = np.where(mine, total + value, total)
     return mult, total

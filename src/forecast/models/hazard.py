@@ -147,14 +147,15 @@ class HazardModel:
 
     # -- what the notebooks show ---------------------------------------------------------------------------------
     def coefficients(self) -> pd.DataFrame:
-        """Every effect as a hazard ratio with its 95 % interval: ``group`` (deadline, milestone, year-end, age,
-        source), ``term``, ``coef``, ``se``, ``hazard_ratio``, ``hr_low``, ``hr_high``. Year-end's is the
-        posterior: the prior updated by the history's year-end days."""
+        """Every ordinary-week effect as a hazard ratio with its 95 % interval: ``group`` (deadline, milestone, age,
+        source), ``term``, ``coef``, ``se``, ``hazard_ratio``, ``hr_low``, ``hr_high``. The year-end states' free
+        effects are left out: the forecast replaces them by the regime (``regime_``)."""
         post = self.posterior_
         sd = post.sd()
         n_ttd = len(exposure.TTD_LABELS) - 1
-        groups = ["deadline"] * n_ttd + ["milestone"] * (len(exposure.MILESTONE_LABELS) - 1) + ["year-end"]
-        theta, beta = post.block("theta"), post.block("beta")
+        groups = ["deadline"] * n_ttd + ["milestone"] * (len(exposure.MILESTONE_LABELS) - 1)
+        start = post.block("theta").start
+        theta, beta = slice(start, start + exposure.YEAR_END_SLICE.start), post.block("beta")
         frame = pd.DataFrame(
             {
                 "group": groups
@@ -362,6 +363,7 @@ class HazardSampler:
         # L are multiplied (the period noise and the earlier walk are drawn in z, so the stream stays the same); beta,
         # theta and b lead ``used`` in the posterior's order, so their blocks index phi as they index the mode
         phi = post.mode[used][None, :] + rng.standard_normal((size, len(post.mode))) @ self.chol_
+        luck = rng.random(size) if self.regime is not None else None  # each run's December, before the steps' draws
         step = np.empty((self.lead + m, size))
         noise = np.empty((self.lead + m, size))
         for j in range(self.lead + m):  # per step: the walk's t step, the period's noise (same for a later deadline)
@@ -381,7 +383,7 @@ class HazardSampler:
         linear = (self.X.reshape(-1, p) @ beta.T).reshape(k, m, size)  # X beta per pattern, step and run
         linear += pace[None, :, :]
         level = np.exp(linear, out=linear)
-        add = self._year_end(rng, size, state_rate, step_h) if self.regime is not None else None
+        add = self._year_end(luck, state_rate, step_h) if luck is not None else None
         step_h *= level
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
@@ -399,14 +401,12 @@ class HazardSampler:
                 H += _rated(self.rate, add, self.pattern)
         return H
 
-    def _year_end(
-        self, rng: np.random.Generator, size: int, state_rate: np.ndarray, step_h: np.ndarray
-    ) -> np.ndarray | None:
+    def _year_end(self, luck: np.ndarray, state_rate: np.ndarray, step_h: np.ndarray) -> np.ndarray | None:
         """Each run's December (:mod:`.year_end`): the autumn's, or a push drawn from the regime's posterior. Adds the
         push's pace to ``step_h`` (the row and pace level is applied after), keeps its exits for
         :class:`_RegimeExits` and returns its clearance (patterns x steps x runs; the same for every agency)."""
         assert self.regime is not None and self.after is not None
-        pick = self.regime.pick(rng.random(size))
+        pick = self.regime.pick(luck)
         push = pick >= 0
         runs = self.regime.pushes.take(np.maximum(pick, 0))
         window = self.regime.window
