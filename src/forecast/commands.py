@@ -240,11 +240,18 @@ def show_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``-p KEY=VALUE`` options of ``report`` and ``schedule``, in order (a key given twice: the last)."""
+    from .params import parse_override
+
+    return dict(parse_override(text) for text in args.param)
+
+
 def report(args: argparse.Namespace) -> int:
     require("report", "forecast report")
     from .report.run import run_report
 
-    result = run_report(args.params, args.out, args.notebooks)
+    result = run_report(args.params, args.out, args.notebooks, overrides=_overrides(args))
     for name in result.record.get("downloads", []):
         _wrote(result.folder / name)
     pages = len(result.record["notebooks"]) + len(result.record.get("agency_pages", []))
@@ -265,11 +272,11 @@ def schedule(args: argparse.Namespace) -> int:
     from .report.run import load_run_params, run_report
     from .report.schedule import parse_cron, run_schedule
 
-    load_run_params(args.params)  # a broken file fails now, not at the first run
+    overrides = _overrides(args)
+    load_run_params(args.params, overrides)  # a broken file fails now, not at the first run
     parse_cron(args.cron)
-    failed = run_schedule(
-        args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out), max_runs=args.max_runs
-    )
+    run = partial(run_report, args.params, args.out, args.notebooks, overrides=overrides)
+    failed = run_schedule(args.cron, run, Path(args.out), max_runs=args.max_runs)
     return 1 if failed else 0
 
 

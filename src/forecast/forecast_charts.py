@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .charts import DATE_FORMAT, ROW_HEIGHT, WIDTH, keyed_colour
+from .prose import round_numbers
 
 OBSERVED, FORECAST = "#37474f", "#b71c1c"
 
@@ -46,7 +47,8 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
 def convergence(by_date: pd.DataFrame) -> alt.LayerChart:
     """The slip forecast by as-of date (mean and P10-P90) beside the open tasks: how the answer moved as the
     snapshots came in. ``by_date`` is :func:`forecast.predict.by_as_of`."""
-    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT))
+    ticks = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in pd.to_datetime(by_date["as_of"])]
+    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT, values=ticks))  # a tick at each point
     base = alt.Chart(by_date).encode(x=x)
     return (
         base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
@@ -86,9 +88,13 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
     if pages:
         bars = bars.encode(href="page:N")
     interval = alt.Chart(rows).mark_rule(color="black").encode(y=y, x="slip_p10:Q", x2="slip_p90:Q")
-    shown = f"all {len(rows)}" if len(rows) == len(by_agency) else f"the {len(rows)} of {len(by_agency)} with most"
+    shown = (
+        f"all {len(rows)} agencies with open tasks"
+        if len(rows) == len(by_agency)
+        else f"the {len(rows)} with most, of the {len(by_agency)} agencies with open tasks"
+    )
     return (bars + interval).properties(
-        width=WIDTH - 200, height=ROW_HEIGHT * len(rows), title=f"Expected slips by agency ({shown})"
+        width=WIDTH - 200, height=ROW_HEIGHT * len(rows), title=f"Expected slips by agency: {shown}"
     )
 
 
@@ -124,18 +130,19 @@ def agency_distribution(draws: np.ndarray, agency: str) -> alt.Chart:
     """How often each number of one agency's open tasks slips (``draws``: its slips per run)."""
     counts = pd.Series(np.asarray(draws)).value_counts(normalize=True).sort_index()
     frame = pd.DataFrame({"slips": counts.index.astype(int), "share": counts.to_numpy()})
-    frame["next"] = frame["slips"] + 1
+    frame["from"], frame["to"] = frame["slips"] - 0.5, frame["slips"] + 0.5  # a bar centred on its count
+    ticks = round_numbers(frame["slips"].min(), frame["slips"].max(), 12) if len(frame) else ()
     return (
         alt.Chart(frame)
         .mark_bar(color=FORECAST, opacity=0.8, binSpacing=1)
         .encode(
             x=alt.X(
-                "slips:Q",
+                "from:Q",
                 bin="binned",
                 title="of its open tasks, slipping past the deadline",
-                axis=alt.Axis(tickMinStep=1, format="d"),
+                axis=alt.Axis(values=list(ticks), format="d"),
             ),
-            x2="next:Q",
+            x2="to:Q",
             y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")),
         )
         .properties(width=WIDTH - 200, height=180, title=f"{agency}: slips over the simulation runs")
@@ -147,7 +154,10 @@ def trend(points: pd.DataFrame) -> alt.LayerChart:
     the expected slips, and for the run scenarios the P10-P90 band. ``points``: ``as_of`` (datetime), ``series``,
     ``mean``, ``p10``, ``p90`` (missing for a series without a band)."""
     series = list(pd.unique(points["series"]))
-    colour = alt.Color("series:N", title=None, sort=series, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
+    legend = alt.Legend(
+        orient="bottom", columns=1, labelLimit=0, symbolOpacity=1, symbolType="stroke", symbolStrokeWidth=3
+    )
+    colour = alt.Color("series:N", title=None, sort=series, legend=legend)
     x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=DATE_FORMAT))
     band = (
         alt.Chart(points.dropna(subset=["p10", "p90"]))
