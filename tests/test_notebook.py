@@ -102,3 +102,51 @@ def test_banner_warns_of_synthetic_data_and_keeps_paths_and_hashes_in_a_collapse
     assert snaps.fingerprint in box and str(paths.SAMPLE_DIR) in box
     odd = parse_params({"snapshots": "/data/<b>x</b>"})
     assert "&lt;b&gt;x&lt;/b&gt;" in banner(odd, snaps).data
+
+
+def _execute_copy(name: str, folder, **parameters):
+    """The kit's notebook ``name`` copied into ``folder`` (out of the project) and executed there with
+    ``parameters`` injected, as JupyterLab or papermill would: the executed notebook, and the error if a cell
+    failed."""
+    import shutil
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.parameterize import parameterize_notebook
+
+    copy = shutil.copy(paths.NOTEBOOKS_DIR / name, folder / name)
+    nb = nbformat.read(copy, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags and its own metadata
+    nb.metadata.setdefault("papermill", {})
+    nb = parameterize_notebook(nb, parameters, kernel_name="forecast", language="python")
+    try:
+        NotebookClient(nb, kernel_name="forecast", timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
+    except CellExecutionError as exc:
+        return nb, exc
+    return nb, None
+
+
+def _errors(nb) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+
+
+@pytest.mark.report
+def test_a_notebook_copied_out_of_the_project_runs_on_the_bundled_sample(tmp_path):
+    """#25: the parameters cell once hard-coded ../data/sample/synthetic-2025, so a copy died with a traceback."""
+    nb, error = _execute_copy("00_summary.ipynb", tmp_path, sims=200)
+    assert error is None and not _errors(nb)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+    assert SYNTHETIC_WARNING in shown and "data as of 4 Dec 2025" in shown  # the bundled sample, as the CLI's default
+    assert "472 open tasks" in "".join(
+        o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])
+    )
+
+
+@pytest.mark.report
+def test_a_bad_path_gets_the_kits_one_line_error_not_a_traceback(tmp_path):
+    nb, error = _execute_copy("00_summary.ipynb", tmp_path, snapshots=str(tmp_path / "no-such-folder"))
+    assert error is not None
+    [output] = _errors(nb)
+    assert len(output.traceback) == 1 and output.traceback[0].startswith("forecast: error: ")
+    assert str(tmp_path / "no-such-folder") in output.traceback[0] and "Traceback" not in output.traceback[0]
