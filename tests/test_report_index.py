@@ -196,13 +196,8 @@ def test_a_same_week_rerun_says_it_is_one_and_still_compares_with_the_week_befor
     statement = latest_statement(load_runs(tmp_path))
     assert "This is a rerun of the run of 8 Dec 2025 06:00 UTC, on data as of the same date (4 Dec 2025)" in statement
     assert "no run of this scenario on earlier data to compare with" in statement and "No earlier run" not in statement
-    _run(
-        tmp_path,
-        "r1",
-        "2025-12-01T06:00:00Z",
-        headline=_headline("2025-11-27", 301.9, 281, 322),
-        summary=_summary(1250, 570),
-    )
+    last_week = _headline("2025-11-27", 301.9, 281, 322)
+    _run(tmp_path, "r1", "2025-12-01T06:00:00Z", headline=last_week, summary=_summary(1250, 570))
     statement = latest_statement(load_runs(tmp_path))
     assert "This is a rerun of the run of 8 Dec 2025 06:00 UTC" in statement
     assert "Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2)" in statement

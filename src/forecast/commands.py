@@ -155,7 +155,7 @@ def predict(args: argparse.Namespace) -> int:
 
     from .atomic import check_target
     from .combine import combined_forecast
-    from .output import forecast_table, write_table
+    from .output import about, forecast_table, write_table
     from .predict import forecast, forecast_published
 
     params = _params(args)
@@ -171,7 +171,8 @@ def predict(args: argparse.Namespace) -> int:
     if args.tasks_out:
         table = result.early_warning()
         _step("")
-        _wrote(write_table(table, args.tasks_out, force=args.force, protected=protect), len(table))
+        written = write_table(table, args.tasks_out, force=args.force, protected=protect, about=about(result))
+        _wrote(written, len(table))
     _step("")
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else forecast_table(result))
     return 0

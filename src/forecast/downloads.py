@@ -34,31 +34,13 @@ def write(
     protected: Iterable[str | Path] = (),
     about: Mapping[str, object] | None = None,
 ) -> Path:
-    """Write one download (a name of :data:`DOWNLOADS`) into the run ``folder``; ``about`` (:func:`about`) goes in a
-    workbook's README sheet."""
+    """Write one download (a name of :data:`DOWNLOADS`) into the run ``folder``; ``about`` (which run it came from:
+    :func:`forecast.output.about`) goes in a workbook's README sheet."""
     from .output import write_table
 
     if name not in DOWNLOADS:
         raise ValueError(f"{name} is not one of the run's downloads ({', '.join(DOWNLOADS)})")
     return write_table(frame, Path(folder) / name, force=True, protected=protected, about=about)
-
-
-def about(run, name: str = "") -> dict[str, object]:
-    """Which run a download came from, in words (a workbook's README sheet): the run ``name`` (its folder), scenario,
-    dates, model, simulation runs, the data and the kit's version."""
-    from . import __version__
-
-    facts, fc = run.facts, run.forecast
-    return {
-        **({"run": name} if name else {}),
-        "scenario": run.params.scenario,
-        "data as of": str(fc.as_of.date()),
-        "deadline": str(fc.deadline.date()),
-        "model": f"{fc.model} ({fc.sims:,} simulation runs, seed {fc.seed})",
-        "data": f"{facts.files} snapshots, {facts.first:%Y-%m-%d} to {facts.last:%Y-%m-%d}, fingerprint "
-        f"{facts.fingerprint}" + (" (SYNTHETIC sample data, not real monitoring figures)" if facts.synthetic else ""),
-        "written by": f"forecast {__version__}",
-    }
 
 
 def run_downloads(run) -> dict[str, pd.DataFrame]:

@@ -74,6 +74,8 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
     )
     tidy["kind"] = tidy["kind"].map({"open": "open tasks", "slip_mean": "expected slips"})
     kinds = ["open tasks", "expected slips"]
+    colour = keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"])
+    colour.legend = alt.Legend(orient="top", symbolType="square", symbolSize=150)  # swatches a reader can see
     y = alt.Y("agency:N", sort=rows["agency"].tolist(), title=None, axis=alt.Axis(labelLimit=300))
     bars = (
         alt.Chart(tidy)
@@ -81,8 +83,8 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
         .encode(
             y=y,
             x=alt.X("tasks:Q", title="tasks (black line: P10–P90 of slips)", stack=None),
-            color=keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"]),
-            size=alt.Size("kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=[13, 7])),
+            color=colour,
+            size=alt.condition(alt.datum.kind == kinds[0], alt.value(13), alt.value(7)),  # no scale: no tiny swatch
         )
     )
     if pages:
@@ -178,11 +180,15 @@ def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
     "baseline" or "scenario"), ``slips`` and ``share`` (of runs).
     """
     series = list(SCENARIO_COLOURS)
+    slips = distributions["slips"]
+    ticks = list(round_numbers(slips.min(), slips.max(), 12)) if len(slips) else []  # not a tick every 16
     return (
         alt.Chart(distributions)
         .mark_bar(opacity=0.55, binSpacing=0)
         .encode(
-            x=alt.X("slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2)),
+            x=alt.X(
+                "slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2), axis=alt.Axis(values=ticks)
+            ),
             y=alt.Y("sum(share):Q", stack=None, title="share of runs"),
             color=keyed_colour("series:N", series, list(SCENARIO_COLOURS.values())),
         )

@@ -145,6 +145,23 @@ def write_table(
     return replace_file(path, lambda tmp: writer(table, tmp))
 
 
+def about(result: SlipForecast, **run: str) -> dict[str, object]:
+    """Which forecast a table file came from, in words, for a workbook's README sheet: ``run`` facts first (e.g.
+    the report run's folder and scenario), then the dates, the model, its runs and seed, the data and the kit."""
+    from . import __version__
+
+    data = result.provenance
+    synthetic = " (SYNTHETIC sample data, not real monitoring figures)" if data.synthetic else ""
+    return {
+        **{k.replace("_", " "): v for k, v in run.items() if v},
+        "data as of": str(result.as_of.date()),
+        "deadline": str(result.deadline.date()),
+        "model": f"{result.model} ({result.sims:,} simulation runs, seed {result.seed})",
+        "data": f"{data.source}, fingerprint {data.fingerprint}{synthetic}",
+        "written by": f"forecast {__version__}",
+    }
+
+
 def sheet_name(path: Path) -> str:
     """A workbook's data sheet, named after its file: ``early_warning.xlsx`` -> "Early warning"."""
     name = re.sub(r"[\[\]:*?/\\]", " ", path.stem.replace("_", " ")).strip()[:31].strip()

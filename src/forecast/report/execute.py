@@ -159,7 +159,7 @@ class _Runner:
 
     async def _prepare(self) -> None:
         """The run's data, in a thread of this process while the kernels start; then the agency pages."""
-        from .. import downloads, rundata
+        from .. import downloads, output, rundata
 
         began = time.monotonic()
         earlier = self.job.get("earlier_runs") or []
@@ -172,7 +172,7 @@ class _Runner:
                 progress=lambda stage: self.progress.log(f"the run's forecast: {stage}"),
             )
             await asyncio.to_thread(rundata.save, run, self.folder)
-            about = downloads.about(run, self.job.get("run", self.folder.name))
+            about = output.about(run.forecast, run=self.job.get("run", self.folder.name), scenario=self.params.scenario)
             for name, frame in downloads.run_downloads(run).items():
                 downloads.write(frame, self.folder, name, protected=[self.params.snapshots], about=about)
                 self.status["downloads"].append({"name": name, "rows": len(frame)})
