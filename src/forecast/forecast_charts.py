@@ -74,8 +74,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
     )
     tidy["kind"] = tidy["kind"].map({"open": "open tasks", "slip_mean": "expected slips"})
     kinds = ["open tasks", "expected slips"]
-    colour = keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"])
-    colour.legend = alt.Legend(orient="top", symbolType="square", symbolSize=150)  # swatches a reader can see
+    colour = keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"], symbolType="square", symbolSize=150)
     y = alt.Y("agency:N", sort=rows["agency"].tolist(), title=None, axis=alt.Axis(labelLimit=300))
     bars = (
         alt.Chart(tidy)
