@@ -103,3 +103,4 @@ def test_a_same_week_rerun_is_named_and_still_compared_with_the_week_before():
     assert said.endswith(changes.sentence(BEFORE, NOW))  # and the change since the week before
     alone = changes.sentence(None, NOW, first)
     assert "no run of this scenario on earlier data to compare with" in alone and "No earlier run" not in alone
+    assert changes.rerun_words({**first, "started": "not a time"}) == "a rerun"  # a hand-edited run.json: no error

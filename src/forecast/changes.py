@@ -49,25 +49,20 @@ def rerun_of(
         for r in runs
         if r.get("status") == "ok"
         and r.get("scenario") == scenario
-        and str(_get_text(r, ("headline", "as_of"))) == as_of
-        and str(r.get("started", "")) < before
+        and str((r.get("headline") or {}).get("as_of")) == as_of
+        and _started(r) < before
     ]
-    if not same:
-        return None
-    latest = max(same, key=lambda r: str(r.get("started", "")))
-    return dict(latest)
+    latest: Mapping[str, Any] | None = max(same, key=_started) if same else None
+    return dict(latest) if latest is not None else None
 
 
-def _get_text(record: Mapping[str, Any], path: tuple[str, ...]) -> object:
-    value: Any = record
-    for key in path:
-        value = value.get(key) if isinstance(value, Mapping) else None
-    return value
+def _started(run: Mapping[str, Any]) -> str:
+    return str(run.get("started", ""))
 
 
 def rerun_words(rerun: Mapping[str, Any]) -> str:
     """ "a rerun of the run of 8 Dec 2025 06:00 UTC" (``rerun``: that run's record)."""
-    started = pd.Timestamp(str(rerun.get("started", "")).removesuffix("Z"))
+    started = pd.to_datetime(_started(rerun).removesuffix("Z"), errors="coerce")
     return f"a rerun of the run of {started:%-d %b %Y %H:%M} UTC" if pd.notna(started) else "a rerun"
 
 
