@@ -151,6 +151,7 @@ def test_the_trend_is_by_the_datas_as_of_date_with_a_band_and_a_line_per_scenari
     html = render_index(load_runs(tmp_path))
     chart = html[html.index("<figure") : html.index("</figure>")]
     assert "data as of" in chart and "baseline + Finance faster" in chart and "Dec 2025" in chart
+    assert ">27 Nov 2025<" in chart and ">4 Dec 2025<" in chart and ">30 Nov 2025<" not in chart  # weekly ticks
 
 
 def test_the_index_states_the_latest_headline_and_its_change(tmp_path):

@@ -20,6 +20,13 @@ from .prose import round_numbers
 OBSERVED, FORECAST = "#37474f", "#b71c1c"
 
 
+def date_ticks(dates: pd.Series, most: int = 12) -> list[alt.DateTime]:
+    """A time axis's ticks at the points' own dates (weekly snapshots: a tick a week, not Vega's every few days),
+    every k-th of them when there are more than ``most``."""
+    days = sorted(set(pd.to_datetime(dates).dt.normalize()))
+    return [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days[:: -(-len(days) // most) or 1]]
+
+
 def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.LayerChart:
     """Open tasks still open from the as-of date to the deadline (mean line, P10-P90 band), after the same count
     observed at the snapshots before it.
@@ -47,8 +54,7 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
 def convergence(by_date: pd.DataFrame) -> alt.LayerChart:
     """The slip forecast by as-of date (mean and P10-P90) beside the open tasks: how the answer moved as the
     snapshots came in. ``by_date`` is :func:`forecast.predict.by_as_of`."""
-    ticks = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in pd.to_datetime(by_date["as_of"])]
-    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT, values=ticks))  # a tick at each point
+    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT, values=date_ticks(by_date["as_of"])))
     base = alt.Chart(by_date).encode(x=x)
     return (
         base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
@@ -159,7 +165,7 @@ def trend(points: pd.DataFrame) -> alt.LayerChart:
         orient="bottom", columns=1, labelLimit=0, symbolOpacity=1, symbolType="stroke", symbolStrokeWidth=3
     )
     colour = alt.Color("series:N", title=None, sort=series, legend=legend)
-    x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=DATE_FORMAT))
+    x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=DATE_FORMAT, values=date_ticks(points["as_of"])))
     band = (
         alt.Chart(points.dropna(subset=["p10", "p90"]))
         .mark_area(opacity=0.18)
