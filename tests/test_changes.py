@@ -85,3 +85,22 @@ def test_the_change_in_words():
         "+31 tasks completed; +37 tasks assigned."
     )
     assert "No earlier run" in changes.sentence(None, NOW)
+
+
+def test_a_same_week_rerun_is_named_and_still_compared_with_the_week_before():
+    """#25: a second run on the same as-of date said "No earlier run of this scenario to compare with"."""
+    first = {**NOW, "started": "2025-12-08T06:00:00Z"}
+    failed = {**NOW, "started": "2025-12-08T07:00:00Z", "status": "failed"}
+    other = {**NOW, "started": "2025-12-08T08:00:00Z", "scenario": "whatif"}
+    runs = [BEFORE, first, failed, other]
+    assert changes.rerun_of(runs, "baseline", "2025-12-04") == first
+    assert changes.rerun_of(runs, "baseline", "2025-12-04", before="2025-12-08T06:00:00Z") is None  # the first itself
+    assert changes.rerun_of(runs, "baseline", "2025-12-11") is None
+    said = changes.sentence(BEFORE, NOW, first)
+    assert said.startswith(
+        "This is a rerun of the run of 8 Dec 2025 06:00 UTC, on data as of the same date (4 Dec 2025). "
+    )
+    assert said.endswith(changes.sentence(BEFORE, NOW))  # and the change since the week before
+    alone = changes.sentence(None, NOW, first)
+    assert "no run of this scenario on earlier data to compare with" in alone and "No earlier run" not in alone
+    assert changes.rerun_words({**first, "started": "not a time"}) == "a rerun"  # a hand-edited run.json: no error

@@ -214,7 +214,7 @@ def test_the_weight_follows_the_prior_and_december_like_the_autumn_is_the_pool(s
     forecast."""
     none = combined_forecast(parse_params({"sims": 400, "seed": 7, "year_end": {"no_push": 0.999}}), small)
     push = combined_forecast(parse_params({"sims": 400, "seed": 7, "year_end": {"no_push": 0.001}}), small)
-    assert none.meta["year_end"]["weight"] < 0.01 < 0.99 < push.meta["year_end"]["weight"]
+    assert none.meta["year_end"]["weight"] < 0.01 and push.meta["year_end"]["weight"] > 0.99
     assert none.summary()["mean"] == pytest.approx(none.meta["year_end"]["autumn"]["mean"], abs=1)
     assert push.summary()["mean"] == pytest.approx(push.meta["year_end"]["year_end"]["mean"], abs=1)
     off = combined_forecast(parse_params({"sims": 400, "seed": 7, "year_end": False}), small)

@@ -97,7 +97,7 @@ def test_agency_slips_and_model_comparison(fitted):
     assert chart.layer[1].data["agency"].tolist() == result.by_agency()["agency"].head(12).tolist()
     svg = _svg(chart)
     assert svg.count('href="agency_') >= 12  # each agency's bar links to its page
-    assert "the 12 of" in chart.to_dict()["title"]  # says how many of how many
+    assert "the 12 with most, of the 44 agencies with open tasks" in chart.to_dict()["title"]  # how many of what
     models = compare_models(params, snaps)
     assert models["model"].tolist() == [*MODELS, "published"]
     assert (models["open_tasks"] == 472).all()
@@ -120,3 +120,18 @@ def test_model_table_for_the_notebook(bundled):
     snaps, _ = bundled
     table = HazardModel().fit(snaps).agency_table()
     assert isinstance(table, pd.DataFrame) and {"raw_multiplier", "pooled_multiplier"} <= set(table.columns)
+
+
+def test_time_and_count_axes_tick_where_a_reader_looks():
+    """#25: the convergence chart ticked every 4 days against weekly points; the distribution every 16 slips."""
+    dates = pd.date_range("2025-10-30", periods=6, freq="7D")
+    by_date = pd.DataFrame({"as_of": dates, "open_tasks": 500, "mean": 300.0, "p10": 250, "p90": 350})
+    axis = forecast_charts.convergence(by_date).to_dict()["layer"][0]["encoding"]["x"]["axis"]
+    assert [(v["year"], v["month"], v["date"]) for v in axis["values"]] == [(d.year, d.month, d.day) for d in dates]
+    svg = _svg(forecast_charts.convergence(by_date))
+    assert all(f">{d:%-d %b %Y}<" in svg for d in dates)  # a label at each weekly point, and no other
+    draws = np.random.default_rng(1).binomial(160, 0.3, 5000)
+    chart = forecast_charts.agency_distribution(draws, "A").to_dict()
+    ticks = chart["encoding"]["x"]["axis"]["values"]
+    step = ticks[1] - ticks[0]
+    assert step in (1, 2, 5, 10, 20, 25) and all(t % step == 0 for t in ticks) and len(ticks) <= 12

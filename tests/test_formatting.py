@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,8 @@ from forecast import formatting, prose
         ("bias", -2.04, "-2.0"),
         ("points_saved", 9.6, "9.6"),  # percentage points: a tenth, so 9.6 is not shown as the threshold's 10
         ("points_saved", 10.0, "10.0"),
-        ("can_still_be_saved", True, "yes"),
+        ("synthetic", True, "yes"),
+        ("metric", "in_progress_due_by_year_end", "in progress due by year end"),
         ("deadline", dt.date(2025, 12, 31), "2025-12-31"),
         ("cutoff", pd.Timestamp("2025-04-24"), "2025-04-24"),
         ("p10", float("nan"), "–"),
@@ -147,3 +149,66 @@ def test_the_bias_sentence_names_the_direction():
     fair = prose.bias_sentence(_backtest([1, -1, 2, -2], [0.4, 0.6, 0.45, 0.55]), "hazard")
     assert "no clear bias" in fair
     assert "no cutoff" in prose.bias_sentence(_backtest([1], [0.5]), "reference")
+
+
+def test_at_most_n_slip_with_each_confidence():
+    """The planner's convention (#25): for each level c the smallest N with P(slips <= N) >= c over the runs."""
+    from forecast.tables import confidence_levels
+
+    totals = np.random.default_rng(2).poisson(340, 10_000)
+    levels = confidence_levels(totals)
+    assert levels["confidence"].tolist() == [0.5, 0.7, 0.85, 0.95] and levels["at_most"].is_monotonic_increasing
+    for c, n in levels.itertuples(index=False):
+        assert np.mean(totals <= n) >= c > np.mean(totals <= n - 1)
+    text = prose.confidence_sentence(totals)
+    n = levels["at_most"].tolist()
+    assert (
+        text
+        == f"At most {n[0]} tasks slip with 50 % confidence, {n[1]} with 70 %, {n[2]} with 85 % and {n[3]} with 95 %"
+    )
+    assert prose.confidence_sentence(np.array([])) == ""
+
+
+def test_the_year_end_prior_in_words_that_fit_its_sign():
+    applied = {"applied": True, "hazard_weight": 0.5}
+    assert "takes **3.6** slips off the headline" in prose.year_end_sentence({**applied, "contribution": -3.6})
+    assert "adds **2.0** slips to the headline" in prose.year_end_sentence({**applied, "contribution": 2.0})
+    assert "less than 0.1" in prose.year_end_sentence({**applied, "contribution": 0.01})
+    assert "not in this forecast" in prose.year_end_sentence({"applied": False, "note": "params year_end"})
+
+
+def test_the_parts_and_the_prior_in_words_not_code_names():
+    from forecast.tables import split_table, year_end_table
+
+    q = {"p10": 1, "p50": 2, "p90": 3}
+    split = split_table(
+        {"completed": {"mean": 121.9, **q}, "moved": {"mean": 8.5, **q}, "slipped": {"mean": 341.6, **q}}
+    )
+    html = formatting.table(split).to_html()
+    assert split["part"].tolist() == [
+        "completed by the deadline",
+        "moved out of the window",
+        "slipped past the deadline",
+    ]
+    assert ">tasks (mean)<" in html and "expected slips" not in html  # completed tasks are not slips
+    prior = year_end_table(
+        {"applied": True, "with_prior": {"mean": 1.0, **q}, "hazard_without_prior": {"mean": 2.0, **q}}
+    )
+    assert prior["forecast"].tolist() == [
+        "the headline (with the year-end prior)",
+        "the hazard model alone, without it",
+    ]
+    html = formatting.table(prior).to_html()
+    assert "with_prior" not in html and "_" not in "".join(re.findall(r">([^<>]*)</th>", html))
+    relabelled = formatting.table(pd.DataFrame({"slip_mean": [6.2]}), labels={"slip_mean": "overdue count"}).to_html()
+    assert ">overdue count<" in relabelled and "expected slips" not in relabelled
+
+
+def test_what_doubling_every_pace_saves_in_words():
+    agencies = pd.DataFrame(
+        {"agency": ["a", "b"], "slip_mean": [40.0, 30.0], "slips_saved_at_twice_the_pace": [7.6, 2.1]}
+    )
+    assert prose.saving_sentence(agencies) == (
+        "If every agency doubled its completion pace from the as-of date, about 10 fewer tasks would be expected "
+        "to slip."
+    )

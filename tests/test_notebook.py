@@ -51,9 +51,22 @@ def test_parameters_cell_declares_and_describes_every_parameter(path):
         assert info["inferred_type_name"] != "None", f"{name} needs a type annotation"
     defaults = {}
     exec(tagged[0].source, {}, defaults)  # the defaults themselves are valid parameters
-    parsed = parse_params({k: v for k, v in defaults.items() if k in PARAMETER_NAMES}, base=path.parent)
-    assert parsed.snapshots == paths.SAMPLE_DIR and all(p.is_file() for p in parsed.scenarios)
     assert defaults["run_folder"] == ""  # opened by hand, a notebook computes the run's forecast itself
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_defaults_are_the_bundled_sample_wherever_the_notebook_is(path, tmp_path, monkeypatch):
+    """A notebook copied out of notebooks/ runs in another folder (#25): no default is a path relative to it."""
+    defaults: dict = {}
+    exec(
+        next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])).source,
+        {},
+        defaults,
+    )
+    monkeypatch.chdir(tmp_path)
+    params = notebook_params(defaults)
+    assert (params.snapshots, params.published) == (paths.SAMPLE_DIR, paths.PUBLISHED_FIGURES)
+    assert params.scenarios == tuple(sorted(paths.SCENARIOS_DIR.glob("*.yaml"))) and len(params.scenarios) == 3
 
 
 def test_notebook_params_accepts_strings_and_dates_and_ignores_other_names(tmp_path, monkeypatch):
@@ -79,9 +92,61 @@ def test_notebook_params_rejects_bad_values_naming_the_key():
         notebook_params({"as_of": "2025-12-04", "deadline": "2025-11-01"})
 
 
-def test_banner_warns_of_synthetic_data_and_escapes_text():
+def test_banner_warns_of_synthetic_data_and_keeps_paths_and_hashes_in_a_collapsed_box():
     snaps = load_snapshots(paths.SAMPLE_DIR)
     html = banner(parse_params({"snapshots": str(paths.SAMPLE_DIR)}), snaps).data
-    assert SYNTHETIC_WARNING in html and snaps.fingerprint in html and "as of 2025-12-04" in html
+    shown, _, box = html.partition("<details")
+    assert SYNTHETIC_WARNING in shown and "data as of 4 Dec 2025 · deadline 31 Dec 2025" in shown
+    assert snaps.fingerprint not in shown and str(paths.SAMPLE_DIR) not in shown  # no hash or machine path on show
+    assert box.startswith(' style="font-size:13px;color:#555"><summary>About this run</summary>')  # closed: no "open"
+    assert snaps.fingerprint in box and str(paths.SAMPLE_DIR) in box
     odd = parse_params({"snapshots": "/data/<b>x</b>"})
     assert "&lt;b&gt;x&lt;/b&gt;" in banner(odd, snaps).data
+
+
+def _execute_copy(name: str, folder, **parameters):
+    """The kit's notebook ``name`` copied into ``folder`` (out of the project) and executed there with
+    ``parameters`` injected, as JupyterLab or papermill would: the executed notebook, and the error if a cell
+    failed."""
+    import shutil
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.parameterize import parameterize_notebook
+
+    copy = shutil.copy(paths.NOTEBOOKS_DIR / name, folder / name)
+    nb = nbformat.read(copy, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags and its own metadata
+    nb.metadata.setdefault("papermill", {})
+    nb = parameterize_notebook(nb, parameters, kernel_name="forecast", language="python")
+    try:
+        NotebookClient(nb, kernel_name="forecast", timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
+    except CellExecutionError as exc:
+        return nb, exc
+    return nb, None
+
+
+def _errors(nb) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+
+
+@pytest.mark.report
+def test_a_notebook_copied_out_of_the_project_runs_on_the_bundled_sample(tmp_path):
+    """#25: the parameters cell once hard-coded ../data/sample/synthetic-2025, so a copy died with a traceback."""
+    nb, error = _execute_copy("00_summary.ipynb", tmp_path, sims=200)
+    assert error is None and not _errors(nb)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+    assert SYNTHETIC_WARNING in shown and "data as of 4 Dec 2025" in shown  # the bundled sample, as the CLI's default
+    assert "472 open tasks" in "".join(
+        o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])
+    )
+
+
+@pytest.mark.report
+def test_a_bad_path_gets_the_kits_one_line_error_not_a_traceback(tmp_path):
+    nb, error = _execute_copy("00_summary.ipynb", tmp_path, snapshots=str(tmp_path / "no-such-folder"))
+    assert error is not None
+    [output] = _errors(nb)
+    assert len(output.traceback) == 1 and output.traceback[0].startswith("forecast: error: ")
+    assert str(tmp_path / "no-such-folder") in output.traceback[0] and "Traceback" not in output.traceback[0]

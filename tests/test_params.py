@@ -102,3 +102,29 @@ def test_milestones_year_end_and_exits_are_validated_and_reach_the_model():
         with pytest.raises(ParamsError) as exc:
             parse_params(bad)
         assert exc.value.key == key, (bad, exc.value)
+
+
+def test_overrides_replace_the_files_values_and_are_validated_as_the_file_is(tmp_path, monkeypatch):
+    """``forecast report -p KEY=VALUE`` (#25): values read as YAML, the same checks and messages as the file (with
+    "did you mean"), naming -p; relative paths from the working folder."""
+    from forecast.params import parse_override
+
+    monkeypatch.chdir(tmp_path)
+    given = dict(map(parse_override, ["as_of=2025-11-27", "scenario=finance", "sims=200", "scenarios=[a.yaml]"]))
+    assert given == {"as_of": date(2025, 11, 27), "scenario": "finance", "sims": 200, "scenarios": ["a.yaml"]}
+    p = load_params(paths.PARAMS_DIR / "baseline.yaml", given)
+    assert (p.as_of, p.scenario, p.sims, p.scenarios) == (date(2025, 11, 27), "finance", 200, (tmp_path / "a.yaml",))
+    assert p.snapshots == paths.SAMPLE_DIR and p.deadline == date(2025, 12, 31)  # the rest from the file
+    assert load_params(paths.PARAMS_DIR / "baseline.yaml", {"as_of": None}).as_of is None  # null: the default
+    for text, message in (
+        ("sim=3", "-p: 'sim': unknown key; did you mean 'sims'?"),
+        ("sims=0", "-p: 'sims': 0 must be a whole number from 1 to 1,000,000"),
+        ("model=hazrd", "-p: 'model': 'hazrd' is not one of hazard"),
+        ("deadline=2025-01-01", "baseline.yaml: 'deadline': 2025-01-01 is before as_of 2025-12-04"),
+    ):
+        with pytest.raises(ParamsError) as exc:
+            load_params(paths.PARAMS_DIR / "baseline.yaml", dict([parse_override(text)]))
+        assert message in str(exc.value), (text, str(exc.value))
+    for bad in ("sims", "=3", "scenarios=[a"):
+        with pytest.raises(ParamsError, match="-p: "):
+            parse_override(bad)

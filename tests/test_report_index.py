@@ -63,10 +63,11 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
         "20251201T060000Z_baseline",
     ]
     assert "failed" in rows[0] and "02_fail: ValueError: &lt;boom&gt;" in rows[0]
-    assert "<td>1,472</td>" in rows[1] and "<td>118.4</td>" in rows[1] and "<td>510</td>" in rows[2]
-    assert "<td>0.2</td>" in rows[1] and "<td>–</td>" in rows[2]  # the new key; missing in the older run
-    assert 'href="20251208T060000Z_baseline/01_data.html"' in rows[1]
-    assert 'href="20251208T060000Z_baseline/run.json"' in rows[1]
+    num = '<td class="num">'
+    assert f"{num}1,472</td>" in rows[1] and f"{num}118.4</td>" in rows[1] and f"{num}510</td>" in rows[2]
+    assert f"{num}0.2</td>" in rows[1] and f"{num}–</td>" in rows[2]  # the new key; missing in the older run
+    assert '<a href="20251208T060000Z_baseline/01_data.html">data</a>' in rows[1]  # the page in words
+    assert '<a href="20251208T060000Z_baseline/run.json">run record</a>' in rows[1]
     assert "SYNTHETIC" in rows[1]
     assert 'Latest good run: <a href="20251208T060000Z_baseline/">' in html
     assert "<th>expected slips</th>" in html and "<th>open tasks</th>" in html  # the pages' words
@@ -144,12 +145,13 @@ def test_the_trend_is_by_the_datas_as_of_date_with_a_band_and_a_line_per_scenari
     assert base["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2025-11-27", "2025-12-04"]  # by as-of, not run time
     assert base["mean"].tolist() == [301.9, 314.2]  # the latest run of each as-of date
     assert base[["p10", "p90"]].to_numpy().tolist() == [[281, 322], [226, 392]]
-    assert points.loc[points["series"] == "baseline: Finance faster", "mean"].tolist() == [306.0]
+    assert points.loc[points["series"] == "baseline + Finance faster", "mean"].tolist() == [306.0]
     assert points.loc[points["series"] == "whatif", "mean"].tolist() == [250.0]
     assert 999.0 not in points["mean"].tolist()
     html = render_index(load_runs(tmp_path))
     chart = html[html.index("<figure") : html.index("</figure>")]
-    assert "data as of" in chart and "baseline: Finance faster" in chart and "Dec 2025" in chart
+    assert "data as of" in chart and "baseline + Finance faster" in chart and "Dec 2025" in chart
+    assert ">27 Nov 2025<" in chart and ">4 Dec 2025<" in chart and ">30 Nov 2025<" not in chart  # weekly ticks
 
 
 def test_the_index_states_the_latest_headline_and_its_change(tmp_path):
@@ -181,6 +183,25 @@ def test_the_index_states_the_latest_headline_and_its_change(tmp_path):
     _run(tmp_path, "r0", "2025-11-01T06:00:00Z", scenario="other", headline=_headline("2025-10-30", 1.0, 0, 2))
     only = latest_statement([r for r in load_runs(tmp_path) if r["folder"] == "r1"])
     assert "No earlier run of this scenario" in only
+
+
+def test_a_same_week_rerun_says_it_is_one_and_still_compares_with_the_week_before(tmp_path):
+    """#25: a rerun on the same as-of date is named a rerun (index statement and its row), not "no earlier run",
+    and compares with the last run on earlier data."""
+    first = _headline("2025-12-04", 314.2, 226, 392)
+    _run(tmp_path, "r2", "2025-12-08T06:00:00Z", headline=first, summary=_summary(1287, 601))
+    _run(tmp_path, "r3", "2025-12-08T09:30:00Z", headline=first, summary=_summary(1287, 601))
+    html = render_index(load_runs(tmp_path))
+    rows = re.findall(r"<tr>.*?</tr>", html[html.index("<tbody>") :], flags=re.S)
+    assert "a rerun of the run of 8 Dec 2025 06:00 UTC" in rows[0] and "rerun" not in rows[1]
+    statement = latest_statement(load_runs(tmp_path))
+    assert "This is a rerun of the run of 8 Dec 2025 06:00 UTC, on data as of the same date (4 Dec 2025)" in statement
+    assert "no run of this scenario on earlier data to compare with" in statement and "No earlier run" not in statement
+    last_week = _headline("2025-11-27", 301.9, 281, 322)
+    _run(tmp_path, "r1", "2025-12-01T06:00:00Z", headline=last_week, summary=_summary(1250, 570))
+    statement = latest_statement(load_runs(tmp_path))
+    assert "This is a rerun of the run of 8 Dec 2025 06:00 UTC" in statement
+    assert "Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2)" in statement
 
 
 def test_index_without_runs_and_unreadable_records(tmp_path):

@@ -89,6 +89,17 @@ def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
     assert rec["headline"]["as_of"] == "2025-12-04" and rec["headline"]["synthetic"] is True
     assert rec["headline"]["open_tasks"] > 0
     assert any("run ok" in line for line in lines)
+    # not on a terminal (cron, CI, this test), the log has a line per stage of the run's forecast and per page (#25)
+    stages = [line for line in lines if line.startswith("the run's forecast: ")]
+    assert stages[:2] == [
+        "the run's forecast: fitting the hazard model",
+        f"the run's forecast: simulating {rec['headline']['open_tasks']} open tasks, 200 runs",
+    ]
+    assert any(re.fullmatch(r"the run's forecast: done in \d+\.\d s", line) for line in stages)
+    pages = [line for line in lines if line.startswith("page ")]
+    total = len(rec["notebooks"]) + len(rec["agency_pages"])
+    assert len(pages) == total and pages[-1].startswith(f"page {total} of {total}: ")
+    assert any(re.fullmatch(r"page \d+ of \d+: 00_summary ok in \d+\.\d s", line) for line in pages)
     # the run log and run.json say what the run's forecast found in the cache (#14): fits and backtest cutoffs
     [cache] = rec["cache"]
     assert f"the run's forecast: {cache}" in lines
@@ -126,7 +137,7 @@ def test_the_index_lists_the_run_with_its_headline(kit_run):
     index = (result.folder.parent / "index.html").read_text(encoding="utf-8")
     rec = record(result.folder)
     assert f'href="{result.folder.name}/01_data.html"' in index
-    assert f"<td>{rec['headline']['open_tasks']}</td>" in index
+    assert f'<td class="num">{rec["headline"]["open_tasks"]}</td>' in index
     assert "<svg" in index
 
 
@@ -192,30 +203,47 @@ def test_every_page_has_navigation_and_every_run_folder_has_the_downloads(kit_ru
     summary = (result.folder / "00_summary.html").read_text(encoding="utf-8")
     linked = set(re.findall(r'href="(agency_[^"]+\.html)"', summary))
     assert linked == {s["html"] for s in rec["agency_pages"]}  # every agency name links to its page
-    assert "Agencies (" in summary and 'href="00_summary.html#Every-agency"' in summary
+    pages = len(rec["agency_pages"])
+    assert f">Agency pages ({pages})<" in summary and 'href="00_summary.html#Every-agency"' in summary
+    everyone = len(rec["summary"]["agencies"])  # the summary's list says what it counts (#25)
+    assert f"All {everyone} agencies with tasks in the as-of snapshot; the {pages} with open tasks due" in summary
     forecast = (result.folder / "03_forecast.html").read_text(encoding="utf-8")
     assert re.search(r'href="agency_[^"]+\.html"', forecast)  # from the other pages too
     assert '<nav class="kit-contents"' in forecast and 'href="#Early-warning:-the-tasks-most-at-risk"' in forecast
 
 
 @pytest.mark.report
-def test_the_early_warning_workbook_is_spreadsheet_safe(kit_run):
+def test_the_early_warning_workbook_is_spreadsheet_safe_and_says_which_run_it_came_from(kit_run):
     from openpyxl import load_workbook
 
     result, _, _ = kit_run
     rec = record(result.folder)
-    sheet = load_workbook(result.folder / "early_warning.xlsx", read_only=True).active
+    book = load_workbook(result.folder / "early_warning.xlsx")
+    assert book.sheetnames == ["Early warning", "README"]
+    sheet = book["Early warning"]
     rows = list(sheet.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert len(body) == rec["headline"]["open_tasks"]
-    assert {"task_id", "agency", "deadline", "status", "title", "p_slip", "can_still_be_saved"} <= set(header)
+    assert header == (
+        "task", "agency", "deadline", "status", "source", "title", "P(slip)", "P(slip) at twice the pace",
+        "P(slip) lower by (points)",
+    )  # fmt: skip
+    assert {row[3] for row in body} <= {"in progress", "overdue"} and sheet["G2"].number_format == "0%"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:I{len(body) + 1}"
     text = [v for row in body for v in row if isinstance(v, str)]
     assert not [v for v in text if v.startswith(("=", "+", "-", "@"))]
     titles = [row[header.index("title")] for row in body]
     for title in FORMULA_TITLES:  # each one is there, as the text it is
         assert "'" + title in titles
+    about = {row[0]: row[1] for row in book["README"].iter_rows(values_only=True) if row[0]}
+    assert about["run"] == result.folder.name and about["data as of"] == "2025-12-04"
+    assert rec["data_fingerprint"] in about["data"] and "SYNTHETIC" in about["data"]
     csv = (result.folder / "early_warning.csv").read_bytes()
     assert csv.startswith(b"\xef\xbb\xbf") and b"'=HYPERLINK" in csv and b"\r\n" in csv
+    agencies = pd.read_csv(result.folder / "by_agency.csv")  # rounded as the pages are: no float noise
+    assert (agencies["slip_mean"] == agencies["slip_mean"].round(1)).all()
+    decimals = re.findall(r"\d\.(\d+)", (result.folder / "by_agency.csv").read_text(encoding="utf-8-sig"))
+    assert decimals and max(map(len, decimals)) <= 2
 
 
 @pytest.mark.report
@@ -249,6 +277,37 @@ def test_the_scenarios_notebook_reports_the_example_scenarios(kit_run):
     assert not any(name in last_week for name in names)
 
 
+@pytest.mark.report
+def test_a_same_week_rerun_with_overrides_says_it_is_a_rerun(kit_run, portfolio, tmp_path, capsys):
+    """#25: a second run on this week's data said "No earlier run of this scenario to compare with" and the index
+    listed two identical rows. Here last week's params file is rerun on this week's data with ``-p`` overrides (the
+    summary page alone, into a copy of the shared reports folder)."""
+    result, _, earlier = kit_run
+    out = tmp_path / "reports"
+    shutil.copytree(result.folder.parent, out)
+    notebooks = tmp_path / "nbs"
+    notebooks.mkdir()
+    shutil.copy(paths.NOTEBOOKS_DIR / "00_summary.ipynb", notebooks)
+    early = earlier.record["params_file"]
+    args = ["report", "--params", early, "--out", str(out), "--notebooks", str(notebooks)]
+    overrides = ["-p", "as_of=2025-12-04", "-p", f"snapshots={portfolio}", "-p", "jobs=1"]
+    assert main([*args, *overrides]) == 0, capsys.readouterr().err
+    [rerun] = [p for p in run_folders(out) if p.name not in {result.folder.name, earlier.folder.name}]
+    rec = record(rerun)
+    assert rec["overrides"] == {"as_of": "2025-12-04", "snapshots": str(portfolio), "jobs": 1}
+    assert rec["parameters"]["as_of"] == "2025-12-04" and rec["parameters"]["sims"] == 200  # the rest: the file's
+    when = pd.Timestamp(result.record["started"].removesuffix("Z"))
+    said = f"This is a rerun of the run of {when:%-d %b %Y %H:%M} UTC, on data as of the same date (4 Dec 2025)."
+    summary = (rerun / "00_summary.html").read_text(encoding="utf-8")
+    assert said in summary and "Since the run as of 27 Nov 2025: expected slips" in summary
+    assert "No earlier run" not in summary
+    index = (out / "index.html").read_text(encoding="utf-8")
+    row = re.search(rf"<tr><td>[^<]*<br><small>{rerun.name}</small>.*?</tr>", index, flags=re.S)
+    assert row and f"a rerun of the run of {when:%-d %b %Y %H:%M} UTC" in row.group(0)
+    log = capsys.readouterr().out  # the run's log: the stages and the one page
+    assert "the run's forecast: fitting the hazard model" in log and "page 1 of 1: 00_summary ok in" in log
+
+
 def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
     params = tmp_path / "p.yaml"
     params.write_text("sims: 0\n", encoding="utf-8")
@@ -256,6 +315,11 @@ def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
     assert main(["report", "--params", str(params), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "'sims': 0 must be a whole number from 1 to 1,000,000" in err and "Traceback" not in err
+    assert not out.exists()
+    params.write_text("sims: 100\n", encoding="utf-8")
+    assert main(["report", "--params", str(params), "--out", str(out), "-p", "simz=5"]) == 2  # -p checked as the file
+    err = capsys.readouterr().err
+    assert "-p: 'simz': unknown key; did you mean 'sims'?" in err and "Traceback" not in err
     assert not out.exists()
 
 

@@ -39,6 +39,9 @@ def test_distribution_overlay_has_both_series_for_every_scenario_in_file_order(c
     assert spec["spec"]["encoding"]["color"]["scale"]["domain"] == ["baseline", "scenario"]
     svg = _svg_ok(forecast_charts.scenario_distributions(frame))
     assert all(n in svg for n in names)
+    ticks = spec["spec"]["encoding"]["x"]["axis"]["values"]  # round numbers, not a tick every 16 (#25)
+    step = ticks[1] - ticks[0]
+    assert step in (5, 10, 20, 25, 50, 100) and all(t % step == 0 for t in ticks) and 3 <= len(ticks) <= 12
 
 
 def test_difference_chart_shows_each_scenarios_mean_and_interval(comparison):

@@ -39,6 +39,33 @@ def previous_run(runs: Iterable[Mapping[str, Any]], scenario: str, as_of: str) -
     return dict(best)
 
 
+def rerun_of(
+    runs: Iterable[Mapping[str, Any]], scenario: str, as_of: str, before: str = "\uffff"
+) -> dict[str, Any] | None:
+    """The run a run of ``scenario`` on data as of ``as_of`` repeats: the latest good run of the same scenario and
+    as-of date started before ``before`` (ISO; default: any), or None when it is the first of its week."""
+    same = [
+        r
+        for r in runs
+        if r.get("status") == "ok"
+        and r.get("scenario") == scenario
+        and str((r.get("headline") or {}).get("as_of")) == as_of
+        and _started(r) < before
+    ]
+    latest: Mapping[str, Any] | None = max(same, key=_started) if same else None
+    return dict(latest) if latest is not None else None
+
+
+def _started(run: Mapping[str, Any]) -> str:
+    return str(run.get("started", ""))
+
+
+def rerun_words(rerun: Mapping[str, Any]) -> str:
+    """ "a rerun of the run of 8 Dec 2025 06:00 UTC" (``rerun``: that run's record)."""
+    started = pd.to_datetime(_started(rerun).removesuffix("Z"), errors="coerce")
+    return f"a rerun of the run of {started:%-d %b %Y %H:%M} UTC" if pd.notna(started) else "a rerun"
+
+
 def _get(record: Mapping[str, Any] | None, path: tuple[str, ...]) -> float | None:
     value: Any = record
     for key in path:
@@ -91,9 +118,19 @@ def by_agency(previous: Mapping[str, Any] | None, current: Mapping[str, Any], to
     return out.head(top) if top is not None else out
 
 
-def sentence(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> str:
+def sentence(
+    previous: Mapping[str, Any] | None, current: Mapping[str, Any], rerun: Mapping[str, Any] | None = None
+) -> str:
     """The change in words: "Since the run as of 27 Nov 2025: expected slips +12.3 (301.9 → 314.2); 35 tasks
-    completed, 8 new." (or why there is nothing to compare with)."""
+    completed, 8 new." (or why there is nothing to compare with). A run that repeats an earlier one on the same
+    as-of date (``rerun``: that run's record, :func:`rerun_of`) says so first, and still compares with the last run
+    on earlier data."""
+    if rerun is not None:
+        when = pd.Timestamp((rerun.get("headline") or {}).get("as_of"))
+        said = f"This is {rerun_words(rerun)}, on data as of the same date ({when:%-d %b %Y})"
+        if previous is None:
+            return said + "; no run of this scenario on earlier data to compare with."
+        return said + ". " + sentence(previous, current)
     if previous is None:
         return "No earlier run of this scenario to compare with: changes show from the next run on."
     table = overall(previous, current).set_index("figure")["change"]

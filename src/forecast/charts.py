@@ -11,6 +11,7 @@ Dates read ``4 Dec 2025`` on every axis (:data:`DATE_FORMAT`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -74,14 +75,14 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     return svg_of(chart.to_dict())
 
 
-def keyed_colour(field: str, keys: Sequence[str], colours: Sequence[str]) -> alt.Color:
+def keyed_colour(field: str, keys: Sequence[str], colours: Sequence[str], **legend: Any) -> alt.Color:
     """A colour encoding of ``field`` (an altair shorthand such as ``"kind:N"``) with each of ``keys`` in its own
-    colour, in that order, and the legend, untitled, on top."""
+    colour, in that order, and the legend, untitled, on top (with any other ``legend`` properties)."""
     return alt.Color(
         field,
         title=None,
         sort=list(keys),
-        legend=alt.Legend(orient="top"),
+        legend=alt.Legend(orient="top", **legend),
         scale=alt.Scale(domain=list(keys), range=list(colours)),
     )
 

@@ -231,6 +231,15 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--params", required=True, metavar="FILE", help="params file, e.g. params/baseline.yaml")
     p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter in place of the params file's (repeatable; the value is YAML, e.g. -p as_of=2025-11-27 "
+        "-p scenario=finance -p sims=2000), validated as the file is",
+    )
+    p.add_argument(
         "--out",
         default=str(paths.REPORTS_DIR),
         metavar="DIR",

@@ -155,7 +155,7 @@ def predict(args: argparse.Namespace) -> int:
 
     from .atomic import check_target
     from .combine import combined_forecast
-    from .output import forecast_table, write_table
+    from .output import about, forecast_table, write_table
     from .predict import forecast, forecast_published
 
     params = _params(args)
@@ -171,7 +171,8 @@ def predict(args: argparse.Namespace) -> int:
     if args.tasks_out:
         table = result.early_warning()
         _step("")
-        _wrote(write_table(table, args.tasks_out, force=args.force, protected=protect), len(table))
+        written = write_table(table, args.tasks_out, force=args.force, protected=protect, about=about(result))
+        _wrote(written, len(table))
     _step("")
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else forecast_table(result))
     return 0
@@ -305,11 +306,18 @@ def prior(args: argparse.Namespace) -> int:
     return 0
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``-p KEY=VALUE`` options of ``report`` and ``schedule``, in order (a key given twice: the last)."""
+    from .params import parse_override
+
+    return dict(parse_override(text) for text in args.param)
+
+
 def report(args: argparse.Namespace) -> int:
     require("report", "forecast report")
     from .report.run import run_report
 
-    result = run_report(args.params, args.out, args.notebooks)
+    result = run_report(args.params, args.out, args.notebooks, overrides=_overrides(args))
     for name in result.record.get("downloads", []):
         _wrote(result.folder / name)
     pages = len(result.record["notebooks"]) + len(result.record.get("agency_pages", []))
@@ -330,11 +338,11 @@ def schedule(args: argparse.Namespace) -> int:
     from .report.run import load_run_params, run_report
     from .report.schedule import parse_cron, run_schedule
 
-    load_run_params(args.params)  # a broken file fails now, not at the first run
+    overrides = _overrides(args)
+    load_run_params(args.params, overrides)  # a broken file fails now, not at the first run
     parse_cron(args.cron)
-    failed = run_schedule(
-        args.cron, partial(run_report, args.params, args.out, args.notebooks), Path(args.out), max_runs=args.max_runs
-    )
+    run = partial(run_report, args.params, args.out, args.notebooks, overrides=overrides)
+    failed = run_schedule(args.cron, run, Path(args.out), max_runs=args.max_runs)
     return 1 if failed else 0
 
 

@@ -2,9 +2,10 @@
 whole through :func:`forecast.output.write_table`).
 
 * ``early_warning.xlsx`` and ``.csv`` — every open task with agency, deadline, status, P(slip), P(slip) at twice
-  the pace, the drop in percentage points and the "can still be saved" flag (:mod:`forecast.rundata`);
-* ``by_agency.csv`` — per agency: open tasks, expected slips with P10/P50/P90, slips a doubled pace would save,
-  tasks by status, pooled completion rate;
+  the pace and the drop in percentage points (:mod:`forecast.rundata`); the workbook has a README sheet saying what
+  each column means and which run it came from;
+* ``by_agency.csv`` — per agency: open tasks, expected slips with P10/P50/P90, the expected slips it would save by
+  doubling its pace, tasks by status, pooled completion rate;
 * ``scenarios.csv`` — the baseline and each planner scenario: its levers in words, slips and the difference;
 * ``backtest.csv`` — every model at every backtest cutoff: forecast, outcome, error (forecast minus outcome),
   scores (written by the backtest page, when the data allows a backtest).
@@ -12,27 +13,34 @@ whole through :func:`forecast.output.write_table`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 DOWNLOADS = {
-    "early_warning.xlsx": "every open task: P(slip), and whether it can still be saved",
+    "early_warning.xlsx": "every open task: P(slip), and at twice the pace",
     "early_warning.csv": "the same, as CSV",
-    "by_agency.csv": "per agency: open tasks, expected slips, slips a faster pace would save",
+    "by_agency.csv": "per agency: open tasks, expected slips, slips doubling its pace would save",
     "scenarios.csv": "each planner scenario beside the baseline",
     "backtest.csv": "every model at every backtest cutoff",
 }
 
 
-def write(frame: pd.DataFrame, folder: str | Path, name: str, protected: Iterable[str | Path] = ()) -> Path:
-    """Write one download (a name of :data:`DOWNLOADS`) into the run ``folder``."""
+def write(
+    frame: pd.DataFrame,
+    folder: str | Path,
+    name: str,
+    protected: Iterable[str | Path] = (),
+    about: Mapping[str, object] | None = None,
+) -> Path:
+    """Write one download (a name of :data:`DOWNLOADS`) into the run ``folder``; ``about`` (which run it came from:
+    :func:`forecast.output.about`) goes in a workbook's README sheet."""
     from .output import write_table
 
     if name not in DOWNLOADS:
         raise ValueError(f"{name} is not one of the run's downloads ({', '.join(DOWNLOADS)})")
-    return write_table(frame, Path(folder) / name, force=True, protected=protected)
+    return write_table(frame, Path(folder) / name, force=True, protected=protected, about=about)
 
 
 def run_downloads(run) -> dict[str, pd.DataFrame]:

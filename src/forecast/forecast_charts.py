@@ -15,8 +15,16 @@ import numpy as np
 import pandas as pd
 
 from .charts import DATE_FORMAT, ROW_HEIGHT, WIDTH, keyed_colour
+from .prose import round_numbers
 
 OBSERVED, FORECAST = "#37474f", "#b71c1c"
+
+
+def date_ticks(dates: pd.Series, most: int = 12) -> list[alt.DateTime]:
+    """A time axis's ticks at the points' own dates (weekly snapshots: a tick a week, not Vega's every few days),
+    every k-th of them when there are more than ``most``."""
+    days = sorted(set(pd.to_datetime(dates).dt.normalize()))
+    return [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days[:: -(-len(days) // most) or 1]]
 
 
 def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.LayerChart:
@@ -46,7 +54,7 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
 def convergence(by_date: pd.DataFrame) -> alt.LayerChart:
     """The slip forecast by as-of date (mean and P10-P90) beside the open tasks: how the answer moved as the
     snapshots came in. ``by_date`` is :func:`forecast.predict.by_as_of`."""
-    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT))
+    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT, values=date_ticks(by_date["as_of"])))
     base = alt.Chart(by_date).encode(x=x)
     return (
         base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
@@ -72,6 +80,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
     )
     tidy["kind"] = tidy["kind"].map({"open": "open tasks", "slip_mean": "expected slips"})
     kinds = ["open tasks", "expected slips"]
+    colour = keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"], symbolType="square", symbolSize=150)
     y = alt.Y("agency:N", sort=rows["agency"].tolist(), title=None, axis=alt.Axis(labelLimit=300))
     bars = (
         alt.Chart(tidy)
@@ -79,16 +88,20 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
         .encode(
             y=y,
             x=alt.X("tasks:Q", title="tasks (black line: P10–P90 of slips)", stack=None),
-            color=keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"]),
-            size=alt.Size("kind:N", sort=kinds, legend=None, scale=alt.Scale(domain=kinds, range=[13, 7])),
+            color=colour,
+            size=alt.condition(alt.datum.kind == kinds[0], alt.value(13), alt.value(7)),  # no scale: no tiny swatch
         )
     )
     if pages:
         bars = bars.encode(href="page:N")
     interval = alt.Chart(rows).mark_rule(color="black").encode(y=y, x="slip_p10:Q", x2="slip_p90:Q")
-    shown = f"all {len(rows)}" if len(rows) == len(by_agency) else f"the {len(rows)} of {len(by_agency)} with most"
+    shown = (
+        f"all {len(rows)} agencies with open tasks"
+        if len(rows) == len(by_agency)
+        else f"the {len(rows)} with most, of the {len(by_agency)} agencies with open tasks"
+    )
     return (bars + interval).properties(
-        width=WIDTH - 200, height=ROW_HEIGHT * len(rows), title=f"Expected slips by agency ({shown})"
+        width=WIDTH - 200, height=ROW_HEIGHT * len(rows), title=f"Expected slips by agency: {shown}"
     )
 
 
@@ -124,18 +137,19 @@ def agency_distribution(draws: np.ndarray, agency: str) -> alt.Chart:
     """How often each number of one agency's open tasks slips (``draws``: its slips per run)."""
     counts = pd.Series(np.asarray(draws)).value_counts(normalize=True).sort_index()
     frame = pd.DataFrame({"slips": counts.index.astype(int), "share": counts.to_numpy()})
-    frame["next"] = frame["slips"] + 1
+    frame["from"], frame["to"] = frame["slips"] - 0.5, frame["slips"] + 0.5  # a bar centred on its count
+    ticks = round_numbers(frame["slips"].min(), frame["slips"].max(), 12) if len(frame) else ()
     return (
         alt.Chart(frame)
         .mark_bar(color=FORECAST, opacity=0.8, binSpacing=1)
         .encode(
             x=alt.X(
-                "slips:Q",
+                "from:Q",
                 bin="binned",
                 title="of its open tasks, slipping past the deadline",
-                axis=alt.Axis(tickMinStep=1, format="d"),
+                axis=alt.Axis(values=list(ticks), format="d"),
             ),
-            x2="next:Q",
+            x2="to:Q",
             y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")),
         )
         .properties(width=WIDTH - 200, height=180, title=f"{agency}: slips over the simulation runs")
@@ -147,8 +161,11 @@ def trend(points: pd.DataFrame) -> alt.LayerChart:
     the expected slips, and for the run scenarios the P10-P90 band. ``points``: ``as_of`` (datetime), ``series``,
     ``mean``, ``p10``, ``p90`` (missing for a series without a band)."""
     series = list(pd.unique(points["series"]))
-    colour = alt.Color("series:N", title=None, sort=series, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
-    x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=DATE_FORMAT))
+    legend = alt.Legend(
+        orient="bottom", columns=1, labelLimit=0, symbolOpacity=1, symbolType="stroke", symbolStrokeWidth=3
+    )
+    colour = alt.Color("series:N", title=None, sort=series, legend=legend)
+    x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=DATE_FORMAT, values=date_ticks(points["as_of"])))
     band = (
         alt.Chart(points.dropna(subset=["p10", "p90"]))
         .mark_area(opacity=0.18)
@@ -168,11 +185,15 @@ def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
     "baseline" or "scenario"), ``slips`` and ``share`` (of runs).
     """
     series = list(SCENARIO_COLOURS)
+    slips = distributions["slips"]
+    ticks = list(round_numbers(slips.min(), slips.max(), 12)) if len(slips) else []  # not a tick every 16
     return (
         alt.Chart(distributions)
         .mark_bar(opacity=0.55, binSpacing=0)
         .encode(
-            x=alt.X("slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2)),
+            x=alt.X(
+                "slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2), axis=alt.Axis(values=ticks)
+            ),
             y=alt.Y("sum(share):Q", stack=None, title="share of runs"),
             color=keyed_colour("series:N", series, list(SCENARIO_COLOURS.values())),
         )

@@ -43,15 +43,14 @@ LABELS = {
     "p50": "P50",
     "p90": "P90",
     "open_tasks": "open tasks",
-    "slips_saved_at_twice_the_pace": "slips saved at twice the pace",
+    "slips_saved_at_twice_the_pace": "fewer slips if it doubles its pace",
     "pooled_multiplier": "pooled rate",
     "raw_multiplier": "raw rate",
     "completions": "completions",
     "expected": "expected completions",
     "p_slip": "P(slip)",
     "p_slip_at_twice_the_pace": "P(slip) at twice the pace",
-    "points_saved": "lower by (points)",
-    "can_still_be_saved": "can still be saved",
+    "points_saved": "P(slip) lower by (points)",
     "task_id": "task",
     "days_overdue": "days overdue",
     "difference": "difference (mean)",
@@ -94,6 +93,31 @@ LABELS = {
     "covered50": "in 50 %",
     "covered80": "in 80 %",
     "covered90": "in 90 %",
+    "as_of": "data as of",
+    "model": "model",
+    "completed_mean": "completed by the deadline (mean)",
+    "moved_mean": "moved out of the window (mean)",
+    "year_end_weight": "chance of a year-end push",
+    "year_end_mean": "expected slips if December runs like past year ends",
+    "autumn_mean": "expected slips if December runs like the autumn",
+
+    "weights": "weights of the pooled models",
+    "synthetic": "synthetic sample data",
+    "backtest_crps": "backtest CRPS",
+    "weight_last_12_cutoffs": "weight (last 12 cutoffs)",
+    "why": "why this weight",
+    "pooled_sd": "pooled sd (log)",
+    "part": "what happens to them",
+    "tasks_mean": "tasks (mean)",
+    "forecast": "forecast",
+    "confidence": "confidence",
+    "at_most": "at most this many slip",
+    "task_level": "task-level count",
+    "published": "published figure",
+    "snapshot": "nearest snapshot",
+    "overdue_at_cutoff": "overdue at the cutoff",
+    "due_in_window": "falling due before the next report",
+    "evidence": "earlier transitions learnt from",
 }
 _PROBABILITY = {
     "p_slip",
@@ -106,7 +130,8 @@ _PROBABILITY = {
     "p_target_alone",
     "weight",
     "weight_last_12_cutoffs",
-    "hazard_weight",
+    "year_end_weight",
+    "confidence",
 }
 _MEAN = {
     "slip_mean",
@@ -120,6 +145,7 @@ _MEAN = {
     "slip_mean_previous",
     "slip_mean_now",
     "slips_saved",
+    "tasks_mean",
 }
 _POINTS = {"points_saved"}  # percentage points, to a tenth: a whole-percent display would hide the threshold
 _RATE = {"raw_multiplier", "pooled_multiplier", "hazard_ratio", "hr_low", "hr_high", "multiplier"}
@@ -145,6 +171,70 @@ def kind(column: str) -> str:
     return "number"
 
 
+# A download holds each quantity as the pages show it (:func:`rounded`), and a workbook formats it the same way
+_DECIMALS = {"probability": 2, "points": 1, "mean": 1, "rate": 2, "score": 2, "brier": 3, "number": 1}
+_NUMBER_FORMATS = {
+    "probability": "0%",
+    "points": "0.0",
+    "mean": "0.0",
+    "rate": "0.00",
+    "score": "0.00",
+    "brier": "0.000",
+}
+
+# What a download's columns mean: the README sheet of every workbook the kit writes (a column not listed here is
+# described by its header alone)
+DESCRIPTIONS = {
+    "task_id": "the task's id in the monitoring system's exports",
+    "agency": "the agency responsible for the task",
+    "deadline": "the task's own deadline in the as-of snapshot",
+    "status": "the task's status in the as-of snapshot (in progress or overdue)",
+    "source": "the programme document the task comes from",
+    "title": "the task's title in the exports",
+    "p_slip": "the chance the task is still open after the deadline (share of the simulation runs)",
+    "p_slip_at_twice_the_pace": "the same chance if the agency completed its open tasks twice as fast from the "
+    "as-of date (same simulation runs)",
+    "points_saved": "how much lower the chance is at twice the pace, in percentage points; as a share (points / "
+    "100) it is the slips this task alone would save, so they add up to an agency's and the total saving",
+    "open_due": "the agency's open tasks (in progress or overdue) due by the deadline: those the forecast is about",
+    "slip_mean": "expected (mean) number of tasks still open after the deadline, over the simulation runs",
+    "slip_p10": "10th percentile of the slips over the runs: 9 in 10 runs have at least this many",
+    "slip_p50": "median of the slips over the runs",
+    "slip_p90": "90th percentile of the slips over the runs: 9 in 10 runs have at most this many",
+    "slips_saved_at_twice_the_pace": "expected slips saved if the agency doubled its completion pace from the as-of "
+    "date (same simulation runs)",
+    "tasks": "every task of the agency in the as-of snapshot, regular tasks included",
+    "completed": "tasks completed (on time or late) by the as-of date",
+    "open": "tasks in progress or overdue at the as-of date",
+    "overdue": "tasks past their deadline and not completed at the as-of date",
+    "pooled_multiplier": "the agency's completion rate against the portfolio's (1 = the portfolio's), pooled "
+    "towards 1 where it has little evidence",
+}
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every float column rounded as the pages show it (:func:`kind`: probabilities to a whole
+    percent, expected slips to a tenth, ...), so a download says what the page says, without float noise
+    (``7.843900000000001`` -> ``7.8``)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(_DECIMALS[kind(str(col))])
+    return out
+
+
+def number_format(column: str, values: pd.Series) -> str | None:
+    """The spreadsheet number format of a numeric column, by the same rule as the pages (percentages as
+    percentages); None for a column that is not numeric."""
+    if not _numeric(values):
+        return None
+    rule = kind(column)
+    if rule in _NUMBER_FORMATS:
+        return _NUMBER_FORMATS[rule]
+    whole = values.dropna().map(lambda v: float(v).is_integer()).all()
+    return "#,##0" if whole else "#,##0.0"
+
+
 def cell(column: str, value: Any) -> str:
     """``value`` of ``column`` as text by the column's rule (:func:`kind`); missing values as "–"."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
@@ -156,7 +246,7 @@ def cell(column: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if not isinstance(value, int | float):
-        return str(value).replace("_", " ") if column == "status" else str(value)
+        return str(value).replace("_", " ") if column in ("status", "metric") else str(value)
     signed = "+" if any(word in column for word in _SIGNED) else ""
     rule = kind(column)
     if rule == "probability":
@@ -193,11 +283,13 @@ def table(
     caption: str | None = None,
     index: bool = False,
     empty: str = "None.",
+    labels: Mapping[str, str] | None = None,
 ) -> Styler:
     """``frame`` as a formatted table: words for headers, each column's rounding rule, text escaped and
     left-aligned, agency names linked to their pages (``pages``: agency -> file). ``top`` shows that many rows with
     a caption saying so and naming the ``download`` that holds them all; ``caption`` (escaped) goes first. A frame
-    with no rows shows its caption and ``empty`` ("": the caption alone, when it already says why)."""
+    with no rows shows its caption and ``empty`` ("": the caption alone, when it already says why). ``labels``
+    gives headers of this table alone (a column whose usual header would mislead here)."""
     shown = frame.reset_index() if index else frame
     notes = [escape(caption)] if caption else []
     if top is not None and len(shown) > top:
@@ -210,7 +302,8 @@ def table(
     if pages is not None and "agency" in formats:
         formats["agency"] = partial(link, pages=pages)
     styler = shown.style.hide(axis="index").format(formats)  # one call: a second format() resets the first
-    styler = styler.format_index(lambda c: escape(label(c)), axis=1)
+    headers = {**{c: label(c) for c in shown.columns}, **(labels or {})}
+    styler = styler.format_index(lambda c: escape(headers[c]), axis=1)
     text = [c for c in shown.columns if not _numeric(shown[c])]
     styles = {
         c: [{"selector": "td", "props": "text-align: left" + ("; white-space: nowrap" if _short(shown[c]) else "")}]

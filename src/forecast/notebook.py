@@ -29,6 +29,8 @@ from typing import Any
 
 from IPython.display import HTML
 
+from . import paths
+from .errors import ForecastError
 from .headline import headline, run_dates
 from .params import Params, parse_params
 from .question import SYNTHETIC_WARNING
@@ -44,10 +46,32 @@ def notebook_params(namespace: Mapping[str, Any]) -> Params:
 
     Papermill injects dates as ISO strings, JupyterLab users may type dates or strings; both are accepted.
     Relative paths resolve against the working directory, which is the notebook's folder in JupyterLab and in
-    ``forecast report``.
+    ``forecast report``. A parameter left at None takes the kit's default, as on the command line: the bundled
+    sample and published figures wherever the notebook is, and (``scenarios``) the kit's example scenarios. From
+    here on the kit's own errors (a folder that is not there, a bad value) show as one line, not a traceback.
     """
+    _one_line_errors()
     values = {name: namespace[name] for name in PARAMETER_NAMES if name in namespace}
+    if "scenarios" in values and values["scenarios"] is None:
+        values["scenarios"] = [str(p) for p in sorted(paths.SCENARIOS_DIR.glob("*.yaml"))]
     return parse_params(values, base=Path.cwd())
+
+
+def _one_line_errors() -> None:
+    """In an IPython kernel, show a :class:`~forecast.errors.ForecastError` as the command line does: one line
+    saying what to fix. The cell still fails (a report run marks the page failed)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def one_line(shell, etype, value, tb, tb_offset=None) -> list[str]:
+        lines = [f"forecast: error: {value}"]
+        shell._showtraceback(etype, value, lines)
+        return lines
+
+    shell.set_custom_exc((ForecastError,), one_line)
 
 
 def run_data(params: Params, snaps: Snapshots | None = None, run_folder: str = "") -> RunData:
@@ -56,17 +80,31 @@ def run_data(params: Params, snaps: Snapshots | None = None, run_folder: str = "
 
 
 def banner(params: Params, data: Snapshots | RunData) -> HTML:
-    """A header naming the scenario, dates and data; a red SYNTHETIC warning when the data is the sample.
-    ``data``: the snapshots, or the run's data (an agency page, which loads no snapshots)."""
+    """A header naming the scenario, dates and data, a red SYNTHETIC warning when the data is the sample, and a
+    collapsed "About this run" box with what a reader does not need but an analyst may (the data's folder and
+    fingerprint, the model, its runs and seed, the kit's version). ``data``: the snapshots, or the run's data (an
+    agency page, which loads no snapshots)."""
+    from . import __version__
+
     if isinstance(data, RunData):
         facts, as_of, deadline = data.facts, data.question.as_of.date(), data.question.deadline.date()
     else:
         facts, (as_of, deadline) = DataFacts.of(data, params.snapshots), run_dates(params, data)
     text = (
-        f"Scenario <b>{escape(params.scenario)}</b> · as of {as_of} · deadline {deadline}"
-        f" · {facts.files} snapshots ({facts.first:%d %b %Y} – {facts.last:%d %b %Y})"
-        f" from <code>{escape(str(params.snapshots))}</code>"
-        f" · data fingerprint <code>{escape(facts.fingerprint)}</code>"
+        f"Scenario <b>{escape(params.scenario)}</b> · data as of {as_of:%-d %b %Y} · deadline {deadline:%-d %b %Y}"
+        f" · {facts.files} snapshots, {facts.first:%-d %b %Y} – {facts.last:%-d %b %Y}"
+    )
+    about = {
+        "data folder": str(params.snapshots),
+        "data fingerprint": facts.fingerprint,
+        "task-level model": params.model,
+        "simulation runs": f"{params.sims:,} (seed {params.seed})",
+        "kit": f"forecast {__version__}",
+    }
+    rows = "".join(f"<tr><th>{escape(k)}</th><td><code>{escape(v)}</code></td></tr>" for k, v in about.items())
+    details = (
+        '<details style="font-size:13px;color:#555"><summary>About this run</summary>'
+        f'<table class="kit-table">{rows}</table></details>'
     )
     warning = (
         '<div style="background:#b71c1c;color:#fff;padding:10px 14px;font-size:1.2em;font-weight:bold;'
@@ -74,7 +112,7 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
         if facts.synthetic
         else ""
     )
-    return HTML(f'{warning}<div style="padding:6px 0">{text}</div>')
+    return HTML(f'{warning}<div style="padding:6px 0">{text}</div>{details}')
 
 
 def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
@@ -124,20 +162,30 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
     ),
     "formatting": ("figures", "table"),
     "history": ("trajectory_warnings",),
-    "prose": ("agency_sentence", "bias_sentence", "default_targets", "headline_text"),
+    "prose": (
+        "agency_sentence",
+        "bias_sentence",
+        "confidence_sentence",
+        "default_targets",
+        "headline_text",
+        "saving_sentence",
+        "december_sentence",
+    ),
     "published_scores": ("published_backtest",),
-    "rundata": ("SAVE_DEFINITION",),
     "simulate": ("SPLIT_DEFINITION", "still_open_path"),
     "tables": (
         "agency_status_counts",
         "agency_table",
         "at_risk",
+        "confidence_levels",
         "kaplan_meier",
         "open_due_history",
         "overdue_tasks",
         "problems_table",
         "published_comparison",
+        "split_table",
         "target_chances",
+        "year_end_table",
     ),
 }
 _PAGE_NAMES = {name: module for module, names in _PAGE.items() for name in (names or (module,))}

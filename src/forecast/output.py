@@ -7,7 +7,9 @@ snapshot folder, and spreadsheet-safe.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -18,12 +20,13 @@ from .prose import december_sentence, headline_sentence
 from .question import SYNTHETIC_WARNING
 from .simulate import SlipForecast
 
-# CSV as Excel writes it: BOM, CRLF (so a cell holding a line break or carriage return is quoted)
-WRITERS = {
-    ".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n"),
-    ".xlsx": lambda f, p: f.to_excel(p, index=False),
-    ".parquet": lambda f, p: f.to_parquet(p, index=False),
-}
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV as Excel writes it: BOM, CRLF (so a cell holding a line break or carriage return is quoted)."""
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+WRITERS = {".csv": _csv, ".xlsx": None, ".parquet": lambda f, p: f.to_parquet(p, index=False)}  # .xlsx: _workbook
 
 
 def forecast_table(result: SlipForecast, top: int = 15) -> str:
@@ -131,21 +134,96 @@ def published_backtest_table(frame: pd.DataFrame) -> str:
 
 
 def write_table(
-    frame: pd.DataFrame, path: str | Path, *, force: bool = False, protected: Iterable[str | Path] = ()
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    force: bool = False,
+    protected: Iterable[str | Path] = (),
+    about: Mapping[str, object] | None = None,
 ) -> Path:
     """Write ``frame`` as CSV, XLSX or Parquet (by suffix), atomically, after :func:`forecast.atomic.check_target`
     (no folder, no existing file unless ``force``, nothing inside a ``protected`` folder).
 
-    CSV and XLSX are spreadsheet-safe: text cells are :func:`neutralised`, and CSV carries a BOM so Excel reads
-    Vietnamese text as UTF-8.
+    CSV and XLSX hold the numbers as the pages show them (:func:`forecast.formatting.rounded`) and are
+    spreadsheet-safe: text cells are :func:`neutralised`, and CSV carries a BOM so Excel reads Vietnamese text as
+    UTF-8. A workbook is laid out for reading (:func:`_workbook`), with a README sheet saying what each column
+    means and the ``about`` facts (which run it came from). Parquet keeps every digit.
     """
+    from .formatting import rounded
+
     path = Path(path)
-    writer = WRITERS.get(path.suffix.lower())
-    if writer is None:
+    suffix = path.suffix.lower()
+    if suffix not in WRITERS:
         raise OutputError(path, f"unknown table format; use one of {', '.join(WRITERS)}")
+    writer = WRITERS[suffix] or partial(_workbook, sheet=sheet_name(path), about=about or {})
     check_target(path, force=force, protected=protected)
-    table = frame if path.suffix.lower() == ".parquet" else neutralised(frame)
+    table = frame if suffix == ".parquet" else neutralised(rounded(frame))
     return replace_file(path, lambda tmp: writer(table, tmp))
+
+
+def about(result: SlipForecast, **run: str) -> dict[str, object]:
+    """Which forecast a table file came from, in words, for a workbook's README sheet: ``run`` facts first (e.g.
+    the report run's folder and scenario), then the dates, the model, its runs and seed, the data and the kit."""
+    from . import __version__
+
+    data = result.provenance
+    synthetic = " (SYNTHETIC sample data, not real monitoring figures)" if data.synthetic else ""
+    return {
+        **{k.replace("_", " "): v for k, v in run.items() if v},
+        "data as of": str(result.as_of.date()),
+        "deadline": str(result.deadline.date()),
+        "model": f"{result.model} ({result.sims:,} simulation runs, seed {result.seed})",
+        "data": f"{data.source}, fingerprint {data.fingerprint}{synthetic}",
+        "written by": f"forecast {__version__}",
+    }
+
+
+def sheet_name(path: Path) -> str:
+    """A workbook's data sheet, named after its file: ``early_warning.xlsx`` -> "Early warning"."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", path.stem.replace("_", " ")).strip()[:31].strip()
+    return name[:1].upper() + name[1:] if name else "Table"
+
+
+def _workbook(frame: pd.DataFrame, path: Path, sheet: str, about: Mapping[str, object]) -> None:
+    """``frame`` as a workbook an analyst can use at once: the data ``sheet`` (named after the file), headers in words,
+    statuses in words, each number formatted by the pages' rule (percentages as percentages), column widths set,
+    the header row frozen and a filter on it; then a README sheet: the ``about`` facts (which run it came from)
+    and what each column means (:data:`forecast.formatting.DESCRIPTIONS`)."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from .formatting import DESCRIPTIONS, label, number_format
+
+    shown = frame.copy()
+    if "status" in shown:
+        shown["status"] = shown["status"].astype(object).map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)
+    data = sheet
+    readme: list[list[object]] = [[str(k), v, ""] for k, v in about.items()]
+    readme += [["", "", ""], ["column", "what it means", "name in the CSV"]]
+    readme += [[label(c), DESCRIPTIONS.get(c, ""), c] for c in map(str, frame.columns)]
+    notes = neutralised(pd.DataFrame(readme, dtype=object))
+    with pd.ExcelWriter(path, engine="openpyxl", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as book:
+        shown.rename(columns=lambda c: label(str(c))).to_excel(book, sheet_name=data, index=False)
+        notes.to_excel(book, sheet_name="README", index=False, header=False)
+        table = book.sheets[data]
+        table.freeze_panes = "A2"
+        table.auto_filter.ref = table.dimensions
+        for i, col in enumerate(map(str, frame.columns), start=1):
+            letter = get_column_letter(i)
+            fmt = number_format(col, frame[col])
+            if fmt:
+                for (cell,) in table.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = fmt
+            longest = max([len(label(col)), *(len(str(v)) for v in shown[col].head(1000))])
+            table.column_dimensions[letter].width = min(max(longest + 3, 8), 60)  # room for the filter button
+        notes_sheet = book.sheets["README"]
+        for letter, width in zip("ABC", (28, 100, 28), strict=True):
+            notes_sheet.column_dimensions[letter].width = width
+        for row in notes_sheet.iter_rows():
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for cell in notes_sheet[len(about) + 2]:
+            cell.font = Font(bold=True)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

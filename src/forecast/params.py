@@ -51,6 +51,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import limits, paths, schema
 from .errors import ParamsError
 from .models import MODELS
@@ -180,8 +182,14 @@ class Params:
         return out
 
 
-def load_params(path: str | Path) -> Params:
-    """Read and validate a params YAML file."""
+OVERRIDES = Path("-p")  # where an override's messages say it came from
+
+
+def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Params:
+    """Read and validate a params YAML file, with ``overrides`` (key -> value, as :func:`parse_override` gives
+    them: ``forecast report -p as_of=2025-11-27``) in place of the file's values. The overrides are validated as
+    the file is, with the same messages naming ``-p`` (their relative paths resolve against the working folder),
+    then again together with the file."""
     path = Path(path)
     data = load_yaml(path, "params")
     if data is None:
@@ -196,7 +204,24 @@ def load_params(path: str | Path) -> Params:
         )
     if not isinstance(data, Mapping):
         raise ParamsError("params", "the file must hold key: value pairs", file=str(path))
+    if overrides:
+        given = parse_params(overrides, base=Path.cwd(), origin=OVERRIDES).to_dict()
+        data = {**data, **{key: given[key] for key in overrides}}
     return parse_params(data, base=path.resolve().parent, origin=path)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` -> ``(KEY, VALUE)``, the value read as YAML (``sims=200`` a number, ``as_of=2025-11-27`` a
+    date, ``scenarios=[a.yaml, b.yaml]`` a list, ``as_of=null`` the default); validated by :func:`load_params`."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise ParamsError(
+            text[: limits.SHOWN_CHARS], "an override is KEY=VALUE, e.g. -p as_of=2025-11-27", str(OVERRIDES)
+        )
+    try:
+        return key.strip(), yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        raise ParamsError(key.strip(), f"{shown(value)} is not a value (YAML)", str(OVERRIDES)) from None
 
 
 def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path | None = None) -> Params:

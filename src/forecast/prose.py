@@ -74,6 +74,29 @@ def december_sentence(year_end: Mapping[str, Any], open_tasks: int, deadline: ob
     )
 
 
+def confidence_sentence(totals: np.ndarray) -> str:
+    """ "At most N tasks slip with 50 % confidence, ..." at the planner's levels
+    (:func:`forecast.tables.confidence_levels`), from a forecast's slips per run."""
+    from .tables import confidence_levels
+
+    rows = confidence_levels(totals).dropna()
+    parts = [f"{int(r.at_most):,} with {r.confidence:.0%}".replace("%", " %") for r in rows.itertuples()]
+    if not parts:
+        return ""
+    parts[0] = parts[0].replace(" with", " tasks slip with", 1) + " confidence"
+    return "At most " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
+
+
+def saving_sentence(agencies: pd.DataFrame) -> str:
+    """What doubling every agency's pace saves in all (``agencies``: :meth:`forecast.rundata.RunData.by_agency`,
+    each agency's ``slips_saved_at_twice_the_pace``): the agencies' savings add up, as the tasks do not interact."""
+    saved = agencies["slips_saved_at_twice_the_pace"].sum()
+    return (
+        f"If every agency doubled its completion pace from the as-of date, about {saved:,.0f} fewer tasks would be "
+        "expected to slip."
+    )
+
+
 def agency_sentence(result: SlipForecast, agency: str, saved: float | None = None) -> str:
     """One agency's open tasks and expected slips with their 80 % interval, and what twice the pace would save."""
     rows = result.by_agency().set_index("agency")
@@ -86,7 +109,7 @@ def agency_sentence(result: SlipForecast, agency: str, saved: float | None = Non
         f"{int(r['slip_p10']):,} and {int(r['slip_p90']):,})"
     )
     if saved is not None:
-        text += f"; twice its pace from now would save about {saved:,.0f}"
+        text += f"; doubling its pace from now would save about {saved:,.1f} of them"
     return text + "."
 
 
@@ -96,12 +119,17 @@ def default_targets(totals: np.ndarray, most: int = 5) -> tuple[int, ...]:
     if len(totals) == 0:
         return ()
     lo, hi = np.quantile(totals, [0.05, 0.95])
+    return round_numbers(lo, hi, most) or (int(np.median(totals).round()),)
+
+
+def round_numbers(lo: float, hi: float, most: int) -> tuple[int, ...]:
+    """At most ``most`` round numbers from ``lo`` to ``hi`` (multiples of 1, 2, 5, 10, 20, 25, 50, ...): targets,
+    or a chart's ticks; () when even the largest step gives more."""
     for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        first = math.ceil(lo / step) * step
-        values = list(range(first, int(hi) + 1, step))
+        values = tuple(range(math.ceil(lo / step) * step, int(hi) + 1, step))
         if len(values) <= most:
-            return tuple(values) or (int(np.median(totals).round()),)
-    return (int(np.median(totals).round()),)
+            return values
+    return ()
 
 
 def bias_sentence(frame: pd.DataFrame, model: str) -> str:

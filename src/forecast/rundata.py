@@ -1,19 +1,20 @@
 """A report run's forecast, computed once and shared by every page of the run.
 
 ``forecast report`` computes one :class:`RunData` before its notebooks start (the fit, the simulation, the planner
-scenarios and the faster-pace run behind "can still be saved"), writes it into the run folder (:func:`save`, a
+scenarios and the twice-the-pace run), writes it into the run folder (:func:`save`, a
 pickle only the kit writes and reads, in a folder only it writes to), and every notebook and agency page reads it
 (:func:`for_notebook`), so no page refits the model and every page shows the same numbers. A notebook opened in
 JupyterLab, without a run folder, computes it itself. (The seam for a fitted-model cache is :func:`compute`'s one
 call of :func:`forecast.predict.fit`.)
 
-**Can still be saved.** A task can still be saved when doubling its completion pace (:data:`FASTER` times its
-hazard on every day from the as-of date to the deadline) lowers its P(slip) by at least :data:`SAVE_THRESHOLD`
-(10 percentage points). Both probabilities come from the same simulation runs (common random numbers), so the
-difference is the pace's effect, not noise. With a cumulative hazard H over the horizon the drop is
-``E[exp(-H) - exp(-2H)]``, at most 0.25 (at P(slip) = 0.5): it is small both for tasks that will finish anyway and
-for hopeless ones (a task long overdue with P(slip) 0.97 gains about 0.03), and largest where effort changes the
-outcome. The summary's "where action still pays" lists the tasks with the largest drop.
+**Twice the pace.** The pages say what doubling an agency's completion pace would save: :data:`FASTER` times
+every open task's hazard on every day from the as-of date to the deadline, simulated with the same runs as the
+baseline (common random numbers), so the difference is the pace's effect, not noise. A task's drop in P(slip) is
+the expected slips it alone would save; an agency's saving is the sum over its tasks (tasks do not interact), and
+the total is what doubling every agency's pace saves. With a cumulative hazard H over the horizon the drop is
+``E[exp(-H) - exp(-2H)]``, at most 0.25 (at P(slip) = 0.5): small both for tasks that will finish anyway and for
+hopeless ones (a task long overdue with P(slip) 0.97 gains about 0.03), and largest where effort changes the
+outcome. The summary's "where a faster pace pays" lists the agencies and the tasks with the largest savings.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import functools
 import pickle
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,6 @@ from .snapshots import Snapshots
 
 FILE = ".run-data.pickle"  # in the run folder, beside the pages; removed when the run is published
 FASTER = 2.0
-SAVE_THRESHOLD = 0.10
-SAVE_DEFINITION = (
-    f"can still be saved: doubling its completion pace from the as-of date lowers its P(slip) by at "
-    f"least {SAVE_THRESHOLD * 100:.0f} percentage points (same simulation runs)"
-)
 
 
 @dataclass(frozen=True)
@@ -81,6 +77,7 @@ class RunData:
     agency_history: pd.DataFrame  # snapshot_date, agency, status, tasks: the open-set agencies' tasks over time
     headline: dict[str, Any]
     previous: dict[str, Any] | None = None  # the run.json of the run before this one (forecast.changes)
+    rerun: dict[str, Any] | None = None  # the run.json of the earlier run on the same as-of date this one repeats
 
     @functools.cached_property
     def pages(self) -> dict[str, str]:
@@ -90,8 +87,8 @@ class RunData:
     # The tables below are computed once per process and copied out: the agency pages share one RunData.
     def early_warning(self) -> pd.DataFrame:
         """Every open task, highest P(slip) first: agency, deadline, status, source, title, ``p_slip``,
-        ``p_slip_at_twice_the_pace``, ``points_saved`` (how much lower the second is, in percentage points) and
-        ``can_still_be_saved`` (``points_saved`` at least 10; see the module's docstring)."""
+        ``p_slip_at_twice_the_pace`` and ``points_saved`` (how much lower the second is, in percentage points; over
+        100, the expected slips the task alone would save)."""
         return self._early_warning.copy()
 
     @functools.cached_property
@@ -101,16 +98,15 @@ class RunData:
         out["p_slip_at_twice_the_pace"] = out[out.columns[0]].map(faster).to_numpy()
         sims = self.forecast.sims  # both P(slip) are counts of the same runs over the runs: compare the counts, as
         drop = np.rint((out["p_slip"] - out["p_slip_at_twice_the_pace"]) * sims)  # 0.88 - 0.78 is 0.0999... in floats
-        out["points_saved"] = np.round(drop / sims * 100, 2)  # shown beside the flag: 88 % -> 78 % may be 9.6 points
-        out["can_still_be_saved"] = drop >= SAVE_THRESHOLD * sims
+        out["points_saved"] = np.round(drop / sims * 100, 2)  # 88 % -> 78 % may be 9.6 points
         out["deadline"] = pd.to_datetime(out["deadline"]).dt.date
         return out
 
     def where_action_pays(self, top: int = 10) -> pd.DataFrame:
-        """The ``top`` tasks that can still be saved whose P(slip) a faster pace lowers most (``points_saved``)."""
+        """The ``top`` tasks whose P(slip) twice the pace lowers most (``points_saved``): the tasks where a faster
+        pace saves most."""
         tasks = self.early_warning()
-        saved = tasks.loc[tasks["can_still_be_saved"]]
-        return saved.sort_values(["points_saved", "deadline"], ascending=[False, True]).head(top)
+        return tasks.sort_values(["points_saved", "deadline"], ascending=[False, True]).head(top)
 
     def by_agency(self) -> pd.DataFrame:
         """Per agency in the as-of snapshot: open tasks due by the deadline, expected slips (mean, P10/P50/P90),
@@ -192,10 +188,17 @@ class RunData:
         }
 
 
-def compute(params: Params, snaps: Snapshots, previous: Mapping[str, Any] | None = None) -> RunData:
+def compute(
+    params: Params,
+    snaps: Snapshots,
+    previous: Mapping[str, Any] | None = None,
+    rerun: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> RunData:
     """Fit ``params.model`` once on the snapshots up to the as-of date, simulate the open set (and at twice the
     pace, with the same runs), compare the params' scenarios with the baseline, and pool the models into the
-    combined headline (:func:`forecast.combine.combined_forecast`)."""
+    combined headline (:func:`forecast.combine.combined_forecast`). ``previous`` and ``rerun`` are the runs this one
+    is compared with and repeats (:mod:`forecast.changes`); ``progress`` gets the name of each stage as it starts."""
     from .combine import combined_forecast
     from .history import build_history
     from .predict import fit
@@ -204,9 +207,13 @@ def compute(params: Params, snaps: Snapshots, previous: Mapping[str, Any] | None
     from .simulate import simulate
     from .tables import agency_table
 
+    progress(f"fitting the {params.model} model")
     question, model = fit(params, snaps)
+    progress(f"simulating {len(question.tasks):,} open tasks, {params.sims:,} runs")
     result = simulate(model, question, params.sims, params.seed)
+    progress("the combined headline (its stacking backtest, from the cache where it can)")
     combined = combined_forecast(params, snaps)
+    progress(f"{len(params.scenarios)} planner scenario(s)")
     comparison = compare(question, model, [load_scenario(f) for f in params.scenarios], params)
     as_of = question.as_of
     known = snaps.until(as_of).frame
@@ -218,6 +225,7 @@ def compute(params: Params, snaps: Snapshots, previous: Mapping[str, Any] | None
         .rename("tasks")
         .reset_index()
     )
+    progress("twice the pace, and the tables")
     return RunData(
         params=params,
         facts=DataFacts.of(snaps, params.snapshots),
@@ -231,6 +239,7 @@ def compute(params: Params, snaps: Snapshots, previous: Mapping[str, Any] | None
         agency_history=history,
         headline=headline(params, snaps, combined),
         previous=dict(previous) if previous else None,
+        rerun=dict(rerun) if rerun else None,
     )
 
 

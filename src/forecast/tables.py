@@ -9,6 +9,7 @@ so text from the exports (titles, agency names) always appears as text in a repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,64 @@ def scenario_effects(comparison) -> pd.DataFrame:
         )
         frames.append(pd.concat([changed, alone], ignore_index=True).assign(scenario=result.scenario.name))
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+_SPLIT = {
+    "completed": "completed by the deadline",
+    "moved": "moved out of the window",
+    "slipped": "slipped past the deadline",
+}
+_DECEMBERS = {
+    "year_end": "if December runs like past year-end reviews",
+    "autumn": "if December runs like the autumn",
+}
+
+
+def split_table(split: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """What happens to the open tasks (:meth:`forecast.simulate.SlipForecast.split`), a row per part in words:
+    ``part, tasks_mean, p10, p50, p90`` (tasks, not slips: the parts add up to the open tasks)."""
+    rows = [
+        {"part": _SPLIT.get(k, k), "tasks_mean": v["mean"], **{q: v[q] for q in ("p10", "p50", "p90")}}
+        for k, v in split.items()
+    ]
+    return pd.DataFrame(rows, columns=["part", "tasks_mean", "p10", "p50", "p90"])
+
+
+def year_end_table(year_end: Mapping[str, Any]) -> pd.DataFrame:
+    """The headline's two Decembers (the combined forecast's ``meta["year_end"]``), a row each in words:
+    ``forecast, weight`` (its share of the headline), slipped ``mean, p10, p90`` and the means of the tasks
+    ``completed_mean`` and ``moved_mean``."""
+    cols = ["forecast", "weight", "mean", "p10", "p90", "completed_mean", "moved_mean"]
+    if not year_end.get("applied"):
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for key, words in _DECEMBERS.items():
+        part = year_end[key]
+        weight = year_end["weight"] if key == "year_end" else 1 - year_end["weight"]
+        split = part["split"]
+        rows.append(
+            {
+                "forecast": words,
+                "weight": weight,
+                "mean": part["mean"],
+                "p10": part["p10"],
+                "p90": part["p90"],
+                "completed_mean": split["completed"]["mean"],
+                "moved_mean": split["moved"]["mean"],
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+CONFIDENCE = (0.5, 0.7, 0.85, 0.95)  # the planner's levels (Magennis; ActionableAgile's "with 85 % confidence")
+
+
+def confidence_levels(totals: np.ndarray, levels: Iterable[float] = CONFIDENCE) -> pd.DataFrame:
+    """ "At most N slip with c confidence": for each level c, the smallest N with P(slips <= N) >= c over the
+    simulation runs (``totals``: slips per run). Columns ``confidence, at_most``."""
+    values, levels = np.asarray(totals), list(levels)
+    at_most = np.quantile(values, levels, method="inverted_cdf").astype(int) if len(values) else [None] * len(levels)
+    return pd.DataFrame({"confidence": levels, "at_most": at_most})
 
 
 def target_chances(totals: np.ndarray, targets: Iterable[int]) -> pd.DataFrame:

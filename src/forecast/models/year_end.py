@@ -5,13 +5,12 @@
 *autumn* forecast), or a year-end push acts on the open tasks (the *year-end* forecast). The prior weight of the
 second is ``1 - no_push``; the December snapshots so far update it by Bayes' rule (``weight``).
 
-**A push** starts on an onset day ``t`` of the window: the window's first day, or the day after a snapshot (weekly
-snapshots cannot tell on which day of a week a push began; the onset days' prior mass, from the reference class, is
-gathered on the first day of each interval between snapshots, and after the as-of date on the snapshot cadence). It
-lasts to the year end (``W`` days, the last of them 31 Dec) and lasts to the year end.
-Its daily terms are scaled to the prior's mean onset day ``t0`` (``d = W - t0`` days), not to its own: weekly
-snapshots cannot tell on which day of a week a push began, and a push's strength should not hang on it. On each
-day from its onset it acts on an open task by its class on the day (:data:`forecast.models.exposure.YE_CLASSES`):
+**A push** starts on an onset day ``t`` of the window (``W`` days, the last of them 31 Dec) and lasts to the year end.
+Weekly snapshots cannot tell on which day of a week a push began: the onset days' prior mass (the reference class's
+onset weeks, spread evenly over their days) is gathered on the window's first day and on the day after each
+snapshot (after the as-of date, on the snapshot cadence), and a push's daily terms are scaled to the prior's mean
+onset day ``t0`` (``d = W - t0`` days), not to its own, so its strength does not hang on its onset. On each day from
+its onset it acts on an open task by its class on the day (:data:`forecast.models.exposure.YE_CLASSES`):
 
 * the December pace: every class's completion hazard times ``I = 1 + (M - 1) W / d``, so that a push from the
   typical day makes the window as a whole run ``M`` times the autumn's pace;
@@ -30,8 +29,9 @@ before it). A later push clears less, an earlier one more.
 (this year's or an earlier year's) has a likelihood under each push: the ordinary-week fit gives its hazard on each
 day (``B``, by class and window day, and ``B_0`` outside the window), the push adds to it from its onset, and the
 interval ended completed, moved out of the year, or open (competing risks, exact within the interval). The
-posterior over pushes is drawn by sequential Monte Carlo from the prior's draws (:func:`_smc`), and the weight of the year-end forecast is ``(1 - no_push) Z / ((1 - no_push) Z +
-no_push L_0)``: ``Z`` the push's marginal likelihood, ``L_0`` the autumn's. The ordinary-week fit is taken at its
+posterior over pushes is drawn by sequential Monte Carlo from the prior's draws (:func:`_smc`), and the weight of
+the year-end forecast is ``(1 - no_push) Z / ((1 - no_push) Z + no_push L_0)``: ``Z`` the push's marginal
+likelihood, ``L_0`` the autumn's. The ordinary-week fit is taken at its
 posterior mode here (the simulation draws its uncertainty).
 """
 

@@ -140,7 +140,7 @@ class _Runner:
             for nb, state in zip(job["notebooks"], status["notebooks"], strict=True)
         ]
         self.ready: asyncio.Event | None = None
-        self.progress = _Progress(len(self.waiting))
+        self.progress = _Progress(len(self.waiting), log=bool(job.get("log")))
         # the kit's pages import it: the kernels do so while the run's data is computed; pages that never use the
         # kit (a user's own notebook) start on a bare kernel
         uses_kit = self.job.get("template") or any(_uses_kit(p.source) for p in self.waiting)
@@ -159,22 +159,26 @@ class _Runner:
 
     async def _prepare(self) -> None:
         """The run's data, in a thread of this process while the kernels start; then the agency pages."""
-        from .. import downloads, rundata
+        from .. import downloads, output, rundata
 
         began = time.monotonic()
+        earlier = self.job.get("earlier_runs") or []
         try:
             run = await asyncio.to_thread(
                 rundata.compute,
                 self.params,
                 self.snaps,
-                _previous(self.job.get("earlier_runs") or [], self.params, self.snaps),
+                *_compared(earlier, self.params, self.snaps),
+                progress=lambda stage: self.progress.log(f"the run's forecast: {stage}"),
             )
             await asyncio.to_thread(rundata.save, run, self.folder)
+            about = output.about(run.forecast, run=self.job.get("run", self.folder.name), scenario=self.params.scenario)
             for name, frame in downloads.run_downloads(run).items():
-                downloads.write(frame, self.folder, name, protected=[self.params.snapshots])
+                downloads.write(frame, self.folder, name, protected=[self.params.snapshots], about=about)
                 self.status["downloads"].append({"name": name, "rows": len(frame)})
             self.status["headline"], self.status["summary"] = run.headline, run.summary()
             self.status["run_data_seconds"] = elapsed(began)
+            self.progress.log(f"the run's forecast: done in {self.status['run_data_seconds']:.1f} s")
             self.status["cache"] = cache_summaries()  # the run's forecast: fits and backtest cutoffs found or made
             template = self.job.get("template")
             if template:
@@ -262,7 +266,7 @@ class _Runner:
                 status, error = "failed", str(exc)
         page.state.update(status=status, error=error, seconds=elapsed(began))
         write_json(self.status_file, self.status)
-        self.progress.done(page.name, status)
+        self.progress.done(page.name, status, page.state["seconds"])
 
 
 def _notebook(source: Any) -> Any:
@@ -278,31 +282,41 @@ def _notebook(source: Any) -> Any:
         return source
 
 
-def _previous(runs: list[dict[str, Any]], params, snaps) -> dict[str, Any] | None:
-    """The earlier run this one is compared with (:func:`forecast.changes.previous_run`)."""
-    from ..changes import previous_run
+def _compared(runs: list[dict[str, Any]], params, snaps) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The earlier run this one is compared with (:func:`forecast.changes.previous_run`) and the one on the same
+    as-of date it repeats (:func:`forecast.changes.rerun_of`), if any."""
+    from ..changes import previous_run, rerun_of
     from ..headline import run_dates
 
     as_of, _ = run_dates(params, snaps)
-    return previous_run(runs, params.scenario, str(as_of))
+    return previous_run(runs, params.scenario, str(as_of)), rerun_of(runs, params.scenario, str(as_of))
 
 
 class _Progress:
-    """A progress bar of the pages on the terminal (stderr), and nothing when stderr is not one."""
+    """A progress bar of the pages on the terminal (stderr); with ``log`` (not on a terminal: cron, a CI job) a
+    line on stdout per stage and per page instead, which the parent passes on to its log."""
 
-    def __init__(self, total: int):
-        self.bar = None
-        if sys.stderr.isatty():
+    def __init__(self, total: int, log: bool = False):
+        self.bar, self.log_lines, self.count, self.pages = None, log, 0, total
+        if sys.stderr.isatty() and not log:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="page", file=sys.stderr, leave=False, dynamic_ncols=True)
 
+    def log(self, line: str) -> None:
+        if self.log_lines:
+            print(line, flush=True)
+
     def total(self, total: int) -> None:
+        self.pages = total
         if self.bar is not None:
             self.bar.total = total
             self.bar.refresh()
 
-    def done(self, name: str, status: str) -> None:
+    def done(self, name: str, status: str, seconds: float | None = None) -> None:
+        self.count += 1
+        took = f" in {seconds:.1f} s" if seconds is not None else ""
+        self.log(f"page {self.count} of {self.pages}: {name} {status}{took}")
         if self.bar is not None:
             self.bar.set_postfix_str(f"{name} {status}", refresh=False)
             self.bar.update(1)

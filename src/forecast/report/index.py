@@ -10,6 +10,7 @@ Self-contained and offline: one inline SVG chart, no script, no remote styleshee
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -103,7 +104,7 @@ def render_index(runs: list[dict[str, Any]]) -> str:
         else "<p>No successful run yet.</p>"
     )
     head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
-    rows = "\n".join(_row(r, keys) for r in runs)
+    rows = "\n".join(_row(r, keys, runs) for r in runs)
     chart = _trend(runs)
     statement = latest_statement(runs)
     return f"""<!DOCTYPE html>
@@ -114,13 +115,16 @@ def render_index(runs: list[dict[str, Any]]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Resolution 57 forecast reports</title>
 <style>
-  body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }}
-  table {{ border-collapse: collapse; font-size: 14px; }}
-  th, td {{ border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }}
+  body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1320px; padding: 0 1em; color: #222; }}
+  table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
+  th, td {{ border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: left; vertical-align: top; }}
+  th {{ font-weight: 600; }} td {{ white-space: nowrap; }} td.num {{ text-align: right; }}
+  td.wrap {{ white-space: normal; min-width: 8em; }}
   .ok {{ color: #2e7d32; font-weight: bold; }} .failed {{ color: #c62828; font-weight: bold; }}
   .synthetic {{ background: #b71c1c; color: #fff; padding: 0 4px; border-radius: 3px; font-size: 12px; }}
-  .message {{ color: #c62828; font-size: 12px; max-width: 30em; }}
-  td:first-child {{ white-space: nowrap; }} small {{ color: #777; }}
+  .message {{ color: #c62828; font-size: 12px; max-width: 30em; white-space: normal; }}
+  .note {{ color: #555; font-size: 12px; white-space: normal; min-width: 11em; }}
+  small {{ color: #777; white-space: normal; word-break: break-all; }}
   .headline {{ font-size: 1.15em; max-width: 60em; }}
 </style>
 </head>
@@ -141,27 +145,38 @@ def render_index(runs: list[dict[str, Any]]) -> str:
 """
 
 
-def _row(run: dict[str, Any], keys: list[str]) -> str:
+def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> str:
     folder = run["folder"]
     status = run.get("status", "unknown")
     message = f'<div class="message">{escape(run["message"])}</div>' if run.get("message") else ""
     headline = run.get("headline") or {}
+    again = changes.rerun_of(runs, str(run.get("scenario", "")), str(headline.get("as_of")), str(run.get("started")))
+    note = f'<div class="note">{escape(changes.rerun_words(again))}</div>' if again and headline else ""
     synthetic = ' <span class="synthetic">SYNTHETIC</span>' if headline.get("synthetic") else ""
-    cells = "".join(f"<td>{escape(cell(k, headline.get(k)))}</td>" for k in keys)
+    cells = "".join(
+        f'<td class="{"wrap" if isinstance(headline.get(k), str) and len(headline[k]) > 12 else "num"}">'
+        f"{escape(cell(k, headline.get(k)))}</td>"
+        for k in keys
+    )
     links = [
-        f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(nb["name"])}</a>'
+        f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(_page_words(nb["name"]))}</a>'
         + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
         for nb in run.get("notebooks", [])
         if nb.get("html")
     ]
-    links.append(f'<a href="{_href(folder)}/{RUN_FILE}">run.json</a>')
+    links.append(f'<a href="{_href(folder)}/{RUN_FILE}">run record</a>')
     started = run.get("started", "").replace("T", " ").removesuffix("Z")
     return (
         f"<tr><td>{escape(started)}<br><small>{escape(folder)}</small></td>"
         f"<td>{escape(run.get('scenario', ''))}{synthetic}</td>"
-        f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}</td>'
-        f"{cells}<td>{' · '.join(links)}</td></tr>"
+        f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}{note}</td>'
+        f'{cells}<td class="wrap">{" · ".join(links)}</td></tr>'
     )
+
+
+def _page_words(name: str) -> str:
+    """A page's name in words: ``02_completion_rates`` -> "completion rates"."""
+    return re.sub(r"^\d+[_ -]*", "", name).replace("_", " ") or name
 
 
 def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
@@ -190,7 +205,7 @@ def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
                 points.append(
                     {
                         "as_of": pd.Timestamp(as_of),
-                        "series": f"{scenario}: {s.get('scenario', '')}",
+                        "series": f"{scenario} + {s.get('scenario', '')}",
                         "mean": s["slip_mean"],
                         "p10": None,
                         "p90": None,
@@ -212,8 +227,10 @@ def latest_statement(runs: list[dict[str, Any]]) -> str:
     text = f"Latest ({escape(str(run.get('scenario', '')))}, data as of {as_of:%-d %b %Y}): "
     if words := headline_text(head):
         text += escape(words) + ". "
-    previous = changes.previous_run(runs, str(run.get("scenario", "")), head["as_of"])
-    text += escape(changes.sentence(previous, run))
+    scenario = str(run.get("scenario", ""))
+    previous = changes.previous_run(runs, scenario, head["as_of"])
+    again = changes.rerun_of(runs, scenario, head["as_of"], str(run.get("started", "")))
+    text += escape(changes.sentence(previous, run, again))
     return f'<p class="headline">{text}</p>'
 
 

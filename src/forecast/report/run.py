@@ -18,8 +18,9 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,16 +59,18 @@ def run_report(
     notebooks_dir: str | Path = paths.NOTEBOOKS_DIR,
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = lambda line: print(f"warning: {line}", file=sys.stderr),
+    overrides: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Run every notebook of ``notebooks_dir`` (sorted by name) with the validated params into ``out/<run>/``.
 
-    ``echo`` gets the progress lines, ``warn`` what was skipped (e.g. an unreadable ``run.json``).
+    ``echo`` gets the progress lines, ``warn`` what was skipped (e.g. an unreadable ``run.json``); ``overrides``
+    replace the params file's values (``forecast report -p KEY=VALUE``: :func:`forecast.params.load_params`).
     Returns the result whether the run succeeded or failed; raises :class:`forecast.errors.ReportError` (or
     :class:`~forecast.errors.ReportLockedError`, :class:`~forecast.errors.ParamsError`,
     :class:`~forecast.errors.OutputError`) when no run could start or its folder could not be written; then
     nothing is published and earlier runs are as they were.
     """
-    params = load_run_params(params_file)
+    params = load_run_params(params_file, overrides)
     notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
     if not notebooks:
         raise ReportError(f"no notebooks (*.ipynb) in {notebooks_dir}")
@@ -93,7 +96,9 @@ def run_report(
             earlier = [
                 r for r in load_runs(out, warn) if r.get("status") == "ok" and r.get("scenario") == params.scenario
             ]
-            record = _build(params, notebooks, tmp, name, started, earlier)
+            record = _build(params, notebooks, tmp, name, started, earlier, echo)
+            if overrides:  # the values given with -p, as validated (the parameters hold them too)
+                record["overrides"] = {key: record["parameters"][key] for key in overrides}
             write_json(tmp / RUN_FILE, record)
             _publish(out, tmp, name, record, warn)
         except OSError as exc:
@@ -149,17 +154,24 @@ def remove_temporaries(folder: Path) -> list[Path]:
     return stale
 
 
-def load_run_params(params_file: str | Path) -> Params:
-    """The params file and every scenario file it lists, validated before any run starts: a broken scenario file
-    fails ``forecast report`` and ``forecast schedule`` at once, not in a notebook at the first run."""
-    params = load_params(params_file)
+def load_run_params(params_file: str | Path, overrides: Mapping[str, Any] | None = None) -> Params:
+    """The params file (with ``overrides``) and every scenario file it lists, validated before any run starts: a
+    broken scenario file fails ``forecast report`` and ``forecast schedule`` at once, not in a notebook at the first
+    run."""
+    params = load_params(params_file, overrides)
     for scenario in params.scenarios:
         load_scenario(scenario)
     return params
 
 
 def _build(
-    params: Params, notebooks: list[Path], folder: Path, name: str, started: datetime, earlier: list[dict[str, Any]]
+    params: Params,
+    notebooks: list[Path],
+    folder: Path,
+    name: str,
+    started: datetime,
+    earlier: list[dict[str, Any]],
+    echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Execute, render and describe the run inside ``folder``; the ``run.json`` record."""
     from .. import downloads, rundata
@@ -177,8 +189,9 @@ def _build(
         "template": str(template.resolve()) if template and template.is_file() else None,
         "earlier_runs": earlier,
         "deadline": time.time() + params.timeout_minutes * 60,
+        "log": not sys.stderr.isatty(),  # a line per stage and page for logs; a terminal gets a progress bar
     }
-    timed_out = _execute(job)
+    timed_out = _execute(job, echo)
     status = (
         json.loads(status_file.read_text(encoding="utf-8"))
         if status_file.exists()
@@ -210,7 +223,7 @@ def _build(
     agencies = len(status.get("agency_pages", []))
     nav = Nav(
         pages=tuple((titles.get(s["name"], s["name"]), f"{s['name']}.html") for s in shown),
-        agencies=(f"Agencies ({agencies})", f"{SUMMARY}.html#Every-agency")
+        agencies=(f"Agency pages ({agencies})", f"{SUMMARY}.html#Every-agency")
         if agencies and any(s["name"] == SUMMARY for s in shown)
         else None,
         downloads=tuple(downloads.present(folder)),
@@ -257,13 +270,32 @@ def _build(
     }
 
 
-def _execute(job: dict[str, Any]) -> bool:
-    """Run the job in a child process until it ends or the deadline passes; True if the time limit stopped it."""
+def _execute(job: dict[str, Any], echo: Callable[[str], None]) -> bool:
+    """Run the job in a child process until it ends or the deadline passes; True if the time limit stopped it. The
+    child's progress lines (its stdout: a line per stage of the run's forecast and per page, when ``job["log"]``)
+    go to ``echo`` as they come."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "forecast.report.execute"], stdin=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-m", "forecast.report.execute"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )  # Ctrl-C reaches the parent, which stops the child below
+    assert proc.stdin is not None and proc.stdout is not None
+    lines = proc.stdout
+
+    def relay_lines() -> None:
+        for line in lines:
+            echo(line.rstrip("\n"))
+
+    relay = threading.Thread(target=relay_lines, daemon=True)
+    relay.start()
     try:
-        proc.communicate(json.dumps(job), timeout=max(0.0, job["deadline"] - time.time()))
+        with contextlib.suppress(BrokenPipeError):  # a child that died at once: its exit status says so
+            proc.stdin.write(json.dumps(job))
+            proc.stdin.close()
+        proc.wait(timeout=max(0.0, job["deadline"] - time.time()))
+        relay.join(timeout=5)  # the last lines (the kernels, gone with the child, held the pipe too)
         return False
     except subprocess.TimeoutExpired:
         _kill(psutil.Process(proc.pid).children(recursive=True))  # the kernel: papermill saves what ran, and stops
