@@ -101,7 +101,7 @@ class YearEnd:
     enabled: bool = True
 
     def overrides(self) -> dict[str, float]:
-        return {k: v for k in OVERRIDES if (v := getattr(self, k)) is not None}
+        return {k: v for k in PRIOR_OVERRIDES if (v := getattr(self, k)) is not None}
 
     def prior(self) -> Any:
         """The fitted prior (:class:`forecast.outside_view.YearEndPrior`), with the overrides."""
@@ -112,7 +112,7 @@ class YearEnd:
         return outside_view.override(_fitted_prior(key), **self.overrides())
 
 
-OVERRIDES = ("no_push", "multiplier_median", "backlog_median")
+PRIOR_OVERRIDES = ("no_push", "multiplier_median", "backlog_median")
 
 
 @functools.lru_cache(maxsize=8)
@@ -317,18 +317,20 @@ def _year_end(check: Checker, value: Any, base: Path) -> YearEnd:
     the rest)."""
     if value is False:
         return YearEnd(enabled=False)
-    data = check.mapping("year_end", value, "false or a mapping of window_days, reference, " + ", ".join(OVERRIDES))
+    data = check.mapping(
+        "year_end", value, "false or a mapping of window_days, reference, " + ", ".join(PRIOR_OVERRIDES)
+    )
     for old in ("median", "p90"):
         if old in data:
             raise check.error(
                 f"year_end.{old}",
                 "the year-end prior is fitted on the reference class (data/reference/year_end.csv, `forecast "
-                "prior`); to override it use " + ", ".join(OVERRIDES),
+                "prior`); to override it use " + ", ".join(PRIOR_OVERRIDES),
             )
-    check.keys("year_end", data, ("window_days", "reference", *OVERRIDES))
+    check.keys("year_end", data, ("window_days", "reference", *PRIOR_OVERRIDES))
     default = YearEnd()
     window = check.whole("year_end.window_days", data.get("window_days", default.window_days), (7, 366))
     reference = check.path("year_end.reference", data["reference"], base) if "reference" in data else default.reference
     bounds = {"no_push": (0.0, 1.0), "multiplier_median": (0.01, 100.0), "backlog_median": (0.001, 100.0)}
-    found = {k: check.number(f"year_end.{k}", data[k], bounds[k]) for k in OVERRIDES if data.get(k) is not None}
+    found = {k: check.number(f"year_end.{k}", data[k], bounds[k]) for k in PRIOR_OVERRIDES if data.get(k) is not None}
     return YearEnd(window, reference, **found)

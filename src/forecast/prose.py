@@ -23,14 +23,35 @@ def headline_sentence(result: SlipForecast) -> str:
     """ "About X of the N open tasks are likely to slip past D; 8 in 10 chance between a and b" (a and b: the
     forecast's P10 and P90)."""
     lo, hi = result.interval(0.8)
-    return headline_words(result.summary()["mean"], len(result.tasks), result.deadline, lo, hi)
+    year_end = result.meta.get("year_end", {})
+    decembers = (
+        (year_end["year_end"]["mean"], year_end["autumn"]["mean"], year_end["weight"])
+        if year_end.get("applied")
+        else None
+    )
+    return headline_words(result.summary()["mean"], len(result.tasks), result.deadline, lo, hi, decembers)
 
 
-def headline_words(mean: float, open_tasks: int, deadline: object, p10: int, p90: int) -> str:
-    """:func:`headline_sentence` from the figures themselves (e.g. a run's ``headline`` in ``run.json``)."""
-    return (
+def headline_words(
+    mean: float,
+    open_tasks: int,
+    deadline: object,
+    p10: int,
+    p90: int,
+    decembers: tuple[float, float, float] | None = None,
+) -> str:
+    """:func:`headline_sentence` from the figures themselves (e.g. a run's ``headline`` in ``run.json``); with
+    ``decembers`` (the year-end forecast's mean, the autumn's and the year-end weight), what the number rests on."""
+    text = (
         f"About {mean:,.0f} of the {open_tasks:,} open tasks are likely to slip past "
         f"{pd.Timestamp(deadline):{DATE}}; 8 in 10 chance between {p10:,} and {p90:,}"
+    )
+    if decembers is None:
+        return text
+    year_end, autumn, weight = decembers
+    return (
+        f"{text}: about {year_end:,.0f} if the year-end review clears the backlog as past ones have (likely "
+        f"{round(100 * weight)} times in 100), about {autumn:,.0f} if December runs like the autumn"
     )
 
 
@@ -43,8 +64,18 @@ def headline_text(head: Mapping[str, Any]) -> str:
         for k in ("slip_mean", "slip_p10", "slip_p90", "open_tasks")
     ) or not head.get("deadline"):
         return ""
+    decembers = None
+    if all(isinstance(head.get(k), int | float) for k in ("year_end_mean", "autumn_mean")) and head.get(
+        "year_end_weight"
+    ):
+        decembers = (float(head["year_end_mean"]), float(head["autumn_mean"]), float(head["year_end_weight"]))
     return headline_words(
-        head["slip_mean"], int(head["open_tasks"]), head["deadline"], int(head["slip_p10"]), int(head["slip_p90"])
+        head["slip_mean"],
+        int(head["open_tasks"]),
+        head["deadline"],
+        int(head["slip_p10"]),
+        int(head["slip_p90"]),
+        decembers,
     )
 
 
@@ -71,6 +102,22 @@ def december_sentence(year_end: Mapping[str, Any], open_tasks: int, deadline: ob
         f"{ye['p10']:,} and {ye['p90']:,}); if December runs like the autumn, about {autumn['mean']:,.0f} will "
         f"(between {autumn['p10']:,} and {autumn['p90']:,}). In past year ends such a push came about "
         f"{round(100 * prior)} times in 100; {evidence}."
+    )
+
+
+def prior_sentence(prior: Any) -> str:
+    """The year-end prior in a reader's words (:class:`forecast.outside_view.YearEndPrior`)."""
+    s = prior.summary()
+    rows = s["rows"]
+    coded = rows["push yes"] + rows["push no"]
+    return (
+        f"Of {coded} past year ends in the reference class, {rows['push no']} had no year-end push, so a December "
+        f"like the autumn gets a chance of about {round(100 * s['no_push_weight'])} in 100. In the others the last "
+        f"month ran a median {s['multiplier_median']:.1f} times an ordinary month's pace ({rows['multiplier']} "
+        f"figures), and the overdue share at the year end was a median {s['backlog_median']:.2f} times the share "
+        f"before it ({rows['backlog']} figures from Vietnam's own task tracking); work carried over at a year-end "
+        f"review: {round(100 * s['carry_over_mean'])} % on average ({rows['carry_over']} figure). Each of these is "
+        "fitted by the kit on the rows below, and moves when a row is added."
     )
 
 

@@ -161,6 +161,63 @@ def year_end_table(year_end: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+_KINDS = {
+    "december_multiplier": "a push's December pace against an ordinary month",
+    "year_end_overdue": "the overdue share at a year end against the share before it",
+    "onset": "how far into the month the push began (share of the month)",
+    "carry_over": "tasks that left the programme against those still overdue",
+    "no_push": "a regime with no year-end push",
+    "context": "shown for context, not used",
+}
+
+
+def reference_table(prior: Any) -> pd.DataFrame:
+    """The reference class behind the year-end prior (:func:`forecast.outside_view.contributions`), a row per
+    figure in words: ``population, date, says`` (what kind of figure), ``figure`` (its number by the unit's
+    formula), ``prior_percentile`` (where it falls in the fitted prior) and ``source_url``."""
+    from .outside_view import contributions
+
+    rows = contributions(prior)
+    return pd.DataFrame(
+        {
+            "population": rows["population"],
+            "date": rows["date"],
+            "says": rows["kind"].map(_KINDS),
+            "figure": rows["evidence"].round(3),
+            "prior_percentile": rows["prior_percentile"],
+            "source_url": rows["source_url"],
+        }
+    )
+
+
+def regime_table(prior: Any, regime: Any) -> pd.DataFrame:
+    """The year-end regime before and after the December snapshots: a row per quantity, ``quantity, prior,
+    with_december`` (``prior``: :class:`forecast.outside_view.YearEndPrior`; ``regime``: a fitted hazard model's
+    ``regime_``)."""
+    before, now = prior.summary(), regime.summary()
+    return pd.DataFrame(
+        [
+            ("chance of a year-end push", 1 - before["no_push_weight"], now["weight"]),
+            (
+                "a push's December pace against the autumn (median)",
+                before["multiplier_median"],
+                now["multiplier_median"],
+            ),
+            (
+                "year-end overdue share against the share before it (median)",
+                before["backlog_median"],
+                now["backlog_median"],
+            ),
+            (
+                "share carried over at the year-end review (mean; median now)",
+                before["carry_over_mean"],
+                now["carry_over_median"],
+            ),
+        ],
+        columns=["quantity", "prior", "with_december"],
+    )
+
+
 CONFIDENCE = (0.5, 0.7, 0.85, 0.95)  # the planner's levels (Magennis; ActionableAgile's "with 85 % confidence")
 
 
