@@ -73,6 +73,7 @@ def test_extensions_and_reclassifications_show_in_the_exports(sample_frame):
 
 def test_december_regime_changes_only_december(sample_frame):
     pushed = sample.generate(until="2026-01-08", december=3.0)
+    like_history = sample.generate(until="2026-01-08", december=1.0)
     up_to = sample_frame["snapshot_date"] <= DEC4
     pd.testing.assert_frame_equal(
         pushed.loc[pushed["snapshot_date"] <= DEC4].reset_index(drop=True),
@@ -88,7 +89,11 @@ def test_december_regime_changes_only_december(sample_frame):
         last = frame.loc[frame["snapshot_date"] == pd.Timestamp("2026-01-01")]
         return int((last["task_id"].isin(open_dec4) & last["status"].isin(["in_progress", "overdue"])).sum())
 
-    assert still_open(pushed) < still_open(sample_frame) - 30
+    assert still_open(pushed) < still_open(like_history) - 30
+    pd.testing.assert_frame_equal(  # the default December (a push drawn from the reference class) changes no more
+        like_history.loc[like_history["snapshot_date"] <= DEC4].reset_index(drop=True),
+        sample_frame.loc[up_to].reset_index(drop=True),
+    )
     from forecast.errors import ForecastError
 
     with pytest.raises(ForecastError, match="positive"):
@@ -203,6 +208,34 @@ def test_replaces_an_earlier_sample_whole_and_keeps_it_on_failure(tmp_path):
         sample_files.write_sample(folder, tasks=100, start="2024-12-05")
     assert len(list(folder.glob("*.parquet"))) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["s"]  # no temporary folder left behind
+
+
+def test_the_year_end_push_is_drawn_from_the_reference_class():
+    """Over seeds, the sample's December has no push at the reference class's no-push chance, and a push starts on
+    or after 5 Dec (the bundled snapshots to 4 Dec show none)."""
+    from forecast.outside_view import fit_prior
+    from forecast.sample_process import day_of
+
+    pushes = [sample.year_end_push(seed) for seed in range(400)]
+    none = sum(p is None for p in pushes) / len(pushes)
+    assert abs(none - fit_prior().no_push) < 3 * np.sqrt(0.25 / len(pushes))
+    onsets = [p.onset for p in pushes if p is not None]
+    assert min(onsets) >= day_of(pd.Timestamp("2025-12-05"))[0] and max(onsets) <= day_of(sample.YEAR_END)[0]
+
+
+def test_a_solved_push_leaves_its_target_open_in_expectation():
+    """The clearance solved for a push makes the expected count still open at the year end its backlog target."""
+    from forecast.sample_process import YearEndPush, solve_push
+
+    rng = np.random.default_rng(3)
+    H, X = rng.gamma(1, 0.02, (300, 34)), np.full((300, 34), 0.001)
+    C = np.where(rng.random((300, 34)) < 0.5, 0.8, 1.2)
+    open_due = rng.random(300) < 0.9
+    push = YearEndPush(onset=0, split=0.4, backlog=0.5)
+    solved = solve_push(push, lambda p: (H, X, C), open_due, overdue=80)
+    left = np.exp(-(H + X + solved.clearance * C)[open_due].sum(axis=1)).sum()
+    assert solved.clearance > 0 and left == pytest.approx(40, rel=1e-4)
+    assert solve_push(YearEndPush(onset=0, backlog=50.0), lambda p: (H, X, C), open_due, 80).clearance == 0
 
 
 def test_a_process_without_exits_still_meets_the_4_december_stocks():

@@ -126,10 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--december",
         type=_number(limits.DECEMBER),
-        default=1.0,
         metavar="X",
-        help="December regime: completion hazard x X from 5 to 31 Dec 2025 (default 1: like the "
-        "history; prior median 1.5, 80%% interval 0.8-2.9: see forecast.sample_process)",
+        help="December: completion hazard x X from 5 to 31 Dec 2025 (1: like the history); default: a year-end "
+        "push drawn from the reference class of past year ends for the seed (none at the chance it gives a "
+        "December like the autumn; see forecast.sample)",
     )
 
     p = _command(sub, "predict", commands.predict)

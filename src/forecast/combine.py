@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from . import scores
-from .backtest import Backtest, run_backtest
+from .backtest import LEVELS, Backtest, run_backtest
 from .cache import open_cache
 from .errors import ForecastError
 from .models import MODELS, make_model
@@ -176,6 +176,72 @@ def earned_weights(
     crps = frame.groupby("model")["crps"].mean().reindex(list(names))
     return bagged_weights(terms, seed), pd.DataFrame(
         {"model": list(names), "backtest_crps": crps.to_numpy(), "cutoffs": len(observed)}
+    )
+
+
+def pool_backtest(backtest: Backtest, seed: int, names: Sequence[str] = COMPONENTS) -> Backtest:
+    """``backtest`` with the combined pool scored at every cutoff as model ``combined``: its weights earned, as the
+    headline's are, on the cutoffs whose outcome date is on or before it (no look-ahead: what an analyst could
+    have run that day; equal weights at the first cutoffs, with none to learn from), its runs picked from the
+    components' runs at the cutoff (:func:`pool_picks`), each task's P(slip) the weighted mean of theirs. The
+    autumn pool: the backtest's windows are ordinary weeks. ``backtest`` itself when fewer than two of ``names``
+    were scored."""
+    names = [n for n in names if (backtest.frame["model"] == n).any()]
+    if len(names) < 2:
+        return backtest
+    frame = backtest.frame.loc[backtest.frame["model"].isin(names)]
+    per_cutoff = frame.groupby("cutoff").first()
+    cuts = [c for c in sorted(per_cutoff.index) if all((c, n) in backtest.draws for n in names)]
+    tasks = backtest.tasks.loc[backtest.tasks["model"].isin(names)]
+    rows, task_rows, draws = [], [], dict(backtest.draws)
+    for c in cuts:
+        known = [k for k in cuts if per_cutoff.loc[k, "outcome_date"] <= c]
+        terms = [
+            scores.mixture_crps_terms([backtest.draws[k, n] for n in names], float(per_cutoff.loc[k, "observed"]))
+            for k in known
+        ]
+        weights = bagged_weights(terms, seed) if terms else np.full(len(names), 1 / len(names))
+        runs = np.stack([backtest.draws[c, n] for n in names])
+        pooled = runs[pool_picks(weights, runs.shape[1], seed), np.arange(runs.shape[1])]
+        observed = int(per_cutoff.loc[c, "observed"])
+        lo, hi = scores.pit_bounds(pooled, observed)
+        q = np.quantile(pooled, [0.1, 0.5, 0.9], method="inverted_cdf")
+        rows.append(
+            {
+                **per_cutoff.loc[c, ["outcome_date", "open", "observed"]].to_dict(),
+                "cutoff": c,
+                "model": "combined",
+                "slip_mean": float(pooled.mean()),
+                "p10": int(q[0]),
+                "p50": int(q[1]),
+                "p90": int(q[2]),
+                "abs_error": abs(pooled.mean() - observed),
+                "crps": scores.crps(pooled, observed),
+                **{f"covered{int(level * 100)}": scores.interval_covers(pooled, observed, level) for level in LEVELS},
+                "pit_lower": lo,
+                "pit_upper": hi,
+            }
+        )
+        mine = tasks.loc[tasks["cutoff"] == c].pivot_table(index="task_id", columns="model", values="p_slip")
+        slipped = tasks.loc[tasks["cutoff"] == c].groupby("task_id")["slipped"].first()
+        task_rows.append(
+            pd.DataFrame(
+                {
+                    "cutoff": c,
+                    "model": "combined",
+                    "task_id": mine.index,
+                    "p_slip": mine[names].to_numpy() @ weights,
+                    "slipped": slipped.reindex(mine.index).to_numpy(),
+                }
+            )
+        )
+        draws[c, "combined"] = pooled
+    combined = pd.DataFrame(rows)[list(backtest.frame.columns)]
+    return Backtest(
+        backtest.horizon_days,
+        pd.concat([backtest.frame, combined], ignore_index=True),
+        pd.concat([backtest.tasks, *task_rows], ignore_index=True),
+        draws,
     )
 
 

@@ -184,6 +184,7 @@ def backtest(args: argparse.Namespace) -> int:
     from .atomic import check_target
     from .backtest import run_backtest
     from .cache import open_cache
+    from .combine import pool_backtest
     from .output import backtest_table, published_backtest_table, write_table
     from .published import load_published
     from .published_scores import published_backtest
@@ -212,6 +213,7 @@ def backtest(args: argparse.Namespace) -> int:
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    result = pool_backtest(result, params.seed)
     transitions = published_backtest(figures, sims=params.sims, seed=params.seed)
     if args.out:
         _wrote(write_table(result.frame, args.out, force=args.force, protected=[params.snapshots]), len(result.frame))

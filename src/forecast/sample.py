@@ -26,8 +26,9 @@ How it is made (``generate``):
 4. **Snapshots.** Every Thursday from ``start`` to ``until``: a task appears from its arrival; its status is
    completed (on time or late, against the deadline in force) once completed, regular once reclassified, else
    overdue after its deadline, else in progress. Regular tasks stay "regular". Snapshots after 4 Dec 2025 continue
-   the same process (the synthetic "truth" a forecast can be checked against); ``december`` sets the December
-   regime (:data:`forecast.sample_process.DECEMBER_PRIOR`) without changing anything up to 4 Dec.
+   the same process (the synthetic "truth" a forecast can be checked against), with a year-end push drawn from the
+   kit's reference class of past year ends (:func:`year_end_push`), or none with the chance it gives a December
+   like the autumn; nothing up to 4 Dec depends on it.
 """
 
 from __future__ import annotations
@@ -44,12 +45,18 @@ from .sample_process import (
     CONCLUSIONS,
     FITTED,
     PLAN02,
+    RECLASSIFY_SHARE,
+    WINDOW_START,
+    Luck,
     Process,
+    YearEndPush,
     calendar,
     date_of,
+    day_hazards,
     day_of,
     draw_luck,
     simulate_tasks,
+    solve_push,
 )
 from .sample_tables import AGENCIES, COHORTS, THEMES, TOPICS, Cohort
 
@@ -73,23 +80,28 @@ def generate(
     seed: int = 37,
     start: str = "2025-03-06",
     until: str = "2025-12-04",
-    december: float = 1.0,
+    december: float | None = None,
     process: Process = FITTED,
     draw: int = BUNDLED_DRAW,
 ) -> pd.DataFrame:
     """The long snapshot frame (canonical columns plus ``dataset``) of a synthetic portfolio of ``tasks`` tasks.
 
     ``seed`` sets the pool (agency frailties, weekly shocks, tasks and what happens to them), ``draw`` the tasks
-    drawn from it. ``december`` multiplies every completion hazard from 5 to 31 Dec 2025; the snapshots up to
-    4 Dec do not depend on it."""
+    drawn from it. December: by default a year-end push drawn from the reference class (:func:`year_end_push`,
+    seeded by ``seed``; none with the prior's no-push chance); ``december`` instead multiplies every completion
+    hazard from 5 to 31 Dec 2025 (1: December like the history). The snapshots up to 4 Dec depend on neither."""
     start_ts, until_ts = pd.Timestamp(start), pd.Timestamp(until)
     if start_ts < WEEK_ORIGIN or until_ts > WEEK_ORIGIN + pd.Timedelta(weeks=N_WEEKS - 26) or until_ts < start_ts:
         raise ForecastError(
             f"the sample covers {WEEK_ORIGIN.date()} to 2027, start before until; got {start} to {until}"
         )
-    if not december > 0:
+    if december is not None and not december > 0:
         raise ForecastError(f"december must be a positive multiplier, not {december}")
-    pool = draw_pool(tasks, seed, max(until_ts, YEAR_END) + pd.Timedelta(days=30), replace(process, december=december))
+    if december is not None:
+        process = replace(process, december=december)
+    elif until_ts > CALIBRATION_DATE:
+        process = replace(process, year_end=year_end_push(seed))
+    pool = draw_pool(tasks, seed, max(until_ts, YEAR_END) + pd.Timedelta(days=30), process)
     return snapshots(portfolio(pool, tasks, seed, draw), pd.date_range(start_ts, until_ts, freq="7D"))
 
 
@@ -151,22 +163,80 @@ def _pool(
     luck = draw_luck(rng, len(pool))
     first, last = day_of(pool["arrival"].min())[0] if len(pool) else 0, day_of(horizon)[0]
     days = date_of(np.arange(first, last + 1))
-    common = week_shock[(days - WEEK_ORIGIN).days // 7] * calendar(days, process)
-    events = simulate_tasks(
-        day_of(pool["arrival"]),
-        day_of(pool["deadline"]),
-        pool["rate"].to_numpy(),
-        pool["source"].to_numpy(),
-        luck,
-        process,
-        common,
-        first,
-    )
+
+    def run(p: Process) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        common = week_shock[(days - WEEK_ORIGIN).days // 7] * calendar(days, p)
+        args = (day_of(pool["arrival"]), day_of(pool["deadline"]), pool["rate"].to_numpy(), pool["source"].to_numpy())
+        return simulate_tasks(*args, luck, p, common, first), common
+
+    if process.year_end is not None and np.isnan(process.year_end.clearance):  # solve the push's clearance first
+        before, _ = run(replace(process, year_end=None))  # the same events up to the push's onset
+        process = replace(process, year_end=_solved(pool, luck, before, process, week_shock, days, first))
+    events, _ = run(process)
     return pool.drop(columns="rate").assign(
         done=date_of(events["done"]),
         extended=date_of(events["extended"]),
         new_deadline=date_of(events["new_deadline"]),
         reclassified=date_of(events["reclassified"]),
+    )
+
+
+def _solved(
+    pool: pd.DataFrame,
+    luck: Luck,
+    events: dict[str, np.ndarray],
+    process: Process,
+    week_shock: np.ndarray,
+    days: pd.DatetimeIndex,
+    first: int,
+) -> YearEndPush:
+    """The process's year-end push with its clearance solved (:func:`forecast.sample_process.solve_push`) on the
+    pool's tasks open on 27 Nov 2025 and due by 31 Dec, with their own hazards from 28 Nov."""
+    assert process.year_end is not None
+    when = day_of(WINDOW_START)[0]
+    deadline = np.where(events["extended"] <= when, events["new_deadline"], day_of(pool["deadline"]))
+    arrived = day_of(pool["arrival"]) <= when
+    still = (events["done"] > when) & (events["reclassified"] > when) & arrived
+    open_due = still & (deadline <= day_of(YEAR_END)[0])
+    overdue = int((open_due & (deadline < when)).sum())
+    exit_rate = np.where(events["extended"] <= when, process.exit_rate * RECLASSIFY_SHARE, process.exit_rate)
+    span = np.arange(when + 1, day_of(YEAR_END)[0] + 1)
+
+    def hazards(push: YearEndPush):
+        p = replace(process, year_end=push)
+        common = week_shock[(days - WEEK_ORIGIN).days // 7] * calendar(days, p)
+        return day_hazards(
+            deadline, pool["rate"].to_numpy(), pool["source"].to_numpy(), luck, exit_rate, p, common, first, span
+        )
+
+    return solve_push(process.year_end, hazards, open_due, overdue)
+
+
+def year_end_push(seed: int) -> YearEndPush | None:
+    """A year-end push drawn from the kit's reference class (:func:`forecast.outside_view.fit_prior`) for the sample
+    of ``seed``: none with the prior's ``no_push`` chance; else its onset day (from the prior's onset weeks, on or
+    after 5 Dec 2025: the bundled snapshots up to 4 Dec show no push), the intensity that makes December ``M`` times
+    an ordinary month's pace for a push from the prior's typical onset day, its backlog target ``rho``, overdue
+    split and carry-over share (the wave on the onset day), as :mod:`forecast.models.year_end` reads a push."""
+    from .outside_view import fit_prior
+
+    prior = fit_prior()
+    rng = np.random.default_rng([seed, 12, 31])
+    if rng.random() < prior.no_push:
+        return None
+    draw = {k: float(v[0]) for k, v in prior.draw(rng, 1).items()}
+    window = 31
+    days = prior.onset_days(window)
+    allowed = days * (np.arange(window) >= 4)  # 5 Dec onwards
+    onset = int(rng.choice(window, p=allowed / allowed.sum()))
+    typical = round(float(np.arange(window) @ days))
+    intensity = max(1.0 + (draw["multiplier"] - 1.0) * window / max(window - typical, 1), 0.0)
+    return YearEndPush(
+        onset=day_of(pd.Timestamp("2025-12-01"))[0] + onset,
+        intensity=intensity,
+        split=draw["overdue_split"],
+        backlog=draw["backlog"],
+        wave=float(-np.log1p(-min(draw["carry_over"], 1 - 1e-9))),
     )
 
 

@@ -17,9 +17,13 @@ Time is in whole days. From the day a task enters the monitoring system it faces
     ahead of a meeting that lists the overdue ones by name) to as many days after it (they act on its conclusions:
     Res 71's overdue tasks went from 21 on 31 Jul to 4 on 28 Aug, after the 1 Aug meeting), else 1;
   - ``D`` is the calendar: ``switch_over`` from 20 Jun to 31 Jul 2025 (around the 1 Jul switch-over to two-level
-    local government, which the June report says absorbed the agencies) and the **December regime** ``december``
-    from 5 Dec to 31 Dec 2025 (see :data:`DECEMBER_PRIOR`), else 1. The 5 Dec meeting's push (to 18 Dec) is part
-    of the process the history shows, not of the December regime.
+    local government, which the June report says absorbed the agencies) and the December multiplier ``december``
+    from 5 Dec to 31 Dec 2025 (``forecast sample --december X``), else 1. The 5 Dec meeting's push (to 18 Dec) is
+    part of the process the history shows, not of the December regime;
+* **the year end** (``year_end``, a :class:`YearEndPush` drawn from the kit's reference class of past year ends by
+  :func:`forecast.sample.year_end_push`): from its onset day to 31 Dec every completion hazard times its
+  ``intensity``, an added clearance hazard per day on overdue tasks (``clear_o``) and on tasks due by the year end
+  (``clear_d``), and on the onset day a carry-over wave (an exit hazard ``wave``, on those tasks too);
 * **exit**, while overdue: ``h_x(t) = exit_rate * m(t)``. An exit is a reclassification (the status becomes
   ``regular``) with probability :data:`RECLASSIFY_SHARE`, else a deadline extension to the month-end 1, 2 or 3
   months after the exit day (equally likely). A task is extended at most once; afterwards it faces completion
@@ -39,6 +43,7 @@ Res 71's first wave due on 30 Jun) are fitted to the published flows by ``bench/
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,13 +66,52 @@ LAST_WEEK_SHAPE = ((0, 0, 2.0), (1, 2, 1.5), (3, 7, 1.0))  # (from, to days befo
 RECLASSIFY_SHARE = 1 / 3  # of exits: reclassified as regular; the rest are extensions
 DECEMBER_START, DECEMBER_END = pd.Timestamp("2025-12-05"), pd.Timestamp("2025-12-31")
 SWITCH_OVER_START, SWITCH_OVER_END = pd.Timestamp("2025-06-20"), pd.Timestamp("2025-07-31")
-# The December regime is the one thing the history up to 4 Dec cannot show. Its prior: log(december) ~ Normal(log
-# 1.5, 0.5), median 1.5, 80 % interval 0.79-2.85: governments speed up at year ends (US federal contract spending
-# puts 8.7 % of a year's spending in its last week, about 4.5x an ordinary week: Liebman & Mahoney 2017), but a task
-# is not a payment and the 5 Dec meeting already pushed. The bundled continuation uses 1.0 (December like the
-# history, so a forecast is checked against the process it was fitted on); ``forecast sample --december X`` writes
-# the same portfolio with another December.
-DECEMBER_PRIOR = {"median": 1.5, "sd_log": 0.5}
+
+
+@dataclass(frozen=True)
+class YearEndPush:
+    """A year-end push in the process: from day ``onset`` (integer day, :func:`day_of`) to 31 Dec 2025. Its
+    clearance is ``a`` per day split ``2 s a`` on overdue tasks and ``2 (1 - s) a`` on tasks due by 31 Dec (``s`` =
+    ``split``); ``a`` is solved by :func:`solve_push` for the year end to leave ``backlog`` times the overdue tasks
+    of 27 Nov 2025 open (NaN until then)."""
+
+    onset: int
+    intensity: float = 1.0
+    split: float = 0.5
+    backlog: float = 1.0
+    wave: float = 0.0  # exit hazard on the onset day, on overdue tasks and tasks due by 31 Dec
+    clearance: float = float("nan")
+
+    @property
+    def clear_o(self) -> float:
+        return 2 * self.split * self.clearance
+
+    @property
+    def clear_d(self) -> float:
+        return 2 * (1 - self.split) * self.clearance
+
+
+WINDOW_START = pd.Timestamp("2025-11-27")  # the last snapshot before December: the push's ``backlog`` refers to it
+
+
+def solve_push(push: YearEndPush, hazards: Any, open_due: np.ndarray, overdue: int) -> YearEndPush:
+    """``push`` with its clearance solved: per day, so that the expected count of the ``open_due`` tasks (open on
+    :data:`WINDOW_START` and due by 31 Dec) still open after 31 Dec is ``push.backlog * overdue``, with the process's
+    own hazards (``hazards(push)``: completion and exit per task and day from 28 Nov, with the push's clearance at
+    ``a = 1``, and the clearance's coefficient per task and day) (Newton's method on the log of the count from 0)."""
+    H, X, C = hazards(replace(push, clearance=0.0))
+    base = (H + X)[open_due].sum(axis=1)
+    coef = C[open_due].sum(axis=1)
+    target = max(push.backlog * overdue, 1e-9)
+    a = 0.0
+    for _ in range(100):
+        s = np.exp(-(base + a * coef))
+        total = s.sum()
+        slope = (coef * s).sum() / max(total, 1e-300)
+        if np.log(max(total, 1e-300)) - np.log(target) <= 1e-6 or slope <= 1e-12 or a >= 5.0:
+            break
+        a = min(a + (np.log(total) - np.log(target)) / slope, 5.0)
+    return replace(push, clearance=a)
 
 
 @dataclass(frozen=True)
@@ -86,6 +130,7 @@ class Process:
     task_sd: float = 0.0
     first_wave_june: float = 0.35  # share of Res 71's first wave due on 30 Jun (see forecast.sample.COHORTS)
     december: float = 1.0
+    year_end: YearEndPush | None = None
 
     FREE = (
         "far",
@@ -186,10 +231,15 @@ def meeting_days(days: np.ndarray, source: str) -> np.ndarray:
 
 
 def calendar(dates: pd.DatetimeIndex, p: Process) -> np.ndarray:
-    """The calendar multiplier D of each date: ``switch_over`` in July 2025, ``december`` from 5 to 31 Dec 2025."""
+    """The calendar multiplier D of each date: ``switch_over`` in July 2025, ``december`` from 5 to 31 Dec 2025, and
+    a year-end push's intensity from its onset to 31 Dec 2025."""
     switch = (dates >= SWITCH_OVER_START) & (dates <= SWITCH_OVER_END)
     december = (dates >= DECEMBER_START) & (dates <= DECEMBER_END)
-    return np.where(switch, p.switch_over, 1.0) * np.where(december, p.december, 1.0)
+    out = np.where(switch, p.switch_over, 1.0) * np.where(december, p.december, 1.0)
+    if p.year_end is not None:
+        days = day_of(dates)
+        out = out * np.where((days >= p.year_end.onset) & (days <= day_of(DECEMBER_END)[0]), p.year_end.intensity, 1.0)
+    return out
 
 
 def simulate_tasks(
@@ -261,6 +311,40 @@ def simulate_tasks(
     return out
 
 
+def day_hazards(
+    deadline: np.ndarray,
+    rate: np.ndarray,
+    source: np.ndarray,
+    luck: Luck,
+    exit_rate: np.ndarray,
+    p: Process,
+    common: np.ndarray,
+    first_day: int,
+    days: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each task's completion and exit hazards on each of ``days`` (integer days, all after its arrival), by the
+    deadline in force, with ``p``'s year-end push (its clearance at ``p.year_end.clearance``), and the push's
+    clearance coefficient (the added hazard per unit of clearance): (tasks x days) each, for :func:`solve_push`.
+    ``common`` and ``first_day`` as in :func:`simulate_tasks`; ``exit_rate`` per task (the first stretch's, or a
+    task extended once: reclassification only)."""
+    by_source = np.array([np.where(meeting_days(days, s), p.meeting_push, 1.0) for s in SOURCES])
+    meeting = by_source[pd.Index(SOURCES).get_indexer(source)]
+    rate = rate * np.exp(p.task_sd * luck.frailty - p.task_sd**2 / 2)
+    to_deadline = deadline[:, None] - days[None, :]
+    overdue = to_deadline < 0
+    boost = np.where(overdue, meeting, 1.0)
+    hc = rate[:, None] * pull(to_deadline, p) * common[days - first_day][None, :] * boost
+    hx = np.where(overdue, exit_rate[:, None] * boost, 0.0)
+    coef = np.zeros_like(hc)
+    if p.year_end is not None:
+        active = np.ones_like(hc, dtype=bool)
+        clear, wave = _year_end_hazards(replace(p.year_end, clearance=1.0), days, deadline, active)
+        coef = clear
+        hc = hc + clear * p.year_end.clearance
+        hx = hx + wave
+    return hc, hx, coef
+
+
 def _competing(days, start, deadline, rate, complete, exit_, exit_rate, p, common, meeting):
     """First days the cumulative completion and exit hazards, counted from ``start``, cross their thresholds
     (:data:`NEVER` when they do not by the last day). ``meeting``: each task's meeting multiplier by day."""
@@ -270,7 +354,24 @@ def _competing(days, start, deadline, rate, complete, exit_, exit_rate, p, commo
     boost = np.where(overdue, meeting, 1.0)
     hc = np.where(active, rate[:, None] * pull(to_deadline, p) * common[None, :] * boost, 0.0)
     hx = np.where(active & overdue, exit_rate * boost, 0.0)
+    if p.year_end is not None:
+        clear, wave = _year_end_hazards(p.year_end, days, deadline, active)
+        hc, hx = hc + clear, hx + wave
     return _crossing(days, hc, complete), _crossing(days, hx, exit_)
+
+
+def _year_end_hazards(
+    push: YearEndPush, days: np.ndarray, deadline: np.ndarray, active: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A year-end push's added (completion, exit) hazards per task and day: the clearance from its onset to 31 Dec on
+    overdue tasks and on tasks due by 31 Dec, the carry-over wave on its onset day."""
+    end = day_of(DECEMBER_END)[0]
+    on = (days >= push.onset) & (days <= end)
+    overdue = deadline[:, None] < days[None, :]
+    due = ~overdue & (deadline[:, None] <= end)
+    clear = np.where(overdue, push.clear_o, np.where(due, push.clear_d, 0.0)) * on[None, :] * active
+    wave = (overdue | due) & (days[None, :] == push.onset) & active
+    return clear, np.where(wave, push.wave, 0.0)
 
 
 def _crossing(days: np.ndarray, hazard: np.ndarray, threshold: np.ndarray) -> np.ndarray:

@@ -248,6 +248,8 @@ class HazardModel:
             owner = np.empty(k, dtype=np.int64)  # a key of each pattern (its exposure fixes its window days)
             owner[key_pattern.reshape(-1)] = np.arange(u)
             after = _window_days(starts, days, keys[owner, 0], regime.window)
+            if not after.any():  # a horizon of ordinary weeks: no December to draw (and the same runs as without)
+                regime, after = None, None
         sampler = HazardSampler(
             self.posterior_,
             X,

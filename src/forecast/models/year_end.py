@@ -37,6 +37,7 @@ posterior mode here (the simulation draws its uncertainty).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -109,7 +110,7 @@ def window_rows(data: Snapshots | pd.DataFrame, as_of: object, window_days: int)
 
 
 # -- the ordinary-week fit's hazards, by class and window day ------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DaySums:
     """Per row (an interval, or a task over a horizon), at the ordinary-week fit: the completion hazard outside the
     window ``B0`` and its total inside ``B_total``; suffix sums over the window's days from each onset day t =
@@ -129,8 +130,25 @@ class DaySums:
 
     def on(self, onset: np.ndarray) -> np.ndarray:
         """1 where a row is open, overdue or due by the year end, on each draw's onset day (rows x draws)."""
-        nxt = np.minimum(onset + 1, self.SD_o.shape[1] - 1)
-        return (self.SD_o[:, onset] - self.SD_o[:, nxt]) + (self.SD_d[:, onset] - self.SD_d[:, nxt])
+        return self.on_day[:, onset]
+
+    @functools.cached_property
+    def on_day(self) -> np.ndarray:
+        """(rows x W + 1): 1 where a row is open, overdue or due by the year end, on each day of the window."""
+        both = self.SD_o + self.SD_d
+        return both - np.concatenate([both[:, 1:], np.zeros((len(both), 1))], axis=1)
+
+    def take(self, rows: np.ndarray) -> DaySums:
+        return DaySums(
+            self.B0[rows], self.B_total[rows], self.SB[rows], self.SD_o[rows], self.SD_d[rows], self.X0[rows]
+        )
+
+    def total_hazard(self, p: Pushes) -> np.ndarray:
+        """Per draw, the sum over the rows of their completion and exit hazards (they are linear in the push's terms:
+        the rows' sums by onset day, then one term per draw)."""
+        base = float((self.B0 + self.B_total + self.X0).sum())
+        sb, so, sd, on = (a.sum(axis=0)[p.onset] for a in (self.SB, self.SD_o, self.SD_d, self.on_day))
+        return base + (p.intensity - 1.0) * sb + p.clear_o * so + p.clear_d * sd + p.exit * on
 
 
 def day_sums(model: Any, rows: pd.DataFrame, start: np.ndarray, days: np.ndarray, until: np.ndarray) -> DaySums:
@@ -213,34 +231,56 @@ def hazards(sums: DaySums, p: Pushes) -> tuple[np.ndarray, np.ndarray]:
 def solve_clearance(
     sums: DaySums, draws: dict[str, np.ndarray], window: int, target: np.ndarray, typical: int
 ) -> np.ndarray:
-    """Per draw, the clearance ``a >= 0`` (per day) whose expected count still open at the year end, ``sum_i
-    exp(-(H_i + a C_i))``, is its ``target`` for a push from the ``typical`` onset day (Newton from 0: the count is
-    convex and decreasing in ``a``, so the steps never pass the root); 0 when the pace alone leaves fewer,
-    :data:`A_MAX` when no clearance reaches it."""
+    """Per draw, the clearance ``a >= 0`` (per day) whose expected count still open at the year end, ``S(a) = sum_i
+    exp(-(H_i + a C_i))``, is its ``target`` for a push from the ``typical`` onset day: Newton's method on ``log S(a)
+    - log target`` from 0 (a log-sum-exp of lines in ``a``: convex and decreasing, so the steps never pass the root,
+    and on the log scale they take a few iterations); 0 when the pace alone leaves fewer, :data:`A_MAX` when no
+    clearance reaches it."""
     p = pushes({**draws, "onset": np.full(len(target), typical)}, window, np.ones(len(target)), typical)
-    Hc, Hx = hazards(sums, replace(p, clear_o=np.zeros_like(p.clear_o), clear_d=np.zeros_like(p.clear_d)))
-    _, SDo, SDd = sums.at(p.onset)
-    H0, C = Hc + Hx, p.clear_o * SDo + p.clear_d * SDd
+    # the onset is the same for every draw here: the rows' terms are vectors (the same rows counted once, with their
+    # number), each draw's matrix an outer product
+    terms = np.column_stack(
+        [
+            sums.B0 + sums.B_total + sums.X0,
+            sums.SB[:, typical],
+            sums.on_day[:, typical],
+            sums.SD_o[:, typical],
+            sums.SD_d[:, typical],
+        ]
+    )
+    terms, count = np.unique(terms, axis=0, return_counts=True)
+    H0 = terms[:, :1] + np.outer(terms[:, 1], p.intensity - 1.0) + np.outer(terms[:, 2], p.exit)
+    C = np.outer(terms[:, 3], p.clear_o) + np.outer(terms[:, 4], p.clear_d)
+    count = count[:, None].astype(float)
     a = np.zeros(len(target))
-    for _ in range(80):
-        s = np.exp(-(H0 + a * C))
-        f = s.sum(axis=0) - target
-        slope = -(C * s).sum(axis=0)
-        move = (f > 1e-6) & (slope < -1e-12) & (a < A_MAX)
-        if not move.any():
+    log_target = np.log(np.maximum(target, 1e-9))
+    live = np.ones(len(target), dtype=bool)
+    for _ in range(60):
+        s = count * np.exp(-(H0[:, live] + a[live] * C[:, live]))
+        total = s.sum(axis=0)
+        gap = np.log(np.maximum(total, 1e-300)) - log_target[live]
+        slope = (C[:, live] * s).sum(axis=0) / np.maximum(total, 1e-300)  # -d log S / da
+        step = np.where((gap > 1e-4) & (slope > 1e-12), gap / np.maximum(slope, 1e-12), 0.0)
+        a[live] = np.minimum(a[live] + step, A_MAX)
+        live[live] = (step > 0) & (a[live] < A_MAX)
+        if not live.any():
             break
-        a = np.where(move, np.minimum(a - f / np.where(move, slope, -1.0), A_MAX), a)
     return a
 
 
 def log_likelihood(sums: DaySums, outcome: np.ndarray, p: Pushes) -> np.ndarray:
-    """Per draw, the log-likelihood of the window rows (competing risks within each interval)."""
-    Hc, Hx = hazards(sums, p)
-    H = np.maximum(Hc + Hx, 1e-12)
-    out = np.where(outcome[:, None] == 0, -H, np.log(-np.expm1(-H)))
-    out += np.where(outcome[:, None] == 1, np.log(np.maximum(Hc, 1e-300) / H), 0.0)
-    out += np.where(outcome[:, None] == 2, np.log(np.maximum(Hx, 1e-300) / H), 0.0)
-    return out.sum(axis=0)
+    """Per draw, the log-likelihood of the window rows (competing risks within each interval): ``-H`` for a row
+    still open (summed over those rows at once: :meth:`DaySums.total_hazard`), ``log(1 - exp(-H))`` plus the log of
+    the exit's or the completion's share of ``H`` for a row that ended."""
+    still = outcome == 0
+    out = -sums.take(np.flatnonzero(still)).total_hazard(p) if still.any() else np.zeros(len(p.onset))
+    ended = np.flatnonzero(~still)
+    if len(ended):
+        Hc, Hx = hazards(sums.take(ended), p)
+        H = np.maximum(Hc + Hx, 1e-12)
+        done = outcome[ended, None] == 1
+        out = out + (np.log(-np.expm1(-H)) + np.log(np.maximum(np.where(done, Hc, Hx), 1e-300) / H)).sum(axis=0)
+    return out
 
 
 # -- the posterior ------------------------------------------------------------------------------------------------
