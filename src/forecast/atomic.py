@@ -9,6 +9,7 @@ place, so a reader sees the old file or the new one, and a failed or killed writ
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -52,8 +53,18 @@ def _mode(path: Path) -> int:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """Replace ``path`` with ``text`` (UTF-8) in one step."""
-    return replace_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    """Replace ``path`` with ``text`` (UTF-8) in one step; a lone surrogate (a file name that is not UTF-8) is
+    written as its escape, ``\\udcff``, not an error."""
+    return replace_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8", errors="backslashreplace"))
+
+
+def write_xlsx(frame: Any, path: str | Path) -> None:
+    """``frame`` (a DataFrame) as an XLSX file at ``path``, made whole in memory first: were the zip written to
+    disk as it is made, a full disk would leave it half-closed, to fail again when Python collects it ("Exception
+    ignored in ZipFile.__del__")."""
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    Path(path).write_bytes(buffer.getvalue())
 
 
 def write_json(path: str | Path, data: Any) -> Path:

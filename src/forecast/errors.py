@@ -10,6 +10,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 
+def printable(path: object) -> str:
+    """A file name as text that can be printed and written anywhere: the bytes of a name that is not UTF-8 (Python
+    holds them as surrogate escapes) shown as ``\\xff``."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def one_line(text: object) -> str:
+    """A message of several lines (a :class:`DataError` lists its problems) as one: ``first rest; rest``."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return " ".join([lines[0], "; ".join(lines[1:])]) if len(lines) > 1 else "".join(lines)
+
+
 class ForecastError(Exception):
     """Root of the errors a user can fix (bad data, bad parameters, a report folder in use)."""
 

@@ -7,12 +7,13 @@ snapshot folder, and spreadsheet-safe.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from .atomic import check_target, replace_file
+from .atomic import check_target, replace_file, write_xlsx
 from .errors import OutputError
 from .prose import headline_sentence
 from .question import SYNTHETIC_WARNING
@@ -21,7 +22,7 @@ from .simulate import SlipForecast
 # CSV as Excel writes it: BOM, CRLF (so a cell holding a line break or carriage return is quoted)
 WRITERS = {
     ".csv": lambda f, p: f.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n"),
-    ".xlsx": lambda f, p: f.to_excel(p, index=False),
+    ".xlsx": write_xlsx,
     ".parquet": lambda f, p: f.to_parquet(p, index=False),
 }
 
@@ -128,21 +129,35 @@ def write_table(
     if writer is None:
         raise OutputError(path, f"unknown table format; use one of {', '.join(WRITERS)}")
     check_target(path, force=force, protected=protected)
-    table = frame if path.suffix.lower() == ".parquet" else neutralised(frame)
+    table = neutralised(frame, formulas=path.suffix.lower() != ".parquet")
     return replace_file(path, lambda tmp: writer(table, tmp))
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# what no XLSX (XML 1.0) may hold, nor UTF-8 encode: control characters other than tab and line breaks, lone
+# surrogates (a file name that is not UTF-8), U+FFFE and U+FFFF
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+def neutralised(frame: pd.DataFrame, formulas: bool = True) -> pd.DataFrame:
     """``frame`` with every text cell that a spreadsheet would read as a formula (starting with ``= + - @``, tab or
-    carriage return; OWASP's CSV injection list) prefixed with ``'``, so it shows as the text it is."""
+    carriage return; OWASP's CSV injection list) prefixed with ``'``, so it shows as the text it is; and without
+    the characters no table file can hold (:data:`_UNWRITABLE`; the loader removes them, this is for text from
+    elsewhere). ``formulas=False`` (Parquet): only the latter."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype | pd.CategoricalDtype):
-            text = out[col].astype(object)
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS)).astype(bool)
-            if risky.any():
-                out[col] = text.where(~risky, "'" + text.astype(str))
-    return out.rename(columns=lambda c: "'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c)
+            values = out[col].to_numpy(dtype=object)
+            clean = [_writable(v, formulas) for v in values]
+            if any(a is not b for a, b in zip(clean, values, strict=True)):  # else it keeps its type (a dictionary)
+                out[col] = pd.Series(clean, index=out.index, dtype=object)
+    return out.rename(columns=lambda c: _writable(c, formulas))
+
+
+def _writable(value: object, formulas: bool) -> object:
+    """``value`` itself, or the text without :data:`_UNWRITABLE` characters and, with ``formulas``, a ``'`` before a
+    formula's first character."""
+    if not isinstance(value, str):
+        return value
+    text = _UNWRITABLE.sub("", value) if _UNWRITABLE.search(value) else value
+    return "'" + text if formulas and text.startswith(FORMULA_STARTS) else text

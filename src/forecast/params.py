@@ -171,7 +171,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
     """Validate a mapping (from YAML or notebook parameters); errors name the offending key."""
     check = Checker(origin)
     known = [f.name for f in dataclasses.fields(Params) if f.name != "source"]
-    check.keys(None, data, known)
+    check.keys(None, data, known, what="params")
     base = base or Path.cwd()
     values: dict[str, Any] = {"source": origin}
     for key, value in data.items():

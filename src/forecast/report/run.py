@@ -103,14 +103,13 @@ def run_report(
             ) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
-    pages = len(record["notebooks"]) + len(record["agency_pages"])
+    pages = sum(1 for s in [*record["notebooks"], *record["agency_pages"]] if s.get("html"))
     for line in record.get("cache", []):
         echo(f"the run's forecast: {line}")
     echo(
         f"run {record['status']} in {record['seconds']:.1f} s: {out / name} ({pages} pages, "
         f"{len(record['downloads'])} downloads, {record['jobs']} at a time)"
-        + (f"; {record['message']}" if record["message"] else "")
-    )
+    )  # a failed run's cause is the caller's to say, in one line
     return RunResult(out / name, record["status"], record["message"], record)
 
 
@@ -178,12 +177,12 @@ def _build(
         "earlier_runs": earlier,
         "deadline": time.time() + params.timeout_minutes * 60,
     }
-    timed_out = _execute(job)
+    timed_out, said = _execute(job)
     status = (
         json.loads(status_file.read_text(encoding="utf-8"))
         if status_file.exists()
         else {
-            "error": "the run stopped before it started",
+            "error": said or "the run stopped before it started",
             "notebooks": [],
             "agency_pages": [],
             "headline": None,
@@ -192,6 +191,7 @@ def _build(
         }
     )
     status_file.unlink(missing_ok=True)
+    status["error"] = status["error"] or said or None  # the worker's last words: its status could not be saved
     (folder / rundata.FILE).unlink(missing_ok=True)  # the pages have read it; a run folder keeps what people read
 
     messages = [status["error"]] if status["error"] else []
@@ -257,19 +257,25 @@ def _build(
     }
 
 
-def _execute(job: dict[str, Any]) -> bool:
-    """Run the job in a child process until it ends or the deadline passes; True if the time limit stopped it."""
+def _execute(job: dict[str, Any]) -> tuple[bool, str]:
+    """Run the job in a child process until it ends or the deadline passes: (whether the time limit stopped it, the
+    one line the child printed on stdout when it could not save its status, a full disk: why)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "forecast.report.execute"], stdin=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-m", "forecast.report.execute"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        errors="backslashreplace",
+        start_new_session=True,
     )  # Ctrl-C reaches the parent, which stops the child below
     try:
-        proc.communicate(json.dumps(job), timeout=max(0.0, job["deadline"] - time.time()))
-        return False
+        said, _ = proc.communicate(json.dumps(job), timeout=max(0.0, job["deadline"] - time.time()))
+        return False, said.strip()
     except subprocess.TimeoutExpired:
         _kill(psutil.Process(proc.pid).children(recursive=True))  # the kernel: papermill saves what ran, and stops
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=GRACE_SECONDS)
-        return True
+            proc.communicate(timeout=GRACE_SECONDS)
+        return True, ""
     finally:
         if proc.poll() is None:
             _kill([*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)])
