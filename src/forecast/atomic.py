@@ -9,9 +9,11 @@ place, so a reader sees the old file or the new one, and a failed or killed writ
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -61,9 +63,23 @@ def write_text(path: str | Path, text: str) -> Path:
 def write_xlsx(frame: Any, path: str | Path) -> None:
     """``frame`` (a DataFrame) as an XLSX file at ``path``, made whole in memory first: were the zip written to
     disk as it is made, a full disk would leave it half-closed, to fail again when Python collects it ("Exception
-    ignored in ZipFile.__del__")."""
+    ignored in ZipFile.__del__"). openpyxl still puts each sheet in a temporary file; if that fails (a full disk
+    again), the failure is raised once, and its half-made writers' second failures are dropped as they go."""
     buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False)
+    failure: OSError | None = None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: None if isinstance(u.exc_value, OSError) else hook(u)
+    try:
+        try:
+            frame.to_excel(buffer, index=False)
+        except OSError as exc:  # kept without its traceback, whose frames hold the writers
+            failure = OSError(exc.errno, exc.strerror, exc.filename)
+        if failure is not None:
+            gc.collect()  # the writers go now, while their errors are dropped
+    finally:
+        sys.unraisablehook = hook
+    if failure is not None:
+        raise failure
     Path(path).write_bytes(buffer.getvalue())
 
 

@@ -166,7 +166,8 @@ def load_snapshots(
         raise DataError(errors)
     warnings += date_warnings(frames)
     frame = _long_frame(frames)
-    shrunk = shrinks(frame)
+    where = {printable(p.name): printable(p) for p in data_paths}
+    shrunk = tuple(dataclasses.replace(s, file=where.get(s.file, s.file)) for s in shrinks(frame))
     warnings += [s.warning() for s in shrunk]
     snaps = Snapshots(frame, tuple(data_paths), tuple(warnings), whole, synthetic, each, shrunk)
     _LAST.clear()
@@ -299,5 +300,5 @@ def digests(paths: list[Path]) -> tuple[str, dict[str, str]]:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
                 own.update(block)
-        each[path.name] = own.hexdigest()
+        each[printable(path.name)] = own.hexdigest()  # by the name the frame holds
     return digest.hexdigest()[:16], each
