@@ -205,7 +205,9 @@ def _parquet(path: Path, name: str) -> RawTable:
         if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
         and schema.canonical_column(f.name) not in _MANY_VALUES
     ]
-    frame = pq.read_table(path, read_dictionary=few).to_pandas()
+    table = pq.read_table(path, read_dictionary=few)
+    table.validate(full=True)  # text that is not UTF-8 (Parquet does not check it): refused here, not met later
+    frame = table.to_pandas()
     return RawTable(frame.set_axis(range(frame.shape[1]), axis=1), tuple(str(c) for c in frame.columns))
 
 
