@@ -234,11 +234,8 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
 
 def _date(text: str) -> date:
     """An argparse type: a date by the kit's one parser; an empty one is refused (it is not "the default")."""
-    day = parse_date(text)
-    if day is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is an empty date ({ACCEPTED_DATES}); leave the option out for its default"
-        )
+    if (day := parse_date(text)) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is an empty date ({ACCEPTED_DATES}); leave out the option")
     return day
 
 
