@@ -29,7 +29,7 @@ SHOWN_CHARS = 80  # a value quoted in an error message is cut to about this many
 GAP_DAYS = 56  # snapshots further apart than this (8 weeks) cannot be modelled across
 JUMP = 0.5  # a snapshot with 50 % more tasks than the one before is flagged
 XLSX_HEADER_ROWS = 20  # an XLSX header row is looked for in this many first rows of each sheet
-SHRINK = 0.1  # an export missing more than this share of the tasks before it, not completed, is flagged ...
+SHRINK = 0.1  # an export with this share fewer tasks than the one before, as many missing uncompleted, is flagged
 SHRINK_TASKS = 10  # ... when that is at least this many tasks
 
 # One export file, checked before it is expanded (forecast.readers): a CSV's size, an XLSX's unzipped parts, a

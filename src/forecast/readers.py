@@ -130,10 +130,11 @@ def _check_records(text: str, sep: str, name: str) -> None:
         fields = np.fromiter(map(len, reader), dtype=np.int64)
     except csv.Error:
         fields = None
-    if fields is not None and len(fields):
-        _bound(name, "columns", int(fields[0]), limits.EXPORT_COLUMNS)
-        _bound(name, "rows", int(np.count_nonzero(fields)) - 1, limits.EXPORT_ROWS)
-        if np.all((fields == fields[0]) | (fields == 0)):
+    records = fields[fields > 0] if fields is not None else None  # blank lines have none
+    if records is not None and len(records):
+        _bound(name, "columns", int(records[0]), limits.EXPORT_COLUMNS)
+        _bound(name, "rows", len(records) - 1, limits.EXPORT_ROWS)
+        if np.all(records == records[0]):
             return
     _find_damage(text, sep, name)
 

@@ -94,10 +94,11 @@ def require_no_gap(snaps: Snapshots, as_of: object) -> None:
 
 @dataclass(frozen=True)
 class Shrink:
-    """An export missing ``missing`` tasks that the export before it held open (not completed), more than
-    :data:`~forecast.limits.SHRINK` of that export's tasks: cut short (copied while being written, saved half-way)
-    or partial (one agency's rows), or a real removal. ``back``: the first later snapshot holding some of them again
-    (then it is damage); ``last``: it is the folder's last export (then nothing yet tells the two apart)."""
+    """An export with far fewer tasks than the one before it (more than :data:`~forecast.limits.SHRINK` of them, and
+    at least ``SHRINK_TASKS``), as many of them missing without having been completed: cut short (copied while being
+    written, saved half-way) or partial (one agency's rows), or a real removal. ``back``: the first later snapshot
+    holding some of them again (then it is damage); ``last``: it is the folder's last export (then nothing yet tells
+    the two apart)."""
 
     date: pd.Timestamp
     before: pd.Timestamp
@@ -136,37 +137,35 @@ class Shrink:
 
 
 def shrinks(frame: pd.DataFrame) -> tuple[Shrink, ...]:
-    """The exports of a long frame (:mod:`forecast.snapshots`) missing many tasks the export before held open."""
-    dates, when = np.unique(frame["snapshot_date"].to_numpy(), return_inverse=True)
-    if len(dates) < 2:
-        return ()
-    task, ids = pd.factorize(frame["task_id"])
-    present = np.zeros((len(ids), len(dates)), dtype=bool)
-    present[task, when] = True
-    still_open = np.zeros_like(present)
-    still_open[task, when] = ~frame["status"].isin(schema.COMPLETED).to_numpy()
+    """The exports of a long frame (:mod:`forecast.snapshots`: in date order) missing many tasks the export before
+    held open. Only an export with fewer tasks than the one before by more than the share is compared task by task."""
+    when = frame["snapshot_date"].to_numpy()
+    starts = np.r_[0, np.flatnonzero(when[1:] != when[:-1]) + 1, len(when)]
+    ids, completed = frame["task_id"].to_numpy(dtype=object), frame["status"].isin(schema.COMPLETED).to_numpy()
+    part = [slice(a, b) for a, b in itertools.pairwise(starts)]
     out = []
-    for k in range(1, len(dates)):
-        gone = still_open[:, k - 1] & ~present[:, k]
-        missing, before = int(gone.sum()), int(present[:, k - 1].sum())
-        if missing < limits.SHRINK_TASKS or missing <= limits.SHRINK * before:
+    for k in range(1, len(part)):
+        before, now = part[k - 1], part[k]
+        n_before = before.stop - before.start
+        if (n_before - (now.stop - now.start)) <= max(limits.SHRINK * n_before, limits.SHRINK_TASKS - 1):
             continue
-        returns = present[gone][:, k + 1 :]
-        later = returns.any(axis=0)
-        first = int(np.argmax(later)) if later.any() else None
-        rows = np.flatnonzero(when == k)
+        gone = ~completed[before] & ~np.isin(ids[before], ids[now])
+        if gone.sum() < limits.SHRINK_TASKS or gone.sum() <= limits.SHRINK * n_before:
+            continue
+        missing = ids[before][gone]
+        back = next(((j, n) for j in range(k + 1, len(part)) if (n := int(np.isin(missing, ids[part[j]]).sum()))), None)
         out.append(
             Shrink(
-                date=pd.Timestamp(dates[k]),
-                before=pd.Timestamp(dates[k - 1]),
-                file=str(frame["file"].iloc[rows[0]]),
-                tasks=int(present[:, k].sum()),
-                tasks_before=before,
-                missing=missing,
-                last_row=int(frame["row"].to_numpy()[rows].max()),
-                back=None if first is None else pd.Timestamp(dates[k + 1 + first]),
-                back_count=0 if first is None else int(returns[:, first].sum()),
-                last=k == len(dates) - 1,
+                date=pd.Timestamp(when[now.start]),
+                before=pd.Timestamp(when[before.start]),
+                file=str(frame["file"].iloc[now.start]),
+                tasks=now.stop - now.start,
+                tasks_before=n_before,
+                missing=int(gone.sum()),
+                last_row=int(frame["row"].to_numpy()[now].max()),
+                back=None if back is None else pd.Timestamp(when[part[back[0]].start]),
+                back_count=0 if back is None else back[1],
+                last=k == len(part) - 1,
             )
         )
     return tuple(out)
