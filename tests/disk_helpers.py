@@ -3,7 +3,9 @@
 As root, ``chmod`` does not stop writes, so a read-only folder is a tmpfs mounted read-only and a full disk is a
 tiny tmpfs filled to the last byte. Where mounting is not allowed (an ordinary user, a container without the
 capability, or ``FORECAST_TEST_NO_MOUNT=1``), every write into the folder by this process is made to fail with
-``EROFS`` or ``ENOSPC`` (file opens, folder creation, renames). Either way the test runs; nothing is skipped.
+``EROFS`` or ``ENOSPC`` (file opens, folder creation, renames); a command run in a process of its own, or a report's
+worker process, gets a file size limit instead (``RLIMIT_FSIZE``: a write past it fails with ``EFBIG``, "File too
+large", as a full disk's does with ``ENOSPC``). Either way the test runs; nothing is skipped.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import contextlib
 import errno
 import io
 import os
+import resource
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +74,76 @@ def full_disk(folder: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, st
         return
     _fill(folder, files)
     _deny(folder, monkeypatch, errno.ENOSPC)
+    yield folder
+
+
+def _fill_up(folder: Path, free: int = 0) -> None:
+    """Fill the disk of ``folder`` but for about ``free`` bytes."""
+    filler = folder / ".filler"
+    with contextlib.suppress(OSError), filler.open("wb") as fh:
+        while True:
+            fh.write(b"\0" * 4096)
+            fh.flush()
+    os.truncate(filler, max(0, filler.stat().st_size - free))
+
+
+def _size_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+Runner = Callable[[list[str]], subprocess.CompletedProcess]
+
+
+@contextlib.contextmanager
+def full_disk_for_commands(folder: Path) -> Iterator[tuple[Path, Runner]]:
+    """``folder`` on a full disk, and the function that runs a command (in a process of its own, its output
+    captured) for which it is full. Without a mount, the command runs with a file size limit of 4 KiB."""
+    if _mount(folder, "size=256k"):
+        try:
+            _fill_up(folder)
+            yield folder, lambda args: subprocess.run(args, capture_output=True, text=True, timeout=600, check=False)
+        finally:
+            _unmount(folder)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    yield (
+        folder,
+        lambda args: subprocess.run(
+            args, capture_output=True, text=True, timeout=600, check=False, preexec_fn=_size_limit(4096)
+        ),
+    )
+
+
+@contextlib.contextmanager
+def nearly_full_disk(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, free: int, setup: Callable[[Path], object]
+) -> Iterator[Path]:
+    """``folder``, after ``setup(folder)`` wrote into it, on a disk with about ``free`` bytes left: room for a
+    report run to start, not to finish. Without a mount, the report's worker process (which writes the run's data,
+    downloads and pages) gets a file size limit of ``free`` bytes."""
+    if _mount(folder, "size=8m"):
+        try:
+            setup(folder)
+            _fill_up(folder, free)
+            yield folder
+        finally:
+            _unmount(folder)
+        return
+    import forecast.report.run as report_run
+
+    folder.mkdir(parents=True, exist_ok=True)
+    setup(folder)
+    real = subprocess.Popen
+
+    def limited(args, *rest, **kwargs):
+        if "forecast.report.execute" in args:
+            kwargs["preexec_fn"] = _size_limit(free)
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(report_run.subprocess, "Popen", limited)
     yield folder
 
 

@@ -9,8 +9,11 @@ place, so a reader sees the old file or the new one, and a failed or killed writ
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -52,8 +55,38 @@ def _mode(path: Path) -> int:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """Replace ``path`` with ``text`` (UTF-8) in one step."""
-    return replace_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    """Replace ``path`` with ``text`` (UTF-8) in one step; a lone surrogate (a file name that is not UTF-8) is
+    written as its escape, ``\\udcff``, not an error."""
+    return replace_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8", errors="backslashreplace"))
+
+
+def write_xlsx(frame: Any, path: str | Path) -> None:
+    """``frame`` (a DataFrame) as an XLSX file at ``path``, made whole in memory first (:func:`in_memory`)."""
+    in_memory(path, lambda buffer: frame.to_excel(buffer, index=False))
+
+
+def in_memory(path: str | Path, build: Any) -> None:
+    """Write at ``path`` the bytes ``build(buffer)`` puts in an in-memory buffer: an XLSX made whole in memory
+    first, since were the zip written to disk as it is made, a full disk would leave it half-closed, to fail again
+    when Python collects it ("Exception ignored in ZipFile.__del__"). openpyxl still puts each sheet in a temporary
+    file; if that fails (a full disk again), the failure is raised once, and its half-made writers' second failures
+    are dropped as they go."""
+    buffer = io.BytesIO()
+    failure: OSError | None = None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: None if isinstance(u.exc_value, OSError) else hook(u)
+    try:
+        try:
+            build(buffer)
+        except OSError as exc:  # kept without its traceback, whose frames hold the writers
+            failure = OSError(exc.errno, exc.strerror, exc.filename)
+        if failure is not None:
+            gc.collect()  # the writers go now, while their errors are dropped
+    finally:
+        sys.unraisablehook = hook
+    if failure is not None:
+        raise failure
+    Path(path).write_bytes(buffer.getvalue())
 
 
 def write_json(path: str | Path, data: Any) -> Path:

@@ -17,7 +17,7 @@ from . import __version__, commands, limits
 from .cache import summaries as cache_summaries
 from .errors import ForecastError
 from .models import MODELS
-from .schema import parse_date
+from .schema import ACCEPTED_DATES, parse_date
 
 # Each subcommand's one-line help (the command list) and its description (its own --help).
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A shell starts background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt: restore
     # it, so Ctrl-C or `kill -INT` always stops a run cleanly (exit 130), however the command was started.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -120,8 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         "--tasks", type=_whole(limits.SAMPLE_TASKS), default=1287, metavar="N", help="number of tasks (default 1287)"
     )
     p.add_argument("--seed", type=_whole(limits.SEED), default=37, metavar="S", help="random seed (default 37)")
-    p.add_argument("--start", type=parse_date, default=date(2025, 3, 6), metavar="DATE", help="first snapshot")
-    p.add_argument("--until", type=parse_date, default=date(2025, 12, 4), metavar="DATE", help="last snapshot")
+    p.add_argument("--start", type=_date, default=date(2025, 3, 6), metavar="DATE", help="first snapshot")
+    p.add_argument("--until", type=_date, default=date(2025, 12, 4), metavar="DATE", help="last snapshot")
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv", help="file format")
     p.add_argument(
         "--december",
@@ -206,13 +209,13 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
     _data_args(p, "params file; the options below override it")
     p.add_argument(
         "--as-of",
-        type=parse_date,
+        type=_date,
         metavar="DATE",
         help="forecast date, YYYY-MM-DD or dd/mm/yyyy (default: the last snapshot)",
     )
     p.add_argument(
         "--deadline",
-        type=parse_date,
+        type=_date,
         metavar="DATE",
         help="deadline, YYYY-MM-DD or dd/mm/yyyy (default: 31 Dec of the as-of year)",
     )
@@ -251,6 +254,13 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="folder of notebooks to run, in name order (default: the kit's notebooks/)",
     )
+
+
+def _date(text: str) -> date:
+    """An argparse type: a date by the kit's one parser; an empty one is refused (it is not "the default")."""
+    if (day := parse_date(text)) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is an empty date ({ACCEPTED_DATES}); leave out the option")
+    return day
 
 
 def _whole(bounds: tuple[int, int]):

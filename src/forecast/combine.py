@@ -41,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -299,7 +300,11 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
     pool = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
     hazard = fits.get("hazard")
     regime = getattr(hazard, "regime_", None) if hazard is not None and hazard.year_end else None
-    year_end = simulate(hazard.with_year_end_mode("year_end"), question, params.sims, params.seed) if regime else None
+    year_end = (
+        simulate(hazard.with_year_end_mode("year_end"), question, params.sims, params.seed)
+        if hazard is not None and regime is not None
+        else None
+    )
     result = blend(pool, year_end, regime.weight if regime else 0.0, params.seed)
     table = table.assign(
         weight=weights.round(4), **{k: [parts[m].summary()[k] for m in names] for k in ("mean", "p10", "p50", "p90")}
@@ -401,7 +406,7 @@ def year_end_meta(autumn: SlipForecast, year_end: SlipForecast | None, regime) -
 
 def _conditional(result: SlipForecast) -> dict:
     split = result.split()
-    out = {k: _summary(v) for k, v in (("slipped", result.totals),)}["slipped"]
+    out: dict[str, Any] = dict(_summary(result.totals))
     out["split"] = {part: {"mean": round(v["mean"], 2), "p10": v["p10"], "p90": v["p90"]} for part, v in split.items()}
     return out
 

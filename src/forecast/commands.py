@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ForecastError, ReportError
+from .errors import ForecastError, ReportError, one_line
 from .extras import require
 from .question import SYNTHETIC_WARNING
 
@@ -188,7 +188,7 @@ def backtest(args: argparse.Namespace) -> int:
     from .output import backtest_table, published_backtest_table, write_table
     from .published import load_published
     from .published_scores import published_backtest
-    from .snapshot_dates import require_no_gap
+    from .snapshot_dates import require_intact, require_no_gap
 
     params = _params(args)
     if args.out:
@@ -196,6 +196,7 @@ def backtest(args: argparse.Namespace) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     snaps = _load(params)
     require_no_gap(snaps, snaps.dates[-1])
+    require_intact(snaps, snaps.dates[-1])
     kwargs: dict[str, Any] = {"models": models} if models else {}
     figures = load_published(params.published)
     if models:  # "published" among --models asks for the published-figures model on the same cutoffs
@@ -274,7 +275,7 @@ def prior(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    summary = fitted.summary()
+    summary: dict[str, Any] = fitted.summary()
     weeks = ", ".join(f"{100 * p:.0f} %" for p in summary["onset_weeks"])
     print(
         "\n".join(
@@ -320,16 +321,18 @@ def report(args: argparse.Namespace) -> int:
     from .report.run import run_report
 
     result = run_report(args.params, args.out, args.notebooks, overrides=_overrides(args))
+    index = Path(args.out) / "index.html"
+    if result.status != "ok":  # one line: the cause, and where the failed run is listed
+        raise ReportError(
+            f"run failed: {one_line(result.message)} (marked failed in {index}: {result.folder}; earlier runs are "
+            "unchanged)"
+        )
     for name in result.record.get("downloads", []):
         _wrote(result.folder / name)
-    pages = len(result.record["notebooks"]) + len(result.record.get("agency_pages", []))
-    print(f"wrote {pages} pages to {result.folder}", file=sys.stderr)
-    _wrote(Path(args.out) / "index.html")
-    print(f"index: {Path(args.out) / 'index.html'}")
-    if result.status != "ok":
-        raise ReportError(
-            f"run failed: {result.message}\n  partial report kept in {result.folder}; earlier runs are unchanged"
-        )
+    states = result.record["notebooks"] + result.record.get("agency_pages", [])
+    print(f"wrote {sum(1 for s in states if s.get('html'))} pages to {result.folder}", file=sys.stderr)
+    _wrote(index)
+    print(f"index: {index}")
     return 0
 
 
@@ -338,14 +341,20 @@ def schedule(args: argparse.Namespace) -> int:
 
     require("report", "forecast schedule")
     from .report.run import load_run_params, run_report
-    from .report.schedule import parse_cron, run_schedule
+    from .report.schedule import LOG_NAME, parse_cron, run_schedule
 
     overrides = _overrides(args)
     load_run_params(args.params, overrides)  # a broken file fails now, not at the first run
     parse_cron(args.cron)
-    run = partial(run_report, args.params, args.out, args.notebooks, overrides=overrides)
-    failed = run_schedule(args.cron, run, Path(args.out), max_runs=args.max_runs)
-    return 1 if failed else 0
+    failures: list[str] = []
+    runs = partial(run_report, args.params, args.out, args.notebooks, overrides=overrides)
+    failed = run_schedule(args.cron, runs, Path(args.out), max_runs=args.max_runs, failures=failures)
+    if failed:
+        raise ReportError(
+            f"{failed} run(s) failed; the last: {one_line(failures[-1])} (every run is logged in "
+            f"{Path(args.out) / LOG_NAME})"
+        )
+    return 0
 
 
 def scenario(args: argparse.Namespace) -> int:

@@ -10,6 +10,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 
+def printable(path: object) -> str:
+    """A file name as text that can be printed and written anywhere: the bytes of a name that is not UTF-8 (Python
+    holds them as surrogate escapes) shown as ``\\xff``."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def one_line(text: object) -> str:
+    """A message of several lines (a :class:`DataError` lists its problems) as one: ``first rest; rest``."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return " ".join([lines[0], "; ".join(lines[1:])]) if len(lines) > 1 else "".join(lines)
+
+
+LAST_WORDS = "error: "  # a report run's child prints this and why on stdout when it cannot save its status (its
+# progress lines go there too, without it): forecast.report.run reads it
+
+
 class ForecastError(Exception):
     """Root of the errors a user can fix (bad data, bad parameters, a report folder in use)."""
 

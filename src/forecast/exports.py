@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema
-from .errors import DataError, Problem
+from .errors import DataError, Problem, printable
 from .readers import RawTable, read_table
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -32,10 +32,10 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
     """
     lookup = lookup if lookup is not None else schema.status_lookup()
     try:
-        table = read_table(path)
+        table = read_table(path, printable(path))
     except DataError as exc:
         return None, list(exc.problems)
-    where: dict[str, Any] = {"file": str(path), "sheet": table.sheet}
+    where: dict[str, Any] = {"file": printable(path), "sheet": table.sheet}
     if table.frame.empty:
         return None, [Problem("the file has no data rows", **where)]
     columns, problems = _map_headers(table.headers, where, table.header_row)
@@ -45,7 +45,8 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
     index = table.frame.index
     rows = np.arange(len(index), dtype=np.int64) + table.header_row + 1
     out = pd.DataFrame({"row": rows})
-    out["task_id"] = _ids(raw["task_id"])
+    hidden: dict[str, np.ndarray] = {}
+    out["task_id"] = _ids(raw["task_id"], hidden)
     cells = _Cells(out, where)
     for col, i in columns.items():
         if i in table.no_value:
@@ -55,9 +56,10 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
                 "a formula with no saved value: open the file in Excel and save it, or paste the values",
             )
     problems += _snapshot_date(raw, path, out, where)
-    out["agency"] = _text(raw["agency"])
+    out["agency"] = _text(raw["agency"], hidden, "agency")
     for col in _TEXT_COLUMNS:
-        out[col] = _text(raw[col]) if col in raw else pd.Series(pd.NA, index=index, dtype="str")
+        out[col] = _text(raw[col], hidden, col) if col in raw else pd.Series(pd.NA, index=index, dtype="str")
+    problems += _hidden_warnings(hidden, raw, out, where)
     for col in ("task_id", "agency"):
         cells.flag(col, out[col].isna().to_numpy(), "empty value")
     _statuses(raw["status"], lookup, cells)
@@ -70,7 +72,7 @@ def read_export(path: Path, lookup: Mapping[str, str] | None = None) -> tuple[pd
         cells.flag(col, bad, shown)
     _row_rules(cells)
     problems += cells.problems
-    out["file"] = path.name
+    out["file"] = printable(path.name)
     out.attrs["synthetic"] = _dataset_column(table)
     return (None if any(p.severity == "error" for p in problems) else out), problems
 
@@ -153,10 +155,11 @@ def _map_headers(headers: tuple[str, ...], where: dict, header_row: int) -> tupl
 
 def _snapshot_date(raw: Mapping[str, pd.Series], path: Path, out: pd.DataFrame, where: dict) -> list[Problem]:
     m = _DATE_IN_NAME.search(path.name)
+    unreadable = None  # why the file name's date is no date (2300-01-04 is out of range, 2025-02-30 is no day)
     try:
         named = pd.Timestamp(schema.parse_date(f"{m[1]}-{m[2]}-{m[3]}")) if m else None
-    except schema.DateError:
-        named = None
+    except schema.DateError as exc:
+        named, unreadable = None, str(exc)
     if "snapshot_date" in raw:
         dates, bad, _ = schema.column_dates(raw["snapshot_date"])
         distinct = dates.dropna().unique()
@@ -184,6 +187,15 @@ def _snapshot_date(raw: Mapping[str, pd.Series], path: Path, out: pd.DataFrame, 
         return []
     if named is None:
         out["snapshot_date"] = pd.NaT
+        if unreadable:
+            return [
+                Problem(
+                    f"the date in the file name is no snapshot date: {unreadable}; rename the file, or add a "
+                    "snapshot_date column",
+                    column="snapshot_date",
+                    **where,
+                )
+            ]
         return [
             Problem(
                 "no snapshot date: add a snapshot_date column or put YYYY-MM-DD in the file name",
@@ -195,36 +207,74 @@ def _snapshot_date(raw: Mapping[str, pd.Series], path: Path, out: pd.DataFrame, 
     return []
 
 
-def _ids(values: pd.Series) -> pd.Series:
+def _ids(values: pd.Series, hidden: dict[str, np.ndarray] | None = None) -> pd.Series:
     """Task ids as text, the same whatever the file type: integral numbers without a decimal part (Excel and
     Parquet turn ``101`` into ``101.0``, and so may a CSV written from them), surrounding whitespace trimmed."""
-    text = _text(values)
+    text = _text(values, hidden, "task_id")
     return pd.Series(
         pc.replace_substring_regex(pa.array(text.array), r"^(\d+)\.0+$", r"\1"), index=values.index, dtype="str"
     )
 
 
-_OTHER_SPACES = r"\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{1C}-\x{1F}"
+_OTHER_SPACES = r"\x{0B}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{1C}-\x{1F}"
 _SPACES = rf"[\s{_OTHER_SPACES}]+"  # what str.split() splits on
 _UNTIDY = rf"\s\s|[^ \S]|^\s|\s$|[{_OTHER_SPACES}]"  # a cell that needs _SPACES collapsed
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """NFC, trimmed, inner whitespace collapsed; empty cells become missing. Vectorised (Arrow), as a million-row
-    export has a million distinct titles; a categorical (a Parquet dictionary) stays one, tidied by category."""
+def _text(values: pd.Series, hidden: dict[str, np.ndarray] | None = None, column: str = "") -> pd.Series:
+    """Without :data:`~forecast.schema.HIDDEN` characters (control, zero-width and bidirectional ones), NFC,
+    trimmed, inner whitespace collapsed; empty cells become missing. The cells that held hidden characters go into
+    ``hidden[column]`` (a row mask), for a warning. Vectorised (Arrow), as a million-row export has a million
+    distinct titles; a categorical (a Parquet dictionary) stays one, tidied by category."""
     if isinstance(values.dtype, pd.CategoricalDtype):  # a Parquet dictionary: each distinct value tidied once
-        tidy = pd.Categorical(_text(pd.Series(values.cat.categories)))
-        codes = np.append(tidy.codes, -1)[values.cat.codes.to_numpy()]  # code -1 (an empty cell) stays missing
+        found: dict[str, np.ndarray] = {}
+        tidy = pd.Categorical(_text(pd.Series(values.cat.categories), found, column))
+        codes = values.cat.codes.to_numpy()
+        if column in found and hidden is not None:
+            hidden[column] = np.append(found[column], False)[codes]
+        codes = np.append(tidy.codes, -1)[codes]  # code -1 (an empty cell) stays missing
         return pd.Series(
             pd.Categorical.from_codes(codes, dtype=tidy.dtype).remove_unused_categories(), index=values.index
         )
     if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
         values = values.astype("str")  # numbers as text; None, NaN and NaT stay missing
-    arr = pc.utf8_normalize(pa.array(values.array), "NFC")
+    arr = pa.array(values.array)
+    if pc.any(found_hidden := pc.match_substring_regex(arr, schema.HIDDEN_RE2)).as_py():
+        arr = pc.replace_substring_regex(arr, schema.HIDDEN_RE2, "")
+        if hidden is not None:
+            hidden[column] = found_hidden.fill_null(False).to_numpy(zero_copy_only=False)
+    arr = pc.utf8_normalize(arr, "NFC")
     if pc.any(pc.match_substring_regex(arr, _UNTIDY)).as_py():  # rare: the slow regex only when needed
         arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, _SPACES, " "))
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
     return pd.Series(arr, index=values.index, dtype="str")
+
+
+def _hidden_warnings(
+    hidden: Mapping[str, np.ndarray], raw: Mapping[str, pd.Series], out: pd.DataFrame, where: dict
+) -> list[Problem]:
+    """A warning per column whose cells held :data:`~forecast.schema.HIDDEN` characters (removed), naming them."""
+    problems = []
+    for col, mask in hidden.items():
+        chars = {
+            f"U+{ord(c):04X}"
+            for value in raw[col].to_numpy(dtype=object)[mask][:1000]
+            for c in str(value)
+            if schema.HIDDEN.match(c)
+        }
+        ids = out["task_id"].to_numpy(dtype=object)[mask]
+        problems.append(
+            Problem(
+                f"control or invisible characters removed ({', '.join(sorted(chars)[:6])}"
+                f"{' ...' if len(chars) > 6 else ''}): a spreadsheet refuses them, and they make one name two",
+                rows=tuple(out["row"].to_numpy()[mask]),
+                column=col,
+                task_ids=tuple(str(i) for i in ids if _present(i)),
+                severity="warning",
+                **where,
+            )
+        )
+    return problems
 
 
 def _present(v: object) -> bool:

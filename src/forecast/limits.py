@@ -29,6 +29,15 @@ SHOWN_CHARS = 80  # a value quoted in an error message is cut to about this many
 GAP_DAYS = 56  # snapshots further apart than this (8 weeks) cannot be modelled across
 JUMP = 0.5  # a snapshot with 50 % more tasks than the one before is flagged
 XLSX_HEADER_ROWS = 20  # an XLSX header row is looked for in this many first rows of each sheet
+SHRINK = 0.1  # an export with this share fewer tasks than the one before, as many missing uncompleted, is flagged
+SHRINK_TASKS = 10  # ... when that is at least this many tasks
+
+# One export file, checked before it is expanded (forecast.readers): a CSV's size, an XLSX's unzipped parts, a
+# Parquet file's uncompressed data; its data rows and its columns. Past a bound the file is refused, naming it.
+EXPORT_BYTES = 2**30
+EXPORT_ROWS = 2_000_000
+EXPORT_COLUMNS = 1000
+YAML_DEPTH = 50  # lists and mappings nested in a params or scenario file
 
 MEMORY_LIMIT_BYTES = 4 * 2**30  # a simulation estimated to need more is refused
 _CHUNK_BYTES_PER_CELL = 16  # float32 luck + float32 survival + bool slip + a float32 temporary, per task-run

@@ -11,10 +11,11 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from .atomic import check_target, replace_file
+from .atomic import check_target, in_memory, replace_file
 from .errors import OutputError
 from .prose import december_sentence, headline_sentence
 from .question import SYNTHETIC_WARNING
@@ -157,7 +158,7 @@ def write_table(
         raise OutputError(path, f"unknown table format; use one of {', '.join(WRITERS)}")
     writer = WRITERS[suffix] or partial(_workbook, sheet=sheet_name(path), about=about or {})
     check_target(path, force=force, protected=protected)
-    table = frame if suffix == ".parquet" else neutralised(rounded(frame))
+    table = neutralised(frame if suffix == ".parquet" else rounded(frame), formulas=suffix != ".parquet")
     return replace_file(path, lambda tmp: writer(table, tmp))
 
 
@@ -189,10 +190,7 @@ def _workbook(frame: pd.DataFrame, path: Path, sheet: str, about: Mapping[str, o
     statuses in words, each number formatted by the pages' rule (percentages as percentages), column widths set,
     the header row frozen and a filter on it; then a README sheet: the ``about`` facts (which run it came from)
     and what each column means (:data:`forecast.formatting.DESCRIPTIONS`)."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    from .formatting import DESCRIPTIONS, label, number_format
+    from .formatting import DESCRIPTIONS, label
 
     shown = frame.copy()
     if "status" in shown:
@@ -202,7 +200,16 @@ def _workbook(frame: pd.DataFrame, path: Path, sheet: str, about: Mapping[str, o
     readme += [["", "", ""], ["column", "what it means", "name in the CSV"]]
     readme += [[label(c), DESCRIPTIONS.get(c, ""), c] for c in map(str, frame.columns)]
     notes = neutralised(pd.DataFrame(readme, dtype=object))
-    with pd.ExcelWriter(path, engine="openpyxl", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as book:
+    in_memory(path, lambda buffer: _sheets(buffer, shown, notes, frame, data, len(about)))
+
+
+def _sheets(buffer: Any, shown: pd.DataFrame, notes: pd.DataFrame, frame: pd.DataFrame, data: str, facts: int) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from .formatting import label, number_format
+
+    with pd.ExcelWriter(buffer, engine="openpyxl", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as book:
         shown.rename(columns=lambda c: label(str(c))).to_excel(book, sheet_name=data, index=False)
         notes.to_excel(book, sheet_name="README", index=False, header=False)
         table = book.sheets[data]
@@ -222,21 +229,35 @@ def _workbook(frame: pd.DataFrame, path: Path, sheet: str, about: Mapping[str, o
         for row in notes_sheet.iter_rows():
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for cell in notes_sheet[len(about) + 2]:
+        for cell in notes_sheet[facts + 2]:
             cell.font = Font(bold=True)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# what no XLSX (XML 1.0) may hold, nor UTF-8 encode: control characters other than tab and line breaks, lone
+# surrogates (a file name that is not UTF-8), U+FFFE and U+FFFF
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+def neutralised(frame: pd.DataFrame, formulas: bool = True) -> pd.DataFrame:
     """``frame`` with every text cell that a spreadsheet would read as a formula (starting with ``= + - @``, tab or
-    carriage return; OWASP's CSV injection list) prefixed with ``'``, so it shows as the text it is."""
+    carriage return; OWASP's CSV injection list) prefixed with ``'``, so it shows as the text it is; and without
+    the characters no table file can hold (:data:`_UNWRITABLE`; the loader removes them, this is for text from
+    elsewhere). ``formulas=False`` (Parquet): only the latter."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype | pd.CategoricalDtype):
-            text = out[col].astype(object)
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS)).astype(bool)
-            if risky.any():
-                out[col] = text.where(~risky, "'" + text.astype(str))
-    return out.rename(columns=lambda c: "'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c)
+            values = out[col].to_numpy(dtype=object)
+            clean = [_writable(v, formulas) for v in values]
+            if any(a is not b for a, b in zip(clean, values, strict=True)):  # else it keeps its type (a dictionary)
+                out[col] = pd.Series(clean, index=out.index, dtype=object)
+    return out.rename(columns=lambda c: _writable(c, formulas))
+
+
+def _writable(value: object, formulas: bool) -> object:
+    """``value`` itself, or the text without :data:`_UNWRITABLE` characters and, with ``formulas``, a ``'`` before a
+    formula's first character."""
+    if not isinstance(value, str):
+        return value
+    text = _UNWRITABLE.sub("", value) if _UNWRITABLE.search(value) else value
+    return "'" + text if formulas and text.startswith(FORMULA_STARTS) else text

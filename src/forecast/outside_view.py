@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ def load_reference(path: str | Path = REFERENCE) -> pd.DataFrame:
         )
     problems: list[Problem] = []
     for i, row in raw.iterrows():
-        at = {"file": name, "rows": (int(str(i)) + 2,)}
+        at: dict[str, Any] = {"file": name, "rows": (int(str(i)) + 2,)}
         if row["kind"] not in PARAMETER:
             problems.append(Problem(f"unknown kind {row['kind']!r} ({', '.join(PARAMETER)})", column="kind", **at))
             continue

@@ -228,7 +228,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
     """Validate a mapping (from YAML or notebook parameters); errors name the offending key."""
     check = Checker(origin)
     known = [f.name for f in dataclasses.fields(Params) if f.name != "source"]
-    check.keys(None, data, known)
+    check.keys(None, data, known, what="params")
     base = base or Path.cwd()
     values: dict[str, Any] = {"source": origin}
     for key, value in data.items():
@@ -332,5 +332,7 @@ def _year_end(check: Checker, value: Any, base: Path) -> YearEnd:
     window = check.whole("year_end.window_days", data.get("window_days", default.window_days), (7, 366))
     reference = check.path("year_end.reference", data["reference"], base) if "reference" in data else default.reference
     bounds = {"no_push": (0.0, 1.0), "multiplier_median": (0.01, 100.0), "backlog_median": (0.001, 100.0)}
-    found = {k: check.number(f"year_end.{k}", data[k], bounds[k]) for k in PRIOR_OVERRIDES if data.get(k) is not None}
+    found: dict[str, Any] = {
+        k: check.number(f"year_end.{k}", data[k], bounds[k]) for k in PRIOR_OVERRIDES if data.get(k) is not None
+    }
     return YearEnd(window, reference, **found)

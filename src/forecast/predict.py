@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -33,24 +35,25 @@ def forecast(params: Params, snaps: Snapshots | None = None, model: str | None =
     return simulate(fitted, question, params.sims, params.seed)
 
 
-def prior_effects(params: Params, snaps: Snapshots, priors: dict[str, object], sims: int = 2000) -> pd.DataFrame:
+def prior_effects(params: Params, snaps: Snapshots, priors: Mapping[str, Any], sims: int = 2000) -> pd.DataFrame:
     """What each year-end prior in ``priors`` (name -> :class:`forecast.outside_view.YearEndPrior`) makes of the
     params' question: the hazard model's ordinary-week fit once, then per prior its regime (:mod:`forecast.models.
     year_end`) and ``sims`` runs of the forecast if December runs like past year ends. Columns ``prior, weight,
     year_end_mean, year_end_p10, year_end_p90``."""
     from .models.year_end import fit_regime
 
-    question, model = fit(params, snaps, "hazard")
+    question, fitted = fit(params, snaps, "hazard")
+    model: Any = fitted
     rows = []
     for name, prior in priors.items():
         other = model.with_year_end_mode("year_end")
-        other.regime_ = fit_regime(model, snaps, question.as_of, prior).with_mode("year_end")  # type: ignore[attr-defined]
+        other.regime_ = fit_regime(model, snaps, question.as_of, prior).with_mode("year_end")
         result = simulate(other, question, sims, params.seed)
         s = result.summary()
         rows.append(
             {
                 "prior": name,
-                "weight": round(other.regime_.weight, 4),  # type: ignore[attr-defined]
+                "weight": round(other.regime_.weight, 4),
                 "year_end_mean": round(s["mean"], 1),
                 "year_end_p10": s["p10"],
                 "year_end_p90": s["p90"],

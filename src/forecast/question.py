@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import ForecastError
 from .history import build_history, open_set
-from .snapshot_dates import require_no_gap
+from .snapshot_dates import require_intact, require_no_gap
 from .snapshots import Snapshots
 
 SYNTHETIC_WARNING = "SYNTHETIC sample data - not real monitoring figures."
@@ -84,4 +84,5 @@ def ask(snaps: Snapshots, as_of=None, deadline=None) -> Question:
     """The question at the as-of snapshot, due by the deadline (see :func:`resolve_dates`)."""
     when, due = resolve_dates(snaps, as_of, deadline)
     require_no_gap(snaps, when)  # a clear error, not a model's, for data across a gap of months
+    require_intact(snaps, when)  # ... or from an export cut short
     return Question(when, due, open_set(build_history(snaps, when), due), Provenance.of(snaps), snaps)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import write_xlsx
 from .errors import ForecastError, OutputError
 from .sample import BASE_TASKS, DATASET_LABEL, generate
 
@@ -103,7 +104,7 @@ def _write_snapshots(frame: pd.DataFrame, folder: Path, fmt: str) -> None:
         elif fmt == "parquet":
             table.to_parquet(path, index=False)
         else:
-            table.to_excel(path, index=False)
+            write_xlsx(table, path)  # made in memory: a full disk leaves no half-closed zip behind
 
 
 def _readme(folder: Path) -> str:

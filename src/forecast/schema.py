@@ -50,14 +50,42 @@ STATUS_LABELS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Removed from every text cell of an export and from every name before it is compared: control characters that are
+# not spaces (a spreadsheet refuses them), zero-width and bidirectional formatting characters (invisible, they make
+# one name two, or show text in another order than it is stored) and the two non-characters XML forbids.
+HIDDEN_RANGES = (
+    (0x00, 0x08),
+    (0x0E, 0x1B),
+    (0x7F, 0x84),
+    (0x86, 0x9F),
+    (0xAD, 0xAD),
+    (0x061C, 0x061C),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x2069),
+    (0xFEFF, 0xFEFF),
+    (0xFFFE, 0xFFFF),
+)
+HIDDEN = re.compile("[" + "".join(f"\\U{a:08X}-\\U{b:08X}" for a, b in HIDDEN_RANGES) + "]")
+HIDDEN_RE2 = "[" + "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in HIDDEN_RANGES) + "]"  # the same, for Arrow
+
+
+def name_text(text: str) -> str:
+    """``text`` without :data:`HIDDEN` characters, NFC-normalised: one spelling per name."""
+    return unicodedata.normalize("NFC", HIDDEN.sub("", str(text)))
+
+
 def fold(text: str) -> str:
-    """NFC-normalise, trim, case-fold and collapse inner whitespace: the key labels are compared on."""
-    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+    """:func:`name_text`, trimmed, case-folded, inner whitespace collapsed: the key labels and names are compared
+    on."""
+    return " ".join(name_text(text).casefold().split())
 
 
 def header_key(text: str) -> str:
     """Like :func:`fold`, with underscores and hyphens counted as spaces (``Due_Date`` == ``due date``)."""
-    return fold(re.sub(r"[_\-\s]+", " ", unicodedata.normalize("NFC", str(text))))
+    return fold(re.sub(r"[_\-\s]+", " ", name_text(text)))
 
 
 _HEADER_LOOKUP = {

@@ -18,7 +18,10 @@ look wrong (a gap, a future date, a jump in size) and refuses a forecast across 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,9 +32,9 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from . import schema
-from .errors import DataError, Problem
+from .errors import DataError, Problem, printable
 from .exports import DATE_COLUMNS, read_export
-from .snapshot_dates import date_warnings, duplicate_dates
+from .snapshot_dates import Shrink, date_warnings, duplicate_dates, shrinks
 
 Progress = Callable[[int, int, str], None]
 
@@ -48,6 +51,7 @@ class Snapshots:
     fingerprint: str
     synthetic: bool
     file_digests: Mapping[str, str] = field(default_factory=dict, repr=False)  # SHA-256 of each file, by name
+    shrunk: tuple[Shrink, ...] = ()  # exports missing many tasks of the one before (forecast.snapshot_dates)
     derived: dict[str, pd.DataFrame | pd.Series] = field(default_factory=dict, init=False, repr=False, compare=False)
     cuts: dict[int, tuple[pd.DataFrame, str, pd.Timestamp, pd.DataFrame]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -133,18 +137,15 @@ def load_snapshots(
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise DataError(Problem(f"snapshot folder not found: {directory}"))
-    paths = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
-    data_paths = [p for p in paths if p.suffix.lower() in SUFFIXES]
-    warnings = [
-        Problem(f"ignored: not a {'/'.join(SUFFIXES)} export", file=str(p), severity="warning")
-        for p in paths
-        if p.suffix.lower() not in (*SUFFIXES, ".md", ".txt")
-    ]
+        raise DataError(Problem(f"snapshot folder not found: {printable(directory)}"))
+    data_paths, warnings, unreadable = _entries(directory)
+    if unreadable:
+        raise DataError(unreadable)
     if not data_paths:
-        raise DataError(Problem(f"no {', '.join(SUFFIXES)} exports in {directory}"))
+        raise DataError(Problem(f"no {', '.join(SUFFIXES)} exports in {printable(directory)}"))
     whole, each = digests(data_paths)
-    key = (str(directory), tuple(sorted((status_labels or {}).items())), tuple(p.name for p in paths), whole)
+    names = tuple(p.name for p in data_paths) + tuple(str(w.file) for w in warnings)
+    key = (str(directory), tuple(sorted((status_labels or {}).items())), names, whole)
     if key in _LAST:
         if progress:
             progress(len(data_paths), len(data_paths), data_paths[-1].name)
@@ -164,11 +165,58 @@ def load_snapshots(
     if errors:
         raise DataError(errors)
     warnings += date_warnings(frames)
-    snaps = Snapshots(_long_frame(frames), tuple(data_paths), tuple(warnings), whole, synthetic, each)
+    frame = _long_frame(frames)
+    where = {printable(p.name): printable(p) for p in data_paths}
+    shrunk = tuple(dataclasses.replace(s, file=where.get(s.file, s.file)) for s in shrinks(frame))
+    warnings += [s.warning() for s in shrunk]
+    snaps = Snapshots(frame, tuple(data_paths), tuple(warnings), whole, synthetic, each, shrunk)
     _LAST.clear()
     if len(snaps.frame) <= REMEMBER_ROWS:
         _LAST[key] = snaps
     return _own(snaps)
+
+
+def _entries(directory: Path) -> tuple[list[Path], list[Problem], list[Problem]]:
+    """(export files, warnings, errors) of a snapshot folder. Hidden files and Excel's lock files (``~$``) are
+    passed over; a file of another kind is a warning. An entry named as an export that cannot be read as a file (a
+    link to nothing, a loop of links, a folder, a pipe, a file without read permission) is an error naming it: were
+    it skipped, the forecast would quietly run on the week before."""
+    data, warnings, errors = [], [], []
+    for p in sorted(directory.iterdir()):
+        if p.name.startswith((".", "~$")) or (p.is_dir() and p.suffix.lower() not in SUFFIXES):
+            continue  # hidden files, lock files and folders (an export folder may hold an archive of old ones)
+        why = _not_readable(p)
+        if p.suffix.lower() in SUFFIXES:
+            if why:
+                errors.append(Problem(f"{why}: remove it, or put the export it names in its place", file=printable(p)))
+            else:
+                data.append(p)
+        elif not why and p.suffix.lower() not in (".md", ".txt"):
+            warnings.append(
+                Problem(f"ignored: not a {'/'.join(SUFFIXES)} export", file=printable(p), severity="warning")
+            )
+        elif why and p.is_symlink():
+            warnings.append(Problem(f"ignored: {why}", file=printable(p), severity="warning"))
+    return data, warnings, errors
+
+
+def _not_readable(path: Path) -> str:
+    """Why ``path`` cannot be read as a file, or ``""``."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if not path.is_symlink():
+            return f"cannot be read ({exc.strerror or exc})"
+        if exc.errno == errno.ELOOP:
+            return "a link that loops (it leads back to itself)"
+        return f"a link to {printable(os.readlink(path))}, which does not exist"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device)"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied)"
+    return ""
 
 
 REMEMBER_ROWS = 2_000_000  # a national portfolio's frame is let go with its last user, not kept for a next call
@@ -246,11 +294,11 @@ def digests(paths: list[Path]) -> tuple[str, dict[str, str]]:
     files it reads, :mod:`forecast.cache`)."""
     digest, each = hashlib.sha256(), {}
     for path in sorted(paths, key=lambda p: p.name):
-        digest.update(path.name.encode())
+        digest.update(os.fsencode(path.name))  # a name that is not UTF-8 too
         own = hashlib.sha256()
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
                 own.update(block)
-        each[path.name] = own.hexdigest()
+        each[printable(path.name)] = own.hexdigest()  # by the name the frame holds
     return digest.hexdigest()[:16], each

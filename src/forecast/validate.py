@@ -60,13 +60,37 @@ def load_yaml(path: str | Path, what: str) -> Any:
     except UnicodeDecodeError as exc:
         raise ParamsError(what, f"not UTF-8 text (byte {exc.start}); re-save it as UTF-8", file=str(path)) from None
     try:
+        _check_depth(text, what, path)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ParamsError(what, f"not valid YAML: {_first_lines(exc)}", file=str(path)) from None
+        raise ParamsError(what, f"not valid YAML: {_where(exc)}", file=str(path)) from None
 
 
-def _first_lines(exc: yaml.YAMLError) -> str:
-    return " ".join(str(exc).split())[:300]
+def _check_depth(text: str, what: str, path: Path) -> None:
+    """Refuse lists and mappings nested more than :data:`~forecast.limits.YAML_DEPTH` deep before they are built
+    (PyYAML builds them recursively: 50,000 ``[`` would be a RecursionError). YAML's events come one at a time."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > limits.YAML_DEPTH:
+                line = f" (line {event.start_mark.line + 1})" if event.start_mark else ""
+                raise ParamsError(
+                    what,
+                    f"lists and mappings nested more than {limits.YAML_DEPTH} deep{line}; a {what} file needs a few",
+                    file=str(path),
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+
+
+def _where(exc: yaml.YAMLError) -> str:
+    """What YAML found wrong and where, without the file's text (a path given by mistake may be a file of secrets:
+    its lines are never printed)."""
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{' '.join(str(problem).split())[: limits.SHOWN_CHARS]}{where}"
 
 
 class Checker:
@@ -79,10 +103,20 @@ class Checker:
         return ParamsError(key, message, file=self.file)
 
     def keys(
-        self, key: str | None, data: Mapping, allowed: Iterable[str], required: Iterable[str] = (), word: str = "key"
+        self,
+        key: str | None,
+        data: Mapping,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+        word: str = "key",
+        what: str | None = None,
     ) -> None:
-        """Every key of ``data`` is ``allowed`` (else: did you mean ...) and every ``required`` one is given."""
+        """Every key of ``data`` is ``allowed`` (else: did you mean ...) and every ``required`` one is given. For
+        a whole ``what`` file (params, scenario) none of whose keys is one, nor close to one, the keys are not
+        shown: it is some other file (a path given by mistake), and its contents are not the kit's to print."""
         allowed = tuple(allowed)
+        if what and data and not any(k in allowed or did_you_mean(k, allowed) for k in data):
+            raise self.error(what, f"not a {what} file: none of its keys is a {what} key ({', '.join(allowed)})")
         for k in data:
             if k not in allowed:
                 name = k if isinstance(k, str) else shown(k)

@@ -407,7 +407,7 @@ class HazardSampler:
         """Each run's December (:mod:`.year_end`): the autumn's, or a push drawn from the regime's posterior. Adds the
         push's pace to ``step_h`` (the row and pace level is applied after), keeps its exits for
         :class:`_RegimeExits` and returns its clearance (patterns x steps x runs; the same for every agency)."""
-        assert self.regime is not None and self.after is not None
+        assert self.regime is not None and self.after is not None and self.live_ is not None
         pick = self.regime.pick(luck)
         push = pick >= 0
         runs = self.regime.pushes.take(np.maximum(pick, 0))

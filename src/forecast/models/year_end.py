@@ -297,7 +297,7 @@ class Regime:
     probs: np.ndarray  # (draws,) posterior probability of each draw
     draws: dict[str, np.ndarray]
     rows: int
-    evidence: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
     mode: str = "blend"
 
     def with_mode(self, mode: str) -> Regime:
@@ -322,7 +322,8 @@ class Regime:
 
         def q(values: np.ndarray, level: float) -> float:
             order = np.argsort(values)
-            return float(values[order][min(np.searchsorted(np.cumsum(p[order]), level), len(p) - 1)])
+            at = min(int(np.searchsorted(np.cumsum(p[order]), level)), len(p) - 1)
+            return float(values[order][at])
 
         return {
             "weight": round(self.weight, 4),

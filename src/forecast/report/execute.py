@@ -37,7 +37,7 @@ from typing import Any
 
 from ..atomic import write_json
 from ..cache import summaries as cache_summaries
-from ..errors import ForecastError, ReportError
+from ..errors import LAST_WORDS, ForecastError, ReportError, one_line
 from ..params import parse_params
 from ..snapshots import load_snapshots
 from .html import notebook_title, to_html
@@ -88,7 +88,17 @@ class Page:
 
 
 def main() -> int:
-    """Run the job read from stdin; exit status 0 when every step succeeded."""
+    """Run the job read from stdin; exit status 0 when every step succeeded. A user's error (bad data, a disk that
+    is full) is written to the status file in one line, without a traceback (or, when the status file cannot be
+    written, printed on stdout, which the parent reads); the parent reports it."""
+    try:
+        return _main()
+    except (ForecastError, OSError) as exc:  # the status file cannot be written: the parent reads why on stdout
+        print(LAST_WORDS + _reason(exc), flush=True)
+        return 1
+
+
+def _main() -> int:
     job = json.load(sys.stdin)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     status_file = Path(job["status"])
@@ -108,8 +118,8 @@ def main() -> int:
     try:
         params = parse_params(job["parameters"])
         snaps = load_snapshots(params.snapshots, params.status_labels)
-    except ForecastError as exc:
-        status["error"] = f"the data cannot be used: {exc}"
+    except (ForecastError, OSError) as exc:
+        status["error"] = f"the data cannot be used: {_reason(exc)}"
         write_json(status_file, status)
         return 1
     status["data_fingerprint"] = snaps.fingerprint
@@ -160,10 +170,12 @@ class _Runner:
     async def _prepare(self) -> None:
         """The run's data, in a thread of this process while the kernels start; then the agency pages."""
         from .. import downloads, output, rundata
+        from ..scenarios.apply import check_scenarios
 
         began = time.monotonic()
         earlier = self.job.get("earlier_runs") or []
         try:
+            await asyncio.to_thread(check_scenarios, self.params, self.snaps)  # in seconds: before any page starts
             run = await asyncio.to_thread(
                 rundata.compute,
                 self.params,
@@ -184,8 +196,7 @@ class _Runner:
             if template:
                 self._agency_pages(run, Path(template))
         except Exception as exc:  # a bug in a model must fail the run, not hide it: keep the traceback on stderr
-            traceback.print_exc()
-            self.status["error"] = f"the run's forecast: {type(exc).__name__}: {exc}"
+            self.status["error"] = f"the run's forecast: {_reason(exc)}"
             for page in self.waiting:
                 page.state["error"] = "not run: the run's forecast failed"
             self.waiting.clear()
@@ -234,10 +245,9 @@ class _Runner:
                     await kernel.shutdown()
                     kernel = await Kernel(sockets, cwd, name).start(self.preload)
                 await self._execute(kernel, page)
-        except Exception as exc:  # a kernel that cannot start (or a runner bug): the pages left cannot run
+        except Exception as exc:  # a kernel that cannot start, a full disk (or a runner bug): no page can run
             if time.time() < self.deadline:
-                traceback.print_exc()
-                self.status["error"] = f"the runner stopped: {type(exc).__name__}: {exc}"
+                self.status["error"] = f"the runner stopped: {_reason(exc)}"
             self.waiting.clear()
         finally:
             if kernel is not None:
@@ -267,6 +277,17 @@ class _Runner:
         page.state.update(status=status, error=error, seconds=elapsed(began))
         write_json(self.status_file, self.status)
         self.progress.done(page.name, status, page.state["seconds"])
+
+
+def _reason(exc: BaseException) -> str:
+    """An error in one line: a user's (:class:`ForecastError`, a disk or permission error) as its message; anything
+    else is a bug in the kit, named by its type, with its traceback on stderr."""
+    if isinstance(exc, ForecastError):
+        return one_line(exc)
+    if isinstance(exc, OSError):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+    traceback.print_exception(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _notebook(source: Any) -> Any:

@@ -30,7 +30,7 @@ import psutil
 
 from .. import __version__, paths
 from ..atomic import TEMP_PREFIX, reason, replace_file, write_json
-from ..errors import OutputError, ReportError
+from ..errors import LAST_WORDS, OutputError, ReportError
 from ..params import Params, load_params
 from ..scenarios.levers import load_scenario
 from .html import Nav, notebook_title, set_nav, to_html
@@ -108,14 +108,13 @@ def run_report(
             ) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
-    pages = len(record["notebooks"]) + len(record["agency_pages"])
+    pages = sum(1 for s in [*record["notebooks"], *record["agency_pages"]] if s.get("html"))
     for line in record.get("cache", []):
         echo(f"the run's forecast: {line}")
     echo(
         f"run {record['status']} in {record['seconds']:.1f} s: {out / name} ({pages} pages, "
         f"{len(record['downloads'])} downloads, {record['jobs']} at a time)"
-        + (f"; {record['message']}" if record["message"] else "")
-    )
+    )  # a failed run's cause is the caller's to say, in one line
     return RunResult(out / name, record["status"], record["message"], record)
 
 
@@ -191,12 +190,12 @@ def _build(
         "deadline": time.time() + params.timeout_minutes * 60,
         "log": not sys.stderr.isatty(),  # a line per stage and page for logs; a terminal gets a progress bar
     }
-    timed_out = _execute(job, echo)
+    timed_out, said = _execute(job, echo)
     status = (
         json.loads(status_file.read_text(encoding="utf-8"))
         if status_file.exists()
         else {
-            "error": "the run stopped before it started",
+            "error": said or "the run stopped before it started",
             "notebooks": [],
             "agency_pages": [],
             "headline": None,
@@ -205,6 +204,7 @@ def _build(
         }
     )
     status_file.unlink(missing_ok=True)
+    status["error"] = status["error"] or said or None  # the worker's last words: its status could not be saved
     (folder / rundata.FILE).unlink(missing_ok=True)  # the pages have read it; a run folder keeps what people read
 
     messages = [status["error"]] if status["error"] else []
@@ -270,23 +270,30 @@ def _build(
     }
 
 
-def _execute(job: dict[str, Any], echo: Callable[[str], None]) -> bool:
-    """Run the job in a child process until it ends or the deadline passes; True if the time limit stopped it. The
-    child's progress lines (its stdout: a line per stage of the run's forecast and per page, when ``job["log"]``)
-    go to ``echo`` as they come."""
+def _execute(job: dict[str, Any], echo: Callable[[str], None]) -> tuple[bool, str]:
+    """Run the job in a child process until it ends or the deadline passes: (whether the time limit stopped it, the
+    one line the child printed on stdout when it could not save its status, a full disk: why). The child's
+    progress lines (its stdout: a line per stage of the run's forecast and per page, when ``job["log"]``) go to
+    ``echo`` as they come."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "forecast.report.execute"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        errors="backslashreplace",
         start_new_session=True,
     )  # Ctrl-C reaches the parent, which stops the child below
     assert proc.stdin is not None and proc.stdout is not None
     lines = proc.stdout
+    last_words: list[str] = []
 
     def relay_lines() -> None:
         for line in lines:
-            echo(line.rstrip("\n"))
+            text = line.rstrip("\n")
+            if text.startswith(LAST_WORDS):  # the child could not save its status: why, for the run's record
+                last_words.append(text[len(LAST_WORDS) :].strip())
+            else:
+                echo(text)
 
     relay = threading.Thread(target=relay_lines, daemon=True)
     relay.start()
@@ -296,12 +303,12 @@ def _execute(job: dict[str, Any], echo: Callable[[str], None]) -> bool:
             proc.stdin.close()
         proc.wait(timeout=max(0.0, job["deadline"] - time.time()))
         relay.join(timeout=5)  # the last lines (the kernels, gone with the child, held the pipe too)
-        return False
+        return False, last_words[-1] if last_words else ""
     except subprocess.TimeoutExpired:
         _kill(psutil.Process(proc.pid).children(recursive=True))  # the kernel: papermill saves what ran, and stops
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=GRACE_SECONDS)
-        return True
+        return True, ""
     finally:
         if proc.poll() is None:
             _kill([*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)])

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
-from ..errors import ForecastError, ReportError
+from ..errors import ForecastError, ReportError, one_line
 from .run import RunResult
 
 LOG_NAME = "schedule.log"
@@ -23,9 +23,14 @@ MAX_SLEEP_SECONDS = 60.0  # wake at least this often, so a changed clock (suspen
 
 
 def parse_cron(expression: str) -> str:
-    """``expression`` if it is a valid five-field cron expression; :class:`ReportError` naming it if not."""
+    """``expression`` if it is a valid five-field cron expression that names a time to come; :class:`ReportError`
+    naming it if not (``0 0 30 2 *``, 30 February, never comes)."""
     if len(expression.split()) != 5 or not croniter.is_valid(expression):
         raise ReportError(f"not a cron expression (minute hour day-of-month month day-of-week): {expression!r}")
+    try:
+        croniter(expression, datetime.now().astimezone()).get_next(datetime)
+    except CroniterBadDateError:
+        raise ReportError(f"the cron expression {expression!r} names no date that exists (30 February?)") from None
     return expression
 
 
@@ -38,8 +43,10 @@ def run_schedule(
     sleep: Callable[[float], None] = time.sleep,
     echo: Callable[[str], None] = print,
     max_runs: int | None = None,
+    failures: list[str] | None = None,
 ) -> int:
-    """Call ``run`` at every time ``cron`` names, ``max_runs`` times (None: forever); the number of failed runs.
+    """Call ``run`` at every time ``cron`` names, ``max_runs`` times (None: forever); the number of failed runs, each
+    logged (and its line appended to ``failures``). A failed run does not stop the schedule.
 
     ``clock`` returns the current time (timezone-aware) and ``sleep`` waits seconds; tests pass fakes of both.
     """
@@ -67,14 +74,19 @@ def run_schedule(
         log(f"next run at {due.isoformat(timespec='seconds')}")
         while (now := clock()) < due:
             sleep(min((due - now).total_seconds(), MAX_SLEEP_SECONDS))
+        ok = False
         try:
             result = run()
-            line = f"run {result.status} {result.folder}" + (f": {result.message}" if result.message else "")
-            failed += result.status != "ok"
+            line = f"run {result.status} {result.folder}" + (f": {one_line(result.message)}" if result.message else "")
+            ok = result.status == "ok"
         except ForecastError as exc:  # no run could start (folder locked, params file broken): try again next time
-            line, failed = f"run not started: {exc}", failed + 1
+            line = f"run not started: {one_line(exc)}"
         except Exception as exc:  # a kit bug must not end the schedule; the traceback goes to the log
-            line, failed = f"run crashed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}", failed + 1
+            line = f"run crashed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        if not ok:
+            failed += 1
+            if failures is not None:
+                failures.append(line)
         log(line)
         done += 1
     log(f"schedule stopped after {done} run(s), {failed} failed")

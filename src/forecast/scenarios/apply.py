@@ -115,6 +115,18 @@ def data_names(question: Question) -> tuple[Names, Names]:
     return agencies, sources
 
 
+def check_scenarios(params, snaps) -> None:
+    """Each scenario file of ``params`` applied to the open set at the as-of date, nothing fitted or simulated: an
+    agency or source the data does not have, a date after the deadline, found in seconds (a report does it before
+    any page starts)."""
+    from ..question import ask
+    from .levers import load_scenario
+
+    question = ask(snaps, params.as_of, params.deadline)
+    for file in params.scenarios:
+        Application(load_scenario(file), question, step_days=7).run()
+
+
 def apply_scenario(scenario: Scenario, question: Question, step_days: int) -> Applied:
     """The scenario's levers on ``question``'s open set; the model's steps are ``step_days`` long."""
     return Application(scenario, question, step_days).run()

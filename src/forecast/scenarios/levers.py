@@ -126,7 +126,7 @@ def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
     check = Checker(file)
     if not isinstance(data, Mapping):
         raise check.error("scenario", "the file must hold `name:`, `description:` and `levers:`")
-    check.keys(None, data, ("name", "description", "levers"))
+    check.keys(None, data, ("name", "description", "levers"), what="scenario")
     name = check.text("name", data.get("name"), longest=80)
     description = data.get("description") or ""
     if not isinstance(description, str):
