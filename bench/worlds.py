@@ -1,12 +1,15 @@
-"""The kit's default forecast on worlds it does not assume (issue #11): ``python bench/worlds.py [--json FILE]``.
+"""The kit's default forecast on worlds it does not assume (issues #11, #23): ``python bench/worlds.py [--json FILE]
+[--markdown FILE]``.
 
-Generates ``--seeds`` worlds of each family of ``tests/worlds`` (piecewise, spike, december, exits; seeds 1..N),
-forecasts the open set at 4 Dec 2025 (and at 11 and 18 Dec for the december family) to 31 Dec with the kit's public
-path (``forecast.predict.forecast``, ``--sims`` runs seeded by the world's seed), and prints per family: the open
-set and its outcome (completed / moved / slipped), the forecast, bias (slips and % of the mean truth), mean absolute
-(relative) error, how often it over-predicts, and P10-P90 coverage; then the december family by as-of date. The
-load average is printed before and after, since the machine is shared. ``--json FILE`` writes every row and both
-tables, so the README's figures can be reproduced; it replaces only a file this script wrote.
+Generates ``--seeds`` worlds of each family of ``tests/worlds`` (seeds 1..N), forecasts the open set to 31 Dec with
+the kit's public path (``forecast.predict.forecast``, the hazard model, ``--sims`` runs seeded by the world's
+seed) at 4 Dec 2025, and for the December families (the shapes of ``tests.worlds.families.DECEMBER_SHAPES`` and
+``december``) also at 11 and 18 Dec: the nowcast. Prints per family and as-of date: the open set and its outcome
+(completed / moved / slipped), the forecast, bias (slips and % of the mean truth), mean absolute (relative) error,
+how often it over-predicts, and P10-P90 coverage. The ``reference`` family (a December drawn from the kit's
+reference class) is the 4 Dec calibration. The load average is printed before and after, since the machine is
+shared. ``--json FILE`` writes every row and the table; ``--markdown FILE`` the table as a generated Markdown page
+(with the date, commit and load), which ``docs/`` and the README cite. Each replaces only a file this script wrote.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +29,10 @@ from forecast.predict import forecast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.worlds import FAMILIES
-from tests.worlds.harness import DECEMBER_AS_OF, december_convergence, evaluate, hazard_forecaster, summarise
+from tests.worlds.families import DECEMBER_SHAPES
+from tests.worlds.harness import DECEMBER_AS_OF, evaluate, hazard_forecaster, summarise
+
+NOWCAST = (*DECEMBER_SHAPES, "december")  # forecast at 4, 11 and 18 Dec
 
 MARK = "bench/worlds.py"
 FAMILY_COLUMNS = (
@@ -57,10 +64,11 @@ def history_only(snaps, as_of, deadline, sims, seed):
 
 
 def run(seeds: range, sims: int, families: list[str], forecaster=hazard_forecaster) -> pd.DataFrame:
-    """One row per (family, seed, as-of date): 4 Dec for every family, also 11 and 18 Dec for december."""
+    """One row per (family, seed, as-of date): 4 Dec for every family, also 11 and 18 Dec for the December
+    families."""
     parts = []
     for family in families:
-        dates = DECEMBER_AS_OF if family == "december" else DECEMBER_AS_OF[:1]
+        dates = DECEMBER_AS_OF if family in NOWCAST else DECEMBER_AS_OF[:1]
         started = time.perf_counter()
         parts.append(evaluate(forecaster, family, seeds, dates, sims=sims))
         print(
@@ -88,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated (default: all)")
     parser.add_argument("--json", type=Path, help="also write the rows and tables here")
     parser.add_argument("--history-only", action="store_true", help="forecast with the year-end prior off")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as a generated Markdown page here")
     args = parser.parse_args(argv)
     families = args.families.split(",")
     unknown = [f for f in families if f not in FAMILIES]
@@ -112,33 +121,85 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()
     summary = summarise(rows)
     by_family = summary.loc[summary["as_of"] == DECEMBER_AS_OF[0], list(FAMILY_COLUMNS)]
-    december = december_convergence(rows)[list(DECEMBER_COLUMNS)]
+    nowcast = summary.loc[summary["family"].isin(NOWCAST), ["family", *DECEMBER_COLUMNS]]
     print(f"\nAs of 4 Dec 2025, to 31 Dec (means over worlds; bias = forecast - truth):\n{show(by_family)}")
-    if not december.empty:
-        print(f"\nDecember family by as-of date (push x3 from 5 Dec):\n{show(december)}")
+    if not nowcast.empty:
+        print(f"\nThe December families by as-of date (the nowcast):\n{show(nowcast)}")
     print(
         f"\n{len(rows)} forecasts in {seconds:.0f} s; load average before {load_before[0]:.2f}, "
         f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
     )
+    facts = {
+        "seeds": args.seeds,
+        "sims": args.sims,
+        "seconds": round(seconds, 1),
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+    }
     if args.json:
         _write_json(
             args.json,
             {
                 "written_by": MARK,
                 "history_only": args.history_only,
-                "seeds": args.seeds,
-                "sims": args.sims,
                 "families": families,
-                "seconds": round(seconds, 1),
-                "load_average_before": load_before,
-                "load_average_after": load_after,
+                **facts,
                 "by_family": _records(by_family),
-                "december": _records(december),
+                "nowcast": _records(nowcast),
                 "rows": _records(rows),
             },
         )
         print(f"wrote {args.json}")
+    if args.markdown:
+        _write_markdown(args.markdown, by_family, nowcast, facts, args.history_only)
+        print(f"wrote {args.markdown}")
     return 0
+
+
+def _write_markdown(
+    path: Path, by_family: pd.DataFrame, nowcast: pd.DataFrame, facts: dict, history_only: bool
+) -> None:
+    """The tables as a generated Markdown page: what made it (command, date, commit, load), then the tables."""
+    if path.exists() and MARK not in path.read_text(encoding="utf-8").splitlines()[0]:
+        raise SystemExit(f"{path} exists and was not written by {MARK}; not replacing it")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    before, after = facts["load_average_before"], facts["load_average_after"]
+    lines = [
+        f"<!-- generated by {MARK}; do not edit by hand -->",
+        "# The forecast on worlds it does not assume",
+        "",
+        f"`python bench/worlds.py --seeds {facts['seeds']} --sims {facts['sims']}"
+        f"{' --history-only' if history_only else ''}`, run on {time.strftime('%d %b %Y %H:%M UTC', time.gmtime())} "
+        f"at commit {commit.stdout.strip() or 'unknown'}: {facts['seconds']:.0f} s on 2 cores, load average "
+        f"{before[0]:.2f} before and {after[0]:.2f} after. Means over the worlds of each family; bias = forecast "
+        "minus the outcome (slips); coverage = share of worlds whose P10-P90 interval held the outcome.",
+        "",
+        "## As of 4 Dec 2025, to 31 Dec",
+        "",
+        _markdown(by_family),
+    ]
+    if not nowcast.empty:
+        lines += ["", "## The December families by as-of date (the nowcast)", "", _markdown(nowcast)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    out = table.copy()
+    for col in ("over", "coverage", "mare"):
+        if col in out:
+            out[col] = (100 * out[col]).map("{:.0f} %".format)
+    if "as_of" in out:
+        out["as_of"] = out["as_of"].dt.strftime("%d %b")
+    for col in out.columns:
+        if out[col].dtype.kind == "f":
+            out[col] = out[col].map("{:.1f}".format)
+    head = "| " + " | ".join(map(str, out.columns)) + " |"
+    rule = "| " + " | ".join("---" for _ in out.columns) + " |"
+    body = ["| " + " | ".join(map(str, row)) + " |" for row in out.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

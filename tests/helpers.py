@@ -107,7 +107,7 @@ def known_portfolio(seed: int, tasks: int = 1287, process=ASSUMED_WORLD):
     from forecast.question import ask
     from forecast.snapshots import from_frame
 
-    full = sample.generate(tasks=tasks, seed=seed, until="2026-01-01", process=process)
+    full = sample.generate(tasks=tasks, seed=seed, until="2026-01-01", process=process, december=1.0)
     snaps = from_frame(full.loc[full["snapshot_date"] <= DEC4])
     question = ask(snaps, DEC4, YEAR_END)
     after = full.loc[full["snapshot_date"] == pd.Timestamp("2026-01-01")].set_index("task_id")["status"]

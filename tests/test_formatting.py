@@ -169,12 +169,24 @@ def test_at_most_n_slip_with_each_confidence():
     assert prose.confidence_sentence(np.array([])) == ""
 
 
-def test_the_year_end_prior_in_words_that_fit_its_sign():
-    applied = {"applied": True, "hazard_weight": 0.5}
-    assert "takes **3.6** slips off the headline" in prose.year_end_sentence({**applied, "contribution": -3.6})
-    assert "adds **2.0** slips to the headline" in prose.year_end_sentence({**applied, "contribution": 2.0})
-    assert "less than 0.1" in prose.year_end_sentence({**applied, "contribution": 0.01})
-    assert "not in this forecast" in prose.year_end_sentence({"applied": False, "note": "params year_end"})
+def test_the_two_decembers_in_a_planners_words():
+    part = {"mean": 40.2, "p10": 2, "p90": 104, "split": {}}
+    autumn = {"mean": 348.6, "p10": 296, "p90": 396, "split": {}}
+    year_end = {"applied": True, "year_end": part, "autumn": autumn, "weight": 0.77, "prior_weight": 0.78}
+    text = prose.december_sentence({**year_end, "regime": {"december_intervals": 499}}, 472, "2025-12-31")
+    assert "about 40 of the 472 open tasks will slip past 31 Dec 2025" in text and "about 349 will" in text
+    assert "about 78 times in 100" in text and "leave that at about 77 in 100" in text
+    lower = prose.december_sentence(
+        {**year_end, "weight": 0.3, "regime": {"december_intervals": 900}}, 472, "2025-12-31"
+    )
+    assert "lower that to about 30 in 100" in lower
+    assert "no December snapshot" in prose.december_sentence({**year_end, "regime": {}}, 472, "2025-12-31")
+    assert prose.december_sentence({"applied": False}, 472, "2025-12-31") == ""
+    head = {"slip_mean": 112.6, "slip_p10": 3, "slip_p90": 363, "open_tasks": 472, "deadline": "2025-12-31"}
+    plain = prose.headline_text(head)
+    assert plain.startswith("About 113 of the 472") and "year-end" not in plain
+    both = prose.headline_text({**head, "year_end_mean": 40.2, "autumn_mean": 348.6, "year_end_weight": 0.77})
+    assert both.startswith(plain) and "about 40 if the year-end review" in both and "about 349 if December" in both
 
 
 def test_the_parts_and_the_prior_in_words_not_code_names():
@@ -191,15 +203,22 @@ def test_the_parts_and_the_prior_in_words_not_code_names():
         "slipped past the deadline",
     ]
     assert ">tasks (mean)<" in html and "expected slips" not in html  # completed tasks are not slips
+    parts = {k: {"mean": 1.0} for k in ("completed", "moved", "slipped")}
     prior = year_end_table(
-        {"applied": True, "with_prior": {"mean": 1.0, **q}, "hazard_without_prior": {"mean": 2.0, **q}}
+        {
+            "applied": True,
+            "weight": 0.7,
+            "year_end": {"mean": 1.0, "p10": 0, "p90": 3, "split": parts},
+            "autumn": {"mean": 2.0, "p10": 1, "p90": 4, "split": parts},
+        }
     )
     assert prior["forecast"].tolist() == [
-        "the headline (with the year-end prior)",
-        "the hazard model alone, without it",
+        "if December runs like past year-end reviews",
+        "if December runs like the autumn",
     ]
+    assert prior["weight"].tolist() == pytest.approx([0.7, 0.3])
     html = formatting.table(prior).to_html()
-    assert "with_prior" not in html and "_" not in "".join(re.findall(r">([^<>]*)</th>", html))
+    assert "year_end" not in html and "_" not in "".join(re.findall(r">([^<>]*)</th>", html))
     relabelled = formatting.table(pd.DataFrame({"slip_mean": [6.2]}), labels={"slip_mean": "overdue count"}).to_html()
     assert ">overdue count<" in relabelled and "expected slips" not in relabelled
 

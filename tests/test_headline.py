@@ -25,7 +25,9 @@ def test_headline_of_the_baseline_is_the_published_472():
         "slip_p90",
         "completed_mean",
         "moved_mean",
-        "year_end_contribution",
+        "year_end_weight",
+        "year_end_mean",
+        "autumn_mean",
         "weights",
         "synthetic",
     ]

@@ -70,7 +70,7 @@ def test_every_command_works_without_the_optional_column(capsys, tmp_path, full_
     result = json.loads(_run(capsys, "predict", "--snapshots", exports, "--sims", 300, "--json"))
     assert result["open_tasks"] > 20 and 0 < result["slip"]["mean"] < result["open_tasks"]
     scores = json.loads(_run(capsys, "backtest", "--snapshots", exports, "--sims", 200, "--json"))
-    assert len(scores["origins"]) >= 2 and {m["model"] for m in scores["models"]} == {*MODELS, "published"}
+    assert len(scores["origins"]) >= 2 and {m["model"] for m in scores["models"]} == {*MODELS, "published", "combined"}
     agency = full_frame["agency"].value_counts().index[0]
     path = tmp_path / "scenario.yaml"
     path.write_text(SCENARIO.format(agency=agency), encoding="utf-8")

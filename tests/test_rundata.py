@@ -54,7 +54,9 @@ def test_where_action_pays_lists_mid_range_tasks_not_hopeless_ones(run):
     assert len(top) == 10 and top["points_saved"].is_monotonic_decreasing
     rest = tasks.loc[~tasks["task_id"].isin(top["task_id"])]
     assert top["points_saved"].min() >= rest["points_saved"].max()
-    assert top["p_slip"].between(0.2, 0.8).all()  # the mid-range, where effort changes the outcome
+    # the mid-range, where effort changes the outcome: in the year-end blend a task's chance is the two Decembers'
+    # mixed (most tasks clear in a year-end push), so a task in the middle of the autumn's range sits lower
+    assert top["p_slip"].between(0.1, 0.9).all()
     hopeless = tasks.nlargest(10, "p_slip")  # the old early-warning list's top: long overdue
     assert not set(hopeless["task_id"]) & set(top["task_id"])
 

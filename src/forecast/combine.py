@@ -185,11 +185,11 @@ def pool_backtest(backtest: Backtest, seed: int, names: Sequence[str] = COMPONEN
     headline's are, on the cutoffs whose outcome date is on or before it (no look-ahead: what an analyst could
     have run that day; equal weights at the first cutoffs, with none to learn from), its runs picked from the
     components' runs at the cutoff (:func:`pool_picks`), each task's P(slip) the weighted mean of theirs. The
-    autumn pool: the backtest's windows are ordinary weeks. ``backtest`` itself when fewer than two of ``names``
-    were scored."""
-    names = [n for n in names if (backtest.frame["model"] == n).any()]
-    if len(names) < 2:
+    autumn pool: the backtest's windows are ordinary weeks. ``backtest`` itself unless every one of ``names`` was
+    scored (a backtest of some models only is not the headline's)."""
+    if not all((backtest.frame["model"] == n).any() for n in names) or len(names) < 2:
         return backtest
+    names = list(names)
     frame = backtest.frame.loc[backtest.frame["model"].isin(names)]
     per_cutoff = frame.groupby("cutoff").first()
     cuts = [c for c in sorted(per_cutoff.index) if all((c, n) in backtest.draws for n in names)]
