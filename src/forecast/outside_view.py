@@ -26,8 +26,9 @@ table.
 **The prior** (:func:`fit_prior`): with probability ``no_push`` December runs like the autumn (Jeffreys: ``(no +
 1/2) / (rows coded + 1)``); otherwise a push regime with
 
-* ``M``: log-normal, the posterior predictive of a normal model of the rows' ``log M`` (Student-t with ``n - 1``
-  degrees of freedom, scale ``s * sqrt(1 + 1/n)``, Jeffreys prior: a new regime, not the mean of the rows);
+* ``M``: the posterior predictive of a normal model of the rows' ``log M`` (Student-t with ``n - 1`` degrees of
+  freedom, scale ``s * sqrt(1 + 1/n)``, Jeffreys prior: a new regime, not the mean of the rows), at least 1 (a push
+  does not slow December; every row is);
 * ``rho``: the same, from the ``year_end_overdue`` rows;
 * the onset week of the window (weeks 1-3 of 7 days, week 4 the rest): Dirichlet(1/2 + rows per week) mean;
 * ``carry_over`` (``q_x``, the share of the open tasks a year-end review carries out of the year): Beta(1/2 + sum
@@ -189,28 +190,47 @@ def evidence(reference: pd.DataFrame) -> pd.DataFrame:
 @dataclass(frozen=True)
 class LogT:
     """The posterior predictive of a new regime's value when the rows' logs are normal with unknown mean and variance
-    (Jeffreys prior): ``log X = mean + scale * t_df``, ``scale = s * sqrt(1 + 1/n)``, ``df = n - 1``."""
+    (Jeffreys prior): ``log X = mean + scale * t_df``, ``scale = s * sqrt(1 + 1/n)``, ``df = n - 1``; with ``lower``,
+    truncated below it (a push does not slow December: the December pace is at least 1)."""
 
     mean: float
     scale: float
     df: int
     n: int
+    lower: float | None = None
 
     @classmethod
-    def fit(cls, values: np.ndarray, what: str) -> LogT:
+    def fit(cls, values: np.ndarray, what: str, lower: float | None = None) -> LogT:
         logs = np.log(np.asarray(values, float))
         if len(logs) < 2:
             raise DataError(Problem(f"the reference class needs at least two {what} rows to say how much they vary"))
-        return cls(float(logs.mean()), float(logs.std(ddof=1) * np.sqrt(1 + 1 / len(logs))), len(logs) - 1, len(logs))
+        scale = float(logs.std(ddof=1) * np.sqrt(1 + 1 / len(logs)))
+        return cls(float(logs.mean()), scale, len(logs) - 1, len(logs), lower)
+
+    @property
+    def _floor(self) -> float:
+        """The t's CDF at the lower bound (0 without one)."""
+        return 0.0 if self.lower is None else float(stats.t.cdf((np.log(self.lower) - self.mean) / self.scale, self.df))
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return np.exp(self.mean + self.scale * rng.standard_t(self.df, size))
+        """``size`` values (by the inverse CDF above the bound); the log is kept within +-30 (a t with one degree of
+        freedom draws far out now and then, and no such value means anything: e^30 times an ordinary month)."""
+        u = self._floor + (1.0 - self._floor) * rng.random(size)
+        return np.exp(np.clip(self.mean + self.scale * stats.t.ppf(u, self.df), -30.0, 30.0))
+
+    def log_density(self, x: np.ndarray) -> np.ndarray:
+        """Log density of values ``x`` (-inf below the bound)."""
+        logs = np.log(np.maximum(np.asarray(x, float), 1e-300))
+        out = stats.t.logpdf((logs - self.mean) / self.scale, self.df) - np.log(self.scale) - logs
+        out = out - np.log1p(-self._floor)
+        return out if self.lower is None else np.where(x >= self.lower, out, -np.inf)
 
     def quantile(self, q: float) -> float:
-        return float(np.exp(self.mean + self.scale * stats.t.ppf(q, self.df)))
+        return float(np.exp(self.mean + self.scale * stats.t.ppf(self._floor + (1 - self._floor) * q, self.df)))
 
     def cdf(self, x: float) -> float:
-        return float(stats.t.cdf((np.log(x) - self.mean) / self.scale, self.df))
+        raw = float(stats.t.cdf((np.log(x) - self.mean) / self.scale, self.df))
+        return max(raw - self._floor, 0.0) / (1.0 - self._floor)
 
 
 @dataclass(frozen=True)
@@ -252,9 +272,7 @@ class YearEndPrior:
         week out (a caller that draws onset days its own way)."""
         out = np.zeros(len(draws["multiplier"]))
         for name in ("multiplier", "backlog"):
-            d: LogT = getattr(self, name)
-            x = np.log(draws[name])
-            out += stats.t.logpdf((x - d.mean) / d.scale, d.df) - np.log(d.scale) - x
+            out += getattr(self, name).log_density(draws[name])
         if onset:
             out += np.log(np.asarray(self.onset))[draws["onset"].astype(int)]
         for name in ("carry_over", "overdue_split"):
@@ -292,7 +310,7 @@ def fit_prior(reference: pd.DataFrame | None = None) -> YearEndPrior:
     shares = left / np.maximum(left + stayed, 1e-12)
     return YearEndPrior(
         no_push=(no + 0.5) / (yes + no + 1.0),
-        multiplier=LogT.fit(of["multiplier"], "December multiplier"),
+        multiplier=LogT.fit(of["multiplier"], "December multiplier", lower=1.0),
         backlog=LogT.fit(of["backlog"], "year-end overdue"),
         onset=tuple(float(p) for p in onset / onset.sum()),
         carry_over=(0.5 + float(shares.sum()), 0.5 + float((1 - shares).sum())),
@@ -339,7 +357,8 @@ def _flat(summary: dict) -> dict:
 
 def override(prior: YearEndPrior, **settings: float) -> YearEndPrior:
     """The prior with some of its numbers replaced (params ``year_end:`` overrides): ``no_push`` (0-1),
-    ``multiplier_median`` / ``backlog_median`` (move the log-t's centre, keeping its spread)."""
+    ``multiplier_median`` / ``backlog_median`` (move the log-t's centre, keeping its spread; the untruncated
+    median)."""
     out = prior
     if "no_push" in settings:
         out = replace(out, no_push=float(settings["no_push"]))

@@ -216,8 +216,9 @@ def year_end_push(seed: int) -> YearEndPush | None:
     """A year-end push drawn from the kit's reference class (:func:`forecast.outside_view.fit_prior`) for the sample
     of ``seed``: none with the prior's ``no_push`` chance; else its onset day (from the prior's onset weeks, on or
     after 5 Dec 2025: the bundled snapshots up to 4 Dec show no push), the intensity that makes December ``M`` times
-    an ordinary month's pace for a push from the prior's typical onset day, its backlog target ``rho``, overdue
-    split and carry-over share (the wave on the onset day), as :mod:`forecast.models.year_end` reads a push."""
+    an ordinary month's pace for a push from the prior's typical onset day, its backlog target ``rho`` (for a push
+    from that day too), overdue split and carry-over share (the wave on the onset day), as
+    :mod:`forecast.models.year_end` reads a push."""
     from .outside_view import fit_prior
 
     prior = fit_prior()
@@ -231,8 +232,10 @@ def year_end_push(seed: int) -> YearEndPush | None:
     onset = int(rng.choice(window, p=allowed / allowed.sum()))
     typical = round(float(np.arange(window) @ days))
     intensity = max(1.0 + (draw["multiplier"] - 1.0) * window / max(window - typical, 1), 0.0)
+    first = day_of(pd.Timestamp("2025-12-01"))[0]
     return YearEndPush(
-        onset=day_of(pd.Timestamp("2025-12-01"))[0] + onset,
+        onset=first + onset,
+        typical=first + typical,
         intensity=intensity,
         split=draw["overdue_split"],
         backlog=draw["backlog"],

@@ -72,10 +72,12 @@ SWITCH_OVER_START, SWITCH_OVER_END = pd.Timestamp("2025-06-20"), pd.Timestamp("2
 class YearEndPush:
     """A year-end push in the process: from day ``onset`` (integer day, :func:`day_of`) to 31 Dec 2025. Its
     clearance is ``a`` per day split ``2 s a`` on overdue tasks and ``2 (1 - s) a`` on tasks due by 31 Dec (``s`` =
-    ``split``); ``a`` is solved by :func:`solve_push` for the year end to leave ``backlog`` times the overdue tasks
-    of 27 Nov 2025 open (NaN until then)."""
+    ``split``); ``a`` is solved by :func:`solve_push` for a push from the ``typical`` onset day to leave ``backlog``
+    times the overdue tasks of 27 Nov 2025 open (NaN until then): a later push clears less, as the year-end regime
+    reads a push (:mod:`forecast.models.year_end`)."""
 
     onset: int
+    typical: int = 0
     intensity: float = 1.0
     split: float = 0.5
     backlog: float = 1.0
@@ -98,8 +100,9 @@ def solve_push(push: YearEndPush, hazards: Any, open_due: np.ndarray, overdue: i
     """``push`` with its clearance solved: per day, so that the expected count of the ``open_due`` tasks (open on
     :data:`WINDOW_START` and due by 31 Dec) still open after 31 Dec is ``push.backlog * overdue``, with the process's
     own hazards (``hazards(push)``: completion and exit per task and day from 28 Nov, with the push's clearance at
-    ``a = 1``, and the clearance's coefficient per task and day) (Newton's method on the log of the count from 0)."""
-    H, X, C = hazards(replace(push, clearance=0.0))
+    ``a = 1``, and the clearance's coefficient per task and day), for a push from its ``typical`` onset day
+    (Newton's method on the log of the count from 0)."""
+    H, X, C = hazards(replace(push, onset=push.typical, clearance=0.0))
     base = (H + X)[open_due].sum(axis=1)
     coef = C[open_due].sum(axis=1)
     target = max(push.backlog * overdue, 1e-9)

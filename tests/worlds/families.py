@@ -154,11 +154,12 @@ def no_push(seed: int, **settings) -> World:
 def reference(seed: int, **settings) -> World:
     """:func:`piecewise` with a December drawn from the kit's year-end reference class
     (:func:`forecast.outside_view.fit_prior`, the rows of ``data/reference/``): with the prior's ``no_push``
-    probability none; otherwise, from the first day of the drawn onset week, every completion hazard times the
-    intensity that makes December ``M`` times the autumn's pace, an added clearance on overdue tasks and tasks due by
-    the year end (split by the drawn share), and carry-over extensions; the clearance is solved, with this world's
-    own hazards, so that the expected count still open at the year end is ``rho`` times the overdue count of the
-    last snapshot before December. The world keeps the draw in ``settings["regime"]``."""
+    probability none; otherwise, from an onset day drawn from the prior's onset weeks, every completion hazard times
+    the intensity that makes December ``M`` times the autumn's pace for a push from the prior's typical onset day,
+    an added clearance on overdue tasks and tasks due by the year end (split by the drawn share), and on the onset
+    day a carry-over wave (extensions into next year); the clearance is solved, with this world's own hazards, so
+    that a push from the typical day leaves ``rho`` times the overdue count of the last snapshot before December
+    still open at the year end. The world keeps the draw in ``settings["regime"]``."""
     from forecast.outside_view import fit_prior
 
     prior = fit_prior()
@@ -170,12 +171,14 @@ def reference(seed: int, **settings) -> World:
         return _world("reference", seed, {**settings, "regime": regime}, base)
     start = _world("reference", seed, dict(settings), base, until=np.datetime64("2025-11-27"))
     regime.update(draw)
-    onset = np.datetime64("2025-12-01") + np.timedelta64(7 * int(draw["onset"]), "D")
-    after = int((np.datetime64(END_OF_DECEMBER) - onset).astype(int)) + 1
-    intensity = max(1.0 + (draw["multiplier"] - 1.0) * 31 / after, 0.0)
-    exit_rate = float(-np.log1p(-min(draw["carry_over"], 1 - 1e-9)) / after)
+    days = prior.onset_days(31)
+    onset = np.datetime64("2025-12-01") + np.timedelta64(int(rng.choice(31, p=days)), "D")
+    typical = np.datetime64("2025-12-01") + np.timedelta64(round(float(np.arange(31) @ days)), "D")
+    days_after = int((np.datetime64(END_OF_DECEMBER) - typical).astype(int)) + 1  # a push's daily terms are scaled
+    intensity = max(1.0 + (draw["multiplier"] - 1.0) * 31 / days_after, 0.0)  # to the typical onset, as the kit's
+    wave = float(-np.log1p(-min(draw["carry_over"], 1 - 1e-9)))
     split = draw["overdue_split"]
-    clearance = _solve_clearance(start, base, onset, intensity, split, exit_rate, draw["backlog"])
+    clearance = _solve_clearance(start, base, typical, intensity, split, wave, draw["backlog"])
     regime.update({"intensity": intensity, "clearance": clearance, "onset_day": str(onset)})
     first = str(onset)
     dynamics = _piecewise_dynamics(
@@ -185,16 +188,17 @@ def reference(seed: int, **settings) -> World:
             (first, END_OF_DECEMBER, clearance * 2 * split, "overdue"),
             (first, END_OF_DECEMBER, clearance * 2 * (1 - split), "due"),
         ),
-        carry=(("2025-12-01", END_OF_DECEMBER, 0.0), (first, END_OF_DECEMBER, exit_rate)),
+        carry=(("2025-12-01", END_OF_DECEMBER, 0.0), (first, first, wave)),
     )
     return _world("reference", seed, {**settings, "regime": regime}, dynamics)
 
 
 def _solve_clearance(
-    start: World, base: Dynamics, onset: np.datetime64, intensity: float, split: float, exit_rate: float, rho: float
+    start: World, base: Dynamics, onset: np.datetime64, intensity: float, split: float, wave: float, rho: float
 ) -> float:
     """The added clearance per day whose expected count of the tasks open on 27 Nov (and due by 31 Dec) still open
-    after 31 Dec is ``rho`` times the overdue tasks then, with the world's own daily hazards."""
+    after 31 Dec is ``rho`` times the overdue tasks then, for a push from ``onset`` (its carry-over ``wave`` that
+    day), with the world's own daily hazards."""
     when = np.datetime64("2025-11-27")
     snap = start.frame.loc[start.frame["snapshot_date"] == pd.Timestamp(when)]
     open_ = snap.loc[snap["status"].isin(["in_progress", "overdue"]) & (snap["deadline"] <= END_OF_DECEMBER)]
@@ -206,7 +210,7 @@ def _solve_clearance(
         k = (deadline - day).astype(np.int64)
         h = tasks["rate"].to_numpy(float) * pull_multiplier(k, base.pull_edges, base.pull)
         if day >= onset:
-            H0 += h * intensity + exit_rate
+            H0 += h * intensity + (wave if day == onset else 0.0)
             C += np.where(k < 0, 2 * split, 2 * (1 - split))
         else:
             H0 += h

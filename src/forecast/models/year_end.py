@@ -334,7 +334,7 @@ class Regime:
             "onset_median": int(q(self.draws["onset"], 0.5)) + 1,
             "carry_over_median": round(q(self.draws["carry_over"], 0.5), 4),
             "overdue_split_median": round(q(self.draws["overdue_split"], 0.5), 3),
-            "effective_draws": round(float(1.0 / np.sum(p**2)), 1),
+            "distinct_draws": int(len(np.unique(self.draws["multiplier"]))),
         }
 
 
