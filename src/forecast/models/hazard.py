@@ -262,9 +262,6 @@ class HazardModel:
             exits,
             regime,
             after,
-            max(0, (pd.Timestamp(as_of) - self.fitted_until_).days // self.step_days_)
-            if getattr(self, "fitted_until_", None) is not None
-            else 0,
         )
         if regime is not None and regime.pushes.exit.any():
             sampler.exits = _RegimeExits(exits, sampler)
@@ -343,7 +340,6 @@ class HazardSampler:
     exits: ExitSampler | _RegimeExits | None  # competing exits (extensions past the deadline, reclassifications)
     regime: Regime | None = None  # the year-end regime (None: none; its mode says blend, autumn or year end)
     after: np.ndarray | None = None  # (patterns x steps x 3 x W + 1) window days per class from each onset day on
-    lead: int = 0  # pace steps between the fit's last snapshot and the as-of date (the walk goes on through them)
     chol_: np.ndarray | None = field(default=None, init=False, repr=False)  # rows of the covariance's factor, used
     live_: np.ndarray | None = field(default=None, init=False, repr=False)  # day-states with exposure in the horizon
     regime_exit_: np.ndarray | None = field(default=None, init=False, repr=False)  # the last chunk's year-end exits
@@ -366,14 +362,14 @@ class HazardSampler:
         # theta and b lead ``used`` in the posterior's order, so their blocks index phi as they index the mode
         phi = post.mode[used][None, :] + rng.standard_normal((size, len(post.mode))) @ self.chol_
         luck = rng.random(size) if self.regime is not None else None  # each run's December, before the steps' draws
-        step = np.empty((self.lead + m, size))
-        noise = np.empty((self.lead + m, size))
-        for j in range(self.lead + m):  # per step: the walk's t step, the period's noise (same for a later deadline)
+        step = np.empty((m, size))
+        noise = np.empty((m, size))
+        for j in range(m):  # per future step: the walk's t step, the period's noise (same draws for a later deadline)
             z = rng.standard_normal((2, size))
             step[j] = z[0] / np.sqrt(rng.gamma(laplace.NU / 2, 2 / laplace.NU, size))
             noise[j] = z[1]
         walk = phi[:, -1][None, :] + np.cumsum(step, axis=0) * post.tau * np.sqrt(self.step_days / 7.0)
-        pace = (walk + noise * post.sigma_noise)[self.lead :]  # (steps x size)
+        pace = walk + noise * post.sigma_noise  # (steps x size); December's level is the regime's (its pace)
         beta, theta, b = phi[:, post.block("beta")], phi[:, post.block("theta")], phi[:, post.block("b")].T
         theta[:, exposure.YEAR_END_SLICE] = 0.0  # the fit's free December effects: the regime stands in for them
         if self.live_ is None:  # the day-states the horizon reaches (9 of 72 for December): only their rates count
@@ -408,24 +404,26 @@ class HazardSampler:
         push's pace to ``step_h`` (the row and pace level is applied after), keeps its exits for
         :class:`_RegimeExits` and returns its clearance (patterns x steps x runs; the same for every agency)."""
         assert self.regime is not None and self.after is not None and self.live_ is not None
-        pick = self.regime.pick(luck)
-        push = pick >= 0
-        runs = self.regime.pushes.take(np.maximum(pick, 0))
+        runs = self.regime.runs(luck)
         window = self.regime.window
-        onset = np.where(push, runs.onset, window)  # an autumn run: no day after its onset
-        intensity = np.where(push, runs.intensity, 1.0)
+        onset = runs.onset  # an autumn run's is the window's end: no day after it
         after = self.after[:, :, :, onset]  # (k, m, 3, runs): days of each class from the run's onset on
         total = np.maximum(self.after[:, :, :, :1], 1.0)
         cls = exposure.ye_part(self.live_) - 1  # the class of each live state, -1 outside the window
         for c in range(3):
             mine = cls == c
-            if mine.any():  # the class's hazard in each step, spread evenly over its days, times (I - 1) after onset
+            if mine.any():  # the class's hazard in each step, spread evenly over its days: December's pace on every
+                # window day, times the push's intensity from its onset on
                 part = np.einsum("kms,ns->kmn", self.E[:, :, self.live_[mine]], state_rate[:, mine], optimize=True)
-                step_h += part * (intensity - 1.0) * (after[:, :, c] / total[:, :, c])
+                every = self.after[:, :, c, :1] / total[:, :, c]
+                step_h += part * (
+                    (runs.pace - 1.0) * every + runs.pace * (runs.intensity - 1.0) * after[:, :, c] / total[:, :, c]
+                )
+        push = onset < window
         on_day = self.after[:, :, :2, np.minimum(onset + 1, window)].sum(axis=2)  # open on the onset day: its wave
         on_day = (after[:, :, 0] + after[:, :, 1] - on_day).sum(axis=1)
         self.regime_exit_ = (np.where(push, runs.exit, 0.0) * on_day).astype(np.float32)[self.pattern]
-        clear = after[:, :, 0] * np.where(push, runs.clear_o, 0.0) + after[:, :, 1] * np.where(push, runs.clear_d, 0.0)
+        clear = after[:, :, 0] * runs.clear_o + after[:, :, 1] * runs.clear_d
         return clear if clear.any() else None
 
 

@@ -1,9 +1,11 @@
 """The year-end regime: what a year-end review does to the open tasks, its prior from the reference class
 (:mod:`forecast.outside_view`) and what each December snapshot says of it.
 
-**Two Decembers.** Either December runs like the autumn (the hazard model's ordinary-week fit carries on: the
-*autumn* forecast), or a year-end push acts on the open tasks (the *year-end* forecast). The prior weight of the
-second is ``1 - no_push``; the December snapshots so far update it by Bayes' rule (``weight``).
+**Two Decembers.** Either December runs like the autumn (the hazard model's ordinary-week fit carries on, at a
+December pace ``exp(delta)`` that may drift as the fit's pace walk drifts, ``delta ~ N(0, (tau sqrt(weeks))^2)``
+from the fit's last period to the window's middle: the *autumn* forecast), or a year-end push acts on the open tasks
+on top of that pace (the *year-end* forecast). The prior weight of the second is ``1 - no_push``; the December
+snapshots so far update it by Bayes' rule (``weight``), and both the pace and the push.
 
 **A push** starts on an onset day ``t`` of the window (``W`` days, the last of them 31 Dec) and lasts to the year end.
 Weekly snapshots cannot tell on which day of a week a push began: the onset days' prior mass (the reference class's
@@ -52,6 +54,7 @@ from . import design, exposure
 from .base import agency_codes
 
 PARTICLES = 2000  # draws of the pushes' posterior (sequential Monte Carlo)
+PACE_GRID = 121  # points of December's pace's posterior when it runs like the autumn
 MOVES = 4  # Metropolis steps per tempering step
 SEED = (2025, 57)  # the sampler's own stream: a fit is reproducible
 A_MAX = 5.0  # the backlog clearance's cap, per day
@@ -146,9 +149,9 @@ class DaySums:
     def total_hazard(self, p: Pushes) -> np.ndarray:
         """Per draw, the sum over the rows of their completion and exit hazards (they are linear in the push's terms:
         the rows' sums by onset day, then one term per draw)."""
-        base = float((self.B0 + self.B_total + self.X0).sum())
+        base, total = float((self.B0 + self.X0).sum()), float(self.B_total.sum())
         sb, so, sd, on = (a.sum(axis=0)[p.onset] for a in (self.SB, self.SD_o, self.SD_d, self.on_day))
-        return base + (p.intensity - 1.0) * sb + p.clear_o * so + p.clear_d * sd + p.exit * on
+        return base + p.pace * (total + (p.intensity - 1.0) * sb) + p.clear_o * so + p.clear_d * sd + p.exit * on
 
 
 def day_sums(model: Any, rows: pd.DataFrame, start: np.ndarray, days: np.ndarray, until: np.ndarray) -> DaySums:
@@ -195,17 +198,26 @@ def day_sums(model: Any, rows: pd.DataFrame, start: np.ndarray, days: np.ndarray
 # -- a push's terms --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Pushes:
-    """Per draw: onset day (0 .. W - 1), intensity ``I``, clearance per day on overdue tasks and on tasks due by the
-    year end, and the exit hazard of the onset day's wave."""
+    """Per draw: onset day (0 .. W - 1, ``W``: none), intensity ``I``, clearance per day on overdue tasks and on tasks
+    due by the year end, the exit hazard of the onset day's wave, and December's pace ``exp(delta)`` (every window
+    day's ordinary hazard times it, push or not)."""
 
     onset: np.ndarray
     intensity: np.ndarray
     clear_o: np.ndarray
     clear_d: np.ndarray
     exit: np.ndarray
+    pace: np.ndarray
 
     def take(self, index: np.ndarray) -> Pushes:
-        return Pushes(*(getattr(self, f)[index] for f in ("onset", "intensity", "clear_o", "clear_d", "exit")))
+        return Pushes(*(getattr(self, f)[index] for f in _FIELDS))
+
+    @classmethod
+    def autumn(cls, delta: np.ndarray, window: int) -> Pushes:
+        """No push, December's pace ``exp(delta)``."""
+        n = len(delta)
+        zero = np.zeros(n)
+        return cls(np.full(n, window, dtype=np.int64), np.ones(n), zero, zero, zero, np.exp(delta))
 
 
 def pushes(draws: dict[str, np.ndarray], window: int, clearance: np.ndarray, typical: int) -> Pushes:
@@ -217,13 +229,19 @@ def pushes(draws: dict[str, np.ndarray], window: int, clearance: np.ndarray, typ
     intensity = np.maximum(1.0 + (draws["multiplier"] - 1.0) * window / after, 0.0)
     split = draws["overdue_split"]
     wave = -np.log1p(-np.clip(draws["carry_over"], 0.0, 1 - 1e-9))
-    return Pushes(onset, intensity, 2 * split * clearance, 2 * (1 - split) * clearance, wave)
+    pace = np.exp(draws["delta"]) if "delta" in draws else np.ones(len(onset))
+    return Pushes(onset, intensity, 2 * split * clearance, 2 * (1 - split) * clearance, wave, pace)
 
 
 def hazards(sums: DaySums, p: Pushes) -> tuple[np.ndarray, np.ndarray]:
     """(completion hazard, exit hazard) of each row under each push: (rows x draws) each."""
     SB, SDo, SDd = sums.at(p.onset)
-    Hc = (sums.B0 + sums.B_total)[:, None] + (p.intensity - 1.0) * SB + p.clear_o * SDo + p.clear_d * SDd
+    Hc = (
+        sums.B0[:, None]
+        + p.pace * (sums.B_total[:, None] + (p.intensity - 1.0) * SB)
+        + p.clear_o * SDo
+        + p.clear_d * SDd
+    )
     Hx = sums.X0[:, None] + p.exit * sums.on(p.onset)
     return np.maximum(Hc, 0.0), Hx
 
@@ -236,7 +254,8 @@ def solve_clearance(
     - log target`` from 0 (a log-sum-exp of lines in ``a``: convex and decreasing, so the steps never pass the root,
     and on the log scale they take a few iterations); 0 when the pace alone leaves fewer, :data:`A_MAX` when no
     clearance reaches it."""
-    p = pushes({**draws, "onset": np.full(len(target), typical)}, window, np.ones(len(target)), typical)
+    at = {k: v for k, v in draws.items() if k != "delta"}  # at the autumn's pace: rho is against the autumn
+    p = pushes({**at, "onset": np.full(len(target), typical)}, window, np.ones(len(target)), typical)
     # the onset is the same for every draw here: the rows' terms are vectors (the same rows counted once, with their
     # number), each draw's matrix an outer product
     terms = np.column_stack(
@@ -284,6 +303,9 @@ def log_likelihood(sums: DaySums, outcome: np.ndarray, p: Pushes) -> np.ndarray:
 
 
 # -- the posterior ------------------------------------------------------------------------------------------------
+_FIELDS = ("onset", "intensity", "clear_o", "clear_d", "exit", "pace")
+
+
 @dataclass
 class Regime:
     """The year-end regime's posterior: push draws with their probabilities, and the weight of the year-end
@@ -296,6 +318,8 @@ class Regime:
     pushes: Pushes
     probs: np.ndarray  # (draws,) posterior probability of each draw
     draws: dict[str, np.ndarray]
+    autumn_pace: np.ndarray  # log pace grid of a December like the autumn ...
+    autumn_probs: np.ndarray  # ... and its posterior probabilities
     rows: int
     evidence: dict[str, Any] = field(default_factory=dict)
     mode: str = "blend"
@@ -303,18 +327,21 @@ class Regime:
     def with_mode(self, mode: str) -> Regime:
         return replace(self, mode=mode)
 
-    def pick(self, u: np.ndarray) -> np.ndarray:
-        """Each run's push (an index into the draws), -1 for a run that follows the autumn; ``u`` uniform per run."""
-        cum = np.cumsum(self.probs)
-        cum /= cum[-1]
-        if self.mode == "autumn":
-            return np.full(len(u), -1)
-        if self.mode == "year_end":
-            return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
-        w = self.weight
-        spike = u >= w  # u < w: a push, by u / w
-        idx = np.minimum(np.searchsorted(cum, np.where(spike, 0.0, u / max(w, 1e-12)), side="right"), len(cum) - 1)
-        return np.where(spike, -1, idx)
+    def runs(self, u: np.ndarray) -> Pushes:
+        """Each run's December (``u`` uniform per run): a push drawn from the posterior, or the autumn (no push) at a
+        pace drawn from its posterior, by the mode: ``"blend"`` (a push when ``u < weight``), ``"autumn"``,
+        ``"year_end"``."""
+        w = {"autumn": 0.0, "year_end": 1.0}.get(self.mode, self.weight)
+        push = u < w
+        v = np.where(push, u / max(w, 1e-12), (u - w) / max(1.0 - w, 1e-12))  # uniform again within its branch
+        idx = np.minimum(
+            np.searchsorted(np.cumsum(self.probs) / self.probs.sum(), v, side="right"), len(self.probs) - 1
+        )
+        cum = np.cumsum(self.autumn_probs) / self.autumn_probs.sum()
+        pace = self.autumn_pace[np.minimum(np.searchsorted(cum, v, side="right"), len(cum) - 1)]
+        autumn = Pushes.autumn(pace, self.window)
+        drawn = self.pushes.take(idx)
+        return Pushes(*(np.where(push, getattr(drawn, f), getattr(autumn, f)) for f in _FIELDS))
 
     def summary(self) -> dict[str, Any]:
         """The posterior in a reader's numbers."""
@@ -334,7 +361,9 @@ class Regime:
             "onset_median": int(q(self.draws["onset"], 0.5)) + 1,
             "carry_over_median": round(q(self.draws["carry_over"], 0.5), 4),
             "overdue_split_median": round(q(self.draws["overdue_split"], 0.5), 3),
-            "distinct_draws": int(len(np.unique(self.draws["multiplier"]))),
+            "december_pace_median": round(float(np.exp(q(self.draws["delta"], 0.5))), 3),
+            "autumn_december_pace": round(float(np.exp(self.autumn_pace @ self.autumn_probs)), 3),
+            "distinct_draws": len(np.unique(self.draws["multiplier"])),
         }
 
 
@@ -376,12 +405,19 @@ def fit_regime(model: Any, data: Snapshots | pd.DataFrame, as_of: pd.Timestamp, 
             log_likelihood(seen, outcome, pushes(draws, window, a, typical)) if seen is not None else np.zeros(len(a))
         )
 
-    draws, log_z = _smc(prior, onset_p, loglik, rng)
+    # December's pace, push or not: the pace walk's drift from the fit's last period to the window's middle
+    weeks = max((ye - pd.Timedelta(days=window // 2) - pd.Timestamp(model.fitted_until_)).days / 7.0, 1.0)
+    pace_sd = float(model.posterior_.tau * np.sqrt(weeks))
+    draws, log_z = _smc(prior, onset_p, loglik, rng, pace_sd)
     p = pushes(draws, window, draws["clearance"], typical)
-    autumn = 0.0
-    if seen is not None:
-        none = Pushes(np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1), np.zeros(1), np.zeros(1))
-        autumn = float(log_likelihood(seen, outcome, none)[0])
+    grid = np.linspace(-6.0 * pace_sd, 6.0 * pace_sd, PACE_GRID)  # the autumn's pace: its posterior on a grid
+    log_prior = -0.5 * (grid / pace_sd) ** 2
+    log_prior -= np.log(np.exp(log_prior - log_prior.max()).sum()) + log_prior.max()
+    log_post = log_prior + (
+        log_likelihood(seen, outcome, Pushes.autumn(grid, window)) if seen is not None else np.zeros(len(grid))
+    )
+    top = log_post.max()
+    autumn = float(top + np.log(np.exp(log_post - top).sum()))  # the autumn's marginal likelihood
     prior_weight = 1.0 - prior.no_push
     if prior.no_push <= 0:
         weight = 1.0
@@ -397,6 +433,8 @@ def fit_regime(model: Any, data: Snapshots | pd.DataFrame, as_of: pd.Timestamp, 
         pushes=p,
         probs=np.full(len(p.onset), 1.0 / len(p.onset)),
         draws=draws,
+        autumn_pace=grid,
+        autumn_probs=_normalised(log_post),
         rows=len(rows),
         evidence={
             "log_z_push": round(log_z, 3),
@@ -429,14 +467,16 @@ def onset_grid(days: np.ndarray, data: Snapshots | pd.DataFrame, as_of: object, 
     return out / out.sum()
 
 
-def _log_prior(prior: YearEndPrior, draws: dict[str, np.ndarray], onset_p: np.ndarray) -> np.ndarray:
-    """The prior's log density of push draws with the onset on the grid ``onset_p``."""
+def _log_prior(prior: YearEndPrior, draws: dict[str, np.ndarray], onset_p: np.ndarray, pace_sd: float) -> np.ndarray:
+    """The prior's log density of push draws with the onset on the grid ``onset_p`` and December's pace ``delta``
+    normal with sd ``pace_sd``."""
     with np.errstate(divide="ignore"):
-        return prior.log_density(draws, onset=False) + np.log(onset_p[draws["onset"].astype(int)])
+        onset = np.log(onset_p[draws["onset"].astype(int)])
+    return prior.log_density(draws, onset=False) + onset - 0.5 * (draws["delta"] / pace_sd) ** 2
 
 
 def _smc(
-    prior: YearEndPrior, onset_p: np.ndarray, loglik: Any, rng: np.random.Generator
+    prior: YearEndPrior, onset_p: np.ndarray, loglik: Any, rng: np.random.Generator, pace_sd: float
 ) -> tuple[dict[str, np.ndarray], float]:
     """Draws from the pushes' posterior and the log of their marginal likelihood, by sequential Monte Carlo: the
     prior's draws moved to the posterior through likelihoods raised to powers rising from 0 to 1 (each step as far
@@ -444,7 +484,11 @@ def _smc(
     log rho and the shares' logits, scaled to the draws' spread; the onset redrawn from its prior now and then) that
     keep each tempered posterior. The marginal likelihood is the product of the steps' mean weights."""
     n = PARTICLES
-    draws = {**prior.draw(rng, n), "onset": rng.choice(len(onset_p), size=n, p=onset_p)}
+    draws = {
+        **prior.draw(rng, n),
+        "onset": rng.choice(len(onset_p), size=n, p=onset_p),
+        "delta": rng.normal(0.0, pace_sd, n),
+    }
     ll = loglik(draws)
     beta, log_z = 0.0, 0.0
     while beta < 1.0:
@@ -464,7 +508,7 @@ def _smc(
         ll = ll[keep]
         beta = nxt
         for _ in range(MOVES):
-            draws, ll = _move(draws, ll, beta, prior, onset_p, loglik, rng)
+            draws, ll = _move(draws, ll, beta, prior, onset_p, loglik, rng, pace_sd)
     return draws, log_z
 
 
@@ -476,6 +520,7 @@ def _move(
     onset_p: np.ndarray,
     loglik: Any,
     rng: np.random.Generator,
+    pace_sd: float,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One Metropolis step of every draw, keeping prior x likelihood ** beta."""
     z = _to_z(draws)
@@ -487,8 +532,8 @@ def _move(
     new_ll = loglik(new)
     # the target in the random walk's coordinates (z), where the step is symmetric; a redrawn onset comes from its
     # prior, whose terms then cancel against the proposal's
-    old_t = _log_prior(prior, draws, onset_p) - _log_jacobian(draws) + beta * ll
-    new_t = _log_prior(prior, new, onset_p) - _log_jacobian(new) + beta * new_ll
+    old_t = _log_prior(prior, draws, onset_p, pace_sd) - _log_jacobian(draws) + beta * ll
+    new_t = _log_prior(prior, new, onset_p, pace_sd) - _log_jacobian(new) + beta * new_ll
     with np.errstate(divide="ignore"):
         correction = np.where(redraw, np.log(onset_p[draws["onset"]]) - np.log(onset_p[new["onset"]]), 0.0)
     accept = (np.log(rng.random(n)) < new_t - old_t + correction) & np.isfinite(new_t)
@@ -524,6 +569,7 @@ def _to_z(draws: dict[str, np.ndarray]) -> np.ndarray:
             np.log(draws["backlog"]),
             _logit(draws["carry_over"]),
             _logit(draws["overdue_split"]),
+            draws["delta"],
         ]
     )
 
@@ -535,6 +581,7 @@ def _from_z(z: np.ndarray) -> dict[str, np.ndarray]:
         "backlog": np.exp(z[:, 1]),
         "carry_over": 1 / (1 + np.exp(-z[:, 2])),
         "overdue_split": 1 / (1 + np.exp(-z[:, 3])),
+        "delta": z[:, 4],
     }
 
 
