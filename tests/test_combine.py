@@ -199,7 +199,9 @@ def test_the_headline_mixes_the_two_decembers_by_the_regime_weight(small, combin
     assert combined.summary()["mean"] == pytest.approx(expected, abs=0.1 * spread + 1)
     for part in (ye, autumn):
         split = part["split"]
-        assert sum(split[k]["mean"] for k in ("completed", "moved", "slipped")) == pytest.approx(len(combined.tasks))
+        assert sum(split[k]["mean"] for k in ("completed", "moved", "slipped")) == pytest.approx(
+            len(combined.tasks), abs=0.02
+        )
         assert split["slipped"]["mean"] == pytest.approx(part["mean"], abs=0.01)
     assert ye["mean"] < autumn["mean"]  # a year-end push, as past ones, leaves fewer tasks open
     # the year-end forecast is the hazard model's own in that mode, the same runs

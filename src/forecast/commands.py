@@ -286,13 +286,13 @@ def prior(args: argparse.Namespace) -> int:
                 "coded regimes had none)",
                 f"  a push's December pace against the autumn: median {summary['multiplier_median']:.2f}, "
                 f"80 % between {summary['multiplier_p10']:.2f} and {summary['multiplier_p90']:.2f} "
-                f"({summary['rows']['multiplier']} rows)",
+                f"({_rows(summary['rows']['multiplier'])})",
                 f"  year-end overdue share against the share before it: median {summary['backlog_median']:.2f}, "
                 f"80 % between {summary['backlog_p10']:.2f} and {summary['backlog_p90']:.2f} "
-                f"({summary['rows']['backlog']} rows)",
-                f"  the push starts in week 1, 2, 3, 4 of December: {weeks} ({summary['rows']['onset']} rows)",
+                f"({_rows(summary['rows']['backlog'])})",
+                f"  the push starts in week 1, 2, 3, 4 of December: {weeks} ({_rows(summary['rows']['onset'])})",
                 f"  share carried over at the year-end review: mean {100 * summary['carry_over_mean']:.0f} % "
-                f"({summary['rows']['carry_over']} rows)",
+                f"({_rows(summary['rows']['carry_over'])})",
                 "",
                 "What each row contributes (prior percentile: where the row's figure falls in the fitted prior):",
                 contributions.drop(columns=["source_url", "population"]).to_string(
@@ -314,6 +314,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     from .params import parse_override
 
     return dict(parse_override(text) for text in args.param)
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def report(args: argparse.Namespace) -> int:
