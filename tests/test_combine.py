@@ -282,3 +282,16 @@ def test_a_model_fitted_but_unable_to_simulate_the_question_is_left_out_not_a_cr
     table = pd.DataFrame(result.meta["components"]).set_index("model")
     assert "would not fit in memory" in table.loc["hazard", "why"] and table.loc["hazard", "weight"] == 0
     assert table.drop(index="hazard")["weight"].sum() == pytest.approx(1, abs=1e-3)
+
+
+def test_every_model_keeps_its_row_in_the_comparison_with_the_reason_when_it_cannot_answer():
+    """Three weekly snapshots: the reference model (situations 27 days back) cannot answer; its row says why and the
+    others still answer (notebook 03's "Every model on its own" on a short history)."""
+    frame = sample.generate(tasks=200, seed=3, start="2025-11-20", until="2025-12-04")
+    params = parse_params({"as_of": "2025-12-04", "deadline": "2025-12-31", "sims": 200, "seed": 1, "cache": False})
+    table = combine_module.compare_models(params, from_frame(frame, synthetic=True)).set_index("model")
+    assert set(MODELS) | {"published"} == set(table.index)
+    assert table.loc["reference", "note"].startswith("cannot answer: ")
+    assert np.isnan(table.loc["reference", "mean"])
+    answered = table.loc[table["note"] == ""]
+    assert {"hazard", "throughput", "published"} <= set(answered.index) and answered["mean"].notna().all()

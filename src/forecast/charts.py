@@ -274,7 +274,7 @@ def pace(table: pd.DataFrame) -> alt.LayerChart:
 def model_comparison(models: pd.DataFrame) -> alt.Chart:
     """Each model's mean slips (dot) and P10-P90 interval (bar). ``models`` is
     :func:`forecast.combine.compare_models`."""
-    base = alt.Chart(models).encode(y=alt.Y("model:N", sort=None, title=None))
+    base = alt.Chart(models.dropna(subset=["mean"])).encode(y=alt.Y("model:N", sort=None, title=None))
     return (
         base.mark_rule(strokeWidth=3).encode(
             x=alt.X("p10:Q", title="tasks that slip (dot: mean; bar: P10–P90)", scale=alt.Scale(zero=True)), x2="p90:Q"

@@ -467,7 +467,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def compare_models(params: Params, snaps: Snapshots, models: tuple[str, ...] = tuple(MODELS)) -> pd.DataFrame:
     """Every task-level model and the published-figures forecast on the same question: one row each, with
-    ``model, open_tasks, mean, p10, p50, p90``."""
-    results = [forecast(params, snaps, name) for name in models]
-    results.append(forecast_published(params))
-    return pd.DataFrame([{"model": r.model, "open_tasks": len(r.tasks), **r.summary()} for r in results])
+    ``model, open_tasks, mean, p10, p50, p90, note``; a model that cannot answer (too little history for it) keeps
+    its row, with empty figures and the reason in ``note``."""
+    rows = []
+    for name in (*models, "published"):
+        try:
+            r = forecast_published(params) if name == "published" else forecast(params, snaps, name)
+            rows.append({"model": r.model, "open_tasks": len(r.tasks), **r.summary(), "note": ""})
+        except (ForecastError, OSError) as exc:
+            rows.append({"model": name, "note": f"cannot answer: {exc}"})
+    return pd.DataFrame(rows)

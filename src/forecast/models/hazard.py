@@ -84,9 +84,13 @@ class HazardModel:
         # shown so far is the regime's to explain (a pace walk would take it up as an ordinary week's)
         self.fitted_until_ = window_start_snapshot(data, self.as_of_, self.year_end_days) if self.year_end else None
         if self.fitted_until_ is not None and self.fitted_until_ < self.as_of_:
-            early = intervals(data, self.fitted_until_)
-            if len(early) and early["event"].sum() > 0:
-                iv = early
+            iv = intervals(data, self.fitted_until_)
+            if iv.empty or iv["event"].sum() == 0:
+                raise ForecastError(
+                    "the hazard model needs two snapshots before the year-end window "
+                    f"({self.fitted_until_.date()} is the last), with completions between them; "
+                    "year_end: false in params fits December as ordinary weeks"
+                )
         self.fitted_until_ = pd.Timestamp(iv["end"].max())
         self.step_days_ = int(np.median(iv["days"]))
         self.sources_ = design.source_levels(iv["source"], self.min_source_intervals)
