@@ -17,7 +17,7 @@ from forecast.question import ask
 from forecast.scenarios.compare import compare
 from forecast.scenarios.levers import parse_scenario
 
-PARAMS = Params(sims=400, seed=11)
+PARAMS = Params(model="hazard", sims=400, seed=11)  # the hazard model's own scenarios; the pool's: test_pooled
 FINANCE = "Ministry of Finance"
 
 

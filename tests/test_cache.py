@@ -12,9 +12,9 @@ from forecast import cache as cache_module
 from forecast import load_snapshots
 from forecast.backtest import run_backtest
 from forecast.cache import Cache, by_as_of, data_fingerprint, open_cache
+from forecast.combine import by_as_of as predict_by_as_of
 from forecast.errors import ForecastError
 from forecast.params import parse_params
-from forecast.predict import by_as_of as predict_by_as_of
 from forecast.predict import fit
 from forecast.question import year_end
 from tests.helpers import write_exports
@@ -128,14 +128,19 @@ def test_the_data_fingerprint_covers_exactly_the_snapshots_up_to_a_date(tmp_path
 
 
 def test_predict_reuses_a_fit_and_gives_the_same_forecast(tmp_path, exports):
-    params = parse_params({"snapshots": str(exports), "cache": str(tmp_path / "cache"), "sims": 200})
+    params = parse_params({"snapshots": str(exports), "cache": str(tmp_path / "cache"), "sims": 200, "model": "hazard"})
     store = open_cache(params)
     _, m1 = fit(params, load_snapshots(exports))
     _, m2 = fit(params, load_snapshots(exports))
     assert (store.hits, store.misses) == (1, 1)
     assert m1 is not m2 and np.array_equal(m1.posterior_.mode, m2.posterior_.mode)
     labels = parse_params(
-        {"snapshots": str(exports), "cache": str(tmp_path / "cache"), "status_labels": {"Đã xong": "completed_on_time"}}
+        {
+            "snapshots": str(exports),
+            "cache": str(tmp_path / "cache"),
+            "status_labels": {"Đã xong": "completed_on_time"},
+            "model": "hazard",
+        }
     )
     fit(labels, load_snapshots(exports))  # read with other labels: another entry
     assert open_cache(labels).misses == 1
@@ -144,7 +149,7 @@ def test_predict_reuses_a_fit_and_gives_the_same_forecast(tmp_path, exports):
 def test_forecasts_by_as_of_date_the_week_after_compute_only_the_new_date_and_equal_the_uncached(tmp_path, exports):
     files = sorted(exports.glob("*.parquet"))
     last = files[-1].rename(tmp_path / files[-1].name)  # the week before: without the last export
-    params = parse_params({"snapshots": str(exports), "cache": str(tmp_path / "cache"), "sims": 200})
+    params = parse_params({"snapshots": str(exports), "cache": str(tmp_path / "cache"), "sims": 200, "model": "hazard"})
     store = open_cache(params)
     before = load_snapshots(exports)
     by_as_of(params, before, before.dates[-4:])
@@ -175,7 +180,7 @@ def test_forecasts_by_as_of_date_the_week_after_compute_only_the_new_date_and_eq
 
 
 def test_cache_off_and_where_it_may_be(tmp_path, exports):
-    off = parse_params({"snapshots": str(exports), "cache": False})
+    off = parse_params({"snapshots": str(exports), "cache": False, "model": "hazard"})
     assert open_cache(off).folder is None
     fit(off, load_snapshots(exports))
     assert open_cache(off).summary() == "cache off"

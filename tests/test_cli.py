@@ -136,7 +136,7 @@ def test_scenario_and_goal_tables_are_narrow_unless_wide(capsys):
 
 def test_a_goal_no_agency_can_reach_alone_says_so_instead_of_a_column_of_zeros(capsys, tmp_path):
     autumn = tmp_path / "autumn.yaml"  # December like the autumn: 60 slips is out of one agency's reach
-    autumn.write_text(f"snapshots: {paths.SAMPLE_DIR}\nyear_end: false\n")
+    autumn.write_text(f"snapshots: {paths.SAMPLE_DIR}\nyear_end: false\nmodel: hazard\n")
     assert main(["goal", "--target-slips", "60", "--sims", "300", "--params", str(autumn)]) == 0
     out = capsys.readouterr().out
     alone = out[out.index("accelerating one agency alone") :].split("\n", 1)[1]  # below its "by xM" line

@@ -18,7 +18,7 @@ from forecast.tables import at_risk, kaplan_meier, open_due_history
 @pytest.fixture(scope="module")
 def fitted(bundled):
     snaps, _ = bundled
-    params = Params(sims=500)
+    params = Params(model="hazard", sims=500)
     question, model = fit(params, snaps)
     return snaps, params, question, model, simulate(model, question, params.sims, params.seed)
 

@@ -55,7 +55,7 @@ def test_headline_uses_only_snapshots_up_to_as_of():
     later = headline(
         parse_params({"as_of": "2025-12-04", "deadline": "2025-12-31", "sims": 200}),
         snaps,
-        forecast(parse_params({"as_of": "2025-12-04", "deadline": "2025-12-31", "sims": 200}), snaps),
+        forecast(parse_params({"as_of": "2025-12-04", "deadline": "2025-12-31", "sims": 200}), snaps, "hazard"),
     )
     assert early["as_of"] == "2025-08-28" and early["open_tasks"] != later["open_tasks"]
 

@@ -120,7 +120,7 @@ def test_overrides_replace_the_files_values_and_are_validated_as_the_file_is(tmp
     for text, message in (
         ("sim=3", "-p: 'sim': unknown key; did you mean 'sims'?"),
         ("sims=0", "-p: 'sims': 0 must be a whole number from 1 to 1,000,000"),
-        ("model=hazrd", "-p: 'model': 'hazrd' is not one of hazard"),
+        ("model=hazrd", "-p: 'model': 'hazrd' is not one of combined, hazard"),
         ("deadline=2025-01-01", "baseline.yaml: 'deadline': 2025-01-01 is before as_of 2025-12-04"),
     ):
         with pytest.raises(ParamsError) as exc:

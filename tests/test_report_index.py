@@ -42,7 +42,7 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
             "slip_mean": 118.44,
             "combined_weight_boosting": 0.25,
         },
-    )  # a key added later shows with no code change
+    )
     _run(
         tmp_path,
         "20251215T060000Z_baseline",
@@ -65,13 +65,14 @@ def test_index_lists_runs_newest_first_with_headline_and_links(tmp_path):
     assert "failed" in rows[0] and "02_fail: ValueError: &lt;boom&gt;" in rows[0]
     num = '<td class="num">'
     assert f"{num}1,472</td>" in rows[1] and f"{num}118.4</td>" in rows[1] and f"{num}510</td>" in rows[2]
-    assert f"{num}0.2</td>" in rows[1] and f"{num}–</td>" in rows[2]  # the new key; missing in the older run
+    assert "0.25" not in table and f"{num}–</td>" in rows[2]  # a figure not compared across runs: in run.json only;
+    # one missing in an older run: a dash
     assert '<a href="20251208T060000Z_baseline/01_data.html">data</a>' in rows[1]  # the page in words
     assert '<a href="20251208T060000Z_baseline/run.json">run record</a>' in rows[1]
     assert "SYNTHETIC" in rows[1]
     assert 'Latest good run: <a href="20251208T060000Z_baseline/">' in html
     assert "<th>expected slips</th>" in html and "<th>open tasks</th>" in html  # the pages' words
-    assert "<th>combined weight boosting</th>" in html
+    assert "combined weight boosting" not in html  # not a column: the index keeps to what runs are compared by
     assert html.count("<svg") == 1 and offline_problems(html) == []
     assert not list(tmp_path.glob(".tmp-index*"))  # the atomic write left no temporary behind
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -91,9 +92,9 @@ def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
     assert any("run ok" in line for line in lines)
     # not on a terminal (cron, CI, this test), the log has a line per stage of the run's forecast and per page (#25)
     stages = [line for line in lines if line.startswith("the run's forecast: ")]
-    assert stages[:2] == [
-        "the run's forecast: fitting the hazard model",
-        f"the run's forecast: simulating {rec['headline']['open_tasks']} open tasks, 200 runs",
+    assert stages[:2] == [  # the combined forecast: the models pooled, then the scenarios moved through it
+        "the run's forecast: the models, pooled (the stacking backtest from the cache where it can)",
+        f"the run's forecast: {len(EXAMPLES)} planner scenario(s)",
     ]
     assert any(re.fullmatch(r"the run's forecast: done in \d+\.\d s", line) for line in stages)
     pages = [line for line in lines if line.startswith("page ")]
@@ -305,7 +306,7 @@ def test_a_same_week_rerun_with_overrides_says_it_is_a_rerun(kit_run, portfolio,
     row = re.search(rf"<tr><td>[^<]*<br><small>{rerun.name}</small>.*?</tr>", index, flags=re.S)
     assert row and f"a rerun of the run of {when:%-d %b %Y %H:%M} UTC" in row.group(0)
     log = capsys.readouterr().out  # the run's log: the stages and the one page
-    assert "the run's forecast: fitting the hazard model" in log and "page 1 of 1: 00_summary ok in" in log
+    assert "the run's forecast: the models, pooled" in log and "page 1 of 1: 00_summary ok in" in log
 
 
 def test_bad_params_are_refused_before_anything_is_written(tmp_path, capsys):
@@ -457,3 +458,104 @@ def test_the_backtest_shortfall_in_words(bundled):
     few = snaps.until(snaps.dates[7])  # 8 snapshots: none has 8 before it and one 27 days later
     assert "has 8 snapshot(s), 2025-03-06 to 2025-04-24" in backtest_shortfall(few, 27)
     assert backtest_shortfall(snaps.until(snaps.dates[11]), 27) is None  # 12: the 8th is a cutoff
+
+
+# --- one forecast on every page (#25) --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def same_day_rerun(kit_run, tmp_path_factory):
+    """This week's run again on the same day, into a copy of the shared reports folder: the kit's every page."""
+    result, _, _ = kit_run
+    out = tmp_path_factory.mktemp("rerun") / "reports"
+    shutil.copytree(result.folder.parent, out)
+    again = run_report(Path(result.record["params_file"]), out, echo=lambda _: None)
+    assert again.status == "ok", again.message
+    return again
+
+
+def _dom(profile: Path, page: Path):
+    """The page as headless Chromium parsed it."""
+    from bs4 import BeautifulSoup
+
+    dom = _chromium(profile, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    return BeautifulSoup(dom.stdout, "html.parser")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "").replace("−", "-").replace("%", "").replace("+", "").strip())
+
+
+def _table(soup, first: str, having: str = "") -> pd.DataFrame:
+    """The page's first table whose first header is ``first`` (and with a header ``having``): its cells as text,
+    headers as columns."""
+    for t in soup.find_all("table"):
+        heads = [th.get_text(" ", strip=True) for th in t.find_all("th")]
+        if heads and heads[0] == first and (not having or having in heads):
+            rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in t.find_all("tr")]
+            return pd.DataFrame([r for r in rows if r], columns=heads[: len(rows[-1])])
+    raise AssertionError(f"no table headed {first!r}")
+
+
+@pytest.mark.report
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["last week", "this week", "same-day rerun"])
+def test_a_reader_finds_one_forecast_on_every_page(kit_run, same_day_rerun, which, tmp_path, capsys):
+    """#25, read off the pages in Chromium as a planner reads them: the headline's interval is the outcome table's,
+    the agencies add up to the headline, and each scenario's effect on the index is its paired difference in
+    ``forecast scenario --json`` (the same forecast: the combined one)."""
+    result, _, earlier = kit_run
+    run = {"last week": earlier, "this week": result, "same-day rerun": same_day_rerun}[which]
+    profile = tmp_path / "profile"
+    summary, page03 = _dom(profile, run.folder / "00_summary.html"), _dom(profile, run.folder / "03_forecast.html")
+    rec = record(run.folder)
+    mean, p10, p90 = (rec["headline"][k] for k in ("slip_mean", "slip_p10", "slip_p90"))
+
+    # the headline's interval, in words on both pages, is the outcome table's and the headline table's
+    for soup in (summary, page03):
+        words = soup.find("h3").get_text(" ", strip=True)
+        assert f"8 in 10 chance between {p10:,} and {p90:,}" in words and f"About {mean:,.0f} of the" in words
+    outcome = _table(page03, "what happens to them").set_index("what happens to them")
+    slipped = outcome.loc["slipped past the deadline"]
+    assert (_number(slipped["tasks (mean)"]), _number(slipped["P10"]), _number(slipped["P90"])) == (mean, p10, p90)
+    figures = _table(page03, "figure").set_index("figure")["value"]
+    assert (_number(figures["P10"]), _number(figures["P90"]), figures["model"]) == (p10, p90, "combined")
+    for _, row in _table(summary, "target (slips)").iterrows():  # P(slips <= t) on the same side of the interval
+        target, chance = _number(row.iloc[0]), _number(row.iloc[1]) / 100
+        assert chance < 0.1 + 0.005 if target < p10 else chance >= 0.9 - 0.005 if target >= p90 else True, row
+
+    # the agencies add up to the headline (each rounded to 0.1), on the summary, an agency page and by_agency.csv
+    every = _table(summary, "agency", having="overdue")  # every agency, not the five
+    every = every.set_index("agency")
+    slips = every["expected slips"].map(_number)
+    assert abs(slips.sum() - mean) <= 0.05 * len(slips) + 0.05
+    download = pd.read_csv(run.folder / "by_agency.csv").set_index("agency")["slip_mean"]
+    assert download.round(1).to_dict() == slips.to_dict()
+    for entry in rec["agency_pages"][:2]:
+        page = _table(_dom(profile, run.folder / entry["html"]), "agency").iloc[0]
+        assert _number(page["expected slips"]) == slips[page["agency"]]
+
+    # each scenario's effect on the index is its paired difference against the same baseline
+    scenarios = rec["summary"]["scenarios"]
+    assert (which == "last week") == (not scenarios)
+    if scenarios:
+        index = _dom(profile, run.folder.parent / "index.html")
+        labels = [m.get("aria-label", "") for m in index.find_all(attrs={"aria-label": True})]
+        day = f"{pd.Timestamp(rec['headline']['as_of']):%-d %b %Y}"
+
+        def dot(series: str) -> float:
+            [value] = {
+                _number(re.search(r"mean: ([-\d.,]+)", a).group(1))
+                for a in labels
+                if a.startswith(f"data as of: {day}; mean: ") and a.endswith(f"; series: {series}")
+            }
+            return value
+
+        base = dot(rec["scenario"])
+        assert main(["scenario", "--params", rec["params_file"], "--json"]) == 0
+        said = {s["scenario"]: s for s in json.loads(capsys.readouterr().out)["scenarios"]}
+        assert said and set(said) == {s["scenario"] for s in scenarios}
+        for name, s in said.items():
+            effect = dot(f"{rec['scenario']} + {name}") - base
+            assert abs(effect - s["difference"]["mean"]) <= 0.1 + 1e-9, (name, effect, s["difference"])

@@ -6,9 +6,9 @@ The public API, in the order an analysis uses it::
     snaps = load_snapshots("exports/")            # every export, checked (DataError names file, row, column)
     params = load_params("params/baseline.yaml")  # or Params(as_of=..., sims=...), validated once
     question = ask(snaps, params.as_of, params.deadline)   # the open set and where the data came from
-    result = combined_forecast(params, snaps)     # the headline: the models pooled by stacking (a SlipForecast)
-    result = forecast(params, snaps)              # one model (params.model): fit + simulate
-    question, model = fit(params, snaps)          # or the two steps: forecast.simulate.simulate(model, question, ...)
+    result = forecast(params, snaps)              # params.model's forecast: the models pooled (combined) by default
+    result = forecast(params, snaps, "hazard")    # one model: fit + simulate
+    question, model = fit(params, snaps, "hazard")  # or the two steps: forecast.simulate.simulate(model, question, ...)
     backtest = run_backtest(snaps)                # which model to trust
     comparison = compare_scenarios(params, snaps=snaps)    # planner scenarios, common random numbers
     goal = goal_seek(params, target_slips=250)    # the pace a target needs
@@ -39,8 +39,8 @@ _LAZY = {
     "Question": "question",
     "ask": "question",
     "SlipForecast": "simulate",
-    "fit": "predict",
-    "forecast": "predict",
+    "fit": "scenarios.pooled",
+    "forecast": "combine",
     "combined_forecast": "combine",
     "compare_models": "combine",
     "run_backtest": "backtest",

@@ -172,13 +172,13 @@ class Cache:
 
 
 def by_as_of(params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
-    """:func:`forecast.predict.by_as_of` (the forecast as of each of ``dates``), each date's row from the params'
+    """:func:`forecast.combine.by_as_of` (the forecast as of each of ``dates``), each date's row from the params'
     cache when the same model, settings, runs, seed and deadline were forecast on the same snapshots up to that
     date before: the week after, only the new date is fitted and simulated."""
     from dataclasses import replace
     from functools import partial
 
-    from .predict import by_as_of as compute
+    from .combine import by_as_of as compute
     from .question import year_end
 
     params = replace(params, deadline=params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date())

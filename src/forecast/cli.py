@@ -222,8 +222,8 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         metavar="NAME",
-        help=f"one of {', '.join(MODELS)} (default: the params file's, else "
-        "hazard); predict gives the combined headline without it",
+        help=f"combined (the models pooled: the headline) or one of {', '.join(MODELS)} "
+        "(default: the params file's, else combined)",
     )
     p.add_argument("--sims", type=_whole(limits.SIMS), metavar="N", help="Monte Carlo runs (default 10000)")
     p.add_argument("--seed", type=_whole(limits.SEED), metavar="S", help="random seed (default 2025)")

@@ -52,10 +52,11 @@ from .cache import open_cache
 from .errors import ForecastError
 from .models import MODELS, make_model
 from .params import Params
-from .predict import forecast, forecast_published
+from .predict import forecast as one_model
+from .predict import forecast_published
 from .published import load_published
 from .published_model import question_forecast
-from .question import Question, ask
+from .question import Question, ask, year_end
 from .simulate import SlipForecast, simulate
 from .snapshots import Snapshots, load_snapshots
 
@@ -259,10 +260,19 @@ def _why(row: pd.Series, best: str) -> str:
 
 
 def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: Backtest | None = None) -> SlipForecast:
+    """The combined headline (:func:`combined_parts`' forecast)."""
+    return combined_parts(params, snaps, backtest)[0]
+
+
+def combined_parts(
+    params: Params, snaps: Snapshots | None = None, backtest: Backtest | None = None
+) -> tuple[SlipForecast, Any, Any, float]:
     """The combined headline (model ``combined``): each component of :data:`COMPONENTS` on the question, pooled with
     stacking weights (module docstring). ``meta`` carries ``components`` (model, weight, mean, P10/P50/P90, backtest
     CRPS, cutoffs, why), ``stacking`` (rule, cutoffs, horizon) and ``year_end`` (the pool with and without the
-    year-end regime, and the difference). ``backtest`` (a :func:`stacking_backtest`) saves recomputing it. A component
+    year-end regime, and the difference). Returned with the hazard model's two Decembers (its autumn, as pooled, and
+    its year end; None where it cannot answer or has no regime) and the weight of the year end: what the levers move
+    (:mod:`forecast.scenarios.pooled`). ``backtest`` (a :func:`stacking_backtest`) saves recomputing it. A component
     that cannot answer the question (too little history for it) is left out and listed with the reason."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     question = ask(snaps, params.as_of, params.deadline)
@@ -300,12 +310,10 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
     pool = _pool(question, [parts[m] for m in names], weights, picks, params.seed)
     hazard = fits.get("hazard")
     regime = getattr(hazard, "regime_", None) if hazard is not None and hazard.year_end else None
-    year_end = (
-        simulate(hazard.with_year_end_mode("year_end"), question, params.sims, params.seed)
-        if hazard is not None and regime is not None
-        else None
-    )
-    result = blend(pool, year_end, regime.weight if regime else 0.0, params.seed)
+    year_end_model = hazard.with_year_end_mode("year_end") if hazard is not None and regime is not None else None
+    year_end = simulate(year_end_model, question, params.sims, params.seed) if year_end_model is not None else None
+    weight = regime.weight if regime else 0.0
+    result = blend(pool, year_end, weight, params.seed)
     table = table.assign(
         weight=weights.round(4), **{k: [parts[m].summary()[k] for m in names] for k in ("mean", "p10", "p50", "p90")}
     )
@@ -325,20 +333,26 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
         ],
         ignore_index=True,
     )
-    return dataclasses.replace(
-        result,
-        meta={
-            "components": _records(
-                table[["model", "weight", "mean", "p10", "p50", "p90", "backtest_crps", "cutoffs", "why"]]
-            ),
-            "stacking": {
-                "rule": "linear pool; weights minimise the pool's mean CRPS over the backtest cutoffs, averaged "
-                f"over {BAGS} Bayesian-bootstrap reweightings of them (equal weights with no cutoff)",
-                "cutoffs": int(table["cutoffs"].max()),
-                "horizon_days": params.horizon_days,
+    autumn_model = hazard.without_year_end() if hazard is not None else None
+    return (
+        dataclasses.replace(
+            result,
+            meta={
+                "components": _records(
+                    table[["model", "weight", "mean", "p10", "p50", "p90", "backtest_crps", "cutoffs", "why"]]
+                ),
+                "stacking": {
+                    "rule": "linear pool; weights minimise the pool's mean CRPS over the backtest cutoffs, averaged "
+                    f"over {BAGS} Bayesian-bootstrap reweightings of them (equal weights with no cutoff)",
+                    "cutoffs": int(table["cutoffs"].max()),
+                    "horizon_days": params.horizon_days,
+                },
+                "year_end": year_end_meta(pool, year_end, regime),
             },
-            "year_end": year_end_meta(pool, year_end, regime),
-        },
+        ),
+        autumn_model,
+        year_end_model,
+        weight,
     )
 
 
@@ -348,7 +362,7 @@ def blend(autumn: SlipForecast, year_end: SlipForecast | None, weight: float, se
     ``autumn`` when there is no year-end forecast."""
     if year_end is None:
         return dataclasses.replace(autumn, model="combined")
-    take = np.random.default_rng([seed, 8]).random(autumn.sims) < weight
+    take = december_runs(weight, autumn.sims, seed)
     index = pd.Index(autumn.tasks.index)
     p_slip = (
         weight * year_end.tasks["p_slip"].reindex(index).to_numpy() + (1 - weight) * autumn.tasks["p_slip"].to_numpy()
@@ -368,6 +382,11 @@ def blend(autumn: SlipForecast, year_end: SlipForecast | None, weight: float, se
         agency_draws=agencies,
         moved=moved,
     )
+
+
+def december_runs(weight: float, sims: int, seed: int) -> np.ndarray:
+    """Per run: True when the run's December is a year-end push (chance ``weight``; its own stream of ``seed``)."""
+    return np.random.default_rng([seed, 8]).random(sims) < weight
 
 
 def _or(value: np.ndarray | None, default: np.ndarray) -> np.ndarray:
@@ -432,6 +451,9 @@ def _pool(
             agency_draws[:, mine] = part.agency_draws[:, mine]
             if part.moved is not None:
                 moved[mine] = part.moved[mine]
+    caps = question.tasks.groupby(question.tasks["agency"].astype(str)).size().reindex(lead.agencies).to_numpy()
+    for s in np.flatnonzero(detail != picks):  # a published run: its total shared out as the task-level run's
+        agency_draws[:, s] = share_out(int(totals[s]), agency_draws[:, s], caps)
     moved = np.minimum(moved, len(question.tasks) - totals)
     p_slip = sum(
         w * p.tasks["p_slip"].reindex(question.tasks.index).to_numpy() for w, p in zip(weights, parts, strict=True)
@@ -450,6 +472,27 @@ def _pool(
     )
 
 
+def share_out(total: int, counts: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """``total`` slips shared among agencies in proportion to ``counts`` (a task-level run's slips per agency; the
+    agencies' open tasks ``caps`` when that run has none), whole numbers by the largest remainders, none above its
+    cap: the agency counts of a run whose total comes from the published figures, which name no agency."""
+    room = caps.astype(float)
+    out = np.zeros(len(counts), dtype=np.int64)
+    target = min(total, int(caps.sum()))
+    left = target
+    while left > 0:
+        basis = np.where(out < caps, counts if counts[out < caps].sum() > 0 else room, 0).astype(float)
+        ideal = basis / basis.sum() * left
+        add = np.minimum(np.floor(ideal).astype(np.int64), caps - out)
+        rest = left - int(add.sum())
+        order = np.argsort(-(ideal - np.floor(ideal)), kind="stable")
+        for j in order[((out + add) < caps)[order] & (basis[order] > 0)][:rest]:
+            add[j] += 1
+        out += add
+        left = target - int(out.sum()) if add.sum() else 0
+    return out
+
+
 def _summary(draws: np.ndarray) -> dict[str, float]:
     q = np.quantile(draws, [0.1, 0.5, 0.9], method="inverted_cdf")
     return {"mean": round(float(draws.mean()), 2), "p10": int(q[0]), "p50": int(q[1]), "p90": int(q[2])}
@@ -465,6 +508,26 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
+def forecast(params: Params, snaps: Snapshots | None = None, model: str | None = None) -> SlipForecast:
+    """The forecast of ``model`` (default ``params.model``): the combined headline for ``"combined"``, else the one
+    task-level model's (:func:`forecast.predict.forecast`). The package's ``forecast``."""
+    name = model or params.model
+    return combined_forecast(params, snaps) if name == "combined" else one_model(params, snaps, name)
+
+
+def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
+    """The forecast of ``model`` (default ``params.model``) as of each of ``dates``, for the params' deadline (else
+    31 Dec of the last date's year): one row per date with ``as_of, open_tasks, mean, p10, p50, p90``. How the answer
+    moved as the snapshots came in: each row sees only the snapshots up to its date."""
+    deadline = params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date()
+    rows = []
+    for when in dates:
+        asked = dataclasses.replace(params, as_of=pd.Timestamp(when).date(), deadline=deadline)
+        result = forecast(asked, snaps.until(when), model)
+        rows.append({"as_of": result.as_of, "open_tasks": len(result.tasks), **result.summary()})
+    return pd.DataFrame(rows, columns=["as_of", "open_tasks", "mean", "p10", "p50", "p90"])
+
+
 def compare_models(params: Params, snaps: Snapshots, models: tuple[str, ...] = tuple(MODELS)) -> pd.DataFrame:
     """Every task-level model and the published-figures forecast on the same question: one row each, with
     ``model, open_tasks, mean, p10, p50, p90, note``; a model that cannot answer (too little history for it) keeps
@@ -472,7 +535,7 @@ def compare_models(params: Params, snaps: Snapshots, models: tuple[str, ...] = t
     rows = []
     for name in (*models, "published"):
         try:
-            r = forecast_published(params) if name == "published" else forecast(params, snaps, name)
+            r = forecast_published(params) if name == "published" else one_model(params, snaps, name)
             rows.append({"model": r.model, "open_tasks": len(r.tasks), **r.summary(), "note": ""})
         except (ForecastError, OSError) as exc:
             rows.append({"model": name, "note": f"cannot answer: {exc}"})

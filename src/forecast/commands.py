@@ -154,20 +154,15 @@ def predict(args: argparse.Namespace) -> int:
     import json
 
     from .atomic import check_target
-    from .combine import combined_forecast
+    from .combine import forecast
     from .output import about, forecast_table, write_table
-    from .predict import forecast, forecast_published
+    from .predict import forecast_published
 
     params = _params(args)
     protect = [params.snapshots]
     if args.tasks_out:
         check_target(args.tasks_out, force=args.force, protected=protect)  # before the work, not after it
-    if args.published:
-        result = forecast_published(params)
-    elif args.model:
-        result = forecast(params, _load(params))
-    else:
-        result = combined_forecast(params, _load(params))
+    result = forecast_published(params) if args.published else forecast(params, _load(params))
     if args.tasks_out:
         table = result.early_warning()
         _step("")

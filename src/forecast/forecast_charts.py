@@ -53,7 +53,7 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
 
 def convergence(by_date: pd.DataFrame) -> alt.LayerChart:
     """The slip forecast by as-of date (mean and P10-P90) beside the open tasks: how the answer moved as the
-    snapshots came in. ``by_date`` is :func:`forecast.predict.by_as_of`."""
+    snapshots came in. ``by_date`` is :func:`forecast.combine.by_as_of`."""
     x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT, values=date_ticks(by_date["as_of"])))
     base = alt.Chart(by_date).encode(x=x)
     return (

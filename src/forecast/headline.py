@@ -35,10 +35,10 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
     ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``; ``result`` saves re-running
     a forecast the caller has already made with these params.
     """
-    from .combine import combined_forecast  # the pools' models and libraries only when there is no result to read
+    from .combine import forecast  # the pools' models and libraries only when there is no result to read
 
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    result = result if result is not None else combined_forecast(params, snaps)
+    result = result if result is not None else forecast(params, snaps)
     summary, split = result.summary(), result.split()
     year_end = result.meta.get("year_end", {})
     return {

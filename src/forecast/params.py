@@ -12,7 +12,7 @@ Keys (all optional)::
     published: ../data/published/figures.csv
     as_of: 2025-12-04               # default: the last snapshot
     deadline: 2025-12-31            # default: 31 Dec of the as-of year
-    model: hazard                   # hazard | reference | throughput
+    model: combined                 # combined (the pool: default) | hazard | reference | boosting | throughput
     sims: 10000                     # Monte Carlo draws, 1 to 1,000,000
     seed: 2025                      # 0 or more
     horizon_days: 27                # backtest horizon, 1 to 3,650
@@ -129,7 +129,7 @@ class Params:
     published: Path = paths.PUBLISHED_FIGURES
     as_of: date | None = None
     deadline: date | None = None
-    model: str = "hazard"
+    model: str = "combined"
     sims: int = 10000
     seed: int = 2025
     horizon_days: int = 27
@@ -243,7 +243,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
         elif key in ("as_of", "deadline"):
             values[key] = check.date(key, value)
         elif key == "model":
-            values[key] = check.choice(key, value, MODELS)
+            values[key] = check.choice(key, value, ("combined", *MODELS))
         elif key in ("sims", "seed", "horizon_days", "jobs"):
             values[key] = check.whole(key, value, _WHOLE[key])
         elif key == "timeout_minutes":

@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from .cache import open_cache
+from .errors import ForecastError
 from .models import make_model
 from .params import Params
 from .published import load_published
@@ -22,8 +22,11 @@ from .snapshots import Snapshots, fingerprint, load_snapshots
 def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Question, SlipModel]:
     """The question and ``model`` (default ``params.model``) fitted on the snapshots up to its as-of date (from the
     params' cache, :mod:`forecast.cache`, when the same fit was made before)."""
+    name = model or params.model
+    if name == "combined":
+        raise ForecastError("the combined forecast pools the models: forecast.fit and forecast.forecast give it")
     question = ask(snaps, params.as_of, params.deadline)
-    unfitted = make_model(model or params.model, **params.model_settings())
+    unfitted = make_model(name, **params.model_settings())
     return question, open_cache(params).fitted(unfitted, snaps, question.as_of)
 
 
@@ -71,15 +74,3 @@ def forecast_published(params: Params) -> SlipForecast:
     return published_forecast(
         figures, params.sims, params.seed, provenance, deadline=params.deadline or year_end(figures["date"].max())
     )
-
-
-def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
-    """The forecast of ``model`` (default ``params.model``) as of each of ``dates``, for the params' deadline (else
-    31 Dec of the last date's year): one row per date with ``as_of, open_tasks, mean, p10, p50, p90``. How the answer
-    moved as the snapshots came in: each row sees only the snapshots up to its date."""
-    deadline = params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date()
-    rows = []
-    for when in dates:
-        result = forecast(replace(params, as_of=pd.Timestamp(when).date(), deadline=deadline), snaps.until(when), model)
-        rows.append({"as_of": result.as_of, "open_tasks": len(result.tasks), **result.summary()})
-    return pd.DataFrame(rows, columns=["as_of", "open_tasks", "mean", "p10", "p50", "p90"])

@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,8 +36,11 @@ import pandas as pd
 from .headline import headline
 from .params import Params
 from .question import Question
-from .simulate import SlipForecast, SlipModel
+from .simulate import SlipForecast
 from .snapshots import Snapshots
+
+if TYPE_CHECKING:
+    from .scenarios.pooled import LeverModel
 
 FILE = ".run-data.pickle"  # in the run folder, beside the pages; removed when the run is published
 FASTER = 2.0
@@ -68,9 +71,8 @@ class RunData:
     params: Params
     facts: DataFacts
     question: Question  # the open set, without the snapshots
-    model: SlipModel
-    forecast: SlipForecast  # params.model's forecast: agencies, tasks, the faster pace and the scenarios are its
-    combined: SlipForecast  # the combined headline (forecast.combine): components, weights, year-end prior
+    model: LeverModel
+    forecast: SlipForecast  # params.model's forecast (the combined headline by default): every figure of the run
     faster: np.ndarray  # per open task (``forecast.tasks`` order): P(slip) at FASTER times the pace
     comparison: Any  # forecast.scenarios.compare.Comparison: the params' scenarios beside the baseline
     agencies: pd.DataFrame  # forecast.tables.agency_table at the as-of date
@@ -96,9 +98,7 @@ class RunData:
         out = self.forecast.early_warning()
         faster = pd.Series(self.faster, index=self.forecast.tasks.index)
         out["p_slip_at_twice_the_pace"] = out[out.columns[0]].map(faster).to_numpy()
-        sims = self.forecast.sims  # both P(slip) are counts of the same runs over the runs: compare the counts, as
-        drop = np.rint((out["p_slip"] - out["p_slip_at_twice_the_pace"]) * sims)  # 0.88 - 0.78 is 0.0999... in floats
-        out["points_saved"] = np.round(drop / sims * 100, 2)  # 88 % -> 78 % may be 9.6 points
+        out["points_saved"] = np.round((out["p_slip"] - out["p_slip_at_twice_the_pace"]) * 100, 2)
         out["deadline"] = pd.to_datetime(out["deadline"]).dt.date
         return out
 
@@ -195,24 +195,26 @@ def compute(
     rerun: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> RunData:
-    """Fit ``params.model`` once on the snapshots up to the as-of date, simulate the open set (and at twice the
-    pace, with the same runs), compare the params' scenarios with the baseline, and pool the models into the
-    combined headline (:func:`forecast.combine.combined_forecast`). ``previous`` and ``rerun`` are the runs this one
-    is compared with and repeats (:mod:`forecast.changes`); ``progress`` gets the name of each stage as it starts."""
-    from .combine import combined_forecast
+    """Fit ``params.model`` once on the snapshots up to the as-of date (the combined headline by default:
+    :mod:`forecast.scenarios.pooled`) and simulate the open set, then at twice the pace and the params' scenarios
+    against it with the same runs: one forecast for every page. ``previous`` and ``rerun`` are the runs this one is
+    compared with and repeats (:mod:`forecast.changes`); ``progress`` gets the name of each stage as it starts."""
     from .history import build_history
-    from .predict import fit
     from .scenarios.compare import compare
     from .scenarios.levers import load_scenario
+    from .scenarios.pooled import CombinedModel, fit
     from .simulate import simulate
     from .tables import agency_table
 
-    progress(f"fitting the {params.model} model")
+    combined = params.model == "combined"
+    pooled = "the models, pooled (the stacking backtest from the cache where it can)"
+    progress(pooled if combined else f"fitting the {params.model} model")
     question, model = fit(params, snaps)
-    progress(f"simulating {len(question.tasks):,} open tasks, {params.sims:,} runs")
-    result = simulate(model, question, params.sims, params.seed)
-    progress("the combined headline (its stacking backtest, from the cache where it can)")
-    combined = combined_forecast(params, snaps)
+    if isinstance(model, CombinedModel):
+        result = model.forecast_
+    else:
+        progress(f"simulating {len(question.tasks):,} open tasks, {params.sims:,} runs")
+        result = simulate(model, question, params.sims, params.seed)
     progress(f"{len(params.scenarios)} planner scenario(s)")
     comparison = compare(question, model, [load_scenario(f) for f in params.scenarios], params)
     as_of = question.as_of
@@ -232,18 +234,17 @@ def compute(
         question=dataclasses.replace(question, snapshots=None),
         model=model,
         forecast=result,
-        combined=combined,
         faster=faster_pace(model, question, params, result),
         comparison=comparison,
         agencies=agency_table(build_history(snaps, as_of), question.deadline),
         agency_history=history,
-        headline=headline(params, snaps, combined),
+        headline=headline(params, snaps, result),
         previous=dict(previous) if previous else None,
         rerun=dict(rerun) if rerun else None,
     )
 
 
-def faster_pace(model: SlipModel, question: Question, params: Params, result: SlipForecast) -> np.ndarray:
+def faster_pace(model: LeverModel, question: Question, params: Params, result: SlipForecast) -> np.ndarray:
     """Per task of ``result``: P(slip) when every open task completes :data:`FASTER` times as fast, simulated with
     the same runs as the baseline (the scenarios' sampler path)."""
     from .models.base import horizon_steps

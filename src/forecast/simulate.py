@@ -19,6 +19,7 @@ extra tasks appended at the end) sees the same luck as the baseline, and their d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -116,6 +117,14 @@ class SlipForecast:
             )
         frame = pd.DataFrame(rows, columns=["agency", "open", "slip_mean", "slip_p10", "slip_p50", "slip_p90"])
         return frame.sort_values(["slip_mean", "agency"], ascending=[False, True], ignore_index=True)
+
+    def agency_matrix(self, names: Sequence[str]) -> np.ndarray:
+        """``agency_draws`` rows for ``names`` (zeros for an agency with no open task here): agencies x runs."""
+        out = np.zeros((len(names), self.sims), dtype=np.int64)
+        index = {a: i for i, a in enumerate(names)}
+        for a, draws in zip(self.agencies, self.agency_draws, strict=True):
+            out[index[a]] = draws
+        return out
 
     def early_warning(self) -> pd.DataFrame:
         """Every open task with agency, deadline, status and P(slip), highest risk first."""
@@ -251,6 +260,8 @@ def still_open_path(model: SlipModel, question: Question, sims: int, seed: int, 
     One simulation per date with the same seed: with the hazard model a later date shares every earlier draw, so
     the fan narrows consistently. Columns ``date, mean, p10, p50, p90``.
     """
+    if hasattr(model, "still_open_path"):  # the combined forecast (forecast.scenarios.pooled)
+        return model.still_open_path(question, every_days)
     dates = [*pd.date_range(question.as_of, question.deadline, freq=f"{every_days}D"), question.deadline]
     rows = [
         {"date": when, **simulate(model, question.until(when), sims, seed).summary()} for when in sorted(set(dates))

@@ -47,9 +47,10 @@ ROW_COLUMNS = (
 def hazard_forecaster(
     snaps: Snapshots, as_of: pd.Timestamp, deadline: pd.Timestamp, sims: int, seed: int
 ) -> np.ndarray:
-    """The kit's default forecast through its public path: ``forecast.predict.forecast(Params(...), snaps)``."""
+    """The hazard model's forecast (with its year-end regime) through the kit's public path:
+    ``forecast.predict.forecast(Params(...), snaps, "hazard")``."""
     params = Params(as_of=as_of.date(), deadline=deadline.date(), sims=sims, seed=seed)
-    return forecast(params, snaps).totals
+    return forecast(params, snaps, "hazard").totals
 
 
 def evaluate(

@@ -87,6 +87,9 @@ def _legacy_run(sub: Path) -> bool:
     return isinstance(record, dict) and record.get("run") == sub.name and "package_version" in record
 
 
+INDEX_COLUMNS = ("as_of", "deadline", "open_tasks", "model", "slip_mean", "slip_p10", "slip_p90", "year_end_weight")
+
+
 def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Newest first."""
     return sorted(runs, key=lambda r: (str(r.get("started", "")), r["folder"]), reverse=True)
@@ -94,9 +97,9 @@ def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_index(runs: list[dict[str, Any]]) -> str:
     """The index page for ``runs`` (newest first), as HTML text."""
-    # every headline figure gets a column (headers and rounding as on the pages: forecast.formatting), in the
-    # order headline() gives them; "synthetic" is a tag instead
-    keys = list(dict.fromkeys(k for r in runs for k in (r.get("headline") or {}) if k != "synthetic"))
+    # the headline figures a reader compares across runs get a column (headers and rounding as on the pages:
+    # forecast.formatting); the rest are on the run's pages and in its run.json; "synthetic" is a tag instead
+    keys = [k for k in INDEX_COLUMNS if any(k in (r.get("headline") or {}) for r in runs)]
     good = next((r for r in runs if r.get("status") == "ok"), None)
     latest = (
         f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>'

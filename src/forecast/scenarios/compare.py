@@ -20,13 +20,13 @@ import pandas as pd
 from ..errors import ParamsError
 from ..models.base import horizon_steps
 from ..params import Params
-from ..predict import fit
 from ..question import Question
-from ..simulate import SlipForecast, SlipModel, simulate
+from ..simulate import SlipForecast, simulate
 from ..snapshots import Snapshots, load_snapshots
 from ..tables import AGENCY_EFFECT_COLUMNS
 from .apply import Inputs, apply_scenario, base_frame
 from .levers import Scenario, load_scenario
+from .pooled import CombinedModel, LeverModel, fit
 
 BASELINE = "baseline"
 
@@ -36,9 +36,12 @@ def step_days(model) -> int:
     return int(getattr(model, "step_days_", 1))
 
 
-def run_inputs(model: SlipModel, question: Question, inputs: Inputs, params: Params) -> SlipForecast:
+def run_inputs(model: LeverModel, question: Question, inputs: Inputs, params: Params) -> SlipForecast:
     """Simulate one scenario input (its rows, switches and rates) on ``question`` with ``params.sims`` runs of
-    ``params.seed``: the same rows always draw the same random numbers."""
+    ``params.seed``: the same rows always draw the same random numbers. The combined forecast moves by the hazard
+    model's change, run by run (:mod:`.pooled`)."""
+    if isinstance(model, CombinedModel):
+        return model.run_inputs(question, inputs.tasks, inputs.rate, inputs.active)
     return simulate(
         model, question.with_tasks(inputs.tasks), params.sims, params.seed, rate=inputs.rate, active=inputs.active
     )
@@ -72,7 +75,7 @@ class ScenarioResult:
         """Per agency the scenario changes (its open tasks, or its slips in some run): open tasks and mean slips in
         baseline and scenario, and the mean, P10 and P90 of the per-run difference; largest change first."""
         names = sorted(set(self.baseline.agencies) | set(self.forecast.agencies))
-        base, scen = _aligned(self.baseline, names), _aligned(self.forecast, names)
+        base, scen = self.baseline.agency_matrix(names), self.forecast.agency_matrix(names)
         open_base = self.baseline.tasks.groupby("agency").size()
         open_scen = self.forecast.tasks.groupby("agency").size()
         diff = scen - base
@@ -119,15 +122,6 @@ class ScenarioResult:
             ],
             "warnings": list(self.warnings),
         }
-
-
-def _aligned(result: SlipForecast, names: list[str]) -> np.ndarray:
-    """``result.agency_draws`` rows for ``names`` (zeros for an agency with no open task in it)."""
-    out = np.zeros((len(names), result.sims), dtype=np.int64)
-    index = {a: i for i, a in enumerate(names)}
-    for a, draws in zip(result.agencies, result.agency_draws, strict=True):
-        out[index[a]] = draws
-    return out
 
 
 @dataclass(frozen=True)
@@ -215,7 +209,7 @@ def _slips(result: SlipForecast) -> dict[str, float]:
 
 def compare(
     question: Question,
-    model: SlipModel,
+    model: LeverModel,
     scenarios: Sequence[Scenario],
     params: Params,
     progress: Callable[[str], None] | None = None,
@@ -270,14 +264,14 @@ def _same(a: Inputs, b: Inputs) -> bool:
     )
 
 
-def baseline_inputs(question: Question, model: SlipModel) -> Inputs:
+def baseline_inputs(question: Question, model: LeverModel) -> Inputs:
     """The forecast without levers as a scenario input: the open set, every task active, every rate 1."""
     tasks = base_frame(question.tasks)
     steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
     return Inputs(tasks, np.ones(len(tasks), dtype=bool), np.ones((len(tasks), steps)))
 
 
-def run_baseline(question: Question, model: SlipModel, params: Params) -> SlipForecast:
+def run_baseline(question: Question, model: LeverModel, params: Params) -> SlipForecast:
     """The forecast without levers, through the scenarios' sampler path (every rate 1)."""
     return run_inputs(model, question, baseline_inputs(question, model), params)
 

@@ -29,12 +29,12 @@ import pandas as pd
 from ..errors import ForecastError
 from ..models.base import horizon_steps
 from ..params import Params
-from ..predict import fit
 from ..question import Question
-from ..simulate import SlipForecast, SlipModel
+from ..simulate import SlipForecast
 from ..snapshots import Snapshots, load_snapshots
 from .apply import Inputs, Names, base_frame, data_names, uniform_rate
 from .compare import run_inputs, step_days
+from .pooled import LeverModel, fit
 
 GRID = 100  # multipliers are searched in hundredths
 RANK_WHEN_MET = 2.0
@@ -131,7 +131,7 @@ class _Search:
     def __init__(
         self,
         question: Question,
-        model: SlipModel,
+        model: LeverModel,
         params: Params,
         rows: np.ndarray,
         target: int,
@@ -161,7 +161,7 @@ class _Search:
 
 def seek(
     question: Question,
-    model: SlipModel,
+    model: LeverModel,
     params: Params,
     target_slips: int,
     probability: float = 0.8,
