@@ -535,6 +535,11 @@ def test_a_reader_finds_one_forecast_on_every_page(kit_run, same_day_rerun, whic
     for entry in rec["agency_pages"][:2]:
         page = _table(_dom(profile, run.folder / entry["html"]), "agency").iloc[0]
         assert _number(page["expected slips"]) == slips[page["agency"]]
+    kept = {a["agency"]: a["slip_mean"] for a in rec["summary"]["agencies"]}  # run.json, and predict --json
+    assert kept == slips.to_dict()
+    assert main(["predict", "--params", rec["params_file"], "--as-of", rec["headline"]["as_of"], "--json"]) == 0
+    predicted = {a["agency"]: round(a["slip_mean"], 1) for a in json.loads(capsys.readouterr().out)["by_agency"]}
+    assert predicted == {a: v for a, v in slips.items() if a in predicted} and set(predicted) <= set(slips.index)
 
     # each scenario's effect on the index is its paired difference against the same baseline
     scenarios = rec["summary"]["scenarios"]

@@ -97,7 +97,7 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
     about = {
         "data folder": str(params.snapshots),
         "data fingerprint": facts.fingerprint,
-        "task-level model": params.model,
+        "forecast model": params.model,
         "simulation runs": f"{params.sims:,} (seed {params.seed})",
         "kit": f"forecast {__version__}",
     }
