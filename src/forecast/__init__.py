@@ -20,7 +20,7 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from .errors import DataError, ForecastError, ParamsError, ReportError
+from forecast.errors import DataError, ForecastError, ParamsError, ReportError
 
 try:
     __version__ = version("forecast")

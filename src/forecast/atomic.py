@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
+from forecast.errors import OutputError
 
 TEMP_PREFIX = ".tmp-"
 

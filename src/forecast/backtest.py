@@ -23,15 +23,15 @@ from functools import cached_property, partial
 import numpy as np
 import pandas as pd
 
-from . import schema, scores
-from .cache import Cache, data_fingerprint, model_settings
-from .errors import ForecastError
-from .models import MODELS, make_model
-from .published_model import question_forecast
-from .question import Question, ask
-from .simulate import SlipForecast, simulate
-from .snapshots import Snapshots
-from .threads import one_thread
+from forecast import schema, scores
+from forecast.cache import Cache, data_fingerprint, model_settings
+from forecast.errors import ForecastError
+from forecast.models import MODELS, make_model
+from forecast.published_model import question_forecast
+from forecast.question import Question, ask
+from forecast.simulate import SlipForecast, simulate
+from forecast.snapshots import Snapshots
+from forecast.threads import one_thread
 
 LEVELS = (0.5, 0.8, 0.9)
 

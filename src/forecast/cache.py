@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from . import paths
-from .atomic import replace_file
-from .errors import ForecastError, OutputError
+from forecast import paths
+from forecast.atomic import replace_file
+from forecast.errors import ForecastError, OutputError
 
 if TYPE_CHECKING:
-    from .snapshots import Snapshots
+    from forecast.snapshots import Snapshots
 
 T = TypeVar("T")
 DEFAULT_DIR = paths.PROJECT_DIR / ".cache"
@@ -178,8 +178,8 @@ def by_as_of(params, snaps: Snapshots, dates, model: str | None = None) -> pd.Da
     from dataclasses import replace
     from functools import partial
 
-    from .combine import by_as_of as compute
-    from .question import year_end
+    from forecast.combine import by_as_of as compute
+    from forecast.question import year_end
 
     params = replace(params, deadline=params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date())
     name = model or params.model

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from altair.utils.mimebundle import spec_to_mimebundle
 
-from . import schema
+from forecast import schema
 
 # Status colours: completed in greens, open work in blue/red, regular in grey. The order is the stacking order.
 STATUS_COLOURS = {

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from . import __version__, commands, limits
-from .cache import summaries as cache_summaries
-from .errors import ForecastError
-from .models import MODELS
-from .schema import ACCEPTED_DATES, parse_date
+from forecast import __version__, commands, limits
+from forecast.cache import summaries as cache_summaries
+from forecast.errors import ForecastError
+from forecast.models import MODELS
+from forecast.schema import ACCEPTED_DATES, parse_date
 
 # Each subcommand's one-line help (the command list) and its description (its own --help).
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -230,7 +230,7 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    from . import paths
+    from forecast import paths
 
     p.add_argument("--params", required=True, metavar="FILE", help="params file, e.g. params/baseline.yaml")
     p.add_argument(

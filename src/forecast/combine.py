@@ -46,19 +46,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import scores
-from .backtest import LEVELS, Backtest, run_backtest
-from .cache import open_cache
-from .errors import ForecastError
-from .models import MODELS, make_model
-from .params import Params
-from .predict import forecast as one_model
-from .predict import forecast_published
-from .published import load_published
-from .published_model import question_forecast
-from .question import Question, ask, year_end
-from .simulate import SlipForecast, simulate
-from .snapshots import Snapshots, load_snapshots
+from forecast import scores
+from forecast.backtest import LEVELS, Backtest, run_backtest
+from forecast.cache import open_cache
+from forecast.errors import ForecastError
+from forecast.models import MODELS, make_model
+from forecast.params import Params
+from forecast.predict import forecast as one_model
+from forecast.predict import forecast_published
+from forecast.published import load_published
+from forecast.published_model import question_forecast
+from forecast.question import Question, ask, year_end
+from forecast.simulate import SlipForecast, simulate
+from forecast.snapshots import Snapshots, load_snapshots
 
 COMPONENTS = ("hazard", "reference", "boosting", "published")
 BAGS = 200  # Bayesian-bootstrap reweightings of the cutoffs behind the weights

@@ -16,14 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ForecastError, ReportError, one_line
-from .extras import require
-from .question import SYNTHETIC_WARNING
+from forecast.errors import ForecastError, ReportError, one_line
+from forecast.extras import require
+from forecast.question import SYNTHETIC_WARNING
 
 
 def _params(args: argparse.Namespace):
     """The params file (or defaults) with the command-line options on top, validated once."""
-    from .params import Params, load_params, parse_params
+    from forecast.params import Params, load_params, parse_params
 
     base = load_params(args.params) if args.params else Params()
     values = {k: v for k, v in base.to_dict().items() if k != "source"}
@@ -56,7 +56,7 @@ def _step(text: str) -> None:
 
 def _load(params):
     """The params' snapshots, with progress on a terminal."""
-    from .snapshots import load_snapshots
+    from forecast.snapshots import load_snapshots
 
     snaps = load_snapshots(params.snapshots, params.status_labels, progress=_progress)
     _note_as_of(params, snaps)
@@ -104,9 +104,9 @@ def _bar(total: int | None, unit: str) -> Iterator[Callable[[str], None]]:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from .history import build_history, trajectory_warnings
-    from .params import Params, load_params
-    from .snapshots import load_snapshots
+    from forecast.history import build_history, trajectory_warnings
+    from forecast.params import Params, load_params
+    from forecast.snapshots import load_snapshots
 
     params = load_params(args.params) if args.params else Params()
     folder = args.snapshots or params.snapshots
@@ -135,7 +135,7 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def sample(args: argparse.Namespace) -> int:
-    from .sample_files import write_sample
+    from forecast.sample_files import write_sample
 
     written = write_sample(
         args.out,
@@ -153,10 +153,10 @@ def sample(args: argparse.Namespace) -> int:
 def predict(args: argparse.Namespace) -> int:
     import json
 
-    from .atomic import check_target
-    from .combine import forecast
-    from .output import about, forecast_table, write_table
-    from .predict import forecast_published
+    from forecast.atomic import check_target
+    from forecast.combine import forecast
+    from forecast.output import about, forecast_table, write_table
+    from forecast.predict import forecast_published
 
     params = _params(args)
     protect = [params.snapshots]
@@ -176,14 +176,14 @@ def predict(args: argparse.Namespace) -> int:
 def backtest(args: argparse.Namespace) -> int:
     import json
 
-    from .atomic import check_target
-    from .backtest import run_backtest
-    from .cache import open_cache
-    from .combine import pool_backtest
-    from .output import backtest_table, published_backtest_table, write_table
-    from .published import load_published
-    from .published_scores import published_backtest
-    from .snapshot_dates import require_intact, require_no_gap
+    from forecast.atomic import check_target
+    from forecast.backtest import run_backtest
+    from forecast.cache import open_cache
+    from forecast.combine import pool_backtest
+    from forecast.output import backtest_table, published_backtest_table, write_table
+    from forecast.published import load_published
+    from forecast.published_scores import published_backtest
+    from forecast.snapshot_dates import require_intact, require_no_gap
 
     params = _params(args)
     if args.out:
@@ -227,7 +227,7 @@ def backtest(args: argparse.Namespace) -> int:
 def show_params(args: argparse.Namespace) -> int:
     import yaml
 
-    from .params import load_params
+    from forecast.params import load_params
 
     if (args.file is None) == (args.show is None):
         raise ForecastError("give one params file: forecast params FILE")
@@ -242,8 +242,8 @@ def show_params(args: argparse.Namespace) -> int:
 def prior(args: argparse.Namespace) -> int:
     import json
 
-    from . import outside_view
-    from .predict import prior_effects
+    from forecast import outside_view
+    from forecast.predict import prior_effects
 
     params = _params(args)
     reference = outside_view.load_reference(args.reference or params.year_end.reference)
@@ -306,7 +306,7 @@ def prior(args: argparse.Namespace) -> int:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The ``-p KEY=VALUE`` options of ``report`` and ``schedule``, in order (a key given twice: the last)."""
-    from .params import parse_override
+    from forecast.params import parse_override
 
     return dict(parse_override(text) for text in args.param)
 
@@ -317,7 +317,7 @@ def _rows(n: int) -> str:
 
 def report(args: argparse.Namespace) -> int:
     require("report", "forecast report")
-    from .report.run import run_report
+    from forecast.report.run import run_report
 
     result = run_report(args.params, args.out, args.notebooks, overrides=_overrides(args))
     index = Path(args.out) / "index.html"
@@ -339,8 +339,8 @@ def schedule(args: argparse.Namespace) -> int:
     from functools import partial
 
     require("report", "forecast schedule")
-    from .report.run import load_run_params, run_report
-    from .report.schedule import LOG_NAME, parse_cron, run_schedule
+    from forecast.report.run import load_run_params, run_report
+    from forecast.report.schedule import LOG_NAME, parse_cron, run_schedule
 
     overrides = _overrides(args)
     load_run_params(args.params, overrides)  # a broken file fails now, not at the first run
@@ -359,7 +359,7 @@ def schedule(args: argparse.Namespace) -> int:
 def scenario(args: argparse.Namespace) -> int:
     import json
 
-    from .scenarios.levers import load_scenario
+    from forecast.scenarios.levers import load_scenario
 
     if args.check:
         if not args.files:
@@ -369,8 +369,8 @@ def scenario(args: argparse.Namespace) -> int:
             print(f"{file}: valid scenario {scenario.name!r}, {len(scenario.levers)} lever(s):")
             print("".join(f"  - {line}\n" for line in scenario.describe()), end="")
         return 0
-    from .scenarios.compare import compare_scenarios
-    from .scenarios.text import comparison_text
+    from forecast.scenarios.compare import compare_scenarios
+    from forecast.scenarios.text import comparison_text
 
     params = _params(args)
     files = args.files or params.scenarios
@@ -399,8 +399,8 @@ def scenario(args: argparse.Namespace) -> int:
 def goal(args: argparse.Namespace) -> int:
     import json
 
-    from .scenarios.goal import goal_seek
-    from .scenarios.text import goal_text
+    from forecast.scenarios.goal import goal_seek
+    from forecast.scenarios.text import goal_text
 
     params = _params(args)
     snaps = _load(params)

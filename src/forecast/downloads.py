@@ -36,7 +36,7 @@ def write(
 ) -> Path:
     """Write one download (a name of :data:`DOWNLOADS`) into the run ``folder``; ``about`` (which run it came from:
     :func:`forecast.output.about`) goes in a workbook's README sheet."""
-    from .output import write_table
+    from forecast.output import write_table
 
     if name not in DOWNLOADS:
         raise ValueError(f"{name} is not one of the run's downloads ({', '.join(DOWNLOADS)})")

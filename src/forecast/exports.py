@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schema
-from .errors import DataError, Problem, printable
-from .readers import RawTable, read_table
+from forecast import schema
+from forecast.errors import DataError, Problem, printable
+from forecast.readers import RawTable, read_table
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TEXT_COLUMNS = ("title", "source", "agency_type")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 
-from .errors import MissingExtraError
+from forecast.errors import MissingExtraError
 
 # extra a command needs -> the top-level modules it installs, as imported (pyproject.toml lists the distributions)
 EXTRAS: dict[str, tuple[str, ...]] = {

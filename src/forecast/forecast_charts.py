@@ -14,8 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import DATE_FORMAT, ROW_HEIGHT, WIDTH, keyed_colour
-from .prose import round_numbers
+from forecast.charts import DATE_FORMAT, ROW_HEIGHT, WIDTH, keyed_colour
+from forecast.prose import round_numbers
 
 OBSERVED, FORECAST = "#37474f", "#b71c1c"
 

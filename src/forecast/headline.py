@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .params import Params
-from .question import resolve_dates
-from .simulate import SlipForecast
-from .snapshots import Snapshots, load_snapshots
+from forecast.params import Params
+from forecast.question import resolve_dates
+from forecast.simulate import SlipForecast
+from forecast.snapshots import Snapshots, load_snapshots
 
 
 def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecast | None = None) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
     ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``; ``result`` saves re-running
     a forecast the caller has already made with these params.
     """
-    from .combine import forecast  # the pools' models and libraries only when there is no result to read
+    from forecast.combine import forecast  # the pools' models and libraries only when there is no result to read
 
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
     result = result if result is not None else forecast(params, snaps)

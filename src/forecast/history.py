@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .errors import Problem
-from .snapshots import Snapshots, as_of_frame
+from forecast import schema
+from forecast.errors import Problem
+from forecast.snapshots import Snapshots, as_of_frame
 
 _LATEST = ("agency", "agency_type", "source", "title", "deadline", "assigned_date", "completed_date")
 

@@ -7,7 +7,7 @@ a year ahead) and small enough that no accepted input can exhaust a laptop.
 
 from __future__ import annotations
 
-from .errors import ForecastError
+from forecast.errors import ForecastError
 
 SIMS = (1, 1_000_000)  # Monte Carlo runs
 TIMEOUT_MINUTES = (0.0, 1440.0)  # a report run's wall-clock limit: (0, 1 day]

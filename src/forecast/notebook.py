@@ -29,13 +29,13 @@ from typing import Any
 
 from IPython.display import HTML
 
-from . import paths
-from .errors import ForecastError
-from .headline import headline, run_dates
-from .params import Params, parse_params
-from .question import SYNTHETIC_WARNING
-from .rundata import DataFacts, RunData, for_notebook
-from .snapshots import Snapshots
+from forecast import paths
+from forecast.errors import ForecastError
+from forecast.headline import headline, run_dates
+from forecast.params import Params, parse_params
+from forecast.question import SYNTHETIC_WARNING
+from forecast.rundata import DataFacts, RunData, for_notebook
+from forecast.snapshots import Snapshots
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
 RUNNER_PARAMETERS = ("run_folder", "agency")
@@ -84,7 +84,7 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
     collapsed "About this run" box with what a reader does not need but an analyst may (the data's folder and
     fingerprint, the model, its runs and seed, the kit's version). ``data``: the snapshots, or the run's data (an
     agency page, which loads no snapshots)."""
-    from . import __version__
+    from forecast import __version__
 
     if isinstance(data, RunData):
         facts, as_of, deadline = data.facts, data.question.as_of.date(), data.question.deadline.date()
@@ -118,7 +118,7 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
 def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
     """Write ``frame`` as the run's download ``name`` (:mod:`forecast.downloads`) and link it; in a notebook opened
     by hand (no ``run_folder``) nothing is written."""
-    from .downloads import write
+    from forecast.downloads import write
 
     if not run_folder:
         return HTML(

@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from .atomic import check_target, in_memory, replace_file
-from .errors import OutputError
-from .prose import december_sentence, headline_sentence
-from .question import SYNTHETIC_WARNING
-from .simulate import SlipForecast
+from forecast.atomic import check_target, in_memory, replace_file
+from forecast.errors import OutputError
+from forecast.prose import december_sentence, headline_sentence
+from forecast.question import SYNTHETIC_WARNING
+from forecast.simulate import SlipForecast
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -150,7 +150,7 @@ def write_table(
     UTF-8. A workbook is laid out for reading (:func:`_workbook`), with a README sheet saying what each column
     means and the ``about`` facts (which run it came from). Parquet keeps every digit.
     """
-    from .formatting import rounded
+    from forecast.formatting import rounded
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -165,7 +165,7 @@ def write_table(
 def about(result: SlipForecast, **run: str) -> dict[str, object]:
     """Which forecast a table file came from, in words, for a workbook's README sheet: ``run`` facts first (e.g.
     the report run's folder and scenario), then the dates, the model, its runs and seed, the data and the kit."""
-    from . import __version__
+    from forecast import __version__
 
     data = result.provenance
     synthetic = " (SYNTHETIC sample data, not real monitoring figures)" if data.synthetic else ""
@@ -190,7 +190,7 @@ def _workbook(frame: pd.DataFrame, path: Path, sheet: str, about: Mapping[str, o
     statuses in words, each number formatted by the pages' rule (percentages as percentages), column widths set,
     the header row frozen and a filter on it; then a README sheet: the ``about`` facts (which run it came from)
     and what each column means (:data:`forecast.formatting.DESCRIPTIONS`)."""
-    from .formatting import DESCRIPTIONS, label
+    from forecast.formatting import DESCRIPTIONS, label
 
     shown = frame.copy()
     if "status" in shown:
@@ -207,7 +207,7 @@ def _sheets(buffer: Any, shown: pd.DataFrame, notes: pd.DataFrame, frame: pd.Dat
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    from .formatting import label, number_format
+    from forecast.formatting import label, number_format
 
     with pd.ExcelWriter(buffer, engine="openpyxl", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as book:
         shown.rename(columns=lambda c: label(str(c))).to_excel(book, sheet_name=data, index=False)

@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import paths
-from .errors import DataError, Problem
+from forecast import paths
+from forecast.errors import DataError, Problem
 
 REFERENCE = paths.DATA_DIR / "reference" / "year_end.csv"
 COLUMNS = (

@@ -53,10 +53,10 @@ from typing import Any
 
 import yaml
 
-from . import limits, paths, schema
-from .errors import ParamsError
-from .models import MODELS
-from .validate import Checker, load_yaml, shown
+from forecast import limits, paths, schema
+from forecast.errors import ParamsError
+from forecast.models import MODELS
+from forecast.validate import Checker, load_yaml, shown
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -105,7 +105,7 @@ class YearEnd:
 
     def prior(self) -> Any:
         """The fitted prior (:class:`forecast.outside_view.YearEndPrior`), with the overrides."""
-        from . import outside_view
+        from forecast import outside_view
 
         stat = self.reference.stat() if self.reference.is_file() else None
         key = (str(self.reference), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
@@ -117,7 +117,7 @@ PRIOR_OVERRIDES = ("no_push", "multiplier_median", "backlog_median")
 
 @functools.lru_cache(maxsize=8)
 def _fitted_prior(key: tuple[str, int, int]) -> Any:
-    from . import outside_view
+    from forecast import outside_view
 
     return outside_view.fit_prior(outside_view.load_reference(key[0]))
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from .cache import open_cache
-from .errors import ForecastError
-from .models import make_model
-from .params import Params
-from .published import load_published
-from .question import Provenance, Question, ask, year_end
-from .simulate import SlipForecast, SlipModel, simulate
-from .snapshots import Snapshots, fingerprint, load_snapshots
+from forecast.cache import open_cache
+from forecast.errors import ForecastError
+from forecast.models import make_model
+from forecast.params import Params
+from forecast.published import load_published
+from forecast.question import Provenance, Question, ask, year_end
+from forecast.simulate import SlipForecast, SlipModel, simulate
+from forecast.snapshots import Snapshots, fingerprint, load_snapshots
 
 
 def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Question, SlipModel]:
@@ -43,7 +43,7 @@ def prior_effects(params: Params, snaps: Snapshots, priors: Mapping[str, Any], s
     params' question: the hazard model's ordinary-week fit once, then per prior its regime (:mod:`forecast.models.
     year_end`) and ``sims`` runs of the forecast if December runs like past year ends. Columns ``prior, weight,
     year_end_mean, year_end_p10, year_end_p90``."""
-    from .models.year_end import fit_regime
+    from forecast.models.year_end import fit_regime
 
     question, fitted = fit(params, snaps, "hazard")
     model: Any = fitted
@@ -67,7 +67,7 @@ def prior_effects(params: Params, snaps: Snapshots, priors: Mapping[str, Any], s
 
 def forecast_published(params: Params) -> SlipForecast:
     """The forecast from the published aggregate figures alone."""
-    from .published_model import published_forecast
+    from forecast.published_model import published_forecast
 
     figures = load_published(params.published)
     provenance = Provenance(fingerprint([params.published]), False, str(params.published))

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .simulate import SlipForecast
+from forecast.simulate import SlipForecast
 
 DATE = "%-d %b %Y"
 BIAS_SHARE = 2 / 3  # a model whose mean is on one side of the outcome at 2 cutoffs in 3 (or more) is biased
@@ -124,7 +124,7 @@ def prior_sentence(prior: Any) -> str:
 def confidence_sentence(totals: np.ndarray) -> str:
     """ "At most N tasks slip with 50 % confidence, ..." at the planner's levels
     (:func:`forecast.tables.confidence_levels`), from a forecast's slips per run."""
-    from .tables import confidence_levels
+    from forecast.tables import confidence_levels
 
     rows = confidence_levels(totals).dropna()
     parts = [f"{int(r.at_most):,} with {r.confidence:.0%}".replace("%", " %") for r in rows.itertuples()]

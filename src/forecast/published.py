@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths, schema
-from .errors import DataError, Problem
+from forecast import paths, schema
+from forecast.errors import DataError, Problem
 
 COLUMNS = ("date", "scope", "agency", "metric", "value", "source_url", "note")
 

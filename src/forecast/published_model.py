@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from . import schema
-from .errors import ForecastError
-from .question import Provenance, Question, year_end
-from .simulate import SlipForecast
-from .threads import one_thread
+from forecast import schema
+from forecast.errors import ForecastError
+from forecast.question import Provenance, Question, year_end
+from forecast.simulate import SlipForecast
+from forecast.threads import one_thread
 
 GRID = np.linspace(0.005, 0.995, 100)
 RHO_GRID = np.array([0.002, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5])

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import scores
-from .published_model import (
+from forecast import scores
+from forecast.published_model import (
     TRANSITIONS,
     Transition,
     at_risk,

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import ForecastError
-from .history import build_history, open_set
-from .snapshot_dates import require_intact, require_no_gap
-from .snapshots import Snapshots
+from forecast.errors import ForecastError
+from forecast.history import build_history, open_set
+from forecast.snapshot_dates import require_intact, require_no_gap
+from forecast.snapshots import Snapshots
 
 SYNTHETIC_WARNING = "SYNTHETIC sample data - not real monitoring figures."
 

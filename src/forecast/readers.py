@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import limits, schema
-from .errors import DataError, Problem
+from forecast import limits, schema
+from forecast.errors import DataError, Problem
 
 DELIMITERS = (",", ";", "\t", "|")
 

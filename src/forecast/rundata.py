@@ -33,14 +33,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .headline import headline
-from .params import Params
-from .question import Question
-from .simulate import SlipForecast
-from .snapshots import Snapshots
+from forecast.headline import headline
+from forecast.params import Params
+from forecast.question import Question
+from forecast.simulate import SlipForecast
+from forecast.snapshots import Snapshots
 
 if TYPE_CHECKING:
-    from .scenarios.pooled import LeverModel
+    from forecast.scenarios.pooled import LeverModel
 
 FILE = ".run-data.pickle"  # in the run folder, beside the pages; removed when the run is published
 FASTER = 2.0
@@ -137,7 +137,7 @@ class RunData:
     @functools.cached_property
     def scenario_effects(self) -> pd.DataFrame:
         """Per planner scenario and agency, what the scenario does to it (:func:`forecast.tables.scenario_effects`)."""
-        from .tables import scenario_effects
+        from forecast.tables import scenario_effects
 
         return scenario_effects(self.comparison)
 
@@ -199,12 +199,12 @@ def compute(
     :mod:`forecast.scenarios.pooled`) and simulate the open set, then at twice the pace and the params' scenarios
     against it with the same runs: one forecast for every page. ``previous`` and ``rerun`` are the runs this one is
     compared with and repeats (:mod:`forecast.changes`); ``progress`` gets the name of each stage as it starts."""
-    from .history import build_history
-    from .scenarios.compare import compare
-    from .scenarios.levers import load_scenario
-    from .scenarios.pooled import CombinedModel, fit
-    from .simulate import simulate
-    from .tables import agency_table
+    from forecast.history import build_history
+    from forecast.scenarios.compare import compare
+    from forecast.scenarios.levers import load_scenario
+    from forecast.scenarios.pooled import CombinedModel, fit
+    from forecast.simulate import simulate
+    from forecast.tables import agency_table
 
     combined = params.model == "combined"
     pooled = "the models, pooled (the stacking backtest from the cache where it can)"
@@ -247,9 +247,9 @@ def compute(
 def faster_pace(model: LeverModel, question: Question, params: Params, result: SlipForecast) -> np.ndarray:
     """Per task of ``result``: P(slip) when every open task completes :data:`FASTER` times as fast, simulated with
     the same runs as the baseline (the scenarios' sampler path)."""
-    from .models.base import horizon_steps
-    from .scenarios.apply import Inputs, base_frame, uniform_rate
-    from .scenarios.compare import run_inputs, step_days
+    from forecast.models.base import horizon_steps
+    from forecast.scenarios.apply import Inputs, base_frame, uniform_rate
+    from forecast.scenarios.compare import run_inputs, step_days
 
     tasks = base_frame(question.tasks)
     steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
@@ -277,7 +277,7 @@ def page_names(agencies: Iterable[str]) -> dict[str, str]:
 
 def save(data: RunData, folder: Path) -> Path:
     """Write ``data`` into the run ``folder`` (atomically) for the run's notebooks to read."""
-    from .atomic import replace_file
+    from forecast.atomic import replace_file
 
     return replace_file(Path(folder) / FILE, lambda tmp: tmp.write_bytes(pickle.dumps(data, protocol=5)))
 
@@ -300,7 +300,7 @@ def for_notebook(params: Params, snaps: Snapshots | None = None, run_folder: str
     ``snaps`` (loaded from the params when not given), with no earlier run to compare with."""
     if run_folder:
         if not (Path(run_folder) / FILE).is_file():
-            from .errors import ReportError
+            from forecast.errors import ReportError
 
             raise ReportError(
                 f"{Path(run_folder) / FILE} is missing: the run's forecast was not written, or "
@@ -308,7 +308,7 @@ def for_notebook(params: Params, snaps: Snapshots | None = None, run_folder: str
             )
         return load(run_folder)
     if snaps is None:
-        from .snapshots import load_snapshots
+        from forecast.snapshots import load_snapshots
 
         snaps = load_snapshots(params.snapshots, params.status_labels)
     return compute(params, snaps)

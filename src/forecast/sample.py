@@ -38,10 +38,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .errors import ForecastError
-from .sample_flows import REPORT_SNAPSHOTS
-from .sample_process import (
+from forecast import schema
+from forecast.errors import ForecastError
+from forecast.sample_flows import REPORT_SNAPSHOTS
+from forecast.sample_process import (
     CONCLUSIONS,
     FITTED,
     PLAN02,
@@ -58,7 +58,7 @@ from .sample_process import (
     simulate_tasks,
     solve_push,
 )
-from .sample_tables import AGENCIES, COHORTS, THEMES, TOPICS, Cohort
+from forecast.sample_tables import AGENCIES, COHORTS, THEMES, TOPICS, Cohort
 
 DATASET_LABEL = "SYNTHETIC calibrated sample - not real monitoring data"
 CALIBRATION_DATE = pd.Timestamp("2025-12-04")
@@ -219,7 +219,7 @@ def year_end_push(seed: int) -> YearEndPush | None:
     an ordinary month's pace for a push from the prior's typical onset day, its backlog target ``rho`` (for a push
     from that day too), overdue split and carry-over share (the wave on the onset day), as
     :mod:`forecast.models.year_end` reads a push."""
-    from .outside_view import fit_prior
+    from forecast.outside_view import fit_prior
 
     prior = fit_prior()
     rng = np.random.default_rng([seed, 12, 31])

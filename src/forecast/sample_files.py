@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import write_xlsx
-from .errors import ForecastError, OutputError
-from .sample import BASE_TASKS, DATASET_LABEL, generate
+from forecast.atomic import write_xlsx
+from forecast.errors import ForecastError, OutputError
+from forecast.sample import BASE_TASKS, DATASET_LABEL, generate
 
 
 def write_sample(

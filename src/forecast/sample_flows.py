@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .published import figure, load_published
-from .sample_process import CONCLUSIONS, PLAN02, RES71
+from forecast import schema
+from forecast.published import figure, load_published
+from forecast.sample_process import CONCLUSIONS, PLAN02, RES71
 
 SCOPES = {
     "res71": (RES71,),
@@ -226,7 +226,7 @@ def expected_table(process, seed: int = 1, factor: int = 12) -> pd.DataFrame:
     sample's size, each task weighted by the chance that the draw picks it (its cell's quota over the cell's size).
     The same ``seed`` gives the same pool, so the loss is a smooth-ish, repeatable function of the process's levels
     (common random numbers): what ``bench/calibrate_sample.py`` minimises."""
-    from . import sample
+    from forecast import sample
 
     pool = sample.draw_pool(sample.BASE_TASKS, seed, pd.Timestamp(DEC) + pd.Timedelta(days=1), process, factor)
     cell_state, quota = sample.quotas(pool, 1.0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .sample_process import CONCLUSIONS, PLAN02, RES71
+from forecast.sample_process import CONCLUSIONS, PLAN02, RES71
 
 # (agency, type, weight): weights are relative task counts; 1,287 tasks spread over them gives 3..150 per agency.
 AGENCIES: tuple[tuple[str, str, float], ...] = (

@@ -26,9 +26,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from .limits import check_simulation
-from .question import Provenance, Question
-from .threads import one_thread
+from forecast.limits import check_simulation
+from forecast.question import Provenance, Question
+from forecast.threads import one_thread
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 SPLIT_DEFINITION = (

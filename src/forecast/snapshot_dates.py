@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import limits, schema
-from .errors import ForecastError, Problem
+from forecast import limits, schema
+from forecast.errors import ForecastError, Problem
 
 if TYPE_CHECKING:
-    from .snapshots import Snapshots
+    from forecast.snapshots import Snapshots
 
 
 def duplicate_dates(frames: list[pd.DataFrame]) -> list[Problem]:

@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from . import schema
-from .errors import DataError, Problem, printable
-from .exports import DATE_COLUMNS, read_export
-from .snapshot_dates import Shrink, date_warnings, duplicate_dates, shrinks
+from forecast import schema
+from forecast.errors import DataError, Problem, printable
+from forecast.exports import DATE_COLUMNS, read_export
+from forecast.snapshot_dates import Shrink, date_warnings, duplicate_dates, shrinks
 
 Progress = Callable[[int, int, str], None]
 

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .errors import Problem
-from .history import build_history
-from .models import design
-from .question import year_end
+from forecast import schema
+from forecast.errors import Problem
+from forecast.history import build_history
+from forecast.models import design
+from forecast.question import year_end
 
 # A scenario's effect on one agency: open tasks and expected slips in the baseline and the scenario, and the mean,
 # P10 and P90 of the per-run change (:func:`scenario_effects`, ``Comparison.agency_differences``).
@@ -175,7 +175,7 @@ def reference_table(prior: Any) -> pd.DataFrame:
     """The reference class behind the year-end prior (:func:`forecast.outside_view.contributions`), a row per
     figure in words: ``population, date, says`` (what kind of figure), ``figure`` (its number by the unit's
     formula), ``prior_percentile`` (where it falls in the fitted prior) and ``source_url``."""
-    from .outside_view import contributions
+    from forecast.outside_view import contributions
 
     rows = contributions(prior)
     return pd.DataFrame(

@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from . import limits, schema
-from .errors import ParamsError
+from forecast import limits, schema
+from forecast.errors import ParamsError
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 2, 4, 4, 4, 4

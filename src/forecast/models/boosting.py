@@ -48,13 +48,13 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from ..errors import ForecastError
-from ..history import intervals
-from ..threads import one_thread
-from . import design
-from .base import horizon_steps
-from .exits import ExitModel, ExitSampler
-from .pace import STILL, Pace, fit_pace
+from forecast.errors import ForecastError
+from forecast.history import intervals
+from forecast.threads import one_thread
+from forecast.models import design
+from forecast.models.base import horizon_steps
+from forecast.models.exits import ExitModel, ExitSampler
+from forecast.models.pace import STILL, Pace, fit_pace
 
 FEATURES = ("days_to_deadline", "days", "age", "agency", "source")
 CATEGORICAL = np.array([False, False, False, True, True])

@@ -37,13 +37,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
-from ..history import intervals
-from ..outside_view import YearEndPrior, fit_prior
-from . import design, exposure, laplace
-from .base import agency_codes, distinct_rows, horizon_steps, sorted_rows
-from .exits import ExitModel, ExitSampler
-from .year_end import Regime, fit_regime, window_start_snapshot
+from forecast.errors import ForecastError
+from forecast.history import intervals
+from forecast.outside_view import YearEndPrior, fit_prior
+from forecast.models import design, exposure, laplace
+from forecast.models.base import agency_codes, distinct_rows, horizon_steps, sorted_rows
+from forecast.models.exits import ExitModel, ExitSampler
+from forecast.models.year_end import Regime, fit_regime, window_start_snapshot
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 DAY_NS = 86_400_000_000_000

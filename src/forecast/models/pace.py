@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .laplace import BOUNDS, NU, rw_precision
+from forecast.models.laplace import BOUNDS, NU, rw_precision
 
 
 @dataclass(frozen=True)

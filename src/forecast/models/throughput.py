@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
-from ..history import intervals
-from .base import agency_codes, horizon_steps
+from forecast.errors import ForecastError
+from forecast.history import intervals
+from forecast.models.base import agency_codes, horizon_steps
 
 
 class ThroughputModel:

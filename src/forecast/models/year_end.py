@@ -46,12 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from ..history import build_history, by_task, open_set
-from ..outside_view import YearEndPrior
-from ..snapshots import Snapshots, as_of_frame
-from . import design, exposure
-from .base import agency_codes
+from forecast import schema
+from forecast.history import build_history, by_task, open_set
+from forecast.outside_view import YearEndPrior
+from forecast.snapshots import Snapshots, as_of_frame
+from forecast.models import design, exposure
+from forecast.models.base import agency_codes
 
 PARTICLES = 2000  # draws of the pushes' posterior (sequential Monte Carlo)
 PACE_GRID = 121  # points of December's pace's posterior when it runs like the autumn

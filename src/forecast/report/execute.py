@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_json
-from ..cache import summaries as cache_summaries
-from ..errors import LAST_WORDS, ForecastError, ReportError, one_line
-from ..params import parse_params
-from ..snapshots import load_snapshots
-from .html import notebook_title, to_html
-from .kernels import Kernel, elapsed
-from .prerequisites import runnable
+from forecast.atomic import write_json
+from forecast.cache import summaries as cache_summaries
+from forecast.errors import LAST_WORDS, ForecastError, ReportError, one_line
+from forecast.params import parse_params
+from forecast.snapshots import load_snapshots
+from forecast.report.html import notebook_title, to_html
+from forecast.report.kernels import Kernel, elapsed
+from forecast.report.prerequisites import runnable
 
 # what a kernel imports while the run's data is computed (the modules the pages use)
 IMPORTS = (
@@ -169,8 +169,8 @@ class _Runner:
 
     async def _prepare(self) -> None:
         """The run's data, in a thread of this process while the kernels start; then the agency pages."""
-        from .. import downloads, output, rundata
-        from ..scenarios.apply import check_scenarios
+        from forecast import downloads, output, rundata
+        from forecast.scenarios.apply import check_scenarios
 
         began = time.monotonic()
         earlier = self.job.get("earlier_runs") or []
@@ -306,8 +306,8 @@ def _notebook(source: Any) -> Any:
 def _compared(runs: list[dict[str, Any]], params, snaps) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The earlier run this one is compared with (:func:`forecast.changes.previous_run`) and the one on the same
     as-of date it repeats (:func:`forecast.changes.rerun_of`), if any."""
-    from ..changes import previous_run, rerun_of
-    from ..headline import run_dates
+    from forecast.changes import previous_run, rerun_of
+    from forecast.headline import run_dates
 
     as_of, _ = run_dates(params, snaps)
     return previous_run(runs, params.scenario, str(as_of)), rerun_of(runs, params.scenario, str(as_of))

@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 import nbformat
 
-from ..atomic import write_text
-from ..errors import ReportError
+from forecast.atomic import write_text
+from forecast.errors import ReportError
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter

@@ -19,12 +19,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .. import changes
-from ..charts import to_svg
-from ..errors import ReportError
-from ..forecast_charts import trend
-from ..formatting import cell, label
-from ..prose import headline_text
+from forecast import changes
+from forecast.charts import to_svg
+from forecast.errors import ReportError
+from forecast.forecast_charts import trend
+from forecast.formatting import cell, label
+from forecast.prose import headline_text
 
 INDEX_NAME = "index.html"
 RUN_FILE = "run.json"

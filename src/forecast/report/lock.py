@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import ReportError, ReportLockedError
+from forecast.errors import ReportError, ReportLockedError
 
 LOCK_NAME = ".lock"
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-from ..backtest import cutoffs
-from ..params import Params
-from ..question import resolve_dates
-from ..snapshots import Snapshots
+from forecast.backtest import cutoffs
+from forecast.params import Params
+from forecast.question import resolve_dates
+from forecast.snapshots import Snapshots
 
 NEEDS_BACKTEST = "needs-backtest-history"
 MIN_HISTORY = 8  # as forecast.backtest.run_backtest's default

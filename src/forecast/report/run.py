@@ -28,15 +28,24 @@ from typing import Any
 
 import psutil
 
-from .. import __version__, paths
-from ..atomic import TEMP_PREFIX, reason, replace_file, write_json
-from ..errors import LAST_WORDS, OutputError, ReportError
-from ..params import Params, load_params
-from ..scenarios.levers import load_scenario
-from .html import Nav, notebook_title, set_nav, to_html
-from .index import INDEX_NAME, RUN_FILE, RUN_MARKER, check_index, is_run_folder, load_runs, render_index, sort_runs
-from .kernels import KERNEL
-from .lock import output_lock
+from forecast import __version__, paths
+from forecast.atomic import TEMP_PREFIX, reason, replace_file, write_json
+from forecast.errors import LAST_WORDS, OutputError, ReportError
+from forecast.params import Params, load_params
+from forecast.scenarios.levers import load_scenario
+from forecast.report.html import Nav, notebook_title, set_nav, to_html
+from forecast.report.index import (
+    INDEX_NAME,
+    RUN_FILE,
+    RUN_MARKER,
+    check_index,
+    is_run_folder,
+    load_runs,
+    render_index,
+    sort_runs,
+)
+from forecast.report.kernels import KERNEL
+from forecast.report.lock import output_lock
 
 GRACE_SECONDS = 20.0  # after the limit, time for the runner to save the partial notebooks before all is killed
 TEMPLATE = Path("templates") / "agency.ipynb"  # in the notebooks folder: run once per agency of the open set
@@ -173,7 +182,7 @@ def _build(
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Execute, render and describe the run inside ``folder``; the ``run.json`` record."""
-    from .. import downloads, rundata
+    from forecast import downloads, rundata
 
     folder = folder.resolve()  # the kernels run in the notebooks' folder: every path they get is absolute
     parameters = {k: v for k, v in params.to_dict().items() if k != "source"}

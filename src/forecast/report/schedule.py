@@ -15,8 +15,8 @@ from pathlib import Path
 
 from croniter import CroniterBadDateError, croniter
 
-from ..errors import ForecastError, ReportError, one_line
-from .run import RunResult
+from forecast.errors import ForecastError, ReportError, one_line
+from forecast.report.run import RunResult
 
 LOG_NAME = "schedule.log"
 MAX_SLEEP_SECONDS = 60.0  # wake at least this often, so a changed clock (suspend, NTP) is noticed

@@ -31,12 +31,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError, ParamsError
-from ..models.base import horizon_steps
-from ..question import Question
-from ..schema import fold
-from .levers import Scenario
-from .rate_levers import HolidaySlowdown, RateMultiplier
+from forecast.errors import ForecastError, ParamsError
+from forecast.models.base import horizon_steps
+from forecast.question import Question
+from forecast.schema import fold
+from forecast.scenarios.levers import Scenario
+from forecast.scenarios.rate_levers import HolidaySlowdown, RateMultiplier
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ def check_scenarios(params, snaps) -> None:
     """Each scenario file of ``params`` applied to the open set at the as-of date, nothing fitted or simulated: an
     agency or source the data does not have, a date after the deadline, found in seconds (a report does it before
     any page starts)."""
-    from ..question import ask
-    from .levers import load_scenario
+    from forecast.question import ask
+    from forecast.scenarios.levers import load_scenario
 
     question = ask(snaps, params.as_of, params.deadline)
     for file in params.scenarios:

@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParamsError
-from ..models.base import horizon_steps
-from ..params import Params
-from ..question import Question
-from ..simulate import SlipForecast, simulate
-from ..snapshots import Snapshots, load_snapshots
-from ..tables import AGENCY_EFFECT_COLUMNS
-from .apply import Inputs, apply_scenario, base_frame
-from .levers import Scenario, load_scenario
-from .pooled import CombinedModel, LeverModel, fit
+from forecast.errors import ParamsError
+from forecast.models.base import horizon_steps
+from forecast.params import Params
+from forecast.question import Question
+from forecast.simulate import SlipForecast, simulate
+from forecast.snapshots import Snapshots, load_snapshots
+from forecast.tables import AGENCY_EFFECT_COLUMNS
+from forecast.scenarios.apply import Inputs, apply_scenario, base_frame
+from forecast.scenarios.levers import Scenario, load_scenario
+from forecast.scenarios.pooled import CombinedModel, LeverModel, fit
 
 BASELINE = "baseline"
 

@@ -26,15 +26,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
-from ..models.base import horizon_steps
-from ..params import Params
-from ..question import Question
-from ..simulate import SlipForecast
-from ..snapshots import Snapshots, load_snapshots
-from .apply import Inputs, Names, base_frame, data_names, uniform_rate
-from .compare import run_inputs, step_days
-from .pooled import LeverModel, fit
+from forecast.errors import ForecastError
+from forecast.models.base import horizon_steps
+from forecast.params import Params
+from forecast.question import Question
+from forecast.simulate import SlipForecast
+from forecast.snapshots import Snapshots, load_snapshots
+from forecast.scenarios.apply import Inputs, Names, base_frame, data_names, uniform_rate
+from forecast.scenarios.compare import run_inputs, step_days
+from forecast.scenarios.pooled import LeverModel, fit
 
 GRID = 100  # multipliers are searched in hundredths
 RANK_WHEN_MET = 2.0

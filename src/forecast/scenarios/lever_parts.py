@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import limits
-from ..schema import IN_PROGRESS, OVERDUE
-from ..validate import Checker, shown
+from forecast import limits
+from forecast.schema import IN_PROGRESS, OVERDUE
+from forecast.validate import Checker, shown
 
 if TYPE_CHECKING:
-    from .apply import Application
+    from forecast.scenarios.apply import Application
 
 ALL = "all"
 STATUSES = (IN_PROGRESS, OVERDUE)

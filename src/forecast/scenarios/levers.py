@@ -54,15 +54,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from .. import limits
-from ..errors import ParamsError
-from ..validate import Checker, load_yaml, shown
-from .lever_parts import Form, Selection
-from .rate_levers import HolidaySlowdown, RateMultiplier
-from .task_levers import DeadlineExtension, Drop, NewTasks, Transfer
+from forecast import limits
+from forecast.errors import ParamsError
+from forecast.validate import Checker, load_yaml, shown
+from forecast.scenarios.lever_parts import Form, Selection
+from forecast.scenarios.rate_levers import HolidaySlowdown, RateMultiplier
+from forecast.scenarios.task_levers import DeadlineExtension, Drop, NewTasks, Transfer
 
 if TYPE_CHECKING:
-    from .apply import Application
+    from forecast.scenarios.apply import Application
 
 
 class Lever(Protocol):

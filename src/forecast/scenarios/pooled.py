@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
-from ..params import Params
-from ..question import Question, ask
-from ..simulate import SlipForecast, SlipModel, simulate
-from ..snapshots import Snapshots
-from .apply import base_frame
+from forecast.errors import ForecastError
+from forecast.params import Params
+from forecast.question import Question, ask
+from forecast.simulate import SlipForecast, SlipModel, simulate
+from forecast.snapshots import Snapshots
+from forecast.scenarios.apply import base_frame
 
 
 @dataclass
@@ -166,8 +166,8 @@ def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Que
     """The question and ``model`` (default ``params.model``) fitted for the levers: a task-level model as
     :func:`forecast.predict.fit` fits it, or the combined forecast with the hazard model it moves through. The
     package's ``fit``."""
-    from ..combine import combined_parts, december_runs
-    from ..predict import fit as fit_one
+    from forecast.combine import combined_parts, december_runs
+    from forecast.predict import fit as fit_one
 
     if (model or params.model) != "combined":
         return fit_one(params, snaps, model)

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..validate import Checker
-from .lever_parts import ALL, Form, multiplier
+from forecast.validate import Checker
+from forecast.scenarios.lever_parts import ALL, Form, multiplier
 
 if TYPE_CHECKING:
-    from .apply import Application
+    from forecast.scenarios.apply import Application
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
-from .. import limits
-from ..schema import IN_PROGRESS
-from ..validate import Checker
-from .lever_parts import SELECTOR_KEYS, Form, Selection
+from forecast import limits
+from forecast.schema import IN_PROGRESS
+from forecast.validate import Checker
+from forecast.scenarios.lever_parts import SELECTOR_KEYS, Form, Selection
 
 if TYPE_CHECKING:
-    from .apply import Application
+    from forecast.scenarios.apply import Application
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import textwrap
 
 import pandas as pd
 
-from ..question import SYNTHETIC_WARNING
-from .compare import Comparison
-from .goal import GoalResult
+from forecast.question import SYNTHETIC_WARNING
+from forecast.scenarios.compare import Comparison
+from forecast.scenarios.goal import GoalResult
 
 WIDTH = 100
 
