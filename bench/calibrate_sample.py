@@ -3,9 +3,9 @@
     python bench/calibrate_sample.py [--maxfev 700] [--step 0.3] [--pool-seed 37] [--draws 0] [--no-fit]
 
 1. **Fit.** Nelder-Mead (adaptive; initial simplex ``--step`` log units along each level) on the logs of the levels
-   of :class:`forecast.sample_process.Process` (cohort rates, deadline pull, catch-up and stall, review-meeting
+   of :class:`forecast.sample.process.Process` (cohort rates, deadline pull, catch-up and stall, review-meeting
    push, exit rate, switch-over, task frailty, the first Res 71 wave's June share), minimising
-   :func:`forecast.sample_flows.loss` of :func:`forecast.sample_flows.expected_table`: the sum over the published
+   :func:`forecast.sample.flows.loss` of :func:`forecast.sample.flows.expected_table`: the sum over the published
    flows and stocks of ((expected sample - published) / tolerance)^2. The expected sample is the pool that
    ``generate(seed=--pool-seed)`` simulates (common random numbers: the same agency frailties, weekly shocks and
    tasks at every evaluation), each task weighted by its chance of being drawn, so the loss is a repeatable
@@ -30,8 +30,8 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from forecast import sample
-from forecast.sample_flows import expected_table, flow_table, loss, markdown
-from forecast.sample_process import FITTED
+from forecast.sample.flows import expected_table, flow_table, loss, markdown
+from forecast.sample.process import FITTED
 
 
 def main() -> None:

@@ -37,20 +37,20 @@ import report
 from common import ROOT, large_sample, load, run_child, timer
 
 from forecast import load_snapshots, paths
-from forecast.backtest import default_jobs, run_backtest
-from forecast.cache import Cache
+from forecast.data.cache import Cache
+from forecast.data.question import ask
+from forecast.engine.simulate import simulate
+from forecast.evaluation.backtest import default_jobs, run_backtest
 from forecast.models import make_model
-from forecast.question import ask
-from forecast.simulate import simulate
 
 SCALE_CODE = """
 import json, resource, time
 from forecast import load_snapshots
 from forecast.models import MODELS, make_model
-from forecast.params import load_params
-from forecast.published import load_published
-from forecast.question import ask
-from forecast.simulate import simulate
+from forecast.config.params import load_params
+from forecast.data.published import load_published
+from forecast.data.question import ask
+from forecast.engine.simulate import simulate
 t = {{}}
 s = time.perf_counter(); snaps = load_snapshots({folder!r}); t["load"] = time.perf_counter() - s
 s = time.perf_counter(); question = ask(snaps, "2025-12-04", "2025-12-31"); t["history"] = time.perf_counter() - s
@@ -116,7 +116,7 @@ def monte_carlo_ratio(sims: int = 10_000) -> dict:
 
 # what `forecast predict` (the combined headline) imports: the command, the pool and its components' models
 COMBINED_MODULES = (
-    "forecast.commands",
+    "forecast.cli.commands",
     "forecast.combine",
     "forecast.models.hazard",
     "forecast.models.boosting",
@@ -135,9 +135,9 @@ import json, time
 from forecast import load_snapshots
 from forecast.combine import COMPONENTS, stacking_backtest
 from forecast.models import MODELS, make_model
-from forecast.params import load_params
-from forecast.published import load_published
-from forecast.question import ask
+from forecast.config.params import load_params
+from forecast.data.published import load_published
+from forecast.data.question import ask
 params = load_params({params!r})
 snaps = load_snapshots(params.snapshots, params.status_labels)
 question = ask(snaps, params.as_of, params.deadline)
@@ -171,7 +171,7 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
     for _ in range(runs):
         rounds = {
             "import": _wall([sys.executable, "-c", "import forecast"]),
-            "libraries": _wall([sys.executable, "-c", "import forecast.predict, forecast.models.hazard"]),
+            "libraries": _wall([sys.executable, "-c", "import forecast.engine.predict, forecast.models.hazard"]),
             "combined_libraries": _wall([sys.executable, "-c", f"import {', '.join(COMBINED_MODULES)}"]),
             "cold": _wall([*predict, str(cold)]),
             "warm": _wall([*predict, str(warm)]),
@@ -268,8 +268,8 @@ def main() -> None:
         f"{e['fit']:.2f} s; the package is lazy, so this import loads no pandas)"
     )
     print(
-        f"   = {e['ratio_libraries']:.2f}x (`import forecast.predict, forecast.models.hazard`, the libraries predict "
-        f"needs, {e['libraries']:.2f} s, + fit); with the fit cached {e['warm']:.2f} s  [load {load()}]"
+        f"   = {e['ratio_libraries']:.2f}x (`import forecast.engine.predict, forecast.models.hazard`, the libraries "
+        f"predict needs, {e['libraries']:.2f} s, + fit); with the fit cached {e['warm']:.2f} s  [load {load()}]"
     )
     print(
         f"   = {e['ratio_combined']:.2f}x `import forecast` + the combined headline's fit ({e['combined_fit']:.2f} s: "

@@ -2,7 +2,7 @@
 [--markdown FILE]``.
 
 Generates ``--seeds`` worlds of each family of ``tests/worlds`` (seeds 1..N), forecasts the open set to 31 Dec with
-the kit's public path (``forecast.predict.forecast``, the hazard model, ``--sims`` runs seeded by the world's
+the kit's public path (``forecast.engine.predict.forecast``, the hazard model, ``--sims`` runs seeded by the world's
 seed) at 4 Dec 2025, and for the December families (the shapes of ``tests.worlds.families.DECEMBER_SHAPES`` and
 ``december``) also at 11 and 18 Dec: the nowcast. Prints per family and as-of date: the open set and its outcome
 (completed / moved / slipped), the forecast, bias (slips and % of the mean truth), mean absolute (relative) error,
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.params import parse_params
-from forecast.predict import forecast
+from forecast.config.params import parse_params
+from forecast.engine.predict import forecast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.worlds import FAMILIES

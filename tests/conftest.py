@@ -3,8 +3,8 @@
 A test session keeps its cache of fitted models and backtest cutoffs in a temporary folder of its own
 (``FORECAST_CACHE``), never in the project's ``.cache/``. The session's first process makes it before any worker
 starts, so the pytest-xdist workers, and the CLI and notebook kernels the tests start, inherit it: a fit or a backtest
-cutoff one worker computed is found by the other (entries are written atomically, :mod:`forecast.cache`). Tests that
-count hits and misses use a cache folder of their own.
+cutoff one worker computed is found by the other (entries are written atomically, :mod:`forecast.data.cache`). Tests
+that count hits and misses use a cache folder of their own.
 
 ``make test`` runs the modules with report runs (kernels) and slow fits first (:func:`pytest_collection_modifyitems`,
 with ``--no-loadscope-reorder``), so the two workers end together instead of one finishing a long module alone.
@@ -69,7 +69,7 @@ def sample_frame() -> pd.DataFrame:
 def bundled():
     """The bundled sample, loaded, with its forecast question at 4 Dec."""
     from forecast import load_snapshots, paths
-    from forecast.question import ask
+    from forecast.data.question import ask
 
     snaps = load_snapshots(paths.SAMPLE_DIR)
     return snaps, ask(snaps)
@@ -79,9 +79,9 @@ def bundled():
 def sample_backtest(bundled):
     """The full backtest on the bundled sample (every model, horizon 27, 500 runs per forecast), run once per test
     process into the process's cache (``FORECAST_CACHE``), where a CLI run with the same settings finds it."""
-    from forecast.backtest import run_backtest
-    from forecast.cache import open_cache
-    from forecast.params import parse_params
+    from forecast.config.params import parse_params
+    from forecast.data.cache import open_cache
+    from forecast.evaluation.backtest import run_backtest
 
     snaps, _ = bundled
     return run_backtest(

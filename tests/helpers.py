@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast import sample, schema
-from forecast.sample_process import FITTED
+from forecast import sample
+from forecast.data import schema
+from forecast.sample.process import FITTED
 
 VIETNAMESE_HEADERS = {
     "task_id": "Mã nhiệm vụ",
@@ -104,8 +105,8 @@ def known_portfolio(seed: int, tasks: int = 1287, process=ASSUMED_WORLD):
     """A portfolio simulated from a known process of :mod:`forecast.sample` (by default :data:`ASSUMED_WORLD`:
     deadline pull, agency frailty, weekly shocks, 3 to 150+ tasks per agency), seen up to 4 Dec, and the number of
     its open tasks still open on 1 Jan 2026."""
-    from forecast.question import ask
-    from forecast.snapshots import from_frame
+    from forecast.data.question import ask
+    from forecast.data.snapshots import from_frame
 
     full = sample.generate(tasks=tasks, seed=seed, until="2026-01-01", process=process, december=1.0)
     snaps = from_frame(full.loc[full["snapshot_date"] <= DEC4])

@@ -11,7 +11,8 @@ import pandas as pd
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
-from forecast import sample, schema
+from forecast import sample
+from forecast.data import schema
 
 # A task title that would run if a report pasted data into the page as HTML.
 HOSTILE_TITLE = '<script>document.documentElement.setAttribute("data-pwned", "yes")</script> Fix & "quote"'

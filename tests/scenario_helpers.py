@@ -11,9 +11,9 @@ import functools
 import numpy as np
 
 from forecast import load_snapshots, paths
+from forecast.config.params import Params
+from forecast.data.question import ask
 from forecast.models import make_model
-from forecast.params import Params
-from forecast.question import ask
 from forecast.scenarios.compare import compare
 from forecast.scenarios.levers import parse_scenario
 

@@ -32,10 +32,10 @@ def _loaded_after(statement: str) -> set[str]:
 def test_light_imports_load_no_statsmodels():
     for statement in (
         "import forecast",
-        "import forecast.simulate",
+        "import forecast.engine.simulate",
         "import forecast.scenarios.levers",
-        "import forecast.question",
-        "import forecast.params",
+        "import forecast.data.question",
+        "import forecast.config.params",
     ):
         loaded = _loaded_after(statement)
         assert not any(m == "statsmodels" or m.startswith("statsmodels.") for m in loaded), statement

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from forecast.atomic import check_target, replace_file, write_json, write_text
+from forecast.core.atomic import check_target, replace_file, write_json, write_text
 from forecast.errors import OutputError
 
 

@@ -5,14 +5,14 @@ import os
 import pandas as pd
 import pytest
 
-from forecast import backtest as backtest_module
 from forecast import load_snapshots
-from forecast.backtest import cutoffs, run_backtest
-from forecast.cache import Cache, open_cache
 from forecast.cli import main
+from forecast.config.params import parse_params
+from forecast.data.cache import Cache, open_cache
 from forecast.errors import ForecastError
+from forecast.evaluation import backtest as backtest_module
+from forecast.evaluation.backtest import cutoffs, run_backtest
 from forecast.models import MODELS
-from forecast.params import parse_params
 from tests.helpers import write_exports
 
 

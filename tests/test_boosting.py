@@ -12,15 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import schema
+from forecast.data import schema
+from forecast.data.question import ask
+from forecast.data.snapshots import from_frame
+from forecast.engine.simulate import simulate
 from forecast.errors import ForecastError
 from forecast.models import make_model
 from forecast.models.base import horizon_steps
 from forecast.models.boosting import OTHER_AGENCY, BoostingModel, half_sample_deviation, step_hazard
 from forecast.models.pace import STILL, Pace, fit_pace
-from forecast.question import ask
-from forecast.simulate import simulate
-from forecast.snapshots import from_frame
 from tests.helpers import DEC4, YEAR_END, write_exports
 
 JAN1 = pd.Timestamp("2026-01-01")

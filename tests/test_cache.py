@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import cache as cache_module
 from forecast import load_snapshots
-from forecast.backtest import run_backtest
-from forecast.cache import Cache, by_as_of, data_fingerprint, open_cache
 from forecast.combine import by_as_of as predict_by_as_of
+from forecast.config.params import parse_params
+from forecast.data import cache as cache_module
+from forecast.data.cache import Cache, by_as_of, data_fingerprint, open_cache
+from forecast.data.question import year_end
+from forecast.engine.predict import fit
 from forecast.errors import ForecastError
-from forecast.params import parse_params
-from forecast.predict import fit
-from forecast.question import year_end
+from forecast.evaluation.backtest import run_backtest
 from tests.helpers import write_exports
 
 RUNS = {"horizon_days": 14, "models": ["reference", "throughput"], "sims": 100, "min_history": 4}
@@ -117,7 +117,7 @@ def test_the_data_fingerprint_covers_exactly_the_snapshots_up_to_a_date(tmp_path
     assert data_fingerprint(edited, dates[5]) != data_fingerprint(snaps, dates[5])
     assert data_fingerprint(snaps, dates[4]) != data_fingerprint(snaps, dates[5])
     # snapshots built from a frame (no files): the rows themselves
-    from forecast.snapshots import from_frame
+    from forecast.data.snapshots import from_frame
 
     frame = small_frame.copy()
     a = from_frame(frame)

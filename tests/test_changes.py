@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from forecast import changes
+from forecast.present import changes
 
 
 def _record(

@@ -2,8 +2,10 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from forecast import charts, load_published, load_snapshots, paths, schema, tables
-from forecast.params import DEFAULT_SCOPE_SOURCES
+from forecast import load_published, load_snapshots, paths
+from forecast.config.params import DEFAULT_SCOPE_SOURCES
+from forecast.data import schema
+from forecast.present import charts, tables
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def test_no_chart_carries_tooltips_or_names_colours_in_its_title(snaps):
     # static SVG has no hover: a tooltip would be dead weight, and a title spelling out colours is a legend in words
     import inspect
 
-    from forecast import forecast_charts
+    from forecast.present import forecast_charts
 
     for module in (charts, forecast_charts):
         assert "tooltip" not in inspect.getsource(module).replace("no tooltips", "")

@@ -103,7 +103,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_is_drawn_only_on_a_terminal(capsys, monkeypatch):
-    from forecast import commands
+    from forecast.cli import commands
 
     commands._progress(3, 40, "snapshot_2025-03-20.csv")
     assert capsys.readouterr().err == ""  # not a terminal: logs stay clean

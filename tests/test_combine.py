@@ -9,9 +9,7 @@ import pandas as pd
 import pytest
 
 from forecast import combine as combine_module
-from forecast import sample, scores
-from forecast.backtest import run_backtest
-from forecast.cache import open_cache
+from forecast import sample
 from forecast.cli import main
 from forecast.combine import (
     COMPONENTS,
@@ -22,15 +20,18 @@ from forecast.combine import (
     stack_weights,
     stacking_backtest,
 )
+from forecast.config.params import parse_params
+from forecast.data.cache import open_cache
+from forecast.data.published import load_published
+from forecast.data.question import ask
+from forecast.data.snapshots import from_frame
+from forecast.engine.simulate import simulate
 from forecast.errors import ForecastError
+from forecast.evaluation import scores
+from forecast.evaluation.backtest import run_backtest
 from forecast.models import MODELS
 from forecast.models.boosting import BoostingModel
 from forecast.models.hazard import HazardModel
-from forecast.params import parse_params
-from forecast.published import load_published
-from forecast.question import ask
-from forecast.simulate import simulate
-from forecast.snapshots import from_frame
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from forecast import paths
 from forecast.cli import main
-from forecast.extras import EXTRAS
+from forecast.core.extras import EXTRAS
 
 PARAMS = str(paths.PARAMS_DIR / "baseline.yaml")
 

@@ -4,15 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import charts, forecast_charts
-from forecast.backtest import run_backtest
 from forecast.combine import compare_models
+from forecast.config.params import Params
+from forecast.engine.predict import fit
+from forecast.engine.simulate import simulate, still_open_path
+from forecast.evaluation.backtest import run_backtest
 from forecast.models import MODELS, exposure
 from forecast.models.hazard import HazardModel
-from forecast.params import Params
-from forecast.predict import fit
-from forecast.simulate import simulate, still_open_path
-from forecast.tables import at_risk, kaplan_meier, open_due_history
+from forecast.present import charts, forecast_charts
+from forecast.present.tables import at_risk, kaplan_meier, open_due_history
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import formatting, prose
+from forecast.present import formatting, prose
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_the_bias_sentence_names_the_direction():
 
 def test_at_most_n_slip_with_each_confidence():
     """The planner's convention (#25): for each level c the smallest N with P(slips <= N) >= c over the runs."""
-    from forecast.tables import confidence_levels
+    from forecast.present.tables import confidence_levels
 
     totals = np.random.default_rng(2).poisson(340, 10_000)
     levels = confidence_levels(totals)
@@ -190,7 +190,7 @@ def test_the_two_decembers_in_a_planners_words():
 
 
 def test_the_parts_and_the_prior_in_words_not_code_names():
-    from forecast.tables import split_table, year_end_table
+    from forecast.present.tables import split_table, year_end_table
 
     q = {"p10": 1, "p50": 2, "p90": 3}
     split = split_table(

@@ -23,8 +23,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from forecast import limits
 from forecast.cli import main
+from forecast.core import limits
 from tests.disk_helpers import full_disk_for_commands
 from tests.report_helpers import write_params, write_portfolio
 
@@ -210,7 +210,7 @@ def test_03_an_xlsx_zip_bomb_is_refused_before_it_is_expanded(capsys, tmp_path, 
         "validate",
         "--snapshots",
         exports,
-        says=(str(bomb), "more than 20,000 rows", "limit of 20,000 (forecast.limits.EXPORT_ROWS)"),
+        says=(str(bomb), "more than 20,000 rows", "limit of 20,000 (forecast.core.limits.EXPORT_ROWS)"),
     )
     monkeypatch.setattr(limits, "EXPORT_ROWS", 2_000_000, raising=False)
     unzipped = sum(i.file_size for i in zipfile.ZipFile(bomb).infolist())
@@ -221,7 +221,11 @@ def test_03_an_xlsx_zip_bomb_is_refused_before_it_is_expanded(capsys, tmp_path, 
         "validate",
         "--snapshots",
         exports,
-        says=(str(bomb), f"expands to {unzipped:,} bytes", f"limit of {unzipped - 1:,} (forecast.limits.EXPORT_BYTES)"),
+        says=(
+            str(bomb),
+            f"expands to {unzipped:,} bytes",
+            f"limit of {unzipped - 1:,} (forecast.core.limits.EXPORT_BYTES)",
+        ),
     )
 
 
@@ -240,7 +244,7 @@ def test_03_csv_and_parquet_exports_have_the_same_bounds(capsys, tmp_path, monke
             "validate",
             "--snapshots",
             exports,
-            says=(str(path), "3,000 rows", "limit of 2,000 (forecast.limits.EXPORT_ROWS)"),
+            says=(str(path), "3,000 rows", "limit of 2,000 (forecast.core.limits.EXPORT_ROWS)"),
         )
         path.unlink()
     monkeypatch.setattr(limits, "EXPORT_ROWS", 2_000_000, raising=False)
@@ -253,7 +257,7 @@ def test_03_csv_and_parquet_exports_have_the_same_bounds(capsys, tmp_path, monke
             "validate",
             "--snapshots",
             exports,
-            says=(str(path), f"{wide.shape[1]:,} columns", "(forecast.limits.EXPORT_COLUMNS)"),
+            says=(str(path), f"{wide.shape[1]:,} columns", "(forecast.core.limits.EXPORT_COLUMNS)"),
         )
         path.unlink()
     path = exports / "snapshot_2025-12-04.csv"
@@ -264,7 +268,7 @@ def test_03_csv_and_parquet_exports_have_the_same_bounds(capsys, tmp_path, monke
         "validate",
         "--snapshots",
         exports,
-        says=(str(path), f"{path.stat().st_size:,} bytes", "limit of 1,000 (forecast.limits.EXPORT_BYTES)"),
+        says=(str(path), f"{path.stat().st_size:,} bytes", "limit of 1,000 (forecast.core.limits.EXPORT_BYTES)"),
     )
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.engine.simulate import simulate
 from forecast.models.hazard import HazardModel
-from forecast.sample_process import FITTED, pull
-from forecast.simulate import simulate
+from forecast.sample.process import FITTED, pull
 from tests.helpers import DEC4, YEAR_END
 
 
@@ -78,8 +78,8 @@ def test_an_agency_the_model_never_saw_draws_from_the_prior(fitted):
 
 
 def test_fit_rejects_data_without_completions(small_frame):
+    from forecast.data.snapshots import from_frame
     from forecast.errors import ForecastError
-    from forecast.snapshots import from_frame
 
     first = small_frame.loc[small_frame["snapshot_date"] == small_frame["snapshot_date"].min()]
     with pytest.raises(ForecastError, match="at least two snapshots"):
@@ -88,8 +88,8 @@ def test_fit_rejects_data_without_completions(small_frame):
 
 def test_exports_without_a_source_column_fit_and_simulate(small_frame):
     """A real export often lacks the optional columns: an all-missing source is one level, not a crash."""
-    from forecast.question import ask
-    from forecast.snapshots import from_frame
+    from forecast.data.question import ask
+    from forecast.data.snapshots import from_frame
 
     snaps = from_frame(small_frame.drop(columns=["source", "title", "agency_type", "assigned_date"]))
     model = HazardModel().fit(snaps, DEC4)

@@ -6,9 +6,9 @@ import pytest
 
 from forecast import load_snapshots, paths
 from forecast.combine import COMPONENTS, combined_forecast
-from forecast.headline import headline, run_dates
-from forecast.params import load_params, parse_params
-from forecast.predict import forecast
+from forecast.config.params import load_params, parse_params
+from forecast.engine.predict import forecast
+from forecast.present.headline import headline, run_dates
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from forecast import build_history, load_snapshots
-from forecast.history import intervals, open_set, trajectory_warnings
+from forecast.data.history import intervals, open_set, trajectory_warnings
 from tests.helpers import csv_export, write_exports
 
 HEADER = "task_id,agency,deadline,status\n"
@@ -122,10 +122,10 @@ def test_open_set_is_open_tasks_due_by_the_deadline(trio):
 def test_intervals_and_transitions_cut_from_all_snapshots_equal_those_built_as_of_every_cutoff(bundled):
     """The backtest builds the tables once from every snapshot and cuts them at each cutoff: the cut must be exactly
     what building from the snapshots up to the cutoff gives (rows, values, dtypes and category levels)."""
-    from forecast.backtest import cutoffs
-    from forecast.history import _intervals
+    from forecast.data.history import _intervals
+    from forecast.data.snapshots import as_of_frame
+    from forecast.evaluation.backtest import cutoffs
     from forecast.models.exits import transitions
-    from forecast.snapshots import as_of_frame
 
     snaps, _ = bundled
     fresh = load_snapshots(snaps.files[0].parent)  # its own tables, not ones other tests built
@@ -140,7 +140,7 @@ def test_intervals_and_transitions_cut_from_all_snapshots_equal_those_built_as_o
 
 
 def test_a_cut_drops_category_levels_first_seen_after_the_cutoff(small_frame):
-    from forecast.snapshots import from_frame
+    from forecast.data.snapshots import from_frame
 
     frame = small_frame.copy()
     last = frame["snapshot_date"].max()

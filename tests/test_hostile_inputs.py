@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from forecast import sample, schema
+from forecast import sample
 from forecast.cli import main
+from forecast.data import schema
 from forecast.report.index import INDEX_NAME, RUN_MARKER
 from tests.disk_helpers import full_disk, read_only_folder, tree
 from tests.report_helpers import write_notebook

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import limits
+from forecast.core import limits
+from forecast.data.question import Provenance, Question
+from forecast.engine.simulate import simulate
 from forecast.errors import ForecastError
-from forecast.question import Provenance, Question
-from forecast.simulate import simulate
 
 
 def test_the_estimate_counts_per_run_totals_per_agency_and_one_chunk():

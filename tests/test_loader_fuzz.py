@@ -23,9 +23,9 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
+from forecast.data.question import ask
+from forecast.data.snapshots import load_snapshots
 from forecast.errors import ForecastError
-from forecast.question import ask
-from forecast.snapshots import load_snapshots
 from tests.report_helpers import write_portfolio
 
 SECONDS = 20.0

@@ -8,10 +8,10 @@ import pytest
 from papermill.inspection import inspect_notebook
 
 from forecast import load_snapshots, paths
+from forecast.config.params import parse_params
+from forecast.data.question import SYNTHETIC_WARNING
 from forecast.errors import ParamsError
 from forecast.notebook import PARAMETER_NAMES, RUNNER_PARAMETERS, banner, notebook_params
-from forecast.params import parse_params
-from forecast.question import SYNTHETIC_WARNING
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")) + sorted(paths.NOTEBOOKS_DIR.glob("templates/*.ipynb"))
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecast import sample, schema
+from forecast import sample
 from forecast.cli import main
+from forecast.data import schema
 from forecast.models import MODELS
 
 OPTIONAL = ("title", "assigned_date", "completed_date", "source", "agency_type")

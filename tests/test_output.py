@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forecast.errors import ForecastError, OutputError
-from forecast.output import write_table
+from forecast.present.output import write_table
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])

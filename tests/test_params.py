@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from forecast import paths
+from forecast.config.params import Params, load_params, parse_params
 from forecast.errors import ParamsError
-from forecast.params import Params, load_params, parse_params
 
 
 def test_baseline_file_resolves_paths_against_itself():
@@ -108,7 +108,7 @@ def test_milestones_year_end_and_exits_are_validated_and_reach_the_model():
 def test_overrides_replace_the_files_values_and_are_validated_as_the_file_is(tmp_path, monkeypatch):
     """``forecast report -p KEY=VALUE`` (#25): values read as YAML, the same checks and messages as the file (with
     "did you mean"), naming -p; relative paths from the working folder."""
-    from forecast.params import parse_override
+    from forecast.config.params import parse_override
 
     monkeypatch.chdir(tmp_path)
     given = dict(map(parse_override, ["as_of=2025-11-27", "scenario=finance", "sims=200", "scenarios=[a.yaml]"]))

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from forecast import sample
 from forecast.combine import share_out
-from forecast.params import parse_params
-from forecast.rundata import faster_pace
+from forecast.config.params import parse_params
+from forecast.data.snapshots import from_frame
+from forecast.present.rundata import faster_pace
 from forecast.scenarios.compare import baseline_inputs, compare, run_inputs
 from forecast.scenarios.pooled import CombinedModel, fit
-from forecast.snapshots import from_frame
 from tests.scenario_helpers import scenario
 
 pytestmark = pytest.mark.slow

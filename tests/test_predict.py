@@ -7,10 +7,10 @@ import pytest
 
 from forecast import paths
 from forecast.cli import main
+from forecast.config.params import Params
+from forecast.data.question import ask
+from forecast.engine.predict import forecast
 from forecast.errors import ForecastError
-from forecast.params import Params
-from forecast.predict import forecast
-from forecast.question import ask
 from tests.helpers import write_exports
 
 

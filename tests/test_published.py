@@ -2,8 +2,8 @@ import pandas as pd
 import pytest
 
 from forecast import load_published
+from forecast.data.published import check_identities, figure
 from forecast.errors import DataError
-from forecast.published import check_identities, figure
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ import pytest
 
 from forecast import load_published
 from forecast.cli import main
-from forecast.output import published_backtest_table
-from forecast.published_model import (
+from forecast.data.question import Provenance
+from forecast.evaluation.published_scores import BACKTEST, published_backtest
+from forecast.models.published import (
     GRID,
     RHO_GRID,
     TRANSITIONS,
@@ -16,8 +17,7 @@ from forecast.published_model import (
     published_forecast,
     slip_probabilities,
 )
-from forecast.published_scores import BACKTEST, published_backtest
-from forecast.question import Provenance
+from forecast.present.output import published_backtest_table
 
 PUBLISHED = Provenance("published figures", False, "data/published/figures.csv")
 SCORE_COLUMNS = {"cutoff", "abs_error", "crps", "covered50", "covered80", "covered90", "pit_lower", "pit_upper"}

@@ -3,8 +3,8 @@
 import openpyxl
 import pytest
 
+from forecast.data.readers import delimiter, read_table
 from forecast.errors import DataError
-from forecast.readers import delimiter, read_table
 
 ROWS = [["task_id", "agency", "deadline", "status"], ["T1", "Finance", "2025-12-31", "In progress"]]
 

@@ -17,8 +17,8 @@ portfolio-to-portfolio errors of 17 (measured on these 24 portfolios with 1,500 
 import numpy as np
 import pytest
 
+from forecast.engine.simulate import simulate
 from forecast.models import make_model
-from forecast.simulate import simulate
 from tests.helpers import DEC4, known_portfolio
 
 SEEDS = range(200, 224)

@@ -39,7 +39,7 @@ def test_shares_are_pooled_towards_the_class_share(bundled):
 
 
 def test_forecast_for_the_sample(bundled):
-    from forecast.simulate import simulate
+    from forecast.engine.simulate import simulate
 
     snaps, question = bundled
     model = ReferenceClassModel().fit(snaps)

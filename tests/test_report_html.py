@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from forecast.charts import to_svg
 from forecast.errors import ReportError
+from forecast.present.charts import to_svg
 from forecast.report.html import offline_problems, to_html
 
 CHART = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_line().encode(x="x", y="y")

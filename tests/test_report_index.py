@@ -1,7 +1,7 @@
 import json
 import re
 
-from forecast.atomic import write_json, write_text
+from forecast.core.atomic import write_json, write_text
 from forecast.report.html import offline_problems
 from forecast.report.index import INDEX_MARKER, RUN_MARKER, latest_statement, load_runs, render_index, trend_points
 

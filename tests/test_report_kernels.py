@@ -58,7 +58,16 @@ def two_at_a_time(tmp_path_factory, portfolio):
     for name, other in (("01_a", "02_b"), ("02_b", "01_a")):
         write_notebook(nbs / f"{name}.ipynb", _stamp(stamps, name, other, 120))
     params = write_params(tmp / "p.yaml", portfolio, jobs=2)
-    command = [sys.executable, "-m", "forecast.cli", "report", "--params", str(params), "--out", str(tmp / "reports")]
+    command = [
+        sys.executable,
+        "-m",
+        "forecast.cli",
+        "report",
+        "--params",
+        str(params),
+        "--out",
+        str(tmp / "reports"),
+    ]
     run = subprocess.run([*command, "--notebooks", str(nbs)], capture_output=True, text=True, timeout=600, check=False)
     return run, run_folders(tmp / "reports"), stamps
 

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from forecast.atomic import write_text
+from forecast.core.atomic import write_text
 from forecast.errors import ReportError, ReportLockedError
 from forecast.report.index import RUN_MARKER
 from forecast.report.lock import output_lock

@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecast import paths, schema
+from forecast import paths
 from forecast.cli import main
-from forecast.question import SYNTHETIC_WARNING
+from forecast.data import schema
+from forecast.data.question import SYNTHETIC_WARNING
 from forecast.report.html import offline_problems
 from forecast.report.index import load_runs, trend_points
 from forecast.report.run import run_report
@@ -435,7 +436,7 @@ def test_a_broken_scenario_file_stops_the_run_before_it_starts(tmp_path, portfol
 
 @pytest.mark.report
 def test_too_little_history_gives_a_backtest_page_that_says_why(tmp_path):
-    from forecast import sample_files
+    from forecast.sample import files as sample_files
 
     data = tmp_path / "data"
     sample_files.write_sample(data, tasks=200, start="2025-10-30")  # 6 weekly snapshots: no backtest cutoff

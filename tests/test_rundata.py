@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import paths, rundata
+from forecast import paths
+from forecast.config.params import Params
+from forecast.data.question import SYNTHETIC_WARNING
 from forecast.errors import ReportError
 from forecast.notebook import banner
-from forecast.params import Params
-from forecast.question import SYNTHETIC_WARNING
+from forecast.present import rundata
 
 EXAMPLES = tuple(sorted(paths.SCENARIOS_DIR.glob("*.yaml")))
 

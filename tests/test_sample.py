@@ -2,9 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import load_published, load_snapshots, paths, sample, sample_files
-from forecast.published import figure
-from forecast.sample_flows import TARGETS, flow_table, markdown
+from forecast import load_published, load_snapshots, paths, sample
+from forecast.data.published import figure
+from forecast.sample import files as sample_files
+from forecast.sample.flows import TARGETS, flow_table, markdown
 
 DEC4 = pd.Timestamp("2025-12-04")
 
@@ -33,7 +34,7 @@ def test_matches_the_4_december_figures_exactly(sample_frame):
 
 
 def test_every_published_flow_and_stock_within_tolerance(bundled):
-    """The bundled sample against every target of forecast.sample_flows: each flow or stock within 10 % when 50 or
+    """The bundled sample against every target of forecast.sample.flows: each flow or stock within 10 % when 50 or
     more, else within 5 tasks (shares: 5 tasks on their numerator); the 4 Dec stocks exactly."""
     snaps, _ = bundled
     table = flow_table(snaps.frame)
@@ -214,8 +215,8 @@ def test_replaces_an_earlier_sample_whole_and_keeps_it_on_failure(tmp_path):
 def test_the_year_end_push_is_drawn_from_the_reference_class():
     """Over seeds, the sample's December has no push at the reference class's no-push chance, and a push starts on
     or after 5 Dec (the bundled snapshots to 4 Dec show none)."""
-    from forecast.outside_view import fit_prior
-    from forecast.sample_process import day_of
+    from forecast.models.outside_view import fit_prior
+    from forecast.sample.process import day_of
 
     pushes = [sample.year_end_push(seed) for seed in range(400)]
     none = sum(p is None for p in pushes) / len(pushes)
@@ -226,7 +227,7 @@ def test_the_year_end_push_is_drawn_from_the_reference_class():
 
 def test_a_solved_push_leaves_its_target_open_in_expectation():
     """The clearance solved for a push makes the expected count still open at the year end its backlog target."""
-    from forecast.sample_process import YearEndPush, solve_push
+    from forecast.sample.process import YearEndPush, solve_push
 
     rng = np.random.default_rng(3)
     H, X = rng.gamma(1, 0.02, (300, 34)), np.full((300, 34), 0.001)
@@ -242,7 +243,7 @@ def test_a_solved_push_leaves_its_target_open_in_expectation():
 def test_a_process_without_exits_still_meets_the_4_december_stocks():
     from dataclasses import replace
 
-    from forecast.sample_process import FITTED
+    from forecast.sample.process import FITTED
 
     frame = sample.generate(tasks=300, seed=4, start="2025-11-27", process=replace(FITTED, exit_rate=0.0))
     last = frame.loc[frame["snapshot_date"] == DEC4, "status"].value_counts()

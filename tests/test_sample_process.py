@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.sample_process import (
+from forecast.sample.process import (
     CONCLUSIONS,
     MEETING_WINDOW,
     MILESTONES,

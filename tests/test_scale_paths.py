@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forecast import load_snapshots
-from forecast.history import by_task
+from forecast.data.history import by_task
 from forecast.models.base import agency_codes, distinct_rows, sorted_rows
 from tests.helpers import nfd
 

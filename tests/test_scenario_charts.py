@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecast import charts, forecast_charts, paths
+from forecast import paths
+from forecast.present import charts, forecast_charts
 from forecast.scenarios.compare import Comparison, compare
 from forecast.scenarios.levers import load_scenario
 from tests.scenario_helpers import PARAMS, fitted

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from forecast import paths
 from forecast.cli import main
+from forecast.config.params import load_params
+from forecast.engine.predict import forecast
 from forecast.errors import ParamsError
-from forecast.params import load_params
-from forecast.predict import forecast
 from forecast.scenarios.apply import Names, apply_scenario
 from forecast.scenarios.compare import compare, compare_scenarios
 from forecast.scenarios.levers import (

@@ -3,7 +3,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from forecast import schema
+from forecast.data import schema
 from tests.helpers import nfd
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import properscoring
 import pytest
 
-from forecast import scores
+from forecast.evaluation import scores
 
 
 def test_crps_by_hand():

@@ -5,8 +5,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.question import Provenance, Question
-from forecast.simulate import simulate
+from forecast.data.question import Provenance, Question
+from forecast.engine.simulate import simulate
 
 
 @dataclass
@@ -108,10 +108,11 @@ def test_early_warning_list_is_highest_risk_first():
 def test_an_as_of_date_with_no_open_task_gives_no_slip_from_every_model():
     """Every open task completed by the last snapshot: each model answers 0 slips (the hazard model's sampler once
     failed to reshape its empty exposure array)."""
-    from forecast import sample, schema
+    from forecast import sample
+    from forecast.data import schema
+    from forecast.data.question import ask
+    from forecast.data.snapshots import from_frame
     from forecast.models import MODELS, make_model
-    from forecast.question import ask
-    from forecast.snapshots import from_frame
 
     frame = sample.generate(tasks=200, seed=3, start="2025-09-04", until="2025-12-04")
     last = frame["snapshot_date"] == frame["snapshot_date"].max()

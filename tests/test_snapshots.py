@@ -212,7 +212,7 @@ def test_the_same_files_are_parsed_once_and_each_caller_gets_its_own_copy(tmp_pa
     changes in its frame no other caller sees."""
     import os
 
-    from forecast import snapshots
+    from forecast.data import snapshots
 
     csv_export(
         tmp_path, "s_2025-11-06.csv", HEADER + "T1,Finance,2025-12-31,In progress,\nT2,Health,2025-12-31,Overdue,\n"
@@ -245,7 +245,7 @@ def test_status_counts_per_snapshot(tmp_path, small_frame):
 
 
 def test_date_warnings_gap_future_and_jump():
-    from forecast.snapshot_dates import date_warnings
+    from forecast.data.snapshot_dates import date_warnings
 
     def snap(day, n):
         return pd.DataFrame({"snapshot_date": pd.Timestamp(day), "file": f"s_{day}.csv", "task_id": range(n)})
@@ -262,8 +262,8 @@ def test_date_warnings_gap_future_and_jump():
 
 
 def test_a_forecast_across_a_gap_is_refused_but_one_before_it_is_not(tmp_path, small_frame):
+    from forecast.data.snapshot_dates import require_no_gap
     from forecast.errors import ForecastError
-    from forecast.snapshot_dates import require_no_gap
 
     moved = small_frame.copy()
     last = moved["snapshot_date"].max()

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from forecast.snapshots import from_frame
-from forecast.tables import completion_times, kaplan_meier
+from forecast.data.snapshots import from_frame
+from forecast.present.tables import completion_times, kaplan_meier
 
 
 def _frame(rows):

@@ -1,10 +1,13 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, load_published, load_snapshots, paths, sample_process, schema, tables
+from forecast import build_history, load_published, load_snapshots, paths
+from forecast.config.params import DEFAULT_SCOPE_SOURCES
+from forecast.data import schema
+from forecast.data.history import open_set
 from forecast.errors import Problem
-from forecast.history import open_set
-from forecast.params import DEFAULT_SCOPE_SOURCES
+from forecast.present import tables
+from forecast.sample import process as sample_process
 
 AS_OF, DEADLINE = "2025-12-04", "2025-12-31"
 
@@ -114,7 +117,7 @@ def test_the_default_scope_labels_are_the_samples_and_tables_do_not_import_the_s
     assert DEFAULT_SCOPE_SOURCES["res71"] == (sample_process.RES71,)
     assert DEFAULT_SCOPE_SOURCES["conclusions"] == (sample_process.CONCLUSIONS,)
     assert set(DEFAULT_SCOPE_SOURCES["res71+conclusions"]) == {sample_process.RES71, sample_process.CONCLUSIONS}
-    tree = ast.parse((paths.PACKAGE_DIR / "tables.py").read_text(encoding="utf-8"))
+    tree = ast.parse((paths.PACKAGE_DIR / "present" / "tables.py").read_text(encoding="utf-8"))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom | ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not any("sample" in name for name in imported)

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
+from forecast.engine.simulate import simulate
 from forecast.models.throughput import ThroughputModel
-from forecast.simulate import simulate
 from tests.helpers import DEC4, YEAR_END
 
 

@@ -23,13 +23,13 @@ import pandas as pd
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from forecast.atomic import write_json, write_text
+from forecast.config.params import parse_params
+from forecast.core.atomic import write_json, write_text
+from forecast.data.snapshots import load_snapshots
+from forecast.engine.predict import forecast
 from forecast.errors import DataError
-from forecast.formatting import table
-from forecast.output import FORMULA_STARTS, write_table
-from forecast.params import parse_params
-from forecast.predict import forecast
-from forecast.snapshots import load_snapshots
+from forecast.present.formatting import table
+from forecast.present.output import FORMULA_STARTS, write_table
 
 SPECIAL = [
     *"\x00\x07\x08\x0b\x0c\x1b\x1f\x7f\x85\x9f",  # control characters

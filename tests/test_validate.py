@@ -2,8 +2,8 @@
 
 import pytest
 
+from forecast.config.validate import Checker, did_you_mean, load_yaml, shown
 from forecast.errors import ParamsError
-from forecast.validate import Checker, did_you_mean, load_yaml, shown
 
 
 def test_shown_cuts_long_values_and_never_expands_nested_ones():

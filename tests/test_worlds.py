@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import load_snapshots, schema
+from forecast import load_snapshots
 from forecast.cli import main
+from forecast.data import schema
 from tests.worlds import FAMILIES, YEAR_END, december, exits, piecewise
 from tests.worlds.harness import (
     DECEMBER_AS_OF,

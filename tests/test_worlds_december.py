@@ -5,8 +5,8 @@ The worlds are ``tests/worlds`` families written apart from the kit: piecewise d
 arrival waves, and a December of one of the shapes of :data:`tests.worlds.families.DECEMBER_SHAPES` (an additive
 push on every open task from 5 Dec, a surge on overdue tasks only, a carry-over wave at a 10 Dec review, a push
 from 15 Dec, no push at all) or the ``december`` family's x3 on every hazard from 5 Dec. The forecast is the hazard
-model's through the kit's public path (``forecast.predict.forecast``), which blends December like the autumn and a
-year-end push by the regime's posterior weight. Seeds here are not the bench's (``bench/worlds.py`` uses 1..N).
+model's through the kit's public path (``forecast.engine.predict.forecast``), which blends December like the autumn and
+a year-end push by the regime's posterior weight. Seeds here are not the bench's (``bench/worlds.py`` uses 1..N).
 
 What is asserted, and why not more (README, "The year end"):
 
@@ -30,8 +30,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecast.params import parse_params
-from forecast.predict import forecast
+from forecast.config.params import parse_params
+from forecast.engine.predict import forecast
 from tests.worlds.families import DECEMBER_SHAPES
 from tests.worlds.harness import DECEMBER_AS_OF, evaluate, summarise
 

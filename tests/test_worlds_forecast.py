@@ -3,7 +3,7 @@
 The worlds come from ``tests/worlds``, written apart from the kit and from :mod:`forecast.sample`: piecewise and
 spike deadline pulls that change within a week, log-normal agencies, arrivals in waves, a December push from 5 Dec
 that nothing before it shows, competing extensions and reclassifications. Per family, over :data:`SEEDS` worlds of
-1,000-1,500 tasks, forecasting 31 Dec from the kit's public path (``forecast.predict.forecast``):
+1,000-1,500 tasks, forecasting 31 Dec from the kit's public path (``forecast.engine.predict.forecast``):
 
 * from the history alone (``year_end: false``), at 4 Dec: |bias| <= 5 % of the mean outcome, and the P10-P90
   interval is not too narrow (10 or more of the 18 worlds: the binomial bound of 70 % coverage) and covers at least
@@ -17,8 +17,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecast.params import parse_params
-from forecast.predict import forecast
+from forecast.config.params import parse_params
+from forecast.engine.predict import forecast
 from tests.worlds import exits
 from tests.worlds.harness import DECEMBER_AS_OF, evaluate, summarise
 

@@ -8,7 +8,7 @@ The public API, in the order an analysis uses it::
     question = ask(snaps, params.as_of, params.deadline)   # the open set and where the data came from
     result = forecast(params, snaps)              # params.model's forecast: the models pooled (combined) by default
     result = forecast(params, snaps, "hazard")    # one model: fit + simulate
-    question, model = fit(params, snaps, "hazard")  # or the two steps: forecast.simulate.simulate(model, question, ...)
+    question, model = fit(params, snaps, "hazard")  # or the two steps: forecast.engine.simulate.simulate(...)
     backtest = run_backtest(snaps)                # which model to trust
     comparison = compare_scenarios(params, snaps=snaps)    # planner scenarios, common random numbers
     goal = goal_seek(params, target_slips=250)    # the pace a target needs
@@ -28,22 +28,22 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0+unknown"
 
 # name -> module. A name must not be a submodule's name too: once the submodule is imported, Python sets the package
-# attribute to the module (so `simulate` itself is imported from forecast.simulate).
+# attribute to the module (so `simulate` itself is imported from forecast.engine.simulate).
 _LAZY = {
-    "Params": "params",
-    "load_params": "params",
-    "Snapshots": "snapshots",
-    "load_snapshots": "snapshots",
-    "load_published": "published",
-    "build_history": "history",
-    "Question": "question",
-    "ask": "question",
-    "SlipForecast": "simulate",
+    "Params": "config.params",
+    "load_params": "config.params",
+    "Snapshots": "data.snapshots",
+    "load_snapshots": "data.snapshots",
+    "load_published": "data.published",
+    "build_history": "data.history",
+    "Question": "data.question",
+    "ask": "data.question",
+    "SlipForecast": "engine.simulate",
     "fit": "scenarios.pooled",
     "forecast": "combine",
     "combined_forecast": "combine",
     "compare_models": "combine",
-    "run_backtest": "backtest",
+    "run_backtest": "evaluation.backtest",
     "compare_scenarios": "scenarios.compare",
     "goal_seek": "scenarios.goal",
 }

@@ -1,7 +1,7 @@
 """The combined headline: several models on one question, pooled with weights earned in the backtest.
 
 **Components** (:data:`COMPONENTS`): the task-level hazard model, the reference class, the boosting challenger and
-the published-figures model asked the same question (:func:`forecast.published_model.question_forecast`). The
+the published-figures model asked the same question (:func:`forecast.models.published.question_forecast`). The
 throughput model is left out of the pool: it ignores each task's deadline, so it cannot see the wall of 31 December
 deadlines that the question is about (it stays in the backtest and in :func:`compare_models`).
 
@@ -11,14 +11,13 @@ mean CRPS of the pool over the backtest cutoffs whose outcome the as-of date has
 notebook 05 shows (:func:`stacking_backtest`): every weekly cutoff, at the params' ``horizon_days``, so next week's run
 finds every cutoff but the new one in the cache, and the weights a page shows are the weights the headline used. The
 windows keep that horizon as the deadline nears: the weights say which model did best over ``horizon_days``, not over
-the days left. The pool's CRPS is a quadratic in w (:func:`forecast.scores.mixture_crps_terms`) and convex on the
-simplex, so its minimum is found exactly, face by face (:func:`simplex_minimum`). Overlapping weekly windows are few
-independent cases (on the bundled sample the plain optimum over the last 12 cutoffs gives boosting 0.98 and the
-hazard model 0), so the weights are *bagged* (:func:`bagged_weights`):
-the optimum averaged over Bayesian-bootstrap reweightings of the cutoffs. A component that does not improve the pool
-gets weight 0 and is shown beside it all the same. With no eligible cutoff (too little history) the weights are
-equal, and the forecast says so. The backtest windows lie before the as-of date: they score how each model did in
-ordinary weeks, not in a year-end the history has not seen.
+the days left. The pool's CRPS is a quadratic in w (:func:`forecast.evaluation.scores.mixture_crps_terms`) and convex on
+the simplex, so its minimum is found exactly, face by face (:func:`simplex_minimum`). Overlapping weekly windows are few
+independent cases (on the bundled sample the plain optimum over the last 12 cutoffs gives boosting 0.98 and the hazard
+model 0), so the weights are *bagged* (:func:`bagged_weights`): the optimum averaged over Bayesian-bootstrap
+reweightings of the cutoffs. A component that does not improve the pool gets weight 0 and is shown beside it all the
+same. With no eligible cutoff (too little history) the weights are equal, and the forecast says so. The backtest windows
+lie before the as-of date: they score how each model did in ordinary weeks, not in a year-end the history has not seen.
 
 **The pool, run by run.** Run s is component i's run s with probability ``w_i`` (every component has the same runs
 and seed). The published figures break nothing down by agency and do not separate exits from completions, so in a
@@ -46,19 +45,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import scores
-from forecast.backtest import LEVELS, Backtest, run_backtest
-from forecast.cache import open_cache
+from forecast.config.params import Params
+from forecast.data.cache import open_cache
+from forecast.data.published import load_published
+from forecast.data.question import Question, ask, year_end
+from forecast.data.snapshots import Snapshots, load_snapshots
+from forecast.engine.predict import forecast as one_model
+from forecast.engine.predict import forecast_published
+from forecast.engine.simulate import SlipForecast, simulate
 from forecast.errors import ForecastError
+from forecast.evaluation import scores
+from forecast.evaluation.backtest import LEVELS, Backtest, run_backtest
 from forecast.models import MODELS, make_model
-from forecast.params import Params
-from forecast.predict import forecast as one_model
-from forecast.predict import forecast_published
-from forecast.published import load_published
-from forecast.published_model import question_forecast
-from forecast.question import Question, ask, year_end
-from forecast.simulate import SlipForecast, simulate
-from forecast.snapshots import Snapshots, load_snapshots
+from forecast.models.published import question_forecast
 
 COMPONENTS = ("hazard", "reference", "boosting", "published")
 BAGS = 200  # Bayesian-bootstrap reweightings of the cutoffs behind the weights
@@ -66,7 +65,7 @@ BAGS = 200  # Bayesian-bootstrap reweightings of the cutoffs behind the weights
 
 def stack_weights(terms: Sequence[tuple[np.ndarray, np.ndarray]], case_weights: np.ndarray | None = None) -> np.ndarray:
     """Simplex weights minimising the (``case_weights``-weighted) mean over cases of ``w @ a - w @ B @ w / 2``
-    (``terms`` = (a, B) per case: :func:`forecast.scores.mixture_crps_terms`)."""
+    (``terms`` = (a, B) per case: :func:`forecast.evaluation.scores.mixture_crps_terms`)."""
     d = np.full(len(terms), 1 / len(terms)) if case_weights is None else np.asarray(case_weights, float)
     return _stacked(terms, d[None, :])[0]
 
@@ -510,7 +509,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def forecast(params: Params, snaps: Snapshots | None = None, model: str | None = None) -> SlipForecast:
     """The forecast of ``model`` (default ``params.model``): the combined headline for ``"combined"``, else the one
-    task-level model's (:func:`forecast.predict.forecast`). The package's ``forecast``."""
+    task-level model's (:func:`forecast.engine.predict.forecast`). The package's ``forecast``."""
     name = model or params.model
     return combined_forecast(params, snaps) if name == "combined" else one_model(params, snaps, name)
 

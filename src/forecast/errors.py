@@ -101,7 +101,7 @@ class OutputError(ForecastError):
 
 
 class MissingExtraError(ForecastError):
-    """A command needs an optional part of the kit that is not installed (:mod:`forecast.extras`)."""
+    """A command needs an optional part of the kit that is not installed (:mod:`forecast.core.extras`)."""
 
 
 class ReportError(ForecastError):

@@ -30,12 +30,12 @@ from typing import Any
 from IPython.display import HTML
 
 from forecast import paths
+from forecast.config.params import Params, parse_params
+from forecast.data.question import SYNTHETIC_WARNING
+from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
-from forecast.headline import headline, run_dates
-from forecast.params import Params, parse_params
-from forecast.question import SYNTHETIC_WARNING
-from forecast.rundata import DataFacts, RunData, for_notebook
-from forecast.snapshots import Snapshots
+from forecast.present.headline import headline, run_dates
+from forecast.present.rundata import DataFacts, RunData, for_notebook
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
 RUNNER_PARAMETERS = ("run_folder", "agency")
@@ -116,9 +116,9 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
 
 
 def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
-    """Write ``frame`` as the run's download ``name`` (:mod:`forecast.downloads`) and link it; in a notebook opened
-    by hand (no ``run_folder``) nothing is written."""
-    from forecast.downloads import write
+    """Write ``frame`` as the run's download ``name`` (:mod:`forecast.present.downloads`) and link it; in a notebook
+    opened by hand (no ``run_folder``) nothing is written."""
+    from forecast.present.downloads import write
 
     if not run_folder:
         return HTML(
@@ -132,9 +132,9 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
 # What the report pages show, besides the helpers above: a notebook imports the analysis from ``forecast`` and
 # everything else from here. module -> names (``None``: the module itself); each is imported on first use.
 _PAGE: dict[str, tuple[str, ...] | None] = {
-    "cache": ("by_as_of", "open_cache"),
-    "changes": None,
-    "charts": (
+    "forecast.data.cache": ("by_as_of", "open_cache"),
+    "forecast.present.changes": None,
+    "forecast.present.charts": (
         "agency_rates",
         "backtest_scores",
         "burnup",
@@ -148,9 +148,9 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "survival_curves",
         "use_offline_renderer",
     ),
-    "combine": ("COMPONENTS", "earned_weights"),
-    "downloads": ("backtest_table",),
-    "forecast_charts": (
+    "forecast.combine": ("COMPONENTS", "earned_weights"),
+    "forecast.present.downloads": ("backtest_table",),
+    "forecast.present.forecast_charts": (
         "agency_distribution",
         "agency_slips",
         "convergence",
@@ -160,9 +160,9 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "scenario_differences",
         "scenario_distributions",
     ),
-    "formatting": ("figures", "table"),
-    "history": ("trajectory_warnings",),
-    "prose": (
+    "forecast.present.formatting": ("figures", "table"),
+    "forecast.data.history": ("trajectory_warnings",),
+    "forecast.present.prose": (
         "agency_sentence",
         "bias_sentence",
         "confidence_sentence",
@@ -172,9 +172,9 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "december_sentence",
         "prior_sentence",
     ),
-    "published_scores": ("published_backtest",),
-    "simulate": ("SPLIT_DEFINITION", "still_open_path"),
-    "tables": (
+    "forecast.evaluation.published_scores": ("published_backtest",),
+    "forecast.engine.simulate": ("SPLIT_DEFINITION", "still_open_path"),
+    "forecast.present.tables": (
         "agency_status_counts",
         "agency_table",
         "at_risk",
@@ -191,15 +191,15 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "year_end_table",
     ),
 }
-_PAGE_NAMES = {name: module for module, names in _PAGE.items() for name in (names or (module,))}
+_PAGE_NAMES = {name: module for module, names in _PAGE.items() for name in (names or (module.rsplit(".", 1)[1],))}
 
 
 def __getattr__(name: str) -> Any:
     module = _PAGE_NAMES.get(name)
     if module is None:
         raise AttributeError(f"module 'forecast.notebook' has no attribute {name!r}")
-    loaded = import_module(f"..{module}", __name__)
-    value = loaded if name == module else getattr(loaded, name)
+    loaded = import_module(module)
+    value = loaded if module.endswith(f".{name}") else getattr(loaded, name)
     globals()[name] = value
     return value
 

@@ -153,14 +153,14 @@ def no_push(seed: int, **settings) -> World:
 
 def reference(seed: int, **settings) -> World:
     """:func:`piecewise` with a December drawn from the kit's year-end reference class
-    (:func:`forecast.outside_view.fit_prior`, the rows of ``data/reference/``): with the prior's ``no_push``
+    (:func:`forecast.models.outside_view.fit_prior`, the rows of ``data/reference/``): with the prior's ``no_push``
     probability none; otherwise, from an onset day drawn from the prior's onset weeks, every completion hazard times
     the intensity that makes December ``M`` times the autumn's pace for a push from the prior's typical onset day,
     an added clearance on overdue tasks and tasks due by the year end (split by the drawn share), and on the onset
     day a carry-over wave (extensions into next year); the clearance is solved, with this world's own hazards, so
     that a push from the typical day leaves ``rho`` times the overdue count of the last snapshot before December
     still open at the year end. The world keeps the draw in ``settings["regime"]``."""
-    from forecast.outside_view import fit_prior
+    from forecast.models.outside_view import fit_prior
 
     prior = fit_prior()
     rng = np.random.default_rng([seed, 58])

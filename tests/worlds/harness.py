@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from forecast.params import Params
-from forecast.predict import forecast
-from forecast.snapshots import Snapshots
+from forecast.config.params import Params
+from forecast.data.snapshots import Snapshots
+from forecast.engine.predict import forecast
 
 from .families import FAMILIES
 from .world import YEAR_END, World
@@ -48,7 +48,7 @@ def hazard_forecaster(
     snaps: Snapshots, as_of: pd.Timestamp, deadline: pd.Timestamp, sims: int, seed: int
 ) -> np.ndarray:
     """The hazard model's forecast (with its year-end regime) through the kit's public path:
-    ``forecast.predict.forecast(Params(...), snaps, "hazard")``."""
+    ``forecast.engine.predict.forecast(Params(...), snaps, "hazard")``."""
     params = Params(as_of=as_of.date(), deadline=deadline.date(), sims=sims, seed=seed)
     return forecast(params, snaps, "hazard").totals
 

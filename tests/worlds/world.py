@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import schema
-from forecast.snapshots import Snapshots, from_frame
+from forecast.data import schema
+from forecast.data.snapshots import Snapshots, from_frame
 
 FIRST_SNAPSHOT, LAST_SNAPSHOT = pd.Timestamp("2025-03-06"), pd.Timestamp("2026-01-08")
 YEAR_END = pd.Timestamp("2025-12-31")

@@ -1,5 +1,5 @@
 """Completion-rate models. Each has settings in its constructor, ``fit(snapshots, as_of) -> self`` and
-``sampler(tasks, as_of, deadline, rate=None)`` (the protocols of :mod:`forecast.simulate`).
+``sampler(tasks, as_of, deadline, rate=None)`` (the protocols of :mod:`forecast.engine.simulate`).
 
 :data:`MODELS` is the one registry of model names. Importing this package loads no model (statsmodels takes
 seconds to import); :func:`make_model` imports the one asked for.
@@ -20,7 +20,7 @@ MODELS: dict[str, str] = {
 
 
 def make_model(name: str, **settings):
-    """A fresh model; of ``settings`` (e.g. :meth:`forecast.params.Params.model_settings`) it takes the ones its
+    """A fresh model; of ``settings`` (e.g. :meth:`forecast.config.params.Params.model_settings`) it takes the ones its
     constructor knows. ``KeyError`` naming the choices for an unknown name."""
     if name not in MODELS:
         raise KeyError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")

@@ -1,7 +1,7 @@
 """Helpers every slip model shares: the forecast horizon's steps and agency coding.
 
 The protocols the models implement (``SlipModel``, ``Sampler``) belong to their consumer,
-:mod:`forecast.simulate`.
+:mod:`forecast.engine.simulate`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The machine-learning challenger: a discrete-time completion hazard fitted by gradient-boosted trees.
 
-Data: the person-period table (:func:`forecast.history.intervals`), one row per task per inter-snapshot interval
+Data: the person-period table (:func:`forecast.data.history.intervals`), one row per task per inter-snapshot interval
 while open, from the first snapshot the task is seen. Target: completed by the interval's end (``event``). Features,
 all known at the interval's **start** (nothing from later snapshots):
 
@@ -48,9 +48,9 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from forecast.core.threads import one_thread
+from forecast.data.history import intervals
 from forecast.errors import ForecastError
-from forecast.history import intervals
-from forecast.threads import one_thread
 from forecast.models import design
 from forecast.models.base import horizon_steps
 from forecast.models.exits import ExitModel, ExitSampler

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast import schema
-from forecast.history import by_task
-from forecast.snapshots import Snapshots, as_of_frame
+from forecast.data import schema
+from forecast.data.history import by_task
+from forecast.data.snapshots import Snapshots, as_of_frame
 
 BAND_EDGES = np.array([0, 31])
 BAND_LABELS = ("overdue", "due in 0-30d", "due later")

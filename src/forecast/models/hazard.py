@@ -1,7 +1,7 @@
 """The main model: a completion hazard by day-state, with pooled agency effects, a random-walk pace and a year-end
 regime (the maths is in :mod:`.laplace`; the day-states in :mod:`.exposure`).
 
-Data: the person-period table (:func:`forecast.history.intervals`), one row per task per inter-snapshot interval
+Data: the person-period table (:func:`forecast.data.history.intervals`), one row per task per inter-snapshot interval
 while open, from the first snapshot the task is seen (left truncation). A task's hazard **per day** is::
 
     h(day) = exp(x'beta + b_agency + w_period + theta[days to deadline] + theta[days to next milestone]
@@ -37,12 +37,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecast.data.history import intervals
 from forecast.errors import ForecastError
-from forecast.history import intervals
-from forecast.outside_view import YearEndPrior, fit_prior
 from forecast.models import design, exposure, laplace
 from forecast.models.base import agency_codes, distinct_rows, horizon_steps, sorted_rows
 from forecast.models.exits import ExitModel, ExitSampler
+from forecast.models.outside_view import YearEndPrior, fit_prior
 from forecast.models.year_end import Regime, fit_regime, window_start_snapshot
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile

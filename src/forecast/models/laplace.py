@@ -33,7 +33,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.sparse import csr_matrix
 
-from forecast.threads import one_thread
+from forecast.core.threads import one_thread
 
 H_MIN, H_MAX = 1e-12, 50.0
 BOUNDS = {"sigma_agency": (0.02, 3.0), "tau": (0.005, 1.5), "sigma_noise": (0.005, 1.5)}

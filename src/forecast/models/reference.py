@@ -21,9 +21,9 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 from scipy.special import betaln
 
-from forecast import schema
+from forecast.data import schema
+from forecast.data.snapshots import Snapshots, as_of_frame
 from forecast.errors import ForecastError
-from forecast.snapshots import Snapshots, as_of_frame
 
 CLASSES = ("overdue >30d", "overdue 1-30d", "due 0-13d", "due 14d+")
 _ABSENT, _OPEN, _DONE, _OTHER = 0, 1, 2, 3  # a task's state at a snapshot, in the situations' grid

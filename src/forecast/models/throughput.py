@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast.data.history import intervals
 from forecast.errors import ForecastError
-from forecast.history import intervals
 from forecast.models.base import agency_codes, horizon_steps
 
 

@@ -1,5 +1,5 @@
 """The year-end regime: what a year-end review does to the open tasks, its prior from the reference class
-(:mod:`forecast.outside_view`) and what each December snapshot says of it.
+(:mod:`forecast.models.outside_view`) and what each December snapshot says of it.
 
 **Two Decembers.** Either December runs like the autumn (the hazard model's ordinary-week fit carries on, at a
 December pace ``exp(delta)`` that may drift as the fit's pace walk drifts, ``delta ~ N(0, (tau sqrt(weeks))^2)``
@@ -46,12 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import schema
-from forecast.history import build_history, by_task, open_set
-from forecast.outside_view import YearEndPrior
-from forecast.snapshots import Snapshots, as_of_frame
+from forecast.data import schema
+from forecast.data.history import build_history, by_task, open_set
+from forecast.data.snapshots import Snapshots, as_of_frame
 from forecast.models import design, exposure
 from forecast.models.base import agency_codes
+from forecast.models.outside_view import YearEndPrior
 
 PARTICLES = 2000  # draws of the pushes' posterior (sequential Monte Carlo)
 PACE_GRID = 121  # points of December's pace's posterior when it runs like the autumn

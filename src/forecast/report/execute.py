@@ -7,7 +7,7 @@ Runs as ``python -m forecast.report.execute`` with the job (JSON) on stdin::
      "notebooks": [{"input": ".../01_data.ipynb", "output": ".../01_data.ipynb"}, ...],
      "template": ".../templates/agency.ipynb" or null, "earlier_runs": [<run.json of earlier good runs>, ...]}
 
-The order of work: the data is loaded; the run's data (:mod:`forecast.rundata`: fit, simulation, the stacking
+The order of work: the data is loaded; the run's data (:mod:`forecast.present.rundata`: fit, simulation, the stacking
 backtest, scenarios, downloads) is computed in this process while the kernels start and import the kit; the notebooks,
 then one page per agency of the open set (the ``template`` run with ``agency`` set), follow as soon as it is ready (the
 backtest page then finds the stacking backtest's cutoffs in the cache). The short agency pages come last, so
@@ -35,19 +35,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forecast.atomic import write_json
-from forecast.cache import summaries as cache_summaries
+from forecast.config.params import parse_params
+from forecast.core.atomic import write_json
+from forecast.data.cache import summaries as cache_summaries
+from forecast.data.snapshots import load_snapshots
 from forecast.errors import LAST_WORDS, ForecastError, ReportError, one_line
-from forecast.params import parse_params
-from forecast.snapshots import load_snapshots
 from forecast.report.html import notebook_title, to_html
 from forecast.report.kernels import Kernel, elapsed
 from forecast.report.prerequisites import runnable
 
 # what a kernel imports while the run's data is computed (the modules the pages use)
 IMPORTS = (
-    "import forecast.notebook, forecast.formatting, forecast.charts, forecast.forecast_charts, "
-    "forecast.rundata, forecast.tables, forecast.simulate"
+    "import forecast.notebook, forecast.present.formatting, forecast.present.charts, forecast.present.forecast_charts, "
+    "forecast.present.rundata, forecast.present.tables, forecast.engine.simulate"
 )
 
 
@@ -60,8 +60,8 @@ def preload(parameters: dict[str, Any]) -> str:
     return (
         f"{IMPORTS}\n"
         "try:\n"
-        "    forecast.charts.svg_of({'mark': 'point'})\n"
-        f"    forecast.snapshots.load_snapshots({folder!r}, {labels!r})\n"
+        "    forecast.present.charts.svg_of({'mark': 'point'})\n"
+        f"    forecast.data.snapshots.load_snapshots({folder!r}, {labels!r})\n"
         "except Exception:\n"
         "    pass"
     )
@@ -169,7 +169,7 @@ class _Runner:
 
     async def _prepare(self) -> None:
         """The run's data, in a thread of this process while the kernels start; then the agency pages."""
-        from forecast import downloads, output, rundata
+        from forecast.present import downloads, output, rundata
         from forecast.scenarios.apply import check_scenarios
 
         began = time.monotonic()
@@ -304,10 +304,10 @@ def _notebook(source: Any) -> Any:
 
 
 def _compared(runs: list[dict[str, Any]], params, snaps) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The earlier run this one is compared with (:func:`forecast.changes.previous_run`) and the one on the same
-    as-of date it repeats (:func:`forecast.changes.rerun_of`), if any."""
-    from forecast.changes import previous_run, rerun_of
-    from forecast.headline import run_dates
+    """The earlier run this one is compared with (:func:`forecast.present.changes.previous_run`) and the one on the same
+    as-of date it repeats (:func:`forecast.present.changes.rerun_of`), if any."""
+    from forecast.present.changes import previous_run, rerun_of
+    from forecast.present.headline import run_dates
 
     as_of, _ = run_dates(params, snaps)
     return previous_run(runs, params.scenario, str(as_of)), rerun_of(runs, params.scenario, str(as_of))

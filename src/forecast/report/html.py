@@ -3,13 +3,12 @@ contents list on top.
 
 nbconvert's ``lab`` template loads require.js, MathJax and mermaid from CDNs and inlines 260 KB of JupyterLab CSS;
 the template below drops those blocks (the reports use none of them: charts are inline SVG from
-:func:`forecast.charts.use_offline_renderer`), puts a few lines of CSS in their place and SVG outputs inline rather
-than as base64 images. Every page of a run carries the same :class:`Nav` (the run's pages, its agencies, its
-downloads, the index of all runs) and a contents list of its own section headings. :func:`offline_problems` then
-checks the result: a report holds no script at all and loads nothing from the network, so a notebook that bypasses
-the offline renderer (whose Altair default injects a script that fetches Vega from a CDN) fails its run instead of
-shipping a report that needs the network.
-"""
+:func:`forecast.present.charts.use_offline_renderer`), puts a few lines of CSS in their place and SVG outputs inline
+rather than as base64 images. Every page of a run carries the same :class:`Nav` (the run's pages, its agencies, its
+downloads, the index of all runs) and a contents list of its own section headings. :func:`offline_problems` then checks
+the result: a report holds no script at all and loads nothing from the network, so a notebook that bypasses the offline
+renderer (whose Altair default injects a script that fetches Vega from a CDN) fails its run instead of shipping a report
+that needs the network."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from urllib.parse import quote
 
 import nbformat
 
-from forecast.atomic import write_text
+from forecast.core.atomic import write_text
 from forecast.errors import ReportError
 
 if TYPE_CHECKING:
@@ -207,7 +206,7 @@ def to_html(notebook: Path, target: Path, title: str | None = None, nav: Nav | N
     if problems:
         raise ReportError(
             f"{notebook.name} has a script or loads from the network ({problems[0]} ...); notebooks "
-            "must call forecast.charts.use_offline_renderer() and show no scripts or remote content"
+            "must call forecast.present.charts.use_offline_renderer() and show no scripts or remote content"
         )
     write_text(target, body)
     return target

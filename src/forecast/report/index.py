@@ -19,12 +19,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from forecast import changes
-from forecast.charts import to_svg
 from forecast.errors import ReportError
-from forecast.forecast_charts import trend
-from forecast.formatting import cell, label
-from forecast.prose import headline_text
+from forecast.present import changes
+from forecast.present.charts import to_svg
+from forecast.present.forecast_charts import trend
+from forecast.present.formatting import cell, label
+from forecast.present.prose import headline_text
 
 INDEX_NAME = "index.html"
 RUN_FILE = "run.json"
@@ -98,7 +98,7 @@ def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def render_index(runs: list[dict[str, Any]]) -> str:
     """The index page for ``runs`` (newest first), as HTML text."""
     # the headline figures a reader compares across runs get a column (headers and rounding as on the pages:
-    # forecast.formatting); the rest are on the run's pages and in its run.json; "synthetic" is a tag instead
+    # forecast.present.formatting); the rest are on the run's pages and in its run.json; "synthetic" is a tag instead
     keys = [k for k in INDEX_COLUMNS if any(k in (r.get("headline") or {}) for r in runs)]
     good = next((r for r in runs if r.get("status") == "ok"), None)
     latest = (
@@ -220,7 +220,8 @@ def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
 
 def latest_statement(runs: list[dict[str, Any]]) -> str:
     """The newest good run's headline in words and its change since the run before it (same scenario, earlier
-    as-of date: :func:`forecast.changes.previous_run`), as an HTML paragraph; empty before the first good run."""
+    as-of date: :func:`forecast.present.changes.previous_run`), as an HTML paragraph; empty before the first good
+    run."""
     good = [r for r in runs if r.get("status") == "ok" and isinstance((r.get("headline") or {}).get("as_of"), str)]
     if not good:
         return ""

@@ -21,7 +21,7 @@ from typing import Any
 
 import nbformat
 
-from forecast.atomic import write_text
+from forecast.core.atomic import write_text
 
 KERNEL = "forecast"  # the Jupyter kernel `make setup` registers in the kit's environment
 

@@ -2,23 +2,22 @@
 
 A notebook cell tagged :data:`NEEDS_BACKTEST` (notebook 05, where the backtest runs) needs at least one backtest
 cutoff: a snapshot with :data:`MIN_HISTORY` snapshots up to it and one at least ``horizon_days`` after it
-(:func:`forecast.backtest.cutoffs`). When the data up to the as-of date has none, the notebook is executed up to
-that cell (banner and all), and the cells from it on are replaced by one Markdown cell saying what is missing, so
-the report still succeeds and its backtest page explains itself instead of failing the run.
-"""
+(:func:`forecast.evaluation.backtest.cutoffs`). When the data up to the as-of date has none, the notebook is executed up
+to that cell (banner and all), and the cells from it on are replaced by one Markdown cell saying what is missing, so the
+report still succeeds and its backtest page explains itself instead of failing the run."""
 
 from __future__ import annotations
 
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-from forecast.backtest import cutoffs
-from forecast.params import Params
-from forecast.question import resolve_dates
-from forecast.snapshots import Snapshots
+from forecast.config.params import Params
+from forecast.data.question import resolve_dates
+from forecast.data.snapshots import Snapshots
+from forecast.evaluation.backtest import cutoffs
 
 NEEDS_BACKTEST = "needs-backtest-history"
-MIN_HISTORY = 8  # as forecast.backtest.run_backtest's default
+MIN_HISTORY = 8  # as forecast.evaluation.backtest.run_backtest's default
 
 
 def runnable(path: str, params: Params, snaps: Snapshots) -> str | nbformat.NotebookNode:

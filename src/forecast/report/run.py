@@ -29,10 +29,9 @@ from typing import Any
 import psutil
 
 from forecast import __version__, paths
-from forecast.atomic import TEMP_PREFIX, reason, replace_file, write_json
+from forecast.config.params import Params, load_params
+from forecast.core.atomic import TEMP_PREFIX, reason, replace_file, write_json
 from forecast.errors import LAST_WORDS, OutputError, ReportError
-from forecast.params import Params, load_params
-from forecast.scenarios.levers import load_scenario
 from forecast.report.html import Nav, notebook_title, set_nav, to_html
 from forecast.report.index import (
     INDEX_NAME,
@@ -46,6 +45,7 @@ from forecast.report.index import (
 )
 from forecast.report.kernels import KERNEL
 from forecast.report.lock import output_lock
+from forecast.scenarios.levers import load_scenario
 
 GRACE_SECONDS = 20.0  # after the limit, time for the runner to save the partial notebooks before all is killed
 TEMPLATE = Path("templates") / "agency.ipynb"  # in the notebooks folder: run once per agency of the open set
@@ -73,7 +73,7 @@ def run_report(
     """Run every notebook of ``notebooks_dir`` (sorted by name) with the validated params into ``out/<run>/``.
 
     ``echo`` gets the progress lines, ``warn`` what was skipped (e.g. an unreadable ``run.json``); ``overrides``
-    replace the params file's values (``forecast report -p KEY=VALUE``: :func:`forecast.params.load_params`).
+    replace the params file's values (``forecast report -p KEY=VALUE``: :func:`forecast.config.params.load_params`).
     Returns the result whether the run succeeded or failed; raises :class:`forecast.errors.ReportError` (or
     :class:`~forecast.errors.ReportLockedError`, :class:`~forecast.errors.ParamsError`,
     :class:`~forecast.errors.OutputError`) when no run could start or its folder could not be written; then
@@ -182,7 +182,7 @@ def _build(
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Execute, render and describe the run inside ``folder``; the ``run.json`` record."""
-    from forecast import downloads, rundata
+    from forecast.present import downloads, rundata
 
     folder = folder.resolve()  # the kernels run in the notebooks' folder: every path they get is absolute
     parameters = {k: v for k, v in params.to_dict().items() if k != "source"}

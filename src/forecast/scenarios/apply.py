@@ -31,10 +31,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from forecast.data.question import Question
+from forecast.data.schema import fold
 from forecast.errors import ForecastError, ParamsError
 from forecast.models.base import horizon_steps
-from forecast.question import Question
-from forecast.schema import fold
 from forecast.scenarios.levers import Scenario
 from forecast.scenarios.rate_levers import HolidaySlowdown, RateMultiplier
 
@@ -119,7 +119,7 @@ def check_scenarios(params, snaps) -> None:
     """Each scenario file of ``params`` applied to the open set at the as-of date, nothing fitted or simulated: an
     agency or source the data does not have, a date after the deadline, found in seconds (a report does it before
     any page starts)."""
-    from forecast.question import ask
+    from forecast.data.question import ask
     from forecast.scenarios.levers import load_scenario
 
     question = ask(snaps, params.as_of, params.deadline)

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.config.params import Params
+from forecast.data.question import Question
+from forecast.data.snapshots import Snapshots, load_snapshots
+from forecast.engine.simulate import SlipForecast, simulate
 from forecast.errors import ParamsError
 from forecast.models.base import horizon_steps
-from forecast.params import Params
-from forecast.question import Question
-from forecast.simulate import SlipForecast, simulate
-from forecast.snapshots import Snapshots, load_snapshots
-from forecast.tables import AGENCY_EFFECT_COLUMNS
+from forecast.present.tables import AGENCY_EFFECT_COLUMNS
 from forecast.scenarios.apply import Inputs, apply_scenario, base_frame
 from forecast.scenarios.levers import Scenario, load_scenario
 from forecast.scenarios.pooled import CombinedModel, LeverModel, fit

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.config.params import Params
+from forecast.data.question import Question
+from forecast.data.snapshots import Snapshots, load_snapshots
+from forecast.engine.simulate import SlipForecast
 from forecast.errors import ForecastError
 from forecast.models.base import horizon_steps
-from forecast.params import Params
-from forecast.question import Question
-from forecast.simulate import SlipForecast
-from forecast.snapshots import Snapshots, load_snapshots
 from forecast.scenarios.apply import Inputs, Names, base_frame, data_names, uniform_rate
 from forecast.scenarios.compare import run_inputs, step_days
 from forecast.scenarios.pooled import LeverModel, fit

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from forecast import limits
-from forecast.schema import IN_PROGRESS, OVERDUE
-from forecast.validate import Checker, shown
+from forecast.config.validate import Checker, shown
+from forecast.core import limits
+from forecast.data.schema import IN_PROGRESS, OVERDUE
 
 if TYPE_CHECKING:
     from forecast.scenarios.apply import Application
@@ -35,7 +35,7 @@ class Form(NamedTuple):
 
 
 def multiplier(c: Checker, key: str, value: Any) -> float:
-    """A rate multiplier in (0, 1000] (:data:`forecast.limits.MULTIPLIER`)."""
+    """A rate multiplier in (0, 1000] (:data:`forecast.core.limits.MULTIPLIER`)."""
     return c.number(key, value, limits.MULTIPLIER, " (2 = twice as fast, 0.5 = half)")
 
 

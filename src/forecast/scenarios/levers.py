@@ -37,9 +37,9 @@ all`` selects every open task). ``count: N`` then takes the N selected tasks wit
 task id): with ``status: overdue``, the longest overdue. ``new_agency: true`` (``transfer``, ``new_tasks``) allows an
 agency that is not in the snapshots; it gets a completion rate drawn from the spread of the known agencies.
 
-This module checks everything that needs no data (kinds, keys, types, bounds from :mod:`forecast.limits`: a
+This module checks everything that needs no data (kinds, keys, types, bounds from :mod:`forecast.core.limits`: a
 multiplier in (0, 1000], ``count`` of new tasks up to 100,000, ``by_days`` up to 3,650; date order) with the shared
-toolkit (:mod:`forecast.validate`) and raises :class:`~forecast.errors.ParamsError` naming the key, e.g.
+toolkit (:mod:`forecast.config.validate`) and raises :class:`~forecast.errors.ParamsError` naming the key, e.g.
 ``'levers[2].multiplier': -1 must be a number greater than 0 ...`` (levers are numbered from 1). Names, ids and
 dates against the data and horizon are checked when a scenario is applied (:mod:`.apply`).
 
@@ -54,9 +54,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from forecast import limits
+from forecast.config.validate import Checker, load_yaml, shown
+from forecast.core import limits
 from forecast.errors import ParamsError
-from forecast.validate import Checker, load_yaml, shown
 from forecast.scenarios.lever_parts import Form, Selection
 from forecast.scenarios.rate_levers import HolidaySlowdown, RateMultiplier
 from forecast.scenarios.task_levers import DeadlineExtension, Drop, NewTasks, Transfer

@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.config.params import Params
+from forecast.data.question import Question, ask
+from forecast.data.snapshots import Snapshots
+from forecast.engine.simulate import SlipForecast, SlipModel, simulate
 from forecast.errors import ForecastError
-from forecast.params import Params
-from forecast.question import Question, ask
-from forecast.simulate import SlipForecast, SlipModel, simulate
-from forecast.snapshots import Snapshots
 from forecast.scenarios.apply import base_frame
 
 
@@ -90,8 +90,8 @@ class CombinedModel:
         return transfer(self.forecast_, moved, self.take, self.weight)
 
     def still_open_path(self, question: Question, every_days: int = 7) -> pd.DataFrame:
-        """The fan (:func:`forecast.simulate.still_open_path`) of the combined forecast: each run follows its hazard
-        run's path (its December's), its completions by each date scaled to the run's own at the deadline."""
+        """The fan (:func:`forecast.engine.simulate.still_open_path`) of the combined forecast: each run follows its
+        hazard run's path (its December's), its completions by each date scaled to the run's own at the deadline."""
         n, end = len(self.forecast_.tasks), self.forecast_.totals
         path_end = self._branch({b: self._plain(b, question).totals for b in self._branches()})
         done_end = np.maximum(n - path_end, 0)
@@ -164,10 +164,10 @@ LeverModel = SlipModel | CombinedModel  # what levers move: a task-level model, 
 
 def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Question, LeverModel]:
     """The question and ``model`` (default ``params.model``) fitted for the levers: a task-level model as
-    :func:`forecast.predict.fit` fits it, or the combined forecast with the hazard model it moves through. The
+    :func:`forecast.engine.predict.fit` fits it, or the combined forecast with the hazard model it moves through. The
     package's ``fit``."""
     from forecast.combine import combined_parts, december_runs
-    from forecast.predict import fit as fit_one
+    from forecast.engine.predict import fit as fit_one
 
     if (model or params.model) != "combined":
         return fit_one(params, snaps, model)

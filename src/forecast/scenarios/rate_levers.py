@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from forecast.validate import Checker
+from forecast.config.validate import Checker
 from forecast.scenarios.lever_parts import ALL, Form, multiplier
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
-from forecast import limits
-from forecast.schema import IN_PROGRESS
-from forecast.validate import Checker
+from forecast.config.validate import Checker
+from forecast.core import limits
+from forecast.data.schema import IN_PROGRESS
 from forecast.scenarios.lever_parts import SELECTOR_KEYS, Form, Selection
 
 if TYPE_CHECKING:

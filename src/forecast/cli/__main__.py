@@ -1,0 +1,5 @@
+import sys
+
+from forecast.cli.app import main
+
+sys.exit(main())
