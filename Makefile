@@ -55,6 +55,7 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	@log=$$(mktemp); echo "nice $(BIN)/mypy (beside the tests)"; nice $(BIN)/mypy >$$log 2>&1 & types=$$!; \
 	echo "$(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope --no-loadscope-reorder"; \
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope --no-loadscope-reorder; tests=$$?; \

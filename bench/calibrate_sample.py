@@ -5,7 +5,7 @@
 1. **Fit.** Nelder-Mead (adaptive; initial simplex ``--step`` log units along each level) on the logs of the levels
    of :class:`forecast.sample.process.Process` (cohort rates, deadline pull, catch-up and stall, review-meeting
    push, exit rate, switch-over, task frailty, the first Res 71 wave's June share), minimising
-   :func:`forecast.sample.flows.loss` of :func:`forecast.sample.flows.expected_table`: the sum over the published
+   :func:`forecast.sample.flows.loss` of :func:`forecast.sample.calibrate.expected_table`: the sum over the published
    flows and stocks of ((expected sample - published) / tolerance)^2. The expected sample is the pool that
    ``generate(seed=--pool-seed)`` simulates (common random numbers: the same agency frailties, weekly shocks and
    tasks at every evaluation), each task weighted by its chance of being drawn, so the loss is a repeatable
@@ -30,7 +30,8 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from forecast import sample
-from forecast.sample.flows import expected_table, flow_table, loss, markdown
+from forecast.sample.calibrate import expected_table
+from forecast.sample.flows import flow_table, loss, markdown
 from forecast.sample.process import FITTED
 
 

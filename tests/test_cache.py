@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from forecast import load_snapshots
-from forecast.combine import by_as_of as predict_by_as_of
+from forecast.combine import by_as_of
 from forecast.config.params import parse_params
 from forecast.data import cache as cache_module
-from forecast.data.cache import Cache, by_as_of, data_fingerprint, open_cache
+from forecast.data.cache import Cache, data_fingerprint, open_cache
 from forecast.data.question import year_end
 from forecast.engine.predict import fit
 from forecast.errors import ForecastError
@@ -162,7 +162,7 @@ def test_forecasts_by_as_of_date_the_week_after_compute_only_the_new_date_and_eq
     cached = by_as_of(params, after, dates)
     assert (store.hits, store.misses) == (3, 10)  # three rows found; the new date's row and fit computed
     deadline = year_end(dates[-1]).date()  # the deadline the uncached call derives from its dates
-    pd.testing.assert_frame_equal(cached, predict_by_as_of(params, after, dates))
+    pd.testing.assert_frame_equal(cached, by_as_of(params, after, dates, cached=False))
     assert cached["as_of"].astype(str).tolist() == [str(d.date()) for d in dates] and params.deadline is None
     assert by_as_of(replace(params, deadline=deadline), after, dates).equals(cached)
 
@@ -172,7 +172,7 @@ def test_forecasts_by_as_of_date_the_week_after_compute_only_the_new_date_and_eq
     store.hits = store.misses = 0
     corrected = by_as_of(params, load_snapshots(exports), dates)
     assert (store.hits, store.misses) == (1, 6)
-    pd.testing.assert_frame_equal(corrected, predict_by_as_of(params, load_snapshots(exports), dates))
+    pd.testing.assert_frame_equal(corrected, by_as_of(params, load_snapshots(exports), dates, cached=False))
     assert not corrected.equals(cached)
     store.hits = store.misses = 0
     by_as_of(replace(params, sims=300), after, dates[-1:])  # other runs: another row, same fit

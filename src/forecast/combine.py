@@ -1,7 +1,7 @@
 """The combined headline: several models on one question, pooled with weights earned in the backtest.
 
 **Components** (:data:`COMPONENTS`): the task-level hazard model, the reference class, the boosting challenger and
-the published-figures model asked the same question (:func:`forecast.models.published.question_forecast`). The
+the published-figures model asked the same question (:func:`forecast.engine.published.question_forecast`). The
 throughput model is left out of the pool: it ignores each task's deadline, so it cannot see the wall of 31 December
 deadlines that the question is about (it stays in the backtest and in :func:`compare_models`).
 
@@ -38,6 +38,7 @@ from.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -46,18 +47,18 @@ import numpy as np
 import pandas as pd
 
 from forecast.config.params import Params
-from forecast.data.cache import open_cache
+from forecast.data.cache import as_of_key, open_cache
 from forecast.data.published import load_published
 from forecast.data.question import Question, ask, year_end
 from forecast.data.snapshots import Snapshots, load_snapshots
 from forecast.engine.predict import forecast as one_model
 from forecast.engine.predict import forecast_published
+from forecast.engine.published import question_forecast
 from forecast.engine.simulate import SlipForecast, simulate
 from forecast.errors import ForecastError
 from forecast.evaluation import scores
 from forecast.evaluation.backtest import LEVELS, Backtest, run_backtest
 from forecast.models import MODELS, make_model
-from forecast.models.published import question_forecast
 
 COMPONENTS = ("hazard", "reference", "boosting", "published")
 BAGS = 200  # Bayesian-bootstrap reweightings of the cutoffs behind the weights
@@ -514,17 +515,30 @@ def forecast(params: Params, snaps: Snapshots | None = None, model: str | None =
     return combined_forecast(params, snaps) if name == "combined" else one_model(params, snaps, name)
 
 
-def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
+def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None, *, cached: bool = True) -> pd.DataFrame:
     """The forecast of ``model`` (default ``params.model``) as of each of ``dates``, for the params' deadline (else
     31 Dec of the last date's year): one row per date with ``as_of, open_tasks, mean, p10, p50, p90``. How the answer
-    moved as the snapshots came in: each row sees only the snapshots up to its date."""
+    moved as the snapshots came in: each row sees only the snapshots up to its date. Each row comes from the params'
+    cache (:func:`forecast.data.cache.as_of_key`) unless ``cached`` is false."""
     deadline = params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date()
-    rows = []
-    for when in dates:
-        asked = dataclasses.replace(params, as_of=pd.Timestamp(when).date(), deadline=deadline)
-        result = forecast(asked, snaps.until(when), model)
-        rows.append({"as_of": result.as_of, "open_tasks": len(result.tasks), **result.summary()})
-    return pd.DataFrame(rows, columns=["as_of", "open_tasks", "mean", "p10", "p50", "p90"])
+    params = dataclasses.replace(params, deadline=deadline)
+    name = model or params.model
+    cache = open_cache(params)
+    rows = [
+        cache.get(
+            "as-of", as_of_key(params, snaps, when, name), functools.partial(_as_of_row, params, snaps, when, name)
+        )
+        if cached
+        else _as_of_row(params, snaps, when, name)
+        for when in dates
+    ]
+    return pd.concat(rows, ignore_index=True)
+
+
+def _as_of_row(params: Params, snaps: Snapshots, when, model: str) -> pd.DataFrame:
+    result = forecast(dataclasses.replace(params, as_of=pd.Timestamp(when).date()), snaps.until(when), model)
+    row = {"as_of": result.as_of, "open_tasks": len(result.tasks), **result.summary()}
+    return pd.DataFrame([row], columns=["as_of", "open_tasks", "mean", "p10", "p50", "p90"])
 
 
 def compare_models(params: Params, snaps: Snapshots, models: tuple[str, ...] = tuple(MODELS)) -> pd.DataFrame:

@@ -132,7 +132,7 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
 # What the report pages show, besides the helpers above: a notebook imports the analysis from ``forecast`` and
 # everything else from here. module -> names (``None``: the module itself); each is imported on first use.
 _PAGE: dict[str, tuple[str, ...] | None] = {
-    "forecast.data.cache": ("by_as_of", "open_cache"),
+    "forecast.data.cache": ("open_cache",),
     "forecast.present.changes": None,
     "forecast.present.charts": (
         "agency_rates",
@@ -148,7 +148,7 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "survival_curves",
         "use_offline_renderer",
     ),
-    "forecast.combine": ("COMPONENTS", "earned_weights"),
+    "forecast.combine": ("COMPONENTS", "by_as_of", "earned_weights"),
     "forecast.present.downloads": ("backtest_table",),
     "forecast.present.forecast_charts": (
         "agency_distribution",

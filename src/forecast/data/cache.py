@@ -171,32 +171,19 @@ class Cache:
         )
 
 
-def by_as_of(params, snaps: Snapshots, dates, model: str | None = None) -> pd.DataFrame:
-    """:func:`forecast.combine.by_as_of` (the forecast as of each of ``dates``), each date's row from the params'
-    cache when the same model, settings, runs, seed and deadline were forecast on the same snapshots up to that
-    date before: the week after, only the new date is fitted and simulated."""
-    from dataclasses import replace
-    from functools import partial
-
-    from forecast.combine import by_as_of as compute
-    from forecast.data.question import year_end
-
-    params = replace(params, deadline=params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date())
-    name = model or params.model
-    cache = open_cache(params)
-    rows = []
-    for when in dates:
-        parts = {
-            "model": name,
-            **{k: repr(v) for k, v in params.model_settings().items()},
-            "sims": params.sims,
-            "seed": params.seed,
-            "deadline": str(params.deadline),
-            "as_of": str(pd.Timestamp(when).date()),
-            "data": data_fingerprint(snaps, when),
-        }
-        rows.append(cache.get("as-of", parts, partial(compute, params, snaps, [when], name)))
-    return pd.concat(rows, ignore_index=True)
+def as_of_key(params, snaps: Snapshots, when, model: str) -> dict:
+    """The key of the forecast of ``model`` as of ``when`` (:func:`forecast.combine.by_as_of`): the same model,
+    settings, runs, seed and deadline on the same snapshots up to that date give the same row, so the week after
+    only the new date is fitted and simulated."""
+    return {
+        "model": model,
+        **{k: repr(v) for k, v in params.model_settings().items()},
+        "sims": params.sims,
+        "seed": params.seed,
+        "deadline": str(params.deadline),
+        "as_of": str(pd.Timestamp(when).date()),
+        "data": data_fingerprint(snaps, when),
+    }
 
 
 def cache_folder(params) -> Path | None:

@@ -67,7 +67,7 @@ def prior_effects(params: Params, snaps: Snapshots, priors: Mapping[str, Any], s
 
 def forecast_published(params: Params) -> SlipForecast:
     """The forecast from the published aggregate figures alone."""
-    from forecast.models.published import published_forecast
+    from forecast.engine.published import published_forecast
 
     figures = load_published(params.published)
     provenance = Provenance(fingerprint([params.published]), False, str(params.published))

@@ -27,11 +27,11 @@ from forecast.data import schema
 from forecast.data.cache import Cache, data_fingerprint, model_settings
 from forecast.data.question import Question, ask
 from forecast.data.snapshots import Snapshots
+from forecast.engine.published import question_forecast
 from forecast.engine.simulate import SlipForecast, simulate
 from forecast.errors import ForecastError
 from forecast.evaluation import scores
 from forecast.models import MODELS, make_model
-from forecast.models.published import question_forecast
 
 LEVELS = (0.5, 0.8, 0.9)
 
@@ -131,7 +131,7 @@ def run_backtest(
     """Backtest ``models`` at every ``step``-th eligible cutoff counted back from the latest; raise
     :class:`ForecastError` when there is none. ``settings`` (:meth:`forecast.config.params.Params.model_settings`) reach
     each model as in a forecast. With the published ``figures``, the published-figures model answers each cutoff's
-    question too (model ``published``: :func:`forecast.models.published.question_forecast`). ``cache``
+    question too (model ``published``: :func:`forecast.engine.published.question_forecast`). ``cache``
     (:func:`forecast.data.cache.open_cache`) keeps each (cutoff, model) result, keyed by the snapshots up to the
     cutoff's outcome date: a new snapshot adds its cutoffs and leaves the earlier ones as they were. The cutoffs not
     cached run on ``jobs`` processes (:func:`_computed`); the cache is written here, in this process, and ``progress``

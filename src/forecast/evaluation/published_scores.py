@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.evaluation import scores
-from forecast.models.published import (
+from forecast.engine.published import (
     TRANSITIONS,
     Transition,
     at_risk,
@@ -18,6 +17,7 @@ from forecast.models.published import (
     usable,
     window,
 )
+from forecast.evaluation import scores
 
 # The published transitions a forecast is scored on: June -> 28 Aug (the June report's tasks), 28 Aug -> 28 Oct,
 # 28 Oct -> 4 Dec.

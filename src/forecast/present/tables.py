@@ -19,20 +19,7 @@ from forecast.data.history import build_history
 from forecast.data.question import year_end
 from forecast.errors import Problem
 from forecast.models import design
-
-# A scenario's effect on one agency: open tasks and expected slips in the baseline and the scenario, and the mean,
-# P10 and P90 of the per-run change (:func:`scenario_effects`, ``Comparison.agency_differences``).
-AGENCY_EFFECT_COLUMNS = (
-    "scenario",
-    "agency",
-    "open_baseline",
-    "open_scenario",
-    "slip_baseline",
-    "slip_scenario",
-    "difference",
-    "difference_p10",
-    "difference_p90",
-)
+from forecast.scenarios.compare import AGENCY_EFFECT_COLUMNS
 
 MATCH_DAYS = 7  # a published figure is compared with the nearest snapshot at most this many days away
 MIN_AT_RISK = 5  # a Kaplan-Meier curve stops where fewer tasks than this remain at risk

@@ -23,12 +23,26 @@ from forecast.data.snapshots import Snapshots, load_snapshots
 from forecast.engine.simulate import SlipForecast, simulate
 from forecast.errors import ParamsError
 from forecast.models.base import horizon_steps
-from forecast.present.tables import AGENCY_EFFECT_COLUMNS
 from forecast.scenarios.apply import Inputs, apply_scenario, base_frame
 from forecast.scenarios.levers import Scenario, load_scenario
 from forecast.scenarios.pooled import CombinedModel, LeverModel, fit
 
 BASELINE = "baseline"
+
+# A scenario's effect on one agency: open tasks and expected slips in the baseline and the scenario, and the mean,
+# P10 and P90 of the per-run change (``Comparison.agency_differences``; the report's table of every agency:
+# :func:`forecast.present.tables.scenario_effects`).
+AGENCY_EFFECT_COLUMNS = (
+    "scenario",
+    "agency",
+    "open_baseline",
+    "open_scenario",
+    "slip_baseline",
+    "slip_scenario",
+    "difference",
+    "difference_p10",
+    "difference_p90",
+)
 
 
 def step_days(model) -> int:

@@ -7,8 +7,7 @@ import pytest
 from forecast import load_published
 from forecast.cli import main
 from forecast.data.question import Provenance
-from forecast.evaluation.published_scores import BACKTEST, published_backtest
-from forecast.models.published import (
+from forecast.engine.published import (
     GRID,
     RHO_GRID,
     TRANSITIONS,
@@ -17,6 +16,7 @@ from forecast.models.published import (
     published_forecast,
     slip_probabilities,
 )
+from forecast.evaluation.published_scores import BACKTEST, published_backtest
 from forecast.present.output import published_backtest_table
 
 PUBLISHED = Provenance("published figures", False, "data/published/figures.csv")
