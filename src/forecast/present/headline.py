@@ -12,18 +12,18 @@ from typing import Any
 
 from forecast.config.params import Params
 from forecast.data.question import resolve_dates
-from forecast.data.snapshots import Snapshots, load_snapshots
+from forecast.data.snapshots import Snapshots
 from forecast.engine.simulate import SlipForecast
 
 
-def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecast | None = None) -> dict[str, Any]:
-    """The run's headline figures, JSON-able, in display order.
+def headline(result: SlipForecast) -> dict[str, Any]:
+    """The headline figures of the run's forecast ``result``, JSON-able, in display order.
 
     * ``as_of`` — the forecast date (ISO), the last snapshot when the params leave it open;
     * ``deadline`` — the date open tasks must be finished by (ISO; 31 Dec of the as-of year by default);
     * ``open_tasks`` — tasks in the as-of snapshot, open and due by the deadline (:func:`forecast.open_set`);
-    * ``model``, ``slip_mean``, ``slip_p10``, ``slip_p90`` — the combined headline
-      (:func:`forecast.combine.combined_forecast`, same seed and runs as the notebooks, so the numbers match);
+    * ``model``, ``slip_mean``, ``slip_p10``, ``slip_p90`` — the forecast's (the run's one forecast object, so the
+      pages, downloads and index agree);
     * ``completed_mean``, ``moved_mean`` — the rest of the open set's split (completed by the deadline, moved out of
       the window);
     * ``year_end_weight`` — the chance the headline gives a year-end push (the reference class, updated by the
@@ -31,14 +31,7 @@ def headline(params: Params, snaps: Snapshots | None = None, result: SlipForecas
       past year-end reviews, and if it runs like the autumn;
     * ``weights`` — each component's weight in the headline;
     * ``synthetic`` — whether the data is the SYNTHETIC sample.
-
-    ``snaps`` saves reloading when the caller has already loaded ``params.snapshots``; ``result`` saves re-running
-    a forecast the caller has already made with these params.
     """
-    from forecast.combine import forecast  # the pools' models and libraries only when there is no result to read
-
-    snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    result = result if result is not None else forecast(params, snaps)
     summary, split = result.summary(), result.split()
     year_end = result.meta.get("year_end", {})
     return {

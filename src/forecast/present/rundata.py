@@ -241,23 +241,18 @@ def compute(
         comparison=comparison,
         agencies=agency_table(build_history(snaps, as_of), question.deadline),
         agency_history=history,
-        headline=headline(params, snaps, result),
+        headline=headline(result),
         previous=dict(previous) if previous else None,
         rerun=dict(rerun) if rerun else None,
     )
 
 
 def faster_pace(model: LeverModel, question: Question, params: Params, result: SlipForecast) -> np.ndarray:
-    """Per task of ``result``: P(slip) when every open task completes :data:`FASTER` times as fast, simulated with
-    the same runs as the baseline (the scenarios' sampler path)."""
-    from forecast.models.base import horizon_steps
-    from forecast.scenarios.apply import Inputs, base_frame, uniform_rate
-    from forecast.scenarios.compare import run_inputs, step_days
+    """Per task of ``result``: P(slip) when every open task completes :data:`FASTER` times as fast (the scenario
+    :func:`forecast.scenarios.compare.faster_pace`, with the same runs as the baseline)."""
+    from forecast.scenarios import compare
 
-    tasks = base_frame(question.tasks)
-    steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
-    rows = np.ones(len(tasks), dtype=bool)
-    fast = run_inputs(model, question, Inputs(tasks, rows, uniform_rate(len(tasks), steps, rows, FASTER)), params)
+    fast = compare.run_scenario(question, model, compare.faster_pace(FASTER), params)
     return fast.tasks["p_slip"].reindex(result.tasks.index).to_numpy(float)
 
 

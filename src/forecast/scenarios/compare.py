@@ -26,6 +26,7 @@ from forecast.models.base import horizon_steps
 from forecast.scenarios.apply import Inputs, apply_scenario, base_frame
 from forecast.scenarios.levers import Scenario, load_scenario
 from forecast.scenarios.pooled import CombinedModel, LeverModel, fit
+from forecast.scenarios.rate_levers import RateMultiplier
 
 BASELINE = "baseline"
 
@@ -283,6 +284,17 @@ def baseline_inputs(question: Question, model: LeverModel) -> Inputs:
     tasks = base_frame(question.tasks)
     steps = len(horizon_steps(question.as_of, question.deadline, step_days(model))[1])
     return Inputs(tasks, np.ones(len(tasks), dtype=bool), np.ones((len(tasks), steps)))
+
+
+def faster_pace(multiplier: float) -> Scenario:
+    """The scenario "every agency works ``multiplier`` times as fast" (the pages' "twice the pace")."""
+    lever = RateMultiplier("levers[0]", multiplier, None)
+    return Scenario(f"every agency ×{multiplier:g} as fast", (lever,), lever.describe())
+
+
+def run_scenario(question: Question, model: LeverModel, scenario: Scenario, params: Params) -> SlipForecast:
+    """The forecast under ``scenario``'s levers alone, with the baseline's runs (common random numbers)."""
+    return run_inputs(model, question, apply_scenario(scenario, question, step_days(model)).changed, params)
 
 
 def run_baseline(question: Question, model: LeverModel, params: Params) -> SlipForecast:
