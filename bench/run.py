@@ -133,7 +133,7 @@ def _wall(cmd: list[str]) -> float:
 FIT_CODE = """
 import json, time
 from forecast import load_snapshots
-from forecast.combine import COMPONENTS, stacking_backtest
+from forecast.evaluation.stacking import COMPONENTS, stacking_backtest
 from forecast.models import MODELS, make_model
 from forecast.config.params import load_params
 from forecast.data.published import load_published

@@ -11,15 +11,7 @@ import pytest
 from forecast import combine as combine_module
 from forecast import sample
 from forecast.cli import main
-from forecast.combine import (
-    COMPONENTS,
-    bagged_weights,
-    combined_forecast,
-    pool_picks,
-    simplex_minimum,
-    stack_weights,
-    stacking_backtest,
-)
+from forecast.combine import combined_forecast
 from forecast.config.params import parse_params
 from forecast.data.cache import open_cache
 from forecast.data.published import load_published
@@ -29,6 +21,14 @@ from forecast.engine.simulate import simulate
 from forecast.errors import ForecastError
 from forecast.evaluation import scores
 from forecast.evaluation.backtest import run_backtest
+from forecast.evaluation.stacking import (
+    COMPONENTS,
+    bagged_weights,
+    pool_picks,
+    simplex_minimum,
+    stack_weights,
+    stacking_backtest,
+)
 from forecast.models import MODELS
 from forecast.models.boosting import BoostingModel
 from forecast.models.hazard import HazardModel

@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 
 from forecast import load_snapshots, paths
-from forecast.combine import COMPONENTS, combined_forecast, forecast
+from forecast.combine import combined_forecast, forecast
 from forecast.config.params import load_params, parse_params
+from forecast.evaluation.stacking import COMPONENTS
 from forecast.present.headline import headline, run_dates
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from forecast import load_published
 from forecast.cli import main
+from forecast.cli.text import published_backtest_table
 from forecast.data.question import Provenance
 from forecast.engine.published import (
     GRID,
@@ -17,7 +18,6 @@ from forecast.engine.published import (
     slip_probabilities,
 )
 from forecast.evaluation.published_scores import BACKTEST, published_backtest
-from forecast.present.output import published_backtest_table
 
 PUBLISHED = Provenance("published figures", False, "data/published/figures.csv")
 SCORE_COLUMNS = {"cutoff", "abs_error", "crps", "covered50", "covered80", "covered90", "pit_lower", "pit_upper"}

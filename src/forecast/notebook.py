@@ -148,7 +148,8 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "survival_curves",
         "use_offline_renderer",
     ),
-    "forecast.combine": ("COMPONENTS", "by_as_of", "earned_weights"),
+    "forecast.combine": ("by_as_of",),
+    "forecast.evaluation.stacking": ("COMPONENTS", "earned_weights"),
     "forecast.present.downloads": ("backtest_table",),
     "forecast.present.forecast_charts": (
         "agency_distribution",

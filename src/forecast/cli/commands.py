@@ -153,10 +153,11 @@ def sample(args: argparse.Namespace) -> int:
 def predict(args: argparse.Namespace) -> int:
     import json
 
+    from forecast.cli.text import forecast_table
     from forecast.combine import forecast
     from forecast.core.atomic import check_target
     from forecast.engine.predict import forecast_published
-    from forecast.present.output import about, forecast_table, write_table
+    from forecast.present.output import about, write_table
 
     params = _params(args)
     protect = [params.snapshots]
@@ -176,14 +177,15 @@ def predict(args: argparse.Namespace) -> int:
 def backtest(args: argparse.Namespace) -> int:
     import json
 
-    from forecast.combine import pool_backtest
+    from forecast.cli.text import backtest_table, published_backtest_table
     from forecast.core.atomic import check_target
     from forecast.data.cache import open_cache
     from forecast.data.published import load_published
     from forecast.data.snapshot_dates import require_intact, require_no_gap
     from forecast.evaluation.backtest import run_backtest
     from forecast.evaluation.published_scores import published_backtest
-    from forecast.present.output import backtest_table, published_backtest_table, write_table
+    from forecast.evaluation.stacking import pool_backtest
+    from forecast.present.output import write_table
 
     params = _params(args)
     if args.out:
@@ -242,6 +244,7 @@ def show_params(args: argparse.Namespace) -> int:
 def prior(args: argparse.Namespace) -> int:
     import json
 
+    from forecast.cli.text import prior_text
     from forecast.engine.predict import prior_effects
     from forecast.models import outside_view
 
@@ -270,37 +273,7 @@ def prior(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    summary: dict[str, Any] = fitted.summary()
-    weeks = ", ".join(f"{100 * p:.0f} %" for p in summary["onset_weeks"])
-    print(
-        "\n".join(
-            [
-                f"The year-end prior, fitted on {len(reference)} rows of {args.reference or params.year_end.reference}",
-                f"  December like the autumn (no push): {100 * summary['no_push_weight']:.0f} % "
-                f"({summary['rows']['push no']} of {summary['rows']['push no'] + summary['rows']['push yes']} "
-                "coded regimes had none)",
-                f"  a push's December pace against the autumn: median {summary['multiplier_median']:.2f}, "
-                f"80 % between {summary['multiplier_p10']:.2f} and {summary['multiplier_p90']:.2f} "
-                f"({_rows(summary['rows']['multiplier'])})",
-                f"  year-end overdue share against the share before it: median {summary['backlog_median']:.2f}, "
-                f"80 % between {summary['backlog_p10']:.2f} and {summary['backlog_p90']:.2f} "
-                f"({_rows(summary['rows']['backlog'])})",
-                f"  the push starts in week 1, 2, 3, 4 of December: {weeks} ({_rows(summary['rows']['onset'])})",
-                f"  share carried over at the year-end review: mean {100 * summary['carry_over_mean']:.0f} % "
-                f"({_rows(summary['rows']['carry_over'])})",
-                "",
-                "What each row contributes (prior percentile: where the row's figure falls in the fitted prior):",
-                contributions.drop(columns=["source_url", "population"]).to_string(
-                    index=False, float_format=lambda v: f"{v:.3g}"
-                ),
-                "",
-                "Leave one out (the prior refitted without each row"
-                + ("; weight and year-end forecast on the params' data)" if effects is not None else ")")
-                + ":",
-                loo.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
-            ]
-        )
-    )
+    print(prior_text(args.reference or params.year_end.reference, len(reference), fitted, contributions, loo, effects))
     return 0
 
 
@@ -309,10 +282,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     from forecast.config.params import parse_override
 
     return dict(parse_override(text) for text in args.param)
-
-
-def _rows(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def report(args: argparse.Namespace) -> int:
@@ -369,7 +338,7 @@ def scenario(args: argparse.Namespace) -> int:
             print(f"{file}: valid scenario {scenario.name!r}, {len(scenario.levers)} lever(s):")
             print("".join(f"  - {line}\n" for line in scenario.describe()), end="")
         return 0
-    from forecast.cli.scenario_text import comparison_text
+    from forecast.cli.text import comparison_text
     from forecast.scenarios.compare import compare_scenarios
 
     params = _params(args)
@@ -399,7 +368,7 @@ def scenario(args: argparse.Namespace) -> int:
 def goal(args: argparse.Namespace) -> int:
     import json
 
-    from forecast.cli.scenario_text import goal_text
+    from forecast.cli.text import goal_text
     from forecast.scenarios.goal import goal_seek
 
     params = _params(args)

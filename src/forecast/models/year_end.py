@@ -39,7 +39,6 @@ posterior mode here (the simulation draws its uncertainty).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,16 +48,20 @@ import pandas as pd
 from forecast.data import schema
 from forecast.data.history import build_history, by_task, open_set
 from forecast.data.snapshots import Snapshots, as_of_frame
-from forecast.models import design, exposure
-from forecast.models.base import agency_codes
+from forecast.models import exposure
 from forecast.models.outside_view import YearEndPrior
+from forecast.models.pushes import (
+    FIELDS,
+    Pushes,
+    day_sums,
+    log_likelihood,
+    pushes,
+    solve_clearance,
+)
+from forecast.models.year_end_smc import normalised, smc
 
-PARTICLES = 2000  # draws of the pushes' posterior (sequential Monte Carlo)
 PACE_GRID = 121  # points of December's pace's posterior when it runs like the autumn
-MOVES = 4  # Metropolis steps per tempering step
 SEED = (2025, 57)  # the sampler's own stream: a fit is reproducible
-A_MAX = 5.0  # the backlog clearance's cap, per day
-OVERDUE, DUE, LATER = range(3)
 
 
 def year_end_day(when: object) -> pd.Timestamp:
@@ -113,197 +116,6 @@ def window_rows(data: Snapshots | pd.DataFrame, as_of: object, window_days: int)
 
 
 # -- the ordinary-week fit's hazards, by class and window day ------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class DaySums:
-    """Per row (an interval, or a task over a horizon), at the ordinary-week fit: the completion hazard outside the
-    window ``B0`` and its total inside ``B_total``; suffix sums over the window's days from each onset day t =
-    0 .. W of the hazard inside (``SB``, all classes) and of the overdue and due-by-year-end days (``SD_o``,
-    ``SD_d``), (rows x W + 1) each; and the exit hazard of leaving the year ``X0``."""
-
-    B0: np.ndarray
-    B_total: np.ndarray
-    SB: np.ndarray
-    SD_o: np.ndarray
-    SD_d: np.ndarray
-    X0: np.ndarray
-
-    def at(self, onset: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(hazard, overdue days, due days) from each draw's onset day on: (rows x draws) each."""
-        return self.SB[:, onset], self.SD_o[:, onset], self.SD_d[:, onset]
-
-    def on(self, onset: np.ndarray) -> np.ndarray:
-        """1 where a row is open, overdue or due by the year end, on each draw's onset day (rows x draws)."""
-        return self.on_day[:, onset]
-
-    @functools.cached_property
-    def on_day(self) -> np.ndarray:
-        """(rows x W + 1): 1 where a row is open, overdue or due by the year end, on each day of the window."""
-        both = self.SD_o + self.SD_d
-        return both - np.concatenate([both[:, 1:], np.zeros((len(both), 1))], axis=1)
-
-    def take(self, rows: np.ndarray) -> DaySums:
-        return DaySums(
-            self.B0[rows], self.B_total[rows], self.SB[rows], self.SD_o[rows], self.SD_d[rows], self.X0[rows]
-        )
-
-    def total_hazard(self, p: Pushes) -> np.ndarray:
-        """Per draw, the sum over the rows of their completion and exit hazards (they are linear in the push's terms:
-        the rows' sums by onset day, then one term per draw)."""
-        base, total = float((self.B0 + self.X0).sum()), float(self.B_total.sum())
-        sb, so, sd, on = (a.sum(axis=0)[p.onset] for a in (self.SB, self.SD_o, self.SD_d, self.on_day))
-        return base + p.pace * (total + (p.intensity - 1.0) * sb) + p.clear_o * so + p.clear_d * sd + p.exit * on
-
-
-def day_sums(model: Any, rows: pd.DataFrame, start: np.ndarray, days: np.ndarray, until: np.ndarray) -> DaySums:
-    """:class:`DaySums` of ``rows`` (``agency, source, assigned_date, first_seen, deadline``) over the days ``start +
-    1 .. start + days`` (days since the epoch), at the hazard model's posterior mode: the pace at the walk's level of
-    the period each row starts in (the last one after the fit's periods), no year-end effect."""
-    window = model.year_end_days
-    post = model.posterior_
-    x = post.mode
-    due = rows["deadline"].to_numpy("datetime64[D]").astype(np.int64)
-    theta = x[post.block("theta")].copy()
-    theta[exposure.YEAR_END_SLICE] = 0.0
-    rate = np.exp(exposure.state_design() @ theta)
-    origin = design.task_origin(rows).to_numpy("datetime64[D]").astype(np.int64)
-    X = design.design_matrix(
-        design.age_band(start - origin), design.source_code(rows["source"], model.sources_), len(model.sources_)
-    )
-    b = np.r_[x[post.block("b")], 0.0]
-    agency = np.minimum(agency_codes(rows["agency"], model.agencies_), len(model.agencies_))
-    periods = model.periods_.to_numpy("datetime64[D]").astype(np.int64)
-    period = np.clip(np.searchsorted(periods, start, side="right") - 1, 0, len(periods) - 1)
-    level = np.exp(X @ x[post.block("beta")] + b[agency] + x[post.block("w")][period])
-    n = len(rows)
-    B0 = np.zeros(n)
-    B = np.zeros((n, 3, window + 1))  # the last day index (W) stays empty: the suffix sum from no onset
-    D = np.zeros((n, 3, window + 1))
-    for k in range(1, int(np.max(days, initial=0)) + 1):
-        live = np.flatnonzero(days >= k)
-        day = start[live] + k
-        h = level[live] * rate[exposure.state_of(day, due[live], model._milestone_days(), window)]
-        wd = exposure.window_day(day, window)
-        inside = wd >= 0
-        B0[live[~inside]] += h[~inside]
-        at = (live[inside], exposure.year_end_class(day[inside], due[live][inside]), wd[inside])
-        np.add.at(B, at, h[inside])
-        np.add.at(D, at, 1.0)
-    suffix = lambda a: np.cumsum(a[..., ::-1], axis=-1)[..., ::-1]  # noqa: E731
-    X0 = model.exits_.move_hazard(due, start, days, until) if model.exits_ is not None else np.zeros(n)
-    SB = suffix(B).sum(axis=1)
-    SD = suffix(D)
-    return DaySums(B0, SB[:, 0].copy(), SB, SD[:, OVERDUE], SD[:, DUE], X0)
-
-
-# -- a push's terms --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Pushes:
-    """Per draw: onset day (0 .. W - 1, ``W``: none), intensity ``I``, clearance per day on overdue tasks and on tasks
-    due by the year end, the exit hazard of the onset day's wave, and December's pace ``exp(delta)`` (every window
-    day's ordinary hazard times it, push or not)."""
-
-    onset: np.ndarray
-    intensity: np.ndarray
-    clear_o: np.ndarray
-    clear_d: np.ndarray
-    exit: np.ndarray
-    pace: np.ndarray
-
-    def take(self, index: np.ndarray) -> Pushes:
-        return Pushes(*(getattr(self, f)[index] for f in _FIELDS))
-
-    @classmethod
-    def autumn(cls, delta: np.ndarray, window: int) -> Pushes:
-        """No push, December's pace ``exp(delta)``."""
-        n = len(delta)
-        zero = np.zeros(n)
-        return cls(np.full(n, window, dtype=np.int64), np.ones(n), zero, zero, zero, np.exp(delta))
-
-
-def pushes(draws: dict[str, np.ndarray], window: int, clearance: np.ndarray, typical: int) -> Pushes:
-    """The per-day terms of each drawn push (module docstring), ``clearance`` its ``a``; the pace and the exits are
-    scaled to the ``typical`` onset day, so a push's daily terms do not depend on its own onset (weekly snapshots
-    cannot tell which day of a week a push began)."""
-    onset = draws["onset"].astype(np.int64)
-    after = np.full(len(onset), float(max(window - typical, 1)))
-    intensity = np.maximum(1.0 + (draws["multiplier"] - 1.0) * window / after, 0.0)
-    split = draws["overdue_split"]
-    wave = -np.log1p(-np.clip(draws["carry_over"], 0.0, 1 - 1e-9))
-    pace = np.exp(draws["delta"]) if "delta" in draws else np.ones(len(onset))
-    return Pushes(onset, intensity, 2 * split * clearance, 2 * (1 - split) * clearance, wave, pace)
-
-
-def hazards(sums: DaySums, p: Pushes) -> tuple[np.ndarray, np.ndarray]:
-    """(completion hazard, exit hazard) of each row under each push: (rows x draws) each."""
-    SB, SDo, SDd = sums.at(p.onset)
-    Hc = (
-        sums.B0[:, None]
-        + p.pace * (sums.B_total[:, None] + (p.intensity - 1.0) * SB)
-        + p.clear_o * SDo
-        + p.clear_d * SDd
-    )
-    Hx = sums.X0[:, None] + p.exit * sums.on(p.onset)
-    return np.maximum(Hc, 0.0), Hx
-
-
-def solve_clearance(
-    sums: DaySums, draws: dict[str, np.ndarray], window: int, target: np.ndarray, typical: int
-) -> np.ndarray:
-    """Per draw, the clearance ``a >= 0`` (per day) whose expected count still open at the year end, ``S(a) = sum_i
-    exp(-(H_i + a C_i))``, is its ``target`` for a push from the ``typical`` onset day: Newton's method on ``log S(a)
-    - log target`` from 0 (a log-sum-exp of lines in ``a``: convex and decreasing, so the steps never pass the root,
-    and on the log scale they take a few iterations); 0 when the pace alone leaves fewer, :data:`A_MAX` when no
-    clearance reaches it."""
-    at = {k: v for k, v in draws.items() if k != "delta"}  # at the autumn's pace: rho is against the autumn
-    p = pushes({**at, "onset": np.full(len(target), typical)}, window, np.ones(len(target)), typical)
-    # the onset is the same for every draw here: the rows' terms are vectors (the same rows counted once, with their
-    # number), each draw's matrix an outer product
-    terms = np.column_stack(
-        [
-            sums.B0 + sums.B_total + sums.X0,
-            sums.SB[:, typical],
-            sums.on_day[:, typical],
-            sums.SD_o[:, typical],
-            sums.SD_d[:, typical],
-        ]
-    )
-    terms, count = np.unique(terms, axis=0, return_counts=True)
-    H0 = terms[:, :1] + np.outer(terms[:, 1], p.intensity - 1.0) + np.outer(terms[:, 2], p.exit)
-    C = np.outer(terms[:, 3], p.clear_o) + np.outer(terms[:, 4], p.clear_d)
-    count = count[:, None].astype(float)
-    a = np.zeros(len(target))
-    log_target = np.log(np.maximum(target, 1e-9))
-    live = np.ones(len(target), dtype=bool)
-    for _ in range(60):
-        s = count * np.exp(-(H0[:, live] + a[live] * C[:, live]))
-        total = s.sum(axis=0)
-        gap = np.log(np.maximum(total, 1e-300)) - log_target[live]
-        slope = (C[:, live] * s).sum(axis=0) / np.maximum(total, 1e-300)  # -d log S / da
-        step = np.where((gap > 1e-4) & (slope > 1e-12), gap / np.maximum(slope, 1e-12), 0.0)
-        a[live] = np.minimum(a[live] + step, A_MAX)
-        live[live] = (step > 0) & (a[live] < A_MAX)
-        if not live.any():
-            break
-    return a
-
-
-def log_likelihood(sums: DaySums, outcome: np.ndarray, p: Pushes) -> np.ndarray:
-    """Per draw, the log-likelihood of the window rows (competing risks within each interval): ``-H`` for a row
-    still open (summed over those rows at once: :meth:`DaySums.total_hazard`), ``log(1 - exp(-H))`` plus the log of
-    the exit's or the completion's share of ``H`` for a row that ended."""
-    still = outcome == 0
-    out = -sums.take(np.flatnonzero(still)).total_hazard(p) if still.any() else np.zeros(len(p.onset))
-    ended = np.flatnonzero(~still)
-    if len(ended):
-        Hc, Hx = hazards(sums.take(ended), p)
-        H = np.maximum(Hc + Hx, 1e-12)
-        done = outcome[ended, None] == 1
-        out = out + (np.log(-np.expm1(-H)) + np.log(np.maximum(np.where(done, Hc, Hx), 1e-300) / H)).sum(axis=0)
-    return out
-
-
-# -- the posterior ------------------------------------------------------------------------------------------------
-_FIELDS = ("onset", "intensity", "clear_o", "clear_d", "exit", "pace")
 
 
 @dataclass
@@ -341,7 +153,7 @@ class Regime:
         pace = self.autumn_pace[np.minimum(np.searchsorted(cum, v, side="right"), len(cum) - 1)]
         autumn = Pushes.autumn(pace, self.window)
         drawn = self.pushes.take(idx)
-        return Pushes(*(np.where(push, getattr(drawn, f), getattr(autumn, f)) for f in _FIELDS))
+        return Pushes(*(np.where(push, getattr(drawn, f), getattr(autumn, f)) for f in FIELDS))
 
     def summary(self) -> dict[str, Any]:
         """The posterior in a reader's numbers."""
@@ -408,7 +220,7 @@ def fit_regime(model: Any, data: Snapshots | pd.DataFrame, as_of: pd.Timestamp, 
     # December's pace, push or not: the pace walk's drift from the fit's last period to the window's middle
     weeks = max((ye - pd.Timedelta(days=window // 2) - pd.Timestamp(model.fitted_until_)).days / 7.0, 1.0)
     pace_sd = float(model.posterior_.tau * np.sqrt(weeks))
-    draws, log_z = _smc(prior, onset_p, loglik, rng, pace_sd)
+    draws, log_z = smc(prior, onset_p, loglik, rng, pace_sd)
     p = pushes(draws, window, draws["clearance"], typical)
     grid = np.linspace(-6.0 * pace_sd, 6.0 * pace_sd, PACE_GRID)  # the autumn's pace: its posterior on a grid
     log_prior = -0.5 * (grid / pace_sd) ** 2
@@ -434,7 +246,7 @@ def fit_regime(model: Any, data: Snapshots | pd.DataFrame, as_of: pd.Timestamp, 
         probs=np.full(len(p.onset), 1.0 / len(p.onset)),
         draws=draws,
         autumn_pace=grid,
-        autumn_probs=_normalised(log_post),
+        autumn_probs=normalised(log_post),
         rows=len(rows),
         evidence={
             "log_z_push": round(log_z, 3),
@@ -465,127 +277,3 @@ def onset_grid(days: np.ndarray, data: Snapshots | pd.DataFrame, as_of: object, 
     out = np.zeros(window)
     out[cand] = np.add.reduceat(days, cand)
     return out / out.sum()
-
-
-def _log_prior(prior: YearEndPrior, draws: dict[str, np.ndarray], onset_p: np.ndarray, pace_sd: float) -> np.ndarray:
-    """The prior's log density of push draws with the onset on the grid ``onset_p`` and December's pace ``delta``
-    normal with sd ``pace_sd``."""
-    with np.errstate(divide="ignore"):
-        onset = np.log(onset_p[draws["onset"].astype(int)])
-    return prior.log_density(draws, onset=False) + onset - 0.5 * (draws["delta"] / pace_sd) ** 2
-
-
-def _smc(
-    prior: YearEndPrior, onset_p: np.ndarray, loglik: Any, rng: np.random.Generator, pace_sd: float
-) -> tuple[dict[str, np.ndarray], float]:
-    """Draws from the pushes' posterior and the log of their marginal likelihood, by sequential Monte Carlo: the
-    prior's draws moved to the posterior through likelihoods raised to powers rising from 0 to 1 (each step as far
-    as keeps half the draws' weight effective), resampled, and moved by Metropolis steps (a random walk in log M,
-    log rho and the shares' logits, scaled to the draws' spread; the onset redrawn from its prior now and then) that
-    keep each tempered posterior. The marginal likelihood is the product of the steps' mean weights."""
-    n = PARTICLES
-    draws = {
-        **prior.draw(rng, n),
-        "onset": rng.choice(len(onset_p), size=n, p=onset_p),
-        "delta": rng.normal(0.0, pace_sd, n),
-    }
-    ll = loglik(draws)
-    beta, log_z = 0.0, 0.0
-    while beta < 1.0:
-        step = ll - ll.max()
-        nxt = 1.0
-        if _ess((1.0 - beta) * step) < n / 2:
-            lo, hi = beta, 1.0
-            for _ in range(50):
-                mid = (lo + hi) / 2
-                lo, hi = (mid, hi) if _ess((mid - beta) * step) >= n / 2 else (lo, mid)
-            nxt = max(lo, beta + 1e-6)
-        inc = (nxt - beta) * ll
-        top = inc.max()
-        log_z += float(top + np.log(np.mean(np.exp(inc - top))))
-        keep = _systematic(_normalised(inc), rng)
-        draws = {k: v[keep] for k, v in draws.items()}
-        ll = ll[keep]
-        beta = nxt
-        for _ in range(MOVES):
-            draws, ll = _move(draws, ll, beta, prior, onset_p, loglik, rng, pace_sd)
-    return draws, log_z
-
-
-def _move(
-    draws: dict[str, np.ndarray],
-    ll: np.ndarray,
-    beta: float,
-    prior: YearEndPrior,
-    onset_p: np.ndarray,
-    loglik: Any,
-    rng: np.random.Generator,
-    pace_sd: float,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """One Metropolis step of every draw, keeping prior x likelihood ** beta."""
-    z = _to_z(draws)
-    n, d = z.shape
-    cov = np.cov(z.T) * (2.38**2 / d) + np.eye(d) * 1e-6
-    new = _from_z(z + rng.standard_normal((n, d)) @ np.linalg.cholesky(cov).T)
-    redraw = rng.random(n) < 0.2
-    new["onset"] = np.where(redraw, rng.choice(len(onset_p), size=n, p=onset_p), draws["onset"])
-    new_ll = loglik(new)
-    # the target in the random walk's coordinates (z), where the step is symmetric; a redrawn onset comes from its
-    # prior, whose terms then cancel against the proposal's
-    old_t = _log_prior(prior, draws, onset_p, pace_sd) - _log_jacobian(draws) + beta * ll
-    new_t = _log_prior(prior, new, onset_p, pace_sd) - _log_jacobian(new) + beta * new_ll
-    with np.errstate(divide="ignore"):
-        correction = np.where(redraw, np.log(onset_p[draws["onset"]]) - np.log(onset_p[new["onset"]]), 0.0)
-    accept = (np.log(rng.random(n)) < new_t - old_t + correction) & np.isfinite(new_t)
-    return {k: np.where(accept, new[k], draws[k]) for k in draws}, np.where(accept, new_ll, ll)
-
-
-def _systematic(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Systematic resampling: indices of ``len(p)`` draws, each kept about ``p * len(p)`` times."""
-    n = len(p)
-    cum = np.cumsum(p)
-    cum[-1] = 1.0
-    return np.searchsorted(cum, (rng.random() + np.arange(n)) / n)
-
-
-def _normalised(log_w: np.ndarray) -> np.ndarray:
-    w = np.exp(log_w - log_w.max())
-    return w / w.sum()
-
-
-def _ess(log_w: np.ndarray) -> float:
-    return float(1.0 / np.sum(_normalised(log_w) ** 2))
-
-
-def _logit(v: np.ndarray) -> np.ndarray:
-    v = np.clip(v, 1e-9, 1 - 1e-9)
-    return np.log(v) - np.log1p(-v)
-
-
-def _to_z(draws: dict[str, np.ndarray]) -> np.ndarray:
-    return np.column_stack(
-        [
-            np.log(draws["multiplier"]),
-            np.log(draws["backlog"]),
-            _logit(draws["carry_over"]),
-            _logit(draws["overdue_split"]),
-            draws["delta"],
-        ]
-    )
-
-
-def _from_z(z: np.ndarray) -> dict[str, np.ndarray]:
-    z = np.clip(z, -30, 30)
-    return {
-        "multiplier": np.exp(z[:, 0]),
-        "backlog": np.exp(z[:, 1]),
-        "carry_over": 1 / (1 + np.exp(-z[:, 2])),
-        "overdue_split": 1 / (1 + np.exp(-z[:, 3])),
-        "delta": z[:, 4],
-    }
-
-
-def _log_jacobian(draws: dict[str, np.ndarray]) -> np.ndarray:
-    """log |dz/dx| of :func:`_to_z` (a density in z as a density in the draws' own units)."""
-    q, s = (np.clip(draws[k], 1e-9, 1 - 1e-9) for k in ("carry_over", "overdue_split"))
-    return -(np.log(draws["multiplier"]) + np.log(draws["backlog"]) + np.log(q * (1 - q)) + np.log(s * (1 - s)))

@@ -1,4 +1,4 @@
-"""Forecasts as text and as files: the readable table ``forecast predict`` prints, and table files.
+"""Forecasts as table files (the readable text the commands print is :mod:`forecast.cli.text`).
 
 A table file is written through :mod:`forecast.core.atomic` (a temporary sibling renamed into place, so a failed run
 never leaves a half-written file or replaces a good one), never over a file without ``force``, never into the
@@ -16,10 +16,8 @@ from typing import Any
 import pandas as pd
 
 from forecast.core.atomic import check_target, in_memory, replace_file
-from forecast.data.question import SYNTHETIC_WARNING
 from forecast.engine.simulate import SlipForecast
 from forecast.errors import OutputError
-from forecast.present.prose import december_sentence, headline_sentence
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -28,111 +26,6 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 WRITERS = {".csv": _csv, ".xlsx": None, ".parquet": lambda f, p: f.to_parquet(p, index=False)}  # .xlsx: _workbook
-
-
-def forecast_table(result: SlipForecast, top: int = 15) -> str:
-    """The readable report of one forecast."""
-    s = result.summary()
-    lines = []
-    if result.provenance.synthetic:
-        lines.append(SYNTHETIC_WARNING)
-    lines += [
-        f"Model {result.model}, as of {result.as_of.date()}, {result.sims} runs, seed {result.seed}.",
-        headline_sentence(result) + ".",
-        f"Slips: mean {s['mean']:.1f}, P10 {s['p10']}, P50 {s['p50']}, P90 {s['p90']}.",
-    ]
-    split = result.split()
-    lines.append(
-        f"Of the {len(result.tasks)} open tasks: completed by the deadline {split['completed']['mean']:.1f}, "
-        f"moved out of the window {split['moved']['mean']:.1f}, slipped {split['slipped']['mean']:.1f} "
-        "(means)."
-    )
-    components = result.meta.get("components")
-    if components:
-        table = pd.DataFrame(components)[["model", "weight", "mean", "p10", "p90", "backtest_crps", "why"]]
-        lines += [
-            "",
-            f"Components (weights by stacking on {result.meta['stacking']['cutoffs']} backtest cutoffs; "
-            "--model NAME gives one model's own forecast):",
-            table.to_string(index=False, float_format=lambda v: f"{v:.2f}"),
-        ]
-    year_end = result.meta.get("year_end", {})
-    if year_end.get("applied"):
-        rows = []
-        for name, part in (
-            ("if December runs like past year ends", "year_end"),
-            ("if it runs like the autumn", "autumn"),
-        ):
-            c = year_end[part]
-            rows.append(
-                {
-                    "December": name,
-                    "weight": year_end["weight"] if part == "year_end" else 1 - year_end["weight"],
-                    **{
-                        f"{k} (mean, P10-P90)": f"{v['mean']:.1f} ({v['p10']}-{v['p90']})"
-                        for k, v in c["split"].items()
-                    },
-                }
-            )
-        lines += [
-            "",
-            december_sentence(year_end, len(result.tasks), result.deadline),
-            pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.2f}"),
-            f"Weight: {year_end['weight_source']}.",
-        ]
-    agencies = result.by_agency()
-    if len(agencies):
-        shown = agencies.head(top).rename(
-            columns={"slip_mean": "mean", "slip_p10": "p10", "slip_p50": "p50", "slip_p90": "p90"}
-        )
-        lines += [
-            "",
-            f"Agencies with the most expected slips (top {min(top, len(agencies))} of {len(agencies)}):",
-            shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"),
-        ]
-    return "\n".join(lines)
-
-
-def backtest_table(result) -> str:
-    """The readable report of a backtest: scores per model, best CRPS first."""
-    table = result.scores()
-    return "\n".join(
-        [
-            f"Backtest, horizon {result.horizon_days} days, {len(result.origins)} cutoffs "
-            f"({result.origins[0]} to {result.origins[-1]}).",
-            table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
-            f"Best (lowest CRPS): {result.best}.",
-        ]
-    )
-
-
-def published_backtest_table(frame: pd.DataFrame) -> str:
-    """The published-figures model on the published transitions
-    (``forecast.evaluation.published_scores.published_backtest``)."""
-    if frame.empty:
-        return "Published-figures model: the published figures hold no transition it can be scored on."
-    cols = [
-        "cutoff",
-        "outcome_date",
-        "scope",
-        "open",
-        "observed",
-        "slip_mean",
-        "p10",
-        "p90",
-        "abs_error",
-        "crps",
-        "covered80",
-    ]
-    shown = frame[cols].assign(cutoff=frame["cutoff"].dt.date, outcome_date=frame["outcome_date"].dt.date)
-    return "\n".join(
-        [
-            "Published-figures model on the published transitions (overdue count at the next report, forecast from "
-            "the figures up to the cutoff):",
-            shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"),
-            f"Mean CRPS {frame['crps'].mean():.2f}, 80 % interval covered {frame['covered80'].mean():.0%}.",
-        ]
-    )
 
 
 def write_table(
