@@ -1,3 +1,5 @@
+import dataclasses
+import re
 from datetime import date
 from pathlib import Path
 
@@ -129,3 +131,22 @@ def test_overrides_replace_the_files_values_and_are_validated_as_the_file_is(tmp
     for bad in ("sims", "=3", "scenarios=[a"):
         with pytest.raises(ParamsError, match="-p: "):
             parse_override(bad)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("sims", -5, "'sims': -5 must be a whole number"),
+        ("model", "hazzard", "did you mean 'hazard'"),
+        ("scenario", "a b/c", "'scenario'"),
+        ("deadline", date(2025, 1, 1), "is before as_of"),
+        ("timeout_minutes", float("nan"), "'timeout_minutes'"),
+    ],
+)
+def test_params_are_validated_whenever_built(field, value, said):
+    """Not only a params file: ``Params(...)`` and ``dataclasses.replace`` check with the same messages (#26)."""
+    base = Params(as_of=date(2025, 12, 4))
+    with pytest.raises(ParamsError, match=re.escape(said)):
+        dataclasses.replace(base, **{field: value})
+    built = Params(as_of="04/12/2025", sims=np.int64(300))
+    assert built.as_of == date(2025, 12, 4) and built.sims == 300 and type(built.sims) is int

@@ -35,7 +35,7 @@ import pandas as pd
 from forecast.config.params import Params
 from forecast.data.cache import as_of_key, open_cache
 from forecast.data.published import load_published
-from forecast.data.question import Question, ask, year_end
+from forecast.data.question import Question, ask, default_deadline
 from forecast.data.snapshots import Snapshots, load_snapshots
 from forecast.engine.predict import forecast as one_model
 from forecast.engine.predict import forecast_published
@@ -60,7 +60,7 @@ def combined_forecast(params: Params, snaps: Snapshots | None = None, backtest: 
 
 
 def combined_parts(
-    params: Params, snaps: Snapshots | None = None, backtest: Backtest | None = None
+    params: Params, snaps: Snapshots | None = None, backtest: Backtest | None = None, question: Question | None = None
 ) -> tuple[SlipForecast, Any, Any, float]:
     """The combined headline (model ``combined``): each component of :data:`COMPONENTS` on the question, pooled with
     stacking weights (module docstring). ``meta`` carries ``components`` (model, weight, mean, P10/P50/P90, backtest
@@ -68,9 +68,10 @@ def combined_parts(
     year-end regime, and the difference). Returned with the hazard model's two Decembers (its autumn, as pooled, and
     its year end; None where it cannot answer or has no regime) and the weight of the year end: what the levers move
     (:mod:`forecast.scenarios.pooled`). ``backtest`` (a :func:`stacking_backtest`) saves recomputing it. A component
-    that cannot answer the question (too little history for it) is left out and listed with the reason."""
+    that cannot answer the question (too little history for it) is left out and listed with the reason. ``question``
+    (the params' question on ``snaps``) saves asking it again."""
     snaps = snaps if snaps is not None else load_snapshots(params.snapshots, params.status_labels)
-    question = ask(snaps, params.as_of, params.deadline)
+    question = question if question is not None else ask(snaps, params.as_of, params.deadline)
     fits, parts, left_out = {}, {}, {}
     try:
         figures = load_published(params.published)
@@ -315,7 +316,7 @@ def by_as_of(params: Params, snaps: Snapshots, dates, model: str | None = None, 
     31 Dec of the last date's year): one row per date with ``as_of, open_tasks, mean, p10, p50, p90``. How the answer
     moved as the snapshots came in: each row sees only the snapshots up to its date. Each row comes from the params'
     cache (:func:`forecast.data.cache.as_of_key`) unless ``cached`` is false."""
-    deadline = params.deadline or year_end(max(pd.Timestamp(d) for d in dates)).date()
+    deadline = default_deadline(params.deadline, max(pd.Timestamp(d) for d in dates)).date()
     params = dataclasses.replace(params, deadline=deadline)
     name = model or params.model
     cache = open_cache(params)

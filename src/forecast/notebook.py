@@ -35,6 +35,7 @@ from forecast.data.question import SYNTHETIC_WARNING
 from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
 from forecast.present.headline import headline, run_dates
+from forecast.present.i18n import day
 from forecast.present.rundata import DataFacts, RunData, for_notebook
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
@@ -91,8 +92,8 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
     else:
         facts, (as_of, deadline) = DataFacts.of(data, params.snapshots), run_dates(params, data)
     text = (
-        f"Scenario <b>{escape(params.scenario)}</b> · data as of {as_of:%-d %b %Y} · deadline {deadline:%-d %b %Y}"
-        f" · {facts.files} snapshots, {facts.first:%-d %b %Y} – {facts.last:%-d %b %Y}"
+        f"Scenario <b>{escape(params.scenario)}</b> · data as of {day(as_of)} · deadline {day(deadline)}"
+        f" · {facts.files} snapshots, {day(facts.first)} – {day(facts.last)}"
     )
     about = {
         "data folder": str(params.snapshots),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from forecast.data.question import SYNTHETIC_WARNING
 from forecast.engine.simulate import SlipForecast
+from forecast.present.i18n import number
 from forecast.present.prose import december_sentence, headline_sentence
 from forecast.scenarios.compare import Comparison
 from forecast.scenarios.goal import GoalResult
@@ -22,7 +23,7 @@ WIDTH = 100
 
 
 def _fmt(v: float) -> str:
-    return f"{v:+.1f}"
+    return number(v, 1, signed=True)
 
 
 def _wrap(text: str, indent: str = "   ") -> list[str]:
@@ -82,7 +83,7 @@ def comparison_text(comparison: Comparison, top: int = 8, wide: bool = False) ->
             WIDTH,
         ),
         "",
-        (summary if wide else _narrow_summary(summary)).to_string(index=False, float_format=lambda v: f"{v:.1f}"),
+        (summary if wide else _narrow_summary(summary)).to_string(index=False, float_format=lambda v: number(v, 1)),
     ]
     for r in comparison.results:
         d = r.difference_summary()
@@ -99,7 +100,7 @@ def comparison_text(comparison: Comparison, top: int = 8, wide: bool = False) ->
         if len(agencies):
             lines.append(
                 (agencies if wide else _narrow_agencies(agencies)).to_string(
-                    index=False, float_format=lambda v: f"{v:.1f}"
+                    index=False, float_format=lambda v: number(v, 1)
                 )
             )
     return "\n".join(lines)
@@ -127,7 +128,7 @@ def goal_text(goal: GoalResult, top: int = 10, wide: bool = False) -> str:
     lines += ["", f"Expected slips saved by accelerating one agency alone by ×{goal.ranking_multiplier:.2f}:"]
     if wide:
         lines.append(f"(p_target_alone: P(slips <= {goal.target_slips}) if only that agency accelerated)")
-        lines.append(ranking.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        lines.append(ranking.to_string(index=False, float_format=lambda v: number(v, 4)))
         return "\n".join(lines)
     shown = pd.DataFrame(
         {
@@ -175,7 +176,7 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
             "",
             f"Components (weights by stacking on {result.meta['stacking']['cutoffs']} backtest cutoffs; "
             "--model NAME gives one model's own forecast):",
-            table.to_string(index=False, float_format=lambda v: f"{v:.2f}"),
+            table.to_string(index=False, float_format=lambda v: number(v, 2)),
         ]
     year_end = result.meta.get("year_end", {})
     if year_end.get("applied"):
@@ -198,7 +199,7 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
         lines += [
             "",
             december_sentence(year_end, len(result.tasks), result.deadline),
-            pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.2f}"),
+            pd.DataFrame(rows).to_string(index=False, float_format=lambda v: number(v, 2)),
             f"Weight: {year_end['weight_source']}.",
         ]
     agencies = result.by_agency()
@@ -209,7 +210,7 @@ def forecast_table(result: SlipForecast, top: int = 15) -> str:
         lines += [
             "",
             f"Agencies with the most expected slips (top {min(top, len(agencies))} of {len(agencies)}):",
-            shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"),
+            shown.to_string(index=False, float_format=lambda v: number(v, 1)),
         ]
     return "\n".join(lines)
 
@@ -221,7 +222,7 @@ def backtest_table(result) -> str:
         [
             f"Backtest, horizon {result.horizon_days} days, {len(result.origins)} cutoffs "
             f"({result.origins[0]} to {result.origins[-1]}).",
-            table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+            table.to_string(index=False, float_format=lambda v: number(v, 3)),
             f"Best (lowest CRPS): {result.best}.",
         ]
     )
@@ -250,7 +251,7 @@ def published_backtest_table(frame: pd.DataFrame) -> str:
         [
             "Published-figures model on the published transitions (overdue count at the next report, forecast from "
             "the figures up to the cutoff):",
-            shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"),
+            shown.to_string(index=False, float_format=lambda v: number(v, 2)),
             f"Mean CRPS {frame['crps'].mean():.2f}, 80 % interval covered {frame['covered80'].mean():.0%}.",
         ]
     )

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import numbers
 import os
 import re
 from collections.abc import Mapping
@@ -147,6 +148,30 @@ class Params:
     cache: Path | bool | None = None  # None: the default folder (forecast.data.cache); False: off
     source: Path | None = None  # the file these came from, if any
 
+    def __post_init__(self) -> None:
+        """Validated whenever built (``Params(...)``, ``dataclasses.replace``, :func:`parse_params`): the same checks
+        and messages as a params file's, naming the key (and the file, when there is one)."""
+        check = Checker(self.source)
+        if not isinstance(self.scenario, str) or not _NAME.match(self.scenario):
+            raise check.error(
+                "scenario", f"{shown(self.scenario)} must be a short name of letters, digits, '-', '_' or '.'"
+            )
+        for key in ("as_of", "deadline"):
+            if getattr(self, key) is not None:
+                object.__setattr__(self, key, check.date(key, getattr(self, key)))
+        for key in ("snapshots", "published"):
+            object.__setattr__(self, key, Path(getattr(self, key)))
+        check.choice("model", self.model, ("combined", *MODELS))
+        for key, bounds in _WHOLE.items():
+            value = getattr(self, key)
+            whole = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+            object.__setattr__(self, key, check.whole(key, whole, bounds))
+        check.number("timeout_minutes", self.timeout_minutes, limits.TIMEOUT_MINUTES, " minutes")
+        for target in self.targets:
+            check.whole("targets", target, limits.TARGET_SLIPS)
+        if self.as_of and self.deadline and self.deadline < self.as_of:
+            raise check.error("deadline", f"{self.deadline} is before as_of {self.as_of}")
+
     def model_settings(self) -> dict[str, Any]:
         """The settings the task-level models take from these params (each model takes the ones it knows)."""
         return {
@@ -237,9 +262,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
         if value is None:
             continue
         if key == "scenario":
-            if not isinstance(value, str) or not _NAME.match(value):
-                raise check.error(key, f"{shown(value)} must be a short name of letters, digits, '-', '_' or '.'")
-            values[key] = value
+            values[key] = value  # checked by Params itself, as is every field below
         elif key in ("snapshots", "published"):
             values[key] = check.path(key, value, base)
         elif key in ("as_of", "deadline"):
@@ -268,10 +291,7 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = check.flag(key, value)
         elif key == "cache":
             values[key] = None if value is True else False if value is False else check.path(key, value, base)
-    params = Params(**values)
-    if params.as_of and params.deadline and params.deadline < params.as_of:
-        raise check.error("deadline", f"{params.deadline} is before as_of {params.as_of}")
-    return params
+    return Params(**values)
 
 
 _WHOLE = {"sims": limits.SIMS, "seed": limits.SEED, "horizon_days": limits.HORIZON_DAYS, "jobs": limits.JOBS}

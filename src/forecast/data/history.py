@@ -114,8 +114,7 @@ def open_set(history: pd.DataFrame, deadline: object) -> pd.DataFrame:
     "Due by" counts a task whose own deadline is on or before ``deadline`` (so every overdue task is in). Rows are
     grouped by agency, then by deadline: the order the simulation aggregates in, so it needs no copy per chunk.
     """
-    due = history["deadline"] <= pd.Timestamp(deadline)
-    keep = history["present"] & history["status"].isin(schema.OPEN) & due
+    keep = history["present"] & schema.open_and_due(history, deadline)
     tasks = history.loc[keep]
     order = tasks.assign(_agency=tasks["agency"].astype(str)).sort_values(["_agency", "deadline"], kind="stable")
     return tasks.loc[order.index]

@@ -69,7 +69,7 @@ def resolve_dates(snaps: Snapshots, as_of=None, deadline=None) -> tuple[pd.Times
     if asked < dates[0]:
         raise ForecastError(f"as_of {asked.date()} is before the first snapshot ({dates[0].date()})")
     when = dates[dates <= asked][-1]
-    due = pd.Timestamp(deadline) if deadline is not None else year_end(when)
+    due = default_deadline(deadline, when)
     if due < when:
         raise ForecastError(f"deadline {due.date()} is before the as-of snapshot {when.date()}")
     return when, due
@@ -78,6 +78,11 @@ def resolve_dates(snaps: Snapshots, as_of=None, deadline=None) -> tuple[pd.Times
 def year_end(when: object) -> pd.Timestamp:
     """31 December of ``when``'s year: the default deadline."""
     return pd.Timestamp(year=pd.Timestamp(when).year, month=12, day=31)
+
+
+def default_deadline(deadline: object, when: object) -> pd.Timestamp:
+    """``deadline``, or when it is left open (``None``) the year end of ``when``: the one place the default lives."""
+    return pd.Timestamp(deadline) if deadline is not None else year_end(when)
 
 
 def ask(snaps: Snapshots, as_of=None, deadline=None) -> Question:

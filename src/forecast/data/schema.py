@@ -41,6 +41,15 @@ STATUSES = (COMPLETED_ON_TIME, COMPLETED_LATE, IN_PROGRESS, OVERDUE, REGULAR)
 COMPLETED = frozenset({COMPLETED_ON_TIME, COMPLETED_LATE})
 OPEN = frozenset({IN_PROGRESS, OVERDUE})
 
+
+def open_and_due(frame: pd.DataFrame, by: object) -> pd.Series:
+    """Rows of ``frame`` (``status``, ``deadline``) to finish by ``by`` (a date, or one per row): open (in progress or
+    overdue, not regular) and due on or before it, so every overdue task counts. The one definition of the tasks a
+    forecast asks about (:func:`forecast.data.history.open_set`), the backtest scores and the tables count."""
+    by = by if isinstance(by, pd.Series | np.ndarray) else pd.Timestamp(by)
+    return frame["status"].isin(OPEN) & (frame["deadline"] <= by)
+
+
 STATUS_LABELS: dict[str, tuple[str, ...]] = {
     COMPLETED_ON_TIME: ("Completed on time", "Hoàn thành đúng hạn"),
     COMPLETED_LATE: ("Completed late", "Hoàn thành quá hạn", "Hoàn thành trễ hạn"),

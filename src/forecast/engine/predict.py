@@ -12,7 +12,7 @@ import pandas as pd
 from forecast.config.params import Params
 from forecast.data.cache import open_cache
 from forecast.data.published import load_published
-from forecast.data.question import Provenance, Question, ask, year_end
+from forecast.data.question import Provenance, Question, ask, default_deadline
 from forecast.data.snapshots import Snapshots, fingerprint, load_snapshots
 from forecast.engine.simulate import SlipForecast, SlipModel, simulate
 from forecast.errors import ForecastError
@@ -72,5 +72,5 @@ def forecast_published(params: Params) -> SlipForecast:
     figures = load_published(params.published)
     provenance = Provenance(fingerprint([params.published]), False, str(params.published))
     return published_forecast(
-        figures, params.sims, params.seed, provenance, deadline=params.deadline or year_end(figures["date"].max())
+        figures, params.sims, params.seed, provenance, deadline=default_deadline(params.deadline, figures["date"].max())
     )

@@ -38,7 +38,7 @@ from scipy import special, stats
 
 from forecast.core.threads import one_thread
 from forecast.data import schema
-from forecast.data.question import Provenance, Question, year_end
+from forecast.data.question import Provenance, Question, default_deadline, year_end
 from forecast.engine.simulate import SlipForecast
 from forecast.errors import ForecastError
 
@@ -280,7 +280,7 @@ def published_forecast(
     due, late = (_value(figures, str(date.date()), "all", m) for m in ("in_progress_due_by_year_end", "overdue"))
     if due is None or late is None:
         raise ForecastError(f"published figures of {date.date()} lack in_progress_due_by_year_end or overdue")
-    deadline = pd.Timestamp(deadline) if deadline is not None else year_end(date)
+    deadline = default_deadline(deadline, date)
     post, used = posterior(figures, date)
     totals, q_due, q_late, p, c = simulate_slips(
         post, int(late), int(due), float((deadline - date).days), 0.0, sims, seed

@@ -109,7 +109,7 @@ def outcome(frame: pd.DataFrame, task_ids: pd.Index, when: pd.Timestamp) -> tupl
     rows = frame.loc[frame["snapshot_date"] == when, ["task_id", "status", "deadline"]]
     later = rows.set_index("task_id").reindex(task_ids)
     seen = later["status"].notna().to_numpy()
-    slipped = (later["status"].isin(schema.OPEN) & (later["deadline"] <= when)).to_numpy()
+    slipped = schema.open_and_due(later, when).to_numpy()
     return seen, slipped
 
 

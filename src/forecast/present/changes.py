@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from forecast.present.i18n import day
+
 # (label, where in the record): the overall figures compared, in display order
 FIGURES = (
     ("tasks assigned (net new)", ("summary", "tasks", "assigned")),
@@ -63,7 +65,7 @@ def _started(run: Mapping[str, Any]) -> str:
 def rerun_words(rerun: Mapping[str, Any]) -> str:
     """ "a rerun of the run of 8 Dec 2025 06:00 UTC" (``rerun``: that run's record)."""
     started = pd.to_datetime(_started(rerun).removesuffix("Z"), errors="coerce")
-    return f"a rerun of the run of {started:%-d %b %Y %H:%M} UTC" if pd.notna(started) else "a rerun"
+    return f"a rerun of the run of {day(started)} {started:%H:%M} UTC" if pd.notna(started) else "a rerun"
 
 
 def _get(record: Mapping[str, Any] | None, path: tuple[str, ...]) -> float | None:
@@ -127,14 +129,14 @@ def sentence(
     on earlier data."""
     if rerun is not None:
         when = pd.Timestamp((rerun.get("headline") or {}).get("as_of"))
-        said = f"This is {rerun_words(rerun)}, on data as of the same date ({when:%-d %b %Y})"
+        said = f"This is {rerun_words(rerun)}, on data as of the same date ({day(when)})"
         if previous is None:
             return said + "; no run of this scenario on earlier data to compare with."
         return said + ". " + sentence(previous, current)
     if previous is None:
         return "No earlier run of this scenario to compare with: changes show from the next run on."
     table = overall(previous, current).set_index("figure")["change"]
-    when = pd.Timestamp(previous["headline"]["as_of"]).strftime("%-d %b %Y")
+    when = day(previous["headline"]["as_of"])
     parts = []
     slips = table.get("expected slips")
     if slips is not None and pd.notna(slips):

@@ -5,7 +5,7 @@ the index's trend are in :mod:`forecast.present.forecast_charts`.)
 Charts render as inline SVG through ``vl-convert`` (no JavaScript, no CDN), both in JupyterLab and in the HTML
 reports: notebooks call :func:`use_offline_renderer` once, the index embeds :func:`to_svg` output. Static SVG has
 no hover, so charts carry no tooltips: what a reader needs is on the axes, in the legend or in the table beside.
-Dates read ``4 Dec 2025`` on every axis (:data:`DATE_FORMAT`).
+Dates read ``4 Dec 2025`` on every axis (:func:`forecast.present.i18n.axis_date`, by the run's language).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 from altair.utils.mimebundle import spec_to_mimebundle
 
 from forecast.data import schema
+from forecast.present.i18n import axis_date
 
 # Status colours: completed in greens, open work in blue/red, regular in grey. The order is the stacking order.
 STATUS_COLOURS = {
@@ -29,7 +30,6 @@ STATUS_COLOURS = {
     schema.OVERDUE: "#e53935",
 }
 WIDTH = 640  # pixels; the HTML reports are read on laptops
-DATE_FORMAT = "%-d %b %Y"
 ROW_HEIGHT = 16  # pixels per row of a chart with one row per agency
 CATEGORY_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6")
 
@@ -107,7 +107,7 @@ def burnup(counts: pd.DataFrame) -> alt.Chart:
         alt.Chart(tidy)
         .mark_area(opacity=0.85)
         .encode(
-            x=alt.X("snapshot_date:T", title="snapshot", axis=alt.Axis(format=DATE_FORMAT)),
+            x=alt.X("snapshot_date:T", title="snapshot", axis=alt.Axis(format=axis_date())),
             y=alt.Y("tasks:Q", stack="zero", title="tasks"),
             color=alt.Color(
                 "status:N",
@@ -261,7 +261,7 @@ def pace(table: pd.DataFrame) -> alt.LayerChart:
     """The portfolio's pace by snapshot period (the random walk the forecast carries on, 80 % band) and each
     period's own pace (dots). ``table`` is :meth:`forecast.models.hazard.HazardModel.pace`."""
     base = alt.Chart(table).encode(
-        x=alt.X("start:T", title="snapshot period starting", axis=alt.Axis(format=DATE_FORMAT))
+        x=alt.X("start:T", title="snapshot period starting", axis=alt.Axis(format=axis_date()))
     )
     band = base.mark_area(opacity=0.2, color="#1e88e5").encode(
         y=alt.Y("low:Q", title="completion pace (x the first period's)", scale=alt.Scale(type="log")), y2="high:Q"
@@ -327,7 +327,7 @@ def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("cutoff:T", title="cutoff", axis=alt.Axis(format=DATE_FORMAT)),
+            x=alt.X("cutoff:T", title="cutoff", axis=alt.Axis(format=axis_date())),
             y=alt.Y("crps:Q", title="CRPS (slips)"),
             color=alt.Color("model:N", title="model"),
         )

@@ -13,7 +13,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from forecast.present.charts import DATE_FORMAT, ROW_HEIGHT, WIDTH, keyed_colour
+from forecast.present.charts import ROW_HEIGHT, WIDTH, keyed_colour
+from forecast.present.i18n import axis_date
 from forecast.present.prose import round_numbers
 
 OBSERVED, FORECAST = "#37474f", "#b71c1c"
@@ -40,7 +41,7 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
         path = pd.concat([seen, path], ignore_index=True)
     series = list(pd.unique(path["series"]))
     colour = keyed_colour("series:N", series, [colours[s] for s in series])
-    x = alt.X("date:T", title=None, axis=alt.Axis(format=DATE_FORMAT))
+    x = alt.X("date:T", title=None, axis=alt.Axis(format=axis_date()))
     band = (
         alt.Chart(over_time)
         .mark_area(opacity=0.2, color=FORECAST)
@@ -53,7 +54,7 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
 def convergence(by_date: pd.DataFrame) -> alt.LayerChart:
     """The slip forecast by as-of date (mean and P10-P90) beside the open tasks: how the answer moved as the
     snapshots came in. ``by_date`` is :func:`forecast.combine.by_as_of`."""
-    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=DATE_FORMAT, values=date_ticks(by_date["as_of"])))
+    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=axis_date(), values=date_ticks(by_date["as_of"])))
     base = alt.Chart(by_date).encode(x=x)
     return (
         base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
@@ -164,7 +165,7 @@ def trend(points: pd.DataFrame) -> alt.LayerChart:
         orient="bottom", columns=1, labelLimit=0, symbolOpacity=1, symbolType="stroke", symbolStrokeWidth=3
     )
     colour = alt.Color("series:N", title=None, sort=series, legend=legend)
-    x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=DATE_FORMAT, values=date_ticks(points["as_of"])))
+    x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=axis_date(), values=date_ticks(points["as_of"])))
     band = (
         alt.Chart(points.dropna(subset=["p10", "p90"]))
         .mark_area(opacity=0.18)

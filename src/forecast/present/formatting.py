@@ -8,6 +8,8 @@ The rule is chosen by the column's name (:func:`kind`), so the same quantity rea
 * rate multipliers and hazard ratios: two decimals (``×1.25`` reads as ``1.25``); statuses in words;
 * scores (MAE, CRPS, bias): two decimals, Brier three; dates as ``2025-12-04``; yes/no for flags.
 
+Numbers and dates are written by :mod:`forecast.present.i18n` in the run's language.
+
 Headers are words, not column names (:data:`LABELS`); text is escaped (a task title is shown as the text it is,
 never as HTML), left-aligned, numbers right-aligned; the index is hidden. ``top`` shows the first rows with a
 caption naming how many there are and the download holding them all; agency names link to their pages.
@@ -25,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 from pandas.io.formats.style import Styler
+
+from forecast.present.i18n import day, number, percent
 
 LABELS = {
     "agency": "agency",
@@ -247,25 +251,21 @@ def cell(column: str, value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.strftime("%Y-%m-%d")
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return day(value, "short")
     if not isinstance(value, int | float):
         return str(value).replace("_", " ") if column in ("status", "metric") else str(value)
-    signed = "+" if any(word in column for word in _SIGNED) else ""
+    signed = any(word in column for word in _SIGNED)
     rule = kind(column)
     if rule == "probability":
-        return f"{value:.0%}".replace("%", " %")
+        return percent(value)
     if rule in ("mean", "points"):
-        return f"{value:{signed},.1f}"
+        return number(value, 1, signed)
     if rule in ("rate", "score"):
-        return f"{value:{signed},.2f}"
+        return number(value, 2, signed)
     if rule == "brier":
-        return f"{value:.3f}"
-    if float(value).is_integer():
-        return f"{value:{signed},.0f}"
-    return f"{value:{signed},.1f}"
+        return number(value, 3)
+    return number(value, 0 if float(value).is_integer() else 1, signed)
 
 
 def label(column: str) -> str:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.simulate import SlipForecast
+from forecast.present.i18n import day
 
-DATE = "%-d %b %Y"
 BIAS_SHARE = 2 / 3  # a model whose mean is on one side of the outcome at 2 cutoffs in 3 (or more) is biased
 PIT_BAND = (0.4, 0.6)  # a mean PIT outside this band leans one way
 
@@ -44,7 +44,7 @@ def headline_words(
     ``decembers`` (the year-end forecast's mean, the autumn's and the year-end weight), what the number rests on."""
     text = (
         f"About {mean:,.0f} of the {open_tasks:,} open tasks are likely to slip past "
-        f"{pd.Timestamp(deadline):{DATE}}; 8 in 10 chance between {p10:,} and {p90:,}"
+        f"{day(deadline)}; 8 in 10 chance between {p10:,} and {p90:,}"
     )
     if decembers is None:
         return text
@@ -95,10 +95,10 @@ def december_sentence(year_end: Mapping[str, Any], open_tasks: int, deadline: ob
     else:
         way = "raise" if weight > prior else "lower"
         evidence = f"the December snapshots so far {way} that to about {round(100 * weight)} in 100"
-    day = f"{pd.Timestamp(deadline):{DATE}}"
+    when = day(deadline)
     return (
         f"The answer depends on December. If the year-end review clears the backlog as past year-end reviews have, "
-        f"about {ye['mean']:,.0f} of the {open_tasks:,} open tasks will slip past {day} (8 in 10 chance between "
+        f"about {ye['mean']:,.0f} of the {open_tasks:,} open tasks will slip past {when} (8 in 10 chance between "
         f"{ye['p10']:,} and {ye['p90']:,}); if December runs like the autumn, about {autumn['mean']:,.0f} will "
         f"(between {autumn['p10']:,} and {autumn['p90']:,}). In past year ends such a push came about "
         f"{round(100 * prior)} times in 100; {evidence}."
@@ -148,11 +148,11 @@ def agency_sentence(result: SlipForecast, agency: str, saved: float | None = Non
     """One agency's open tasks and expected slips with their 80 % interval, and what twice the pace would save."""
     rows = result.by_agency().set_index("agency")
     if agency not in rows.index:
-        return f"{agency} holds none of the {len(result.tasks):,} open tasks due by {result.deadline:{DATE}}."
+        return f"{agency} holds none of the {len(result.tasks):,} open tasks due by {day(result.deadline)}."
     r = rows.loc[agency]
     text = (
         f"{agency} holds {int(r['open']):,} of the {len(result.tasks):,} open tasks due by "
-        f"{result.deadline:{DATE}}; about {r['slip_mean']:,.0f} are likely to slip (8 in 10 chance between "
+        f"{day(result.deadline)}; about {r['slip_mean']:,.0f} are likely to slip (8 in 10 chance between "
         f"{int(r['slip_p10']):,} and {int(r['slip_p90']):,})"
     )
     if saved is not None:

@@ -34,7 +34,7 @@ def agency_table(history: pd.DataFrame, deadline: object) -> pd.DataFrame:
     """
     hist = history.loc[history["present"]]
     is_open = hist["status"].isin(schema.OPEN)
-    due = is_open & (hist["deadline"] <= pd.Timestamp(deadline))
+    due = schema.open_and_due(hist, deadline)
     flags = pd.DataFrame(
         {
             "agency": hist["agency"].astype(str),
@@ -230,7 +230,7 @@ def open_due_history(snaps, as_of: object, deadline: object, last: int = 12) -> 
     """At each of the ``last`` snapshots up to ``as_of``: ``date`` and ``open``, the tasks open (in progress or
     overdue, not regular) and due by ``deadline`` then; at the as-of snapshot this is the forecast's open set."""
     frame = snaps.until(as_of).frame
-    due = frame["status"].isin(schema.OPEN) & (frame["deadline"] <= pd.Timestamp(deadline))
+    due = schema.open_and_due(frame, deadline)
     counts = due.groupby(frame["snapshot_date"]).sum().astype("int64")
     return counts.rename("open").rename_axis("date").reset_index().tail(last).reset_index(drop=True)
 
@@ -290,9 +290,7 @@ _METRICS = {
     "in_progress_due_by_year_end": lambda s: (
         (s["status"] == schema.IN_PROGRESS) & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0]))
     ),
-    "to_finish_by_year_end": lambda s: (
-        s["status"].isin(schema.OPEN) & (s["deadline"] <= year_end(s["snapshot_date"].iloc[0]))
-    ),
+    "to_finish_by_year_end": lambda s: schema.open_and_due(s, year_end(s["snapshot_date"].iloc[0])),
 }
 
 

@@ -171,13 +171,13 @@ def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Que
 
     if (model or params.model) != "combined":
         return fit_one(params, snaps, model)
-    result, autumn, year_end, weight = combined_parts(params, snaps)
+    question = ask(snaps, params.as_of, params.deadline)
+    result, autumn, year_end, weight = combined_parts(params, snaps, question=question)
     if autumn is None:
         why = next((c["why"] for c in result.meta["components"] if c["model"] == "hazard"), "")
         raise ForecastError(
             "scenarios, goal-seek and twice the pace move the hazard model's rates, and it cannot answer here"
             + (f" ({why.removeprefix('left out: ')})" if why else "")
         )
-    question = ask(snaps, params.as_of, params.deadline)
     take = december_runs(weight, params.sims, params.seed) if year_end is not None else np.zeros(params.sims, bool)
     return question, CombinedModel(result, question, autumn, year_end, take, weight, params.sims, params.seed)
