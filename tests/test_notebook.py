@@ -8,10 +8,10 @@ import pytest
 from papermill.inspection import inspect_notebook
 
 from forecast import load_snapshots, paths
-from forecast.config.params import parse_params
+from forecast.config.params import load_params, parse_params
 from forecast.data.question import SYNTHETIC_WARNING
 from forecast.errors import ParamsError
-from forecast.notebook import PARAMETER_NAMES, RUNNER_PARAMETERS, banner, notebook_params
+from forecast.notebook import AGENCY_PARAMETER, PARAMETERS_CELL, RUNNER_PARAMETERS, banner, notebook_params
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")) + sorted(paths.NOTEBOOKS_DIR.glob("templates/*.ipynb"))
 
@@ -39,19 +39,34 @@ def test_notebook_is_thin_and_output_free(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_parameters_cell_declares_and_describes_every_parameter(path):
+def test_the_parameters_cell_is_the_one_shared_cell_and_describes_each_parameter(path):
+    """One cell for every notebook (forecast.notebook.PARAMETERS_CELL), not seven copies going stale (#26)."""
     nb = nbformat.read(path, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
+    agency = path.parent.name == "templates"
+    assert tagged[0].source == PARAMETERS_CELL + ("\n" + AGENCY_PARAMETER if agency else "")
     described = inspect_notebook(str(path))  # what `papermill --help-notebook` prints
-    runner = ["run_folder", "agency"] if path.parent.name == "templates" else ["run_folder"]
-    assert list(described) == [*PARAMETER_NAMES, *runner] and set(runner) <= set(RUNNER_PARAMETERS)
+    assert list(described) == ["params_file", "overrides", "run_folder", *(["agency"] if agency else [])]
+    assert set(described) - {"params_file", "overrides"} <= set(RUNNER_PARAMETERS)
     for name, info in described.items():
         assert info["help"].strip(), f"{name} needs a comment saying what it is"
         assert info["inferred_type_name"] != "None", f"{name} needs a type annotation"
     defaults = {}
     exec(tagged[0].source, {}, defaults)  # the defaults themselves are valid parameters
     assert defaults["run_folder"] == ""  # opened by hand, a notebook computes the run's forecast itself
+
+
+def test_a_params_file_and_overrides_or_the_keys_of_an_earlier_notebook(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    baseline = paths.PARAMS_DIR / "baseline.yaml"
+    params = notebook_params({"params_file": str(baseline), "overrides": {"sims": 300, "as_of": "2025-11-27"}})
+    assert (params.sims, params.as_of, params.source) == (300, date(2025, 11, 27), baseline)
+    assert params.scenarios == load_params(baseline).scenarios  # the file's, not the examples
+    earlier = notebook_params({"sims": 300, "as_of": "2025-11-27", "run_folder": ""})  # keys one by one
+    assert (earlier.sims, earlier.as_of) == (300, date(2025, 11, 27))
+    with pytest.raises(ParamsError, match="'sims'"):
+        notebook_params({"params_file": str(baseline), "overrides": {"sims": 0}})
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

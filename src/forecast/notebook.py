@@ -30,7 +30,7 @@ from typing import Any
 from IPython.display import HTML
 
 from forecast import paths
-from forecast.config.params import Params, parse_params
+from forecast.config.params import Params, load_params, parse_params
 from forecast.data.question import SYNTHETIC_WARNING
 from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
@@ -41,9 +41,23 @@ from forecast.present.rundata import DataFacts, RunData, for_notebook
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
 RUNNER_PARAMETERS = ("run_folder", "agency")
 
+# Every notebook's `parameters` cell: this text, the same in each (tests/test_notebook.py keeps it so), plus
+# AGENCY_PARAMETER in the agency template. `forecast report` injects `overrides` (the run's validated params) and
+# `run_folder`; in JupyterLab an analyst names a params file or overrides a key.
+PARAMETERS_CELL = """\
+# Parameters. `forecast report` sets them; in JupyterLab name a params file (relative to this notebook) and change
+# any key with `overrides`, e.g. {"as_of": "2025-11-27", "sims": 2000}. None: the kit's defaults on the bundled
+# SYNTHETIC sample. Every key and its meaning: params/baseline.yaml, or `forecast params`.
+params_file: str = None  # a params YAML file; None: the kit's defaults
+overrides: dict = {}  # params keys to change, e.g. {"model": "hazard"}
+run_folder: str = ""  # set by forecast report: the run folder holding the run's forecast; "": compute it here"""
+AGENCY_PARAMETER = 'agency: str = "Ministry of Finance"  # the agency this page is about'
+
 
 def notebook_params(namespace: Mapping[str, Any]) -> Params:
-    """Validate the notebook's parameters (the names of :data:`PARAMETER_NAMES` found in ``namespace``).
+    """Validate the notebook's parameters (:data:`PARAMETERS_CELL`): ``params_file`` (None: the kit's defaults)
+    with ``overrides`` in place of its values; a notebook of an earlier kit that declares the params keys one by
+    one (:data:`PARAMETER_NAMES`) is read as overrides too.
 
     Papermill injects dates as ISO strings, JupyterLab users may type dates or strings; both are accepted.
     Relative paths resolve against the working directory, which is the notebook's folder in JupyterLab and in
@@ -52,9 +66,11 @@ def notebook_params(namespace: Mapping[str, Any]) -> Params:
     here on the kit's own errors (a folder that is not there, a bad value) show as one line, not a traceback.
     """
     _one_line_errors()
-    values = {name: namespace[name] for name in PARAMETER_NAMES if name in namespace}
-    if "scenarios" in values and values["scenarios"] is None:
+    values = dict(namespace.get("overrides") or {}) or {n: namespace[n] for n in PARAMETER_NAMES if n in namespace}
+    if values.get("scenarios", ...) is None or ("scenarios" not in values and not namespace.get("params_file")):
         values["scenarios"] = [str(p) for p in sorted(paths.SCENARIOS_DIR.glob("*.yaml"))]
+    if namespace.get("params_file"):
+        return load_params(namespace["params_file"], values)
     return parse_params(values, base=Path.cwd())
 
 

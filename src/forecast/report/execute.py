@@ -136,7 +136,8 @@ class _Runner:
         self.job, self.params, self.snaps, self.status, self.status_file = job, params, snaps, status, status_file
         self.deadline = float(job["deadline"])
         self.folder = Path(job["folder"])
-        self.base = {**job["parameters"], "run_folder": str(self.folder)}
+        # the run's params as the kit's notebooks read them (overrides), and key by key for a user's own notebook
+        self.base = {**job["parameters"], "overrides": job["parameters"], "run_folder": str(self.folder)}
         self.suffix = f" · {params.scenario} · {job.get('run', self.folder.name)}"
         self.waiting = [
             Page(
