@@ -48,3 +48,20 @@ def test_a_report_run_starts_without_nbconvert():
     loaded = _loaded_after("import forecast.report.run, forecast.report.execute")
     assert "nbconvert" not in loaded
     assert "nbconvert" in _loaded_after("from forecast.report.html import exporter; exporter()")
+
+
+@pytest.mark.slow
+def test_the_main_job_is_the_docstrings_few_lines_from_import_forecast(monkeypatch, capsys):
+    """The package docstring's example runs as written (with fewer runs): load, forecast, summarise, scenarios."""
+    from forecast import paths
+
+    block = forecast.__doc__.split("::", 1)[1].split("\n\n")[1]
+    lines = [line.split("  #")[0].strip() for line in block.splitlines()]
+    assert 3 <= len(lines) <= 5 and lines[0] == "import forecast"
+    code = "\n".join(lines).replace('"params/baseline.yaml")', '"params/baseline.yaml", {"sims": 300})')
+    monkeypatch.chdir(paths.PROJECT_DIR)
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["result"].sims == 300 and len(namespace["result"].tasks) == 472
+    assert [r.scenario.name for r in namespace["comparison"].results]  # the baseline's scenarios, compared
+    assert "mean" in capsys.readouterr().out

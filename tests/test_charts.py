@@ -2,9 +2,10 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from forecast import load_published, load_snapshots, paths
+from forecast import load_snapshots, paths
 from forecast.config.params import DEFAULT_SCOPE_SOURCES
 from forecast.data import schema
+from forecast.data.published import load_published
 from forecast.present import charts, tables
 
 

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, load_snapshots
-from forecast.data.history import intervals, open_set, trajectory_warnings
+from forecast import load_snapshots
+from forecast.data.history import build_history, intervals, open_set, trajectory_warnings
 from tests.helpers import csv_export, write_exports
 
 HEADER = "task_id,agency,deadline,status\n"

@@ -1,8 +1,7 @@
 import pandas as pd
 import pytest
 
-from forecast import load_published
-from forecast.data.published import check_identities, figure
+from forecast.data.published import check_identities, figure, load_published
 from forecast.errors import DataError
 
 

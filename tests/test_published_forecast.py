@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import load_published
 from forecast.cli import main
 from forecast.cli.text import published_backtest_table
+from forecast.data.published import load_published
 from forecast.data.question import Provenance
 from forecast.engine.published import (
     GRID,

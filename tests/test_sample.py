@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import load_published, load_snapshots, paths, sample
-from forecast.data.published import figure
+from forecast import load_snapshots, paths, sample
+from forecast.data.published import figure, load_published
 from forecast.sample import files as sample_files
 from forecast.sample.flows import TARGETS, flow_table, markdown
 

@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, load_snapshots
+from forecast import load_snapshots
+from forecast.data.history import build_history
 from forecast.errors import DataError
 from tests.helpers import csv_export, write_exports
 

@@ -1,10 +1,11 @@
 import pandas as pd
 import pytest
 
-from forecast import build_history, load_published, load_snapshots, paths
+from forecast import load_snapshots, paths
 from forecast.config.params import DEFAULT_SCOPE_SOURCES
 from forecast.data import schema
-from forecast.data.history import open_set
+from forecast.data.history import build_history, open_set
+from forecast.data.published import load_published
 from forecast.errors import Problem
 from forecast.present import tables
 from forecast.sample import process as sample_process

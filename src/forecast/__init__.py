@@ -1,17 +1,18 @@
 """forecast: how many Resolution 57 programme tasks will slip past their deadline, and who holds them.
 
 Importing the package has no side effects and loads nothing heavy; each name below is imported on first use.
-The public API, in the order an analysis uses it::
+The main job::
 
-    snaps = load_snapshots("exports/")            # every export, checked (DataError names file, row, column)
-    params = load_params("params/baseline.yaml")  # or Params(as_of=..., sims=...), validated once
-    question = ask(snaps, params.as_of, params.deadline)   # the open set and where the data came from
-    result = forecast(params, snaps)              # params.model's forecast: the models pooled (combined) by default
-    result = forecast(params, snaps, "hazard")    # one model: fit + simulate
-    question, model = fit(params, snaps, "hazard")  # or the two steps: forecast.engine.simulate.simulate(...)
-    backtest = run_backtest(snaps)                # which model to trust
-    comparison = compare_scenarios(params, snaps=snaps)    # planner scenarios, common random numbers
-    goal = goal_seek(params, target_slips=250)    # the pace a target needs
+    import forecast
+    params = forecast.load_params("params/baseline.yaml")   # or forecast.Params(as_of=..., sims=...): validated
+    result = forecast.forecast(params)                      # params.model's forecast of the open tasks (combined)
+    print(result.summary(), result.by_agency().head())      # expected slips and interval; who holds them
+    comparison = forecast.compare_scenarios(params)         # the params' scenarios beside it (same runs)
+
+``load_snapshots`` reads and checks a folder of exports (pass the result as ``snaps`` to reuse it; it is then the
+data every figure comes from), ``goal_seek`` finds the pace a target needs, ``run_backtest`` scores the models on
+the history. The stages' own modules (``forecast.data``, ``forecast.models``, ...) hold the rest; a report
+notebook's helpers are ``forecast.notebook``.
 """
 
 from __future__ import annotations
@@ -32,20 +33,11 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 _LAZY = {
     "Params": "config.params",
     "load_params": "config.params",
-    "Snapshots": "data.snapshots",
     "load_snapshots": "data.snapshots",
-    "load_published": "data.published",
-    "build_history": "data.history",
-    "Question": "data.question",
-    "ask": "data.question",
-    "SlipForecast": "engine.simulate",
-    "fit": "scenarios.pooled",
     "forecast": "combine",
-    "combined_forecast": "combine",
-    "compare_models": "combine",
-    "run_backtest": "evaluation.backtest",
     "compare_scenarios": "scenarios.compare",
     "goal_seek": "scenarios.goal",
+    "run_backtest": "evaluation.backtest",
 }
 
 __all__ = ["DataError", "ForecastError", "ParamsError", "ReportError", "__version__", *_LAZY]  # noqa: PLE0604

@@ -106,13 +106,13 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
     if isinstance(data, RunData):
         facts, as_of, deadline = data.facts, data.question.as_of.date(), data.question.deadline.date()
     else:
-        facts, (as_of, deadline) = DataFacts.of(data, params.snapshots), run_dates(params, data)
+        facts, (as_of, deadline) = DataFacts.of(data), run_dates(params, data)
     text = (
         f"Scenario <b>{escape(params.scenario)}</b> · data as of {day(as_of)} · deadline {day(deadline)}"
         f" · {facts.files} snapshots, {day(facts.first)} – {day(facts.last)}"
     )
     about = {
-        "data folder": str(params.snapshots),
+        "data folder": facts.source,
         "data fingerprint": facts.fingerprint,
         "forecast model": params.model,
         "simulation runs": f"{params.sims:,} (seed {params.seed})",
@@ -165,7 +165,9 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "survival_curves",
         "use_offline_renderer",
     ),
-    "forecast.combine": ("by_as_of",),
+    "forecast.combine": ("by_as_of", "compare_models"),
+    "forecast.data.published": ("load_published",),
+    "forecast.scenarios.pooled": ("fit",),
     "forecast.evaluation.stacking": ("COMPONENTS", "earned_weights"),
     "forecast.present.downloads": ("backtest_table",),
     "forecast.present.forecast_charts": (
@@ -179,7 +181,7 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "scenario_distributions",
     ),
     "forecast.present.formatting": ("figures", "table"),
-    "forecast.data.history": ("trajectory_warnings",),
+    "forecast.data.history": ("build_history", "trajectory_warnings"),
     "forecast.present.prose": (
         "agency_sentence",
         "bias_sentence",

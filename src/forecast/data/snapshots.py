@@ -58,6 +58,13 @@ class Snapshots:
     )  # per table (by id, the table itself kept): its last cut, which the next model fitted at that date reuses
 
     @property
+    def folder(self) -> Path | None:
+        """The folder the exports were read from (``None`` for snapshots built from a frame): where the data came
+        from, as every page and download says."""
+        parents = {f.parent for f in self.files}
+        return parents.pop() if len(parents) == 1 else None
+
+    @property
     def dates(self) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(sorted(self.frame["snapshot_date"].unique()))
 

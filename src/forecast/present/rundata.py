@@ -59,9 +59,10 @@ class DataFacts:
     synthetic: bool
 
     @classmethod
-    def of(cls, snaps: Snapshots, source: object = "") -> DataFacts:
+    def of(cls, snaps: Snapshots) -> DataFacts:
+        """The facts of the snapshots themselves (their folder too), so a banner names the data that was used."""
         dates = snaps.dates
-        return cls(str(source), len(snaps.files), dates[0], dates[-1], snaps.fingerprint, snaps.synthetic)
+        return cls(str(snaps.folder or ""), len(snaps.files), dates[0], dates[-1], snaps.fingerprint, snaps.synthetic)
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ def compute(
     progress("twice the pace, and the tables")
     return RunData(
         params=params,
-        facts=DataFacts.of(snaps, params.snapshots),
+        facts=DataFacts.of(snaps),
         question=dataclasses.replace(question, snapshots=None),
         model=model,
         forecast=result,
