@@ -24,7 +24,9 @@ def fit(params: Params, snaps: Snapshots, model: str | None = None) -> tuple[Que
     params' cache, :mod:`forecast.data.cache`, when the same fit was made before)."""
     name = model or params.model
     if name == "combined":
-        raise ForecastError("the combined forecast pools the models: forecast.forecast and forecast.scenarios.pooled.fit give it")
+        raise ForecastError(
+            "the combined forecast pools the models: forecast.forecast and forecast.scenarios.pooled.fit give it"
+        )
     question = ask(snaps, params.as_of, params.deadline)
     unfitted = make_model(name, **params.model_settings())
     return question, open_cache(params).fitted(unfitted, snaps, question.as_of)

@@ -90,8 +90,8 @@ def keyed_colour(field: str, keys: Sequence[str], colours: Sequence[str], **lege
 def burnup(counts: pd.DataFrame) -> alt.Chart:
     """Tasks by status at each snapshot, stacked, with the total assigned on top.
 
-    ``counts`` is :meth:`forecast.data.snapshots.Snapshots.status_counts`: one row per snapshot date (index), one column per
-    status and ``total``.
+    ``counts`` is :meth:`forecast.data.snapshots.Snapshots.status_counts`: one row per snapshot date (index), one
+    column per status and ``total``.
     """
     statuses = list(STATUS_COLOURS)
     tidy = (

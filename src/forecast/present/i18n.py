@@ -61,7 +61,7 @@ def number(value: float, decimals: int = 0, signed: bool = False, grouped: bool 
     if lang == "en":
         return text
     group, point = get_group_symbol(lang), get_decimal_symbol(lang)
-    return text.translate(str.maketrans({",": group, ".": point}))
+    return text.translate(str.maketrans(",.", group + point))
 
 
 def percent(share: float, decimals: int = 0, signed: bool = False) -> str:

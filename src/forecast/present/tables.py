@@ -1,9 +1,9 @@
 """Tables the notebooks show, shaped here so cells stay one line and the shaping is tested, and the exploration
 tables behind them (Kaplan-Meier curves of time to completion, statsmodels ``SurvfuncRight``).
 
-Every function takes the kit's own frames (a task history from :func:`forecast.data.history.build_history`, the long snapshot
-frame, the published figures) and returns a plain DataFrame. Plain frames render through pandas' escaped HTML,
-so text from the exports (titles, agency names) always appears as text in a report.
+Every function takes the kit's own frames (a task history from :func:`forecast.data.history.build_history`, the
+long snapshot frame, the published figures) and returns a plain DataFrame. Plain frames render through pandas'
+escaped HTML, so text from the exports (titles, agency names) always appears as text in a report.
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ def overdue_tasks(history: pd.DataFrame, as_of: object, limit: int = 20) -> pd.D
 
 
 def agency_status_counts(history: pd.DataFrame, agency: str) -> pd.DataFrame:
-    """One agency's tasks by status at each snapshot, shaped as :meth:`forecast.data.snapshots.Snapshots.status_counts` (a row per
-    snapshot date, a column per status and ``total``). ``history`` is
+    """One agency's tasks by status at each snapshot, shaped as
+    :meth:`forecast.data.snapshots.Snapshots.status_counts` (a row per snapshot date, a column per status and
+    ``total``). ``history`` is
     :attr:`forecast.present.rundata.RunData.agency_history` (``snapshot_date, agency, status, tasks``)."""
     rows = history.loc[history["agency"] == agency]
     counts = rows.pivot_table(index="snapshot_date", columns="status", values="tasks", aggfunc="sum", fill_value=0)
