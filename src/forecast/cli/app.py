@@ -265,38 +265,30 @@ def _date(text: str) -> date:
     return day
 
 
-def _whole(bounds: tuple[int, int]):
-    """An argparse type: a whole number within ``bounds``."""
+def _bounded(cast: type, bounds: tuple[float, float]):
+    """An argparse type: a whole number (``cast`` int) in ``[lo, hi]``, or a finite number (float) in ``(lo, hi]``."""
+    lo, hi = bounds
+    whole = cast is int
+    meaning = f"a whole number from {lo:,} to {hi:,}" if whole else f"a number greater than {lo:g} and at most {hi:g}"
 
-    def whole(text: str) -> int:
+    def parse(text: str):
         try:
-            value = int(text)
+            value = cast(text)
         except ValueError:
-            value = None
-        if value is None or not bounds[0] <= value <= bounds[1]:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {bounds[0]:,} to {bounds[1]:,}, not {text!r}"
-            )
+            value = math.nan
+        if not (math.isfinite(value) and (lo <= value if whole else lo < value) and value <= hi):
+            raise argparse.ArgumentTypeError(f"must be {meaning}, not {text!r}")
         return value
 
-    return whole
+    return parse
+
+
+def _whole(bounds: tuple[int, int]):
+    return _bounded(int, bounds)
 
 
 def _number(bounds: tuple[float, float]):
-    """An argparse type: a finite number in ``(lo, hi]`` (NaN and infinity refused)."""
-
-    def number(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and bounds[0] < value <= bounds[1]):
-            raise argparse.ArgumentTypeError(
-                f"must be a number greater than {bounds[0]:g} and at most {bounds[1]:g}, not {text!r}"
-            )
-        return value
-
-    return number
+    return _bounded(float, bounds)
 
 
 def _scenario_parsers(sub) -> None:
