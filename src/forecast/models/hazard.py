@@ -477,11 +477,14 @@ class _RegimeExits:
 
 def _rated(rate: np.ndarray, step_h: np.ndarray, pattern: np.ndarray) -> np.ndarray:
     """Cumulative hazards (tasks x runs), float32: ``sum_j rate[i, j] * step_h[pattern[i], j]`` over the steps j,
-    a step at a time (no tasks x steps x runs array)."""
-    H = rate[:, :1] * step_h[pattern, 0]
+    a step at a time (no tasks x steps x runs array), once per distinct (path, multipliers): profiles that differ
+    only by agency share it (the same products and sums, so the same numbers)."""
+    rows, back = np.unique(np.column_stack([pattern, rate]), axis=0, return_inverse=True)
+    path, rate = rows[:, 0].astype(np.int64), rows[:, 1:]
+    H = rate[:, :1] * step_h[path, 0]
     for j in range(1, step_h.shape[1]):
-        H += rate[:, j : j + 1] * step_h[pattern, j]
-    return H.astype(np.float32)
+        H += rate[:, j : j + 1] * step_h[path, j]
+    return H.astype(np.float32)[back.reshape(-1)]
 
 
 def _cholesky(cov: np.ndarray) -> np.ndarray:
