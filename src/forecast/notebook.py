@@ -149,6 +149,7 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "use_offline_renderer",
     ),
     "forecast.combine": ("COMPONENTS", "earned_weights"),
+    "forecast.present.explorer_view": ("explore",),
     "forecast.present.downloads": ("backtest_table",),
     "forecast.present.forecast_charts": (
         "agency_distribution",

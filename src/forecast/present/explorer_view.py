@@ -8,6 +8,7 @@ saying what to install, not a traceback.
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import date, timedelta
 from html import escape
@@ -18,6 +19,8 @@ import altair as alt
 import pandas as pd
 from IPython.display import HTML
 
+from forecast import paths
+from forecast.config.params import Params, load_params
 from forecast.data.schema import IN_PROGRESS, OVERDUE
 from forecast.errors import ForecastError
 from forecast.present.charts import keyed_colour, svg_of
@@ -29,24 +32,32 @@ INSTALL = (
     "<code>make setup</code>, or <code>pip install -e '.[lab]'</code> in the kit's folder, then restart the kernel "
     "and run this notebook again."
 )
+REPORT_NOTE = (
+    "The explorer is interactive: open notebooks/06_explorer.ipynb in JupyterLab (<code>make lab</code>) or as a page "
+    "(<code>make explorer</code>)."
+)
+SAVE_TO = "FORECAST_EXPLORER_SAVE_TO"  # where "Save as scenario" writes, if not the kit's params/scenarios/
 WIDE = {"description_width": "230px"}
 PACE = {"min": 0.25, "max": 4.0, "step": 0.05, "value": 1.0, "readout_format": ".2f"}
 
 
 def explore(
-    params_file: str | Path | None = None, sims: int | None = None, scenario_folder: str | Path | None = None
+    params: Params | str | Path | None = None, run_folder: str = "", scenario_folder: str | Path | None = None
 ) -> Any:
-    """The explorer of ``params_file`` (default: the kit's params/baseline.yaml) with ``sims`` runs (default: the
-    file's), saving scenarios into ``scenario_folder`` (default: the kit's params/scenarios/). Show the value it
-    returns (the last line of a cell)."""
+    """The explorer of ``params`` (validated params, or a params file; default: the kit's params/baseline.yaml),
+    saving scenarios into ``scenario_folder`` (default: ``$FORECAST_EXPLORER_SAVE_TO``, else the kit's
+    params/scenarios/). Show the value it returns (a cell's last line). In a report run (``run_folder`` given) the
+    explorer is not built: a report is read, not moved. Without ipywidgets: a message saying what to install."""
+    if run_folder:
+        return HTML(f"<p>{REPORT_NOTE}</p>")
     try:
         import ipywidgets  # noqa: F401
     except ImportError:
         return HTML(f'<div style="border-left:4px solid #e53935;padding:8px 12px">{INSTALL}</div>')
-    from forecast.notebook import _one_line_errors
-
-    _one_line_errors()
-    return ExplorerView(Explorer.from_file(params_file, sims), scenario_folder).widget
+    if not isinstance(params, Params):
+        params = load_params(Path(params) if params else paths.PARAMS_DIR / "baseline.yaml")
+    folder = scenario_folder or os.environ.get(SAVE_TO) or None
+    return ExplorerView(Explorer(params), folder).widget
 
 
 class ExplorerView:
