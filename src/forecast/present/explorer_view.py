@@ -36,6 +36,7 @@ REPORT_NOTE = (
     "The explorer is interactive: open notebooks/06_explorer.ipynb in JupyterLab (<code>make lab</code>) or as a page "
     "(<code>make explorer</code>)."
 )
+ANY = ""  # a dropdown's "every agency" or "all open tasks"
 SAVE_TO = "FORECAST_EXPLORER_SAVE_TO"  # where "Save as scenario" writes, if not the kit's params/scenarios/
 WIDE = {"description_width": "230px"}
 PACE = {"min": 0.25, "max": 4.0, "step": 0.05, "value": 1.0, "readout_format": ".2f"}
@@ -74,15 +75,15 @@ class ExplorerView:
         statuses = [
             (f"overdue tasks ({ex.status_counts[OVERDUE]})", OVERDUE),
             (f"tasks in progress ({ex.status_counts[IN_PROGRESS]})", IN_PROGRESS),
-            (f"all open tasks ({sum(ex.status_counts.values())})", None),
+            (f"all open tasks ({sum(ex.status_counts.values())})", ANY),
         ]
-        every = [("every agency", None), *agencies]
+        every = [("every agency", ANY), *agencies]
         layout = w.Layout(width="460px")
 
         def slider(kind, description, **kw):
             return kind(description=description, style=WIDE, layout=layout, continuous_update=False, **kw)
 
-        def pick(description, options, value=None):
+        def pick(description, options, value=ANY):
             return w.Dropdown(description=description, options=options, value=value, style=WIDE, layout=layout)
 
         def day(description, value=None):
@@ -105,7 +106,7 @@ class ExplorerView:
         self.holiday = slider(w.FloatSlider, "Pace over the holiday ×", **{**PACE, "min": 0.1, "max": 1.0})
         self.holiday_from = day("Holiday from", max(ex.deadline - timedelta(days=7), ex.as_of))
         self.holiday_to = day("Holiday to", ex.deadline)
-        self.reset = w.Button(description="Back to the baseline", icon="undo")
+        self.reset = w.Button(description="Back to the baseline", icon="undo", layout=w.Layout(width="200px"))
         self.reset.on_click(lambda _: self.back_to_baseline())
 
         one_agency = w.VBox(list(self.pace.values()), layout=w.Layout(max_height="260px", overflow_y="auto"))
@@ -129,10 +130,12 @@ class ExplorerView:
         self.status = w.HTML()
         self.distribution = w.HTML()
         self.deltas = w.HTML()
-        self.table = w.HTML(layout=w.Layout(max_height="420px", overflow_y="auto"))
+        self.table = w.HTML()
         self.name = w.Text(description="Scenario name", value="", placeholder="e.g. Finance doubles its pace",
+                           continuous_update=False,
                            style={"description_width": "120px"}, layout=w.Layout(width="460px"))  # fmt: skip
         self.description = w.Text(description="Its question", placeholder="optional: what if …?",
+                                  continuous_update=False,
                                   style={"description_width": "120px"}, layout=w.Layout(width="460px"))  # fmt: skip
         self.save_button = w.Button(description="Save as scenario", icon="save", button_style="primary")
         self.save_button.on_click(lambda _: self.save())
@@ -146,12 +149,7 @@ class ExplorerView:
              w.HTML("<h4 style='margin:10px 0 2px'>Agencies</h4>"), self.table, save],
             layout=w.Layout(width="700px", margin="0 0 0 24px"),
         )  # fmt: skip
-        intro = w.HTML(
-            "<p style='max-width:1180px'>Move a lever: the forecast is simulated again with the <b>same runs</b> as "
-            "the baseline (the same random numbers), so the change is the lever's effect, not noise. The numbers "
-            "are those <code>forecast scenario</code> gives for the saved file.</p>"
-        )
-        self.widget = w.VBox([intro, w.HBox([w.VBox(controls), results])])
+        self.widget = w.HBox([w.VBox(controls), results])
         self.widget.add_class("forecast-explorer")
         self.update()
 
@@ -170,12 +168,12 @@ class ExplorerView:
             pace={a: s.value for a, s in self.pace.items()},
             pace_from=self.pace_from.value,
             deadline_days=self.deadline_days.value,
-            deadline_status=self.deadline_status.value,
-            deadline_agency=self.deadline_agency.value,
+            deadline_status=self.deadline_status.value or None,
+            deadline_agency=self.deadline_agency.value or None,
             deadline_count=self.deadline_count.value,
             drop_count=self.drop_count.value,
-            drop_status=self.drop_status.value,
-            drop_agency=self.drop_agency.value,
+            drop_status=self.drop_status.value or None,
+            drop_agency=self.drop_agency.value or None,
             new_count=self.new_count.value,
             new_agency=self.new_agency.value,
             new_deadline=self.new_deadline.value,
@@ -273,7 +271,7 @@ def headline_html(outcome: Outcome, deadline: date, updates: int = 0) -> str:
 def agency_html(outcome: Outcome) -> str:
     """The agency table as HTML: open tasks, expected slips without and with the levers, the change."""
     frame = outcome.agency_table()
-    head = ["Agency", "Open tasks", "Slips, baseline", "Slips, with the levers", "Change", "80 % of runs"]
+    head = ["Agency", "Open tasks", "Slips, baseline", "Slips, with the levers", "Change", "Change in 80 % of runs"]
     cell = "padding:2px 8px;border-bottom:1px solid #eee"
     rows = []
     for r in frame.itertuples():
@@ -289,8 +287,9 @@ def agency_html(outcome: Outcome) -> str:
         )
     header = "".join(f"<th style='{cell};text-align:left'>{h}</th>" for h in head)
     return (
+        "<div style='max-height:380px;overflow-y:auto;border:1px solid #eee'>"
         "<table class='explorer-agencies' style='border-collapse:collapse;font-size:13px'>"
-        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
