@@ -298,7 +298,7 @@ def written_by_explorer(path: Path) -> bool:
     """Whether the file starts with the explorer's mark (:data:`MARK`)."""
     try:
         with path.open(encoding="utf-8") as f:
-            return f.readline().rstrip("\n") == MARK
+            return f.readline().startswith(MARK)
     except (OSError, UnicodeDecodeError):
         return False
 
