@@ -343,7 +343,7 @@ def reusing(model: LeverModel, sims: int) -> LeverModel:
         year_end = ReusingHazard(model.year_end, sims) if model.year_end is not None else None
         return dataclasses.replace(model, autumn=ReusingHazard(model.autumn, sims), year_end=year_end, _base={})
     if isinstance(model, HazardModel):
-        return ReusingHazard(model, sims)  # type: ignore[return-value]
+        return ReusingHazard(model, sims)
     return model
 
 

@@ -109,7 +109,7 @@ class ExplorerView:
         self.reset = w.Button(description="Back to the baseline", icon="undo", layout=w.Layout(width="200px"))
         self.reset.on_click(lambda _: self.back_to_baseline())
 
-        one_agency = w.VBox(list(self.pace.values()), layout=w.Layout(max_height="260px", overflow_y="auto"))
+        one_agency = w.VBox(list(self.pace.values()), layout=w.Layout(max_height="260px", overflow="auto"))
         by_agency = w.Accordion(children=[one_agency], titles=("Pace of one agency",), layout=layout)
         sections = [
             ("Pace", [self.pace_all, by_agency, self.pace_from]),
@@ -315,7 +315,7 @@ def distribution_chart(outcome: Outcome) -> alt.Chart:
     )
 
 
-def agency_chart(outcome: Outcome, top: int = 8) -> alt.LayerChart:
+def agency_chart(outcome: Outcome, top: int = 8) -> alt.LayerChart | alt.FacetChart:
     """The agencies whose expected slips change most: the mean change (bar) and 80 % of the runs' changes (line)."""
     frame = outcome.agency_table()
     frame = frame.loc[frame["difference"].abs().sort_values(ascending=False).index].head(top)
