@@ -10,10 +10,13 @@ OUT    ?= reports
 JOBS   ?= auto
 
 BROWSER ?= chromium
+# the explorer's browser test drives Chromium through Selenium with Debian's driver
+DRIVER  ?= chromedriver
+DRIVER_PACKAGE ?= chromium-driver
 APT     ?= apt-get
 SUDO    ?= $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup browser report predict test lint bench lab sample clean
+.PHONY: setup browser driver report predict test lint bench lab explorer sample clean
 
 setup: $(STAMP)
 
@@ -47,12 +50,21 @@ browser:
 	not install it: install it (Debian/Ubuntu: sudo apt-get install -y chromium), then run make test again" >&2; \
 	exit 1; }
 
+driver: browser
+	@if ! command -v $(DRIVER) >/dev/null 2>&1 && command -v $(APT) >/dev/null 2>&1; then \
+	  echo "installing $(DRIVER_PACKAGE) for the explorer's browser test ($(SUDO) $(APT) install -y $(DRIVER_PACKAGE))"; \
+	  $(SUDO) $(APT) update -qq && $(SUDO) $(APT) install -y -qq $(DRIVER_PACKAGE) >/dev/null; \
+	fi
+	@command -v $(DRIVER) >/dev/null 2>&1 || { echo "make test needs $(DRIVER) for the explorer's browser test and \
+	could not install it: install it (Debian/Ubuntu: sudo apt-get install -y $(DRIVER_PACKAGE)), then run make test \
+	again" >&2; exit 1; }
+
 # mypy (about 9 s of CPU without its cache, as on a fresh clone: pyproject skips the packages src never imports)
 # runs beside the tests at low priority (nice): it takes the time the test workers leave idle (a notebook sleeping
 # while a run waits for its time limit, a page waiting for another) rather than a core from them. Its report follows
 # theirs and either failing fails the target. The tests run in the order tests/conftest.py gives (report and slow
 # modules first), a module per worker.
-test: $(STAMP) browser
+test: $(STAMP) browser driver
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -72,6 +84,10 @@ bench: $(STAMP)
 # JupyterLab on notebooks/ with the kit's kernel (Jupyter refuses root unless told; containers often run as root)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --MappingKernelManager.default_kernel_name=forecast $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
+# the planner's explorer (notebooks/06_explorer.ipynb) as a page, without JupyterLab (Voilà; open the address it prints)
+explorer: $(STAMP)
+	cd notebooks && ../$(BIN)/voila 06_explorer.ipynb --no-browser
 
 sample: $(STAMP)
 	$(BIN)/forecast sample --out data/sample/synthetic-2025

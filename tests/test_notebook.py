@@ -1,6 +1,7 @@
 """The notebooks' contract: thin, committed without outputs, a described ``parameters`` cell, validated once."""
 
 import ast
+import shutil
 from datetime import date
 
 import nbformat
@@ -81,7 +82,8 @@ def test_the_defaults_are_the_bundled_sample_wherever_the_notebook_is(path, tmp_
     monkeypatch.chdir(tmp_path)
     params = notebook_params(defaults)
     assert (params.snapshots, params.published) == (paths.SAMPLE_DIR, paths.PUBLISHED_FIGURES)
-    assert params.scenarios == tuple(sorted(paths.SCENARIOS_DIR.glob("*.yaml"))) and len(params.scenarios) == 3
+    assert params.scenarios == load_params(paths.PARAMS_DIR / "baseline.yaml").scenarios  # the kit's baseline's
+    assert len(params.scenarios) == 3 and all(p.is_file() for p in params.scenarios)
 
 
 def test_notebook_params_accepts_strings_and_dates_and_ignores_other_names(tmp_path, monkeypatch):
@@ -115,8 +117,15 @@ def test_banner_warns_of_synthetic_data_and_keeps_paths_and_hashes_in_a_collapse
     assert snaps.fingerprint not in shown and str(paths.SAMPLE_DIR) not in shown  # no hash or machine path on show
     assert box.startswith(' style="font-size:13px;color:#555"><summary>About this run</summary>')  # closed: no "open"
     assert snaps.fingerprint in box and str(paths.SAMPLE_DIR) in box
-    odd = parse_params({"snapshots": "/data/<b>x</b>"})
-    assert "&lt;b&gt;x&lt;/b&gt;" in banner(odd, snaps).data
+    odd = parse_params({"snapshots": "/data/<b>x</b>", "scenario": "b.x"})
+    assert "    assert "/data/" not in banner(odd, snaps).data  # the data given once: the folder the snapshots came fromlt;b    assert "/data/" not in banner(odd, snaps).data  # the data given once: the folder the snapshots came fromgt;" not in banner(odd, snaps).data  # the data given once: the folder the snapshots came from
+
+
+def test_the_banner_escapes_the_folder_it_names(tmp_path):
+    folder = tmp_path / "<b>x</b>"
+    shutil.copytree(paths.SAMPLE_DIR, folder)
+    html = banner(parse_params({"snapshots": str(folder)}), load_snapshots(folder)).data
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
 
 
 def _execute_copy(name: str, folder, **parameters):

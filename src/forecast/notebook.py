@@ -24,13 +24,12 @@ import dataclasses
 from collections.abc import Mapping
 from html import escape
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 from IPython.display import HTML
 
 from forecast import paths
-from forecast.config.params import Params, load_params, parse_params
+from forecast.config.params import Params, load_params
 from forecast.data.question import SYNTHETIC_WARNING
 from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
@@ -46,18 +45,18 @@ RUNNER_PARAMETERS = ("run_folder", "agency")
 # `run_folder`; in JupyterLab an analyst names a params file or overrides a key.
 PARAMETERS_CELL = """\
 # Parameters. `forecast report` sets them; in JupyterLab name a params file (relative to this notebook) and change
-# any key with `overrides`, e.g. {"as_of": "2025-11-27", "sims": 2000}. None: the kit's defaults on the bundled
-# SYNTHETIC sample. Every key and its meaning: params/baseline.yaml, or `forecast params`.
-params_file: str = None  # a params YAML file; None: the kit's defaults
+# any key with `overrides`, e.g. {"as_of": "2025-11-27", "sims": 2000}. None: the kit's params/baseline.yaml on
+# the bundled SYNTHETIC sample. Every key and its meaning: params/baseline.yaml, or `forecast params`.
+params_file: str = None  # a params YAML file; None: the kit's params/baseline.yaml
 overrides: dict = {}  # params keys to change, e.g. {"model": "hazard"}
 run_folder: str = ""  # set by forecast report: the run folder holding the run's forecast; "": compute it here"""
 AGENCY_PARAMETER = 'agency: str = "Ministry of Finance"  # the agency this page is about'
 
 
 def notebook_params(namespace: Mapping[str, Any]) -> Params:
-    """Validate the notebook's parameters (:data:`PARAMETERS_CELL`): ``params_file`` (None: the kit's defaults)
-    with ``overrides`` in place of its values; a notebook of an earlier kit that declares the params keys one by
-    one (:data:`PARAMETER_NAMES`) is read as overrides too.
+    """Validate the notebook's parameters (:data:`PARAMETERS_CELL`): ``params_file`` (None: the kit's
+    params/baseline.yaml) with ``overrides`` in place of its values (a report run's name every key); a notebook
+    of an earlier kit that declares the params keys one by one (:data:`PARAMETER_NAMES`) is read as overrides.
 
     Papermill injects dates as ISO strings, JupyterLab users may type dates or strings; both are accepted.
     Relative paths resolve against the working directory, which is the notebook's folder in JupyterLab and in
@@ -67,11 +66,9 @@ def notebook_params(namespace: Mapping[str, Any]) -> Params:
     """
     _one_line_errors()
     values = dict(namespace.get("overrides") or {}) or {n: namespace[n] for n in PARAMETER_NAMES if n in namespace}
-    if values.get("scenarios", ...) is None or ("scenarios" not in values and not namespace.get("params_file")):
+    if "scenarios" in values and values["scenarios"] is None:
         values["scenarios"] = [str(p) for p in sorted(paths.SCENARIOS_DIR.glob("*.yaml"))]
-    if namespace.get("params_file"):
-        return load_params(namespace["params_file"], values)
-    return parse_params(values, base=Path.cwd())
+    return load_params(namespace.get("params_file") or paths.PARAMS_DIR / "baseline.yaml", values)
 
 
 def _one_line_errors() -> None:
@@ -169,6 +166,7 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
     "forecast.data.published": ("load_published",),
     "forecast.scenarios.pooled": ("fit",),
     "forecast.evaluation.stacking": ("COMPONENTS", "earned_weights"),
+    "forecast.present.explorer_view": ("explore",),
     "forecast.present.downloads": ("backtest_table",),
     "forecast.present.forecast_charts": (
         "agency_distribution",

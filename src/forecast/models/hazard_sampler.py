@@ -15,6 +15,16 @@ from forecast.models.year_end import Regime
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 
+@dataclass(frozen=True)
+class Parts:
+    """One chunk of runs of a :class:`HazardSampler` by covariate path, before the scenario multipliers."""
+
+    step_h: np.ndarray  # (patterns x steps x runs) each step's hazard with the row's and the pace's level
+    add: np.ndarray | None  # (patterns x steps x runs) the year-end clearance, or None
+    scale: np.ndarray  # (agencies x runs) float32 agency multipliers, exp(b)
+    exit: np.ndarray | None  # (patterns x runs) float32 the year-end exits, or None without the regime
+
+
 @dataclass
 class HazardSampler:
     """Draws of each task's cumulative hazard from the forecast date to the deadline."""
@@ -36,11 +46,19 @@ class HazardSampler:
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Cumulative hazards (profiles x size), float32; ``exp(-H)`` is the chance a task is still open."""
-        post = self.posterior
         n, m = len(self.pattern), self.E.shape[1]
         if m == 0:
             self.regime_exit_ = np.zeros((n, size), dtype=np.float32)
             return np.zeros((n, size))
+        return self.hazards(self.parts(rng, size))
+
+    def parts(self, rng: np.random.Generator, size: int) -> Parts:
+        """One chunk's runs by covariate path, before the scenario multipliers: everything :meth:`draw` takes from
+        ``rng`` (the same draws in the same order). Samplers with the same paths (``X``, ``E``, ``after``) and
+        agencies draw the same parts; only :meth:`hazards` depends on ``rate`` (the planner's explorer reuses them
+        across lever changes: :mod:`forecast.present.explorer`)."""
+        post = self.posterior
+        m = self.E.shape[1]
         # one joint parameter draw, then one pace step per future step, then agencies with no history: a later
         # deadline only appends pace steps and a scenario only appends new agencies, so their runs share every
         # other draw with the baseline
@@ -71,28 +89,38 @@ class HazardSampler:
         linear = (self.X.reshape(-1, p) @ beta.T).reshape(k, m, size)  # X beta per pattern, step and run
         linear += pace[None, :, :]
         level = np.exp(linear, out=linear)
-        add = self._year_end(luck, state_rate, step_h) if luck is not None else None
+        add, exit_ = self._year_end(luck, state_rate, step_h) if luck is not None else (None, None)
         step_h *= level
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
             b = np.vstack([b, rng.normal(0.0, post.sigma_agency, (unseen, size))])
-        scale = np.exp(b).astype(np.float32)
+        return Parts(step_h, add, np.exp(b).astype(np.float32), exit_)
+
+    def hazards(self, parts: Parts) -> np.ndarray:
+        """Cumulative hazards (profiles x runs) of one chunk's :meth:`parts`, with the scenario multipliers; keeps
+        the chunk's year-end exits for :class:`RegimeExits`."""
+        step_h, add = parts.step_h, parts.add
+        if parts.exit is not None:
+            self.regime_exit_ = parts.exit[self.pattern]
         if self.rate is None:
             H = step_h.sum(axis=1).astype(np.float32)[self.pattern]
-            H *= scale[self.agency]
+            H *= parts.scale[self.agency]
             if add is not None:  # the year-end clearance: the same for every task of a class, whatever its agency
                 H += add.sum(axis=1).astype(np.float32)[self.pattern]
         else:
             H = _rated(self.rate, step_h, self.pattern)
-            H *= scale[self.agency]
+            H *= parts.scale[self.agency]
             if add is not None:
                 H += _rated(self.rate, add, self.pattern)
         return H
 
-    def _year_end(self, luck: np.ndarray, state_rate: np.ndarray, step_h: np.ndarray) -> np.ndarray | None:
+    def _year_end(
+        self, luck: np.ndarray, state_rate: np.ndarray, step_h: np.ndarray
+    ) -> tuple[np.ndarray | None, np.ndarray]:
         """Each run's December (:mod:`.year_end`): the autumn's, or a push drawn from the regime's posterior. Adds the
-        push's pace to ``step_h`` (the row and pace level is applied after), keeps its exits for
-        :class:`RegimeExits` and returns its clearance (patterns x steps x runs; the same for every agency)."""
+        push's pace to ``step_h`` (the row and pace level is applied after) and returns its clearance (patterns x
+        steps x runs; the same for every agency; None when nothing clears) and its exits (patterns x runs) for
+        :class:`RegimeExits`."""
         assert self.regime is not None and self.after is not None and self.live_ is not None
         runs = self.regime.runs(luck)
         window = self.regime.window
@@ -112,9 +140,9 @@ class HazardSampler:
         push = onset < window
         on_day = self.after[:, :, :2, np.minimum(onset + 1, window)].sum(axis=2)  # open on the onset day: its wave
         on_day = (after[:, :, 0] + after[:, :, 1] - on_day).sum(axis=1)
-        self.regime_exit_ = (np.where(push, runs.exit, 0.0) * on_day).astype(np.float32)[self.pattern]
+        exit_ = (np.where(push, runs.exit, 0.0) * on_day).astype(np.float32)
         clear = after[:, :, 0] * runs.clear_o + after[:, :, 1] * runs.clear_d
-        return clear if clear.any() else None
+        return (clear if clear.any() else None), exit_
 
 
 class RegimeExits:
@@ -135,11 +163,14 @@ class RegimeExits:
 
 def _rated(rate: np.ndarray, step_h: np.ndarray, pattern: np.ndarray) -> np.ndarray:
     """Cumulative hazards (tasks x runs), float32: ``sum_j rate[i, j] * step_h[pattern[i], j]`` over the steps j,
-    a step at a time (no tasks x steps x runs array)."""
-    H = rate[:, :1] * step_h[pattern, 0]
+    a step at a time (no tasks x steps x runs array), once per distinct (path, multipliers): profiles that differ
+    only by agency share it (the same products and sums, so the same numbers)."""
+    rows, back = np.unique(np.column_stack([pattern, rate]), axis=0, return_inverse=True)
+    path, rate = rows[:, 0].astype(np.int64), rows[:, 1:]
+    H = rate[:, :1] * step_h[path, 0]
     for j in range(1, step_h.shape[1]):
-        H += rate[:, j : j + 1] * step_h[pattern, j]
-    return H.astype(np.float32)
+        H += rate[:, j : j + 1] * step_h[path, j]
+    return H.astype(np.float32)[back.reshape(-1)]
 
 
 def _cholesky(cov: np.ndarray) -> np.ndarray:

@@ -62,6 +62,15 @@ class RunResult:
     record: dict[str, Any]
 
 
+def _interactive(notebook: Path) -> bool:
+    """A notebook made to be moved, not read (metadata ``forecast: {interactive: true}``: the explorer): no page."""
+    try:
+        meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return False  # the run reports an unreadable notebook as it always has
+    return bool(meta.get("forecast", {}).get("interactive"))
+
+
 def run_report(
     params_file: str | Path,
     out: str | Path = paths.REPORTS_DIR,
@@ -80,7 +89,7 @@ def run_report(
     nothing is published and earlier runs are as they were.
     """
     params = load_run_params(params_file, overrides)
-    notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
+    notebooks = [nb for nb in sorted(Path(notebooks_dir).glob("*.ipynb")) if not _interactive(nb)]
     if not notebooks:
         raise ReportError(f"no notebooks (*.ipynb) in {notebooks_dir}")
     _check_kernel()

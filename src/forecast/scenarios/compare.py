@@ -89,24 +89,7 @@ class ScenarioResult:
     def agency_differences(self) -> pd.DataFrame:
         """Per agency the scenario changes (its open tasks, or its slips in some run): open tasks and mean slips in
         baseline and scenario, and the mean, P10 and P90 of the per-run difference; largest change first."""
-        names = sorted(set(self.baseline.agencies) | set(self.forecast.agencies))
-        base, scen = self.baseline.agency_matrix(names), self.forecast.agency_matrix(names)
-        open_base = self.baseline.tasks.groupby("agency").size()
-        open_scen = self.forecast.tasks.groupby("agency").size()
-        diff = scen - base
-        lo, hi = np.quantile(diff, [0.1, 0.9], axis=1, method="inverted_cdf") if names else (np.zeros(0), np.zeros(0))
-        frame = pd.DataFrame(
-            {
-                "agency": names,
-                "open_baseline": [int(open_base.get(a, 0)) for a in names],
-                "open_scenario": [int(open_scen.get(a, 0)) for a in names],
-                "slip_baseline": base.mean(axis=1),
-                "slip_scenario": scen.mean(axis=1),
-                "difference": diff.mean(axis=1),
-                "difference_p10": lo.astype(int),
-                "difference_p90": hi.astype(int),
-            }
-        )
+        frame, diff = agency_effects(self.baseline, self.forecast)
         changed = (diff != 0).any(axis=1) | frame["open_baseline"].ne(frame["open_scenario"]).to_numpy()
         frame = frame.loc[changed].assign(_size=lambda f: f["difference"].abs())  # a Series would add rows to none
         return (
@@ -252,7 +235,7 @@ def compare(
 
     def run(inputs: Inputs) -> SlipForecast:
         """``run_inputs``, once per distinct input: a scenario that adds no rows has the baseline's own baseline."""
-        known = next((result for seen, result in done if _same(seen, inputs)), None)
+        known = next((result for seen, result in done if same_inputs(seen, inputs)), None)
         if known is None:
             known = run_inputs(model, question, inputs, params)
             done.append((inputs, known))
@@ -270,7 +253,33 @@ def compare(
     return Comparison(baseline, tuple(results))
 
 
-def _same(a: Inputs, b: Inputs) -> bool:
+def agency_effects(baseline: SlipForecast, scenario: SlipForecast) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every agency with open tasks in ``baseline`` or ``scenario`` (same runs): open tasks and mean slips in both
+    and the mean, P10 and P90 of the per-run difference (:data:`AGENCY_EFFECT_COLUMNS` but ``scenario``), in name
+    order; with the per-run differences (agencies x runs)."""
+    names = sorted(set(baseline.agencies) | set(scenario.agencies))
+    base, scen = baseline.agency_matrix(names), scenario.agency_matrix(names)
+    open_base = baseline.tasks.groupby(baseline.tasks["agency"].astype(str)).size()
+    open_scen = scenario.tasks.groupby(scenario.tasks["agency"].astype(str)).size()
+    diff = scen - base
+    lo, hi = np.quantile(diff, [0.1, 0.9], axis=1, method="inverted_cdf") if names else (np.zeros(0), np.zeros(0))
+    frame = pd.DataFrame(
+        {
+            "agency": names,
+            "open_baseline": [int(open_base.get(a, 0)) for a in names],
+            "open_scenario": [int(open_scen.get(a, 0)) for a in names],
+            "slip_baseline": base.mean(axis=1),
+            "slip_scenario": scen.mean(axis=1),
+            "difference": diff.mean(axis=1),
+            "difference_p10": lo.astype(int),
+            "difference_p90": hi.astype(int),
+        }
+    )
+    return frame, diff
+
+
+def same_inputs(a: Inputs, b: Inputs) -> bool:
+    """Whether two scenario inputs are the same (rows, switches and rates): the same runs follow."""
     return (
         a.rate.shape == b.rate.shape
         and np.array_equal(a.rate, b.rate)

@@ -1,0 +1,202 @@
+"""The planner's explorer without its widgets (#27): lever settings -> scenario file -> the numbers
+``forecast.compare_scenarios`` gives for that file; the reused draws change nothing; saving round-trips and never
+overwrites a file the explorer did not write."""
+
+import dataclasses
+import sys
+from datetime import date
+
+import nbformat
+import pytest
+import yaml
+
+from forecast import compare_scenarios, load_params, load_snapshots, paths
+from forecast.errors import ForecastError
+from forecast.models import hazard_sampler
+from forecast.notebook import notebook_params
+from forecast.present.explorer import MARK, Explorer, Levers, slug, written_by_explorer
+from forecast.report.run import _interactive
+from forecast.scenarios.levers import load_scenario
+
+SIMS = 600
+FINANCE = "Ministry of Finance"
+SETTINGS = {
+    "every agency faster": Levers(pace_all=1.5),
+    "finance from 10 Dec": Levers(pace={FINANCE: 2.0}, pace_from=date(2025, 12, 10)),
+    "deadlines": Levers(deadline_days=30, deadline_count=40),
+    "drop": Levers(drop_count=20, drop_status=None, drop_agency="Government Office"),
+    "new tasks": Levers(new_count=15, new_agency="Ministry of Health", new_arrive=date(2025, 12, 15)),
+    "holiday": Levers(holiday=0.5, holiday_from=date(2025, 12, 24), holiday_to=date(2025, 12, 31)),
+    "all at once": Levers(
+        pace_all=0.8,
+        pace={FINANCE: 1.25},
+        deadline_days=10,
+        drop_count=5,
+        new_count=5,
+        new_agency="Ha Noi",
+        holiday=0.5,
+        holiday_from=date(2025, 12, 24),
+        holiday_to=date(2025, 12, 31),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def params():
+    return load_params(paths.PARAMS_DIR / "baseline.yaml", {"sims": SIMS})
+
+
+@pytest.fixture(scope="module")
+def snaps(params):
+    return load_snapshots(params.snapshots, params.status_labels)
+
+
+@pytest.fixture(scope="module")
+def explorer(params, snaps):
+    return Explorer(params, snaps)
+
+
+def test_a_setting_is_the_scenario_file_a_planner_would_write():
+    levers = Levers(
+        pace_all=1.5,
+        pace={FINANCE: 2.0, "Ha Noi": 1.0},
+        pace_from=date(2025, 12, 10),
+        deadline_days=30,
+        deadline_count=40,
+        drop_count=3,
+        drop_status=None,
+        drop_agency="Ha Noi",
+        new_count=10,
+        new_agency="Government Office",
+        holiday=0.5,
+        holiday_from=date(2025, 12, 24),
+        holiday_to=date(2025, 12, 31),
+    )
+    assert levers.scenario("What if", " faster \n and later ", date(2025, 12, 31)) == {
+        "name": "What if",
+        "description": "faster and later",
+        "levers": [
+            {"lever": "deadline_extension", "agency": "all", "status": "overdue", "count": 40, "by_days": 30},
+            {"lever": "drop", "agency": "Ha Noi", "count": 3},
+            {"lever": "new_tasks", "count": 10, "agency": "Government Office", "deadline": date(2025, 12, 31)},
+            {"lever": "rate_multiplier", "agency": "all", "multiplier": 1.5, "from": date(2025, 12, 10)},
+            {"lever": "rate_multiplier", "agency": FINANCE, "multiplier": 2.0, "from": date(2025, 12, 10)},
+            {"lever": "holiday_slowdown", "multiplier": 0.5, "from": date(2025, 12, 24), "to": date(2025, 12, 31)},
+        ],
+    }
+    assert Levers().levers() == [] and Levers(pace_all=1.001, pace={FINANCE: 0.999}).levers() == []
+    assert Levers(pace_all=1.4500000000000002).levers()[0]["multiplier"] == 1.45  # what the slider shows
+
+
+@pytest.mark.slow
+def test_every_lever_gives_what_compare_scenarios_gives_for_its_file(explorer, params, snaps, tmp_path):
+    files = []
+    for name, levers in SETTINGS.items():
+        files.append(tmp_path / f"{slug(name)}.yaml")
+        files[-1].write_text(yaml.safe_dump(explorer.scenario(levers, name)), encoding="utf-8")
+    comparison = compare_scenarios(params, files, snaps=snaps)
+    assert explorer.baseline.totals.tolist() == comparison.baseline.totals.tolist()
+    for (name, levers), expected in zip(SETTINGS.items(), comparison.results, strict=True):
+        outcome = explorer.evaluate(levers)
+        got, want = outcome.result.to_json(), expected.to_json()
+        assert got.pop("file") is None and want.pop("file") is not None
+        assert (got.pop("scenario"), want.pop("scenario")) == ("Explorer scenario", name)
+        assert got == want, name
+        assert (outcome.result.forecast.totals == expected.forecast.totals).all(), name
+        assert outcome.headline()["mean"] == want["slip"]["mean"]
+        assert outcome.headline()["difference"] == want["difference"]
+    assert explorer.evaluate(SETTINGS["every agency faster"]).headline()["difference"]["mean"] < 0
+
+
+@pytest.mark.slow
+def test_a_pace_change_reuses_the_draws_and_only_resimulates(explorer, monkeypatch):
+    explorer.evaluate(Levers(pace_all=1.2))  # the rows' draws are stored
+    drawn = []
+    parts = hazard_sampler.HazardSampler.parts
+    monkeypatch.setattr(
+        hazard_sampler.HazardSampler, "parts", lambda self, rng, size: drawn.append(size) or parts(self, rng, size)
+    )
+    first = explorer.evaluate(Levers(pace_all=1.7, pace={FINANCE: 0.6}))
+    assert drawn == []  # nothing drawn again: the same paths, so the stored parts
+    explorer.evaluate(Levers(deadline_days=45))  # new paths: drawn once, and stored
+    assert sum(drawn) == 2 * SIMS  # the autumn and the year-end hazard models, every run once
+    again = explorer.evaluate(Levers(pace_all=1.7, pace={FINANCE: 0.6}))
+    assert sum(drawn) == 2 * SIMS and (again.forecast.totals == first.forecast.totals).all()
+
+
+def test_the_agency_table_adds_up_to_the_headline(explorer):
+    outcome = explorer.evaluate(Levers(pace={FINANCE: 3.0}))
+    table = outcome.agency_table()
+    assert set(table["agency"]) == set(explorer.agencies)
+    assert table["slip_scenario"].sum() == pytest.approx(outcome.forecast.totals.mean())
+    assert table["difference"].sum() == pytest.approx(outcome.headline()["difference"]["mean"], abs=0.01)
+    changed = table.set_index("agency")["difference"]
+    assert changed[FINANCE] < 0 and (changed.drop(FINANCE) == 0).all()  # common random numbers: no noise elsewhere
+
+
+def test_the_baseline_setting_is_the_baseline(explorer):
+    outcome = explorer.evaluate(Levers())
+    assert outcome.result is None and outcome.forecast is explorer.baseline
+    assert outcome.headline()["difference"] == {"mean": 0.0, "p10": 0, "p90": 0}
+
+
+def test_save_writes_a_file_that_reads_back_as_the_same_setting(explorer, tmp_path):
+    levers = Levers(pace={FINANCE: 2.0}, new_count=5, new_agency="Ha Noi")
+    path, data = explorer.save(levers, "Finance doubles, Hà Nội gets 5", "What if?", tmp_path)
+    assert path == tmp_path / "finance_doubles_ha_noi_gets_5.yaml" and written_by_explorer(path)
+    assert path.read_text(encoding="utf-8").startswith(MARK)
+    assert yaml.safe_load(path.read_text(encoding="utf-8")) == data
+    scenario = load_scenario(path)  # what `forecast scenario --check` does
+    assert scenario.name == "Finance doubles, Hà Nội gets 5" and len(scenario.levers) == 2
+    assert explorer.evaluate(data).result.to_json()["slip"] == explorer.evaluate(levers).result.to_json()["slip"]
+    assert explorer.save(levers, "Finance doubles, Hà Nội gets 5", folder=tmp_path)[0] == path  # its own: rewritten
+
+
+def test_save_never_overwrites_a_file_it_did_not_write(explorer, tmp_path):
+    mine = tmp_path / "finance_doubles_its_pace.yaml"
+    mine.write_text("name: Finance doubles its pace\nlevers: []\n", encoding="utf-8")
+    with pytest.raises(ForecastError, match="was not written by the explorer"):
+        explorer.save(Levers(pace_all=2.0), "Finance doubles its pace", folder=tmp_path)
+    assert mine.read_text(encoding="utf-8") == "name: Finance doubles its pace\nlevers: []\n"
+    with pytest.raises(ForecastError, match="nothing to save"):
+        explorer.save(Levers(), "Nothing", folder=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["finance_doubles_its_pace.yaml"]
+
+
+def test_the_notebook_forecasts_with_the_baseline_params_file(tmp_path, monkeypatch):
+    """Opened by hand, the explorer's numbers are `forecast scenario FILE --params params/baseline.yaml`'s."""
+    nb = nbformat.read(paths.NOTEBOOKS_DIR / "06_explorer.ipynb", as_version=4)
+    defaults: dict = {}
+    exec(next(c for c in nb.cells if "parameters" in c.metadata.get("tags", [])).source, {}, defaults)
+    monkeypatch.chdir(tmp_path)
+    ours = notebook_params(defaults)
+    theirs = load_params(paths.PARAMS_DIR / "baseline.yaml")
+    ignore = {"source", "cache", "jobs", "timeout_minutes", "targets", "scenarios"}  # how a report runs
+    fields = [f.name for f in dataclasses.fields(ours) if f.name not in ignore]
+    assert {f: getattr(ours, f) for f in fields} == {f: getattr(theirs, f) for f in fields}
+    assert _interactive(paths.NOTEBOOKS_DIR / "06_explorer.ipynb")  # forecast report leaves it out
+    assert not any(_interactive(p) for p in paths.NOTEBOOKS_DIR.glob("0[0-5]_*.ipynb"))
+
+
+def test_without_ipywidgets_the_explorer_says_what_to_install(monkeypatch):
+    from forecast.present.explorer_view import explore
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
+    shown = explore().data
+    assert "ipywidgets" in shown and "pip install -e '.[lab]'" in shown and "make setup" in shown
+    assert "interactive" in explore(run_folder="/some/run").data  # a report run builds no explorer
+
+
+def test_the_view_updates_as_a_lever_moves_and_saves(explorer, tmp_path):
+    from forecast.present.explorer_view import ExplorerView
+
+    view = ExplorerView(explorer, tmp_path)
+    assert "data-difference='0.0'" in view.headline.value
+    view.pace[FINANCE].value = 2.0
+    want = explorer.evaluate(Levers(pace={FINANCE: 2.0})).headline()
+    assert f"data-mean='{want['mean']}'" in view.headline.value and "Ministry of Finance" in view.table.value
+    view.name.value = "Finance doubles"
+    view.save_button.click()
+    assert (tmp_path / "finance_doubles.yaml").is_file() and "Saved" in view.saved.value
+    view.back_to_baseline()
+    assert "data-difference='0.0'" in view.headline.value
