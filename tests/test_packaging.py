@@ -119,3 +119,16 @@ def test_the_installed_wheel_runs_predict_on_the_bundled_sample_from_another_fol
     result = json.loads(run.stdout)
     assert result["as_of"] == "2025-12-04" and result["open_tasks"] == 472  # the bundled sample's last snapshot
     assert not (elsewhere / "reports").exists() and sorted(p.name for p in elsewhere.iterdir()) == []
+
+
+def test_in_the_checkout_the_bundled_folders_are_the_projects_own():
+    """forecast/bundled/ links to data/, params/ and notebooks/: the paths the kit shows and reads in a checkout are
+    the project's, as before the data became package data."""
+    assert paths.CHECKOUT and paths.PACKAGE_DIR == ROOT / "src" / "forecast"
+    assert paths.SAMPLE_DIR == ROOT / "data" / "sample" / "synthetic-2025" and paths.SAMPLE_DIR.is_dir()
+    assert paths.PUBLISHED_FIGURES == ROOT / "data" / "published" / "figures.csv"
+    assert (paths.PARAMS_DIR, paths.NOTEBOOKS_DIR) == (ROOT / "params", ROOT / "notebooks")
+    assert (paths.REPORTS_DIR, paths.CACHE_DIR) == (ROOT / "reports", ROOT / ".cache")
+    for name in ("data", "params", "notebooks"):
+        link = paths.PACKAGE_DIR / "bundled" / name
+        assert link.is_symlink() and link.resolve() == ROOT / name
