@@ -239,3 +239,35 @@ def test_runs_and_an_index_made_before_the_marker_are_still_the_kits(tmp_path):
         "<!DOCTYPE html>\n<html><head><title>Resolution 57 forecast reports</title>", encoding="utf-8"
     )
     check_index(tmp_path)  # the kit's own index from before the marker: replaced as before
+
+
+def test_every_runs_text_is_escaped_and_every_link_quoted(tmp_path):
+    """The page is a Jinja2 template with autoescape: a run's folder, scenario, status, page names and message are
+    text, never markup; a link is the folder and file name URL-quoted."""
+    folder = _run(
+        tmp_path,
+        "r <b>1 & 'q' #",
+        "2025-12-01T06:00:00Z",
+        status="<i>odd</i>",
+        scenario='<script>alert("s")</script>',
+        message="a & b",
+        headline={"as_of": "2025-11-27", "open_tasks": 510, "synthetic": True},
+    )
+    record = json.loads((folder / "run.json").read_text())
+    record["notebooks"][0]["html"] = "01 <data>.html"
+    record["notebooks"][0]["status"] = "<u>cut</u>"
+    write_json(folder / "run.json", record)
+    html = render_index(load_runs(tmp_path))
+    assert not re.search(r"<(b|i|u|script)>", html)
+    assert "&lt;script&gt;alert(&#34;s&#34;)&lt;/script&gt;" in html and "&lt;i&gt;odd&lt;/i&gt;" in html
+    assert "<small>r &lt;b&gt;1 &amp; &#39;q&#39; #</small>" in html and "a &amp; b" in html
+    quoted = "r%20%3Cb%3E1%20%26%20%27q%27%20%23"
+    assert f'<a href="{quoted}/01%20%3Cdata%3E.html">data</a> (&lt;u&gt;cut&lt;/u&gt;)' in html
+    assert f'<a href="{quoted}/run.json">run record</a>' in html
+
+
+def test_the_template_is_package_data_beside_the_module():
+    from importlib.resources import files
+
+    template = files("forecast.report") / "templates" / "index.html.j2"
+    assert template.is_file() and "{{ marker }}" in template.read_text(encoding="utf-8")

@@ -16,7 +16,8 @@ named ``<kind>-<key>.pkl``; nothing else in the folder is read, replaced or remo
 written is reported once on stderr and the run goes on uncached.
 
 Where: the params key ``cache:`` (a folder, relative to the params file; ``false``: off); by default ``.cache/`` in
-the project folder (or ``$FORECAST_CACHE`` when set, which the tests use). Never inside the snapshot folder.
+the project folder (an installed package: :data:`forecast.paths.CACHE_DIR`), or ``$FORECAST_CACHE`` when set (the
+tests use it). Never inside the snapshot folder.
 :func:`open_cache` gives the one :class:`Cache` per folder in a process, so its hit and miss counts cover the run.
 """
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from forecast.data.snapshots import Snapshots
 
 T = TypeVar("T")
-DEFAULT_DIR = paths.PROJECT_DIR / ".cache"
+DEFAULT_DIR = paths.CACHE_DIR
 _VERSION: list[str] = []
 _OPEN: dict[tuple[Path | None, str], Cache] = {}
 

@@ -4,20 +4,22 @@ as-of date (a P10-P90 band and a line per scenario), and every run in ``DIR``, n
 Built from the runs' ``run.json`` files alone. The kit owns only what it made: run folders holding
 :data:`RUN_MARKER` and an index starting with :data:`INDEX_MARKER`; any other file or folder in ``DIR`` is never
 listed, replaced or removed, and an index the kit did not write stops a run before it starts (:func:`check_index`).
-Self-contained and offline: one inline SVG chart, no script, no remote stylesheet.
+Self-contained and offline: one inline SVG chart, no script, no remote stylesheet. The page is the Jinja2 template
+``templates/index.html.j2`` (autoescaped: every run's text is escaped there).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
-from html import escape
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
+import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from forecast.errors import ReportError
 from forecast.present import changes
@@ -96,85 +98,57 @@ def sort_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def render_index(runs: list[dict[str, Any]]) -> str:
-    """The index page for ``runs`` (newest first), as HTML text."""
+    """The index page for ``runs`` (newest first), as HTML text (``templates/index.html.j2``, autoescaped)."""
     # the headline figures a reader compares across runs get a column (headers and rounding as on the pages:
     # forecast.present.formatting); the rest are on the run's pages and in its run.json; "synthetic" is a tag instead
     keys = [k for k in INDEX_COLUMNS if any(k in (r.get("headline") or {}) for r in runs)]
-    good = next((r for r in runs if r.get("status") == "ok"), None)
-    latest = (
-        f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>'
-        if good
-        else "<p>No successful run yet.</p>"
+    good = next((r["folder"] for r in runs if r.get("status") == "ok"), None)
+    return _template().render(
+        marker=Markup(INDEX_MARKER),
+        statement=latest_statement(runs),
+        good=good,
+        chart=_trend(runs),
+        columns=[label(k) for k in keys],
+        rows=[_row(r, keys, runs) for r in runs],
+        run_file=RUN_FILE,
     )
-    head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
-    rows = "\n".join(_row(r, keys, runs) for r in runs)
-    chart = _trend(runs)
-    statement = latest_statement(runs)
-    return f"""<!DOCTYPE html>
-{INDEX_MARKER}
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Resolution 57 forecast reports</title>
-<style>
-  body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1320px; padding: 0 1em; color: #222; }}
-  table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
-  th, td {{ border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: left; vertical-align: top; }}
-  th {{ font-weight: 600; }} td {{ white-space: nowrap; }} td.num {{ text-align: right; }}
-  td.wrap {{ white-space: normal; min-width: 8em; }}
-  .ok {{ color: #2e7d32; font-weight: bold; }} .failed {{ color: #c62828; font-weight: bold; }}
-  .synthetic {{ background: #b71c1c; color: #fff; padding: 0 4px; border-radius: 3px; font-size: 12px; }}
-  .message {{ color: #c62828; font-size: 12px; max-width: 30em; white-space: normal; }}
-  .note {{ color: #555; font-size: 12px; white-space: normal; min-width: 11em; }}
-  small {{ color: #777; white-space: normal; word-break: break-all; }}
-  .headline {{ font-size: 1.15em; max-width: 60em; }}
-</style>
-</head>
-<body>
-<h1>Resolution 57 forecast reports</h1>
-{statement}
-{latest}
-{chart}
-<p>{len(runs)} run(s), newest first. Times are UTC.</p>
-<table>
-<thead><tr><th>run (UTC)</th><th>scenario</th><th>status</th>{head}<th>reports</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
 
 
-def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> str:
-    folder = run["folder"]
-    status = run.get("status", "unknown")
-    message = f'<div class="message">{escape(run["message"])}</div>' if run.get("message") else ""
+@functools.cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("forecast.report"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("index.html.j2")
+
+
+def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the template shows of one run (as text: the template escapes it)."""
     headline = run.get("headline") or {}
     again = changes.rerun_of(runs, str(run.get("scenario", "")), str(headline.get("as_of")), str(run.get("started")))
-    note = f'<div class="note">{escape(changes.rerun_words(again))}</div>' if again and headline else ""
-    synthetic = ' <span class="synthetic">SYNTHETIC</span>' if headline.get("synthetic") else ""
-    cells = "".join(
-        f'<td class="{"wrap" if isinstance(headline.get(k), str) and len(headline[k]) > 12 else "num"}">'
-        f"{escape(cell(k, headline.get(k)))}</td>"
-        for k in keys
-    )
-    links = [
-        f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(_page_words(nb["name"]))}</a>'
-        + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
-        for nb in run.get("notebooks", [])
-        if nb.get("html")
-    ]
-    links.append(f'<a href="{_href(folder)}/{RUN_FILE}">run record</a>')
-    started = run.get("started", "").replace("T", " ").removesuffix("Z")
-    return (
-        f"<tr><td>{escape(started)}<br><small>{escape(folder)}</small></td>"
-        f"<td>{escape(run.get('scenario', ''))}{synthetic}</td>"
-        f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}{note}</td>'
-        f'{cells}<td class="wrap">{" · ".join(links)}</td></tr>'
-    )
+    return {
+        "folder": run["folder"],
+        "started": run.get("started", "").replace("T", " ").removesuffix("Z"),
+        "scenario": run.get("scenario", ""),
+        "synthetic": bool(headline.get("synthetic")),
+        "status": run.get("status", "unknown"),
+        "message": run.get("message") or "",
+        "note": changes.rerun_words(again) if again and headline else "",
+        "cells": [
+            ("wrap" if isinstance(headline.get(k), str) and len(headline[k]) > 12 else "num", cell(k, headline.get(k)))
+            for k in keys
+        ],
+        "pages": [
+            {"html": nb["html"], "words": _page_words(nb["name"]), "status": nb.get("status", "")}
+            for nb in run.get("notebooks", [])
+            if nb.get("html")
+        ],
+    }
 
 
 def _page_words(name: str) -> str:
@@ -218,34 +192,25 @@ def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.astype({"mean": "float64", "p10": "float64", "p90": "float64"}).sort_values(["series", "as_of"])
 
 
-def latest_statement(runs: list[dict[str, Any]]) -> str:
+def latest_statement(runs: list[dict[str, Any]]) -> Markup:
     """The newest good run's headline in words and its change since the run before it (same scenario, earlier
     as-of date: :func:`forecast.present.changes.previous_run`), as an HTML paragraph; empty before the first good
     run."""
     good = [r for r in runs if r.get("status") == "ok" and isinstance((r.get("headline") or {}).get("as_of"), str)]
     if not good:
-        return ""
+        return Markup("")
     run = max(good, key=lambda r: str(r.get("started", "")))
     head = run["headline"]
-    as_of = pd.Timestamp(head["as_of"])
-    text = f"Latest ({escape(str(run.get('scenario', '')))}, data as of {as_of:%-d %b %Y}): "
-    if words := headline_text(head):
-        text += escape(words) + ". "
     scenario = str(run.get("scenario", ""))
+    text = f"Latest ({scenario}, data as of {pd.Timestamp(head['as_of']):%-d %b %Y}): "
+    if words := headline_text(head):
+        text += words + ". "
     previous = changes.previous_run(runs, scenario, head["as_of"])
     again = changes.rerun_of(runs, scenario, head["as_of"], str(run.get("started", "")))
-    text += escape(changes.sentence(previous, run, again))
-    return f'<p class="headline">{text}</p>'
+    return Markup('<p class="headline">{}</p>').format(text + changes.sentence(previous, run, again))
 
 
-def _trend(runs: list[dict[str, Any]]) -> str:
-    """The inline SVG chart of :func:`trend_points`; empty before the first good run."""
+def _trend(runs: list[dict[str, Any]]) -> Markup:
+    """The inline SVG chart of :func:`trend_points` (the kit's own markup); empty before the first good run."""
     points = trend_points(runs)
-    if points.empty:
-        return ""
-    return f'<figure class="trend">{to_svg(trend(points))}</figure>'
-
-
-def _href(name: str) -> str:
-    """A file or folder name as a relative URL inside an HTML attribute."""
-    return escape(quote(name))
+    return Markup("" if points.empty else to_svg(trend(points)))
