@@ -15,7 +15,7 @@ from forecast.errors import ForecastError
 from forecast.models import hazard_sampler
 from forecast.notebook import notebook_params
 from forecast.present.explorer import MARK, Explorer, Levers, slug, written_by_explorer
-from forecast.report.run import _interactive
+from forecast.report.run import interactive
 from forecast.scenarios.levers import load_scenario
 
 SIMS = 600
@@ -174,8 +174,8 @@ def test_the_notebook_forecasts_with_the_baseline_params_file(tmp_path, monkeypa
     ignore = {"source", "cache", "jobs", "timeout_minutes", "targets", "scenarios"}  # how a report runs
     fields = [f.name for f in dataclasses.fields(ours) if f.name not in ignore]
     assert {f: getattr(ours, f) for f in fields} == {f: getattr(theirs, f) for f in fields}
-    assert _interactive(paths.NOTEBOOKS_DIR / "06_explorer.ipynb")  # forecast report leaves it out
-    assert not any(_interactive(p) for p in paths.NOTEBOOKS_DIR.glob("0[0-5]_*.ipynb"))
+    assert interactive(paths.NOTEBOOKS_DIR / "06_explorer.ipynb")  # forecast report leaves it out
+    assert not any(interactive(p) for p in paths.NOTEBOOKS_DIR.glob("0[0-5]_*.ipynb"))
 
 
 def test_without_ipywidgets_the_explorer_says_what_to_install(monkeypatch):

@@ -19,7 +19,7 @@ from forecast.data import schema
 from forecast.data.question import SYNTHETIC_WARNING
 from forecast.report.html import offline_problems
 from forecast.report.index import load_runs, trend_points
-from forecast.report.run import run_report
+from forecast.report.run import interactive, run_report
 from forecast.scenarios.levers import load_scenario
 from tests.report_helpers import (
     FORMULA_TITLES,
@@ -79,7 +79,7 @@ def test_the_kits_notebooks_run_into_a_run_folder(kit_run):
     result, lines, _ = kit_run
     assert result.status == "ok", result.message
     rec = record(result.folder)
-    kit_notebooks = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    kit_notebooks = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb") if not interactive(p))
     assert [nb["name"] for nb in rec["notebooks"]] == kit_notebooks
     for nb in rec["notebooks"]:
         assert nb["status"] == "ok"
@@ -256,7 +256,9 @@ def test_a_report_runs_on_exports_with_no_optional_column(kit_run, bare):
         assert path.read_text(encoding="utf-8").splitlines()[0].split(",") == list(schema.REQUIRED), path.name
     rec = earlier.record
     assert rec["parameters"]["snapshots"] == str(bare)
-    assert [nb["name"] for nb in rec["notebooks"]] == sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    assert [nb["name"] for nb in rec["notebooks"]] == sorted(
+        p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb") if not interactive(p)
+    )
     assert all(nb["status"] == "ok" and nb["html"] for nb in rec["notebooks"])
     assert rec["headline"]["open_tasks"] > 20
     pages = {s["agency"]: s["status"] for s in rec["agency_pages"]}

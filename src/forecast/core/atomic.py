@@ -2,6 +2,8 @@
 
 :func:`replace_file` writes to a hidden temporary sibling (``.tmp-<name>.<random><suffix>``) and renames it into
 place, so a reader sees the old file or the new one, and a failed or killed write leaves the old file as it was.
+:func:`staged_folder` is the same for a whole folder (a report run, the synthetic sample): it is built in a hidden
+temporary folder beside or inside its place, and only a finished one is renamed into place.
 :func:`check_target` is asked first by every command that writes a file a user named: a folder, an existing file
 (without ``force``) or a file inside a protected folder (the snapshot exports) is refused. Every ``OSError``
 (read-only folder, disk full, permission) becomes one :class:`~forecast.errors.OutputError` naming the path.
@@ -13,15 +15,32 @@ import gc
 import io
 import json
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from forecast.errors import OutputError
 
 TEMP_PREFIX = ".tmp-"
+
+
+@contextmanager
+def staged_folder(path: Path, marker: tuple[str, str] | None = None) -> Iterator[Path]:
+    """The hidden folder ``path`` (its name starting with :data:`TEMP_PREFIX`) to build a whole folder in, marked as
+    the kit's with ``marker`` (file name, text) so a later run may clean it up; the caller renames it (or what it
+    holds) into place when complete. Removed on the way out whatever happens: a failed build leaves nothing behind
+    and the place as it was. ``OSError`` as raised (the caller says what could not be written)."""
+    path.mkdir()
+    try:
+        if marker is not None:
+            (path / marker[0]).write_text(marker[1], encoding="utf-8")
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def replace_file(path: str | Path, write: Callable[[Path], object]) -> Path:

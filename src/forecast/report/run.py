@@ -30,7 +30,7 @@ import psutil
 
 from forecast import __version__, paths
 from forecast.config.params import Params, load_params
-from forecast.core.atomic import TEMP_PREFIX, reason, replace_file, write_json
+from forecast.core.atomic import TEMP_PREFIX, reason, replace_file, staged_folder, write_json
 from forecast.errors import LAST_WORDS, OutputError, ReportError
 from forecast.report.html import Nav, notebook_title, set_nav, to_html
 from forecast.report.index import (
@@ -62,7 +62,7 @@ class RunResult:
     record: dict[str, Any]
 
 
-def _interactive(notebook: Path) -> bool:
+def interactive(notebook: Path) -> bool:
     """A notebook made to be moved, not read (metadata ``forecast: {interactive: true}``: the explorer): no page."""
     try:
         meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
@@ -89,7 +89,7 @@ def run_report(
     nothing is published and earlier runs are as they were.
     """
     params = load_run_params(params_file, overrides)
-    notebooks = [nb for nb in sorted(Path(notebooks_dir).glob("*.ipynb")) if not _interactive(nb)]
+    notebooks = [nb for nb in sorted(Path(notebooks_dir).glob("*.ipynb")) if not interactive(nb)]
     if not notebooks:
         raise ReportError(f"no notebooks (*.ipynb) in {notebooks_dir}")
     _check_kernel()
@@ -109,23 +109,20 @@ def run_report(
         echo(f"run {name}: {len(notebooks)} notebook(s) from {notebooks_dir}, limit {params.timeout_minutes:g} min")
         tmp = out / f"{TEMP_PREFIX}{name}"
         try:
-            tmp.mkdir()
-            (tmp / RUN_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
-            earlier = [
-                r for r in load_runs(out, warn) if r.get("status") == "ok" and r.get("scenario") == params.scenario
-            ]
-            record = _build(params, notebooks, tmp, name, started, earlier, echo)
-            if overrides:  # the values given with -p, as validated (the parameters hold them too)
-                record["overrides"] = {key: record["parameters"][key] for key in overrides}
-            write_json(tmp / RUN_FILE, record)
-            _publish(out, tmp, name, record, warn)
+            with staged_folder(tmp, (RUN_MARKER, _MARKER_TEXT)):  # removed unless published (renamed away)
+                earlier = [
+                    r for r in load_runs(out, warn) if r.get("status") == "ok" and r.get("scenario") == params.scenario
+                ]
+                record = _build(params, notebooks, tmp, name, started, earlier, echo)
+                if overrides:  # the values given with -p, as validated (the parameters hold them too)
+                    record["overrides"] = {key: record["parameters"][key] for key in overrides}
+                write_json(tmp / RUN_FILE, record)
+                _publish(out, tmp, name, record, warn)
         except OSError as exc:
             raise ReportError(
                 f"cannot write {exc.filename or tmp}: {reason(exc)}; the run was not published and "
                 "earlier runs are unchanged"
             ) from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)  # only left if the run did not finish
     pages = sum(1 for s in [*record["notebooks"], *record["agency_pages"]] if s.get("html"))
     for line in record.get("cache", []):
         echo(f"the run's forecast: {line}")
