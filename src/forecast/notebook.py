@@ -35,7 +35,7 @@ from forecast.data.question import SYNTHETIC_WARNING
 from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
 from forecast.present.headline import headline, run_dates
-from forecast.present.i18n import day, number, use
+from forecast.present.i18n import agency_name, day, ngettext, number, use  # noqa: F401 (for the notebooks)
 from forecast.present.i18n import gettext as _
 from forecast.present.rundata import DataFacts, RunData, for_notebook
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -37,10 +37,17 @@ def extract(notebooks: Path = paths.NOTEBOOKS_DIR) -> Catalog:
     for notebook in sorted([*notebooks.glob("*.ipynb"), *notebooks.glob("templates/*.ipynb")]):
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
         for number, cell in enumerate(cells):
+            where = [(f"notebooks/{notebook.relative_to(notebooks)}", number)]
+            source = "".join(cell["source"])
             if cell["cell_type"] == "markdown":
-                for part in "".join(cell["source"]).split("\n\n"):
+                for part in source.split("\n\n"):
                     if part.strip():
-                        found.add(part, locations=[(f"notebooks/{notebook.relative_to(notebooks)}", number)])
+                        found.add(part, locations=where)
+            elif cell["cell_type"] == "code":  # the cells' own _(...) and ngettext(...) calls
+                for _line, _name, message, _comments in extract_python(io.BytesIO(source.encode()), KEYWORDS, [], {}):
+                    parts = (message,) if isinstance(message, str) else tuple(m for m in message or () if m)
+                    if parts:
+                        found.add(parts[0] if len(parts) == 1 else parts[:2], locations=where)
     return found
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.present.charts import ROW_HEIGHT, WIDTH, keyed_colour
-from forecast.present.i18n import N_, axis_date, number
+from forecast.present.i18n import N_, agency_name, axis_date, number
 from forecast.present.i18n import gettext as _
 from forecast.present.prose import round_numbers
 
@@ -161,7 +161,9 @@ def agency_distribution(draws: np.ndarray, agency: str) -> alt.Chart:
             y=alt.Y("share:Q", title=_("share of runs"), axis=alt.Axis(format="%")),
         )
         .properties(
-            width=WIDTH - 200, height=180, title=_("{agency}: slips over the simulation runs").format(agency=agency)
+            width=WIDTH - 200,
+            height=180,
+            title=_("{agency}: slips over the simulation runs").format(agency=agency_name(agency)),
         )
     )
 

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from forecast.present.i18n import N_, agency_name, day, number, percent, status_words
+from forecast.present.i18n import N_, agency_name, day, number, percent, status_words, task_title
 from forecast.present.i18n import gettext as _
 
 LABELS = {
@@ -266,6 +266,10 @@ def cell(column: str, value: Any) -> str:
             return status_words(value)
         if column == "agency":
             return agency_name(value)
+        if column == "title":
+            return task_title(value)
+        if column == "source":
+            return _(str(value))
         return _(str(value).replace("_", " ")) if column == "metric" else str(value)
     signed = any(word in column for word in _SIGNED)
     rule = kind(column)

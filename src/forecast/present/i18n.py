@@ -135,10 +135,34 @@ def status_words(status: object) -> str:
     return gettext(str(status).replace("_", " "))
 
 
+N_("(synthetic)")
+
+
 def agency_name(name: object) -> str:
     """An agency as the page shows it: the name in the data, or, for the SYNTHETIC sample's English names in a
     Vietnamese report, the agency's official Vietnamese name from the catalogue (``forecast.sample.tables``)."""
     return gettext(str(name))
+
+
+@cache
+def _sample_titles(language: str) -> dict[str, str]:
+    from forecast.sample.tables import THEMES, TOPICS
+
+    with speaking(language):
+        return {
+            f"{theme.format(topic)} (synthetic)": f"{gettext(theme).format(gettext(topic))} {gettext('(synthetic)')}"
+            for theme in THEMES
+            for topic in TOPICS
+        }
+
+
+def task_title(title: object) -> str:
+    """A task's title as the page shows it: as in the data, or, for a title of the SYNTHETIC sample in a Vietnamese
+    report, the same made-up title in Vietnamese (its words are in the catalogue: ``forecast.sample.tables``)."""
+    text = str(title)
+    if _current[0] == "en":
+        return text
+    return _sample_titles(_current[0]).get(text, text)
 
 
 def markdown(source: str) -> str:
