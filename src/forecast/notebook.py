@@ -129,13 +129,15 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
         _("kit"): f"forecast {__version__}",
     }
     rows = "".join(f"<tr><th>{escape(k)}</th><td><code>{escape(v)}</code></td></tr>" for k, v in about.items())
+    about_run = escape(_("About this run"))
     details = (
-        f'<details style="font-size:13px;color:#555"><summary>{escape(_("About this run"))}</summary>'
+        f'<details style="font-size:13px;color:#555"><summary>{about_run}</summary>'
         f'<table class="kit-table">{rows}</table></details>'
     )
+    synthetic = _(SYNTHETIC_WARNING)
     warning = (
         '<div style="background:#b71c1c;color:#fff;padding:10px 14px;font-size:1.2em;font-weight:bold;'
-        f'border-radius:4px;margin-bottom:6px">{escape(_(SYNTHETIC_WARNING))}</div>'
+        f'border-radius:4px;margin-bottom:6px">{escape(synthetic)}</div>'
         if facts.synthetic
         else ""
     )

@@ -100,15 +100,16 @@ class Nav:
 
     def html(self, current: str = "") -> str:
         """The navigation bar, ``current`` (a file name) marked."""
-        links = [f'<a href="{_href(self.index)}">{escape(_("All runs"))}</a>']
+        everything, files, pages = _("All runs"), _("Downloads:"), _("report pages")
+        links = [f'<a href="{_href(self.index)}">{escape(everything)}</a>']
         for label, page in self.pages:
             mark = ' aria-current="page"' if page == current else ""
             links.append(f'<a href="{_href(page)}"{mark}>{escape(label)}</a>')
         if self.agencies:
             links.append(f'<a href="{_href(self.agencies[1])}">{escape(self.agencies[0])}</a>')
         downloads = "".join(f'<a href="{_href(name)}">{escape(name)}</a>' for name in self.downloads)
-        extra = f'<span class="kit-downloads">{escape(_("Downloads:"))} {downloads}</span>' if downloads else ""
-        return f'<nav class="kit-nav" aria-label="{escape(_("report pages"))}">{"".join(links)}{extra}</nav>'
+        extra = f'<span class="kit-downloads">{escape(files)} {downloads}</span>' if downloads else ""
+        return f'<nav class="kit-nav" aria-label="{escape(pages)}">{"".join(links)}{extra}</nav>'
 
 
 def _href(name: str) -> str:
@@ -127,7 +128,8 @@ _IMG_NO_ALT = re.compile(r"<img(?![^>]*\balt=)", re.IGNORECASE)
 
 def _alt_text(html: str) -> str:
     """Images without alt text get nbconvert's default one."""
-    return _IMG_NO_ALT.sub(f'<img alt="{escape(_("No description has been provided for this image"))}"', html)
+    words = _("No description has been provided for this image")
+    return _IMG_NO_ALT.sub(f'<img alt="{escape(words)}"', html)
 
 
 @functools.cache
@@ -176,7 +178,8 @@ def contents(body: str) -> str:
     if len(items) < 2:
         return ""
     entries = "".join(f'<li><a href="#{escape(anchor)}">{text}</a></li>' for anchor, text in items)
-    return f'<nav class="kit-contents" aria-label="{_("contents")}"><b>{_("On this page")}</b><ol>{entries}</ol></nav>'
+    label, heading = escape(_("contents")), escape(_("On this page"))
+    return f'<nav class="kit-contents" aria-label="{label}"><b>{heading}</b><ol>{entries}</ol></nav>'
 
 
 def _place_contents(body: str) -> str:

@@ -24,7 +24,13 @@ from forecast.present import changes
 from forecast.present.charts import to_svg
 from forecast.present.forecast_charts import trend
 from forecast.present.formatting import cell, label
+from forecast.present.i18n import N_, day, language, ngettext, number
+from forecast.present.i18n import gettext as _
 from forecast.present.prose import headline_text
+
+_COLUMNS = (N_("run (UTC)"), N_("scenario"), N_("status"), N_("reports"))
+_WORDS = (N_("ok"), N_("failed"), N_("timed out"), N_("not run"), N_("summary"), N_("data"), N_("completion rates"))
+_PAGES = (N_("forecast"), N_("scenarios"), N_("backtest"))
 
 INDEX_NAME = "index.html"
 RUN_FILE = "run.json"
@@ -102,17 +108,22 @@ def render_index(runs: list[dict[str, Any]]) -> str:
     keys = [k for k in INDEX_COLUMNS if any(k in (r.get("headline") or {}) for r in runs)]
     good = next((r for r in runs if r.get("status") == "ok"), None)
     latest = (
-        f'<p>Latest good run: <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>'
+        "<p>" + escape(_("Latest good run:")) + f' <a href="{_href(good["folder"])}/">{escape(good["folder"])}</a></p>'
         if good
-        else "<p>No successful run yet.</p>"
+        else f"<p>{escape(_('No successful run yet.'))}</p>"
     )
+    title = escape(_("Resolution 57 forecast reports"))
+    count = escape(
+        ngettext("{n} run, newest first. Times are UTC.", "{n} runs, newest first. Times are UTC.", len(runs))
+    )
+    columns = "".join(f"<th>{escape(_(c))}</th>" for c in _COLUMNS[:3])
     head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
     rows = "\n".join(_row(r, keys, runs) for r in runs)
     chart = _trend(runs)
     statement = latest_statement(runs)
     return f"""<!DOCTYPE html>
 {INDEX_MARKER}
-<html lang="en">
+<html lang="{language()}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -132,13 +143,13 @@ def render_index(runs: list[dict[str, Any]]) -> str:
 </style>
 </head>
 <body>
-<h1>Resolution 57 forecast reports</h1>
+<h1>{title}</h1>
 {statement}
 {latest}
 {chart}
-<p>{len(runs)} run(s), newest first. Times are UTC.</p>
+<p>{count.format(n=number(len(runs)))}</p>
 <table>
-<thead><tr><th>run (UTC)</th><th>scenario</th><th>status</th>{head}<th>reports</th></tr></thead>
+<thead><tr>{columns}{head}<th>{escape(_(_COLUMNS[3]))}</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
@@ -155,7 +166,8 @@ def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> st
     headline = run.get("headline") or {}
     again = changes.rerun_of(runs, str(run.get("scenario", "")), str(headline.get("as_of")), str(run.get("started")))
     note = f'<div class="note">{escape(changes.rerun_words(again))}</div>' if again and headline else ""
-    synthetic = ' <span class="synthetic">SYNTHETIC</span>' if headline.get("synthetic") else ""
+    tag = escape(_("SYNTHETIC"))
+    synthetic = f' <span class="synthetic">{tag}</span>' if headline.get("synthetic") else ""
     cells = "".join(
         f'<td class="{"wrap" if isinstance(headline.get(k), str) and len(headline[k]) > 12 else "num"}">'
         f"{escape(cell(k, headline.get(k)))}</td>"
@@ -163,23 +175,24 @@ def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> st
     )
     links = [
         f'<a href="{_href(folder)}/{_href(nb["html"])}">{escape(_page_words(nb["name"]))}</a>'
-        + ("" if nb.get("status") == "ok" else f" ({escape(nb.get('status', ''))})")
+        + ("" if nb.get("status") == "ok" else f" ({escape(_(nb.get('status', '')))})")
         for nb in run.get("notebooks", [])
         if nb.get("html")
     ]
-    links.append(f'<a href="{_href(folder)}/{RUN_FILE}">run record</a>')
+    record = escape(_("run record"))
+    links.append(f'<a href="{_href(folder)}/{RUN_FILE}">{record}</a>')
     started = run.get("started", "").replace("T", " ").removesuffix("Z")
     return (
         f"<tr><td>{escape(started)}<br><small>{escape(folder)}</small></td>"
         f"<td>{escape(run.get('scenario', ''))}{synthetic}</td>"
-        f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(status)}</span>{message}{note}</td>'
+        f'<td><span class="{"ok" if status == "ok" else "failed"}">{escape(_(status))}</span>{message}{note}</td>'
         f'{cells}<td class="wrap">{" · ".join(links)}</td></tr>'
     )
 
 
 def _page_words(name: str) -> str:
     """A page's name in words: ``02_completion_rates`` -> "completion rates"."""
-    return re.sub(r"^\d+[_ -]*", "", name).replace("_", " ") or name
+    return _(re.sub(r"^\d+[_ -]*", "", name).replace("_", " ")) or name
 
 
 def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
@@ -228,7 +241,9 @@ def latest_statement(runs: list[dict[str, Any]]) -> str:
     run = max(good, key=lambda r: str(r.get("started", "")))
     head = run["headline"]
     as_of = pd.Timestamp(head["as_of"])
-    text = f"Latest ({escape(str(run.get('scenario', '')))}, data as of {as_of:%-d %b %Y}): "
+    text = escape(
+        _("Latest ({scenario}, data as of {as_of}): ").format(scenario=run.get("scenario", ""), as_of=day(as_of))
+    )
     if words := headline_text(head):
         text += escape(words) + ". "
     scenario = str(run.get("scenario", ""))
