@@ -127,7 +127,7 @@ def render_index(runs: list[dict[str, Any]]) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Resolution 57 forecast reports</title>
+<title>{title}</title>
 <style>
   body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1320px; padding: 0 1em; color: #222; }}
   table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
