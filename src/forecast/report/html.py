@@ -205,7 +205,7 @@ def to_html(notebook: Path, target: Path, title: str | None = None, nav: Nav | N
     if title:
         nb.metadata["title"] = title
     body, _ = exporter().from_notebook_node(nb, resources={"kit_css": CSS, "language_code": language()})
-    body = _place_contents(body)
+    body = _place_contents(body).replace('<html lang="en">', f'<html lang="{language()}">', 1)
     if nav is not None:
         body = body.replace(NAV_MARK, nav.html(current=target.name), 1)
     problems = offline_problems(body)
