@@ -34,7 +34,8 @@ from forecast.data.question import SYNTHETIC_WARNING
 from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
 from forecast.present.headline import headline, run_dates
-from forecast.present.i18n import day
+from forecast.present.i18n import agency_name, day, ngettext, number, use  # noqa: F401 (for the notebooks)
+from forecast.present.i18n import gettext as _
 from forecast.present.rundata import DataFacts, RunData, for_notebook
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(Params) if f.name != "source")
@@ -68,7 +69,9 @@ def notebook_params(namespace: Mapping[str, Any]) -> Params:
     values = dict(namespace.get("overrides") or {}) or {n: namespace[n] for n in PARAMETER_NAMES if n in namespace}
     if "scenarios" in values and values["scenarios"] is None:
         values["scenarios"] = [str(p) for p in sorted(paths.SCENARIOS_DIR.glob("*.yaml"))]
-    return load_params(namespace.get("params_file") or paths.PARAMS_DIR / "baseline.yaml", values)
+    params = load_params(namespace.get("params_file") or paths.PARAMS_DIR / "baseline.yaml", values)
+    use(params.language)  # this kernel's words, numbers and dates
+    return params
 
 
 def _one_line_errors() -> None:
@@ -104,25 +107,33 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
         facts, as_of, deadline = data.facts, data.question.as_of.date(), data.question.deadline.date()
     else:
         facts, (as_of, deadline) = DataFacts.of(data), run_dates(params, data)
-    text = (
-        f"Scenario <b>{escape(params.scenario)}</b> · data as of {day(as_of)} · deadline {day(deadline)}"
-        f" · {facts.files} snapshots, {day(facts.first)} – {day(facts.last)}"
+    text = _(
+        "Scenario <b>{scenario}</b> · data as of {as_of} · deadline {deadline} · {files} snapshots, {first} – {last}"
+    ).format(
+        scenario=escape(params.scenario),
+        as_of=day(as_of),
+        deadline=day(deadline),
+        files=number(facts.files),
+        first=day(facts.first),
+        last=day(facts.last),
     )
     about = {
-        "data folder": facts.source,
-        "data fingerprint": facts.fingerprint,
-        "forecast model": params.model,
-        "simulation runs": f"{params.sims:,} (seed {params.seed})",
-        "kit": f"forecast {__version__}",
+        _("data folder"): facts.source,
+        _("data fingerprint"): facts.fingerprint,
+        _("forecast model"): params.model,
+        _("simulation runs"): _("{sims} (seed {seed})").format(sims=number(params.sims), seed=params.seed),
+        _("kit"): f"forecast {__version__}",
     }
     rows = "".join(f"<tr><th>{escape(k)}</th><td><code>{escape(v)}</code></td></tr>" for k, v in about.items())
+    about_run = escape(_("About this run"))
     details = (
-        '<details style="font-size:13px;color:#555"><summary>About this run</summary>'
+        f'<details style="font-size:13px;color:#555"><summary>{about_run}</summary>'
         f'<table class="kit-table">{rows}</table></details>'
     )
+    synthetic = _(SYNTHETIC_WARNING)
     warning = (
         '<div style="background:#b71c1c;color:#fff;padding:10px 14px;font-size:1.2em;font-weight:bold;'
-        f'border-radius:4px;margin-bottom:6px">{SYNTHETIC_WARNING}</div>'
+        f'border-radius:4px;margin-bottom:6px">{escape(synthetic)}</div>'
         if facts.synthetic
         else ""
     )

@@ -16,6 +16,7 @@ from datetime import date
 from forecast import __version__
 from forecast.cli import commands
 from forecast.core import limits
+from forecast.core.languages import LANGUAGES
 from forecast.data.cache import summaries as cache_summaries
 from forecast.data.schema import ACCEPTED_DATES, parse_date
 from forecast.errors import ForecastError
@@ -243,6 +244,11 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="a parameter in place of the params file's (repeatable; the value is YAML, e.g. -p as_of=2025-11-27 "
         "-p scenario=finance -p sims=2000), validated as the file is",
+    )
+    p.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="the report's language: en (English) or vi (Vietnamese) (default: the params file's, else en)",
     )
     p.add_argument(
         "--out",

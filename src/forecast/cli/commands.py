@@ -281,7 +281,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The ``-p KEY=VALUE`` options of ``report`` and ``schedule``, in order (a key given twice: the last)."""
     from forecast.config.params import parse_override
 
-    return dict(parse_override(text) for text in args.param)
+    given = dict(parse_override(text) for text in args.param)
+    if getattr(args, "language", None):  # --language: over the params file's and any -p language=
+        given["language"] = args.language
+    return given
 
 
 def report(args: argparse.Namespace) -> int:

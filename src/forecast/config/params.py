@@ -35,6 +35,7 @@ Keys (all optional)::
       multiplier_median: 2.0        #   autumn, the median December pace of a push, the median year-end overdue
       backlog_median: 0.5           #   share against the share before it
     exits: true                     # competing exits: deadline extensions and reclassifications leave the window
+    language: vi                    # the report's language: en (default) or vi (Vietnamese: words, numbers, dates)
     cache: ../.cache                # fitted models and backtest cutoffs (forecast.data.cache); default the project's
                                     #   .cache/; false: off
 """
@@ -57,6 +58,7 @@ import yaml
 from forecast import paths
 from forecast.config.validate import Checker, load_yaml, shown
 from forecast.core import limits
+from forecast.core.languages import LANGUAGES
 from forecast.data import schema
 from forecast.errors import ParamsError
 from forecast.models import MODELS
@@ -146,6 +148,7 @@ class Params:
     year_end: YearEnd = YearEnd()
     exits: bool = True
     cache: Path | bool | None = None  # None: the default folder (forecast.data.cache); False: off
+    language: str = "en"  # the report's language (forecast.core.languages.LANGUAGES)
     source: Path | None = None  # the file these came from, if any
 
     def __post_init__(self) -> None:
@@ -162,6 +165,7 @@ class Params:
         for key in ("snapshots", "published"):
             object.__setattr__(self, key, Path(getattr(self, key)))
         check.choice("model", self.model, ("combined", *MODELS))
+        check.choice("language", self.language, LANGUAGES)
         for key, bounds in _WHOLE.items():
             value = getattr(self, key)
             whole = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
@@ -289,6 +293,8 @@ def parse_params(data: Mapping[str, Any], base: Path | None = None, origin: Path
             values[key] = _year_end(check, value, base)
         elif key == "exits":
             values[key] = check.flag(key, value)
+        elif key == "language":
+            values[key] = check.choice(key, value, LANGUAGES)
         elif key == "cache":
             values[key] = None if value is True else False if value is False else check.path(key, value, base)
     return Params(**values)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from forecast.core.languages import N_
 from forecast.data.history import build_history, open_set
 from forecast.data.snapshot_dates import require_intact, require_no_gap
 from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
 
-SYNTHETIC_WARNING = "SYNTHETIC sample data - not real monitoring figures."
+SYNTHETIC_WARNING = N_("SYNTHETIC sample data - not real monitoring figures.")
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,16 @@ from typing import Any
 
 import pandas as pd
 
-from forecast.present.i18n import day
+from forecast.present.i18n import N_, day, number
+from forecast.present.i18n import gettext as _
 
 # (label, where in the record): the overall figures compared, in display order
 FIGURES = (
-    ("tasks assigned (net new)", ("summary", "tasks", "assigned")),
-    ("completed", ("summary", "tasks", "completed")),
-    ("open", ("summary", "tasks", "open")),
-    ("open and due by the deadline", ("summary", "tasks", "open_due")),
-    ("expected slips", ("headline", "slip_mean")),
+    (N_("tasks assigned (net new)"), ("summary", "tasks", "assigned")),
+    (N_("completed"), ("summary", "tasks", "completed")),
+    (N_("open"), ("summary", "tasks", "open")),
+    (N_("open and due by the deadline"), ("summary", "tasks", "open_due")),
+    (N_("expected slips"), ("headline", "slip_mean")),
 )
 
 
@@ -65,7 +66,9 @@ def _started(run: Mapping[str, Any]) -> str:
 def rerun_words(rerun: Mapping[str, Any]) -> str:
     """ "a rerun of the run of 8 Dec 2025 06:00 UTC" (``rerun``: that run's record)."""
     started = pd.to_datetime(_started(rerun).removesuffix("Z"), errors="coerce")
-    return f"a rerun of the run of {day(started)} {started:%H:%M} UTC" if pd.notna(started) else "a rerun"
+    if pd.isna(started):
+        return _("a rerun")
+    return _("a rerun of the run of {day} {time} UTC").format(day=day(started), time=f"{started:%H:%M}")
 
 
 def _get(record: Mapping[str, Any] | None, path: tuple[str, ...]) -> float | None:
@@ -83,7 +86,7 @@ def overall(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> p
     for label, path in FIGURES:
         before, now = _get(previous, path), _get(current, path)
         change = now - before if before is not None and now is not None else None
-        rows.append({"figure": label, "previous": before, "now": now, "change": change})
+        rows.append({"figure": _(label), "previous": before, "now": now, "change": change})
     return pd.DataFrame(rows, columns=["figure", "previous", "now", "change"])
 
 
@@ -129,24 +132,29 @@ def sentence(
     on earlier data."""
     if rerun is not None:
         when = pd.Timestamp((rerun.get("headline") or {}).get("as_of"))
-        said = f"This is {rerun_words(rerun)}, on data as of the same date ({day(when)})"
+        said = _("This is {rerun}, on data as of the same date ({day})").format(rerun=rerun_words(rerun), day=day(when))
         if previous is None:
-            return said + "; no run of this scenario on earlier data to compare with."
+            return said + _("; no run of this scenario on earlier data to compare with.")
         return said + ". " + sentence(previous, current)
     if previous is None:
-        return "No earlier run of this scenario to compare with: changes show from the next run on."
-    table = overall(previous, current).set_index("figure")["change"]
+        return _("No earlier run of this scenario to compare with: changes show from the next run on.")
+    table = dict(zip([label for label, _path in FIGURES], overall(previous, current)["change"], strict=True))
     when = day(previous["headline"]["as_of"])
     parts = []
     slips = table.get("expected slips")
     if slips is not None and pd.notna(slips):
         parts.append(
-            f"expected slips {slips:+.1f} ({_get(previous, ('headline', 'slip_mean')):,.1f} → "
-            f"{_get(current, ('headline', 'slip_mean')):,.1f})"
+            _("expected slips {change} ({before} → {now})").format(
+                change=number(slips, 1, signed=True),
+                before=number(_get(previous, ("headline", "slip_mean")) or 0.0, 1),
+                now=number(_get(current, ("headline", "slip_mean")) or 0.0, 1),
+            )
         )
     done, new = table.get("completed"), table.get("tasks assigned (net new)")
     if done is not None and pd.notna(done):
-        parts.append(f"{done:+,.0f} tasks completed")
+        parts.append(_("{n} tasks completed").format(n=number(done, 0, signed=True)))
     if new is not None and pd.notna(new):
-        parts.append(f"{new:+,.0f} tasks assigned")
-    return f"Since the run as of {when}: " + ("; ".join(parts) if parts else "no comparable figures") + "."
+        parts.append(_("{n} tasks assigned").format(n=number(new, 0, signed=True)))
+    return _("Since the run as of {when}: {changes}.").format(
+        when=when, changes="; ".join(parts) if parts else _("no comparable figures")
+    )

@@ -19,7 +19,8 @@ import pandas as pd
 from altair.utils.mimebundle import spec_to_mimebundle
 
 from forecast.data import schema
-from forecast.present.i18n import axis_date
+from forecast.present.i18n import axis_date, number, status_words
+from forecast.present.i18n import gettext as _
 
 # Status colours: completed in greens, open work in blue/red, regular in grey. The order is the stacking order.
 STATUS_COLOURS = {
@@ -101,18 +102,18 @@ def burnup(counts: pd.DataFrame) -> alt.Chart:
         .melt(id_vars="snapshot_date", var_name="status", value_name="tasks")
     )
     tidy["order"] = tidy["status"].map({s: i for i, s in enumerate(statuses)})
-    tidy["status"] = tidy["status"].str.replace("_", " ")
-    labels = [s.replace("_", " ") for s in statuses]
+    tidy["status"] = tidy["status"].map(status_words)
+    labels = [status_words(s) for s in statuses]
     area = (
         alt.Chart(tidy)
         .mark_area(opacity=0.85)
         .encode(
-            x=alt.X("snapshot_date:T", title="snapshot", axis=alt.Axis(format=axis_date())),
-            y=alt.Y("tasks:Q", stack="zero", title="tasks"),
+            x=alt.X("snapshot_date:T", title=_("snapshot"), axis=alt.Axis(format=axis_date())),
+            y=alt.Y("tasks:Q", stack="zero", title=_("tasks")),
             color=alt.Color(
                 "status:N",
                 sort=labels,
-                title="status",
+                title=_("status"),
                 scale=alt.Scale(domain=labels, range=list(STATUS_COLOURS.values())),
             ),
             order=alt.Order("order:Q"),
@@ -124,7 +125,7 @@ def burnup(counts: pd.DataFrame) -> alt.Chart:
         .encode(x="snapshot_date:T", y="total:Q")
     )
     return (area + total).properties(
-        width=WIDTH, height=300, title="Tasks by status at each snapshot (dashed line: every task)"
+        width=WIDTH, height=300, title=_("Tasks by status at each snapshot (dashed line: every task)")
     )
 
 
@@ -144,20 +145,20 @@ def published_vs_tasks(comparison: pd.DataFrame) -> alt.Chart:
     )
     rows = rows[["figure", "published", "task_level"]].astype({"task_level": "float64"})
     tidy = rows.melt(id_vars="figure", var_name="count", value_name="tasks")
-    tidy["count"] = tidy["count"].map({"published": "published figure", "task_level": "task-level count"})
-    kinds = ["published figure", "task-level count"]
+    kinds = [_("published figure"), _("task-level count")]
+    tidy["count"] = tidy["count"].map({"published": kinds[0], "task_level": kinds[1]})
     return (
         alt.Chart(tidy)
         .mark_point(size=90, strokeWidth=2, opacity=1)
         .encode(
             y=alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
-            x=alt.X("tasks:Q", title="tasks (symmetric log scale)", scale=alt.Scale(type="symlog")),
+            x=alt.X("tasks:Q", title=_("tasks (symmetric log scale)"), scale=alt.Scale(type="symlog")),
             color=keyed_colour("count:N", kinds, ["black", "#1e88e5"]),
             shape=alt.Shape(
                 "count:N", sort=kinds, scale=alt.Scale(domain=kinds, range=["circle", "diamond"]), legend=None
             ),
         )
-        .properties(width=WIDTH - 240, title="Published figures beside the task-level counts")
+        .properties(width=WIDTH - 240, title=_("Published figures beside the task-level counts"))
     )
 
 
@@ -172,14 +173,14 @@ def agency_rates(table: pd.DataFrame, top: int | None = None) -> alt.Chart:
     rows["raw"] = rows["raw_multiplier"].clip(0.05, 20)  # a raw zero still shows, at the left edge
     order = rows.sort_values("pooled_multiplier")["agency"].tolist()
     x_scale = alt.Scale(type="log", domain=[0.05, 20], nice=False, clamp=True)
-    kinds = ["pooled (±2 sd)", "raw"]
+    kinds = [_("pooled (±2 sd)"), _("raw")]
     base = alt.Chart(rows).encode(y=alt.Y("agency:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
     bars = base.mark_rule(color="#1e88e5").encode(
-        x=alt.X("low:Q", scale=x_scale, title="rate multiplier (log)"), x2="high:Q"
+        x=alt.X("low:Q", scale=x_scale, title=_("rate multiplier (log)")), x2="high:Q"
     )
     points = (
         base.transform_fold(["pooled_multiplier", "raw"], as_=["kind", "rate"])
-        .transform_calculate(kind="datum.kind == 'raw' ? 'raw' : 'pooled (±2 sd)'")
+        .transform_calculate(kind=f"datum.kind == 'raw' ? '{kinds[1]}' : '{kinds[0]}'")
         .mark_point(size=60, filled=True, opacity=1)
         .encode(
             x="rate:Q",
@@ -190,11 +191,15 @@ def agency_rates(table: pd.DataFrame, top: int | None = None) -> alt.Chart:
         )
     )
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="grey").encode(x="x:Q")
-    shown = f"all {len(rows)} agencies" if len(rows) == len(table) else f"{len(rows)} of {len(table)} agencies"
+    shown = (
+        _("all {n} agencies").format(n=number(len(rows)))
+        if len(rows) == len(table)
+        else _("{n} of {total} agencies").format(n=number(len(rows)), total=number(len(table)))
+    )
     return (bars + points + one).properties(
         width=WIDTH - 200,
         height=ROW_HEIGHT * len(rows),
-        title=f"Completion rate against the portfolio's ({shown}; 1 = the portfolio rate)",
+        title=_("Completion rate against the portfolio's ({shown}; 1 = the portfolio rate)").format(shown=shown),
     )
 
 
@@ -206,7 +211,10 @@ def survival_curves(km: pd.DataFrame, top: int = 6) -> alt.LayerChart:
     sizes = km.groupby("group", sort=False)["tasks"].first()
     groups = ["All tasks", *[g for g in sizes.sort_values(ascending=False).index if g != "All tasks"][:top]]
     rows = km.loc[km["group"].isin(groups)].copy()
-    names = {g: f"{g} ({sizes[g]:,} tasks)" for g in groups}
+    names = {
+        g: _("{group} ({n} tasks)").format(group=_("All tasks") if g == "All tasks" else g, n=number(sizes[g]))
+        for g in groups
+    }
     rows["curve"] = rows["group"].map(names)
     domain = [names[g] for g in groups]
     colour = alt.Color(
@@ -216,15 +224,15 @@ def survival_curves(km: pd.DataFrame, top: int = 6) -> alt.LayerChart:
         legend=alt.Legend(labelLimit=0, orient="right"),
         scale=alt.Scale(domain=domain, range=["black", *CATEGORY_COLOURS][: len(domain)]),
     )
-    base = alt.Chart(rows).encode(x=alt.X("days:Q", title="days since assigned"), color=colour)
+    base = alt.Chart(rows).encode(x=alt.X("days:Q", title=_("days since assigned")), color=colour)
     band = base.mark_area(interpolate="step-after", opacity=0.12).encode(
-        y=alt.Y("lower:Q", title="share still open (95 % band)", scale=alt.Scale(domain=[0, 1])), y2="upper:Q"
+        y=alt.Y("lower:Q", title=_("share still open (95 % band)"), scale=alt.Scale(domain=[0, 1])), y2="upper:Q"
     )
     line = base.mark_line(interpolate="step-after").encode(
         y="survival:Q", strokeWidth=alt.condition(alt.datum.group == "All tasks", alt.value(3), alt.value(1.5))
     )
     return (band + line).properties(
-        width=WIDTH - 160, height=300, title="Kaplan-Meier: share of tasks still open, by days since assigned"
+        width=WIDTH - 160, height=300, title=_("Kaplan-Meier: share of tasks still open, by days since assigned")
     )
 
 
@@ -233,9 +241,9 @@ def deadline_effect(coefficients: pd.DataFrame) -> alt.LayerChart:
     ``coefficients`` is :meth:`forecast.models.hazard.HazardModel.coefficients`."""
     return _ratios(
         coefficients.loc[coefficients["group"] == "deadline"],
-        "days to the task's own deadline",
-        "hazard ratio vs due in >90 days (log)",
-        "The deadline pull: completion hazard by days to deadline",
+        _("days to the task's own deadline"),
+        _("hazard ratio vs due in >90 days (log)"),
+        _("The deadline pull: completion hazard by days to deadline"),
     )
 
 
@@ -243,7 +251,7 @@ def calendar_effects(coefficients: pd.DataFrame) -> alt.LayerChart:
     """Hazard ratios of the programme's milestones (days to the next one), 95 % intervals. (The year end is the
     year-end regime's: :mod:`forecast.models.year_end`.)"""
     rows = coefficients.loc[coefficients["group"].isin(["milestone"])]
-    return _ratios(rows, None, "hazard ratio (log; 1 = no effect)", "Milestones: completion hazard multipliers")
+    return _ratios(rows, None, _("hazard ratio (log; 1 = no effect)"), _("Milestones: completion hazard multipliers"))
 
 
 def _ratios(rows: pd.DataFrame, y_title: str | None, x_title: str, title: str) -> alt.LayerChart:
@@ -261,14 +269,14 @@ def pace(table: pd.DataFrame) -> alt.LayerChart:
     """The portfolio's pace by snapshot period (the random walk the forecast carries on, 80 % band) and each
     period's own pace (dots). ``table`` is :meth:`forecast.models.hazard.HazardModel.pace`."""
     base = alt.Chart(table).encode(
-        x=alt.X("start:T", title="snapshot period starting", axis=alt.Axis(format=axis_date()))
+        x=alt.X("start:T", title=_("snapshot period starting"), axis=alt.Axis(format=axis_date()))
     )
     band = base.mark_area(opacity=0.2, color="#1e88e5").encode(
-        y=alt.Y("low:Q", title="completion pace (x the first period's)", scale=alt.Scale(type="log")), y2="high:Q"
+        y=alt.Y("low:Q", title=_("completion pace (x the first period's)"), scale=alt.Scale(type="log")), y2="high:Q"
     )
     walk = base.mark_line(color="#0d47a1").encode(y="multiplier:Q")
     own = base.mark_circle(color="#0d47a1", size=25, opacity=0.6).encode(y="with_noise:Q")
-    return (band + walk + own).properties(width=WIDTH, height=220, title="The portfolio's pace, period by period")
+    return (band + walk + own).properties(width=WIDTH, height=220, title=_("The portfolio's pace, period by period"))
 
 
 def model_comparison(models: pd.DataFrame) -> alt.Chart:
@@ -277,10 +285,11 @@ def model_comparison(models: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(models.dropna(subset=["mean"])).encode(y=alt.Y("model:N", sort=None, title=None))
     return (
         base.mark_rule(strokeWidth=3).encode(
-            x=alt.X("p10:Q", title="tasks that slip (dot: mean; bar: P10–P90)", scale=alt.Scale(zero=True)), x2="p90:Q"
+            x=alt.X("p10:Q", title=_("tasks that slip (dot: mean; bar: P10–P90)"), scale=alt.Scale(zero=True)),
+            x2="p90:Q",
         )
         + base.mark_circle(size=120, opacity=1, color="#b71c1c").encode(x="mean:Q")
-    ).properties(width=WIDTH - 120, title="Slips by model")
+    ).properties(width=WIDTH - 120, title=_("Slips by model"))
 
 
 def reliability_chart(table: pd.DataFrame) -> alt.Chart:
@@ -296,12 +305,12 @@ def reliability_chart(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(rows)
         .mark_circle(opacity=1, color="#1e88e5")
         .encode(
-            x=alt.X("predicted:Q", title="predicted P(slip)", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("observed:Q", title="share that slipped", scale=alt.Scale(domain=[0, 1])),
-            size=alt.Size("tasks:Q", title="tasks"),
+            x=alt.X("predicted:Q", title=_("predicted P(slip)"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("observed:Q", title=_("share that slipped"), scale=alt.Scale(domain=[0, 1])),
+            size=alt.Size("tasks:Q", title=_("tasks")),
         )
     )
-    return (diagonal + points).properties(width=320, height=320, title="Reliability of the per-task P(slip)")
+    return (diagonal + points).properties(width=320, height=320, title=_("Reliability of the per-task P(slip)"))
 
 
 def pit_chart(histogram: pd.DataFrame) -> alt.Chart:
@@ -312,13 +321,13 @@ def pit_chart(histogram: pd.DataFrame) -> alt.Chart:
         alt.Chart(histogram)
         .mark_bar(color="#78909c")
         .encode(
-            x=alt.X("bin_low:Q", bin="binned", title="PIT"),
+            x=alt.X("bin_low:Q", bin="binned", title=_("PIT")),
             x2="bin_high:Q",
-            y=alt.Y("share:Q", title="share of cutoffs"),
+            y=alt.Y("share:Q", title=_("share of cutoffs")),
         )
     )
     line = alt.Chart(pd.DataFrame({"y": [flat]})).mark_rule(strokeDash=[4, 3]).encode(y="y:Q")
-    return (bars + line).properties(width=320, height=220, title="PIT histogram (flat = calibrated)")
+    return (bars + line).properties(width=320, height=220, title=_("PIT histogram (flat = calibrated)"))
 
 
 def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
@@ -327,9 +336,9 @@ def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("cutoff:T", title="cutoff", axis=alt.Axis(format=axis_date())),
-            y=alt.Y("crps:Q", title="CRPS (slips)"),
-            color=alt.Color("model:N", title="model"),
+            x=alt.X("cutoff:T", title=_("cutoff"), axis=alt.Axis(format=axis_date())),
+            y=alt.Y("crps:Q", title=_("CRPS (slips)")),
+            color=alt.Color("model:N", title=_("model")),
         )
-        .properties(width=WIDTH, height=240, title="Backtest CRPS by cutoff (lower is better)")
+        .properties(width=WIDTH, height=240, title=_("Backtest CRPS by cutoff (lower is better)"))
     )

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.present.charts import ROW_HEIGHT, WIDTH, keyed_colour
-from forecast.present.i18n import axis_date
+from forecast.present.i18n import N_, agency_name, axis_date, number
+from forecast.present.i18n import gettext as _
 from forecast.present.prose import round_numbers
 
 OBSERVED, FORECAST = "#37474f", "#b71c1c"
@@ -34,10 +35,11 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
     ``over_time`` is :func:`forecast.engine.simulate.still_open_path`; ``history`` (``date, open``) is
     :func:`forecast.present.tables.open_due_history`: tasks open and due by the deadline at each earlier snapshot.
     """
-    colours = {"observed at each snapshot": OBSERVED, "forecast (P10–P90 band)": FORECAST}
-    path = over_time[["date", "mean"]].assign(series="forecast (P10–P90 band)")
+    observed, forecast = _("observed at each snapshot"), _("forecast (P10–P90 band)")
+    colours = {observed: OBSERVED, forecast: FORECAST}
+    path = over_time[["date", "mean"]].assign(series=forecast)
     if history is not None and len(history):
-        seen = history.rename(columns={"open": "mean"})[["date", "mean"]].assign(series="observed at each snapshot")
+        seen = history.rename(columns={"open": "mean"})[["date", "mean"]].assign(series=observed)
         path = pd.concat([seen, path], ignore_index=True)
     series = list(pd.unique(path["series"]))
     colour = keyed_colour("series:N", series, [colours[s] for s in series])
@@ -45,25 +47,27 @@ def fan(over_time: pd.DataFrame, history: pd.DataFrame | None = None) -> alt.Lay
     band = (
         alt.Chart(over_time)
         .mark_area(opacity=0.2, color=FORECAST)
-        .encode(x=x, y=alt.Y("p10:Q", title="open tasks, due by the deadline", scale=alt.Scale(zero=True)), y2="p90:Q")
+        .encode(
+            x=x, y=alt.Y("p10:Q", title=_("open tasks, due by the deadline"), scale=alt.Scale(zero=True)), y2="p90:Q"
+        )
     )
     line = alt.Chart(path).mark_line(point=True).encode(x=x, y="mean:Q", color=colour)
-    return (band + line).properties(width=WIDTH, height=260, title="Open tasks up to the deadline")
+    return (band + line).properties(width=WIDTH, height=260, title=_("Open tasks up to the deadline"))
 
 
 def convergence(by_date: pd.DataFrame) -> alt.LayerChart:
     """The slip forecast by as-of date (mean and P10-P90) beside the open tasks: how the answer moved as the
     snapshots came in. ``by_date`` is :func:`forecast.combine.by_as_of`."""
-    x = alt.X("as_of:T", title="as of", axis=alt.Axis(format=axis_date(), values=date_ticks(by_date["as_of"])))
+    x = alt.X("as_of:T", title=_("as of"), axis=alt.Axis(format=axis_date(), values=date_ticks(by_date["as_of"])))
     base = alt.Chart(by_date).encode(x=x)
     return (
-        base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title="tasks"))
+        base.mark_line(color="#90a4ae", strokeDash=[4, 3]).encode(y=alt.Y("open_tasks:Q", title=_("tasks")))
         + base.mark_rule(strokeWidth=3, color=FORECAST).encode(y="p10:Q", y2="p90:Q")
         + base.mark_circle(size=80, opacity=1, color=FORECAST).encode(y="mean:Q")
     ).properties(
         width=WIDTH,
         height=260,
-        title="Slips forecast by as-of date (dot and bar: mean and P10–P90; dashed: open tasks)",
+        title=_("Slips forecast by as-of date (dot and bar: mean and P10–P90; dashed: open tasks)"),
     )
 
 
@@ -78,8 +82,8 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
         var_name="kind",
         value_name="tasks",
     )
-    tidy["kind"] = tidy["kind"].map({"open": "open tasks", "slip_mean": "expected slips"})
-    kinds = ["open tasks", "expected slips"]
+    kinds = [_("open tasks"), _("expected slips")]
+    tidy["kind"] = tidy["kind"].map({"open": kinds[0], "slip_mean": kinds[1]})
     colour = keyed_colour("kind:N", kinds, ["#cfd8dc", "#e53935"], symbolType="square", symbolSize=150)
     y = alt.Y("agency:N", sort=rows["agency"].tolist(), title=None, axis=alt.Axis(labelLimit=300))
     bars = (
@@ -87,7 +91,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("tasks:Q", title="tasks (black line: P10–P90 of slips)", stack=None),
+            x=alt.X("tasks:Q", title=_("tasks (black line: P10–P90 of slips)"), stack=None),
             color=colour,
             size=alt.condition(alt.datum.kind == kinds[0], alt.value(13), alt.value(7)),  # no scale: no tiny swatch
         )
@@ -96,12 +100,16 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
         bars = bars.encode(href="page:N")
     interval = alt.Chart(rows).mark_rule(color="black").encode(y=y, x="slip_p10:Q", x2="slip_p90:Q")
     shown = (
-        f"all {len(rows)} agencies with open tasks"
+        _("all {n} agencies with open tasks").format(n=number(len(rows)))
         if len(rows) == len(by_agency)
-        else f"the {len(rows)} with most, of the {len(by_agency)} agencies with open tasks"
+        else _("the {n} with most, of the {total} agencies with open tasks").format(
+            n=number(len(rows)), total=number(len(by_agency))
+        )
     )
     return (bars + interval).properties(
-        width=WIDTH - 200, height=ROW_HEIGHT * len(rows), title=f"Expected slips by agency: {shown}"
+        width=WIDTH - 200,
+        height=ROW_HEIGHT * len(rows),
+        title=_("Expected slips by agency: {shown}").format(shown=shown),
     )
 
 
@@ -115,10 +123,10 @@ def exceedance(totals: np.ndarray, targets: Sequence[int] = ()) -> alt.LayerChar
         alt.Chart(pd.DataFrame({"slips": xs, "chance": chance}))
         .mark_line(interpolate="step-after", color=FORECAST)
         .encode(
-            x=alt.X("slips:Q", title="x: tasks slipping past the deadline", scale=alt.Scale(zero=False)),
+            x=alt.X("slips:Q", title=_("x: tasks slipping past the deadline"), scale=alt.Scale(zero=False)),
             y=alt.Y(
                 "chance:Q",
-                title="chance that more than x slip",
+                title=_("chance that more than x slip"),
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
@@ -129,7 +137,7 @@ def exceedance(totals: np.ndarray, targets: Sequence[int] = ()) -> alt.LayerChar
         marks = alt.Chart(pd.DataFrame({"slips": list(targets)})).mark_rule(color="grey", strokeDash=[4, 3])
         layers.append(marks.encode(x="slips:Q"))
     return alt.layer(*layers).properties(
-        width=WIDTH - 160, height=220, title="How likely more than x tasks slip (dashed: the targets)"
+        width=WIDTH - 160, height=220, title=_("How likely more than x tasks slip (dashed: the targets)")
     )
 
 
@@ -146,13 +154,17 @@ def agency_distribution(draws: np.ndarray, agency: str) -> alt.Chart:
             x=alt.X(
                 "from:Q",
                 bin="binned",
-                title="of its open tasks, slipping past the deadline",
+                title=_("of its open tasks, slipping past the deadline"),
                 axis=alt.Axis(values=list(ticks), format="d"),
             ),
             x2="to:Q",
-            y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")),
+            y=alt.Y("share:Q", title=_("share of runs"), axis=alt.Axis(format="%")),
         )
-        .properties(width=WIDTH - 200, height=180, title=f"{agency}: slips over the simulation runs")
+        .properties(
+            width=WIDTH - 200,
+            height=180,
+            title=_("{agency}: slips over the simulation runs").format(agency=agency_name(agency)),
+        )
     )
 
 
@@ -165,17 +177,17 @@ def trend(points: pd.DataFrame) -> alt.LayerChart:
         orient="bottom", columns=1, labelLimit=0, symbolOpacity=1, symbolType="stroke", symbolStrokeWidth=3
     )
     colour = alt.Color("series:N", title=None, sort=series, legend=legend)
-    x = alt.X("as_of:T", title="data as of", axis=alt.Axis(format=axis_date(), values=date_ticks(points["as_of"])))
+    x = alt.X("as_of:T", title=_("data as of"), axis=alt.Axis(format=axis_date(), values=date_ticks(points["as_of"])))
     band = (
         alt.Chart(points.dropna(subset=["p10", "p90"]))
         .mark_area(opacity=0.18)
-        .encode(x=x, y=alt.Y("p10:Q", title="tasks expected to slip (band: P10–P90)"), y2="p90:Q", color=colour)
+        .encode(x=x, y=alt.Y("p10:Q", title=_("tasks expected to slip (band: P10–P90)")), y2="p90:Q", color=colour)
     )
     line = alt.Chart(points).mark_line(point=True).encode(x=x, y="mean:Q", color=colour)
-    return (band + line).properties(width=WIDTH, height=240, title="Expected slips by as-of date")
+    return (band + line).properties(width=WIDTH, height=240, title=_("Expected slips by as-of date"))
 
 
-SCENARIO_COLOURS = {"baseline": "#9e9e9e", "scenario": "#1e88e5"}
+SCENARIO_COLOURS = {N_("baseline"): "#9e9e9e", N_("scenario"): "#1e88e5"}
 
 
 def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
@@ -184,7 +196,8 @@ def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
     ``distributions`` is :meth:`forecast.scenarios.Comparison.distributions`: columns ``scenario, series`` (
     "baseline" or "scenario"), ``slips`` and ``share`` (of runs).
     """
-    series = list(SCENARIO_COLOURS)
+    series = [_(s) for s in SCENARIO_COLOURS]
+    distributions = distributions.assign(series=distributions["series"].map(_))
     slips = distributions["slips"]
     ticks = list(round_numbers(slips.min(), slips.max(), 12)) if len(slips) else []  # not a tick every 16
     return (
@@ -192,14 +205,14 @@ def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
         .mark_bar(opacity=0.55, binSpacing=0)
         .encode(
             x=alt.X(
-                "slips:Q", title="tasks slipping past the deadline", bin=alt.Bin(step=2), axis=alt.Axis(values=ticks)
+                "slips:Q", title=_("tasks slipping past the deadline"), bin=alt.Bin(step=2), axis=alt.Axis(values=ticks)
             ),
-            y=alt.Y("sum(share):Q", stack=None, title="share of runs"),
+            y=alt.Y("sum(share):Q", stack=None, title=_("share of runs")),
             color=keyed_colour("series:N", series, list(SCENARIO_COLOURS.values())),
         )
         .properties(width=WIDTH, height=110)
         .facet(row=_scenario_row(distributions))
-        .properties(title="Slips in each scenario over the baseline, same runs")
+        .properties(title=_("Slips in each scenario over the baseline, same runs"))
     )
 
 
@@ -212,12 +225,14 @@ def scenario_differences(summary: pd.DataFrame) -> alt.LayerChart:
     rows = summary.loc[summary["scenario"] != "baseline"]
     base = alt.Chart(rows).encode(y=alt.Y("scenario:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)))
     interval = base.mark_rule(strokeWidth=6, opacity=0.45, color="#1e88e5").encode(
-        x=alt.X("difference_p10:Q", title="slips vs the baseline (dot: mean; bar: P10–P90 of the per-run difference)"),
+        x=alt.X(
+            "difference_p10:Q", title=_("slips vs the baseline (dot: mean; bar: P10–P90 of the per-run difference)")
+        ),
         x2="difference_p90:Q",
     )
     mean = base.mark_circle(size=90, color="#0d47a1", opacity=1).encode(x="difference:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black", strokeDash=[3, 3]).encode(x="x:Q")
-    return (interval + mean + zero).properties(width=WIDTH - 200, title="Difference from the baseline")
+    return (interval + mean + zero).properties(width=WIDTH - 200, title=_("Difference from the baseline"))
 
 
 def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
@@ -232,14 +247,14 @@ def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
         title=None,
         axis=alt.Axis(labelLimit=260),
     )
-    ways = ["fewer slips", "more slips"]
+    ways = [_("fewer slips"), _("more slips")]
     bars = (
         alt.Chart()
-        .transform_calculate(size="abs(datum.difference)", way="datum.difference < 0 ? 'fewer slips' : 'more slips'")
+        .transform_calculate(size="abs(datum.difference)", way=f"datum.difference < 0 ? '{ways[0]}' : '{ways[1]}'")
         .mark_bar(opacity=0.8)
         .encode(
             y=y,
-            x=alt.X("difference:Q", title="change in expected slips (line: P10–P90 of the per-run change)"),
+            x=alt.X("difference:Q", title=_("change in expected slips (line: P10–P90 of the per-run change)")),
             color=keyed_colour("way:N", ways, ["#2e7d32", "#e53935"]),
         )
     )
@@ -250,7 +265,7 @@ def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
         .properties(width=WIDTH - 260)
         .facet(row=_scenario_row(deltas))
         .resolve_scale(y="independent")
-        .properties(title="Agencies whose slips change most")
+        .properties(title=_("Agencies whose slips change most"))
     )
 
 

@@ -28,106 +28,107 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from forecast.present.i18n import day, number, percent
+from forecast.present.i18n import N_, agency_name, day, number, percent, status_words, task_title
+from forecast.present.i18n import gettext as _
 
 LABELS = {
-    "agency": "agency",
-    "open_due": "open, due by the deadline",
-    "open": "open",
-    "tasks": "tasks",
-    "completed": "completed",
-    "overdue": "overdue",
-    "due_by_deadline": "open, due by the deadline",
-    "slip_mean": "expected slips",
-    "slip_p10": "P10",
-    "slip_p50": "P50",
-    "slip_p90": "P90",
-    "mean": "expected slips",
-    "p10": "P10",
-    "p50": "P50",
-    "p90": "P90",
-    "open_tasks": "open tasks",
-    "slips_saved_at_twice_the_pace": "fewer slips if it doubles its pace",
-    "pooled_multiplier": "pooled rate",
-    "raw_multiplier": "raw rate",
-    "completions": "completions",
-    "expected": "expected completions",
-    "p_slip": "P(slip)",
-    "p_slip_at_twice_the_pace": "P(slip) at twice the pace",
-    "points_saved": "P(slip) lower by (points)",
-    "task_id": "task",
-    "days_overdue": "days overdue",
-    "difference": "difference (mean)",
-    "difference_p10": "difference P10",
-    "difference_p90": "difference P90",
-    "slip_baseline": "baseline slips",
-    "slip_scenario": "scenario slips",
-    "open_baseline": "open (baseline)",
-    "open_scenario": "open (scenario)",
-    "mae": "MAE",
-    "crps": "CRPS",
-    "bias": "bias",
-    "brier": "Brier",
-    "coverage50": "50 % covered",
-    "coverage80": "80 % covered",
-    "coverage90": "90 % covered",
-    "abs_error": "abs. error",
-    "pit_lower": "PIT low",
-    "pit_upper": "PIT high",
-    "observed": "observed",
-    "cutoff": "cutoff",
-    "outcome_date": "outcome date",
-    "hazard_ratio": "hazard ratio",
-    "hr_low": "95 % low",
-    "hr_high": "95 % high",
-    "probability": "P(slips ≤ target)",
-    "target": "target (slips)",
-    "previous": "previous run",
-    "now": "this run",
-    "change": "change",
-    "open_due_previous": "open due (before)",
-    "open_due_now": "open due (now)",
-    "open_due_change": "open due, change",
-    "completed_change": "completed, change",
-    "slip_mean_previous": "expected slips (before)",
-    "slip_mean_now": "expected slips (now)",
-    "slip_mean_change": "expected slips, change",
-    "figure": "figure",
-    "value": "value",
-    "covered50": "in 50 %",
-    "covered80": "in 80 %",
-    "covered90": "in 90 %",
-    "as_of": "data as of",
-    "model": "model",
-    "completed_mean": "completed by the deadline (mean)",
-    "moved_mean": "moved out of the window (mean)",
-    "year_end_weight": "chance of a year-end push",
-    "year_end_mean": "expected slips if December runs like past year ends",
-    "autumn_mean": "expected slips if December runs like the autumn",
-    "weights": "weights of the pooled models",
-    "synthetic": "synthetic sample data",
-    "backtest_crps": "backtest CRPS",
-    "weight_last_12_cutoffs": "weight (last 12 cutoffs)",
-    "why": "why this weight",
-    "population": "population",
-    "says": "what it measures",
-    "prior_percentile": "where it falls in the prior (percentile)",
-    "source_url": "source",
-    "quantity": "quantity",
-    "prior": "before December (the prior)",
-    "with_december": "with the December snapshots so far",
-    "pooled_sd": "pooled sd (log)",
-    "part": "what happens to them",
-    "tasks_mean": "tasks (mean)",
-    "forecast": "forecast",
-    "confidence": "confidence",
-    "at_most": "at most this many slip",
-    "task_level": "task-level count",
-    "published": "published figure",
-    "snapshot": "nearest snapshot",
-    "overdue_at_cutoff": "overdue at the cutoff",
-    "due_in_window": "falling due before the next report",
-    "evidence": "earlier transitions learnt from",
+    "agency": N_("agency"),
+    "open_due": N_("open, due by the deadline"),
+    "open": N_("open"),
+    "tasks": N_("tasks"),
+    "completed": N_("completed"),
+    "overdue": N_("overdue"),
+    "due_by_deadline": N_("open, due by the deadline"),
+    "slip_mean": N_("expected slips"),
+    "slip_p10": N_("P10"),
+    "slip_p50": N_("P50"),
+    "slip_p90": N_("P90"),
+    "mean": N_("expected slips"),
+    "p10": N_("P10"),
+    "p50": N_("P50"),
+    "p90": N_("P90"),
+    "open_tasks": N_("open tasks"),
+    "slips_saved_at_twice_the_pace": N_("fewer slips if it doubles its pace"),
+    "pooled_multiplier": N_("pooled rate"),
+    "raw_multiplier": N_("raw rate"),
+    "completions": N_("completions"),
+    "expected": N_("expected completions"),
+    "p_slip": N_("P(slip)"),
+    "p_slip_at_twice_the_pace": N_("P(slip) at twice the pace"),
+    "points_saved": N_("P(slip) lower by (points)"),
+    "task_id": N_("task"),
+    "days_overdue": N_("days overdue"),
+    "difference": N_("difference (mean)"),
+    "difference_p10": N_("difference P10"),
+    "difference_p90": N_("difference P90"),
+    "slip_baseline": N_("baseline slips"),
+    "slip_scenario": N_("scenario slips"),
+    "open_baseline": N_("open (baseline)"),
+    "open_scenario": N_("open (scenario)"),
+    "mae": N_("MAE"),
+    "crps": N_("CRPS"),
+    "bias": N_("bias"),
+    "brier": N_("Brier"),
+    "coverage50": N_("50 % covered"),
+    "coverage80": N_("80 % covered"),
+    "coverage90": N_("90 % covered"),
+    "abs_error": N_("abs. error"),
+    "pit_lower": N_("PIT low"),
+    "pit_upper": N_("PIT high"),
+    "observed": N_("observed"),
+    "cutoff": N_("cutoff"),
+    "outcome_date": N_("outcome date"),
+    "hazard_ratio": N_("hazard ratio"),
+    "hr_low": N_("95 % low"),
+    "hr_high": N_("95 % high"),
+    "probability": N_("P(slips ≤ target)"),
+    "target": N_("target (slips)"),
+    "previous": N_("previous run"),
+    "now": N_("this run"),
+    "change": N_("change"),
+    "open_due_previous": N_("open due (before)"),
+    "open_due_now": N_("open due (now)"),
+    "open_due_change": N_("open due, change"),
+    "completed_change": N_("completed, change"),
+    "slip_mean_previous": N_("expected slips (before)"),
+    "slip_mean_now": N_("expected slips (now)"),
+    "slip_mean_change": N_("expected slips, change"),
+    "figure": N_("figure"),
+    "value": N_("value"),
+    "covered50": N_("in 50 %"),
+    "covered80": N_("in 80 %"),
+    "covered90": N_("in 90 %"),
+    "as_of": N_("data as of"),
+    "model": N_("model"),
+    "completed_mean": N_("completed by the deadline (mean)"),
+    "moved_mean": N_("moved out of the window (mean)"),
+    "year_end_weight": N_("chance of a year-end push"),
+    "year_end_mean": N_("expected slips if December runs like past year ends"),
+    "autumn_mean": N_("expected slips if December runs like the autumn"),
+    "weights": N_("weights of the pooled models"),
+    "synthetic": N_("synthetic sample data"),
+    "backtest_crps": N_("backtest CRPS"),
+    "weight_last_12_cutoffs": N_("weight (last 12 cutoffs)"),
+    "why": N_("why this weight"),
+    "population": N_("population"),
+    "says": N_("what it measures"),
+    "prior_percentile": N_("where it falls in the prior (percentile)"),
+    "source_url": N_("source"),
+    "quantity": N_("quantity"),
+    "prior": N_("before December (the prior)"),
+    "with_december": N_("with the December snapshots so far"),
+    "pooled_sd": N_("pooled sd (log)"),
+    "part": N_("what happens to them"),
+    "tasks_mean": N_("tasks (mean)"),
+    "forecast": N_("forecast"),
+    "confidence": N_("confidence"),
+    "at_most": N_("at most this many slip"),
+    "task_level": N_("task-level count"),
+    "published": N_("published figure"),
+    "snapshot": N_("nearest snapshot"),
+    "overdue_at_cutoff": N_("overdue at the cutoff"),
+    "due_in_window": N_("falling due before the next report"),
+    "evidence": N_("earlier transitions learnt from"),
 }
 _PROBABILITY = {
     "p_slip",
@@ -195,30 +196,37 @@ _NUMBER_FORMATS = {
 # What a download's columns mean: the README sheet of every workbook the kit writes (a column not listed here is
 # described by its header alone)
 DESCRIPTIONS = {
-    "task_id": "the task's id in the monitoring system's exports",
-    "agency": "the agency responsible for the task",
-    "deadline": "the task's own deadline in the as-of snapshot",
-    "status": "the task's status in the as-of snapshot (in progress or overdue)",
-    "source": "the programme document the task comes from",
-    "title": "the task's title in the exports",
-    "p_slip": "the chance the task is still open after the deadline (share of the simulation runs)",
-    "p_slip_at_twice_the_pace": "the same chance if the agency completed its open tasks twice as fast from the "
-    "as-of date (same simulation runs)",
-    "points_saved": "how much lower the chance is at twice the pace, in percentage points; as a share (points / "
-    "100) it is the slips this task alone would save, so they add up to an agency's and the total saving",
-    "open_due": "the agency's open tasks (in progress or overdue) due by the deadline: those the forecast is about",
-    "slip_mean": "expected (mean) number of tasks still open after the deadline, over the simulation runs",
-    "slip_p10": "10th percentile of the slips over the runs: 9 in 10 runs have at least this many",
-    "slip_p50": "median of the slips over the runs",
-    "slip_p90": "90th percentile of the slips over the runs: 9 in 10 runs have at most this many",
-    "slips_saved_at_twice_the_pace": "expected slips saved if the agency doubled its completion pace from the as-of "
-    "date (same simulation runs)",
-    "tasks": "every task of the agency in the as-of snapshot, regular tasks included",
-    "completed": "tasks completed (on time or late) by the as-of date",
-    "open": "tasks in progress or overdue at the as-of date",
-    "overdue": "tasks past their deadline and not completed at the as-of date",
-    "pooled_multiplier": "the agency's completion rate against the portfolio's (1 = the portfolio's), pooled "
-    "towards 1 where it has little evidence",
+    "task_id": N_("the task's id in the monitoring system's exports"),
+    "agency": N_("the agency responsible for the task"),
+    "deadline": N_("the task's own deadline in the as-of snapshot"),
+    "status": N_("the task's status in the as-of snapshot (in progress or overdue)"),
+    "source": N_("the programme document the task comes from"),
+    "title": N_("the task's title in the exports"),
+    "p_slip": N_("the chance the task is still open after the deadline (share of the simulation runs)"),
+    "p_slip_at_twice_the_pace": N_(
+        "the same chance if the agency completed its open tasks twice as fast from the "
+        "as-of date (same simulation runs)"
+    ),
+    "points_saved": N_(
+        "how much lower the chance is at twice the pace, in percentage points; as a share (points / "
+        "100) it is the slips this task alone would save, so they add up to an agency's and the total saving"
+    ),
+    "open_due": N_("the agency's open tasks (in progress or overdue) due by the deadline: those the forecast is about"),
+    "slip_mean": N_("expected (mean) number of tasks still open after the deadline, over the simulation runs"),
+    "slip_p10": N_("10th percentile of the slips over the runs: 9 in 10 runs have at least this many"),
+    "slip_p50": N_("median of the slips over the runs"),
+    "slip_p90": N_("90th percentile of the slips over the runs: 9 in 10 runs have at most this many"),
+    "slips_saved_at_twice_the_pace": N_(
+        "expected slips saved if the agency doubled its completion pace from the as-of date (same simulation runs)"
+    ),
+    "tasks": N_("every task of the agency in the as-of snapshot, regular tasks included"),
+    "completed": N_("tasks completed (on time or late) by the as-of date"),
+    "open": N_("tasks in progress or overdue at the as-of date"),
+    "overdue": N_("tasks past their deadline and not completed at the as-of date"),
+    "pooled_multiplier": N_(
+        "the agency's completion rate against the portfolio's (1 = the portfolio's), pooled "
+        "towards 1 where it has little evidence"
+    ),
 }
 
 
@@ -250,11 +258,19 @@ def cell(column: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
         return "–"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dt.date):
         return day(value, "short")
     if not isinstance(value, int | float):
-        return str(value).replace("_", " ") if column in ("status", "metric") else str(value)
+        if column == "status":
+            return status_words(value)
+        if column == "agency":
+            return agency_name(value)
+        if column == "title":
+            return task_title(value)
+        if column == "source":
+            return _(str(value))
+        return _(str(value).replace("_", " ")) if column == "metric" else str(value)
     signed = any(word in column for word in _SIGNED)
     rule = kind(column)
     if rule == "probability":
@@ -270,12 +286,12 @@ def cell(column: str, value: Any) -> str:
 
 def label(column: str) -> str:
     """A column's header in words."""
-    return LABELS.get(column, column.replace("_", " "))
+    return _(LABELS.get(column, column.replace("_", " ")))
 
 
 def link(name: Any, pages: Mapping[str, str]) -> str:
     """An agency's name, escaped, linked to its page when it has one."""
-    text = escape(str(name))
+    text = escape(agency_name(name))
     page = pages.get(str(name))
     return f'<a href="{escape(page)}">{text}</a>' if page else text
 
@@ -288,7 +304,7 @@ def table(
     download: str | None = None,
     caption: str | None = None,
     index: bool = False,
-    empty: str = "None.",
+    empty: str = N_("None."),
     labels: Mapping[str, str] | None = None,
 ) -> Styler:
     """``frame`` as a formatted table: words for headers, each column's rounding rule, text escaped and
@@ -299,8 +315,13 @@ def table(
     shown = frame.reset_index() if index else frame
     notes = [escape(caption)] if caption else []
     if top is not None and len(shown) > top:
-        where = f'; the full list is in <a href="{escape(download)}">{escape(download)}</a>' if download else ""
-        notes.append(f"The first {top} of {len(shown):,}{where}.")
+        anchor = f'<a href="{escape(download)}">{escape(download)}</a>' if download else ""
+        first = {"top": number(top), "n": number(len(shown)), "download": anchor}
+        notes.append(
+            _("The first {top} of {n}; the full list is in {download}.").format(**first)
+            if download
+            else _("The first {top} of {n}.").format(**first)
+        )
         shown = shown.head(top)
     shown = shown.copy()
     shown.columns = [str(c) for c in shown.columns]
@@ -308,7 +329,7 @@ def table(
     if pages is not None and "agency" in formats:
         formats["agency"] = partial(link, pages=pages)
     styler = shown.style.hide(axis="index").format(formats)  # one call: a second format() resets the first
-    headers = {**{c: label(c) for c in shown.columns}, **(labels or {})}
+    headers = {**{c: label(c) for c in shown.columns}, **{c: _(t) for c, t in (labels or {}).items()}}
     styler = styler.format_index(lambda c: escape(headers[c]), axis=1)
     text = [c for c in shown.columns if not _numeric(shown[c])]
     styles = {
@@ -326,7 +347,7 @@ def table(
     styler = styler.set_table_attributes('class="kit-table"')
     if shown.empty:  # the caption alone, on a readable width (an empty table is a few pixels wide): no header
         styler = styler.hide(axis="columns").set_table_attributes('class="kit-table" style="min-width: 36em"')
-        notes += [escape(empty)] if empty else []
+        notes += [escape(_(empty))] if empty else []
     if notes:
         styler = styler.set_caption(" ".join(notes))
     return styler

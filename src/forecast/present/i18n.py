@@ -7,27 +7,41 @@ Vietnamese. Dates come in three forms: ``long`` for sentences (``4 Dec 2025``; `
 for table cells (``2025-12-04``, the kit's ISO dates, and ``04/12/2025``), and the charts' axis format
 (:func:`axis_date`).
 
+Words come from the gettext catalogue ``forecast/locale/<language>/LC_MESSAGES/forecast.mo`` (compiled from its
+``.po``; English text is the message id, so English needs no catalogue): :func:`gettext` (``_``), :func:`ngettext`
+for plurals, and :func:`N_` to mark a text where it is defined and translate it where it is shown. ``make messages``
+re-extracts the ids from ``src/forecast`` and the notebooks' markdown and compiles the catalogue.
+
 The language is the process's (:func:`use`): a report run, a notebook or a command sets it once from its params.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gettext as _gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from babel.dates import format_date
 from babel.numbers import get_decimal_symbol, get_group_symbol
+from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("en", "vi")
+from forecast.core.languages import LANGUAGES, N_
+
+__all__ = ["LANGUAGES", "N_", "axis_date", "day", "gettext", "language", "ngettext", "number", "percent", "use"]
+
 _DATES = {  # (long, short) CLDR patterns; short "iso" keeps the kit's ISO dates
     "en": ("d MMM y", "iso"),
     "vi": ("d 'tháng' M 'năm' y", "dd/MM/y"),
 }
 _AXIS = {"en": "%-d %b %Y", "vi": "%d/%m/%Y"}  # d3-time-format, for Vega-Lite axes
 _current = ["en"]
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "forecast"
 
 
 def use(language: str) -> None:
@@ -83,3 +97,85 @@ def day(value: Any, form: str = "long") -> str:
 def axis_date() -> str:
     """The charts' date-axis format (d3-time-format) in the process's language."""
     return _AXIS[_current[0]]
+
+
+@cache
+def catalogue(language: str) -> _gettext.NullTranslations:
+    """The compiled message catalogue of ``language`` (English: none, the ids are the English text)."""
+    if language == "en":
+        return NullTranslations()
+    found = Translations.load(str(LOCALE_DIR), [language], DOMAIN)
+    if not isinstance(found, Translations):  # Babel gives NullTranslations when the .mo is missing: a broken install
+        raise FileNotFoundError(f"no {language} catalogue in {LOCALE_DIR}: run make messages")
+    return found
+
+
+def gettext(message: str) -> str:
+    """``message`` (English, the catalogue's id) in the process's language."""
+    if _current[0] == "en" or not message:
+        return message
+    return catalogue(_current[0]).gettext(message)
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural of a message by ``n``, in the process's language (Vietnamese has one form)."""
+    if _current[0] == "en":
+        return singular if n == 1 else plural
+    return catalogue(_current[0]).ngettext(singular, plural, n)
+
+
+STATUS_WORDS = (N_("completed on time"), N_("completed late"), N_("in progress"), N_("overdue"), N_("regular"))
+
+
+def status_words(status: object) -> str:
+    """A status of the schema (``in_progress``) in words, in the process's language (``in progress``)."""
+    return gettext(str(status).replace("_", " "))
+
+
+N_("(synthetic)")
+
+
+def agency_name(name: object) -> str:
+    """An agency as the page shows it: the name in the data, or, for the SYNTHETIC sample's English names in a
+    Vietnamese report, the agency's official Vietnamese name from the catalogue (``forecast.sample.tables``)."""
+    return gettext(str(name))
+
+
+@cache
+def _sample_titles(language: str) -> dict[str, str]:
+    from forecast.sample.tables import THEMES, TOPICS
+
+    with speaking(language):
+        return {
+            f"{theme.format(topic)} (synthetic)": f"{gettext(theme).format(gettext(topic))} {gettext('(synthetic)')}"
+            for theme in THEMES
+            for topic in TOPICS
+        }
+
+
+def task_title(title: object) -> str:
+    """A task's title as the page shows it: as in the data, or, for a title of the SYNTHETIC sample in a Vietnamese
+    report, the same made-up title in Vietnamese (its words are in the catalogue: ``forecast.sample.tables``)."""
+    text = str(title)
+    if _current[0] == "en":
+        return text
+    return _sample_titles(_current[0]).get(text, text)
+
+
+def markdown(source: str) -> str:
+    """A notebook's markdown cell in the process's language: each paragraph (the text between blank lines) is a
+    message of the catalogue (``make messages`` extracts them from the notebooks)."""
+    if _current[0] == "en":
+        return source
+    return "\n\n".join(gettext(part) for part in source.split("\n\n"))
+
+
+def translate_notebook(nb: Any) -> Any:
+    """``nb`` (an nbformat notebook) with its markdown cells in the process's language (:func:`markdown`), in place."""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            cell["source"] = markdown(cell["source"])
+    return nb

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.simulate import SlipForecast
-from forecast.present.i18n import day
+from forecast.present.i18n import agency_name as shown_name
+from forecast.present.i18n import day, number, percent
+from forecast.present.i18n import gettext as _
 
 BIAS_SHARE = 2 / 3  # a model whose mean is on one side of the outcome at 2 cutoffs in 3 (or more) is biased
 PIT_BAND = (0.4, 0.6)  # a mean PIT outside this band leans one way
@@ -42,17 +44,17 @@ def headline_words(
 ) -> str:
     """:func:`headline_sentence` from the figures themselves (e.g. a run's ``headline`` in ``run.json``); with
     ``decembers`` (the year-end forecast's mean, the autumn's and the year-end weight), what the number rests on."""
-    text = (
-        f"About {mean:,.0f} of the {open_tasks:,} open tasks are likely to slip past "
-        f"{day(deadline)}; 8 in 10 chance between {p10:,} and {p90:,}"
-    )
+    text = _(
+        "About {mean} of the {open} open tasks are likely to slip past {deadline}; 8 in 10 chance between {p10} "
+        "and {p90}"
+    ).format(mean=number(mean), open=number(open_tasks), deadline=day(deadline), p10=number(p10), p90=number(p90))
     if decembers is None:
         return text
     year_end, autumn, weight = decembers
-    return (
-        f"{text}: about {year_end:,.0f} if the year-end review clears the backlog as past ones have (likely "
-        f"{round(100 * weight)} times in 100), about {autumn:,.0f} if December runs like the autumn"
-    )
+    return _(
+        "{text}: about {year_end} if the year-end review clears the backlog as past ones have (likely {chance} "
+        "times in 100), about {autumn} if December runs like the autumn"
+    ).format(text=text, year_end=number(year_end), chance=number(round(100 * weight)), autumn=number(autumn))
 
 
 def headline_text(head: Mapping[str, Any]) -> str:
@@ -88,20 +90,31 @@ def december_sentence(year_end: Mapping[str, Any], open_tasks: int, deadline: ob
     ye, autumn = year_end["year_end"], year_end["autumn"]
     prior, weight = year_end["prior_weight"], year_end["weight"]
     rows = year_end.get("regime", {}).get("december_intervals", 0)
+    chance = number(round(100 * weight))
     if not rows:
-        evidence = "no December snapshot has been seen yet, so that is the chance this forecast uses"
+        evidence = _("no December snapshot has been seen yet, so that is the chance this forecast uses")
     elif abs(weight - prior) < 0.02:
-        evidence = f"the December snapshots so far leave that at about {round(100 * weight)} in 100"
+        evidence = _("the December snapshots so far leave that at about {chance} in 100").format(chance=chance)
+    elif weight > prior:
+        evidence = _("the December snapshots so far raise that to about {chance} in 100").format(chance=chance)
     else:
-        way = "raise" if weight > prior else "lower"
-        evidence = f"the December snapshots so far {way} that to about {round(100 * weight)} in 100"
-    when = day(deadline)
-    return (
-        f"The answer depends on December. If the year-end review clears the backlog as past year-end reviews have, "
-        f"about {ye['mean']:,.0f} of the {open_tasks:,} open tasks will slip past {when} (8 in 10 chance between "
-        f"{ye['p10']:,} and {ye['p90']:,}); if December runs like the autumn, about {autumn['mean']:,.0f} will "
-        f"(between {autumn['p10']:,} and {autumn['p90']:,}). In past year ends such a push came about "
-        f"{round(100 * prior)} times in 100; {evidence}."
+        evidence = _("the December snapshots so far lower that to about {chance} in 100").format(chance=chance)
+    return _(
+        "The answer depends on December. If the year-end review clears the backlog as past year-end reviews have, "
+        "about {ye} of the {open} open tasks will slip past {when} (8 in 10 chance between {ye_p10} and {ye_p90}); "
+        "if December runs like the autumn, about {autumn} will (between {autumn_p10} and {autumn_p90}). In past "
+        "year ends such a push came about {prior} times in 100; {evidence}."
+    ).format(
+        ye=number(ye["mean"]),
+        open=number(open_tasks),
+        when=day(deadline),
+        ye_p10=number(ye["p10"]),
+        ye_p90=number(ye["p90"]),
+        autumn=number(autumn["mean"]),
+        autumn_p10=number(autumn["p10"]),
+        autumn_p90=number(autumn["p90"]),
+        prior=number(round(100 * prior)),
+        evidence=evidence,
     )
 
 
@@ -110,14 +123,23 @@ def prior_sentence(prior: Any) -> str:
     s = prior.summary()
     rows = s["rows"]
     coded = rows["push yes"] + rows["push no"]
-    return (
-        f"Of {coded} past year ends in the reference class, {rows['push no']} had no year-end push, so a December "
-        f"like the autumn gets a chance of about {round(100 * s['no_push_weight'])} in 100. In the others the last "
-        f"month ran a median {s['multiplier_median']:.1f} times an ordinary month's pace ({rows['multiplier']} "
-        f"figures), and the overdue share at the year end was a median {s['backlog_median']:.2f} times the share "
-        f"before it ({rows['backlog']} figures from Vietnam's own task tracking); work carried over at a year-end "
-        f"review: {round(100 * s['carry_over_mean'])} % on average ({rows['carry_over']} figure). Each of these is "
+    return _(
+        "Of {coded} past year ends in the reference class, {no_push} had no year-end push, so a December like the "
+        "autumn gets a chance of about {chance} in 100. In the others the last month ran a median {multiplier} "
+        "times an ordinary month's pace ({multiplier_rows} figures), and the overdue share at the year end was a "
+        "median {backlog} times the share before it ({backlog_rows} figures from Vietnam's own task tracking); work "
+        "carried over at a year-end review: {carry_over} on average ({carry_over_rows} figure). Each of these is "
         "fitted by the kit on the rows below, and moves when a row is added."
+    ).format(
+        coded=number(coded),
+        no_push=number(rows["push no"]),
+        chance=number(round(100 * s["no_push_weight"])),
+        multiplier=number(s["multiplier_median"], 1),
+        multiplier_rows=number(rows["multiplier"]),
+        backlog=number(s["backlog_median"], 2),
+        backlog_rows=number(rows["backlog"]),
+        carry_over=percent(s["carry_over_mean"]),
+        carry_over_rows=number(rows["carry_over"]),
     )
 
 
@@ -127,37 +149,55 @@ def confidence_sentence(totals: np.ndarray) -> str:
     from forecast.present.tables import confidence_levels
 
     rows = confidence_levels(totals).dropna()
-    parts = [f"{int(r.at_most):,} with {r.confidence:.0%}".replace("%", " %") for r in rows.itertuples()]
+    parts = [(number(int(r.at_most)), percent(r.confidence)) for r in rows.itertuples()]
     if not parts:
         return ""
-    parts[0] = parts[0].replace(" with", " tasks slip with", 1) + " confidence"
-    return "At most " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
+    first = _("At most {n} tasks slip with {level} confidence").format(n=parts[0][0], level=parts[0][1])
+    rest = [_("{n} with {level}").format(n=n, level=level) for n, level in parts[1:]]
+    if not rest:
+        return first
+    if len(rest) == 1:
+        return _("{first} and {last}").format(first=first, last=rest[-1])
+    return _("{first}, {middle} and {last}").format(first=first, middle=", ".join(rest[:-1]), last=rest[-1])
 
 
 def saving_sentence(agencies: pd.DataFrame) -> str:
     """What doubling every agency's pace saves in all (``agencies``: :meth:`forecast.present.rundata.RunData.by_agency`,
     each agency's ``slips_saved_at_twice_the_pace``): the agencies' savings add up, as the tasks do not interact."""
     saved = agencies["slips_saved_at_twice_the_pace"].sum()
-    return (
-        f"If every agency doubled its completion pace from the as-of date, about {saved:,.0f} fewer tasks would be "
+    return _(
+        "If every agency doubled its completion pace from the as-of date, about {saved} fewer tasks would be "
         "expected to slip."
-    )
+    ).format(saved=number(saved))
 
 
 def agency_sentence(result: SlipForecast, agency: str, saved: float | None = None) -> str:
     """One agency's open tasks and expected slips with their 80 % interval, and what twice the pace would save."""
     rows = result.by_agency().set_index("agency")
+    name, total, deadline = shown_name(agency), number(len(result.tasks)), day(result.deadline)
     if agency not in rows.index:
-        return f"{agency} holds none of the {len(result.tasks):,} open tasks due by {day(result.deadline)}."
+        return _("{agency} holds none of the {total} open tasks due by {deadline}.").format(
+            agency=name, total=total, deadline=deadline
+        )
     r = rows.loc[agency]
-    text = (
-        f"{agency} holds {int(r['open']):,} of the {len(result.tasks):,} open tasks due by "
-        f"{day(result.deadline)}; about {r['slip_mean']:,.0f} are likely to slip (8 in 10 chance between "
-        f"{int(r['slip_p10']):,} and {int(r['slip_p90']):,})"
-    )
-    if saved is not None:
-        text += f"; doubling its pace from now would save about {saved:,.1f} of them"
-    return text + "."
+    figures = {
+        "agency": name,
+        "open": number(int(r["open"])),
+        "total": total,
+        "deadline": deadline,
+        "mean": number(r["slip_mean"]),
+        "p10": number(int(r["slip_p10"])),
+        "p90": number(int(r["slip_p90"])),
+    }
+    if saved is None:
+        return _(
+            "{agency} holds {open} of the {total} open tasks due by {deadline}; about {mean} are likely to slip (8 in "
+            "10 chance between {p10} and {p90})."
+        ).format(**figures)
+    return _(
+        "{agency} holds {open} of the {total} open tasks due by {deadline}; about {mean} are likely to slip (8 in "
+        "10 chance between {p10} and {p90}); doubling its pace from now would save about {saved} of them."
+    ).format(**figures, saved=number(saved, 1))
 
 
 def default_targets(totals: np.ndarray, most: int = 5) -> tuple[int, ...]:

@@ -40,6 +40,7 @@ from forecast.core.atomic import write_json
 from forecast.data.cache import summaries as cache_summaries
 from forecast.data.snapshots import load_snapshots
 from forecast.errors import LAST_WORDS, ForecastError, ReportError, one_line
+from forecast.present.i18n import translate_notebook, use
 from forecast.report.html import notebook_title, to_html
 from forecast.report.kernels import Kernel, elapsed
 from forecast.report.prerequisites import runnable
@@ -117,6 +118,7 @@ def _main() -> int:
     write_json(status_file, status)
     try:
         params = parse_params(job["parameters"])
+        use(params.language)  # this process's words, numbers and dates: the run's data, downloads and pages
         snaps = load_snapshots(params.snapshots, params.status_labels)
     except (ForecastError, OSError) as exc:
         status["error"] = f"the data cannot be used: {_reason(exc)}"
@@ -209,7 +211,7 @@ class _Runner:
     def _agency_pages(self, run, template: Path) -> None:
         import nbformat
 
-        nb = nbformat.read(template, as_version=4)
+        nb = translate_notebook(nbformat.read(template, as_version=4))
         slips = dict(zip(run.forecast.by_agency()["agency"], run.forecast.by_agency()["slip_mean"], strict=True))
         for agency, page in sorted(run.pages.items(), key=lambda item: -slips.get(item[0], 0.0)):
             name = Path(page).stem
@@ -297,9 +299,9 @@ def _notebook(source: Any) -> Any:
     import nbformat
 
     if not isinstance(source, str):
-        return source
+        return translate_notebook(source)
     try:
-        return nbformat.read(source, as_version=4)
+        return translate_notebook(nbformat.read(source, as_version=4))
     except Exception:
         return source
 

@@ -24,6 +24,9 @@ import nbformat
 
 from forecast.core.atomic import write_text
 from forecast.errors import ReportError
+from forecast.present.i18n import gettext as _
+from forecast.present.i18n import language
+from forecast.present.i18n import markdown as translated
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
@@ -97,15 +100,16 @@ class Nav:
 
     def html(self, current: str = "") -> str:
         """The navigation bar, ``current`` (a file name) marked."""
-        links = [f'<a href="{_href(self.index)}">All runs</a>']
+        everything, files, pages = _("All runs"), _("Downloads:"), _("report pages")
+        links = [f'<a href="{_href(self.index)}">{escape(everything)}</a>']
         for label, page in self.pages:
             mark = ' aria-current="page"' if page == current else ""
             links.append(f'<a href="{_href(page)}"{mark}>{escape(label)}</a>')
         if self.agencies:
             links.append(f'<a href="{_href(self.agencies[1])}">{escape(self.agencies[0])}</a>')
         downloads = "".join(f'<a href="{_href(name)}">{escape(name)}</a>' for name in self.downloads)
-        extra = f'<span class="kit-downloads">Downloads: {downloads}</span>' if downloads else ""
-        return f'<nav class="kit-nav" aria-label="report pages">{"".join(links)}{extra}</nav>'
+        extra = f'<span class="kit-downloads">{escape(files)} {downloads}</span>' if downloads else ""
+        return f'<nav class="kit-nav" aria-label="{escape(pages)}">{"".join(links)}{extra}</nav>'
 
 
 def _href(name: str) -> str:
@@ -124,7 +128,8 @@ _IMG_NO_ALT = re.compile(r"<img(?![^>]*\balt=)", re.IGNORECASE)
 
 def _alt_text(html: str) -> str:
     """Images without alt text get nbconvert's default one."""
-    return _IMG_NO_ALT.sub('<img alt="No description has been provided for this image"', html)
+    words = _("No description has been provided for this image")
+    return _IMG_NO_ALT.sub(f'<img alt="{escape(words)}"', html)
 
 
 @functools.cache
@@ -173,7 +178,8 @@ def contents(body: str) -> str:
     if len(items) < 2:
         return ""
     entries = "".join(f'<li><a href="#{escape(anchor)}">{text}</a></li>' for anchor, text in items)
-    return f'<nav class="kit-contents" aria-label="contents"><b>On this page</b><ol>{entries}</ol></nav>'
+    label, heading = escape(_("contents")), escape(_("On this page"))
+    return f'<nav class="kit-contents" aria-label="{label}"><b>{heading}</b><ol>{entries}</ol></nav>'
 
 
 def _place_contents(body: str) -> str:
@@ -198,8 +204,8 @@ def to_html(notebook: Path, target: Path, title: str | None = None, nav: Nav | N
     nb = nbformat.read(notebook, as_version=4)
     if title:
         nb.metadata["title"] = title
-    body, _ = exporter().from_notebook_node(nb, resources={"kit_css": CSS})
-    body = _place_contents(body)
+    body, _ = exporter().from_notebook_node(nb, resources={"kit_css": CSS, "language_code": language()})
+    body = _place_contents(body).replace('<html lang="en">', f'<html lang="{language()}">', 1)
     if nav is not None:
         body = body.replace(NAV_MARK, nav.html(current=target.name), 1)
     problems = offline_problems(body)
@@ -230,6 +236,7 @@ def notebook_title(path: Path) -> str:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):
+                    line = translated(line)  # noqa: PLW2901 (the heading in the run's language)
                     title = re.sub(r"^\d+\s*[·.:-]\s*", "", line[2:].strip()).split(":")[0].strip()
                     return title or path.stem
     return path.stem

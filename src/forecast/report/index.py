@@ -26,7 +26,13 @@ from forecast.present import changes
 from forecast.present.charts import to_svg
 from forecast.present.forecast_charts import trend
 from forecast.present.formatting import cell, label
+from forecast.present.i18n import N_, day, language, ngettext, number
+from forecast.present.i18n import gettext as _
 from forecast.present.prose import headline_text
+
+_COLUMNS = (N_("run (UTC)"), N_("scenario"), N_("status"), N_("reports"))
+_WORDS = (N_("ok"), N_("failed"), N_("timed out"), N_("not run"), N_("summary"), N_("data"), N_("completion rates"))
+_PAGES = (N_("forecast"), N_("scenarios"), N_("backtest"))
 
 INDEX_NAME = "index.html"
 RUN_FILE = "run.json"
@@ -111,6 +117,18 @@ def render_index(runs: list[dict[str, Any]]) -> str:
         columns=[label(k) for k in keys],
         rows=[_row(r, keys, runs) for r in runs],
         run_file=RUN_FILE,
+        lang=language(),
+        words={  # the page's own words, in the run's language (the catalogue: forecast.present.i18n)
+            "title": _("Resolution 57 forecast reports"),
+            "latest": _("Latest good run:"),
+            "none": _("No successful run yet."),
+            "count": ngettext(
+                "{n} run, newest first. Times are UTC.", "{n} runs, newest first. Times are UTC.", len(runs)
+            ).format(n=number(len(runs))),
+            "heads": [_(c) for c in _COLUMNS],
+            "synthetic": _("SYNTHETIC"),
+            "record": _("run record"),
+        },
     )
 
 
@@ -137,6 +155,7 @@ def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> di
         "scenario": run.get("scenario", ""),
         "synthetic": bool(headline.get("synthetic")),
         "status": run.get("status", "unknown"),
+        "status_words": _(run.get("status", "unknown")),
         "message": run.get("message") or "",
         "note": changes.rerun_words(again) if again and headline else "",
         "cells": [
@@ -144,7 +163,12 @@ def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> di
             for k in keys
         ],
         "pages": [
-            {"html": nb["html"], "words": _page_words(nb["name"]), "status": nb.get("status", "")}
+            {
+                "html": nb["html"],
+                "words": _page_words(nb["name"]),
+                "status": nb.get("status", ""),
+                "status_words": _(nb.get("status", "")),
+            }
             for nb in run.get("notebooks", [])
             if nb.get("html")
         ],
@@ -153,7 +177,7 @@ def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> di
 
 def _page_words(name: str) -> str:
     """A page's name in words: ``02_completion_rates`` -> "completion rates"."""
-    return re.sub(r"^\d+[_ -]*", "", name).replace("_", " ") or name
+    return _(re.sub(r"^\d+[_ -]*", "", name).replace("_", " ")) or name
 
 
 def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
@@ -202,7 +226,7 @@ def latest_statement(runs: list[dict[str, Any]]) -> Markup:
     run = max(good, key=lambda r: str(r.get("started", "")))
     head = run["headline"]
     scenario = str(run.get("scenario", ""))
-    text = f"Latest ({scenario}, data as of {pd.Timestamp(head['as_of']):%-d %b %Y}): "
+    text = _("Latest ({scenario}, data as of {as_of}): ").format(scenario=scenario, as_of=day(head["as_of"]))
     if words := headline_text(head):
         text += words + ". "
     previous = changes.previous_run(runs, scenario, head["as_of"])

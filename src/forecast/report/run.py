@@ -32,6 +32,8 @@ from forecast import __version__, paths
 from forecast.config.params import Params, load_params
 from forecast.core.atomic import TEMP_PREFIX, reason, replace_file, staged_folder, write_json
 from forecast.errors import LAST_WORDS, OutputError, ReportError
+from forecast.present.i18n import gettext as _
+from forecast.present.i18n import use
 from forecast.report.html import Nav, notebook_title, set_nav, to_html
 from forecast.report.index import (
     INDEX_NAME,
@@ -89,6 +91,7 @@ def run_report(
     nothing is published and earlier runs are as they were.
     """
     params = load_run_params(params_file, overrides)
+    use(params.language)  # the navigation, the titles and the index in the run's language
     notebooks = [nb for nb in sorted(Path(notebooks_dir).glob("*.ipynb")) if not interactive(nb)]
     if not notebooks:
         raise ReportError(f"no notebooks (*.ipynb) in {notebooks_dir}")
@@ -238,7 +241,7 @@ def _build(
     agencies = len(status.get("agency_pages", []))
     nav = Nav(
         pages=tuple((titles.get(s["name"], s["name"]), f"{s['name']}.html") for s in shown),
-        agencies=(f"Agency pages ({agencies})", f"{SUMMARY}.html#Every-agency")
+        agencies=(_("Agency pages ({n})").format(n=agencies), _agencies_anchor())
         if agencies and any(s["name"] == SUMMARY for s in shown)
         else None,
         downloads=tuple(downloads.present(folder)),
@@ -283,6 +286,11 @@ def _build(
         "git_commit": _git_commit(),
         "python": platform.python_version(),
     }
+
+
+def _agencies_anchor() -> str:
+    """The summary's "Every agency" section, as nbconvert anchors its heading in the run's language."""
+    return f"{SUMMARY}.html#" + _("## Every agency").removeprefix("## ").replace(" ", "-")
 
 
 def _execute(job: dict[str, Any], echo: Callable[[str], None]) -> tuple[bool, str]:

@@ -48,9 +48,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.core.languages import N_
+
 DAY0 = pd.Timestamp("2024-01-01")  # day 0 of the integer day axis
 NEVER = 10**6  # the day of an event that does not happen
-RES71, CONCLUSIONS, PLAN02 = "Resolution 71/NQ-CP", "Steering Committee conclusion notices", "Plan 02-KH/BCĐTW"
+RES71, CONCLUSIONS, PLAN02 = N_("Resolution 71/NQ-CP"), N_("Steering Committee conclusion notices"), "Plan 02-KH/BCĐTW"
 SOURCES = (RES71, CONCLUSIONS, PLAN02)
 # (date, source documents reviewed, what): the review meetings and directives of 2025 that listed overdue tasks
 # (the articles are cited in data/published/figures.csv).
