@@ -62,7 +62,9 @@ def voila(tmp_path):
     """Voilà serving a copy of the explorer notebook with SIMS runs, saving into tmp_path/saved; stopped by PID."""
     nb = nbformat.read(paths.NOTEBOOKS_DIR / "06_explorer.ipynb", as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    cell.source, n = re.subn(r"^sims: int = \d+", f"sims: int = {SIMS}", cell.source, flags=re.M)
+    cell.source, n = re.subn(
+        r"^overrides: dict = \{\}", f'overrides: dict = {{"sims": {SIMS}}}', cell.source, flags=re.M
+    )
     assert n == 1
     folder = tmp_path / "nb"
     folder.mkdir()
