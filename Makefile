@@ -71,7 +71,7 @@ bench: $(STAMP)
 # The documentation site from docs/ (mkdocs.yml, Material) into site/: no network at build or view (no web fonts,
 # no CDN, Material's offline plugin, so site/index.html opens from a file share); --strict fails on a broken link
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # JupyterLab on notebooks/ with the kit's kernel (Jupyter refuses root unless told; containers often run as root)
 lab: $(STAMP)
