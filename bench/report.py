@@ -43,13 +43,24 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def absolute_paths(values: dict, folder: Path) -> dict:
+    """A params file's values with its relative paths (snapshots, published figures, scenarios, the year-end
+    reference class) made absolute from ``folder``, so a copy elsewhere reads the same files."""
+    values = dict(values)
+    for key in ("snapshots", "published"):
+        if isinstance(values.get(key), str):
+            values[key] = str((folder / values[key]).resolve())
+    values["scenarios"] = [str((folder / s).resolve()) for s in values.get("scenarios", [])]
+    year_end = values.get("year_end")
+    if isinstance(year_end, dict) and isinstance(year_end.get("reference"), str):
+        values["year_end"] = {**year_end, "reference": str((folder / year_end["reference"]).resolve())}
+    return values
+
+
 def bench_params(params: Path, folder: Path, **changes: object) -> Path:
     """A copy of ``params`` in ``folder`` with its paths absolute, a cache in ``folder/cache`` and ``changes``."""
     values = yaml.safe_load(params.read_text(encoding="utf-8")) or {}
-    for key in ("snapshots", "published"):
-        if key in values:
-            values[key] = str((params.parent / values[key]).resolve())
-    values["scenarios"] = [str((params.parent / s).resolve()) for s in values.get("scenarios", [])]
+    values = absolute_paths(values, params.parent)
     values["cache"] = str(folder / "cache")
     values.update({k: v for k, v in changes.items() if v is not None})
     copy = folder / "params.yaml"

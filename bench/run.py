@@ -134,9 +134,17 @@ COMBINED_MODULES = (
 )
 
 
+def _baseline() -> dict:
+    """params/baseline.yaml's values, its relative paths made absolute (for a copy in a temporary folder)."""
+    values = yaml.safe_load((paths.PARAMS_DIR / "baseline.yaml").read_text(encoding="utf-8")) or {}
+    return report.absolute_paths(values, paths.PARAMS_DIR)
+
+
 def _wall(cmd: list[str]) -> float:
     s = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+    done = subprocess.run(cmd, check=False, capture_output=True, cwd=ROOT, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return time.perf_counter() - s
 
 
@@ -168,10 +176,7 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
     predict (the snapshots loaded and the models' libraries imported first, untimed): timed in this process after
     the benchmarks before it, the combined fit once took 7.75 s against 4.99 s in a fresh one ten minutes later
     (24 Nov 2026), and the ratio read 1.24x instead of about 1.7x."""
-    base = yaml.safe_load((paths.PARAMS_DIR / "baseline.yaml").read_text(encoding="utf-8")) or {}
-    base["snapshots"] = str(paths.SAMPLE_DIR)  # the params file's relative paths, made absolute for the temp copy
-    base["published"] = str(paths.PUBLISHED_FIGURES)
-    base["scenarios"] = [str(paths.PARAMS_DIR / s) for s in base.get("scenarios", [])]
+    base = _baseline()
     cold, warm = folder / "cold.yaml", folder / "warm.yaml"
     cold.write_text(yaml.safe_dump({**base, "cache": False}), encoding="utf-8")
     warm.write_text(yaml.safe_dump({**base, "cache": str(folder / "cache")}), encoding="utf-8")
@@ -264,11 +269,8 @@ def print_scale(sizes: str) -> list[dict]:
 
 def predict_cold(folder: Path) -> float:
     """``forecast predict --json`` with the bundled params, cache off, in a fresh process: wall seconds."""
-    base = yaml.safe_load((paths.PARAMS_DIR / "baseline.yaml").read_text(encoding="utf-8")) or {}
-    base.update(snapshots=str(paths.SAMPLE_DIR), published=str(paths.PUBLISHED_FIGURES), cache=False)
-    base["scenarios"] = [str(paths.PARAMS_DIR / s) for s in base.get("scenarios", [])]
     cold = folder / "predict-cold.yaml"
-    cold.write_text(yaml.safe_dump(base), encoding="utf-8")
+    cold.write_text(yaml.safe_dump({**_baseline(), "cache": False}), encoding="utf-8")
     return _wall([sys.executable, "-m", "forecast.cli", "predict", "--json", "--params", str(cold)])
 
 
