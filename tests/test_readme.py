@@ -92,3 +92,21 @@ def test_the_readme_scenario_table_is_what_scenario_prints(capsys):
             f"{slip['mean']:.1f} ({slip['p10']}–{slip['p90']})",
             f"{sign(round(d['mean'], 1))} ({sign(d['p10'])} to {sign(d['p90'])})",
         ], file
+
+
+def test_the_readme_opening_figures_are_the_published_ones():
+    """1,287 assigned, 601 done, 404 in progress (368 due by 31 Dec), 104 overdue, 178 regular, 472 to finish: the
+    4 Dec 2025 figures of data/published/figures.csv, as the README's first paragraph states them."""
+    from forecast import load_published
+
+    figures = load_published()
+    day = figures[(figures["date"] == "2025-12-04") & (figures["scope"] == "all")]
+    value = dict(zip(day["metric"], day["value"], strict=True))
+    opening = " ".join(_pages()["README.md"].split("\n## ", 1)[0].split())
+    expected = (
+        f"had assigned {value['assigned']:,.0f} tasks: {value['completed']:.0f} done, {value['in_progress']:.0f} in "
+        f"progress on schedule ({value['in_progress_due_by_year_end']:.0f} of them due by 31 Dec), "
+        f"{value['overdue']:.0f} overdue, {value['regular']:.0f} regular"
+    )
+    assert expected in opening, expected
+    assert f"So **{value['to_finish_by_year_end']:.0f} tasks** had to be finished" in opening
