@@ -16,7 +16,7 @@ DRIVER_PACKAGE ?= chromium-driver
 APT     ?= apt-get
 SUDO    ?= $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup browser driver report predict test lint bench lab explorer sample clean messages
+.PHONY: setup browser driver report predict test lint bench docs lab explorer sample clean messages
 
 setup: $(STAMP)
 
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "forecast needs Python >= 3.11; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,report,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,report,lab,docs]'
 	@# jsonschema imports rfc3987-syntax (an optional extra that jupyter-events pulls in) when it is imported, and that
 	@# module builds a grammar: 1.2 s in every process that imports altair or nbformat (each kernel, each report,
 	@# each test worker). The kit validates no IRIs, so it goes; jsonschema does without it (pip check stays clean).
@@ -83,9 +83,14 @@ test: $(STAMP) browser driver
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Every benchmark, its figures written to docs/performance.md (generated: date, commit, load); see bench/run.py
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/validate.py
+
+# The documentation site from docs/ (mkdocs.yml, Material) into site/: no network at build or view (no web fonts,
+# no CDN, Material's offline plugin, so site/index.html opens from a file share); --strict fails on a broken link
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # JupyterLab on notebooks/ with the kit's kernel (Jupyter refuses root unless told; containers often run as root)
 lab: $(STAMP)
@@ -99,4 +104,4 @@ sample: $(STAMP)
 	$(BIN)/forecast sample --out data/sample/synthetic-2025
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache site

@@ -43,13 +43,24 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def absolute_paths(values: dict, folder: Path) -> dict:
+    """A params file's values with its relative paths (snapshots, published figures, scenarios, the year-end
+    reference class) made absolute from ``folder``, so a copy elsewhere reads the same files."""
+    values = dict(values)
+    for key in ("snapshots", "published"):
+        if isinstance(values.get(key), str):
+            values[key] = str((folder / values[key]).resolve())
+    values["scenarios"] = [str((folder / s).resolve()) for s in values.get("scenarios", [])]
+    year_end = values.get("year_end")
+    if isinstance(year_end, dict) and isinstance(year_end.get("reference"), str):
+        values["year_end"] = {**year_end, "reference": str((folder / year_end["reference"]).resolve())}
+    return values
+
+
 def bench_params(params: Path, folder: Path, **changes: object) -> Path:
     """A copy of ``params`` in ``folder`` with its paths absolute, a cache in ``folder/cache`` and ``changes``."""
     values = yaml.safe_load(params.read_text(encoding="utf-8")) or {}
-    for key in ("snapshots", "published"):
-        if key in values:
-            values[key] = str((params.parent / values[key]).resolve())
-    values["scenarios"] = [str((params.parent / s).resolve()) for s in values.get("scenarios", [])]
+    values = absolute_paths(values, params.parent)
     values["cache"] = str(folder / "cache")
     values.update({k: v for k, v in changes.items() if v is not None})
     copy = folder / "params.yaml"
@@ -57,8 +68,8 @@ def bench_params(params: Path, folder: Path, **changes: object) -> Path:
     return copy
 
 
-def timed_run(label: str, params: Path, out: Path) -> RunResult:
-    """One report run into ``out``, its figures printed under ``label``."""
+def timed_run(label: str, params: Path, out: Path) -> tuple[RunResult, dict]:
+    """One report run into ``out``, its figures printed under ``label`` and returned (for docs/performance.md)."""
     before, cpu = _load(), _cpu()
     started = time.perf_counter()
     result = run_report(params, out, echo=lambda _: None)
@@ -81,10 +92,19 @@ def timed_run(label: str, params: Path, out: Path) -> RunResult:
         f"  report wall time: {wall:.1f} s, CPU {cpu:.1f} s ({len(rec['notebooks'])} notebook(s) and "
         f"{len(agencies)} agency pages, status {result.status}, as of {as_of})"
     )
-    return result
+    figures = {
+        "wall": wall,
+        "cpu": cpu,
+        "forecast": rec.get("run_data_seconds") or 0.0,
+        "pages": len(agencies),
+        "pages_seconds": sum(a["seconds"] or 0 for a in agencies),
+        "status": result.status,
+        "load": f"{before} before, {_load()} after",
+    }
+    return result, figures
 
 
-def week_after(params: Path, folder: Path, jobs: int | None) -> list[RunResult]:
+def week_after(params: Path, folder: Path, jobs: int | None) -> list[tuple[RunResult, dict]]:
     """The week before (the snapshots without the last export), then the week after (all of them), one cache."""
     source = Path(yaml.safe_load(bench_params(params, folder).read_text(encoding="utf-8"))["snapshots"])
     exports = sorted(p for p in source.iterdir() if p.is_file() and p.name.startswith("snapshot_"))
@@ -117,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             results = [timed_run("cold (empty cache)", copy, folder / "reports")]
             if args.again:
                 results.append(timed_run("again at once (same data, cache warm)", copy, folder / "reports"))
-    return 0 if all(r.status == "ok" for r in results) else 1
+    return 0 if all(r.status == "ok" for r, _ in results) else 1
 
 
 if __name__ == "__main__":

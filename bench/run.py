@@ -1,22 +1,28 @@
-"""Benchmarks of the forecast (``make bench``): every figure the README's "Speed" section states, each printed with
-the machine's load average when it was taken (the machine is shared: a figure without its load means little).
+"""Benchmarks of the forecast (``make bench``): every figure of ``docs/performance.md``, which this writes (generated:
+date, commit, and the machine's load average with each figure; the machine is shared, and a figure without its load
+means little). ``--steps`` runs some of them; the page then says which were not run, and never keeps an earlier
+run's figures.
 
 Timings are best-of-N and, where two things are compared, interleaved (A, B, A, B, ...), so a burst of other work
 hits both alike; the best run is the one least disturbed.
 
-1. Fit + 10,000 simulations on the bundled sample, in-process.
-2. ``forecast predict --json`` end to end (cache off; the combined headline) against ``python -c "import forecast"``
-   plus the fit (goal: within 1.5x): the hazard model's fit alone, and the combined headline's (its components' fits
-   and the stacking backtest), each round timed in a fresh process; and again with the fits in the cache.
-3. The Monte Carlo against a raw numpy Bernoulli draw of the same size, same run (goal: within 1.5x).
-4. The full backtest on the bundled sample, every model, 2,000 runs per forecast: cold (no cache; goal < 5 s) on
-   every core and on one process, wall clock and CPU, the week after (one new snapshot: only the new cutoffs
-   computed) and all cached.
-5. Load + history + fit + forecast of 10k, 100k and 1M tasks x 52 weekly snapshots (goal for 1M: < 3 min,
-   < 8 GB peak), each in a fresh process, with its CPU time (user + system: on a busy machine the fairer
-   figure) beside the wall clock. ``--sizes 10000,100000`` to skip the million;
-   ``--scale-only`` to run this benchmark alone.
-6. The full report, every notebook: ``bench/report.py`` (``--no-report`` to skip).
+The goals (``bench/performance.py``; the exit status is 1 when a measured one is missed):
+
+* the explorer: from a lever moved to the numbers, at most 0.5 s (``bench/explorer.py``'s ``measure()``, when it
+  exists, is called: the hook for its benchmark);
+* ``report``: the week-after report at most 4x ``forecast predict`` cold, both measured in this run;
+* ``scale``: 1,000,000 tasks x 52 weekly snapshots, load + history + fit + forecast in < 3 min and < 8 GB (a guard).
+
+The other steps give figures, no goals:
+
+* ``in-process``: fit + 10,000 simulations on the bundled sample, hazard and boosting;
+* ``predict``: ``forecast predict --json`` end to end (cache off, and with the fits cached) beside ``import forecast``
+  and the fits, each round in a fresh process;
+* ``monte-carlo``: the simulation against a raw numpy Bernoulli draw of the same size;
+* ``backtest``: the full backtest, cold on every core and on one, the week after, all cached;
+* ``validate``: ``forecast validate`` on million-row exports (``bench/validate.py``).
+
+``--sizes 10000,100000`` skips the million in ``scale``.
 """
 
 from __future__ import annotations
@@ -33,7 +39,11 @@ import numpy as np
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import importlib.util
+
+import performance
 import report
+import validate
 from common import ROOT, large_sample, load, run_child, timer
 
 from forecast import load_snapshots, paths
@@ -124,9 +134,17 @@ COMBINED_MODULES = (
 )
 
 
+def _baseline() -> dict:
+    """params/baseline.yaml's values, its relative paths made absolute (for a copy in a temporary folder)."""
+    values = yaml.safe_load((paths.PARAMS_DIR / "baseline.yaml").read_text(encoding="utf-8")) or {}
+    return report.absolute_paths(values, paths.PARAMS_DIR)
+
+
 def _wall(cmd: list[str]) -> float:
     s = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+    done = subprocess.run(cmd, check=False, capture_output=True, cwd=ROOT, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return time.perf_counter() - s
 
 
@@ -158,10 +176,7 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
     predict (the snapshots loaded and the models' libraries imported first, untimed): timed in this process after
     the benchmarks before it, the combined fit once took 7.75 s against 4.99 s in a fresh one ten minutes later
     (24 Nov 2026), and the ratio read 1.24x instead of about 1.7x."""
-    base = yaml.safe_load((paths.PARAMS_DIR / "baseline.yaml").read_text(encoding="utf-8")) or {}
-    base["snapshots"] = str(paths.SAMPLE_DIR)  # the params file's relative paths, made absolute for the temp copy
-    base["published"] = str(paths.PUBLISHED_FIGURES)
-    base["scenarios"] = [str(paths.PARAMS_DIR / s) for s in base.get("scenarios", [])]
+    base = _baseline()
     cold, warm = folder / "cold.yaml", folder / "warm.yaml"
     cold.write_text(yaml.safe_dump({**base, "cache": False}), encoding="utf-8")
     warm.write_text(yaml.safe_dump({**base, "cache": str(folder / "cache")}), encoding="utf-8")
@@ -185,6 +200,7 @@ def end_to_end(folder: Path, runs: int = 5) -> dict:
     out["ratio_combined"] = out["cold"] / (out["import"] + out["combined_fit"])
     out["ratio_combined_libraries"] = out["cold"] / (out["combined_libraries"] + out["combined_fit"])
     out["spread"] = {key: (min(v), max(v)) for key, v in times.items() if key in ("cold", "combined_fit")}
+    out["rounds"] = runs
     return out
 
 
@@ -229,81 +245,165 @@ def scale(sizes, sims: int = 10_000) -> list[dict]:
     return rows
 
 
-def print_scale(sizes: str) -> None:
-    """Benchmark 5 at each of the comma-separated ``sizes``, one fresh process each."""
+def print_scale(sizes: str) -> list[dict]:
+    """The portfolio sizes, one fresh process each; the goal is the million's."""
     print(
-        "5. load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots (goal for 1M: < 3 min, < 8 GB):"
+        "scale: load + history + fit + forecast (10,000 runs), 52 weekly Parquet snapshots "
+        "(guard for 1M: < 3 min, < 8 GB):"
     )
     print(
         "   tasks     rows        open     load  history  fit    simulate  total   CPU s  s/1k tasks  peak MB  load avg"
     )
-    for r in scale([int(s) for s in sizes.split(",")]):
+    rows = []
+    for n in [int(s) for s in sizes.split(",")]:
+        r = scale([n])[0]
+        rows.append(r)
         print(
             f"   {r['tasks']:<9d} {r['rows']:<11d} {r['open']:<8d} {r['load']:5.1f}  {r['history']:6.1f}  "
             f"{r['fit']:5.1f}  {r['simulate']:7.1f}  {r['total']:6.1f}  {r['cpu']:6.1f}  "
             f"{1000 * r['total'] / r['tasks']:9.3f}  "
             f"{r['peak_mb']:7.0f}  {r['load_avg']}"
         )
+    return rows
 
 
-def main() -> None:
+def predict_cold(folder: Path) -> float:
+    """``forecast predict --json`` with the bundled params, cache off, in a fresh process: wall seconds."""
+    cold = folder / "predict-cold.yaml"
+    cold.write_text(yaml.safe_dump({**_baseline(), "cache": False}), encoding="utf-8")
+    return _wall([sys.executable, "-m", "forecast.cli", "predict", "--json", "--params", str(cold)])
+
+
+def reports() -> dict:
+    """A cold report, then the week after, with ``forecast predict`` cold before and after them (its best is the
+    goal's denominator: both measured in this run, on the same machine in the same minutes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rounds = [predict_cold(Path(tmp))]
+        print(f"   forecast predict --json, cold: {rounds[-1]:.1f} s  [load {load()}]")
+        start = load()
+        _, cold = report.timed_run("cold (empty cache)", *_cold_report(Path(tmp)))
+        (_, before), (_, after) = report.week_after(
+            paths.PARAMS_DIR / "baseline.yaml", _folder(Path(tmp) / "week"), None
+        )
+        rounds.append(predict_cold(Path(tmp)))
+        print(f"   forecast predict --json, cold: {rounds[-1]:.1f} s  [load {load()}]")
+    out = {"cold": cold, "week_before": before, "week_after": after, "predict_rounds": rounds}
+    out["predict_cold"] = min(rounds)
+    out["load"] = f"{start} at the start, {load()} at the end"
+    ratio = after["wall"] / out["predict_cold"]
+    print(
+        f"   the week after {after['wall']:.1f} s = {ratio:.2f}x predict cold {out['predict_cold']:.1f} s (goal <= 4x)"
+    )
+    return out
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _cold_report(folder: Path) -> tuple[Path, Path]:
+    _folder(folder / "cold")
+    return report.bench_params(paths.PARAMS_DIR / "baseline.yaml", folder / "cold"), folder / "cold" / "reports"
+
+
+def explorer() -> dict | None:
+    """The hook for the explorer's benchmark: ``bench/explorer.py``'s ``measure()`` -> ``{"seconds": ...}``."""
+    path = Path(__file__).resolve().parent / "explorer.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("explorer", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {**module.measure(), "load": load()}
+
+
+STEPS = ("explorer", "report", "in-process", "predict", "monte-carlo", "backtest", "scale", "validate")
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000", help="portfolio sizes of benchmark 5")
-    parser.add_argument("--no-report", action="store_true", help="skip benchmark 6 (the full report)")
-    parser.add_argument("--scale-only", action="store_true", help="run benchmark 5 (the portfolio sizes) alone")
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated, of {', '.join(STEPS)}")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="portfolio sizes of the scale step")
+    parser.add_argument("--out", type=Path, default=performance.PAGE, help="the generated page (docs/performance.md)")
+    parser.add_argument("--no-write", action="store_true", help="print the figures only")
     args = parser.parse_args()
-    print(f"machine: {__import__('os').cpu_count()} cores; load average at start {load()}")
-    if args.scale_only:
-        print_scale(args.sizes)
-        return
-    print("1. bundled sample, fit + 10,000 simulations in-process, best of 3:")
-    for name in ("hazard", "boosting"):
-        r = in_process(name=name)
-        print(f"   {name}: fit {r['fit']:.2f} s + simulate {r['simulate']:.2f} s = {r['total']:.2f} s  [load {load()}]")
-    print("2. forecast predict --json end to end vs `python -c 'import forecast'` + the fit (goal: within 1.5x):")
-    with tempfile.TemporaryDirectory() as tmp:
-        e = end_to_end(Path(tmp))
-    print(
-        f"   predict, cache off: {e['cold']:.2f} s = {e['ratio']:.2f}x (`import forecast` {e['import']:.2f} s + fit "
-        f"{e['fit']:.2f} s; the package is lazy, so this import loads no pandas)"
-    )
-    print(
-        f"   = {e['ratio_libraries']:.2f}x (`import forecast.engine.predict, forecast.models.hazard`, the libraries "
-        f"predict needs, {e['libraries']:.2f} s, + fit); with the fit cached {e['warm']:.2f} s  [load {load()}]"
-    )
-    print(
-        f"   = {e['ratio_combined']:.2f}x `import forecast` + the combined headline's fit ({e['combined_fit']:.2f} s: "
-        f"its components' fits and the stacking backtest, in a fresh process)  [load {load()}]"
-    )
-    (cold_lo, cold_hi), (fit_lo, fit_hi) = e["spread"]["cold"], e["spread"]["combined_fit"]
-    print(f"   over the rounds: predict {cold_lo:.2f}-{cold_hi:.2f} s, the combined fit {fit_lo:.2f}-{fit_hi:.2f} s")
-    print(
-        f"   = {e['ratio_combined_libraries']:.2f}x importing what the combined predict needs "
-        f"({e['combined_libraries']:.2f} s: {', '.join(COMBINED_MODULES)}) + that fit  [load {load()}]"
-    )
-    print("3. Monte Carlo vs raw numpy Bernoulli of the same size, same run (goal: within 1.5x):")
-    m = monte_carlo_ratio()
-    print(
-        f"   {m['tasks']} tasks x {m['sims']} runs: ours {m['ours']:.3f} s, raw {m['raw_bernoulli']:.3f} s, "
-        f"ratio {m['ratio']:.2f}x; the draws alone (2 uniforms per task-run, {m['parameters']} normals per run) "
-        f"{m['floor']:.3f} s = {m['floor_ratio']:.2f}x  [load {load()}]"
-    )
-    print("4. full backtest on the bundled sample, every model, 2,000 runs per forecast (goal cold < 5 s):")
-    with tempfile.TemporaryDirectory() as tmp:
-        b = backtests(Path(tmp))
-    print(
-        f"   cold {b['cold']:.1f} s wall, {b['cold_cpu']:.1f} s CPU on {b['jobs']} processes; on one "
-        f"{b['one']:.1f} s wall, {b['one_cpu']:.1f} s CPU ({b['cutoffs']} cutoffs); the week after "
-        f"{b['week_after']:.1f} s ({b['computed']} (cutoff, model) computed); all cached {b['cached']:.1f} s "
-        f"({b['hits']} hits)  [load {load()}]"
-    )
-    print_scale(args.sizes)
-    if not args.no_report:
-        print("6. full report on the bundled data:")
-        report.main([])
-        report.main(["--week-after"])
-        print(f"   [load {load()}]")
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown step(s) {', '.join(unknown)}; the steps are {', '.join(STEPS)}")
+    started, start_load = time.perf_counter(), load()
+    results: dict = {}
+    print(f"machine: {__import__('os').cpu_count()} cores; load average at start {start_load}")
+    if "explorer" in steps:
+        results["explorer"] = explorer()
+        print(f"explorer: {results['explorer'] or 'no bench/explorer.py yet'}")
+    if "report" in steps:
+        print("report: a cold report, then the week after, against forecast predict cold (goal: <= 4x):")
+        results["week_after"] = reports()
+    if "in-process" in steps:
+        print("in-process: bundled sample, fit + 10,000 simulations, best of 3:")
+        results["in_process"] = {}
+        for name in ("hazard", "boosting"):
+            r = in_process(name=name)
+            results["in_process"][name] = {**r, "load": load()}
+            print(
+                f"   {name}: fit {r['fit']:.2f} s + simulate {r['simulate']:.2f} s = {r['total']:.2f} s [load {load()}]"
+            )
+    if "predict" in steps:
+        print("predict: forecast predict --json end to end vs `python -c 'import forecast'` + the fit:")
+        with tempfile.TemporaryDirectory() as tmp:
+            e = end_to_end(Path(tmp))
+        results["predict"] = {**e, "load": load()}
+        print(
+            f"   cold {e['cold']:.2f} s, warm {e['warm']:.2f} s; import {e['import']:.2f} s; fit {e['fit']:.2f} s; "
+            f"combined fit {e['combined_fit']:.2f} s: {e['ratio_combined']:.2f}x  [load {load()}]"
+        )
+    if "monte-carlo" in steps:
+        m = monte_carlo_ratio()
+        results["monte_carlo"] = {**m, "load": load()}
+        print(
+            f"monte-carlo: {m['tasks']} tasks x {m['sims']} runs: ours {m['ours']:.3f} s, "
+            f"raw {m['raw_bernoulli']:.3f} s, "
+            f"ratio {m['ratio']:.2f}x; the draws alone {m['floor']:.3f} s = {m['floor_ratio']:.2f}x  [load {load()}]"
+        )
+    if "backtest" in steps:
+        with tempfile.TemporaryDirectory() as tmp:
+            b = backtests(Path(tmp))
+        results["backtest"] = {**b, "load": load()}
+        print(
+            f"backtest: cold {b['cold']:.1f} s wall, {b['cold_cpu']:.1f} s CPU on {b['jobs']} processes; on one "
+            f"{b['one']:.1f} s; the week after {b['week_after']:.1f} s; all cached {b['cached']:.1f} s  [load {load()}]"
+        )
+    if "scale" in steps:
+        results["scale"] = print_scale(args.sizes)
+    if "validate" in steps:
+        print("validate:")
+        results["validate"] = validate.measure_all()
+    results["meta"] = {
+        "arguments": " ".join(sys.argv[1:]) or "(every step)",
+        "date": performance.now(),
+        "commit": performance.git_facts(),
+        "load_start": start_load,
+        "load_end": load(),
+        "minutes": (time.perf_counter() - started) / 60,
+    }
+    if not args.no_write:
+        print(f"wrote {performance.write(results, args.out)}")
+    missed = [goal for goal, _, _, met in performance.goals(results) if met is False]
+    for goal in missed:
+        print(f"goal missed: {goal}")
+    failed = [r["label"] for r in results.get("validate", []) if not r["ok"]]
+    failed += [
+        k
+        for k, v in (results.get("week_after") or {}).items()
+        if isinstance(v, dict) and v.get("status") not in (None, "ok")
+    ]
+    for what in failed:
+        print(f"failed: {what}")
+    return 1 if missed or failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""``forecast validate`` on million-row exports (goal < 30 s each, with the task history built once).
+"""``forecast validate`` on million-row exports (figures for docs/performance.md; the task history built once).
 
 1. 50,000 tasks in 40 weekly Parquet snapshots (6 Mar - 4 Dec 2025, ``forecast sample --tasks 50000 --format
    parquet``: 1,014,586 rows);
@@ -6,7 +6,8 @@
    jump is flagged).
 
 Both are generated once into ``bench/results/``; then the command runs in a fresh process, timed wall clock, with
-its own peak memory and the machine's load average.
+its own peak memory and the machine's load average. ``make bench`` runs it as its last step (``bench/run.py``); the
+exit status is 1 only when a command fails (the former goal, < 30 s each, is retired).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CACHE, ROOT, sample_folder
 
-GOAL_SECONDS = 30.0
 _CHILD = (
     "import resource, sys\nfrom forecast.cli import main\ncode = main(sys.argv[1:])\n"
     "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)"
@@ -54,8 +54,9 @@ def one_big_csv(rows: int = 1_000_000) -> Path:
     return folder
 
 
-def measure(folder: Path, label: str) -> bool:
-    load = os.getloadavg()[0]
+def measure(folder: Path, label: str) -> dict:
+    """``forecast validate`` on ``folder`` in a fresh process: seconds, peak GB, load average, whether it succeeded."""
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     start = time.perf_counter()
     child = subprocess.run(
         [sys.executable, "-c", _CHILD, "validate", "--snapshots", str(folder)],
@@ -66,20 +67,22 @@ def measure(folder: Path, label: str) -> bool:
     seconds = time.perf_counter() - start
     peak = int(child.stderr.rsplit("PEAK ", 1)[-1]) / 2**20  # kB -> GB, the child's own
     rows = next((line for line in child.stdout.splitlines() if "tasks in all" in line), child.stderr[-300:])
-    print(
-        f"{label}: {seconds:.1f} s (goal < {GOAL_SECONDS:.0f} s), peak {peak:.2f} GB, load average {load:.1f}; "
-        f"{rows[:90]}"
-    )
+    print(f"{label}: {seconds:.1f} s, peak {peak:.2f} GB, load average {load}; {rows[:90]}")
     jump = [line.strip() for line in child.stdout.splitlines() if "more than 50% up" in line]
     if jump:
         print(f"  {jump[0][:160]}")
-    return child.returncode == 0 and seconds < GOAL_SECONDS
+    return {"label": label, "seconds": seconds, "peak_gb": peak, "load": load, "ok": child.returncode == 0}
+
+
+def measure_all() -> list[dict]:
+    return [
+        measure(many_snapshots(), "1,014,586 rows in 40 Parquet exports (50,000 tasks)"),
+        measure(one_big_csv(), "the sample + one CSV export of 1,000,000 rows"),
+    ]
 
 
 def main() -> int:
-    ok = measure(many_snapshots(), "validate, 1,014,586 rows in 40 Parquet exports")
-    ok &= measure(one_big_csv(), "validate, the sample + one CSV export of 1,000,000 rows")
-    return 0 if ok else 1
+    return 0 if all(r["ok"] for r in measure_all()) else 1
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ seed) at 4 Dec 2025, and for the December families (the shapes of ``tests.worlds
 how often it over-predicts, and P10-P90 coverage. The ``reference`` family (a December drawn from the kit's
 reference class) is the 4 Dec calibration. The load average is printed before and after, since the machine is
 shared. ``--json FILE`` writes every row and the table; ``--markdown FILE`` the table as a generated Markdown page
-(with the date, commit and load), which ``docs/`` and the README cite. Each replaces only a file this script wrote.
+(with the date, commit and load), which ``docs/methods.md`` cites. Each replaces only a file this script wrote.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def test_forecasts_the_bundled_sample_near_its_truth(fitted, truth_world, bundle
     strict=True,
     reason="known limitation: the sample's tasks have their own frailty (sd 0.55 of the "
     "log hazard), which no model represents, so the recently overdue tasks (the slow ones) are "
-    "forecast to clear far more often than they do (0.64 against 0.86 still open): README, Models",
+    "forecast to clear far more often than they do (0.64 against 0.86 still open): docs/methods.md, Models",
 )
 def test_p_slip_ranks_groups_of_tasks_as_the_truth_does(fitted, truth_world):
     """Long overdue, recently overdue, due in December and due in 2026 (asked to 31 Dec all the same): the model's

@@ -6,8 +6,8 @@ hazard model does not represent (task frailty, review-meeting pushes, extensions
 switch-over, different rates for the two waves of Res 71) and without a December regime, so this checks recovery in
 a world the model assumes, fitted from the history alone (``year_end=False``: the world has no year-end regime, and
 the prior's spread is tested in ``tests/test_worlds.py``).
-In the full fitted world it under-predicts (README, "Models"); worlds it does not assume are issue #11's.
-Tolerances were set from 40 portfolios measured when the models were written (README, "Models"); they allow for
+In the full fitted world it under-predicts (docs/methods.md, "Models"); worlds it does not assume are issue #11's.
+Tolerances were set from 40 portfolios measured when the models were written (docs/methods.md, "Models"); they allow for
 the noise of 24 portfolios, not for a model getting worse.
 500 simulation runs per forecast: the Monte Carlo error of a mean or a P10/P90 is then about 1 slip, against
 portfolio-to-portfolio errors of 17 (measured on these 24 portfolios with 1,500 and with 500 runs: hazard bias

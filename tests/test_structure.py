@@ -1,4 +1,5 @@
-"""Structure rules: the README's layout lists every module of the package, and only modules that exist."""
+"""Structure rules: docs/architecture.md's layer diagram names every package and top-level module of the kit, and
+only those; the notebooks import the kit from its two faces."""
 
 import json
 import re
@@ -6,32 +7,53 @@ import re
 from forecast import paths
 
 PACKAGE = paths.PROJECT_DIR / "src" / "forecast"
+ARCHITECTURE = paths.PROJECT_DIR / "docs" / "architecture.md"
 
 
-def _layout() -> str:
-    readme = (paths.PROJECT_DIR / "README.md").read_text(encoding="utf-8")
-    return readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+def _diagram() -> str:
+    """The first code block under "## Layers": one line per package (``name/``) or module (``name.py``)."""
+    layers = ARCHITECTURE.read_text(encoding="utf-8").split("\n## Layers", 1)[1].split("\n## ", 1)[0]
+    return layers.split("```", 2)[1]
 
 
-def _listed() -> set[str]:
-    """Module paths named in the layout block, relative to src/forecast (a `src/forecast/x/` header sets the folder)."""
-    listed, folder = set(), ""
-    for line in _layout().splitlines():
-        header = re.match(r"src/forecast/(\S*)", line)
-        if header:
-            folder = header.group(1)
-            continue
-        entry = re.match(r"\s+(\S+\.py)\s", line)
+def _named() -> list[str]:
+    """Each line's first name: ``cli/`` or ``combine.py`` (arrows and box-drawing characters before it skipped)."""
+    names = []
+    for line in _diagram().splitlines()[1:]:  # after the ``src/forecast/`` header
+        entry = re.match(r"[\s│├└─▼]*([A-Za-z_]\w*(?:/|\.py))(?:\s|$)", line)
         if entry:
-            listed.add(folder + entry.group(1))
-    return listed
+            names.append(entry.group(1))
+    return names
 
 
-def test_the_readme_layout_lists_every_module_and_only_modules_that_exist():
-    listed = _listed()
-    modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
-    assert modules <= listed, sorted(modules - listed)
-    assert all((PACKAGE / m).is_file() for m in listed), sorted(m for m in listed if not (PACKAGE / m).is_file())
+def _packages_and_modules() -> set[str]:
+    packages = {f"{p.parent.name}/" for p in PACKAGE.glob("*/__init__.py")}
+    modules = {p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py"}
+    return packages | modules
+
+
+def test_the_architecture_diagram_names_every_package_and_module_and_only_those():
+    named, real = _named(), _packages_and_modules()
+    assert len(named) == len(set(named)), sorted(n for n in named if named.count(n) > 1)  # one line each
+    assert real <= set(named), sorted(real - set(named))
+    assert set(named) <= real, sorted(set(named) - real)
+
+
+def test_every_module_the_architecture_page_names_exists():
+    """A dotted name (``forecast.data.cache``) whose first part after ``forecast.`` is no package or module fails."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    firsts = set(re.findall(r"\bforecast\.([a-z_]\w*)", text))
+    assert firsts, "the page names no module"
+    assert all((PACKAGE / f).is_dir() or (PACKAGE / f"{f}.py").is_file() for f in firsts), sorted(
+        f for f in firsts if not ((PACKAGE / f).is_dir() or (PACKAGE / f"{f}.py").is_file())
+    )
+    deeper = set(re.findall(r"\bforecast\.([a-z_]\w*)\.([a-z_]\w*)\b", text))
+    for package, name in deeper:  # a module of a package, or a name its __init__ defines
+        if (PACKAGE / package).is_dir() and not (
+            (PACKAGE / package / f"{name}.py").exists() or (PACKAGE / package / name).is_dir()
+        ):
+            init = (PACKAGE / package / "__init__.py").read_text(encoding="utf-8")
+            assert re.search(rf"\b{name}\b", init), f"forecast.{package}.{name}"
 
 
 def test_notebooks_import_the_kit_only_from_its_two_faces():

@@ -8,7 +8,7 @@ from 15 Dec, no push at all) or the ``december`` family's x3 on every hazard fro
 model's through the kit's public path (``forecast.engine.predict.forecast``), which blends December like the autumn and
 a year-end push by the regime's posterior weight. Seeds here are not the bench's (``bench/worlds.py`` uses 1..N).
 
-What is asserted, and why not more (README, "The year end"):
+What is asserted, and why not more (docs/methods.md, "The year end"):
 
 * at 18 Dec, for every shape whose push began by 11 Dec, |bias| <= 10 % of the outcome (or 5 tasks where the
   outcome is under 50); for the push from 15 Dec, which 18 Dec has seen for four days, 15 % (the bench's 12 worlds:

@@ -9,7 +9,7 @@ that nothing before it shows, competing extensions and reclassifications. Per fa
   interval is not too narrow (10 or more of the 18 worlds: the binomial bound of 70 % coverage) and covers at least
   half of each family's;
 The year-end regime on December worlds of shapes it does not assume is ``tests/test_worlds_december.py``.
-``bench/worlds.py`` measures the same figures over more seeds for the README.
+``bench/worlds.py`` measures the same figures over more seeds for docs/worlds.md.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_from_the_history_alone_the_interval_is_not_too_narrow(history_only):
     """The P10-P90 interval should cover 70-90 % of outcomes. 18 worlds can test the lower end only: at 70 %
     coverage, 10 or more of 18 happen 94 % of the time, while at 90 % even 18 of 18 happen 15 % of the time. The
     upper end needs more worlds than a test affords: ``bench/worlds.py --history-only --seeds 12`` measured 22 of 24
-    (92 %, piecewise and spike), consistent with 80-90 % (README, "Worlds the model does not assume")."""
+    (92 %, piecewise and spike), consistent with 80-90 % (docs/methods.md, "Worlds the model does not assume")."""
     covered = int(history_only["covered"].sum())
     assert covered >= 10, f"P10-P90 covered {covered} of {len(history_only)} outcomes"
     per_family = history_only.groupby("family")["covered"].mean()
