@@ -37,35 +37,52 @@ def changes(k: int) -> dict[str, list[Levers]]:
     }
 
 
+def measure(sims: int | None = None, repeat: int = 7, echo=print) -> dict:
+    """The latency per lever kind (median and maximum of ``repeat`` changes, seconds), the page's redraw, the
+    one-off fit and the load before and after. ``seconds``, the figure the goal (<= 0.5 s) is checked against: the
+    slowest kind's median."""
+    params = load_params(paths.PARAMS_DIR / "baseline.yaml", {"sims": sims} if sims else None)
+    echo(f"explorer latency: bundled sample, model {params.model}, {params.sims:,} runs, {os.cpu_count()} cores")
+    before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    echo(f"load before: {before}")
+    start = time.perf_counter()
+    explorer = Explorer(params)
+    fit = time.perf_counter() - start
+    echo(f"fit and baseline (once): {fit:.1f} s")
+    explorer.evaluate(Levers(pace_all=1.01))  # the open set's draws, stored once
+    echo(f"{'lever':28} {'median':>8} {'max':>8}  (seconds, {repeat} changes each)")
+    kinds = {}
+    for kind, settings in changes(repeat).items():
+        took = [explorer.evaluate(levers).seconds for levers in settings]
+        kinds[kind] = (statistics.median(took), max(took))
+        echo(f"{kind:28} {kinds[kind][0]:8.3f} {kinds[kind][1]:8.3f}")
+    try:
+        from forecast.present.explorer_view import ExplorerView
+    except ImportError:
+        echo("page: ipywidgets missing (the [lab] extra)")
+    else:
+        view = ExplorerView(explorer)
+        took = []
+        for i in range(repeat):
+            t = time.perf_counter()
+            view.pace_all.value = round(1.1 + 0.1 * i, 2)
+            took.append(time.perf_counter() - t)
+        kinds["the page (pace, with its two charts)"] = (statistics.median(took), max(took))
+        echo(
+            f"{'page (pace, with charts)':28} {kinds['the page (pace, with its two charts)'][0]:8.3f} {max(took):8.3f}"
+        )
+    after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    echo(f"load after:  {after}")
+    numbers = [median for kind, (median, _) in kinds.items() if not kind.startswith("the page")]
+    return {"seconds": max(numbers), "kinds": kinds, "fit": fit, "sims": params.sims, "loads": (before, after)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sims", type=int, default=None, help="runs (default: params/baseline.yaml's)")
     parser.add_argument("--repeat", type=int, default=7, help="lever changes per kind")
     args = parser.parse_args()
-    params = load_params(paths.PARAMS_DIR / "baseline.yaml", {"sims": args.sims} if args.sims else None)
-    print(f"explorer latency: bundled sample, model {params.model}, {params.sims:,} runs, {os.cpu_count()} cores")
-    print(f"load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    start = time.perf_counter()
-    explorer = Explorer(params)
-    print(f"fit and baseline (once): {time.perf_counter() - start:.1f} s")
-    explorer.evaluate(Levers(pace_all=1.01))  # the open set's draws, stored once
-    print(f"{'lever':28} {'median':>8} {'max':>8}  (seconds, {args.repeat} changes each)")
-    for kind, settings in changes(args.repeat).items():
-        took = [explorer.evaluate(levers).seconds for levers in settings]
-        print(f"{kind:28} {statistics.median(took):8.3f} {max(took):8.3f}")
-    try:
-        from forecast.present.explorer_view import ExplorerView
-    except ImportError:
-        print("page: ipywidgets missing (the [lab] extra)")
-    else:
-        view = ExplorerView(explorer)
-        took = []
-        for i in range(args.repeat):
-            t = time.perf_counter()
-            view.pace_all.value = round(1.1 + 0.1 * i, 2)
-            took.append(time.perf_counter() - t)
-        print(f"{'page (pace, with charts)':28} {statistics.median(took):8.3f} {max(took):8.3f}")
-    print(f"load after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    measure(args.sims, args.repeat)
 
 
 if __name__ == "__main__":
