@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from functools import partial
 from html import escape
@@ -99,6 +100,7 @@ LABELS = {
     "covered80": N_("in 80 %"),
     "covered90": N_("in 90 %"),
     "as_of": N_("data as of"),
+    "deadline": N_("deadline"),
     "model": N_("model"),
     "completed_mean": N_("completed by the deadline (mean)"),
     "moved_mean": N_("moved out of the window (mean)"),
@@ -270,7 +272,9 @@ def cell(column: str, value: Any) -> str:
             return task_title(value)
         if column == "source":
             return _(str(value))
-        return _(str(value).replace("_", " ")) if column == "metric" else str(value)
+        if column in ("as_of", "deadline") and _ISO.match(str(value)):
+            return day(value, "short")  # a date kept as ISO text (run.json's headline)
+        return _(str(value).replace("_", " ")) if column in ("metric", "model") else str(value)
     signed = any(word in column for word in _SIGNED)
     rule = kind(column)
     if rule == "probability":
@@ -282,6 +286,10 @@ def cell(column: str, value: Any) -> str:
     if rule == "brier":
         return number(value, 3)
     return number(value, 0 if float(value).is_integer() else 1, signed)
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MODEL_WORDS = (N_("combined"), N_("hazard"), N_("reference"), N_("boosting"), N_("throughput"), N_("published"))
 
 
 def label(column: str) -> str:
