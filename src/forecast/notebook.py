@@ -151,7 +151,8 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
             "report run, so nothing was written).</i></p>"
         )
     path = write(frame, run_folder, name, protected=[params.snapshots])
-    return HTML(f'<p>Download: <a href="{escape(path.name)}">{escape(path.name)}</a> ({len(frame):,} rows).</p>')
+    link = f'<a href="{escape(path.name)}">{escape(path.name)}</a>'
+    return HTML(f"<p>{_('Download: {link} ({n} rows).').format(link=link, n=number(len(frame)))}</p>")
 
 
 # What the report pages show, besides the helpers above: a notebook imports the analysis from ``forecast`` and
@@ -190,6 +191,7 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "scenario_distributions",
     ),
     "forecast.present.formatting": ("figures", "table"),
+    "forecast.present.scenario_words": ("levers_table",),
     "forecast.data.history": ("build_history", "trajectory_warnings"),
     "forecast.present.prose": (
         "agency_sentence",

@@ -28,7 +28,17 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from forecast.present.i18n import N_, agency_name, day, number, percent, status_words, task_title
+from forecast.present.i18n import (
+    N_,
+    agency_name,
+    day,
+    number,
+    percent,
+    status_words,
+    task_title,
+    term_words,
+    value_words,
+)
 from forecast.present.i18n import gettext as _
 
 LABELS = {
@@ -270,7 +280,9 @@ def cell(column: str, value: Any) -> str:
             return task_title(value)
         if column == "source":
             return _(str(value))
-        return _(str(value).replace("_", " ")) if column == "metric" else str(value)
+        if column == "term":
+            return term_words(value)
+        return _(str(value).replace("_", " ")) if column == "metric" else value_words(str(value))
     signed = any(word in column for word in _SIGNED)
     rule = kind(column)
     if rule == "probability":
