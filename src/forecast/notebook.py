@@ -152,7 +152,8 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
         )
     path = write(frame, run_folder, name, protected=[params.snapshots])
     link = f'<a href="{escape(path.name)}">{escape(path.name)}</a>'
-    return HTML(f"<p>{_('Download: {link} ({n} rows).').format(link=link, n=number(len(frame)))}</p>")
+    text = _("Download: {link} ({n} rows).").format(link=link, n=number(len(frame)))
+    return HTML(f"<p>{text}</p>")
 
 
 # What the report pages show, besides the helpers above: a notebook imports the analysis from ``forecast`` and

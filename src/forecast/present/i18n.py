@@ -160,6 +160,8 @@ def _sample_titles(language: str) -> dict[str, str]:
 # Words the pages show that the kit holds as data, not as sentences: table headers made from column names, the
 # models and forecast components, the bundled sample's published-figure scopes and metrics (``make messages``)
 WORDS = (
+    N_("and"),
+    N_("or"),
     N_("snapshot date"),
     N_("total"),
     N_("date"),
