@@ -110,7 +110,7 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
     text = _(
         "Scenario <b>{scenario}</b> · data as of {as_of} · deadline {deadline} · {files} snapshots, {first} – {last}"
     ).format(
-        scenario=escape(params.scenario),
+        scenario=escape(_(params.scenario)),
         as_of=day(as_of),
         deadline=day(deadline),
         files=number(facts.files),
@@ -120,7 +120,7 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
     about = {
         _("data folder"): facts.source,
         _("data fingerprint"): facts.fingerprint,
-        _("forecast model"): params.model,
+        _("forecast model"): _(params.model),
         _("simulation runs"): _("{sims} (seed {seed})").format(sims=number(params.sims), seed=params.seed),
         _("kit"): f"forecast {__version__}",
     }

@@ -20,6 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from forecast import paths
+from forecast.models.outside_view import load_reference
 from forecast.present.i18n import DOMAIN, LOCALE_DIR
 from forecast.scenarios.levers import load_scenario
 
@@ -54,6 +55,8 @@ def extract(notebooks: Path = paths.NOTEBOOKS_DIR) -> Catalog:
         for text in (scenario.name, scenario.description):
             if text:
                 found.add(text, locations=[(f"params/scenarios/{path.name}", 1)])
+    for population in sorted(set(load_reference()["population"])):  # the bundled reference class, as its table shows
+        found.add(population, locations=[("data/reference/year_end.csv", 1)])
     return found
 
 

@@ -339,7 +339,7 @@ def pit_chart(histogram: pd.DataFrame) -> alt.Chart:
 def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
     """CRPS of each model at each cutoff. ``frame`` is :attr:`forecast.evaluation.backtest.Backtest.frame`."""
     return (
-        alt.Chart(frame)
+        alt.Chart(frame.assign(model=frame["model"].map(lambda m: _(str(m)))))
         .mark_line(point=True)
         .encode(
             x=alt.X("cutoff:T", title=_("cutoff"), axis=alt.Axis(format=axis_date())),

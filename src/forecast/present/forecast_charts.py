@@ -76,6 +76,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
     interval. ``by_agency`` is :meth:`forecast.engine.simulate.SlipForecast.by_agency`."""
     rows = by_agency.head(top).copy()
     rows["page"] = rows["agency"].map(pages or {}).fillna("")
+    rows["agency"] = rows["agency"].map(agency_name)
     tidy = rows.melt(
         id_vars=["agency", "page", "slip_p10", "slip_p90"],
         value_vars=["open", "slip_mean"],

@@ -191,6 +191,7 @@ WORDS = (
     N_("behind schedule"),
     N_("in progress due by year end"),
     N_("to finish by year end"),
+    N_("Plan 02-KH/BCĐTW"),
 )
 
 
