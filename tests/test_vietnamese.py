@@ -120,6 +120,7 @@ NOT_PROSE = re.compile(
     | \b[\w-]+\.(?:csv|xlsx|html|ipynb|yaml|json|parquet|png)\b   # a file name
     | \b[A-Z][A-Z0-9]*-\d+\b              # a task id (MOF-012, NEW1-001)
     | \b\d{8}T\d{6}Z_\w+\b               # a run id
+    | \b[0-9a-f]{16}\b                     # a data fingerprint
     | `[^`]*`                             # code
     """
 )
