@@ -87,3 +87,12 @@ def sample_backtest(bundled):
     return run_backtest(
         snaps, 27, sims=500, settings=parse_params({}).model_settings(), cache=open_cache(parse_params({}))
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A test that writes in Vietnamese (forecast.present.i18n.use) leaves the process in English for the next."""
+    yield
+    from forecast.present import i18n
+
+    i18n.use("en")

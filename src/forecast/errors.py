@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def printable(path: object) -> str:
@@ -45,6 +46,9 @@ class Problem:
     # is an event the models expect (a deadline extension), reported so the analyst sees it
     task_ids: tuple[str, ...] = field(default=(), compare=False)  # row-level problems: the rows' task ids
     sheet: str | None = None  # XLSX exports: the sheet read (with its header row)
+    # the message as a catalogue template and its values, for a page in another language (forecast.present.i18n)
+    template: str = field(default="", compare=False)
+    parts: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         where = []

@@ -110,7 +110,7 @@ def banner(params: Params, data: Snapshots | RunData) -> HTML:
     text = _(
         "Scenario <b>{scenario}</b> · data as of {as_of} · deadline {deadline} · {files} snapshots, {first} – {last}"
     ).format(
-        scenario=escape(params.scenario),
+        scenario=escape(_(params.scenario)),
         as_of=day(as_of),
         deadline=day(deadline),
         files=number(facts.files),
@@ -151,7 +151,9 @@ def save_download(frame, name: str, run_folder: str, params: Params) -> HTML:
             "report run, so nothing was written).</i></p>"
         )
     path = write(frame, run_folder, name, protected=[params.snapshots])
-    return HTML(f'<p>Download: <a href="{escape(path.name)}">{escape(path.name)}</a> ({len(frame):,} rows).</p>')
+    link = f'<a href="{escape(path.name)}">{escape(path.name)}</a>'
+    text = _("Download: {link} ({n} rows).").format(link=link, n=number(len(frame)))
+    return HTML(f"<p>{text}</p>")
 
 
 # What the report pages show, besides the helpers above: a notebook imports the analysis from ``forecast`` and
@@ -190,6 +192,7 @@ _PAGE: dict[str, tuple[str, ...] | None] = {
         "scenario_distributions",
     ),
     "forecast.present.formatting": ("figures", "table"),
+    "forecast.present.scenario_words": ("levers_table",),
     "forecast.data.history": ("build_history", "trajectory_warnings"),
     "forecast.present.prose": (
         "agency_sentence",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast.core.languages import N_
 from forecast.data import schema
 from forecast.data.snapshots import Snapshots, as_of_frame
 from forecast.errors import Problem
@@ -227,19 +228,28 @@ def trajectory_warnings(
                 task_ids=tuple(reopened),
             )
         )
-    for col, what, severity, tail in (
-        ("agency", "changed agency", "warning", ""),
-        ("deadline", "had their deadline moved", "note", " (extensions: the models count them as exits)"),
+    for col, template, severity in (
+        ("agency", N_("{count} task(s) changed agency between snapshots: {ids}"), "warning"),
+        (
+            "deadline",
+            N_(
+                "{count} task(s) had their deadline moved between snapshots: {ids} "
+                "(extensions: the models count them as exits)"
+            ),
+            "note",
+        ),
     ):
         moved = frame.groupby("task_id", observed=True)[col].nunique()
         moved = moved.index[moved > 1]
         if len(moved):
             problems.append(
                 Problem(
-                    f"{len(moved)} task(s) {what} between snapshots: " + _ids(moved) + tail,
+                    template.format(count=len(moved), ids=_ids(moved)),
                     severity=severity,
                     column=col,
                     task_ids=tuple(moved),
+                    template=template,
+                    parts={"count": len(moved), "ids": tuple(map(str, moved))},
                 )
             )
     return problems

@@ -13,11 +13,16 @@ import numpy as np
 import pandas as pd
 
 from forecast.core import limits
+from forecast.core.languages import N_
 from forecast.data import schema
 from forecast.errors import ForecastError, Problem
 
 if TYPE_CHECKING:
     from forecast.data.snapshots import Snapshots
+
+JUMPED = N_(
+    "{n} tasks against {before_n} in the snapshot before ({before}): more than {jump} up in one step; check the export"
+)
 
 
 def duplicate_dates(frames: list[pd.DataFrame]) -> list[Problem]:
@@ -60,10 +65,13 @@ def date_warnings(frames: list[pd.DataFrame], today: date | None = None) -> list
         if n > n_before * (1 + limits.JUMP):
             problems.append(
                 Problem(
-                    f"{n:,} tasks against {n_before:,} in the snapshot before ({before.date()}): "
-                    f"more than {limits.JUMP:.0%} up in one step; check the export",
+                    JUMPED.format(
+                        n=f"{n:,}", before_n=f"{n_before:,}", before=before.date(), jump=f"{limits.JUMP:.0%}"
+                    ),
                     file=file,
                     severity="warning",
+                    template=JUMPED,
+                    parts={"n": n, "before_n": n_before, "before": before.date(), "jump": limits.JUMP},
                 )
             )
     problems += [

@@ -26,12 +26,13 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from forecast.core.languages import N_
 from forecast.core.limits import check_simulation
 from forecast.core.threads import one_thread
 from forecast.data.question import Provenance, Question
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
-SPLIT_DEFINITION = (
+SPLIT_DEFINITION = N_(
     "Of the tasks open at the as-of date and due by the deadline: completed by the end of the "
     "deadline; moved out of the window (deadline extended past it, or reclassified as regular); "
     "slipped (still open after the deadline)."

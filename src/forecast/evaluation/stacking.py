@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config.params import Params
+from forecast.core.languages import N_
 from forecast.data.cache import open_cache
 from forecast.data.snapshots import Snapshots
 from forecast.errors import ForecastError
@@ -220,11 +221,11 @@ def pool_backtest(backtest: Backtest, seed: int, names: Sequence[str] = COMPONEN
 
 def why_weight(row: pd.Series, best: str) -> str:
     if row["cutoffs"] == 0:
-        return "equal weight: too little history for a backtest"
+        return N_("equal weight: too little history for a backtest")
     if row["weight"] == 0:
-        return "no weight: adding it does not lower the pool's backtest CRPS"
+        return N_("no weight: adding it does not lower the pool's backtest CRPS")
     return (
-        "lowest backtest CRPS of the components"
+        N_("lowest backtest CRPS of the components")
         if row["model"] == best
-        else "earns weight: it corrects the other components' errors in the backtest"
+        else N_("earns weight: it corrects the other components' errors in the backtest")
     )

@@ -27,23 +27,25 @@ from functools import cache
 
 import numpy as np
 
+from forecast.core.languages import N_
+
 TTD_EDGES = np.array([-90, -30, -7, 0, 1, 3, 8, 15, 31, 61, 91])
 TTD_LABELS = (
-    "overdue >90d",
-    "overdue 31-90d",
-    "overdue 8-30d",
-    "overdue 1-7d",
-    "deadline day",
-    "due 1-2d",
-    "due 3-7d",
-    "due 8-14d",
-    "due 15-30d",
-    "due 31-60d",
-    "due 61-90d",
-    "due >90d",
+    N_("overdue >90d"),
+    N_("overdue 31-90d"),
+    N_("overdue 8-30d"),
+    N_("overdue 1-7d"),
+    N_("deadline day"),
+    N_("due 1-2d"),
+    N_("due 3-7d"),
+    N_("due 8-14d"),
+    N_("due 15-30d"),
+    N_("due 31-60d"),
+    N_("due 61-90d"),
+    N_("due >90d"),
 )
 TTD_REFERENCE = len(TTD_LABELS) - 1
-MILESTONE_LABELS = ("milestone in 0-6d", "milestone in 7-13d", "no milestone within 13d")
+MILESTONE_LABELS = (N_("milestone in 0-6d"), N_("milestone in 7-13d"), N_("no milestone within 13d"))
 MILESTONE_REFERENCE = len(MILESTONE_LABELS) - 1
 YE_CLASSES = ("overdue", "due by the year end", "due later")
 N_YE = 1 + len(YE_CLASSES)  # 0: not in the window; 1 + class

@@ -20,7 +20,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from forecast import paths
+from forecast.models.outside_view import load_reference
 from forecast.present.i18n import DOMAIN, LOCALE_DIR
+from forecast.scenarios.levers import load_scenario
 
 SOURCE = Path(__file__).resolve().parent.parent  # src/forecast
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -48,6 +50,13 @@ def extract(notebooks: Path = paths.NOTEBOOKS_DIR) -> Catalog:
                     parts = (said,) if isinstance(said, str) else tuple(m for m in said or () if m)
                     if parts:
                         found.add(parts[0] if len(parts) == 1 else parts[:2], locations=where)
+    for path in sorted(paths.SCENARIOS_DIR.glob("*.yaml")):  # the example scenarios' names and questions
+        scenario = load_scenario(path)
+        for text in (scenario.name, scenario.description):
+            if text:
+                found.add(text, locations=[(f"params/scenarios/{path.name}", 1)])
+    for population in sorted(set(load_reference()["population"])):  # the bundled reference class, as its table shows
+        found.add(population, locations=[("data/reference/year_end.csv", 1)])
     return found
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from altair.utils.mimebundle import spec_to_mimebundle
 
 from forecast.data import schema
-from forecast.present.i18n import axis_date, number, status_words
+from forecast.present.i18n import agency_name, axis_date, number, status_words, term_words
 from forecast.present.i18n import gettext as _
 
 # Status colours: completed in greens, open work in blue/red, regular in grey. The order is the stacking order.
@@ -138,10 +138,10 @@ def published_vs_tasks(comparison: pd.DataFrame) -> alt.Chart:
     rows["figure"] = (
         pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d")
         + " "
-        + rows["scope"]
+        + rows["scope"].map(_)
         + " "
-        + rows["metric"]
-        + rows["agency"].map(lambda a: f" ({a})" if a else "")
+        + rows["metric"].map(lambda m: _(str(m).replace("_", " ")))
+        + rows["agency"].map(lambda a: f" ({agency_name(a)})" if a else "")
     )
     rows = rows[["figure", "published", "task_level"]].astype({"task_level": "float64"})
     tidy = rows.melt(id_vars="figure", var_name="count", value_name="tasks")
@@ -171,6 +171,7 @@ def agency_rates(table: pd.DataFrame, top: int | None = None) -> alt.Chart:
     rows["low"] = (rows["pooled_multiplier"] * np.exp(-2 * rows["pooled_sd"])).clip(lower=0.05)
     rows["high"] = (rows["pooled_multiplier"] * np.exp(2 * rows["pooled_sd"])).clip(upper=20)
     rows["raw"] = rows["raw_multiplier"].clip(0.05, 20)  # a raw zero still shows, at the left edge
+    rows["agency"] = rows["agency"].map(agency_name)
     order = rows.sort_values("pooled_multiplier")["agency"].tolist()
     x_scale = alt.Scale(type="log", domain=[0.05, 20], nice=False, clamp=True)
     kinds = [_("pooled (±2 sd)"), _("raw")]
@@ -212,7 +213,9 @@ def survival_curves(km: pd.DataFrame, top: int = 6) -> alt.LayerChart:
     groups = ["All tasks", *[g for g in sizes.sort_values(ascending=False).index if g != "All tasks"][:top]]
     rows = km.loc[km["group"].isin(groups)].copy()
     names = {
-        g: _("{group} ({n} tasks)").format(group=_("All tasks") if g == "All tasks" else g, n=number(sizes[g]))
+        g: _("{group} ({n} tasks)").format(
+            group=_("All tasks") if g == "All tasks" else agency_name(g), n=number(sizes[g])
+        )
         for g in groups
     }
     rows["curve"] = rows["group"].map(names)
@@ -255,6 +258,7 @@ def calendar_effects(coefficients: pd.DataFrame) -> alt.LayerChart:
 
 
 def _ratios(rows: pd.DataFrame, y_title: str | None, x_title: str, title: str) -> alt.LayerChart:
+    rows = rows.assign(term=rows["term"].map(term_words))
     base = alt.Chart(rows).encode(y=alt.Y("term:N", sort=None, title=y_title, axis=alt.Axis(labelLimit=240)))
     scale = alt.Scale(type="log")
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="grey", strokeDash=[3, 3]).encode(x="x:Q")
@@ -282,7 +286,9 @@ def pace(table: pd.DataFrame) -> alt.LayerChart:
 def model_comparison(models: pd.DataFrame) -> alt.Chart:
     """Each model's mean slips (dot) and P10-P90 interval (bar). ``models`` is
     :func:`forecast.combine.compare_models`."""
-    base = alt.Chart(models.dropna(subset=["mean"])).encode(y=alt.Y("model:N", sort=None, title=None))
+    base = alt.Chart(models.dropna(subset=["mean"]).assign(model=lambda f: f["model"].map(_))).encode(
+        y=alt.Y("model:N", sort=None, title=None)
+    )
     return (
         base.mark_rule(strokeWidth=3).encode(
             x=alt.X("p10:Q", title=_("tasks that slip (dot: mean; bar: P10–P90)"), scale=alt.Scale(zero=True)),
@@ -333,7 +339,7 @@ def pit_chart(histogram: pd.DataFrame) -> alt.Chart:
 def backtest_scores(frame: pd.DataFrame) -> alt.Chart:
     """CRPS of each model at each cutoff. ``frame`` is :attr:`forecast.evaluation.backtest.Backtest.frame`."""
     return (
-        alt.Chart(frame)
+        alt.Chart(frame.assign(model=frame["model"].map(lambda m: _(str(m)))))
         .mark_line(point=True)
         .encode(
             x=alt.X("cutoff:T", title=_("cutoff"), axis=alt.Axis(format=axis_date())),

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.present.scenario_words import lever_words
+
 DOWNLOADS = {
     "early_warning.xlsx": "every open task: P(slip), and at twice the pace",
     "early_warning.csv": "the same, as CSV",
@@ -48,7 +50,7 @@ def run_downloads(run) -> dict[str, pd.DataFrame]:
     warning = run.early_warning()
     comparison = run.comparison
     scenarios = comparison.summary()
-    levers = {r.scenario.name: "; ".join(r.scenario.describe()) for r in comparison.results}
+    levers = {r.scenario.name: "; ".join(map(lever_words, r.scenario.levers)) for r in comparison.results}
     scenarios.insert(1, "levers", scenarios["scenario"].map(levers).fillna(""))
     return {
         "early_warning.xlsx": warning,

@@ -76,6 +76,7 @@ def agency_slips(by_agency: pd.DataFrame, top: int = 20, pages: Mapping[str, str
     interval. ``by_agency`` is :meth:`forecast.engine.simulate.SlipForecast.by_agency`."""
     rows = by_agency.head(top).copy()
     rows["page"] = rows["agency"].map(pages or {}).fillna("")
+    rows["agency"] = rows["agency"].map(agency_name)
     tidy = rows.melt(
         id_vars=["agency", "page", "slip_p10", "slip_p90"],
         value_vars=["open", "slip_mean"],
@@ -197,7 +198,7 @@ def scenario_distributions(distributions: pd.DataFrame) -> alt.FacetChart:
     "baseline" or "scenario"), ``slips`` and ``share`` (of runs).
     """
     series = [_(s) for s in SCENARIO_COLOURS]
-    distributions = distributions.assign(series=distributions["series"].map(_))
+    distributions = distributions.assign(series=distributions["series"].map(_), scenario=_words(distributions))
     slips = distributions["slips"]
     ticks = list(round_numbers(slips.min(), slips.max(), 12)) if len(slips) else []  # not a tick every 16
     return (
@@ -223,6 +224,7 @@ def scenario_differences(summary: pd.DataFrame) -> alt.LayerChart:
     ``summary`` is :meth:`forecast.scenarios.Comparison.summary`; the baseline row is left out.
     """
     rows = summary.loc[summary["scenario"] != "baseline"]
+    rows = rows.assign(scenario=_words(rows))
     base = alt.Chart(rows).encode(y=alt.Y("scenario:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)))
     interval = base.mark_rule(strokeWidth=6, opacity=0.45, color="#1e88e5").encode(
         x=alt.X(
@@ -241,6 +243,7 @@ def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
 
     ``deltas`` is :meth:`forecast.scenarios.Comparison.agency_differences`.
     """
+    deltas = deltas.assign(scenario=_words(deltas), agency=deltas["agency"].map(agency_name))
     y = alt.Y(
         "agency:N",
         sort=alt.EncodingSortField("size", op="max", order="descending"),
@@ -267,6 +270,11 @@ def scenario_agency_deltas(deltas: pd.DataFrame) -> alt.FacetChart:
         .resolve_scale(y="independent")
         .properties(title=_("Agencies whose slips change most"))
     )
+
+
+def _words(frame: pd.DataFrame) -> pd.Series:
+    """A frame's scenario names as the page shows them (the example scenarios' names from the catalogue)."""
+    return frame["scenario"].map(lambda s: _(str(s)))
 
 
 def _scenario_row(frame: pd.DataFrame) -> alt.Row:

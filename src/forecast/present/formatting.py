@@ -29,7 +29,17 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from forecast.present.i18n import N_, agency_name, day, number, percent, status_words, task_title
+from forecast.present.i18n import (
+    N_,
+    agency_name,
+    day,
+    number,
+    percent,
+    status_words,
+    task_title,
+    term_words,
+    value_words,
+)
 from forecast.present.i18n import gettext as _
 
 LABELS = {
@@ -272,9 +282,11 @@ def cell(column: str, value: Any) -> str:
             return task_title(value)
         if column == "source":
             return _(str(value))
+        if column == "term":
+            return term_words(value)
         if column in ("as_of", "deadline") and _ISO.match(str(value)):
             return day(value, "short")  # a date kept as ISO text (run.json's headline)
-        return _(str(value).replace("_", " ")) if column in ("metric", "model") else str(value)
+        return _(str(value).replace("_", " ")) if column == "metric" else value_words(str(value))
     signed = any(word in column for word in _SIGNED)
     rule = kind(column)
     if rule == "probability":
@@ -289,7 +301,6 @@ def cell(column: str, value: Any) -> str:
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MODEL_WORDS = (N_("combined"), N_("hazard"), N_("reference"), N_("boosting"), N_("throughput"), N_("published"))
 
 
 def label(column: str) -> str:

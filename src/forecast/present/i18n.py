@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext as _gettext
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -156,6 +157,66 @@ def _sample_titles(language: str) -> dict[str, str]:
         }
 
 
+# Words the pages show that the kit holds as data, not as sentences: table headers made from column names, the
+# models and forecast components, the bundled sample's published-figure scopes and metrics (``make messages``)
+WORDS = (
+    N_("and"),
+    N_("or"),
+    N_("snapshot date"),
+    N_("total"),
+    N_("date"),
+    N_("file"),
+    N_("rows"),
+    N_("column"),
+    N_("warning"),
+    N_("weight"),
+    N_("cutoffs"),
+    N_("error"),
+    N_("question"),
+    N_("title"),
+    N_("deadline"),
+    N_("scope"),
+    N_("combined"),
+    N_("hazard"),
+    N_("reference"),
+    N_("boosting"),
+    N_("throughput"),
+    N_("published"),
+    N_("All agencies"),
+    N_("all"),
+    N_("res71"),
+    N_("conclusions"),
+    N_("res71+conclusions"),
+    N_("assigned"),
+    N_("behind schedule"),
+    N_("in progress due by year end"),
+    N_("to finish by year end"),
+    N_("Plan 02-KH/BCĐTW"),
+)
+
+
+def value_words(text: str) -> str:
+    """A table cell's text in the process's language: the catalogue's words for it, a transition ``a -> b`` word by
+    word, a list of weights (``hazard 0.48, reference 0.20``) with its numbers; otherwise the text as it is."""
+    if _current[0] == "en":
+        return text
+    if " -> " in text:
+        return " → ".join(value_words(part) for part in text.split(" -> "))
+    weights = re.fullmatch(r"(?:[a-z_]+ \d+\.\d+)(?:, [a-z_]+ \d+\.\d+)*", text)
+    if weights:
+        pairs = (part.rsplit(" ", 1) for part in text.split(", "))
+        return ", ".join(f"{gettext(name)} {number(float(w), 2)}" for name, w in pairs)
+    return gettext(text)
+
+
+def term_words(term: object) -> str:
+    """A model term (a days-to-deadline band, a milestone band, ``source: <name>``) in the process's language."""
+    text = str(term)
+    if text.startswith("source: "):
+        return gettext("source: {name}").format(name=gettext(text.removeprefix("source: ")))
+    return gettext(text)
+
+
 def task_title(title: object) -> str:
     """A task's title as the page shows it: as in the data, or, for a title of the SYNTHETIC sample in a Vietnamese
     report, the same made-up title in Vietnamese (its words are in the catalogue: ``forecast.sample.tables``)."""
@@ -179,3 +240,22 @@ def translate_notebook(nb: Any) -> Any:
         if cell.get("cell_type") == "markdown":
             cell["source"] = markdown(cell["source"])
     return nb
+
+
+def problem_words(problem: Any) -> str:
+    """A data problem's message (:class:`forecast.errors.Problem`) in the process's language: its catalogue template
+    with its parts written by this module (counts, dates, shares, task ids); the English message otherwise."""
+    if _current[0] == "en" or not problem.template:
+        return problem.message
+
+    def shown(value: Any) -> str:
+        if isinstance(value, tuple):  # task ids: the first ten, then how many more
+            more = gettext("and {n} more").format(n=number(len(value) - 10)) if len(value) > 10 else ""
+            return ", ".join(value[:10]) + (f" {more}" if more else "")
+        if isinstance(value, float):
+            return percent(value)
+        if isinstance(value, int):
+            return number(value)
+        return day(value, "short") if isinstance(value, dt.date) else str(value)
+
+    return gettext(problem.template).format(**{k: shown(v) for k, v in problem.parts.items()})

@@ -18,6 +18,15 @@ import pandas as pd
 from forecast.core.atomic import check_target, in_memory, replace_file
 from forecast.engine.simulate import SlipForecast
 from forecast.errors import OutputError
+from forecast.present.i18n import N_, day, language, number, status_words
+from forecast.present.i18n import gettext as _
+
+N_("Early warning")  # the workbook's data sheet (sheet_name), and the run facts a report run gives (about)
+N_("run")
+N_("run folder")
+N_("data as of")
+N_("written by")
+N_("data")
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -44,7 +53,7 @@ def write_table(
     UTF-8. A workbook is laid out for reading (:func:`_workbook`), with a README sheet saying what each column
     means and the ``about`` facts (which run it came from). Parquet keeps every digit.
     """
-    from forecast.present.formatting import rounded
+    from forecast.present.formatting import label, rounded
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -53,6 +62,8 @@ def write_table(
     writer = WRITERS[suffix] or partial(_workbook, sheet=sheet_name(path), about=about or {})
     check_target(path, force=force, protected=protected)
     table = neutralised(frame if suffix == ".parquet" else rounded(frame), formulas=suffix != ".parquet")
+    if suffix == ".csv" and language() != "en":  # a Vietnamese run's CSV: headers in words (English: column names)
+        table = table.rename(columns=lambda c: label(str(c)))
     return replace_file(path, lambda tmp: writer(table, tmp))
 
 
@@ -62,14 +73,16 @@ def about(result: SlipForecast, **run: str) -> dict[str, object]:
     from forecast import __version__
 
     data = result.provenance
-    synthetic = " (SYNTHETIC sample data, not real monitoring figures)" if data.synthetic else ""
+    synthetic = _(" (SYNTHETIC sample data, not real monitoring figures)") if data.synthetic else ""
+    runs = _("{model} ({sims} simulation runs, seed {seed})")
     return {
-        **{k.replace("_", " "): v for k, v in run.items() if v},
-        "data as of": str(result.as_of.date()),
-        "deadline": str(result.deadline.date()),
-        "model": f"{result.model} ({result.sims:,} simulation runs, seed {result.seed})",
-        "data": f"{data.source}, fingerprint {data.fingerprint}{synthetic}",
-        "written by": f"forecast {__version__}",
+        **{_(k.replace("_", " ")): _(v) for k, v in run.items() if v},
+        _("data as of"): day(result.as_of, "short"),
+        _("deadline"): day(result.deadline, "short"),
+        _("model"): runs.format(model=_(result.model), sims=number(result.sims), seed=result.seed),
+        _("data"): _("{source}, fingerprint {fingerprint}").format(source=data.source, fingerprint=data.fingerprint)
+        + synthetic,
+        _("written by"): f"forecast {__version__}",
     }
 
 
@@ -88,11 +101,11 @@ def _workbook(frame: pd.DataFrame, path: Path, sheet: str, about: Mapping[str, o
 
     shown = frame.copy()
     if "status" in shown:
-        shown["status"] = shown["status"].astype(object).map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)
-    data = sheet
+        shown["status"] = shown["status"].astype(object).map(lambda v: status_words(v) if isinstance(v, str) else v)
+    data = _(sheet)
     readme: list[list[object]] = [[str(k), v, ""] for k, v in about.items()]
-    readme += [["", "", ""], ["column", "what it means", "name in the CSV"]]
-    readme += [[label(c), DESCRIPTIONS.get(c, ""), c] for c in map(str, frame.columns)]
+    readme += [["", "", ""], [_("column"), _("what it means"), _("name in the CSV")]]
+    readme += [[label(c), _(DESCRIPTIONS.get(c, "")), c] for c in map(str, frame.columns)]
     notes = neutralised(pd.DataFrame(readme, dtype=object))
     in_memory(path, lambda buffer: _sheets(buffer, shown, notes, frame, data, len(about)))
 

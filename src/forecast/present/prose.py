@@ -225,7 +225,7 @@ def bias_sentence(frame: pd.DataFrame, model: str) -> str:
     outside :data:`PIT_BAND` (a PIT histogram leaning right: outcomes in the upper part of the forecast)."""
     rows = frame.loc[frame["model"] == model]
     if rows.empty:
-        return f"The backtest has no cutoff for {model}."
+        return _("The backtest has no cutoff for {model}.").format(model=_(model))
     error = rows["slip_mean"] - rows["observed"]
     n, under, over = len(rows), int((error < 0).sum()), int((error > 0).sum())
     pit = float(((rows["pit_lower"] + rows["pit_upper"]) / 2).mean())

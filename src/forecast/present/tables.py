@@ -19,6 +19,8 @@ from forecast.data.history import build_history
 from forecast.data.question import year_end
 from forecast.errors import Problem
 from forecast.models import design
+from forecast.present.i18n import N_, agency_name, number, problem_words
+from forecast.present.i18n import gettext as _
 from forecast.scenarios.compare import AGENCY_EFFECT_COLUMNS
 
 MATCH_DAYS = 7  # a published figure is compared with the nearest snapshot at most this many days away
@@ -103,13 +105,13 @@ def scenario_effects(comparison) -> pd.DataFrame:
 
 
 _SPLIT = {
-    "completed": "completed by the deadline",
-    "moved": "moved out of the window",
-    "slipped": "slipped past the deadline",
+    "completed": N_("completed by the deadline"),
+    "moved": N_("moved out of the window"),
+    "slipped": N_("slipped past the deadline"),
 }
 _DECEMBERS = {
-    "year_end": "if December runs like past year-end reviews",
-    "autumn": "if December runs like the autumn",
+    "year_end": N_("if December runs like past year-end reviews"),
+    "autumn": N_("if December runs like the autumn"),
 }
 
 
@@ -150,12 +152,12 @@ def year_end_table(year_end: Mapping[str, Any]) -> pd.DataFrame:
 
 
 _KINDS = {
-    "december_multiplier": "a push's December pace against an ordinary month",
-    "year_end_overdue": "the overdue share at a year end against the share before it",
-    "onset": "how far into the month the push began (share of the month)",
-    "carry_over": "tasks that left the programme against those still overdue",
-    "no_push": "a regime with no year-end push",
-    "context": "shown for context, not used",
+    "december_multiplier": N_("a push's December pace against an ordinary month"),
+    "year_end_overdue": N_("the overdue share at a year end against the share before it"),
+    "onset": N_("how far into the month the push began (share of the month)"),
+    "carry_over": N_("tasks that left the programme against those still overdue"),
+    "no_push": N_("a regime with no year-end push"),
+    "context": N_("shown for context, not used"),
 }
 
 
@@ -185,19 +187,19 @@ def regime_table(prior: Any, regime: Any) -> pd.DataFrame:
     before, now = prior.summary(), regime.summary()
     return pd.DataFrame(
         [
-            ("chance of a year-end push", 1 - before["no_push_weight"], now["weight"]),
+            (N_("chance of a year-end push"), 1 - before["no_push_weight"], now["weight"]),
             (
-                "a push's December pace against the autumn (median)",
+                N_("a push's December pace against the autumn (median)"),
                 before["multiplier_median"],
                 now["multiplier_median"],
             ),
             (
-                "year-end overdue share against the share before it (median)",
+                N_("year-end overdue share against the share before it (median)"),
                 before["backlog_median"],
                 now["backlog_median"],
             ),
             (
-                "share carried over at the year-end review (mean; median now)",
+                N_("share carried over at the year-end review (mean; median now)"),
                 before["carry_over_mean"],
                 now["carry_over_median"],
             ),
@@ -314,7 +316,7 @@ def problems_table(problems: Iterable[Problem]) -> pd.DataFrame:
             "file": p.file or "",
             "rows": ", ".join(map(str, p.rows)),
             "column": p.column or "",
-            "message": p.message,
+            "message": problem_words(p),
         }
         for p in problems
     ]
@@ -380,6 +382,7 @@ def at_risk(km: pd.DataFrame, days: Iterable[int] = (0, 60, 120, 180, 240, 300))
         values = {}
         for d in days:
             later = curve.loc[curve["days"] >= d, "at_risk"]
-            values[f"day {d}"] = int(later.iloc[0]) if len(later) else None
-        rows[f"{name} ({int(curve['tasks'].iloc[0]):,} tasks)"] = values
+            values[_("day {d}").format(d=number(d))] = int(later.iloc[0]) if len(later) else None
+        shown = _("All tasks") if name == "All tasks" else agency_name(name)
+        rows[_("{group} ({n} tasks)").format(group=shown, n=number(int(curve["tasks"].iloc[0])))] = values
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("curve").reset_index()

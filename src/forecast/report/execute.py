@@ -40,7 +40,7 @@ from forecast.core.atomic import write_json
 from forecast.data.cache import summaries as cache_summaries
 from forecast.data.snapshots import load_snapshots
 from forecast.errors import LAST_WORDS, ForecastError, ReportError, one_line
-from forecast.present.i18n import translate_notebook, use
+from forecast.present.i18n import agency_name, gettext, translate_notebook, use
 from forecast.report.html import notebook_title, to_html
 from forecast.report.kernels import Kernel, elapsed
 from forecast.report.prerequisites import runnable
@@ -140,7 +140,7 @@ class _Runner:
         self.folder = Path(job["folder"])
         # the run's params as the kit's notebooks read them (overrides), and key by key for a user's own notebook
         self.base = {**job["parameters"], "overrides": job["parameters"], "run_folder": str(self.folder)}
-        self.suffix = f" · {params.scenario} · {job.get('run', self.folder.name)}"
+        self.suffix = f" · {gettext(params.scenario)} · {job.get('run', self.folder.name)}"
         self.waiting = [
             Page(
                 state["name"],
@@ -224,7 +224,7 @@ class _Runner:
                     self.folder / f"{name}.ipynb",
                     state,
                     {**self.base, "agency": agency},
-                    agency + self.suffix,
+                    agency_name(agency) + self.suffix,
                 )
             )
         self.progress.total(len(self.status["notebooks"]) + len(self.status["agency_pages"]))

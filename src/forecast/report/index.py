@@ -152,7 +152,7 @@ def _row(run: dict[str, Any], keys: list[str], runs: list[dict[str, Any]]) -> di
     return {
         "folder": run["folder"],
         "started": run.get("started", "").replace("T", " ").removesuffix("Z"),
-        "scenario": run.get("scenario", ""),
+        "scenario": _(str(run.get("scenario", ""))),
         "synthetic": bool(headline.get("synthetic")),
         "status": run.get("status", "unknown"),
         "status_words": _(run.get("status", "unknown")),
@@ -195,7 +195,7 @@ def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
         points.append(
             {
                 "as_of": pd.Timestamp(as_of),
-                "series": scenario,
+                "series": _(scenario),
                 "mean": head["slip_mean"],
                 "p10": head.get("slip_p10"),
                 "p90": head.get("slip_p90"),
@@ -206,7 +206,7 @@ def trend_points(runs: list[dict[str, Any]]) -> pd.DataFrame:
                 points.append(
                     {
                         "as_of": pd.Timestamp(as_of),
-                        "series": f"{scenario} + {s.get('scenario', '')}",
+                        "series": f"{_(scenario)} + {_(str(s.get('scenario', '')))}",
                         "mean": s["slip_mean"],
                         "p10": None,
                         "p90": None,
@@ -226,7 +226,7 @@ def latest_statement(runs: list[dict[str, Any]]) -> Markup:
     run = max(good, key=lambda r: str(r.get("started", "")))
     head = run["headline"]
     scenario = str(run.get("scenario", ""))
-    text = _("Latest ({scenario}, data as of {as_of}): ").format(scenario=scenario, as_of=day(head["as_of"]))
+    text = _("Latest ({scenario}, data as of {as_of}): ").format(scenario=_(scenario), as_of=day(head["as_of"]))
     if words := headline_text(head):
         text += words + ". "
     previous = changes.previous_run(runs, scenario, head["as_of"])

@@ -32,8 +32,8 @@ from forecast import __version__, paths
 from forecast.config.params import Params, load_params
 from forecast.core.atomic import TEMP_PREFIX, reason, replace_file, staged_folder, write_json
 from forecast.errors import LAST_WORDS, OutputError, ReportError
+from forecast.present.i18n import agency_name, use
 from forecast.present.i18n import gettext as _
-from forecast.present.i18n import use
 from forecast.report.html import Nav, notebook_title, set_nav, to_html
 from forecast.report.index import (
     INDEX_NAME,
@@ -250,9 +250,9 @@ def _build(
         executed, page = folder / f"{state['name']}.ipynb", folder / f"{state['name']}.html"
         state["notebook"] = executed.name if executed.exists() else None
         if executed.exists() and not page.exists():  # the runner was stopped before it rendered the page
-            label = state.get("agency") or titles.get(state["name"], state["name"])
+            label = agency_name(state["agency"]) if state.get("agency") else titles.get(state["name"], state["name"])
             try:
-                to_html(executed, page, title=f"{label} · {params.scenario} · {name}")
+                to_html(executed, page, title=f"{label} · {_(params.scenario)} · {name}")
             except ReportError as exc:
                 state["status"] = "failed"
                 messages.append(str(exc))
