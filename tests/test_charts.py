@@ -42,7 +42,7 @@ def test_published_vs_tasks_shows_only_figures_the_data_can_count(snaps):
     rows = chart.data.pivot(index="figure", columns="count", values="tasks").reset_index()
     rows = rows.rename(columns={"published figure": "published", "task-level count": "task_level"})
     assert len(rows) == comparison["task_level"].notna().sum()
-    dec4 = rows.loc[rows["figure"] == "2025-12-04 all to_finish_by_year_end"].iloc[0]
+    dec4 = rows.loc[rows["figure"] == "2025-12-04 all to finish by year end"].iloc[0]
     assert (dec4["published"], dec4["task_level"]) == (472, 472)
 
 
