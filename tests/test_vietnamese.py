@@ -14,35 +14,6 @@ from forecast.cli import main
 from forecast.present import catalogue, i18n
 from tests.report_helpers import record, run_folders
 
-# proper names, units and score names kept as they are in Vietnamese reports
-ALLOWED = {
-    "crps",
-    "p10",
-    "p50",
-    "p90",
-    "pit",
-    "mae",
-    "brier",
-    "csv",
-    "xlsx",
-    "excel",
-    "monte",
-    "carlo",
-    "utc",
-    "kaplan",
-    "meier",
-    "glm",
-    "cloglog",
-    "bayes",
-    "forecast",
-    "validate",
-    "baseline",
-    "kh",
-    "nq",
-    "cp",
-    "ai",
-}
-
 
 def test_the_committed_mo_is_the_po_compiled():
     po = catalogue.read("vi")
