@@ -109,19 +109,45 @@ def test_every_lever_gives_what_compare_scenarios_gives_for_its_file(explorer, p
 
 
 @pytest.mark.slow
-def test_a_pace_change_reuses_the_draws_and_only_resimulates(explorer, monkeypatch):
-    explorer.evaluate(Levers(pace_all=1.2))  # the rows' draws are stored
-    drawn = []
-    parts = hazard_sampler.HazardSampler.parts
+def test_a_lever_change_reuses_the_draws_and_computes_only_new_paths(explorer, monkeypatch):
+    explorer.evaluate(Levers(pace_all=1.2))  # the runs' draws and every path's rows are stored
+    drawn, computed, paths = [], [], []
+    runs, rows = hazard_sampler.HazardSampler.runs, hazard_sampler.HazardSampler.rows
+
+    def counted_rows(self, run_draws, which=None):
+        computed.append(self.X.shape[0] if which is None else len(which))
+        paths.append(self.X.shape[0])
+        return rows(self, run_draws, which)
+
     monkeypatch.setattr(
-        hazard_sampler.HazardSampler, "parts", lambda self, rng, size: drawn.append(size) or parts(self, rng, size)
+        hazard_sampler.HazardSampler, "runs", lambda self, rng, size: drawn.append(size) or runs(self, rng, size)
     )
+    monkeypatch.setattr(hazard_sampler.HazardSampler, "rows", counted_rows)
     first = explorer.evaluate(Levers(pace_all=1.7, pace={FINANCE: 0.6}))
-    assert drawn == []  # nothing drawn again: the same paths, so the stored parts
-    explorer.evaluate(Levers(deadline_days=45))  # new paths: drawn once, and stored
-    assert sum(drawn) == 2 * SIMS  # the autumn and the year-end hazard models, every run once
+    assert drawn == [] and computed == []  # the same paths: nothing drawn or computed again
+    explorer.evaluate(Levers(deadline_days=45))  # the moved tasks' paths are new: only their rows are computed
+    assert drawn == []  # the runs' draws do not depend on the paths
+    assert 0 < sum(computed) < sum(paths)  # the paths of tasks not moved are kept (both hazard models, per chunk)
+    explorer.evaluate(Levers(deadline_days=45, pace_all=1.3))
     again = explorer.evaluate(Levers(pace_all=1.7, pace={FINANCE: 0.6}))
-    assert sum(drawn) == 2 * SIMS and (again.forecast.totals == first.forecast.totals).all()
+    assert len(computed) == 2 and (again.forecast.totals == first.forecast.totals).all()
+
+
+@pytest.mark.slow
+def test_reused_rows_give_the_scenario_file_numbers_over_several_chunks(params, snaps, tmp_path):
+    """Rows computed for one setting and reused by the next give what `forecast scenario` computes afresh, with the
+    runs drawn in several chunks (8,200 runs: 4,000 + 4,000 + 200)."""
+    many = dataclasses.replace(params, sims=8200)
+    explorer = Explorer(many, snaps)
+    settings = [Levers(deadline_days=10), Levers(deadline_days=20, deadline_count=30), Levers(deadline_days=10)]
+    files = []
+    for i, levers in enumerate(settings):
+        explorer.evaluate(levers)
+        files.append(tmp_path / f"s{i}.yaml")
+        files[-1].write_text(yaml.safe_dump(explorer.scenario(levers, f"s{i}")), encoding="utf-8")
+    fresh = compare_scenarios(many, files, snaps=snaps)
+    for levers, expected in zip(settings, fresh.results, strict=True):
+        assert (explorer.evaluate(levers).forecast.totals == expected.forecast.totals).all()
 
 
 def test_the_agency_table_adds_up_to_the_headline(explorer):

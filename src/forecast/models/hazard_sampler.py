@@ -10,6 +10,7 @@ import numpy as np
 from forecast.errors import ForecastError
 from forecast.models import exposure, laplace
 from forecast.models.exits import ExitSampler
+from forecast.models.pushes import Pushes
 from forecast.models.year_end import Regime
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -23,6 +24,17 @@ class Parts:
     add: np.ndarray | None  # (patterns x steps x runs) the year-end clearance, or None
     scale: np.ndarray  # (agencies x runs) float32 agency multipliers, exp(b)
     exit: np.ndarray | None  # (patterns x runs) float32 the year-end exits, or None without the regime
+
+
+@dataclass(frozen=True)
+class Runs:
+    """One chunk's draws of a :class:`HazardSampler` that every covariate path shares (:meth:`HazardSampler.runs`)."""
+
+    beta: np.ndarray  # (runs x p) the rows' coefficients
+    theta: np.ndarray  # (runs x day-state effects) with December's free effects at 0 (the regime stands in)
+    pace: np.ndarray  # (steps x runs) the pace of each future step
+    scale: np.ndarray  # (agencies x runs) float32 agency multipliers, exp(b)
+    pushes: Pushes | None  # each run's December (None without the regime)
 
 
 @dataclass
@@ -54,9 +66,21 @@ class HazardSampler:
 
     def parts(self, rng: np.random.Generator, size: int) -> Parts:
         """One chunk's runs by covariate path, before the scenario multipliers: everything :meth:`draw` takes from
-        ``rng`` (the same draws in the same order). Samplers with the same paths (``X``, ``E``, ``after``) and
-        agencies draw the same parts; only :meth:`hazards` depends on ``rate`` (the planner's explorer reuses them
-        across lever changes: :mod:`forecast.present.explorer`)."""
+        ``rng`` (the same draws in the same order). Samplers with the same run draws (:meth:`runs`) compute the same
+        rows for the same path (``X``, ``E``, ``after``), whichever other paths they hold; only :meth:`hazards`
+        depends on ``rate`` (the explorer reuses them across lever changes: :mod:`forecast.scenarios.reuse`)."""
+        return self.rows(self.runs(rng, size))
+
+    def live(self) -> np.ndarray:
+        """The day-states with exposure in the horizon (9 of 72 for December): only their rates are drawn."""
+        if self.live_ is None:
+            self.live_ = np.flatnonzero(self.E.sum(axis=(0, 1)) > 0)
+        return self.live_
+
+    def runs(self, rng: np.random.Generator, size: int) -> Runs:
+        """One chunk's draws of what every path shares (all this sampler takes from ``rng``): each run's parameters,
+        pace, December and agency effects. They depend on the posterior, the steps, the regime and the number of
+        agencies, not on the paths."""
         post = self.posterior
         m = self.E.shape[1]
         # one joint parameter draw, then one pace step per future step, then agencies with no history: a later
@@ -80,21 +104,32 @@ class HazardSampler:
         pace = walk + noise * post.sigma_noise  # (steps x size); December's level is the regime's (its pace)
         beta, theta, b = phi[:, post.block("beta")], phi[:, post.block("theta")], phi[:, post.block("b")].T
         theta[:, exposure.YEAR_END_SLICE] = 0.0  # the fit's free December effects: the regime stands in for them
-        if self.live_ is None:  # the day-states the horizon reaches (9 of 72 for December): only their rates count
-            self.live_ = np.flatnonzero(self.E.sum(axis=(0, 1)) > 0)
-        state_rate = np.exp(theta @ exposure.state_design()[self.live_].T)  # (size x live states) per-day multiplier
-        # einsum returns a runs-major view; the products and the sum over steps below run 10x faster on (k, m, n)
-        step_h = np.ascontiguousarray(np.einsum("kms,ns->kmn", self.E[:, :, self.live_], state_rate, optimize=True))
-        k, _, p = self.X.shape
-        linear = (self.X.reshape(-1, p) @ beta.T).reshape(k, m, size)  # X beta per pattern, step and run
-        linear += pace[None, :, :]
-        level = np.exp(linear, out=linear)
-        add, exit_ = self._year_end(luck, state_rate, step_h) if luck is not None else (None, None)
-        step_h *= level
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
             b = np.vstack([b, rng.normal(0.0, post.sigma_agency, (unseen, size))])
-        return Parts(step_h, add, np.exp(b).astype(np.float32), exit_)
+        pushes = self.regime.runs(luck) if luck is not None else None
+        return Runs(beta, theta, pace, np.exp(b).astype(np.float32), pushes)
+
+    def rows(self, runs: Runs, which: np.ndarray | None = None) -> Parts:
+        """The :class:`Parts` of the paths ``which`` (default: all) for one chunk's :meth:`runs`: each path's rows
+        are computed from its own ``X``, ``E`` and ``after`` alone, so they are the same whichever paths are
+        computed with it (and whichever other day-states are live: those add exact zeros)."""
+        X, E = (self.X, self.E) if which is None else (self.X[which], self.E[which])
+        after = self.after if which is None or self.after is None else self.after[which]
+        k, m, p = X.shape
+        size = runs.pace.shape[1]
+        live = self.live()
+        state_rate = np.exp(runs.theta @ exposure.state_design()[live].T)  # (size x live states) per-day multiplier
+        # einsum returns a runs-major view; the products and the sum over steps below run 10x faster on (k, m, n)
+        step_h = np.ascontiguousarray(np.einsum("kms,ns->kmn", E[:, :, live], state_rate, optimize=True))
+        linear = (X.reshape(-1, p) @ runs.beta.T).reshape(k, m, size)  # X beta per pattern, step and run
+        linear += runs.pace[None, :, :]
+        level = np.exp(linear, out=linear)
+        add, exit_ = None, None
+        if runs.pushes is not None:
+            add, exit_ = self._year_end(runs.pushes, state_rate, step_h, E, after)
+        step_h *= level
+        return Parts(step_h, add, runs.scale, exit_)
 
     def hazards(self, parts: Parts) -> np.ndarray:
         """Cumulative hazards (profiles x runs) of one chunk's :meth:`parts`, with the scenario multipliers; keeps
@@ -115,30 +150,29 @@ class HazardSampler:
         return H
 
     def _year_end(
-        self, luck: np.ndarray, state_rate: np.ndarray, step_h: np.ndarray
+        self, runs: Pushes, state_rate: np.ndarray, step_h: np.ndarray, E: np.ndarray, after_all: np.ndarray | None
     ) -> tuple[np.ndarray | None, np.ndarray]:
         """Each run's December (:mod:`.year_end`): the autumn's, or a push drawn from the regime's posterior. Adds the
         push's pace to ``step_h`` (the row and pace level is applied after) and returns its clearance (patterns x
         steps x runs; the same for every agency; None when nothing clears) and its exits (patterns x runs) for
         :class:`RegimeExits`."""
-        assert self.regime is not None and self.after is not None and self.live_ is not None
-        runs = self.regime.runs(luck)
+        assert self.regime is not None and after_all is not None and self.live_ is not None
         window = self.regime.window
         onset = runs.onset  # an autumn run's is the window's end: no day after it
-        after = self.after[:, :, :, onset]  # (k, m, 3, runs): days of each class from the run's onset on
-        total = np.maximum(self.after[:, :, :, :1], 1.0)
+        after = after_all[:, :, :, onset]  # (k, m, 3, runs): days of each class from the run's onset on
+        total = np.maximum(after_all[:, :, :, :1], 1.0)
         cls = exposure.ye_part(self.live_) - 1  # the class of each live state, -1 outside the window
         for c in range(3):
             mine = cls == c
             if mine.any():  # the class's hazard in each step, spread evenly over its days: December's pace on every
                 # window day, times the push's intensity from its onset on
-                part = np.einsum("kms,ns->kmn", self.E[:, :, self.live_[mine]], state_rate[:, mine], optimize=True)
-                every = self.after[:, :, c, :1] / total[:, :, c]
+                part = np.einsum("kms,ns->kmn", E[:, :, self.live_[mine]], state_rate[:, mine], optimize=True)
+                every = after_all[:, :, c, :1] / total[:, :, c]
                 step_h += part * (
                     (runs.pace - 1.0) * every + runs.pace * (runs.intensity - 1.0) * after[:, :, c] / total[:, :, c]
                 )
         push = onset < window
-        on_day = self.after[:, :, :2, np.minimum(onset + 1, window)].sum(axis=2)  # open on the onset day: its wave
+        on_day = after_all[:, :, :2, np.minimum(onset + 1, window)].sum(axis=2)  # open on the onset day: its wave
         on_day = (after[:, :, 0] + after[:, :, 1] - on_day).sum(axis=1)
         exit_ = (np.where(push, runs.exit, 0.0) * on_day).astype(np.float32)
         clear = after[:, :, 0] * runs.clear_o + after[:, :, 1] * runs.clear_d
