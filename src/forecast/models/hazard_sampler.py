@@ -107,7 +107,7 @@ class HazardSampler:
         unseen = int(self.agency.max(initial=-1)) + 1 - len(b)
         if unseen > 0:  # agencies with no history (new tasks, transfers) share one draw each from the prior
             b = np.vstack([b, rng.normal(0.0, post.sigma_agency, (unseen, size))])
-        pushes = self.regime.runs(luck) if luck is not None else None
+        pushes = self.regime.runs(luck) if self.regime is not None and luck is not None else None
         return Runs(beta, theta, pace, np.exp(b).astype(np.float32), pushes)
 
     def rows(self, runs: Runs, which: np.ndarray | None = None) -> Parts:
