@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecast.data.question import Provenance, Question
-from forecast.engine.simulate import simulate
+from forecast.engine.simulate import Luck, simulate
 
 
 @dataclass
@@ -64,6 +64,39 @@ def test_invariants(portfolio, sims, seed):
     assert np.isclose(fc.tasks["p_slip"].sum(), fc.totals.mean())
     s = fc.summary()
     assert s["p10"] <= s["p50"] <= s["p90"] <= len(tasks)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["Finance", "Health", "Justice", "Ha Noi"]), st.booleans()), max_size=40),
+    st.integers(1, 200),
+)
+def test_each_agency_counts_its_own_rows_in_any_order(portfolio, sims):
+    """Rows in any agency order (a scenario appends new tasks after the grouped open set): a task with no hazard
+    slips in every run and one with a huge hazard never does, so each agency's count is known in every run."""
+    tasks = _tasks([a for a, _ in portfolio])
+    rate = np.array([0.0 if stuck else 1e9 for _, stuck in portfolio])
+    fc = simulate(Toy(rate), _question(tasks), sims, 5, chunk=16)
+    expected = {a: sum(stuck for b, stuck in portfolio if b == a) for a, _ in portfolio}
+    assert {a: fc.agency_draws[i].tolist() for i, a in enumerate(fc.agencies)} == {
+        a: [n] * sims for a, n in expected.items()
+    }
+
+
+def test_kept_luck_gives_the_same_runs_and_is_never_changed():
+    tasks = _tasks(["B"] * 5 + ["A"] * 20 + ["B"] * 5)
+    rate = np.linspace(0.1, 2, 30)
+    plain = simulate(Toy(rate), _question(tasks), 500, 7, chunk=64)
+    luck = Luck(keep=1)
+    first = simulate(Toy(rate), _question(tasks), 500, 7, chunk=64, luck=luck)
+    kept = [u.copy() for u in next(iter(luck.kept.values()))]
+    again = simulate(Toy(rate * 0.5), _question(tasks), 500, 7, chunk=64, luck=luck)
+    assert (first.totals == plain.totals).all() and (first.agency_draws == plain.agency_draws).all()
+    assert (again.totals == simulate(Toy(rate * 0.5), _question(tasks), 500, 7, chunk=64).totals).all()
+    stored = next(iter(luck.kept.values()))
+    assert len(luck.kept) == 1 and all((u == k).all() for u, k in zip(stored, kept, strict=True))
+    simulate(Toy(rate[:10]), _question(tasks.iloc[:10]), 500, 7, chunk=64, luck=luck)  # other rows: other uniforms
+    assert [key[2] for key in luck.kept] == [10]  # the most recent only (keep=1)
 
 
 def test_empty_open_set_gives_zero_not_an_error():

@@ -19,7 +19,8 @@ extra tasks appended at the end) sees the same luck as the baseline, and their d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -179,6 +180,7 @@ def simulate(
     rate: np.ndarray | None = None,
     active: np.ndarray | None = None,
     chunk: int | None = None,
+    luck: Luck | None = None,
 ) -> SlipForecast:
     """Simulate ``sims`` runs of the question's open set with a fitted ``model``: the one main step.
 
@@ -190,6 +192,7 @@ def simulate(
     switches tasks off without moving the others' random numbers (scenario drops, unscorable backtest tasks).
     ``chunk`` runs are drawn at a time (default: as many as keep a chunk near :data:`CHUNK_CELLS` task-runs; it
     depends only on the number of tasks, so two questions with the same rows draw the same random numbers).
+    ``luck`` keeps the uniforms for the next simulation of as many rows (:class:`Luck`).
     """
     if sims <= 0:
         raise ValueError("sims must be positive")
@@ -203,15 +206,14 @@ def simulate(
     chunk = chunk or int(np.clip(CHUNK_CELLS // max(n, 1), 1, 4000))
     on = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     param_rng = np.random.default_rng([seed, 0])
-    luck_rng = np.random.default_rng([seed, 1])
-    exit_rng, exit_luck_rng = np.random.default_rng([seed, 2]), np.random.default_rng([seed, 3])
+    exit_rng = np.random.default_rng([seed, 2])
+    uniforms = _uniforms(luck, (seed, 1, n, sims, chunk), sims, chunk)
+    exit_uniforms = _uniforms(luck, (seed, 3, n, sims, chunk), sims, chunk) if leaving is not None else None
     totals = np.zeros(sims, dtype=np.int64)
     moved = np.zeros(sims, dtype=np.int64)
     by_agency = np.zeros((len(names), sims), dtype=np.int64)
     per_task = np.zeros(n, dtype=np.int64)
-    order = np.argsort(agency_idx, kind="stable")
-    presorted = bool(np.all(order == np.arange(n)))  # tasks grouped by agency: no copy per chunk
-    starts = np.searchsorted(agency_idx[order], np.arange(len(names)))
+    segments = _segments(agency_idx)
     with one_thread():  # small matrices: one BLAS thread is fastest, and far faster on a busy machine
         for lo in range(0, sims, chunk):
             size = min(chunk, sims - lo)
@@ -220,15 +222,15 @@ def simulate(
             hazard = np.asarray(sampler.draw(param_rng, size), dtype=np.float32)  # per profile, a fresh array
             if leaving is None:
                 np.negative(hazard, out=hazard)
-                slip = luck_rng.random((n, size), dtype=np.float32) < np.exp(hazard, out=hazard)[sampler.profile]
+                slip = next(uniforms) < np.exp(hazard, out=hazard)[sampler.profile]
             else:
                 X = np.asarray(leaving.draw(exit_rng, size), dtype=np.float32)
                 total = hazard[sampler.profile] + X
                 still = np.negative(total)
                 np.exp(still, out=still)
-                slip = luck_rng.random((n, size), dtype=np.float32) < still
-                left = exit_luck_rng.random((n, size), dtype=np.float32)
-                left = np.less(np.multiply(left, total, out=left), X)
+                slip = next(uniforms) < still
+                assert exit_uniforms is not None
+                left = np.less(np.multiply(next(exit_uniforms), total, out=total), X)
                 left &= ~slip
                 if active is not None:
                     left &= on[:, None]
@@ -236,8 +238,9 @@ def simulate(
             if active is not None:
                 slip &= on[:, None]
             per_task += np.count_nonzero(slip, axis=1)
-            counts = np.add.reduceat(slip if presorted else slip[order], starts, axis=0)
-            by_agency[:, lo : lo + size] = counts
+            counts = by_agency[:, lo : lo + size]
+            for g, start, end in segments:  # each agency's rows, a run of consecutive rows at a time (no copy)
+                counts[g] += slip[start:end].view(np.uint8).sum(axis=0, dtype=np.int32)
             totals[lo : lo + size] = counts.sum(axis=0)
     out = tasks.loc[on].assign(p_slip=per_task[on] / sims)
     keep = np.isin(np.arange(len(names)), np.unique(agency_idx[on]))
@@ -253,6 +256,44 @@ def simulate(
         provenance=question.provenance,
         moved=moved if leaving is not None else None,
     )
+
+
+class Luck:
+    """The uniforms of a seed's runs (``U``, and ``V`` for the exits) kept for the next simulation of as many rows
+    and runs: they depend on nothing else, so a scenario that keeps the rows draws none (the planner's explorer).
+    The ``keep`` most recent row counts are kept; a stream is kept whole or not at all."""
+
+    def __init__(self, keep: int = 3):
+        self.keep = keep
+        self.kept: OrderedDict[tuple, list[np.ndarray]] = OrderedDict()
+
+
+def _uniforms(luck: Luck | None, key: tuple, sims: int, chunk: int) -> Iterator[np.ndarray]:
+    """Each chunk's uniforms (rows x runs, float32) of stream ``key[1]`` of seed ``key[0]``: drawn, or those
+    ``luck`` kept for ``key`` (never changed in place)."""
+    if luck is not None and key in luck.kept:
+        luck.kept.move_to_end(key)
+        yield from luck.kept[key]
+        return
+    rng, n = np.random.default_rng([key[0], key[1]]), key[2]
+    drawn = []
+    for lo in range(0, sims, chunk):
+        u = rng.random((n, min(chunk, sims - lo)), dtype=np.float32)
+        if luck is not None:
+            drawn.append(u)
+            if lo + chunk >= sims:  # the stream is whole: kept
+                luck.kept[key] = drawn
+                while len(luck.kept) > luck.keep:
+                    luck.kept.popitem(last=False)
+        yield u
+
+
+def _segments(group: np.ndarray) -> list[tuple[int, int, int]]:
+    """(group, first row, end row) of each run of consecutive rows in the same group: one per group when the rows
+    are grouped, a few more when rows were appended (a scenario's new tasks)."""
+    cuts = np.flatnonzero(np.diff(group)) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, len(group)]
+    return [(int(group[a]), int(a), int(b)) for a, b in zip(starts, ends, strict=True)] if len(group) else []
 
 
 def still_open_path(model: SlipModel, question: Question, sims: int, seed: int, every_days: int = 7) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pandas as pd
 from forecast.config.params import Params
 from forecast.data.question import Question, ask
 from forecast.data.snapshots import Snapshots
-from forecast.engine.simulate import SlipForecast, SlipModel, simulate
+from forecast.engine.simulate import Luck, SlipForecast, SlipModel, simulate
 from forecast.errors import ForecastError
 from forecast.scenarios.apply import base_frame
 
@@ -50,6 +50,7 @@ class CombinedModel:
     seed: int
     name: str = "combined"
     _base: dict[tuple, SlipForecast] = field(default_factory=dict, repr=False)
+    luck: Luck | None = field(default=None, repr=False)  # the runs' uniforms kept (the explorer)
 
     @property
     def step_days_(self) -> int:
@@ -62,7 +63,7 @@ class CombinedModel:
     def _hazard(self, which: str, question: Question, rate=None, active=None) -> SlipForecast:
         model = self.autumn if which == "autumn" else self.year_end
         assert model is not None
-        return simulate(model, question, self.sims, self.seed, rate=rate, active=active)
+        return simulate(model, question, self.sims, self.seed, rate=rate, active=active, luck=self.luck)
 
     def _branches(self) -> list[str]:
         return ["autumn"] + (["year_end"] if self.year_end is not None else [])
@@ -82,11 +83,13 @@ class CombinedModel:
         rows = pd.concat([base_frame(self.question.tasks), tasks.iloc[n:]])
         key = (len(tasks), rate.shape[1], int(pd.util.hash_pandas_object(tasks.iloc[n:].astype(str)).sum()))
         plain_active = np.arange(len(tasks)) < n
+        plain = bool((rate == 1).all()) and np.array_equal(active, plain_active) and tasks.equals(rows)
         moved = {}
         for b in self._branches():
             if (b, key) not in self._base:
                 self._base[(b, key)] = self._hazard(b, question.with_tasks(rows), np.ones_like(rate), plain_active)
-            moved[b] = (self._hazard(b, question.with_tasks(tasks), rate, active), self._base[(b, key)])
+            base = self._base[(b, key)]  # the scenario's baseline is that run: not simulated twice
+            moved[b] = (base if plain else self._hazard(b, question.with_tasks(tasks), rate, active), base)
         return transfer(self.forecast_, moved, self.take, self.weight)
 
     def still_open_path(self, question: Question, every_days: int = 7) -> pd.DataFrame:

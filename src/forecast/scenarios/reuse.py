@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.engine.simulate import Luck
 from forecast.models.hazard import HazardModel
 from forecast.models.hazard_sampler import HazardSampler, Parts, Runs
 from forecast.scenarios.pooled import CombinedModel, LeverModel
@@ -27,7 +28,8 @@ def reusing(model: LeverModel, sims: int) -> LeverModel:
     are. The numbers are the model's own."""
     if isinstance(model, CombinedModel):
         year_end = ReusingHazard(model.year_end, sims) if model.year_end is not None else None
-        return dataclasses.replace(model, autumn=ReusingHazard(model.autumn, sims), year_end=year_end, _base={})
+        autumn = ReusingHazard(model.autumn, sims)
+        return dataclasses.replace(model, autumn=autumn, year_end=year_end, _base={}, luck=Luck())
     if isinstance(model, HazardModel):
         return ReusingHazard(model, sims)
     return model
@@ -67,6 +69,7 @@ class _Store:
     clearance, exits)."""
 
     runs: list[Runs] = field(default_factory=list)
+    stacks: OrderedDict[bytes, list[Parts]] = field(default_factory=OrderedDict)  # by a sampler's paths, per chunk
     paths: OrderedDict[bytes, list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]] = field(
         default_factory=OrderedDict
     )
@@ -106,6 +109,7 @@ class _ReusingSampler:
         self.exits = inner.exits
         self.chunk = 0
         self.keys = _path_keys(inner)
+        self.paths_key = hashlib.blake2b(b"".join(self.keys), digest_size=16).digest()
         self.store: _Store | None = None
         self.replay = False
 
@@ -119,6 +123,7 @@ class _ReusingSampler:
             if not self.replay:  # drawn afresh from the stream's start: the rows kept belong to other draws
                 self.store.runs.clear()
                 self.store.paths.clear()
+                self.store.stacks.clear()
         assert self.store is not None
         if self.replay:
             if c >= len(self.store.runs) or self.store.runs[c].pace.shape[1] != size:
@@ -127,6 +132,9 @@ class _ReusingSampler:
         else:
             runs = self.inner.runs(rng, size)
             self.store.runs.append(runs)
+        stacked = self.store.stacks.get(self.paths_key, [])
+        if c < len(stacked):  # a sampler with these very paths: its chunk, as it was put together
+            return self.inner.hazards(stacked[c])
         paths = self.store.paths
         new = [i for i, key in enumerate(self.keys) if len(paths.get(key, ())) <= c]
         if new:
@@ -143,7 +151,14 @@ class _ReusingSampler:
             self._forget()
         add = None if rows[0][1] is None else np.stack([r[1] for r in rows])  # type: ignore[misc]
         exit_ = None if rows[0][2] is None else np.stack([r[2] for r in rows])  # type: ignore[misc]
-        return self.inner.hazards(Parts(np.stack([r[0] for r in rows]), add, runs.scale, exit_))
+        parts = Parts(np.stack([r[0] for r in rows]), add, runs.scale, exit_)
+        if c == 0:
+            self.store.stacks[self.paths_key] = stacked = []
+            while len(self.store.stacks) > 2:
+                self.store.stacks.popitem(last=False)
+        if c == len(stacked):
+            stacked.append(parts)
+        return self.inner.hazards(parts)
 
     def _forget(self) -> None:
         """Mark this sampler's paths as the most recently used, and let the oldest others go beyond ``keep_paths``."""
