@@ -153,6 +153,7 @@ class Outcome:
     result: ScenarioResult | None
     baseline: SlipForecast
     seconds: float
+    _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)  # agency_table, once
 
     @property
     def forecast(self) -> SlipForecast:
@@ -184,10 +185,14 @@ class Outcome:
         """Every agency with open tasks in the baseline or the scenario: open tasks, expected slips without and with
         the levers, and the mean and 80 % interval of the per-run difference; most baseline slips first (so rows
         stay put as a lever moves)."""
-        base = self.result.baseline if self.result is not None else self.baseline
-        frame, _ = agency_effects(base, self.forecast)
-        frame = frame.drop(columns="open_baseline").rename(columns={"open_scenario": "open"})
-        return frame.sort_values(["slip_baseline", "agency"], ascending=[False, True], ignore_index=True)
+        if not self._table:
+            base = self.result.baseline if self.result is not None else self.baseline
+            frame, _ = agency_effects(base, self.forecast)
+            frame = frame.drop(columns="open_baseline").rename(columns={"open_scenario": "open"})
+            self._table.append(
+                frame.sort_values(["slip_baseline", "agency"], ascending=[False, True], ignore_index=True)
+            )
+        return self._table[0].copy()
 
 
 class Explorer:
