@@ -8,10 +8,11 @@ same numbers as ``forecast scenario FILE --json`` (:func:`~forecast.scenarios.co
 tests/test_explorer.py checks the two agree).
 
 **Fast lever changes.** A lever moves only the scenario multipliers and the rows; the hazard model's draws of each
-run (its parameters, pace, December, agency effects) depend on neither. The explorer wraps the hazard model so each
-chunk of runs is drawn once per set of covariate paths (:meth:`forecast.models.hazard_sampler.HazardSampler.parts`) and
-reused by every later setting with the same paths; only the multipliers and the uniforms are redone. The random
-numbers are the same ones: the parts are what the sampler would draw from the same stream.
+run (its parameters, pace, December, agency effects) depend on neither, and each covariate path's hazards depend
+only on those draws and the path. The explorer wraps the hazard model (:mod:`forecast.scenarios.reuse`) so the runs
+are drawn once, each path's hazards computed once (a deadline move computes only the moved tasks' new paths), and the
+uniforms of as many rows kept (:class:`forecast.engine.simulate.Luck`); only the multipliers and the comparisons are
+redone. The random numbers are the same ones, so the numbers are ``forecast scenario``'s to the last digit.
 
 :meth:`Explorer.save` writes the setting as a scenario file that ``forecast scenario --check`` accepts; it never
 overwrites a file the explorer did not write.
