@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import time
 from datetime import date
@@ -72,9 +73,17 @@ def measure(sims: int | None = None, repeat: int = 7, echo=print) -> dict:
             f"{'page (pace, with charts)':28} {kinds['the page (pace, with its two charts)'][0]:8.3f} {max(took):8.3f}"
         )
     after = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    echo(f"load after:  {after}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    echo(f"load after:  {after}; peak memory of the process {peak:,.0f} MB")
     numbers = [median for kind, (median, _) in kinds.items() if not kind.startswith("the page")]
-    return {"seconds": max(numbers), "kinds": kinds, "fit": fit, "sims": params.sims, "loads": (before, after)}
+    return {
+        "seconds": max(numbers),
+        "kinds": kinds,
+        "fit": fit,
+        "sims": params.sims,
+        "loads": (before, after),
+        "peak_mb": peak,
+    }
 
 
 def main() -> None:

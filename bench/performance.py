@@ -107,8 +107,11 @@ def _explorer(e: dict) -> list[str]:
     rows = [[kind, f"{median:.2f}", f"{most:.2f}"] for kind, (median, most) in e["kinds"].items()]
     return [
         f"`python bench/explorer.py`: the bundled sample at {e['sims']:,} runs; the model fitted once "
-        f"({e['fit']:.1f} s), then 7 changes of each lever, each to a new value (a deadline move or new tasks draw "
-        f"their new tasks' runs the first time). Load average {e['loads'][0]} before, {e['loads'][1]} after.",
+        f"({e['fit']:.1f} s, from the params' cache when it holds the fit), then 7 changes of each lever, each to a "
+        "new value: a deadline move computes the hazards of its moved tasks' new covariate paths, new tasks draw the "
+        "uniforms of the longer task list; the rest is kept. Load average "
+        f"{e['loads'][0]} before, {e['loads'][1]} after"
+        + (f"; the process's peak memory {e['peak_mb']:,.0f} MB." if "peak_mb" in e else "."),
         "",
         *_table(["lever changed", "median (s)", "max (s)"], rows),
     ]
