@@ -226,3 +226,17 @@ def test_the_view_updates_as_a_lever_moves_and_saves(explorer, tmp_path):
     assert (tmp_path / "finance_doubles.yaml").is_file() and "Saved" in view.saved.value
     view.back_to_baseline()
     assert "data-difference='0.0'" in view.headline.value
+
+
+def test_the_view_notes_a_lever_that_changes_nothing_in_the_page_language(explorer, tmp_path):
+    from forecast.present import i18n
+    from forecast.present.explorer_view import ExplorerView
+
+    view = ExplorerView(explorer, tmp_path)
+    n, overdue = len(explorer.question.tasks), explorer.status_counts["overdue"]
+    view.deadline_count.value = n
+    view.deadline_days.value = 10
+    assert f"levers[1]: count {n} but only {overdue} open task(s) match; all taken" in view.status.value
+    with i18n.speaking("vi"):
+        view.update()
+    assert f"levers[1]: yêu cầu chọn {n} nhiệm vụ nhưng chỉ có {overdue} nhiệm vụ chưa hoàn thành" in view.status.value

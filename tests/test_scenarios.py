@@ -184,7 +184,7 @@ def test_levers_that_change_nothing_warn():
         {"lever": "drop", "agency": FINANCE, "status": "overdue", "source": "Plan 02-KH/BCĐTW", "count": 5},
         {"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-11-01", "to": "2025-11-05"},
     )
-    text = " ".join(result.warnings)
+    text = " ".join(map(str, result.warnings))
     assert "levers[1]: count 5 but only 1 open task(s) match" in text
     assert "levers[2]: 2025-11-01 to 2025-11-05 is before" in text
 

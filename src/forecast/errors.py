@@ -33,7 +33,7 @@ class ForecastError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding about the input data.
+    """One finding about the input data, or a scenario's warning (:meth:`forecast.scenarios.apply.Application.warn`).
 
     ``rows`` count the header as row 1, as a spreadsheet shows them, so the first data row is row 2.
     """

@@ -37,7 +37,7 @@ from forecast.data.question import Question
 from forecast.data.schema import IN_PROGRESS, OVERDUE
 from forecast.data.snapshots import Snapshots, load_snapshots
 from forecast.engine.simulate import SlipForecast
-from forecast.errors import ForecastError
+from forecast.errors import ForecastError, Problem
 from forecast.scenarios.apply import Inputs, apply_scenario
 from forecast.scenarios.compare import (
     Comparison,
@@ -162,7 +162,7 @@ class Outcome:
         return self.result.forecast if self.result is not None else self.baseline
 
     @property
-    def warnings(self) -> tuple[str, ...]:
+    def warnings(self) -> tuple[Problem, ...]:
         return self.result.warnings if self.result is not None else ()
 
     def headline(self) -> dict[str, Any]:

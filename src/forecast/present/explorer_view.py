@@ -27,6 +27,7 @@ from forecast.present.charts import keyed_colour, svg_of
 from forecast.present.explorer import Explorer, Levers, Outcome
 from forecast.present.forecast_charts import SCENARIO_COLOURS
 from forecast.present.i18n import day, number
+from forecast.present.scenario_words import warning_words
 
 INSTALL = (
     "The explorer needs ipywidgets (the kit's <code>[lab]</code> extra). Install it with "
@@ -208,7 +209,7 @@ class ExplorerView:
         self.headline.value = headline_html(outcome, self.explorer.deadline, self.updates)
         self.table.value = agency_html(outcome)
         numbers = time.perf_counter() - start
-        notes = [_note(escape(w), "#ef6c00") for w in outcome.warnings]
+        notes = [_note(escape(warning_words(w)), "#ef6c00") for w in outcome.warnings]
         self.distribution.value = _svg(distribution_chart(outcome))
         self.deltas.value = _svg(agency_chart(outcome)) if outcome.result is not None else ""
         took = f"numbers in {numbers:.2f} s, charts in {time.perf_counter() - start - numbers:.2f} s"

@@ -1,18 +1,20 @@
-"""Planner scenarios in the run's language: each lever as a sentence (the catalogue's templates, the numbers, dates
-and agency names by :mod:`forecast.present.i18n`), and the scenarios' table of questions and levers.
+"""Planner scenarios in the run's language: each lever and each warning as a sentence (the catalogue's templates, the
+numbers, dates and agency names by :mod:`forecast.present.i18n`), and the scenarios' table of questions and levers.
 
-In English a lever reads exactly as its own ``describe()`` (the commands' words); a scenario's ``name`` and
-``description`` are the file's, shown through the catalogue, which holds the kit's example scenarios
-(``params/scenarios``: ``make messages`` extracts them) and leaves any other text as written.
+In English a lever reads exactly as its own ``describe()`` and a warning as its message (the commands' words); a
+scenario's ``name`` and ``description`` are the file's, shown through the catalogue, which holds the kit's example
+scenarios (``params/scenarios``: ``make messages`` extracts them) and leaves any other text as written.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from forecast.present.i18n import agency_name, day, number, status_words
+from forecast.errors import Problem
+from forecast.present.i18n import agency_name, day, number, problem_words, status_words
 from forecast.present.i18n import gettext as _
 
 
@@ -82,6 +84,16 @@ def lever_words(lever: Any) -> str:
     return lever.describe()
 
 
+def warning_words(warning: Problem) -> str:
+    """A scenario's warning (a :class:`forecast.errors.Problem` of :meth:`forecast.scenarios.apply.Application.warn`)
+    in the run's language: the agencies and the selection it names in words, as the levers say them."""
+    parts = {
+        k: _selection(v) if k == "selection" else _names(v, "and") if k == "agencies" else v
+        for k, v in warning.parts.items()
+    }
+    return problem_words(replace(warning, parts=parts))
+
+
 def levers_table(comparison: Any) -> pd.DataFrame:
     """Each scenario in words (as :meth:`forecast.scenarios.compare.Comparison.levers`) in the run's language:
     ``scenario, item`` (question, lever 1, ..., warning) and ``text``."""
@@ -90,6 +102,6 @@ def levers_table(comparison: Any) -> pd.DataFrame:
         s = r.scenario
         items = [(_("question"), _(s.description))] if s.description else []
         items += [(_("lever {n}").format(n=i), lever_words(lever)) for i, lever in enumerate(s.levers, start=1)]
-        items += [(_("warning"), w) for w in r.warnings]
+        items += [(_("warning"), warning_words(w)) for w in r.warnings]
         rows += [{"scenario": _(s.name), "item": item, "text": text} for item, text in items]
     return pd.DataFrame(rows, columns=["scenario", "item", "text"])

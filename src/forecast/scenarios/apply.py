@@ -27,14 +27,16 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from forecast.data.question import Question
 from forecast.data.schema import fold
-from forecast.errors import ForecastError, ParamsError
+from forecast.errors import ForecastError, ParamsError, Problem
 from forecast.models.base import horizon_steps
+from forecast.scenarios.lever_parts import Selection
 from forecast.scenarios.levers import Scenario
 from forecast.scenarios.rate_levers import HolidaySlowdown, RateMultiplier
 
@@ -55,7 +57,7 @@ class Applied:
     scenario: Scenario
     changed: Inputs
     baseline: Inputs
-    warnings: tuple[str, ...]
+    warnings: tuple[Problem, ...]
 
 
 class Names:
@@ -160,10 +162,20 @@ class Application:
         self.active = np.ones(self.n_open, dtype=bool)
         self.arrive = np.full(self.n_open, np.datetime64("NaT"), dtype="datetime64[D]")
         self.rate_levers: list[RateMultiplier | HolidaySlowdown] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Problem] = []
 
     def error(self, key: str, message: str) -> ParamsError:
         return ParamsError(key, message, file=self.file)
+
+    def warn(self, template: str, **parts: Any) -> None:
+        """A warning for the planner: ``template`` (a catalogue message) with its ``parts``. Its message is the
+        commands' English, a selection as it says itself and agencies (a tuple) joined by "and"; a page writes it in
+        its own language (:func:`forecast.present.scenario_words.warning_words`)."""
+        words = {
+            k: v.describe() if isinstance(v, Selection) else " and ".join(v) if isinstance(v, tuple) else v
+            for k, v in parts.items()
+        }
+        self.warnings.append(Problem(template.format(**words), severity="warning", template=template, parts=parts))
 
     def run(self) -> Applied:
         for lever in self.scenario.levers:

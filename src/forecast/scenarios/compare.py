@@ -21,7 +21,7 @@ from forecast.config.params import Params
 from forecast.data.question import Question
 from forecast.data.snapshots import Snapshots, load_snapshots
 from forecast.engine.simulate import SlipForecast, simulate
-from forecast.errors import ParamsError
+from forecast.errors import ParamsError, Problem
 from forecast.models.base import horizon_steps
 from forecast.scenarios.apply import Inputs, apply_scenario, base_frame
 from forecast.scenarios.levers import Scenario, load_scenario
@@ -74,7 +74,7 @@ class ScenarioResult:
     scenario: Scenario
     forecast: SlipForecast
     baseline: SlipForecast
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # their message (str) is the commands' English
 
     @property
     def difference(self) -> np.ndarray:
@@ -118,7 +118,7 @@ class ScenarioResult:
                 }
                 for r in agencies.itertuples()
             ],
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
         }
 
 
@@ -168,7 +168,7 @@ class Comparison:
             s = r.scenario
             items = [("question", s.description)] if s.description else []
             items += [(f"lever {i}", text) for i, text in enumerate(s.describe(), start=1)]
-            items += [("warning", w) for w in r.warnings]
+            items += [("warning", str(w)) for w in r.warnings]
             rows += [{"scenario": s.name, "item": item, "text": text} for item, text in items]
         return pd.DataFrame(rows, columns=["scenario", "item", "text"])
 

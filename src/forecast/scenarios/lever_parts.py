@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecast.config.validate import Checker, shown
 from forecast.core import limits
+from forecast.core.languages import N_
 from forecast.data.schema import IN_PROGRESS, OVERDUE
 
 if TYPE_CHECKING:
@@ -104,10 +105,15 @@ class Selection:
             mask &= t["status"].isin(self.statuses).to_numpy()
         rows = np.flatnonzero(mask)
         if len(rows) == 0:
-            app.warnings.append(f"{key}: selects no open task ({self.describe()}); it changes nothing")
+            app.warn(N_("{key}: selects no open task ({selection}); it changes nothing"), key=key, selection=self)
         elif self.count is not None:
             if len(rows) < self.count:
-                app.warnings.append(f"{key}: count {self.count} but only {len(rows)} open task(s) match; all taken")
+                app.warn(
+                    N_("{key}: count {count} but only {found} open task(s) match; all taken"),
+                    key=key,
+                    count=self.count,
+                    found=len(rows),
+                )
             order = np.lexsort((t.index.astype(str).to_numpy()[rows], t["deadline"].to_numpy()[rows]))
             rows = rows[order[: self.count]]
         return rows

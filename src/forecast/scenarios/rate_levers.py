@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from forecast.config.validate import Checker
+from forecast.core.languages import N_
 from forecast.scenarios.lever_parts import ALL, Form, multiplier
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ class RateMultiplier:
         names = [app.agencies.resolve(a, f"{self.key}.agency", app.file) for a in self.agencies]
         rows = app.tasks["agency"].isin(names).to_numpy()
         if not (rows & app.active).any():
-            app.warnings.append(f"{self.key}: {' and '.join(names)} hold(s) no open task; it changes nothing")
+            app.warn(
+                N_("{key}: {agencies} hold(s) no open task; it changes nothing"), key=self.key, agencies=tuple(names)
+            )
         return rows
 
 
@@ -84,9 +87,12 @@ class HolidaySlowdown:
     def apply(self, app: Application) -> None:
         app.not_after_deadline(f"{self.key}.from", self.start)
         if self.end <= app.as_of:
-            app.warnings.append(
-                f"{self.key}: {self.start} to {self.end} is before the forecast horizon (after "
-                f"{app.as_of}); it changes nothing"
+            app.warn(
+                N_("{key}: {start} to {end} is before the forecast horizon (after {as_of}); it changes nothing"),
+                key=self.key,
+                start=self.start,
+                end=self.end,
+                as_of=app.as_of,
             )
         app.rate_levers.append(self)
 
