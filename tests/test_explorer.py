@@ -236,7 +236,7 @@ def test_the_view_notes_a_lever_that_changes_nothing_in_the_page_language(explor
     n, overdue = len(explorer.question.tasks), explorer.status_counts["overdue"]
     view.deadline_count.value = n
     view.deadline_days.value = 10
-    assert f"levers[1]: count {n} but only {overdue} open task(s) match; all taken" in view.status.value
+    assert f"lever 1: count {n} but only {overdue} open task(s) match; all taken" in view.status.value
     with i18n.speaking("vi"):
         view.update()
-    assert f"levers[1]: yêu cầu chọn {n} nhiệm vụ nhưng chỉ có {overdue} nhiệm vụ chưa hoàn thành" in view.status.value
+    assert f"đòn bẩy 1: yêu cầu chọn {n} nhiệm vụ nhưng chỉ có {overdue} nhiệm vụ chưa hoàn thành" in view.status.value

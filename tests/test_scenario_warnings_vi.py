@@ -3,8 +3,6 @@ language: Vietnamese on a Vietnamese scenarios page, word for word the commands'
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from forecast.config.params import Params
@@ -22,7 +20,6 @@ LEVERS = (
     {"lever": "rate_multiplier", "agency": [FINANCE, JUSTICE], "multiplier": 2},
     {"lever": "holiday_slowdown", "multiplier": 0.5, "from": "2025-01-01", "to": "2025-01-10"},
 )
-KEY = re.compile(r"^levers\[\d+\]")
 # in the order they arise: the open-set levers in file order, then the rate levers (on the final open set)
 ENGLISH = [
     "levers[2]: selects no open task (all open tasks of Ministry of Finance); it changes nothing",
@@ -48,14 +45,14 @@ def test_the_warnings_stay_the_commands_english(comparison):
     assert [str(w) for w in result.warnings] == ENGLISH
     assert result.to_json()["warnings"] == ENGLISH
     assert comparison.levers().query("item == 'warning'")["text"].tolist() == ENGLISH
-    assert _warnings(comparison) == ENGLISH
+    assert _warnings(comparison) == [w.replace("levers[", "lever ").replace("]", "", 1) for w in ENGLISH]  # as rows
 
 
 def test_a_vietnamese_page_writes_the_warnings_in_vietnamese(comparison):
     with i18n.speaking("vi"):
         shown = _warnings(comparison)
-    assert len(shown) == 4 and [w.split(":")[0] for w in shown] == [w.split(":")[0] for w in ENGLISH]
-    left = {w: english_words("<p>" + KEY.sub(" ", w) + "</p>") for w in shown}  # the key names the file's lever
+    assert [w.split(":")[0] for w in shown] == ["đòn bẩy 2", "đòn bẩy 3", "đòn bẩy 5", "đòn bẩy 4"]  # as its rows
+    left = {w: english_words("<p>" + w + "</p>") for w in shown}
     assert {w: words for w, words in left.items() if words} == {}
     selects, count, holiday, holds = shown
     assert "Bộ Tài chính" in selects

@@ -8,6 +8,7 @@ scenarios (``params/scenarios``: ``make messages`` extracts them) and leaves any
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -87,11 +88,14 @@ def lever_words(lever: Any) -> str:
 def warning_words(warning: Problem) -> str:
     """A scenario's warning (a :class:`forecast.errors.Problem` of :meth:`forecast.scenarios.apply.Application.warn`)
     in the run's language: the agencies and the selection it names in words, as the levers say them."""
-    parts = {
-        k: _selection(v) if k == "selection" else _names(v, "and") if k == "agencies" else v
-        for k, v in warning.parts.items()
-    }
-    return problem_words(replace(warning, parts=parts))
+    words = {"selection": _selection, "agencies": lambda v: _names(v, "and"), "key": _lever_key}
+    parts = {k: words[k](v) if k in words else v for k, v in warning.parts.items()}
+    return problem_words(replace(warning, parts=parts, message=_lever_key(warning.message)))
+
+
+def _lever_key(text: str) -> str:
+    """``levers[2]`` (where the file says it, the commands' words) as the levers table names it: "lever 2"."""
+    return re.sub(r"^levers\[(\d+)\]", lambda m: _("lever {n}").format(n=m[1]), text)
 
 
 def levers_table(comparison: Any) -> pd.DataFrame:
