@@ -19,7 +19,7 @@ import pandas as pd
 from altair.utils.mimebundle import spec_to_mimebundle
 
 from forecast.data import schema
-from forecast.present.i18n import agency_name, axis_date, number, status_words, term_words
+from forecast.present.i18n import agency_name, axis_date, chart_numbers, number, status_words, term_words
 from forecast.present.i18n import gettext as _
 
 # Status colours: completed in greens, open work in blue/red, regular in grey. The order is the stacking order.
@@ -63,10 +63,13 @@ NO_TEXT_LIMITS = {
 
 def svg_of(spec: dict) -> str:
     """A Vega-Lite spec as an SVG document (a string), rendered locally by ``vl-convert``; links stay relative.
-    Labels and titles are not cut to a length (:data:`NO_TEXT_LIMITS`) unless the spec's config says so."""
+    Labels and titles are not cut to a length (:data:`NO_TEXT_LIMITS`) unless the spec's config says so; axis numbers
+    are written in the process's language (:func:`forecast.present.i18n.chart_numbers`)."""
     config = spec.get("config", {})
     spec = {**spec, "config": {**config, **{k: {**v, **config.get(k, {})} for k, v in NO_TEXT_LIMITS.items()}}}
-    bundle = spec_to_mimebundle(spec, format="svg", mode="vega-lite", engine="vl-convert")
+    locale = chart_numbers()
+    options = {"formatLocale": locale} if locale else None
+    bundle = spec_to_mimebundle(spec, format="svg", mode="vega-lite", engine="vl-convert", embed_options=options)
     svg = (bundle[0] if isinstance(bundle, tuple) else bundle)["image/svg+xml"]
     return svg.replace(_VEGA_BASE, 'xlink:href="')
 

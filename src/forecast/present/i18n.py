@@ -33,7 +33,19 @@ from babel.support import NullTranslations, Translations
 
 from forecast.core.languages import LANGUAGES, N_
 
-__all__ = ["LANGUAGES", "N_", "axis_date", "day", "gettext", "language", "ngettext", "number", "percent", "use"]
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "axis_date",
+    "chart_numbers",
+    "day",
+    "gettext",
+    "language",
+    "ngettext",
+    "number",
+    "percent",
+    "use",
+]
 
 _DATES = {  # (long, short) CLDR patterns; short "iso" keeps the kit's ISO dates
     "en": ("d MMM y", "iso"),
@@ -93,6 +105,21 @@ def day(value: Any, form: str = "long") -> str:
     if pattern == "iso":
         return when.isoformat()
     return format_date(when, pattern, locale=_current[0])
+
+
+def chart_numbers() -> dict[str, Any] | None:
+    """The charts' number format (a d3-format locale, for Vega) in the process's language: ``1.287,5`` and
+    ``94 %`` on a Vietnamese axis; None in English (Vega's own, ``1,287.5`` and ``94%``)."""
+    lang = _current[0]
+    if lang == "en":
+        return None
+    return {
+        "decimal": get_decimal_symbol(lang),
+        "thousands": get_group_symbol(lang),
+        "grouping": [3],
+        "currency": ["", ""],
+        "percent": " %",
+    }
 
 
 def axis_date() -> str:
