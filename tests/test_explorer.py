@@ -229,14 +229,97 @@ def test_the_view_updates_as_a_lever_moves_and_saves(explorer, tmp_path):
 
 
 def test_the_view_notes_a_lever_that_changes_nothing_in_the_page_language(explorer, tmp_path):
+    """The page language is the params' (``language``), not the process's."""
+    import copy
+
     from forecast.present import i18n
     from forecast.present.explorer_view import ExplorerView
 
-    view = ExplorerView(explorer, tmp_path)
+    vi = copy.copy(explorer)  # the same fitted model, the params in Vietnamese
+    vi.params = dataclasses.replace(explorer.params, language="vi")
     n, overdue = len(explorer.question.tasks), explorer.status_counts["overdue"]
-    view.deadline_count.value = n
-    view.deadline_days.value = 10
-    assert f"lever 1: count {n} but only {overdue} open task(s) match; all taken" in view.status.value
-    with i18n.speaking("vi"):
-        view.update()
-    assert f"đòn bẩy 1: yêu cầu chọn {n} nhiệm vụ nhưng chỉ có {overdue} nhiệm vụ chưa hoàn thành" in view.status.value
+    english, vietnamese = (ExplorerView(e, tmp_path) for e in (explorer, vi))
+    for view in (english, vietnamese):
+        view.deadline_count.value = n
+        view.deadline_days.value = 10
+    assert f"lever 1: count {n} but only {overdue} open task(s) match; all taken" in english.status.value
+    with i18n.speaking("vi"):  # the process's language changes nothing
+        english.update()
+    assert f"lever 1: count {n} but only {overdue} open task(s) match; all taken" in english.status.value
+    assert (
+        f"đòn bẩy 1: yêu cầu chọn {n} nhiệm vụ nhưng chỉ có {overdue} nhiệm vụ chưa hoàn thành"
+        in vietnamese.status.value
+    )
+
+
+def _shown_texts(widget) -> list[str]:
+    """Every text a widget tree shows a planner: descriptions, tooltips, placeholders, titles, dropdown options and
+    the HTML widgets' values (charts' SVG text included), as HTML fragments."""
+    from html import escape
+
+    out = []
+    for attr in ("description", "tooltip", "placeholder"):
+        if getattr(widget, attr, None):
+            out.append(escape(getattr(widget, attr)))
+    out += [escape(t) for t in getattr(widget, "titles", ()) or () if t]
+    out += [escape(label) for label in getattr(widget, "_options_labels", ()) or ()]
+    if type(widget).__name__ == "HTML":
+        out.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        out += _shown_texts(child)
+    return out
+
+
+def test_the_view_speaks_the_params_language(explorer, tmp_path):
+    """With ``language: vi`` everything the explorer shows is Vietnamese (numbers and dates too), the headline's
+    numbers are the English page's, the saved file keeps the data's agency names, and the process's language is
+    left as it was."""
+    import copy
+    import re
+
+    from forecast.present import i18n
+    from forecast.present.explorer_view import ExplorerView
+    from tests.test_vietnamese import english_words
+
+    vi = copy.copy(explorer)  # the same fitted model, the params in Vietnamese
+    vi.params = dataclasses.replace(explorer.params, language="vi")
+    english, view = ExplorerView(explorer, tmp_path / "en"), ExplorerView(vi, tmp_path / "vi")
+    assert i18n.language() == "en"  # building the view leaves the process's language alone
+    for v in (english, view):
+        v.pace_all.value = 1.5
+        v.name.value = ""
+        v.save_button.click()  # "give it a name first"
+    assert "data-mean" in view.headline.value and i18n.language() == "en"
+    code = re.compile(r"<code>.*?</code>", re.S)  # commands and paths are not prose
+    texts = [code.sub(" ", t) for t in _shown_texts(view.widget)]
+    left = {w for t in texts for w in english_words(t)}
+    assert left == set(), sorted(left)
+    assert "Bộ Tài chính" in view.table.value and "Ministry of Finance" not in view.table.value
+    assert "Bộ " in view.deltas.value and "Ministry" not in view.deltas.value  # the chart's agencies too
+
+    def numbers(html: str, language: str) -> list[str]:
+        with i18n.speaking(language):
+            deadline = i18n.day(explorer.deadline)
+        assert deadline in html  # the date in words: 31 Dec 2025, 31 tháng 12 năm 2025
+        return re.findall(r"[−+]?\d[\d.,]*\d|\d", re.sub(r"<[^>]+>", " ", html.replace(deadline, " ")))
+
+    def as_english(text: str) -> str:
+        return text.translate(str.maketrans({",": ".", ".": ","}))
+
+    en_numbers, vi_numbers = numbers(english.headline.value, "en"), numbers(view.headline.value, "vi")
+    assert len(en_numbers) >= 8 and [as_english(n) for n in vi_numbers] == en_numbers  # the same numbers
+    shown = re.sub(r"<[^>]+>", " ", view.headline.value)
+    assert re.search(r"\d,\d", shown) and not re.search(r"\d\.\d", shown)  # 111,3, not 111.3
+    assert re.search(r"\d,\d\d giây", view.status.value)  # the seconds too
+    view.name.value = "Bộ Tài chính nhanh gấp rưỡi"
+    view.save_button.click()
+    saved = yaml.safe_load(next((tmp_path / "vi").glob("*.yaml")).read_text(encoding="utf-8"))
+    assert saved["levers"] == [{"lever": "rate_multiplier", "agency": "all", "multiplier": 1.5}]
+    assert "explorer-saved" in view.saved.value and not english_words(code.sub(" ", view.saved.value))
+    view.pace[FINANCE].value = 2.0  # the per-agency slider: the data's name in the file
+    view.name.value = "Bộ Tài chính gấp đôi"
+    view.save_button.click()
+    files = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (tmp_path / "vi").glob("*.yaml")}
+    assert {"lever": "rate_multiplier", "agency": FINANCE, "multiplier": 2.0} in files["bo_tai_chinh_gap_doi.yaml"][
+        "levers"
+    ]

@@ -38,6 +38,7 @@ from forecast.data.schema import IN_PROGRESS, OVERDUE
 from forecast.data.snapshots import Snapshots, load_snapshots
 from forecast.engine.simulate import SlipForecast
 from forecast.errors import ForecastError, Problem
+from forecast.present.i18n import gettext as _
 from forecast.scenarios.apply import Inputs, apply_scenario
 from forecast.scenarios.compare import (
     Comparison,
@@ -98,7 +99,7 @@ class Levers:
         if self.new_count > 0:
             due = self.new_deadline or deadline
             if self.new_agency is None or due is None:
-                raise ForecastError("new tasks need an agency and a deadline")
+                raise ForecastError(_("new tasks need an agency and a deadline"))
             new: dict[str, Any] = {"lever": "new_tasks", "count": int(self.new_count), "agency": self.new_agency}
             new["deadline"] = due
             if self.new_arrive:
@@ -111,7 +112,7 @@ class Levers:
                 out.append({"lever": "rate_multiplier", "agency": agency, "multiplier": _x(value), **start})
         if _moved(self.holiday):
             if self.holiday_from is None or self.holiday_to is None:
-                raise ForecastError("a holiday slowdown needs its first and last day")
+                raise ForecastError(_("a holiday slowdown needs its first and last day"))
             out.append(
                 {"lever": "holiday_slowdown", "multiplier": _x(self.holiday), "from": self.holiday_from,
                  "to": self.holiday_to}
@@ -263,13 +264,15 @@ class Explorer:
         is never overwritten: :class:`~forecast.errors.ForecastError` says to choose another name."""
         data = self.scenario(levers, name, description)
         if not data["levers"]:
-            raise ForecastError("nothing to save: every lever is at its baseline value; move one first")
+            raise ForecastError(_("nothing to save: every lever is at its baseline value; move one first"))
         parse_scenario(data)  # a setting the file format refuses is not written
         folder = Path(folder) if folder else paths.SCENARIOS_DIR
         path = folder / f"{slug(data['name'])}.yaml"
         if path.exists() and not written_by_explorer(path):
             raise ForecastError(
-                f"{path} exists and was not written by the explorer; it is left as it is. Choose another name."
+                _(
+                    "{path} exists and was not written by the explorer; it is left as it is. Choose another name."
+                ).format(path=path)
             )
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(scenario_yaml(data, self.params, path), encoding="utf-8")
