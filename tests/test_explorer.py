@@ -211,6 +211,9 @@ def test_without_ipywidgets_the_explorer_says_what_to_install(monkeypatch):
     shown = explore().data
     assert "ipywidgets" in shown and "pip install -e '.[lab]'" in shown and "make setup" in shown
     assert "interactive" in explore(run_folder="/some/run").data  # a report run builds no explorer
+    vi = load_params(paths.PARAMS_DIR / "baseline.yaml", {"language": "vi"})  # the params' language
+    assert "cần gói ipywidgets" in explore(vi).data and "pip install -e '.[lab]'" in explore(vi).data
+    assert "dùng trực tiếp" in explore(vi, run_folder="/some/run").data
 
 
 def test_the_view_updates_as_a_lever_moves_and_saves(explorer, tmp_path):
