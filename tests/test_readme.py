@@ -110,3 +110,22 @@ def test_the_readme_opening_figures_are_the_published_ones():
     )
     assert expected in opening, expected
     assert f"So **{value['to_finish_by_year_end']:.0f} tasks** had to be finished" in opening
+
+
+def test_the_readme_explorer_latency_is_what_the_bench_last_measured():
+    """The explorer's latency in the README is the generated performance page's (``make bench`` writes
+    docs/performance.md): the fastest and the slowest lever's medians, the goal met or not, and the load then."""
+    readme = (paths.PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    said = readme.split("## The planner's explorer", 1)[1].split("\n## ", 1)[0]
+    page = (paths.PROJECT_DIR / "docs" / "performance.md").read_text(encoding="utf-8")
+    section = page.split("## The explorer", 1)[1].split("\n## ", 1)[0]
+    medians = {row[0]: row[1] for row in _rows(section, "| ") if re.fullmatch(r"\d+\.\d\d", row[1])}
+    levers = {kind: float(m) for kind, m in medians.items() if not kind.startswith("the page")}
+    assert len(levers) == 6
+    low, high = min(levers.values()), max(levers.values())
+    assert f"{low:.2f}–{high:.2f} s" in said
+    page_median = [float(m) for kind, m in medians.items() if kind.startswith("the page")]
+    assert page_median and f"charts in {page_median[0]:.2f} s" in said
+    assert ("under the 0.5 s goal" in said) == (high <= 0.5) and ("over the 0.5 s goal" in said) == (high > 0.5)
+    before, after = re.search(r"Load average (\S+) \S+ \S+ before, (\S+) \S+ \S+ after", section).groups()
+    assert f"load {before} before, {after} after" in said
