@@ -53,12 +53,40 @@ class DaySums:
             self.B0[rows], self.B_total[rows], self.SB[rows], self.SD_o[rows], self.SD_d[rows], self.X0[rows]
         )
 
-    def total_hazard(self, p: Pushes) -> np.ndarray:
-        """Per draw, the sum over the rows of their completion and exit hazards (they are linear in the push's terms:
-        the rows' sums by onset day, then one term per draw)."""
-        base, total = float((self.B0 + self.X0).sum()), float(self.B_total.sum())
-        sb, so, sd, on = (a.sum(axis=0)[p.onset] for a in (self.SB, self.SD_o, self.SD_d, self.on_day))
-        return base + p.pace * (total + (p.intensity - 1.0) * sb) + p.clear_o * so + p.clear_d * sd + p.exit * on
+
+@dataclass(frozen=True, eq=False)
+class Observed:
+    """The December intervals as the likelihood reads them, prepared once per fit (:func:`observed`): the rows still
+    open summed (their hazards are linear in a push's terms: the sums by onset day, then one term per draw), and each
+    distinct ended row once, with its outcome and how many rows it stands for."""
+
+    base: float  # sum over the open rows of B0 + X0
+    total: float  # sum of B_total
+    sums: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # sums of SB, SD_o, SD_d, on_day by onset day
+    ended: DaySums
+    outcome: np.ndarray  # (distinct ended rows,) 1 completed, 2 moved out
+    count: np.ndarray  # (distinct ended rows,) rows each stands for
+
+
+def observed(sums: DaySums, outcome: np.ndarray) -> Observed:
+    """:class:`Observed` of the window rows ``sums`` with their ``outcome`` (0 still open, 1 completed, 2 moved out)."""
+    still = sums.take(np.flatnonzero(outcome == 0))
+    by_onset = (still.SB, still.SD_o, still.SD_d, still.on_day)
+    ended = np.flatnonzero(outcome != 0)
+    terms = np.column_stack([sums.B0, sums.B_total, sums.X0, outcome, sums.SB, sums.SD_o, sums.SD_d])[ended]
+    rows, count = np.unique(terms, axis=0, return_counts=True)  # a national portfolio: a few thousand distinct
+    w = sums.SB.shape[1]
+    distinct = DaySums(
+        rows[:, 0], rows[:, 1], rows[:, 4 : 4 + w], rows[:, 4 + w : 4 + 2 * w], rows[:, 4 + 2 * w :], rows[:, 2]
+    )
+    return Observed(
+        float((still.B0 + still.X0).sum()),
+        float(still.B_total.sum()),
+        tuple(a.sum(axis=0) for a in by_onset),
+        distinct,
+        rows[:, 3].astype(np.int64),
+        count.astype(float),
+    )
 
 
 def day_sums(model: Any, rows: pd.DataFrame, start: np.ndarray, days: np.ndarray, until: np.ndarray) -> DaySums:
@@ -194,18 +222,20 @@ def solve_clearance(
     return a
 
 
-def log_likelihood(sums: DaySums, outcome: np.ndarray, p: Pushes) -> np.ndarray:
+def log_likelihood(seen: Observed, p: Pushes) -> np.ndarray:
     """Per draw, the log-likelihood of the window rows (competing risks within each interval): ``-H`` for a row
-    still open (summed over those rows at once: :meth:`DaySums.total_hazard`), ``log(1 - exp(-H))`` plus the log of
-    the exit's or the completion's share of ``H`` for a row that ended."""
-    still = outcome == 0
-    out = -sums.take(np.flatnonzero(still)).total_hazard(p) if still.any() else np.zeros(len(p.onset))
-    ended = np.flatnonzero(~still)
-    if len(ended):
-        Hc, Hx = hazards(sums.take(ended), p)
+    still open (summed over those rows at once), ``log(1 - exp(-H))`` plus the log of the exit's or the completion's
+    share of ``H`` for a row that ended (each distinct row once, times its count)."""
+    sb, so, sd, on = (a[p.onset] for a in seen.sums)
+    out = -(
+        seen.base + p.pace * (seen.total + (p.intensity - 1.0) * sb) + p.clear_o * so + p.clear_d * sd + p.exit * on
+    )
+    if len(seen.count):
+        Hc, Hx = hazards(seen.ended, p)
         H = np.maximum(Hc + Hx, 1e-12)
-        done = outcome[ended, None] == 1
-        out = out + (np.log(-np.expm1(-H)) + np.log(np.maximum(np.where(done, Hc, Hx), 1e-300) / H)).sum(axis=0)
+        done = seen.outcome[:, None] == 1
+        per_row = np.log(-np.expm1(-H)) + np.log(np.maximum(np.where(done, Hc, Hx), 1e-300) / H)
+        out = out + seen.count @ per_row
     return out
 
 

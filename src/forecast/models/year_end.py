@@ -55,6 +55,7 @@ from forecast.models.pushes import (
     Pushes,
     day_sums,
     log_likelihood,
+    observed,
     pushes,
     solve_clearance,
 )
@@ -204,8 +205,9 @@ def fit_regime(model: Any, data: Snapshots | pd.DataFrame, as_of: pd.Timestamp, 
     if len(rows):
         start = rows["start"].to_numpy("datetime64[D]").astype(np.int64)
         until = (rows["start"].to_numpy("datetime64[Y]") + 1).astype("datetime64[D]").astype(np.int64) - 1
-        seen = day_sums(model, rows, start, rows["days"].to_numpy(np.int64), until)
-        outcome = rows["outcome"].to_numpy(np.int64)
+        seen = observed(
+            day_sums(model, rows, start, rows["days"].to_numpy(np.int64), until), rows["outcome"].to_numpy()
+        )
     rng = np.random.default_rng(list(SEED))
     typical = round(float(np.arange(window) @ prior.onset_days(window)))  # the prior's mean onset day
     onset_p = onset_grid(prior.onset_days(window), data, as_of, window, model.step_days_)
@@ -213,9 +215,7 @@ def fit_regime(model: Any, data: Snapshots | pd.DataFrame, as_of: pd.Timestamp, 
     def loglik(draws: dict[str, np.ndarray]) -> np.ndarray:
         a = solve_clearance(start_sums, draws, window, draws["backlog"] * overdue, typical)
         draws["clearance"] = a
-        return (
-            log_likelihood(seen, outcome, pushes(draws, window, a, typical)) if seen is not None else np.zeros(len(a))
-        )
+        return log_likelihood(seen, pushes(draws, window, a, typical)) if seen is not None else np.zeros(len(a))
 
     # December's pace, push or not: the pace walk's drift from the fit's last period to the window's middle
     weeks = max((ye - pd.Timedelta(days=window // 2) - pd.Timestamp(model.fitted_until_)).days / 7.0, 1.0)
@@ -226,7 +226,7 @@ def fit_regime(model: Any, data: Snapshots | pd.DataFrame, as_of: pd.Timestamp, 
     log_prior = -0.5 * (grid / pace_sd) ** 2
     log_prior -= np.log(np.exp(log_prior - log_prior.max()).sum()) + log_prior.max()
     log_post = log_prior + (
-        log_likelihood(seen, outcome, Pushes.autumn(grid, window)) if seen is not None else np.zeros(len(grid))
+        log_likelihood(seen, Pushes.autumn(grid, window)) if seen is not None else np.zeros(len(grid))
     )
     top = log_post.max()
     autumn = float(top + np.log(np.exp(log_post - top).sum()))  # the autumn's marginal likelihood
