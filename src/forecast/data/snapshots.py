@@ -108,14 +108,17 @@ class Snapshots:
         return out
 
 
-def as_of_frame(frame: pd.DataFrame, as_of: object) -> pd.DataFrame:
-    """Rows of snapshots taken on or before ``as_of``; category levels first seen later are dropped too. A frame in
-    date order (a :class:`Snapshots` frame) is cut as a slice: no copy of its rows."""
+def as_of_frame(frame: pd.DataFrame, as_of: object, levels: bool = True) -> pd.DataFrame:
+    """Rows of snapshots taken on or before ``as_of``; category levels first seen later are dropped too (unless not
+    ``levels``: for a reader of values, not of levels). A frame in date order (a :class:`Snapshots` frame) is cut as
+    a slice: no copy of its rows."""
     dates = frame["snapshot_date"]
     if dates.is_monotonic_increasing:
         frame = frame.iloc[: dates.searchsorted(pd.Timestamp(as_of), side="right")]
     else:
         frame = frame.loc[dates <= pd.Timestamp(as_of)]
+    if not levels:
+        return frame
     return frame.assign(
         **{
             c: frame[c].cat.remove_unused_categories()

@@ -76,16 +76,27 @@ def window_rows(data: Snapshots | pd.DataFrame, as_of: object, window_days: int)
     (and due by the year end), 1 completed, 2 moved out of the year (reclassified as regular, or its deadline moved
     past the year end). Columns: ``task_id, agency, source, assigned_date, first_seen, deadline, start, end, days,
     outcome``."""
-    frame = as_of_frame(data.frame if isinstance(data, Snapshots) else data, as_of)
+    frame = as_of_frame(data.frame if isinstance(data, Snapshots) else data, as_of, levels=False)
     cols = ["task_id", "agency", "source", "assigned_date", "first_seen", "deadline", "start", "end", "days", "outcome"]
     if frame.empty or window_days <= 0:
         return pd.DataFrame(columns=cols)
-    dates = np.sort(frame["snapshot_date"].unique()).astype("datetime64[D]")
-    if len(dates) < 2:
+    if not frame["snapshot_date"].is_monotonic_increasing:
+        frame = frame.sort_values("snapshot_date", kind="stable")
+    every = frame["snapshot_date"].to_numpy("datetime64[D]")
+    dates = np.unique(every)
+    # only the snapshots that start or end an interval reaching a year's window are read task by task (a national
+    # portfolio's year of weekly exports is 25 million rows; its Decembers, a few million)
+    year_end = (dates.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
+    pair = (dates[:-1] < year_end[:-1]) & (dates[1:] >= year_end[:-1] - (window_days - 1))
+    needed = np.isin(every, np.union1d(dates[:-1][pair], dates[1:][pair]))
+    if not needed.any():
         return pd.DataFrame(columns=cols)
-    f, task, ids = by_task(frame, ["snapshot_date", "status", "deadline", "agency", "source", "assigned_date"])
+    first = ~frame["task_id"].duplicated().to_numpy()  # in date order: each task's first row
+    first_seen = pd.Series(every[first], index=frame["task_id"].to_numpy()[first])
+    f, task, ids = by_task(
+        frame.loc[needed], ["snapshot_date", "status", "deadline", "agency", "source", "assigned_date"]
+    )
     when = f["snapshot_date"].to_numpy("datetime64[D]")
-    first = pd.Series(when).groupby(task).transform("min").to_numpy("datetime64[D]")
     status = f["status"]
     due = f["deadline"].to_numpy("datetime64[D]")
     next_date = np.append(dates, np.datetime64("NaT"))[np.searchsorted(dates, when) + 1]
@@ -105,7 +116,7 @@ def window_rows(data: Snapshots | pd.DataFrame, as_of: object, window_days: int)
             "agency": f["agency"].iloc[i].astype(str).to_numpy(),
             "source": f["source"].iloc[i].to_numpy(),
             "assigned_date": f["assigned_date"].iloc[i].to_numpy(),
-            "first_seen": first[i].astype("datetime64[ns]"),
+            "first_seen": first_seen.reindex(ids.at(i).array).to_numpy("datetime64[ns]"),
             "deadline": due[i].astype("datetime64[ns]"),
             "start": when[i].astype("datetime64[ns]"),
             "end": when[i + 1].astype("datetime64[ns]"),
