@@ -138,6 +138,23 @@ def test_moving_a_slider_shows_what_forecast_scenario_gives_and_save_writes_it(v
             handle.send_keys(Keys.ARROW_RIGHT)
         WebDriverWait(browser, 20).until(lambda d: pace.find_element(By.CSS_SELECTOR, ".widget-readout").text == "1.50")
 
+        def answers_the_slider(_) -> bool:
+            setting = browser.find_element(By.CSS_SELECTOR, ".explorer-headline").get_attribute("data-setting")
+            return "×1.5 as fast" in setting
+
+        # the widgets' frontend sends a quick series of changes one at a time and, once in a while, never sends the
+        # last (seen once in six runs under load: the page kept answering 1.45 while the slider read 1.50); one key
+        # press back and forth sends it again, so the numbers below are checked against the slider's value
+        for attempt in range(3):
+            try:
+                WebDriverWait(browser, 10).until(answers_the_slider)
+                break
+            except Exception:
+                if attempt == 2:
+                    pytest.fail("the page never answered the slider's last value (1.50)")
+                handle.send_keys(Keys.ARROW_LEFT)
+                handle.send_keys(Keys.ARROW_RIGHT)
+
         out, err = cli.communicate(timeout=120)
         assert cli.returncode == 0, err[-2000:]
         want = json.loads(out)["scenarios"][0]

@@ -43,7 +43,8 @@ def _between(low: float, high: float) -> str:
 
 def headline_html(outcome: Outcome, deadline: date, updates: int = 0) -> str:
     """The headline: expected slips and their 80 % interval, and the paired difference from the baseline. The
-    ``data-`` attributes hold the numbers as ``forecast scenario --json`` rounds them."""
+    ``data-`` attributes hold the numbers as ``forecast scenario --json`` rounds them, and the setting they answer
+    (the levers as the commands describe them)."""
     h = outcome.headline()
     d = h["difference"]
     base = outcome.baseline.totals.mean()
@@ -63,8 +64,9 @@ def headline_html(outcome: Outcome, deadline: date, updates: int = 0) -> str:
         "difference-p90": d["p90"],
         "open": h["open_tasks"],
         "updates": updates,
+        "setting": "; ".join(lever.describe() for lever in outcome.scenario.levers) if outcome.scenario else "",
     }
-    attributes = " ".join(f"data-{key}='{value}'" for key, value in data.items())
+    attributes = " ".join(f"data-{key}='{escape(str(value), quote=True)}'" for key, value in data.items())
     big = "font-size:30px;font-weight:bold;line-height:1.2"
     small = "font-size:16px;font-weight:normal"
     of_open = _("of {open} open tasks").format(open=_n(h["open_tasks"], 0))
