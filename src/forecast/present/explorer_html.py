@@ -19,6 +19,7 @@ from forecast.present.explorer import Outcome
 from forecast.present.forecast_charts import SCENARIO_COLOURS
 from forecast.present.i18n import N_, agency_name, day, number
 from forecast.present.i18n import gettext as _
+from forecast.present.scenario_words import lever_words
 
 WITH_LEVERS = N_("with the levers")
 
@@ -79,6 +80,9 @@ def headline_html(outcome: Outcome, deadline: date, updates: int = 0) -> str:
             _("Change: {change}").format(change=f"<span class='explorer-difference'>{change}</span>"),
         ),
     ]
+    if outcome.scenario is not None:  # the setting these numbers answer, as the scenarios page words it
+        levers = "; ".join(escape(lever_words(lever)) for lever in outcome.scenario.levers)
+        lines.append(("color:#777;font-size:12px", _("Levers: {levers}").format(levers=levers)))
     inner = "".join(f"<div style='{style}'>{text}</div>" for style, text in lines)
     return f"<div class='explorer-headline' {attributes}>{inner}</div>"
 
