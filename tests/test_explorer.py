@@ -148,6 +148,25 @@ def test_reused_rows_give_the_scenario_file_numbers_over_several_chunks(params, 
     fresh = compare_scenarios(many, files, snaps=snaps)
     for levers, expected in zip(settings, fresh.results, strict=True):
         assert (explorer.evaluate(levers).forecast.totals == expected.forecast.totals).all()
+    # a setting interrupted part-way (a planner stops the kernel) leaves rows of its first chunks only: the next one
+    # computes what is missing and gives the same numbers
+    hazards = hazard_sampler.HazardSampler.hazards
+    calls = []
+
+    def stopped_in_the_second_chunk(self, parts):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return hazards(self, parts)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hazard_sampler.HazardSampler, "hazards", stopped_in_the_second_chunk)
+        with pytest.raises(KeyboardInterrupt):
+            explorer.evaluate(Levers(deadline_days=25))
+    files.append(tmp_path / "s3.yaml")
+    files[-1].write_text(yaml.safe_dump(explorer.scenario(Levers(deadline_days=25), "s3")), encoding="utf-8")
+    [expected] = compare_scenarios(many, files[-1:], snaps=snaps).results
+    assert (explorer.evaluate(Levers(deadline_days=25)).forecast.totals == expected.forecast.totals).all()
 
 
 def test_the_agency_table_adds_up_to_the_headline(explorer):

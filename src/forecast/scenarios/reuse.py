@@ -136,9 +136,13 @@ class _ReusingSampler:
         if c < len(stacked):  # a sampler with these very paths: its chunk, as it was put together
             return self.inner.hazards(stacked[c])
         paths = self.store.paths
-        new = [i for i, key in enumerate(self.keys) if len(paths.get(key, ())) <= c]
-        if new:
-            fresh = self.inner.rows(runs, np.array(new))
+        missing: dict[int, list[int]] = {}  # chunk -> the paths without its rows: this chunk's new paths, and (after a
+        # run interrupted part-way) the chunks a kept path lacks, from the kept runs
+        for i, key in enumerate(self.keys):
+            for chunk in range(len(paths.get(key, ())), c + 1):
+                missing.setdefault(chunk, []).append(i)
+        for chunk, new in sorted(missing.items()):
+            fresh = self.inner.rows(self.store.runs[chunk], np.array(new))
             for j, i in enumerate(new):
                 row = (
                     fresh.step_h[j],
