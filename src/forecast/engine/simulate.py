@@ -214,6 +214,10 @@ def simulate(
     by_agency = np.zeros((len(names), sims), dtype=np.int64)
     per_task = np.zeros(n, dtype=np.int64)
     segments = _segments(agency_idx)
+    order = None
+    if len(segments) > 2 * len(names):  # rows not grouped by agency: count them in agency order (a copy per chunk)
+        order = np.argsort(agency_idx, kind="stable")
+        segments = _segments(agency_idx[order])
     with one_thread():  # small matrices: one BLAS thread is fastest, and far faster on a busy machine
         for lo in range(0, sims, chunk):
             size = min(chunk, sims - lo)
@@ -239,8 +243,9 @@ def simulate(
                 slip &= on[:, None]
             per_task += np.count_nonzero(slip, axis=1)
             counts = by_agency[:, lo : lo + size]
-            for g, start, end in segments:  # each agency's rows, a run of consecutive rows at a time (no copy)
-                counts[g] += slip[start:end].view(np.uint8).sum(axis=0, dtype=np.int32)
+            grouped = slip if order is None else slip[order]
+            for g, start, end in segments:  # each agency's rows, a run of consecutive rows at a time
+                counts[g] += grouped[start:end].view(np.uint8).sum(axis=0, dtype=np.int32)
             totals[lo : lo + size] = counts.sum(axis=0)
     out = tasks.loc[on].assign(p_slip=per_task[on] / sims)
     keep = np.isin(np.arange(len(names)), np.unique(agency_idx[on]))
